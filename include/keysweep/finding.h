@@ -1,0 +1,53 @@
+// A finding: one credential (or one part of a multi-part credential) at one place.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace keysweep {
+
+enum class Confidence { kLow, kMedium, kHigh };
+const char* confidence_name(Confidence c);
+
+// Identity of the app package a finding came from (filled by the Android/iOS extractors).
+struct AppIdentity {
+  std::string platform;       // "android", "ios"
+  std::string package;        // com.example.app / bundle id
+  std::string version;
+  std::string signer_sha256;  // signing certificate SHA-256, hex
+  bool empty() const { return platform.empty() && package.empty(); }
+};
+
+struct Location {
+  // Provenance chain: the file on disk first, then each container entry inside it,
+  // e.g. {"apps/nav.apk", "classes2.dex"}.
+  std::vector<std::string> chain;
+  // What inside the innermost blob holds the secret, when a parser knows it:
+  // "com.example.sms.TwilioClient.send()", "@string/twilio_auth_token", "Info.plist:API_KEY".
+  std::string symbol;
+  uint64_t offset = 0;  // byte offset of the secret in the innermost blob
+  uint32_t line = 0;    // 1-based; 0 when the blob has no meaningful lines
+  uint32_t column = 0;  // 1-based, in Unicode code points
+  // "apps/nav.apk!classes2.dex" — the chain joined with '!'.
+  std::string display_path() const;
+};
+
+struct Finding {
+  std::string rule_id;  // "twilio.auth_token"
+  std::string rule_name;
+  std::string provider;
+  Confidence confidence = Confidence::kMedium;
+  Location location;
+  // The secret in clear. Kept in memory for pairing and verification only; every reporter prints
+  // `redacted` instead unless the user passed --show-secrets.
+  std::string secret;
+  std::string secret_sha256;  // hex SHA-256 of the secret bytes
+  std::string redacted;       // "AKIA…MPLE"
+  std::string fingerprint;    // stable id: sha256(rule, secret hash, location path+symbol)
+  std::string snippet;        // the line around the secret, with the secret already redacted
+  std::string snippet_clear;  // the same line unredacted (only filled with --show-secrets)
+  AppIdentity app;
+};
+
+}  // namespace keysweep

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace keysweep::cli {
+
+inline constexpr const char* kVersion = "0.1.0";
+
+// Exit codes, documented in the README: 0 nothing found, 1 findings, 2 the run failed.
+inline constexpr int kExitClean = 0;
+inline constexpr int kExitFindings = 1;
+inline constexpr int kExitError = 2;
+
+struct ScanArgs {
+  std::vector<std::string> paths;
+  std::string format = "human";
+  std::string output;
+  bool show_secrets = false;
+  unsigned jobs = 0;
+  std::string max_file_size = "512MiB";
+  std::vector<std::string> excludes;
+  bool follow_symlinks = false;
+  std::vector<std::string> rule_paths;
+  bool exit_zero = false;
+  std::string color = "auto";
+  bool no_extract = false;
+  bool quiet = false;
+};
+
+struct RulesArgs {
+  std::string action;  // list | show | check | export
+  std::string id;
+  std::string format = "text";
+  std::vector<std::string> rule_paths;
+};
+
+void add_scan_options(CLI::App& cmd, ScanArgs& args);
+void add_rules_options(CLI::App& cmd, RulesArgs& args);
+int run_scan(const ScanArgs& args);
+int run_rules(const RulesArgs& args);
+
+}  // namespace keysweep::cli

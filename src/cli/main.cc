@@ -1,0 +1,34 @@
+// keysweep command line: flags, subcommands and wiring. Nothing depends on this folder.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace keysweep::cli;
+  CLI::App app{"keysweep: find hardcoded credentials in apps, source trees and git history"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(kVersion));
+
+  ScanArgs scan;
+  auto* scan_cmd = app.add_subcommand("scan", "Scan files and directories for credentials");
+  add_scan_options(*scan_cmd, scan);
+
+  RulesArgs rules;
+  auto* rules_cmd = app.add_subcommand("rules", "List, show, check or export the rules");
+  add_rules_options(*rules_cmd, rules);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitError;
+  }
+  if (scan_cmd->parsed()) return run_scan(scan);
+  if (rules_cmd->parsed()) return run_rules(rules);
+  return kExitError;
+}

@@ -1,0 +1,84 @@
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "pipeline/scan_pipeline.h"
+#include "report/reporter.h"
+
+namespace keysweep::cli {
+
+void add_scan_options(CLI::App& cmd, ScanArgs& a) {
+  cmd.add_option("paths", a.paths, "Files and directories to scan")->required();
+  cmd.add_option("-f,--format", a.format, "Output format: human, json, jsonl, sarif, csv")
+      ->capture_default_str();
+  cmd.add_option("-o,--output", a.output, "Write the report to FILE instead of standard output");
+  cmd.add_flag("--show-secrets", a.show_secrets, "Print secrets in clear (default: redacted)");
+  cmd.add_option("-j,--jobs", a.jobs, "Worker threads (default: every core)");
+  cmd.add_option("--max-file-size", a.max_file_size,
+                 "Skip files larger than this (e.g. 10MiB, 1G); a warning names each")
+      ->capture_default_str();
+  cmd.add_option("--exclude", a.excludes, "Skip paths matching this glob (repeatable)");
+  cmd.add_flag("--follow-symlinks", a.follow_symlinks, "Follow symbolic links while walking");
+  cmd.add_option("--rules", a.rule_paths, "Extra rule file or directory of *.toml (repeatable)");
+  cmd.add_flag("--exit-zero", a.exit_zero, "Exit 0 even when credentials are found");
+  cmd.add_option("--color", a.color, "auto, always or never")->capture_default_str();
+  cmd.add_flag("--no-extract", a.no_extract, "Scan containers (zip, dex, ...) as raw bytes only");
+  cmd.add_flag("-q,--quiet", a.quiet, "Do not echo warnings to standard error as they happen");
+}
+
+int run_scan(const ScanArgs& a) {
+  auto rules = load_rules(a.rule_paths);
+  if (!rules) return fail(rules.error());
+  auto matcher = Matcher::compile(std::move(*rules));
+  if (!matcher) return fail(matcher.error());
+
+  ScanConfig config;
+  config.jobs = a.jobs;
+  auto max_size = parse_size(a.max_file_size);
+  if (!max_size) return fail(max_size.error());
+  config.limits.max_file_size = *max_size;
+  config.walk.follow_symlinks = a.follow_symlinks;
+  config.walk.excludes = a.excludes;
+  config.finding.show_secrets = a.show_secrets;
+  config.open_containers = !a.no_extract;
+
+  for (const auto& p : a.paths) {
+    if (access(p.c_str(), F_OK) != 0)
+      return fail(Error{ErrorCode::kIo, "no such file or directory", p, std::nullopt});
+  }
+
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (!a.output.empty()) {
+    file.open(a.output, std::ios::binary | std::ios::trunc);
+    if (!file) return fail(Error{ErrorCode::kIo, "cannot write report", a.output, std::nullopt});
+    out = &file;
+  }
+  ReportOptions ro;
+  ro.show_secrets = a.show_secrets;
+  ro.tool_version = kVersion;
+  ro.color = a.color == "always" ||
+             (a.color == "auto" && a.output.empty() && isatty(STDOUT_FILENO) && a.format == "human");
+  auto reporter = make_reporter(a.format, *out, ro);
+  if (!reporter) return fail(reporter.error());
+
+  CollectingDiagnostics diagnostics(/*echo_to_stderr=*/!a.quiet);
+  ScanPipeline pipeline(**matcher, config);
+  ScanOutcome outcome = pipeline.scan_paths(a.paths, diagnostics);
+
+  (*reporter)->begin();
+  for (const auto& f : outcome.findings) (*reporter)->finding(f, (*matcher)->rules().find(f.rule_id));
+  (*reporter)->end(outcome.summary);
+  out->flush();
+  if (!*out) return fail(Error{ErrorCode::kIo, "writing the report failed", a.output, std::nullopt});
+
+  if (a.exit_zero) return kExitClean;
+  if (outcome.summary.had_errors()) return kExitError;
+  return outcome.findings.empty() ? kExitClean : kExitFindings;
+}
+
+}  // namespace keysweep::cli

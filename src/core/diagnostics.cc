@@ -1,0 +1,68 @@
+#include "core/diagnostics.h"
+
+#include <cstdio>
+
+namespace keysweep {
+
+const char* diagnostic_kind_name(DiagnosticKind k) {
+  switch (k) {
+    case DiagnosticKind::kUnreadable: return "unreadable";
+    case DiagnosticKind::kTooLarge: return "too-large";
+    case DiagnosticKind::kSymlinkLoop: return "symlink-loop";
+    case DiagnosticKind::kInvalidUtf8: return "invalid-utf8";
+    case DiagnosticKind::kMalformed: return "malformed";
+    case DiagnosticKind::kLimit: return "limit";
+    case DiagnosticKind::kEncrypted: return "encrypted";
+    case DiagnosticKind::kOther: return "other";
+  }
+  return "other";
+}
+
+DiagnosticKind diagnostic_kind_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kIo: return DiagnosticKind::kUnreadable;
+    case ErrorCode::kTooLarge: return DiagnosticKind::kTooLarge;
+    case ErrorCode::kMalformed: return DiagnosticKind::kMalformed;
+    case ErrorCode::kLimit: return DiagnosticKind::kLimit;
+    default: return DiagnosticKind::kOther;
+  }
+}
+
+void DiagnosticSink::error(const Error& e, Severity severity) {
+  Error without_path = e;
+  without_path.path.clear();
+  report({severity, diagnostic_kind_for(e.code), e.path, without_path.to_string()});
+}
+
+void CollectingDiagnostics::report(Diagnostic d) {
+  std::lock_guard lock(mu_);
+  if (echo_) {
+    std::fprintf(stderr, "keysweep: %s: %s\n", d.severity == Severity::kError ? "error" : "warning",
+                 d.to_string().c_str());
+  }
+  items_.push_back(std::move(d));
+}
+
+std::vector<Diagnostic> CollectingDiagnostics::take() {
+  std::lock_guard lock(mu_);
+  return std::move(items_);
+}
+
+size_t CollectingDiagnostics::count() const {
+  std::lock_guard lock(mu_);
+  return items_.size();
+}
+
+}  // namespace keysweep
+
+#include "core/scan_summary.h"
+
+namespace keysweep {
+
+bool ScanSummary::had_errors() const {
+  for (const auto& d : diagnostics)
+    if (d.severity == Severity::kError) return true;
+  return false;
+}
+
+}  // namespace keysweep

@@ -1,0 +1,63 @@
+// Warnings and errors about inputs (not findings): an unreadable file, a zip bomb, a malformed DEX.
+// They are collected, printed on stderr as they happen, counted in the summary, and never stop the
+// scan of other inputs.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "keysweep/error.h"
+
+namespace keysweep {
+
+enum class Severity { kWarning, kError };
+
+// Why an input was skipped or only partly scanned; the summary counts each kind.
+enum class DiagnosticKind {
+  kUnreadable,    // permission denied, vanished, not a regular file
+  kTooLarge,      // over --max-file-size
+  kSymlinkLoop,   // a directory cycle
+  kInvalidUtf8,   // text file or name that is not UTF-8; scanned as bytes
+  kMalformed,     // a parser rejected (part of) the input
+  kLimit,         // a safety limit stopped an expansion
+  kEncrypted,     // e.g. a FairPlay-encrypted Mach-O
+  kOther,
+};
+const char* diagnostic_kind_name(DiagnosticKind k);
+DiagnosticKind diagnostic_kind_for(ErrorCode code);
+
+struct Diagnostic {
+  Severity severity = Severity::kWarning;
+  DiagnosticKind kind = DiagnosticKind::kOther;
+  std::string path;     // the file or provenance chain ("app.apk!classes.dex")
+  std::string message;  // the reason
+  std::string to_string() const { return path.empty() ? message : path + ": " + message; }
+};
+
+class DiagnosticSink {
+ public:
+  virtual ~DiagnosticSink() = default;
+  virtual void report(Diagnostic d) = 0;
+  void warn(DiagnosticKind kind, std::string path, std::string message) {
+    report({Severity::kWarning, kind, std::move(path), std::move(message)});
+  }
+  // An Error becomes a diagnostic with the error's path; the offset stays in the message.
+  void error(const Error& e, Severity severity = Severity::kError);
+};
+
+// Thread-safe collector; optionally echoes each diagnostic to stderr as it arrives.
+class CollectingDiagnostics final : public DiagnosticSink {
+ public:
+  explicit CollectingDiagnostics(bool echo_to_stderr = false) : echo_(echo_to_stderr) {}
+  void report(Diagnostic d) override;
+  std::vector<Diagnostic> take();
+  size_t count() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<Diagnostic> items_;
+  bool echo_;
+};
+
+}  // namespace keysweep

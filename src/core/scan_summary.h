@@ -1,0 +1,28 @@
+// What a run did, as a whole: the summary line and the machine formats' run metadata.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/diagnostics.h"
+
+namespace keysweep {
+
+struct ScanSummary {
+  uint64_t files_scanned = 0;  // files on disk read (top-level inputs)
+  uint64_t blobs_scanned = 0;  // including entries inside containers
+  uint64_t bytes_scanned = 0;  // bytes given to the matcher
+  uint64_t findings = 0;       // reported (after suppression)
+  uint64_t symlinks_skipped = 0;
+  double seconds = 0.0;
+  // Diagnostics by kind ("unreadable", "too-large", ...), so the summary can count each.
+  std::map<std::string, uint64_t> diagnostics_by_kind;
+  std::vector<Diagnostic> diagnostics;
+  // Findings hidden by each mechanism ("baseline", "allow-comment", ...): suppression stays visible.
+  std::map<std::string, uint64_t> suppressed;
+  bool had_errors() const;
+};
+
+}  // namespace keysweep

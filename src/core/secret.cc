@@ -1,0 +1,116 @@
+#include "core/secret.h"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <cmath>
+#include <cstring>
+
+namespace keysweep {
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(len * 2, '0');
+  for (unsigned i = 0; i < len; ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+std::string redact_secret(std::string_view secret) {
+  static constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // …
+  size_t keep = secret.size() >= 12 ? 4 : secret.size() / 4;
+  std::string out(printable_utf8(secret.substr(0, keep)));
+  out += kEllipsis;
+  out += printable_utf8(secret.substr(secret.size() - keep));
+  return out;
+}
+
+std::string finding_fingerprint(std::string_view rule_id, std::string_view secret_sha256,
+                                std::string_view location_path, std::string_view symbol) {
+  std::string material;
+  material.reserve(rule_id.size() + secret_sha256.size() + location_path.size() + symbol.size() + 3);
+  material.append(rule_id).append("\x1f").append(secret_sha256).append("\x1f");
+  material.append(location_path).append("\x1f").append(symbol);
+  return sha256_hex(material).substr(0, 32);
+}
+
+double shannon_entropy(std::string_view s) {
+  if (s.empty()) return 0.0;
+  std::array<uint32_t, 256> counts{};
+  for (unsigned char c : s) ++counts[c];
+  double h = 0.0;
+  const double n = static_cast<double>(s.size());
+  for (uint32_t c : counts) {
+    if (!c) continue;
+    double p = c / n;
+    h -= p * std::log2(p);
+  }
+  return h;
+}
+
+namespace {
+// Length of the valid UTF-8 sequence at s[i], or 0 if it is not valid (overlongs, surrogates and
+// code points past U+10FFFF are invalid).
+size_t utf8_sequence_length(std::string_view s, size_t i) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+  if (n == 0 || c > 0xF4 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((b(k) & 0xC0) != 0x80) return 0;
+  if (n == 3 && c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
+  if (n == 3 && c == 0xED && b(1) >= 0xA0) return 0;  // surrogate
+  if (n == 4 && c == 0xF0 && b(1) < 0x90) return 0;   // overlong
+  if (n == 4 && c == 0xF4 && b(1) >= 0x90) return 0;  // > U+10FFFF
+  return n;
+}
+}  // namespace
+
+bool is_valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    // Fast path: 8 ASCII bytes at a time.
+    if (i + 8 <= s.size()) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if ((w & 0x8080808080808080ULL) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    size_t n = utf8_sequence_length(s, i);
+    if (!n) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string printable_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t n = utf8_sequence_length(s, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (n == 1 && ((c < 0x20 && c != '\t') || c == 0x7F)) {
+      out += '.';
+    } else {
+      out.append(s.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
+
+}  // namespace keysweep

@@ -1,0 +1,28 @@
+// Hashing, redaction and fingerprints: everything that decides what of a secret leaves the process.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace keysweep {
+
+std::string sha256_hex(std::string_view data);
+
+// "AKIA…MPLE": enough to recognise a credential, never enough to use it. Secrets of 12 characters
+// or more keep 4 at each end; shorter ones keep at most a quarter of their length.
+std::string redact_secret(std::string_view secret);
+
+// Stable across runs and line moves: the rule, the secret's hash, and where (file chain + symbol).
+std::string finding_fingerprint(std::string_view rule_id, std::string_view secret_sha256,
+                                std::string_view location_path, std::string_view symbol);
+
+// Shannon entropy in bits per byte.
+double shannon_entropy(std::string_view s);
+
+// Makes arbitrary bytes printable as valid UTF-8: invalid sequences become U+FFFD, control
+// characters other than tab become '.', so a snippet from a binary file cannot break a terminal
+// or a JSON document.
+std::string printable_utf8(std::string_view bytes);
+bool is_valid_utf8(std::string_view bytes);
+
+}  // namespace keysweep

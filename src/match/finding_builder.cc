@@ -1,0 +1,97 @@
+#include "match/finding_builder.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/secret.h"
+
+namespace keysweep {
+
+namespace {
+
+constexpr size_t kSnippetSide = 60;  // bytes of context kept on each side of the secret
+
+uint32_t count_code_points(std::string_view s) {
+  uint32_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+// Counts lines incrementally: findings come in offset order, so each byte is counted once.
+class LineCounter {
+ public:
+  explicit LineCounter(std::string_view data) : data_(data) {}
+  // 1-based line of `offset`, and the offset where that line starts.
+  std::pair<uint32_t, uint64_t> locate(uint64_t offset) {
+    while (pos_ < offset) {
+      const void* nl = std::memchr(data_.data() + pos_, '\n', offset - pos_);
+      if (!nl) {
+        pos_ = offset;
+        break;
+      }
+      pos_ = static_cast<uint64_t>(static_cast<const char*>(nl) - data_.data()) + 1;
+      ++line_;
+      line_start_ = pos_;
+    }
+    return {line_, line_start_};
+  }
+
+ private:
+  std::string_view data_;
+  uint64_t pos_ = 0, line_start_ = 0;
+  uint32_t line_ = 1;
+};
+
+std::string make_snippet(std::string_view data, uint64_t line_start, uint64_t s_start,
+                         uint64_t s_end, std::string_view replacement) {
+  uint64_t from = std::max(line_start, s_start > kSnippetSide ? s_start - kSnippetSide : 0);
+  const void* nl = std::memchr(data.data() + s_end, '\n', data.size() - s_end);
+  uint64_t line_end = nl ? static_cast<uint64_t>(static_cast<const char*>(nl) - data.data())
+                         : data.size();
+  uint64_t to = std::min(line_end, s_end + kSnippetSide);
+  std::string out = printable_utf8(data.substr(from, s_start - from));
+  out += replacement;
+  out += printable_utf8(data.substr(s_end, to - s_end));
+  // Trim indentation; it says nothing.
+  size_t first = out.find_first_not_of(" \t");
+  return first == std::string::npos ? std::string() : out.substr(first);
+}
+
+}  // namespace
+
+void build_findings(const Blob& blob, const RuleSet& rules, const std::vector<RuleMatch>& matches,
+                    const FindingOptions& options, std::vector<Finding>& out) {
+  std::string_view data = blob.bytes();
+  LineCounter lines(data);
+  for (const RuleMatch& m : matches) {
+    const Rule& rule = rules.rules[m.rule_index];
+    Finding f;
+    f.rule_id = rule.id;
+    f.rule_name = rule.name;
+    f.provider = rule.provider;
+    f.confidence = rule.confidence;
+    f.secret.assign(data.substr(m.secret_start, m.secret_end - m.secret_start));
+    f.secret_sha256 = sha256_hex(f.secret);
+    f.redacted = redact_secret(f.secret);
+    f.location.chain = blob.chain();
+    f.location.symbol = std::string(blob.label_at(m.secret_start));
+    f.location.offset = m.secret_start;
+    auto [line, line_start] = lines.locate(m.secret_start);
+    if (blob.has_meaningful_lines()) {
+      f.location.line = line;
+      f.location.column =
+          count_code_points(data.substr(line_start, m.secret_start - line_start)) + 1;
+    }
+    f.snippet = make_snippet(data, line_start, m.secret_start, m.secret_end, f.redacted);
+    if (options.show_secrets)
+      f.snippet_clear = make_snippet(data, line_start, m.secret_start, m.secret_end,
+                                     printable_utf8(f.secret));
+    f.fingerprint = finding_fingerprint(rule.id, f.secret_sha256, f.location.display_path(),
+                                        f.location.symbol);
+    if (blob.app()) f.app = *blob.app();
+    out.push_back(std::move(f));
+  }
+}
+
+}  // namespace keysweep

@@ -1,0 +1,20 @@
+// Turns confirmed matches into Findings: location (line, column, symbol), hashes, redaction.
+#pragma once
+
+#include <vector>
+
+#include "core/blob.h"
+#include "keysweep/finding.h"
+#include "match/matcher.h"
+
+namespace keysweep {
+
+struct FindingOptions {
+  bool show_secrets = false;  // keep snippet_clear; `secret` is always filled for pairing/verify
+};
+
+// `matches` must be ordered by secret offset (as Matcher::scan returns them).
+void build_findings(const Blob& blob, const RuleSet& rules, const std::vector<RuleMatch>& matches,
+                    const FindingOptions& options, std::vector<Finding>& out);
+
+}  // namespace keysweep

@@ -1,0 +1,242 @@
+#include "match/matcher.h"
+
+#include <hs/hs.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+
+#include "rules/validators.h"
+
+namespace keysweep {
+
+namespace {
+
+// Bytes of lookahead given to RE2 past the last reported end, so a trailing \b or terminator class
+// sees the character after the match.
+constexpr uint64_t kTrailingContext = 8;
+
+struct Window {
+  uint32_t rule;
+  uint64_t first_end, last_end;
+};
+
+}  // namespace
+
+struct Matcher::Impl {
+  hs_database_t* db = nullptr;
+  hs_scratch_t* prototype_scratch = nullptr;
+  std::vector<std::unique_ptr<RE2>> confirm;  // one per rule, Latin-1 so any byte is matchable
+  std::vector<bool> generic;                  // provider == "generic"
+  ~Impl() {
+    if (prototype_scratch) hs_free_scratch(prototype_scratch);
+    if (db) hs_free_database(db);
+  }
+};
+
+struct Matcher::Scratch::State {
+  hs_scratch_t* hs = nullptr;
+  // Per rule, the window still open (candidate ends close together are merged into one window).
+  std::vector<Window> open;
+  std::vector<bool> is_open;
+  std::vector<Window> windows;
+  ~State() {
+    if (hs) hs_free_scratch(hs);
+  }
+};
+
+Matcher::Scratch::~Scratch() = default;
+
+Matcher::~Matcher() = default;
+
+Result<std::unique_ptr<Matcher>> Matcher::compile(RuleSet rules) {
+  std::unique_ptr<Matcher> m(new Matcher());
+  m->rules_ = std::move(rules);
+  m->impl_ = std::make_unique<Impl>();
+  const auto& rs = m->rules_.rules;
+  if (rs.empty()) return make_error(ErrorCode::kConfig, "no rules to compile");
+
+  RE2::Options opts;
+  opts.set_encoding(RE2::Options::EncodingLatin1);
+  opts.set_log_errors(false);
+  opts.set_max_mem(64 << 20);
+  for (const auto& r : rs) {
+    auto re = std::make_unique<RE2>(r.pattern, opts);
+    if (!re->ok())
+      return make_error(ErrorCode::kConfig, "rule '" + r.id + "': pattern: " + re->error(),
+                        r.source_file);
+    if (r.secret_group < 0 || r.secret_group > re->NumberOfCapturingGroups())
+      return make_error(ErrorCode::kConfig,
+                        "rule '" + r.id + "': secret_group " + std::to_string(r.secret_group) +
+                            " but the pattern has " +
+                            std::to_string(re->NumberOfCapturingGroups()) + " groups",
+                        r.source_file);
+    m->impl_->confirm.push_back(std::move(re));
+    m->impl_->generic.push_back(r.provider == "generic");
+  }
+
+  // Vectorscan rejects some constructs RE2 accepts (and vice versa, e.g. lookarounds, which the
+  // rules avoid). A rule it rejects is compiled in prefilter mode: Vectorscan then matches a
+  // superset and RE2 still decides, so only speed is lost. Retry until the whole set compiles.
+  std::vector<const char*> patterns;
+  std::vector<unsigned> flags(rs.size(), 0), ids;
+  for (size_t i = 0; i < rs.size(); ++i) {
+    patterns.push_back(rs[i].pattern.c_str());
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  for (;;) {
+    hs_compile_error_t* err = nullptr;
+    hs_error_t rc = hs_compile_multi(patterns.data(), flags.data(), ids.data(),
+                                     static_cast<unsigned>(patterns.size()), HS_MODE_BLOCK, nullptr,
+                                     &m->impl_->db, &err);
+    if (rc == HS_SUCCESS) break;
+    int bad = err ? err->expression : -1;
+    std::string msg = err && err->message ? err->message : "unknown error";
+    hs_free_compile_error(err);
+    if (bad < 0 || (flags[static_cast<size_t>(bad)] & HS_FLAG_PREFILTER))
+      return make_error(ErrorCode::kConfig,
+                        (bad >= 0 ? "rule '" + rs[static_cast<size_t>(bad)].id + "': " : "") +
+                            "Vectorscan: " + msg,
+                        bad >= 0 ? rs[static_cast<size_t>(bad)].source_file : "");
+    flags[static_cast<size_t>(bad)] |= HS_FLAG_PREFILTER;
+    m->prefiltered_.push_back(rs[static_cast<size_t>(bad)].id);
+  }
+  if (hs_alloc_scratch(m->impl_->db, &m->impl_->prototype_scratch) != HS_SUCCESS)
+    return make_error(ErrorCode::kInternal, "Vectorscan: cannot allocate scratch");
+  return m;
+}
+
+std::unique_ptr<Matcher::Scratch> Matcher::make_scratch() const {
+  auto s = std::make_unique<Scratch>();
+  s->state_ = std::make_unique<Scratch::State>();
+  hs_clone_scratch(impl_->prototype_scratch, &s->state_->hs);
+  s->state_->open.resize(rules_.rules.size());
+  s->state_->is_open.assign(rules_.rules.size(), false);
+  return s;
+}
+
+Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vector<RuleMatch>& out,
+                           MatchStats* stats) const {
+  Scratch::State& scratch = *scratch_handle.state_;
+  std::string_view data = blob.bytes();
+  if (data.empty()) return {};
+  if (data.size() > 0xFFFFFFFFull)
+    return make_error(ErrorCode::kTooLarge, "blob larger than 4 GiB cannot be scanned in one block",
+                      blob.display_path());
+  scratch.windows.clear();
+  std::fill(scratch.is_open.begin(), scratch.is_open.end(), false);
+
+  struct Ctx {
+    Scratch::State* s;
+    const std::vector<Rule>* rules;
+  } ctx{&scratch, &rules_.rules};
+
+  // The callback only records candidates: ends of one rule that lie within the rule's max_length
+  // of each other share one window, so a long run of matching bytes costs one RE2 call, not one
+  // per byte.
+  auto on_match = [](unsigned int id, unsigned long long, unsigned long long to, unsigned int,
+                     void* p) -> int {
+    auto* c = static_cast<Ctx*>(p);
+    Scratch::State& s = *c->s;
+    Window& w = s.open[id];
+    uint64_t reach = (*c->rules)[id].max_length;
+    if (s.is_open[id] && to <= w.last_end + reach) {
+      w.last_end = std::max<uint64_t>(w.last_end, to);
+    } else {
+      if (s.is_open[id]) s.windows.push_back(w);
+      w = Window{id, to, to};
+      s.is_open[id] = true;
+    }
+    return 0;
+  };
+  hs_error_t rc = hs_scan(impl_->db, data.data(), static_cast<unsigned>(data.size()), 0, scratch.hs,
+                          on_match, &ctx);
+  if (rc != HS_SUCCESS)
+    return make_error(ErrorCode::kInternal, "Vectorscan scan failed (" + std::to_string(rc) + ")",
+                      blob.display_path());
+  for (size_t i = 0; i < scratch.is_open.size(); ++i)
+    if (scratch.is_open[i]) scratch.windows.push_back(scratch.open[i]);
+  std::sort(scratch.windows.begin(), scratch.windows.end(), [](const Window& a, const Window& b) {
+    return a.rule != b.rule ? a.rule < b.rule : a.first_end < b.first_end;
+  });
+
+  size_t first_new = out.size();
+  re2::StringPiece text(data.data(), data.size());
+  re2::StringPiece groups[10];
+  uint32_t last_rule = UINT32_MAX;
+  uint64_t last_match_end = 0;
+  for (const Window& w : scratch.windows) {
+    if (stats) ++stats->candidates;
+    const Rule& rule = rules_.rules[w.rule];
+    const RE2& re = *impl_->confirm[w.rule];
+    if (w.rule != last_rule) {
+      last_rule = w.rule;
+      last_match_end = 0;
+    }
+    uint64_t lo = w.first_end > rule.max_length ? w.first_end - rule.max_length : 0;
+    lo = std::max(lo, last_match_end);
+    uint64_t hi = std::min<uint64_t>(data.size(), w.last_end + kTrailingContext);
+    int ngroups = std::min(rule.secret_group + 1, 10);
+    size_t pos = lo;
+    while (pos < hi && re.Match(text, pos, hi, RE2::UNANCHORED, groups, ngroups)) {
+      const auto& whole = groups[0];
+      uint64_t m_start = static_cast<uint64_t>(whole.data() - data.data());
+      uint64_t m_end = m_start + whole.size();
+      pos = whole.empty() ? m_end + 1 : m_end;
+      const auto& sec = groups[rule.secret_group];
+      if (sec.data() == nullptr || sec.empty()) continue;
+      if (stats) ++stats->confirmed;
+      uint64_t s_start = static_cast<uint64_t>(sec.data() - data.data());
+      std::string_view secret(sec.data(), sec.size());
+      std::string_view match(whole.data(), whole.size());
+      if (!reject_reason(rule, secret, match, blob.label_at(s_start)).empty()) {
+        if (stats) ++stats->rejected;
+        continue;
+      }
+      out.push_back(RuleMatch{w.rule, m_start, m_end, s_start, s_start + sec.size()});
+      last_match_end = m_end;
+    }
+  }
+
+  // Drop a generic-rule match whose secret overlaps a specific rule's secret: the specific rule
+  // says more (provider, remediation, verifier).
+  auto begin = out.begin() + static_cast<std::ptrdiff_t>(first_new);
+  std::sort(begin, out.end(), [](const RuleMatch& a, const RuleMatch& b) {
+    if (a.secret_start != b.secret_start) return a.secret_start < b.secret_start;
+    if (a.secret_end != b.secret_end) return a.secret_end < b.secret_end;
+    return a.rule_index < b.rule_index;
+  });
+  std::vector<RuleMatch> kept(begin, out.end());
+  out.erase(begin, out.end());
+  // The same secret span claimed by two specific rules (an Auth Token pattern and an API secret
+  // pattern of one provider): the more confident rule wins.
+  auto same_span = [](const RuleMatch& a, const RuleMatch& b) {
+    return a.secret_start == b.secret_start && a.secret_end == b.secret_end;
+  };
+  std::vector<RuleMatch> deduped;
+  for (size_t i = 0; i < kept.size();) {
+    size_t j = i;
+    Confidence best = Confidence::kLow;
+    while (j < kept.size() && same_span(kept[i], kept[j]))
+      best = std::max(best, rules_.rules[kept[j++].rule_index].confidence);
+    for (size_t k = i; k < j; ++k)
+      if (rules_.rules[kept[k].rule_index].confidence == best) deduped.push_back(kept[k]);
+    i = j;
+  }
+  kept.swap(deduped);
+  uint64_t specific_reach = 0;  // furthest secret end of a specific match seen so far
+  for (size_t i = 0; i < kept.size(); ++i) {
+    const RuleMatch& m = kept[i];
+    if (!impl_->generic[m.rule_index]) {
+      specific_reach = std::max(specific_reach, m.secret_end);
+      out.push_back(m);
+      continue;
+    }
+    bool shadowed = specific_reach > m.secret_start;
+    for (size_t j = i + 1; !shadowed && j < kept.size() && kept[j].secret_start < m.secret_end; ++j)
+      shadowed = !impl_->generic[kept[j].rule_index];
+    if (!shadowed) out.push_back(m);
+  }
+  return {};
+}
+
+}  // namespace keysweep

@@ -1,0 +1,63 @@
+// The matcher: every rule in one Vectorscan database, one pass over each Blob. Vectorscan reports
+// only (rule, end offset); RE2 then confirms the rule's full pattern on a bounded window around
+// those ends and extracts the secret group, and the validators drop placeholders.
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "core/blob.h"
+#include "keysweep/error.h"
+#include "rules/rule.h"
+
+namespace keysweep {
+
+struct RuleMatch {
+  uint32_t rule_index = 0;  // into Matcher::rules().rules
+  uint64_t match_start = 0, match_end = 0;
+  uint64_t secret_start = 0, secret_end = 0;
+};
+
+struct MatchStats {
+  uint64_t candidates = 0;  // windows Vectorscan proposed
+  uint64_t confirmed = 0;   // RE2 matches
+  uint64_t rejected = 0;    // dropped by validators
+};
+
+class Matcher {
+ public:
+  // Compiles every rule; an error names the rule and why its pattern is unusable.
+  static Result<std::unique_ptr<Matcher>> compile(RuleSet rules);
+  ~Matcher();
+
+  // Per-thread state (Vectorscan scratch and candidate buffers). Create one per worker.
+  class Scratch {
+   public:
+    ~Scratch();
+
+   private:
+    friend class Matcher;
+    struct State;
+    std::unique_ptr<State> state_;
+  };
+  std::unique_ptr<Scratch> make_scratch() const;
+
+  // Appends the confirmed, validated matches in `blob` to `out`, ordered by secret offset.
+  // Generic rules (provider "generic") yield to a specific rule that found the same secret.
+  Result<void> scan(const Blob& blob, Scratch& scratch, std::vector<RuleMatch>& out,
+                    MatchStats* stats = nullptr) const;
+
+  const RuleSet& rules() const { return rules_; }
+  // Rules that Vectorscan could only compile in prefilter mode (RE2 still confirms them exactly).
+  const std::vector<std::string>& prefiltered_rules() const { return prefiltered_; }
+
+ private:
+  Matcher() = default;
+  struct Impl;
+  RuleSet rules_;
+  std::unique_ptr<Impl> impl_;
+  std::vector<std::string> prefiltered_;
+};
+
+}  // namespace keysweep

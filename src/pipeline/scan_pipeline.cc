@@ -1,0 +1,243 @@
+#include "pipeline/scan_pipeline.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "core/secret.h"
+#include "formats/extractor.h"
+#include "io/mapped_file.h"
+
+namespace keysweep {
+
+namespace {
+
+// Files up to this size are read into a reused per-worker buffer: for the many small files of a
+// source tree, read() costs less than setting up and tearing down a mapping.
+constexpr uint64_t kReadThreshold = 1u << 20;
+
+// Forwards diagnostics to the caller's sink and counts them by kind for the summary.
+class CountingSink final : public DiagnosticSink {
+ public:
+  explicit CountingSink(DiagnosticSink& next) : next_(next) {}
+  void report(Diagnostic d) override {
+    {
+      std::lock_guard lock(mu_);
+      ++by_kind[diagnostic_kind_name(d.kind)];
+      all.push_back(d);
+    }
+    next_.report(std::move(d));
+  }
+  std::map<std::string, uint64_t> by_kind;
+  std::vector<Diagnostic> all;
+
+ private:
+  DiagnosticSink& next_;
+  std::mutex mu_;
+};
+
+// A single-producer, many-consumer queue with a bound, so the walker cannot run far ahead.
+class WorkQueue {
+ public:
+  explicit WorkQueue(size_t bound) : bound_(bound) {}
+  void push(WalkedFile f) {
+    std::unique_lock lock(mu_);
+    not_full_.wait(lock, [&] { return q_.size() < bound_; });
+    q_.push_back(std::move(f));
+    not_empty_.notify_one();
+  }
+  bool pop(WalkedFile& out) {
+    std::unique_lock lock(mu_);
+    not_empty_.wait(lock, [&] { return !q_.empty() || closed_; });
+    if (q_.empty()) return false;
+    out = std::move(q_.front());
+    q_.pop_front();
+    not_full_.notify_one();
+    return true;
+  }
+  void close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    not_empty_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<WalkedFile> q_;
+  size_t bound_;
+  bool closed_ = false;
+};
+
+Result<std::string_view> read_small_file(const std::string& path, uint64_t size, std::string& buf) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(ErrorCode::kIo, std::string("cannot open: ") + std::strerror(errno), path);
+  buf.resize(size);
+  size_t got = 0;
+  while (got < size) {
+    ssize_t n = ::read(fd, buf.data() + got, size - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      return make_error(ErrorCode::kIo, std::string("cannot read: ") + std::strerror(e), path);
+    }
+    if (n == 0) break;  // shrank while we read it: scan what is there
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return std::string_view(buf.data(), got);
+}
+
+bool looks_binary(std::string_view data) {
+  return std::memchr(data.data(), 0, std::min<size_t>(data.size(), 8192)) != nullptr;
+}
+
+}  // namespace
+
+void sort_findings(std::vector<Finding>& findings) {
+  std::sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    if (a.location.chain != b.location.chain) return a.location.chain < b.location.chain;
+    if (a.location.offset != b.location.offset) return a.location.offset < b.location.offset;
+    return a.rule_id < b.rule_id;
+  });
+  findings.erase(std::unique(findings.begin(), findings.end(),
+                             [](const Finding& a, const Finding& b) {
+                               return a.fingerprint == b.fingerprint &&
+                                      a.location.offset == b.location.offset;
+                             }),
+                 findings.end());
+}
+
+void ScanPipeline::process(const Blob& blob, Matcher::Scratch& scratch, DiagnosticSink& diagnostics,
+                           std::vector<Finding>& out, ScanSummary& summary,
+                           uint64_t& expanded) const {
+  if (config_.open_containers) {
+    for (const auto& ex : extractor_registry()) {
+      if (!ex->sniff(blob)) continue;
+      if (blob.depth() >= config_.limits.max_depth) {
+        diagnostics.warn(DiagnosticKind::kLimit, blob.display_path(),
+                         "nesting deeper than " + std::to_string(config_.limits.max_depth) +
+                             " containers; scanned as raw bytes");
+        break;
+      }
+      ExtractContext ctx{config_.limits, diagnostics, &expanded};
+      auto r = ex->extract(blob, ctx, [&](Blob child) {
+        process(child, scratch, diagnostics, out, summary, expanded);
+      });
+      if (!r) {
+        Error e = r.error();
+        if (e.path.empty()) e.path = blob.display_path();
+        diagnostics.error(e, Severity::kWarning);
+        // What could not be parsed is still scanned as bytes: a truncated file keeps its strings.
+        break;
+      }
+      if (!ex->scan_raw_too()) return;
+      break;
+    }
+  }
+  std::vector<RuleMatch> matches;
+  auto r = matcher_.scan(blob, scratch, matches);
+  ++summary.blobs_scanned;
+  summary.bytes_scanned += blob.size();
+  if (!r) {
+    diagnostics.error(r.error());
+    return;
+  }
+  build_findings(blob, matcher_.rules(), matches, config_.finding, out);
+}
+
+void ScanPipeline::scan_blob(const Blob& blob, Matcher::Scratch& scratch,
+                             DiagnosticSink& diagnostics, std::vector<Finding>& out,
+                             ScanSummary& summary) const {
+  uint64_t expanded = 0;
+  process(blob, scratch, diagnostics, out, summary, expanded);
+}
+
+ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
+                                     DiagnosticSink& outer) const {
+  auto t0 = std::chrono::steady_clock::now();
+  CountingSink diagnostics(outer);
+  unsigned jobs = config_.jobs ? config_.jobs : std::max(1u, std::thread::hardware_concurrency());
+  WorkQueue queue(jobs * 64);
+
+  struct WorkerState {
+    std::vector<Finding> findings;
+    ScanSummary summary;
+  };
+  std::vector<WorkerState> states(jobs);
+  std::vector<std::thread> workers;
+  for (unsigned i = 0; i < jobs; ++i) {
+    workers.emplace_back([&, i] {
+      auto scratch = matcher_.make_scratch();
+      std::string buffer;
+      WorkerState& st = states[i];
+      WalkedFile wf;
+      while (queue.pop(wf)) {
+        if (wf.size > config_.limits.max_file_size) {
+          diagnostics.warn(DiagnosticKind::kTooLarge, wf.path,
+                           "skipped: " + std::to_string(wf.size) + " bytes is over --max-file-size (" +
+                               std::to_string(config_.limits.max_file_size) + ")");
+          continue;
+        }
+        std::shared_ptr<const MappedFile> mapping;
+        std::string_view bytes;
+        if (wf.size <= kReadThreshold) {
+          auto r = read_small_file(wf.path, wf.size, buffer);
+          if (!r) {
+            diagnostics.error(r.error(), Severity::kWarning);
+            continue;
+          }
+          bytes = *r;
+        } else {
+          auto m = MappedFile::open(wf.path);
+          if (!m) {
+            diagnostics.error(m.error(), Severity::kWarning);
+            continue;
+          }
+          mapping = *m;
+          bytes = mapping->bytes();
+        }
+        ++st.summary.files_scanned;
+        if (!looks_binary(bytes) && !is_valid_utf8(bytes)) {
+          diagnostics.warn(DiagnosticKind::kInvalidUtf8, wf.path,
+                           "text file is not valid UTF-8; scanned as bytes, output shows U+FFFD");
+        }
+        Blob blob(bytes, mapping, {wf.path});
+        uint64_t expanded = 0;
+        process(blob, *scratch, diagnostics, st.findings, st.summary, expanded);
+      }
+    });
+  }
+
+  WalkStats ws = walk_files(paths, config_.walk, diagnostics,
+                            [&](WalkedFile f) { queue.push(std::move(f)); });
+  queue.close();
+  for (auto& t : workers) t.join();
+
+  ScanOutcome outcome;
+  for (auto& st : states) {
+    outcome.summary.files_scanned += st.summary.files_scanned;
+    outcome.summary.blobs_scanned += st.summary.blobs_scanned;
+    outcome.summary.bytes_scanned += st.summary.bytes_scanned;
+    std::move(st.findings.begin(), st.findings.end(), std::back_inserter(outcome.findings));
+  }
+  sort_findings(outcome.findings);
+  outcome.summary.findings = outcome.findings.size();
+  outcome.summary.symlinks_skipped = ws.symlinks_skipped;
+  outcome.summary.diagnostics_by_kind = diagnostics.by_kind;
+  outcome.summary.diagnostics = diagnostics.all;
+  outcome.summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return outcome;
+}
+
+}  // namespace keysweep

@@ -1,0 +1,80 @@
+// Human output: one block per finding, `path:line:col` first so terminals and editors can jump to
+// it, then a one-line summary. Colour only when asked (the CLI asks on a TTY).
+#include <ostream>
+
+#include "report/reporters.h"
+
+namespace keysweep {
+
+namespace {
+
+class HumanReporter final : public Reporter {
+ public:
+  HumanReporter(std::ostream& out, const ReportOptions& o) : out_(out), opts_(o) {}
+
+  void finding(const Finding& f, const Rule* rule) override {
+    const auto& loc = f.location;
+    out_ << paint(kBold, loc.display_path());
+    if (loc.line) out_ << ':' << loc.line << ':' << loc.column;
+    if (!loc.symbol.empty()) out_ << " (" << loc.symbol << ')';
+    out_ << '\n';
+    out_ << "  " << paint(kRed, f.rule_name) << "  [" << f.rule_id << ", "
+         << confidence_name(f.confidence) << " confidence]\n";
+    out_ << "  secret:  " << (opts_.show_secrets ? f.secret : f.redacted)
+         << paint(kDim, "  sha256:" + f.secret_sha256.substr(0, 16)) << '\n';
+    const std::string& snip = opts_.show_secrets ? f.snippet_clear : f.snippet;
+    if (!snip.empty()) out_ << "  " << paint(kDim, snip) << '\n';
+    if (!f.app.empty()) {
+      out_ << "  app:     " << f.app.package;
+      if (!f.app.version.empty()) out_ << ' ' << f.app.version;
+      if (!f.app.signer_sha256.empty()) out_ << "  signer " << f.app.signer_sha256.substr(0, 16);
+      out_ << '\n';
+    }
+    if (rule && !rule->remediation.empty()) out_ << "  fix:     " << first_sentence(rule->remediation) << '\n';
+    out_ << '\n';
+    ++count_;
+  }
+
+  void end(const ScanSummary& s) override {
+    out_ << paint(kBold, std::to_string(count_) + (count_ == 1 ? " finding" : " findings")) << " in "
+         << s.files_scanned << (s.files_scanned == 1 ? " file" : " files");
+    if (s.blobs_scanned != s.files_scanned) out_ << " (" << s.blobs_scanned << " blobs)";
+    char rate[64];
+    std::snprintf(rate, sizeof rate, ", %.1f MB in %.2fs", s.bytes_scanned / 1e6, s.seconds);
+    out_ << rate;
+    if (!s.diagnostics_by_kind.empty()) {
+      out_ << "; skipped or partly read:";
+      bool first = true;
+      for (const auto& [kind, n] : s.diagnostics_by_kind) {
+        out_ << (first ? " " : ", ") << n << ' ' << kind;
+        first = false;
+      }
+    }
+    for (const auto& [how, n] : s.suppressed)
+      if (n) out_ << "; " << n << " suppressed by " << how;
+    out_ << '\n';
+  }
+
+ private:
+  static constexpr const char* kBold = "\x1b[1m";
+  static constexpr const char* kRed = "\x1b[31m";
+  static constexpr const char* kDim = "\x1b[2m";
+  std::string paint(const char* code, const std::string& s) const {
+    return opts_.color ? code + s + "\x1b[0m" : s;
+  }
+  static std::string first_sentence(const std::string& text) {
+    auto end = text.find(". ");
+    return end == std::string::npos ? text : text.substr(0, end + 1);
+  }
+  std::ostream& out_;
+  ReportOptions opts_;
+  size_t count_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_human_reporter(std::ostream& out, const ReportOptions& o) {
+  return std::make_unique<HumanReporter>(out, o);
+}
+
+}  // namespace keysweep

@@ -1,0 +1,40 @@
+// The reporter seam: one class per output format, each streaming findings to an ostream.
+// Reporters never print a secret in clear unless options.show_secrets is set.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/diagnostics.h"
+#include "core/scan_summary.h"
+#include "keysweep/error.h"
+#include "keysweep/finding.h"
+#include "rules/rule.h"
+
+namespace keysweep {
+
+struct ReportOptions {
+  bool show_secrets = false;
+  bool color = false;  // ANSI colour (human format on a TTY)
+  std::string tool_version;
+};
+
+class Reporter {
+ public:
+  virtual ~Reporter() = default;
+  virtual void begin() {}
+  virtual void finding(const Finding& f, const Rule* rule) = 0;
+  // Called once after the last finding.
+  virtual void end(const ScanSummary& summary) = 0;
+};
+
+// "human", "json", "jsonl", "sarif", "csv"; an unknown name is an error listing the known ones.
+Result<std::unique_ptr<Reporter>> make_reporter(const std::string& format, std::ostream& out,
+                                                const ReportOptions& options);
+const std::vector<std::string>& reporter_names();
+
+}  // namespace keysweep

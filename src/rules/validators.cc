@@ -1,0 +1,123 @@
+#include "rules/validators.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "core/secret.h"
+
+namespace keysweep {
+
+namespace {
+
+bool icontains(std::string_view hay, std::string_view needle) {
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         }) != hay.end();
+}
+
+// Longest run of one repeated character, and of an ascending/descending sequence (abcd, 4321).
+size_t longest_run(std::string_view s) {
+  size_t best = s.empty() ? 0 : 1, same = 1, up = 1, down = 1;
+  for (size_t i = 1; i < s.size(); ++i) {
+    same = s[i] == s[i - 1] ? same + 1 : 1;
+    up = s[i] == s[i - 1] + 1 ? up + 1 : 1;
+    down = s[i] == s[i - 1] - 1 ? down + 1 : 1;
+    best = std::max({best, same, up, down});
+  }
+  return best;
+}
+
+int base64url_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '-' || c == '+') return 62;
+  if (c == '_' || c == '/') return 63;
+  return -1;
+}
+
+std::string base64url_decode(std::string_view in) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    int v = base64url_value(c);
+    if (v < 0) return {};
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& known_validator_names() {
+  static const std::vector<std::string_view> names = {"crc32_base62", "jwt"};
+  return names;
+}
+
+bool looks_like_placeholder(std::string_view secret) {
+  static constexpr std::array<std::string_view, 12> kWords = {
+      "example", "sample", "dummy", "placeholder", "your_", "your-", "xxxx", "changeme",
+      "redacted", "<", "${", "****"};
+  for (auto w : kWords)
+    if (icontains(secret, w)) return true;
+  // "AC" + 32 identical characters, "AKIA" + "AAAA…": a run of more than half the secret (and at
+  // least 8) is filler, not key material.
+  size_t run = longest_run(secret);
+  return run >= 8 && run * 2 > secret.size();
+}
+
+bool github_token_checksum_ok(std::string_view token) {
+  // Documented format: prefix + 30 random base62 characters + CRC32 of those 30 characters,
+  // base62-encoded, left-padded with '0' to 6 characters.
+  auto underscore = token.find('_');
+  if (underscore == std::string_view::npos) return false;
+  std::string_view body = token.substr(underscore + 1);
+  if (body.size() != 36) return false;
+  std::string_view random = body.substr(0, 30), check = body.substr(30);
+  uint32_t crc = static_cast<uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(random.data()), static_cast<uInt>(random.size())));
+  static constexpr char kBase62[] =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::string encoded(6, '0');
+  for (int i = 5; i >= 0 && crc; --i) {
+    encoded[static_cast<size_t>(i)] = kBase62[crc % 62];
+    crc /= 62;
+  }
+  return encoded == check;
+}
+
+bool jwt_structure_ok(std::string_view token) {
+  auto dot = token.find('.');
+  if (dot == std::string_view::npos) return false;
+  std::string header = base64url_decode(token.substr(0, dot));
+  return header.find('{') != std::string::npos && header.find("\"alg\"") != std::string::npos;
+}
+
+std::string_view reject_reason(const Rule& rule, std::string_view secret, std::string_view match,
+                               std::string_view context_label) {
+  if (looks_like_placeholder(secret)) return "placeholder";
+  if (rule.min_entropy > 0 && shannon_entropy(secret) < rule.min_entropy) return "low entropy";
+  if (!rule.keywords.empty()) {
+    bool found = std::any_of(rule.keywords.begin(), rule.keywords.end(),
+                             [&](const std::string& k) { return icontains(match, k) || icontains(context_label, k); });
+    if (!found) return "no keyword";
+  }
+  for (const auto& v : rule.validators) {
+    if (v == "crc32_base62" && !github_token_checksum_ok(secret)) return "bad checksum";
+    if (v == "jwt" && !jwt_structure_ok(secret)) return "not a JWT";
+  }
+  return {};
+}
+
+}  // namespace keysweep
