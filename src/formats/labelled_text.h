@@ -1,0 +1,33 @@
+// Structured formats (DEX, resources.arsc, binary XML, plists) become text the matcher can scan:
+// one line per value, `KEY = "VALUE"`, with the exact symbol kept as the line's Segment label.
+// Writing the key beside the value lets keyword rules use it as context: a 32-hex value under
+// `twilio_auth_token` renders as `twilio_auth_token = "…"`, which the Twilio rule recognises.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/blob.h"
+
+namespace keysweep {
+
+class LabelledTextBuilder {
+ public:
+  // `symbol` is what a finding reports ("@string/twilio_auth_token",
+  // "com.example.sms.TwilioClient.send()"); `value` the string as the format stores it (UTF-8).
+  void add(std::string_view symbol, std::string_view value);
+  bool empty() const { return text_.empty(); }
+  size_t size() const { return text_.size(); }
+  // A child of `parent` named `name` holding the rendered text and its segments.
+  Blob finish(const Blob& parent, std::string name);
+
+  // The key as rendered: characters outside [A-Za-z0-9_.-] become '_', so "Twilio$Config.<clinit>()"
+  // renders "Twilio_Config._clinit___".
+  static std::string render_key(std::string_view symbol);
+
+ private:
+  std::string text_;
+  std::vector<Segment> segments_;
+};
+
+}  // namespace keysweep
