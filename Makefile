@@ -1,0 +1,48 @@
+# Thin wrapper over CMake presets. The two commands a new user runs:
+#   make demo   - install what is missing, build Release, scan the bundled demo tree and apps
+#   make test   - install what is missing, build, run every test (+ sanitizer build, fuzz smoke)
+JOBS ?= $(shell nproc)
+KEYSWEEP_RELEASE := build/release/src/cli/keysweep
+FUZZ_SECONDS ?= 10
+
+.PHONY: deps build demo test test-unit test-asan fuzz fuzz-smoke bench clean
+
+deps:
+	@bash scripts/install-deps
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+demo: build
+	@bash scripts/demo $(KEYSWEEP_RELEASE)
+
+# Everything CI runs. Each step prints its own CTest summary.
+test: deps test-unit test-asan fuzz-smoke
+
+test-unit:
+	@cmake --preset dev >/dev/null
+	@cmake --build --preset dev -j $(JOBS)
+	@ctest --test-dir build/dev --output-on-failure -j $(JOBS)
+
+# AddressSanitizer + UBSan over the C++ tests (the Python end-to-end tests run in test-unit).
+test-asan:
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	@ctest --test-dir build/asan --output-on-failure -j $(JOBS) -E '^(e2e_|accuracy)'
+
+fuzz-smoke:
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@bash scripts/run-fuzzers build/fuzz $(FUZZ_SECONDS)
+
+fuzz:
+	@$(MAKE) fuzz-smoke FUZZ_SECONDS=$${FUZZ_SECONDS:-300}
+
+bench: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+	@bash bench/run-all.sh
+
+clean:
+	rm -rf build
