@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the keysweep command line: findings, redaction, exit codes, and how bad
+input (unreadable file, directory loop, oversize file, invalid UTF-8) is reported while the scan
+goes on. Run: /usr/bin/python3 tests/e2e/cli_test.py --keysweep build/dev/src/cli/keysweep
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from fake_credentials import Fakes  # noqa: E402
+
+KEYSWEEP = None
+
+
+def run(*args, cwd=None, user=None):
+    cmd = [KEYSWEEP, *args]
+    if user is not None:
+        cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, errors="replace")
+
+
+class Tree:
+    """A temporary directory with files written from a dict."""
+
+    def __init__(self, files):
+        self.root = tempfile.mkdtemp(prefix="keysweep-e2e-")
+        os.chmod(self.root, 0o755)
+        for rel, data in files.items():
+            path = os.path.join(self.root, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data if isinstance(data, bytes) else data.encode())
+
+    def path(self, rel=""):
+        return os.path.join(self.root, rel)
+
+    def cleanup(self):
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            for n in dirnames + filenames:
+                try:
+                    os.chmod(os.path.join(dirpath, n), 0o755, follow_symlinks=False)
+                except (OSError, NotImplementedError):
+                    pass
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+FAKE = Fakes("e2e")
+SID, TOKEN = FAKE.twilio_account_sid(), FAKE.twilio_auth_token()
+AKID = FAKE.aws_access_key_id()
+
+
+class FindingsAndExitCodes(unittest.TestCase):
+    def setUp(self):
+        self.tree = Tree({
+            "app/Config.java": f'static final String TWILIO_SID = "{SID}";\n'
+                               f'static final String TWILIO_AUTH_TOKEN = "{TOKEN}";\n',
+            "deploy/.env": f"AWS_ACCESS_KEY_ID={AKID}\n",
+            "clean/readme.txt": "nothing to see\n",
+        })
+
+    def tearDown(self):
+        self.tree.cleanup()
+
+    def test_findings_exit_one_with_location_and_redaction(self):
+        r = run("scan", "--color", "never", self.tree.path())
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(self.tree.path("app/Config.java") + ":1:", r.stdout)
+        self.assertIn("twilio.account_sid", r.stdout)
+        self.assertIn("twilio.auth_token", r.stdout)
+        self.assertIn(self.tree.path("deploy/.env") + ":1:19", r.stdout)
+        self.assertIn(AKID[:4] + "\u2026" + AKID[-4:], r.stdout)
+        for secret in (SID, TOKEN, AKID):
+            self.assertNotIn(secret, r.stdout + r.stderr)
+        self.assertIn("3 findings in 3 files", r.stdout)
+
+    def test_show_secrets_prints_them(self):
+        r = run("scan", "--show-secrets", self.tree.path())
+        self.assertEqual(r.returncode, 1)
+        for secret in (SID, TOKEN, AKID):
+            self.assertIn(secret, r.stdout)
+
+    def test_clean_tree_exits_zero(self):
+        r = run("scan", self.tree.path("clean"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("0 findings", r.stdout)
+
+    def test_exit_zero_flag(self):
+        self.assertEqual(run("scan", "--exit-zero", self.tree.path()).returncode, 0)
+
+    def test_missing_path_is_an_error(self):
+        r = run("scan", self.tree.path("does-not-exist"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("does-not-exist", r.stderr)
+        self.assertIn("no such file", r.stderr)
+
+    def test_unknown_format_is_an_error(self):
+        r = run("scan", "--format", "yaml", self.tree.path())
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown format", r.stderr)
+
+    def test_exclude_glob(self):
+        r = run("scan", "--exclude", "*.env", "--exclude", "app", self.tree.path())
+        self.assertEqual(r.returncode, 0, r.stdout)
+
+    def test_output_file(self):
+        out = self.tree.path("report.txt")
+        r = run("scan", "--output", out, self.tree.path("deploy"))
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stdout, "")
+        with open(out) as f:
+            self.assertIn("aws.access_key_id", f.read())
+
+    def test_jobs_do_not_change_the_result(self):
+        one = run("scan", "--jobs", "1", "--color", "never", self.tree.path()).stdout
+        four = run("scan", "--jobs", "4", "--color", "never", self.tree.path()).stdout
+        strip = lambda s: [l for l in s.splitlines() if " findings in " not in l]
+        self.assertEqual(strip(one), strip(four))
+
+
+class BadInput(unittest.TestCase):
+    """Each problem is named with its path on stderr, counted in the summary, and the scan of the
+    other files goes on (the planted AWS key is still found)."""
+
+    def setUp(self):
+        self.tree = Tree({"good/.env": f"AWS_ACCESS_KEY_ID={AKID}\n"})
+
+    def tearDown(self):
+        self.tree.cleanup()
+
+    def assert_still_found(self, r):
+        self.assertIn("aws.access_key_id", r.stdout)
+
+    def test_unreadable_file(self):
+        path = self.tree.path("locked.txt")
+        with open(path, "w") as f:
+            f.write(f"token {TOKEN}\n")
+        os.chmod(path, 0)
+        # root reads anything: run the scan as an unprivileged user so the permission applies.
+        user = 65534 if os.geteuid() == 0 else None
+        if user is not None and shutil.which("setpriv") is None:
+            self.skipTest("running as root without setpriv")
+        r = run("scan", "--color", "never", self.tree.path(), user=user)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(path, r.stderr)
+        self.assertIn("Permission denied", r.stderr)
+        self.assertIn("1 unreadable", r.stdout)
+        self.assert_still_found(r)
+
+    def test_directory_loop(self):
+        os.makedirs(self.tree.path("loop/inner"))
+        os.symlink("..", self.tree.path("loop/inner/back"))
+        r = run("scan", "--follow-symlinks", "--color", "never", self.tree.path())
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(self.tree.path("loop/inner/back"), r.stderr)
+        self.assertIn("directory cycle", r.stderr)
+        self.assertIn("1 symlink-loop", r.stdout)
+        self.assert_still_found(r)
+        # Without --follow-symlinks the link is not followed at all.
+        r = run("scan", "--color", "never", self.tree.path())
+        self.assertNotIn("cycle", r.stderr)
+
+    def test_file_over_size_limit(self):
+        big = self.tree.path("big.bin")
+        with open(big, "wb") as f:
+            f.write(b"A" * 4096)
+        r = run("scan", "--max-file-size", "1KiB", "--color", "never", self.tree.path())
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(big, r.stderr)
+        self.assertIn("over --max-file-size", r.stderr)
+        self.assertIn("1 too-large", r.stdout)
+        self.assert_still_found(r)
+
+    def test_invalid_utf8(self):
+        path = self.tree.path("latin1.properties")
+        with open(path, "wb") as f:
+            f.write(b"caf\xe9=\xff\xfe\ntwilio_auth_token=" + TOKEN.encode() + b"\n")
+        r = run("scan", "--color", "never", self.tree.path())
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(path, r.stderr)
+        self.assertIn("not valid UTF-8", r.stderr)
+        self.assertIn("1 invalid-utf8", r.stdout)
+        self.assertIn("twilio.auth_token", r.stdout)
+        self.assert_still_found(r)
+
+    def test_quiet_still_counts(self):
+        os.makedirs(self.tree.path("loop/inner"))
+        os.symlink("..", self.tree.path("loop/inner/back"))
+        r = run("scan", "-q", "--follow-symlinks", "--color", "never", self.tree.path())
+        self.assertEqual(r.stderr, "")
+        self.assertIn("1 symlink-loop", r.stdout)
+
+
+class Rules(unittest.TestCase):
+    def test_check_passes(self):
+        r = run("rules", "check")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn(" 0 failures", r.stdout)
+
+    def test_check_fails_on_a_rule_that_misses_its_example(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+            f.write("""[[rules]]
+id = "test.broken"
+name = "Broken"
+provider = "test"
+pattern = '''\\b(zz[0-9]{8})\\b'''
+positive_examples = ["key = yy12345678"]
+remediation = "none"
+""")
+        try:
+            r = run("rules", "check", "--rules", f.name)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("test.broken: positive example 1 not found", r.stderr)
+        finally:
+            os.unlink(f.name)
+
+    def test_bad_rule_file_is_a_config_error(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+            f.write('[[rules]]\nid = "x.y"\nname = "n"\nprovider = "p"\npattern = "(unclosed"\n'
+                    'positive_examples = ["a"]\nremediation = "r"\n')
+        try:
+            r = run("scan", "--rules", f.name, ".")
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("x.y", r.stderr)
+        finally:
+            os.unlink(f.name)
+
+    def test_list_has_at_least_the_core_providers(self):
+        out = run("rules", "list").stdout
+        for rid in ("twilio.account_sid", "twilio.auth_token", "aws.access_key_id",
+                    "aws.secret_access_key"):
+            self.assertIn(rid, out)
+
+    def test_export_ripgrep_one_pattern_per_rule(self):
+        listed = run("rules", "list").stdout.strip().splitlines()[-1]
+        count = int(listed.split()[0])
+        exported = run("rules", "export", "--format", "ripgrep").stdout.splitlines()
+        self.assertEqual(len(exported), count)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keysweep", required=True)
+    args, rest = parser.parse_known_args()
+    KEYSWEEP = os.path.abspath(args.keysweep)
+    unittest.main(argv=[sys.argv[0], "-v", *rest])
