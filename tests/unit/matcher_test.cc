@@ -1,0 +1,170 @@
+#include <gtest/gtest.h>
+
+#include "core/blob.h"
+#include "match/finding_builder.h"
+#include "match/matcher.h"
+#include "rules/validators.h"
+
+namespace keysweep {
+namespace {
+
+Rule make_rule(std::string id, std::string provider, std::string pattern,
+               Confidence c = Confidence::kMedium) {
+  Rule r;
+  r.id = std::move(id);
+  r.name = r.id;
+  r.provider = std::move(provider);
+  r.pattern = std::move(pattern);
+  r.confidence = c;
+  r.remediation = "rotate";
+  r.positive_examples = {"x"};
+  return r;
+}
+
+class MatcherTest : public ::testing::Test {
+ protected:
+  void compile(std::vector<Rule> rules) {
+    RuleSet set;
+    set.rules = std::move(rules);
+    auto m = Matcher::compile(std::move(set));
+    ASSERT_TRUE(m) << m.error().to_string();
+    matcher = std::move(*m);
+    scratch = matcher->make_scratch();
+  }
+  std::vector<RuleMatch> scan(const std::string& text, std::vector<Segment> segments = {}) {
+    Blob blob(text, nullptr, {"test.txt"});
+    blob.segments() = std::move(segments);
+    std::vector<RuleMatch> out;
+    auto r = matcher->scan(blob, *scratch, out);
+    EXPECT_TRUE(r);
+    return out;
+  }
+  std::string secret(const std::string& text, const RuleMatch& m) {
+    return text.substr(m.secret_start, m.secret_end - m.secret_start);
+  }
+  std::unique_ptr<Matcher> matcher;
+  std::unique_ptr<Matcher::Scratch> scratch;
+};
+
+TEST_F(MatcherTest, FindsEveryOccurrenceAndExtractsTheSecretGroup) {
+  compile({make_rule("t.sid", "t", R"(\b(AC[0-9a-f]{32})\b)")});
+  std::string text =
+      "a=AC0123456789abcdef0123456789abcdef\nb=\"AC1a2b3c4d5e6f708192a3b4c5d6e7f809\" "
+      "c=AC0123456789abcdef0123456789abcdef0 (too long)";
+  auto m = scan(text);
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(secret(text, m[0]), "AC0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(secret(text, m[1]), "AC1a2b3c4d5e6f708192a3b4c5d6e7f809");
+  EXPECT_EQ(m[0].secret_start, 2u);
+}
+
+TEST_F(MatcherTest, SecretsAtTheVeryStartAndEndOfTheBuffer) {
+  compile({make_rule("t.sid", "t", R"(\b(AC[0-9a-f]{32})\b)")});
+  std::string text = "AC0123456789abcdef0123456789abcdef";
+  EXPECT_EQ(scan(text).size(), 1u);
+  EXPECT_EQ(scan("x " + text).size(), 1u);
+}
+
+TEST_F(MatcherTest, PlaceholdersAndLowEntropyAreDropped) {
+  Rule r = make_rule("t.sid", "t", R"(\b(AC[0-9a-zA-Z]{32})\b)");
+  r.min_entropy = 3.0;
+  compile({r});
+  EXPECT_TRUE(scan("AC" + std::string(32, 'a')).empty());
+  EXPECT_TRUE(scan("ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx").empty());
+  EXPECT_TRUE(scan("ACEXAMPLE0123456789abcdef012345678").empty());
+  EXPECT_TRUE(scan("AC01010101010101010101010101010101").empty());  // entropy 1.06 bits
+  EXPECT_EQ(scan("AC0123456789abcdef0123456789abcdef").size(), 1u);
+}
+
+TEST_F(MatcherTest, KeywordsMayComeFromTheSegmentLabel) {
+  Rule r = make_rule("t.token", "t", R"((?i)(?:token|twilio)[\w.]{0,32}\W{1,8}([0-9a-f]{32})\b)");
+  r.keywords = {"twilio"};
+  compile({r});
+  std::string text = "auth_token = \"0123456789abcdef0123456789abcdef\"\n";
+  EXPECT_TRUE(scan(text).empty()) << "no 'twilio' anywhere";
+  EXPECT_EQ(scan(text, {{0, "@string/twilio_auth_token"}}).size(), 1u);
+}
+
+TEST_F(MatcherTest, GenericRulesYieldToSpecificOnes) {
+  compile({make_rule("generic.secret", "generic", R"re((?i)secret\s*=\s*"([^"]{16,})")re"),
+           make_rule("t.sid", "t", R"(\b(AC[0-9a-f]{32})\b)")});
+  auto m = scan("secret = \"AC0123456789abcdef0123456789abcdef\"\nsecret = \"q8ZfT2mLx9RbV4nKc7\"");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(matcher->rules().rules[m[0].rule_index].id, "t.sid");
+  EXPECT_EQ(matcher->rules().rules[m[1].rule_index].id, "generic.secret");
+}
+
+TEST_F(MatcherTest, SameSpanKeepsTheMoreConfidentRule) {
+  compile({make_rule("a.low", "a", R"(key=([0-9a-f]{32}))", Confidence::kLow),
+           make_rule("a.high", "a", R"(\bkey=([0-9a-f]{32}))", Confidence::kHigh)});
+  auto m = scan("key=0123456789abcdef0123456789abcdef");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(matcher->rules().rules[m[0].rule_index].id, "a.high");
+}
+
+TEST_F(MatcherTest, LongRunsOfMatchingBytesStayBounded) {
+  // A megabyte of hex: Vectorscan reports an end at almost every byte; the windows merge, and
+  // RE2 yields non-overlapping matches only.
+  compile({make_rule("t.hex", "t", R"(([0-9a-f]{40}))")});
+  std::string text;
+  for (int i = 0; i < (1 << 20); ++i) text += "0123456789abcdef"[(i * 7 + i / 16) % 16];
+  auto m = scan(text);
+  EXPECT_EQ(m.size(), text.size() / 40);
+  for (size_t i = 1; i < m.size(); ++i) EXPECT_GE(m[i].secret_start, m[i - 1].secret_end);
+}
+
+TEST_F(MatcherTest, BadPatternIsAConfigErrorNamingTheRule) {
+  RuleSet set;
+  set.rules = {make_rule("t.bad", "t", "(unclosed")};
+  auto m = Matcher::compile(std::move(set));
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, ErrorCode::kConfig);
+  EXPECT_NE(m.error().message.find("t.bad"), std::string::npos);
+}
+
+TEST(Findings, LineColumnSnippetAndSymbol) {
+  RuleSet set;
+  set.rules = {make_rule("t.sid", "t", R"(\b(AC[0-9a-f]{32})\b)")};
+  auto m = Matcher::compile(set);
+  ASSERT_TRUE(m);
+  auto scratch = (*m)->make_scratch();
+  std::string text = "first line\n  caf\xC3\xA9 = AC0123456789abcdef0123456789abcdef;\n";
+  Blob blob(text, nullptr, {"dir/app.apk", "res/values.txt"});
+  std::vector<RuleMatch> matches;
+  ASSERT_TRUE((*m)->scan(blob, *scratch, matches));
+  std::vector<Finding> findings;
+  build_findings(blob, (*m)->rules(), matches, {}, findings);
+  ASSERT_EQ(findings.size(), 1u);
+  const Finding& f = findings[0];
+  EXPECT_EQ(f.location.line, 2u);
+  EXPECT_EQ(f.location.column, 10u);  // code points: "  café = " is 9
+  EXPECT_EQ(f.location.display_path(), "dir/app.apk!res/values.txt");
+  EXPECT_EQ(f.redacted, "AC01\xE2\x80\xA6" "cdef");
+  EXPECT_EQ(f.snippet, "caf\xC3\xA9 = AC01\xE2\x80\xA6" "cdef;");
+  EXPECT_TRUE(f.snippet_clear.empty());
+  EXPECT_EQ(f.secret_sha256.size(), 64u);
+}
+
+TEST(Validators, GithubChecksum) {
+  // Built with tests/fixtures/fake_credentials.py: 30 random base62 + CRC32 in base62.
+  EXPECT_TRUE(github_token_checksum_ok("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"));
+  EXPECT_FALSE(github_token_checksum_ok("ghp_rNG1nBoSnAv8LAMuBXGOz9YaPoyfVV0seryY"));
+  EXPECT_FALSE(github_token_checksum_ok("ghp_short"));
+}
+
+TEST(Validators, Jwt) {
+  EXPECT_TRUE(jwt_structure_ok("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.c2ln"));
+  EXPECT_FALSE(jwt_structure_ok("eyJub3RoaW5nIjoxfQ.eyJzdWIiOiIxIn0.c2ln"));
+}
+
+TEST(Validators, Placeholders) {
+  EXPECT_TRUE(looks_like_placeholder("AKIAIOSFODNN7EXAMPLE"));
+  EXPECT_TRUE(looks_like_placeholder("${TWILIO_TOKEN}"));
+  EXPECT_TRUE(looks_like_placeholder("your_api_key_here"));
+  EXPECT_TRUE(looks_like_placeholder("AC" + std::string(32, '0')));
+  EXPECT_TRUE(looks_like_placeholder("0123456789abcdef"));  // a sequence, not a key
+  EXPECT_FALSE(looks_like_placeholder("AKIA2E4RTQ5NB7XKW3JM"));
+}
+
+}  // namespace
+}  // namespace keysweep
