@@ -1,0 +1,129 @@
+#include "formats/android_res/android_extractors.h"
+
+#include <set>
+
+#include "formats/android_res/binary_xml.h"
+#include "formats/android_res/resource_table.h"
+#include "formats/labelled_text.h"
+
+namespace keysweep {
+
+namespace {
+
+using android_res::ParseNotes;
+
+void report_notes(const ParseNotes& notes, const Blob& blob, ExtractContext& ctx) {
+  for (const auto& m : notes.messages()) {
+    ctx.diagnostics.warn(DiagnosticKind::kMalformed, blob.display_path(), m);
+  }
+  if (notes.dropped()) {
+    ctx.diagnostics.warn(DiagnosticKind::kMalformed, blob.display_path(),
+                         std::to_string(notes.dropped()) + " more problems not listed");
+  }
+}
+
+// Rendered text counts against the expansion budget like any decompressed entry.
+Result<void> emit_text(LabelledTextBuilder& text, const Blob& blob, ExtractContext& ctx,
+                       const EmitBlob& emit, const char* name) {
+  if (text.empty()) return {};
+  if (ctx.expanded_bytes) {
+    *ctx.expanded_bytes += text.size();
+    if (*ctx.expanded_bytes > ctx.limits.max_total_expanded) {
+      return make_error(ErrorCode::kLimit, "expanded text over --max-total-expanded", {}, {});
+    }
+  }
+  emit(text.finish(blob, name));
+  return {};
+}
+
+class ArscExtractor final : public Extractor {
+ public:
+  std::string_view name() const override { return "arsc"; }
+  bool sniff(const Blob& blob) const override {
+    return android_res::looks_like_resource_table(blob.bytes());
+  }
+  Result<void> extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const override {
+    LabelledTextBuilder text;
+    // The same value under several configurations (values-v21, values-fr) is one line.
+    std::set<std::pair<std::string, std::string>> seen;
+    ParseNotes notes;
+    auto stats = android_res::parse_resource_table(
+        blob.bytes(), ctx.limits,
+        [&](const android_res::ResourceString& s) {
+          if (s.value.empty()) return;
+          std::string symbol = android_res::resource_symbol(s);
+          if (!seen.emplace(symbol, s.value).second) return;
+          text.add(symbol, s.value);
+        },
+        notes);
+    report_notes(notes, blob, ctx);
+    if (!stats) return std::unexpected(stats.error());
+    return emit_text(text, blob, ctx, emit, "values");
+  }
+};
+
+// Lines for one document: `element@attr = "value"` for string attributes, and `NAME = "VALUE"`
+// for the name/value pairs of <meta-data>, so the declared name becomes the key a rule sees.
+class AxmlLines final : public android_res::BinaryXmlVisitor {
+ public:
+  explicit AxmlLines(LabelledTextBuilder& text) : text_(text) {}
+
+  void start_element(const android_res::XmlElement& e) override {
+    const android_res::XmlAttribute* name = nullptr;
+    const android_res::XmlAttribute* value = nullptr;
+    for (const auto& a : e.attributes) {
+      if (!a.text) continue;
+      if (a.name == "android:name" || a.name == "name") name = &a;
+      if (a.name == "android:value" || a.name == "value") value = &a;
+    }
+    if (name && value && !name->text->empty() && !value->text->empty()) {
+      text_.add(*name->text, *value->text);
+    } else {
+      value = nullptr;
+    }
+    for (const auto& a : e.attributes) {
+      if (!a.text || a.text->empty() || &a == value) continue;
+      text_.add(e.name + "@" + a.name, *a.text);
+    }
+  }
+
+  void text(const android_res::XmlElement* e, std::string_view text) override {
+    std::string symbol = "#text";
+    if (e) {
+      symbol = e->name + "#text";
+      for (const auto& a : e->attributes) {
+        if ((a.name == "android:name" || a.name == "name") && a.text && !a.text->empty()) {
+          symbol = *a.text;
+        }
+      }
+    }
+    text_.add(symbol, text);
+  }
+
+ private:
+  LabelledTextBuilder& text_;
+};
+
+class AxmlExtractor final : public Extractor {
+ public:
+  std::string_view name() const override { return "axml"; }
+  bool sniff(const Blob& blob) const override {
+    return android_res::looks_like_binary_xml(blob.bytes());
+  }
+  Result<void> extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const override {
+    LabelledTextBuilder text;
+    AxmlLines lines(text);
+    ParseNotes notes;
+    auto stats = android_res::parse_binary_xml(blob.bytes(), ctx.limits, lines, notes);
+    report_notes(notes, blob, ctx);
+    if (!stats) return std::unexpected(stats.error());
+    return emit_text(text, blob, ctx, emit, "attributes");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Extractor> make_arsc_extractor() { return std::make_unique<ArscExtractor>(); }
+std::unique_ptr<Extractor> make_axml_extractor() { return std::make_unique<AxmlExtractor>(); }
+
+}  // namespace keysweep

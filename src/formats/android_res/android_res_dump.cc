@@ -1,0 +1,86 @@
+// Test helper: runs the ARSC or AXML extractor over each file given and prints what it rendered,
+// one JSON object per value: {"file", "format", "symbol", "value"}, then one {"file", "notes"}.
+// `--identity FILE` prints parse_manifest_identity() instead.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "formats/android_res/android_extractors.h"
+#include "formats/android_res/binary_xml.h"
+
+using namespace keysweep;
+
+namespace {
+
+class NullSink final : public DiagnosticSink {
+ public:
+  void report(Diagnostic d) override { notes.push_back(d.message); }
+  std::vector<std::string> notes;
+};
+
+std::string read_file(const char* path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 3 && std::string_view(argv[1]) == "--identity") {
+    std::string data = read_file(argv[2]);
+    auto info = android_res::parse_manifest_identity(data);
+    nlohmann::json j;
+    if (!info) {
+      j["error"] = info.error().message;
+    } else {
+      j["package"] = info->package;
+      j["version_name"] = info->version_name;
+      if (info->version_code) j["version_code"] = *info->version_code;
+    }
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return 0;
+  }
+  auto arsc = make_arsc_extractor();
+  auto axml = make_axml_extractor();
+  Limits limits;
+  for (int i = 1; i < argc; ++i) {
+    std::string data = read_file(argv[i]);
+    Blob blob(data, nullptr, {argv[i]});
+    const Extractor* ex = arsc->sniff(blob) ? arsc.get() : axml->sniff(blob) ? axml.get() : nullptr;
+    nlohmann::json summary{{"file", argv[i]}};
+    if (!ex) {
+      summary["error"] = "not arsc or axml";
+      std::cout << summary.dump() << "\n";
+      continue;
+    }
+    NullSink sink;
+    uint64_t expanded = 0;
+    ExtractContext ctx{limits, sink, &expanded};
+    auto r = ex->extract(blob, ctx, [&](Blob child) {
+      const auto& segs = child.segments();
+      std::string_view text = child.bytes();
+      for (size_t s = 0; s < segs.size(); ++s) {
+        size_t begin = segs[s].offset;
+        size_t end = s + 1 < segs.size() ? segs[s + 1].offset : text.size();
+        std::string_view line = text.substr(begin, end - begin);
+        // `KEY = "VALUE"\n`: the value sits between the first `= "` and the final `"\n`.
+        size_t q = line.find(" = \"");
+        std::string_view value = line.substr(q + 4, line.size() - q - 4 - 2);
+        nlohmann::json j{{"file", argv[i]},
+                         {"format", std::string(ex->name())},
+                         {"symbol", segs[s].label},
+                         {"value", std::string(value)}};
+        std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      }
+    });
+    if (!r) summary["error"] = r.error().message;
+    summary["notes"] = sink.notes;
+    std::cout << summary.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  }
+  return 0;
+}

@@ -1,0 +1,303 @@
+#include "formats/android_res/binary_xml.h"
+
+#include <charconv>
+
+#include "formats/android_res/string_pool.h"
+#include "io/byte_reader.h"
+
+namespace keysweep::android_res {
+
+namespace {
+
+constexpr size_t kNodeHeaderMin = 16;  // ResXMLTree_node: chunk header, lineNumber, comment
+constexpr size_t kAttrExtSize = 20;    // ResXMLTree_attrExt
+constexpr size_t kAttributeSize = 20;  // ResXMLTree_attribute
+
+// Framework attributes whose names packers mask: Android looks them up by resource id, so the id
+// is what counts, whatever the string pool says.
+struct KnownAttribute {
+  uint32_t id;
+  const char* name;
+};
+constexpr KnownAttribute kKnownAttributes[] = {
+    {0x01010001, "label"},       {0x01010003, "name"},        {0x01010018, "authorities"},
+    {0x01010024, "value"},       {0x01010025, "resource"},    {0x01010027, "scheme"},
+    {0x01010028, "host"},        {0x0101021b, "versionCode"}, {0x0101021c, "versionName"},
+};
+
+const char* known_attribute(uint32_t id) {
+  for (const auto& k : kKnownAttributes) {
+    if (k.id == id) return k.name;
+  }
+  return nullptr;
+}
+
+struct Namespace {
+  uint32_t uri;
+  std::string prefix;
+};
+
+class Parser {
+ public:
+  Parser(std::string_view data, const Limits& limits, BinaryXmlVisitor& visitor, ParseNotes& notes)
+      : data_(data), limits_(limits), visitor_(visitor), notes_(notes) {}
+
+  Result<BinaryXmlStats> run() {
+    auto type = ByteReader(data_).le_at<uint16_t>(0);
+    auto hsize = ByteReader(data_).le_at<uint16_t>(2);
+    auto size = ByteReader(data_).le_at<uint32_t>(4);
+    if (!type || !hsize || !size) {
+      return make_error(ErrorCode::kMalformed, "binary XML shorter than its 8-byte header", {}, 0);
+    }
+    if (*hsize < 8 || *hsize > data_.size()) {
+      return make_error(ErrorCode::kMalformed,
+                        "binary XML header size " + std::to_string(*hsize), {}, 0);
+    }
+    if (*type != kResXml) notes_.add("binary XML header has chunk type " + hex(*type));
+    size_t end = data_.size();
+    if (*size > data_.size()) {
+      notes_.add("header declares " + std::to_string(*size) + " bytes, file has " +
+                 std::to_string(data_.size()) + "; read to the end of the file");
+    } else if (*size < data_.size()) {
+      if (*size > *hsize) {
+        notes_.add(std::to_string(data_.size() - *size) + " bytes after the declared end ignored");
+        end = *size;
+      } else {
+        notes_.add("header declares " + std::to_string(*size) + " bytes; read the whole file");
+      }
+    }
+    for (size_t pos = *hsize; pos + 8 <= end;) {
+      auto c = read_chunk(data_, pos, end);
+      if (!c) {
+        // A pool whose size overshoots still has its strings; anything else ends the walk.
+        auto t = ByteReader(data_).le_at<uint16_t>(pos);
+        if (t && *t == kResStringPool && !have_pool_) {
+          read_pool(pos, end);
+        } else {
+          notes_.add(c.error().message + "; rest of the document skipped");
+        }
+        break;
+      }
+      read_node(*c);
+      pos = c->end();
+    }
+    if (!have_pool_) {
+      return make_error(ErrorCode::kMalformed, "binary XML has no string pool", {}, 0);
+    }
+    return stats_;
+  }
+
+ private:
+  void read_pool(size_t pos, size_t limit) {
+    auto pool = StringPool::parse(data_, pos, limit, limits_, &notes_);
+    if (!pool) {
+      notes_.add("string pool: " + pool.error().message);
+      return;
+    }
+    pool_ = std::move(*pool);
+    have_pool_ = true;
+  }
+
+  std::string str(uint32_t index, size_t at) {
+    if (index == kNoIndex) return {};
+    auto s = pool_.get(index);
+    if (!s) {
+      notes_.add("node at " + hex(at) + ": " + s.error().message);
+      return {};
+    }
+    return std::move(*s);
+  }
+
+  void read_node(const ChunkHeader& c) {
+    ByteReader r(data_.substr(0, c.end()));
+    switch (c.type) {
+      case kResStringPool:
+        if (have_pool_) {
+          notes_.add("second string pool at " + hex(c.offset) + " ignored");
+        } else {
+          read_pool(c.offset, c.end());
+        }
+        return;
+      case kResXmlResourceMap:
+        resource_map_ = data_.substr(c.body(), (c.size - c.header_size) / 4 * 4);
+        return;
+      case kResXmlStartNamespace:
+      case kResXmlEndNamespace:
+      case kResXmlStartElement:
+      case kResXmlEndElement:
+      case kResXmlCdata:
+        break;
+      default:
+        return;  // unknown chunks are skipped by size, as Android does
+    }
+    if (c.header_size < kNodeHeaderMin) {
+      notes_.add("node at " + hex(c.offset) + " has header size " + std::to_string(c.header_size));
+      return;
+    }
+    size_t ext = c.body();
+    auto u32 = [&](size_t off) { return r.le_at<uint32_t>(ext + off); };
+    if (c.type == kResXmlStartNamespace || c.type == kResXmlEndNamespace) {
+      auto prefix = u32(0), uri = u32(4);
+      if (!prefix || !uri) {
+        notes_.add("namespace node at " + hex(c.offset) + " cut short");
+        return;
+      }
+      if (c.type == kResXmlStartNamespace) {
+        namespaces_.push_back({*uri, str(*prefix, c.offset)});
+      } else {
+        for (size_t i = namespaces_.size(); i-- > 0;) {
+          if (namespaces_[i].uri == *uri) {
+            namespaces_.erase(namespaces_.begin() + static_cast<std::ptrdiff_t>(i));
+            break;
+          }
+        }
+      }
+      return;
+    }
+    if (c.type == kResXmlEndElement) {
+      if (!stack_.empty()) {
+        visitor_.end_element(stack_.back().name);
+        stack_.pop_back();
+      }
+      return;
+    }
+    if (c.type == kResXmlCdata) {
+      auto index = u32(0);
+      if (!index) return;
+      std::string text = str(*index, c.offset);
+      if (!text.empty()) visitor_.text(stack_.empty() ? nullptr : &stack_.back(), text);
+      return;
+    }
+    read_start_element(c, r);
+  }
+
+  void read_start_element(const ChunkHeader& c, const ByteReader& r) {
+    size_t ext = c.body();
+    auto name = r.le_at<uint32_t>(ext + 4);
+    auto attr_start = r.le_at<uint16_t>(ext + 8);
+    auto attr_size = r.le_at<uint16_t>(ext + 10);
+    auto attr_count = r.le_at<uint16_t>(ext + 12);
+    if (!name || !attr_start || !attr_size || !attr_count || ext + kAttrExtSize > c.end()) {
+      notes_.add("element at " + hex(c.offset) + " cut short");
+      return;
+    }
+    XmlElement e;
+    e.name = str(*name, c.offset);
+    e.depth = stack_.size();
+    size_t stride = *attr_size;
+    if (stride < kAttributeSize) {
+      notes_.add("element <" + e.name + "> declares attribute size " + std::to_string(stride));
+      stride = kAttributeSize;
+    }
+    size_t first = ext + *attr_start;
+    size_t room = first + kAttributeSize <= c.end() ? (c.end() - first - kAttributeSize) / stride + 1 : 0;
+    size_t count = *attr_count;
+    if (count > room) {
+      notes_.add("element <" + e.name + "> claims " + std::to_string(count) +
+                 " attributes, room for " + std::to_string(room));
+      count = room;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      size_t a = first + i * stride;
+      uint32_t ns = *r.le_at<uint32_t>(a);
+      uint32_t aname = *r.le_at<uint32_t>(a + 4);
+      uint32_t raw = *r.le_at<uint32_t>(a + 8);
+      XmlAttribute attr;
+      attr.data_type = *r.le_at<uint8_t>(a + 15);
+      attr.data = *r.le_at<uint32_t>(a + 16);
+      if (aname != kNoIndex && static_cast<uint64_t>(aname) * 4 + 4 <= resource_map_.size()) {
+        attr.resource_id = *ByteReader(resource_map_).le_at<uint32_t>(static_cast<size_t>(aname) * 4);
+      }
+      if (const char* known = known_attribute(attr.resource_id)) {
+        attr.name = std::string("android:") + known;
+      } else {
+        attr.name = str(aname, c.offset);
+        std::string prefix = prefix_for(ns);
+        if (!prefix.empty()) attr.name = prefix + ":" + attr.name;
+      }
+      if (attr.data_type == kTypeString) {
+        attr.text = str(attr.data, c.offset);
+      } else if (raw != kNoIndex) {
+        attr.text = str(raw, c.offset);
+      }
+      e.attributes.push_back(std::move(attr));
+    }
+    stats_.elements++;
+    stats_.attributes += e.attributes.size();
+    visitor_.start_element(e);
+    stack_.push_back(std::move(e));
+  }
+
+  std::string prefix_for(uint32_t uri) const {
+    if (uri == kNoIndex) return {};
+    for (size_t i = namespaces_.size(); i-- > 0;) {
+      if (namespaces_[i].uri == uri) return namespaces_[i].prefix;
+    }
+    return {};
+  }
+
+  std::string_view data_;
+  const Limits& limits_;
+  BinaryXmlVisitor& visitor_;
+  ParseNotes& notes_;
+  StringPool pool_;
+  bool have_pool_ = false;
+  std::string_view resource_map_;
+  std::vector<Namespace> namespaces_;
+  std::vector<XmlElement> stack_;
+  BinaryXmlStats stats_;
+};
+
+class ManifestVisitor final : public BinaryXmlVisitor {
+ public:
+  void start_element(const XmlElement& e) override {
+    if (found || e.depth != 0 || e.name != "manifest") return;
+    found = true;
+    for (const auto& a : e.attributes) {
+      if (a.name == "package" && a.text) {
+        info.package = *a.text;
+      } else if (a.resource_id == 0x0101021c || a.name == "android:versionName") {
+        if (a.text && a.data_type != kTypeReference) info.version_name = *a.text;
+      } else if (a.resource_id == 0x0101021b || a.name == "android:versionCode") {
+        if (a.data_type == kTypeIntDec || a.data_type == kTypeIntHex) {
+          info.version_code = a.data;
+        } else if (a.text) {
+          uint32_t v = 0;
+          auto [p, ec] = std::from_chars(a.text->data(), a.text->data() + a.text->size(), v);
+          if (ec == std::errc() && p == a.text->data() + a.text->size()) info.version_code = v;
+        }
+      }
+    }
+  }
+  bool found = false;
+  ManifestInfo info;
+};
+
+}  // namespace
+
+bool looks_like_binary_xml(std::string_view data) {
+  ByteReader r(data);
+  auto type = r.le_at<uint16_t>(0);
+  auto hsize = r.le_at<uint16_t>(2);
+  auto next_type = r.le_at<uint16_t>(8);
+  auto next_hsize = r.le_at<uint16_t>(10);
+  return type && next_type && next_hsize && (*type == kResXml || *type == kResNull) &&
+         *hsize == 8 && *next_type == kResStringPool && *next_hsize >= 28;
+}
+
+Result<BinaryXmlStats> parse_binary_xml(std::string_view data, const Limits& limits,
+                                        BinaryXmlVisitor& visitor, ParseNotes& notes) {
+  return Parser(data, limits, visitor, notes).run();
+}
+
+Result<ManifestInfo> parse_manifest_identity(std::string_view axml) {
+  Limits limits;
+  ParseNotes notes;
+  ManifestVisitor v;
+  auto r = parse_binary_xml(axml, limits, v, notes);
+  if (!r) return std::unexpected(r.error());
+  if (!v.found) return make_error(ErrorCode::kMalformed, "no <manifest> root element");
+  return v.info;
+}
+
+}  // namespace keysweep::android_res

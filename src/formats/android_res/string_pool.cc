@@ -1,0 +1,192 @@
+#include "formats/android_res/string_pool.h"
+
+#include "io/byte_reader.h"
+
+namespace keysweep::android_res {
+
+namespace {
+
+constexpr size_t kPoolHeaderSize = 28;  // sizeof(ResStringPool_header)
+constexpr uint32_t kUtf8Flag = 0x100;
+
+}  // namespace
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+Result<StringPool> StringPool::parse(std::string_view data, size_t offset, size_t limit,
+                                     const Limits& limits, ParseNotes* notes) {
+  if (limit > data.size()) limit = data.size();
+  ByteReader r(data.substr(0, limit));
+  auto type = r.le_at<uint16_t>(offset);
+  auto hsize = r.le_at<uint16_t>(offset + 2);
+  auto csize = r.le_at<uint32_t>(offset + 4);
+  if (!type || !hsize || !csize) {
+    return make_error(ErrorCode::kMalformed, "string pool header cut short", {}, offset);
+  }
+  if (*type != kResStringPool) {
+    return make_error(ErrorCode::kMalformed, "expected a string pool, found chunk type " + hex(*type),
+                      {}, offset);
+  }
+  size_t size = *csize;
+  if (size > limit - offset) {
+    if (notes) {
+      notes->add("string pool at " + hex(offset) + " declares " + std::to_string(size) +
+                 " bytes, only " + std::to_string(limit - offset) + " present; read what is there");
+    }
+    size = limit - offset;
+  }
+  if (size < kPoolHeaderSize || *hsize < kPoolHeaderSize || *hsize > size) {
+    return make_error(ErrorCode::kMalformed,
+                      "string pool header size " + std::to_string(*hsize) + " in a chunk of " +
+                          std::to_string(size) + " bytes",
+                      {}, offset);
+  }
+  uint32_t count = *r.le_at<uint32_t>(offset + 8);
+  uint32_t style_count = *r.le_at<uint32_t>(offset + 12);
+  uint32_t flags = *r.le_at<uint32_t>(offset + 16);
+  uint32_t strings_start = *r.le_at<uint32_t>(offset + 20);
+  uint32_t styles_start = *r.le_at<uint32_t>(offset + 24);
+
+  // Android finds the offset array right after headerSize. Packers write a bogus headerSize while
+  // the array still sits after the 28 fixed bytes; when the arithmetic says so, believe the layout.
+  size_t entries = *hsize;
+  uint64_t arrays = (static_cast<uint64_t>(count) + style_count) * 4;
+  if (entries != kPoolHeaderSize && kPoolHeaderSize + arrays == strings_start) {
+    if (notes) {
+      notes->add("string pool at " + hex(offset) + " has header size " + std::to_string(*hsize) +
+                 "; used the standard 28");
+    }
+    entries = kPoolHeaderSize;
+  }
+  if (count > limits.max_strings) {
+    return make_error(ErrorCode::kLimit,
+                      "string pool holds " + std::to_string(count) + " strings, over the limit of " +
+                          std::to_string(limits.max_strings),
+                      {}, offset);
+  }
+  if (static_cast<uint64_t>(count) * 4 > size - entries) {
+    return make_error(ErrorCode::kMalformed,
+                      "string pool claims " + std::to_string(count) + " strings; " +
+                          std::to_string(size) + " bytes cannot hold their offsets",
+                      {}, offset);
+  }
+  StringPool pool;
+  pool.count_ = count;
+  pool.utf8_ = (flags & kUtf8Flag) != 0;
+  pool.offsets_ = data.substr(offset + entries, static_cast<size_t>(count) * 4);
+  if (count == 0) return pool;
+  if (strings_start > size) {
+    return make_error(ErrorCode::kMalformed,
+                      "string data starts at " + std::to_string(strings_start) +
+                          ", past the pool's end (" + std::to_string(size) + ")",
+                      {}, offset);
+  }
+  size_t strings_end = size;
+  // Styles follow the strings; with no styles a nonzero stylesStart is junk (seen in packed apps).
+  if (style_count != 0 && styles_start > strings_start && styles_start <= size) {
+    strings_end = styles_start;
+  }
+  pool.base_ = offset + strings_start;
+  pool.strings_ = data.substr(offset + strings_start, strings_end - strings_start);
+  return pool;
+}
+
+Result<std::string> StringPool::get(uint32_t index) const {
+  if (index >= count_) {
+    return make_error(ErrorCode::kMalformed,
+                      "string index " + std::to_string(index) + " out of range (pool has " +
+                          std::to_string(count_) + ")");
+  }
+  ByteReader idx(offsets_);
+  uint32_t off = *idx.le_at<uint32_t>(static_cast<size_t>(index) * 4);
+  ByteReader r(strings_);
+  auto where = [&](size_t at) { return base_ + at; };
+  if (off >= strings_.size()) {
+    return make_error(ErrorCode::kMalformed,
+                      "string " + std::to_string(index) + " starts past the string data", {},
+                      where(off));
+  }
+  if (auto s = r.seek(off); !s) return std::unexpected(s.error());
+  std::string out;
+  if (utf8_) {
+    // Two lengths: UTF-16 units (unused here), then bytes; each 1 byte, or 2 with the high bit set.
+    auto read_len8 = [&]() -> Result<uint32_t> {
+      auto b0 = r.u8();
+      if (!b0) return std::unexpected(b0.error());
+      if (!(*b0 & 0x80)) return *b0;
+      auto b1 = r.u8();
+      if (!b1) return std::unexpected(b1.error());
+      return (static_cast<uint32_t>(*b0 & 0x7F) << 8) | *b1;
+    };
+    auto units = read_len8();
+    if (!units) return std::unexpected(units.error());
+    auto len = read_len8();
+    if (!len) return std::unexpected(len.error());
+    auto bytes = r.bytes(*len);
+    if (!bytes) {
+      return make_error(ErrorCode::kMalformed,
+                        "UTF-8 string " + std::to_string(index) + " of " + std::to_string(*len) +
+                            " bytes runs past the string data",
+                        {}, where(off));
+    }
+    out.assign(*bytes);
+    return out;
+  }
+  auto u0 = r.u16le();
+  if (!u0) return std::unexpected(u0.error());
+  uint32_t len = *u0;
+  if (len & 0x8000) {
+    auto u1 = r.u16le();
+    if (!u1) return std::unexpected(u1.error());
+    len = ((len & 0x7FFF) << 16) | *u1;
+  }
+  if (static_cast<uint64_t>(len) * 2 > r.remaining()) {
+    return make_error(ErrorCode::kMalformed,
+                      "UTF-16 string " + std::to_string(index) + " of " + std::to_string(len) +
+                          " units runs past the string data",
+                      {}, where(off));
+  }
+  auto raw = *r.bytes(static_cast<size_t>(len) * 2);
+  out.reserve(len);
+  for (size_t i = 0; i < len; ++i) {
+    auto unit = [&](size_t k) {
+      return static_cast<uint32_t>(static_cast<uint8_t>(raw[2 * k])) |
+             (static_cast<uint32_t>(static_cast<uint8_t>(raw[2 * k + 1])) << 8);
+    };
+    uint32_t c = unit(i);
+    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < len) {
+      uint32_t lo = unit(i + 1);
+      if (lo >= 0xDC00 && lo <= 0xDFFF) {
+        append_utf8(out, 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00));
+        ++i;
+        continue;
+      }
+    }
+    if (c >= 0xD800 && c <= 0xDFFF) c = 0xFFFD;
+    append_utf8(out, c);
+  }
+  return out;
+}
+
+std::string StringPool::get_or_empty(uint32_t index) const {
+  auto s = get(index);
+  return s ? std::move(*s) : std::string();
+}
+
+}  // namespace keysweep::android_res

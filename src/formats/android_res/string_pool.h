@@ -1,0 +1,43 @@
+// ResStringPool: the string table of resources.arsc (global values, type names, key names) and of
+// binary XML. Strings are UTF-16 (the aapt default) or UTF-8 (flag 0x100, aapt2's default), each
+// with a 1-or-2-unit length prefix. Styles (spans) are ignored: they hold markup, not values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "formats/android_res/res_chunk.h"
+#include "io/limits.h"
+#include "keysweep/error.h"
+
+namespace keysweep::android_res {
+
+class StringPool {
+ public:
+  StringPool() = default;
+
+  // Parses the pool chunk at data[offset]. The chunk must lie in data[0, limit); a declared size
+  // past `limit` is cut to it (with a note) since the strings before the cut are still good.
+  static Result<StringPool> parse(std::string_view data, size_t offset, size_t limit,
+                                  const Limits& limits, ParseNotes* notes);
+
+  uint32_t size() const { return count_; }
+  bool utf8() const { return utf8_; }
+  // String `index` as UTF-8 (UTF-16 is converted; an unpaired surrogate becomes U+FFFD).
+  Result<std::string> get(uint32_t index) const;
+  // Like get(), but "" for a missing or broken string; for names where a gap is not fatal.
+  std::string get_or_empty(uint32_t index) const;
+
+ private:
+  std::string_view offsets_;  // u32 per string, relative to strings_
+  std::string_view strings_;  // the string data, up to the styles or the end of the chunk
+  uint32_t count_ = 0;
+  bool utf8_ = false;
+  size_t base_ = 0;  // file offset of strings_, for error messages
+};
+
+// Appends code point `cp` to `out` as UTF-8.
+void append_utf8(std::string& out, uint32_t cp);
+
+}  // namespace keysweep::android_res
