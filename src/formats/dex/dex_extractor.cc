@@ -1,0 +1,190 @@
+#include "formats/dex/dex_extractor.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "formats/dex/dex_code.h"
+#include "formats/dex/dex_file.h"
+#include "formats/labelled_text.h"
+
+namespace keysweep {
+
+namespace {
+
+using dex::DexFile;
+
+// Strings shorter than this cannot be a credential any rule looks for; leaving them out keeps the
+// rendered text (and the matcher's work) small. Applies to attributed and unattributed strings.
+constexpr size_t kMinStringBytes = 8;
+// Past this many broken classes, one summary line replaces a diagnostic per class.
+constexpr size_t kMaxClassDiagnostics = 10;
+
+struct Use {
+  std::string symbol;
+  uint32_t string_idx;
+};
+
+class StringAttributor {
+ public:
+  StringAttributor(const DexFile& dex, const std::vector<std::string>& strings)
+      : dex_(dex), strings_(strings), seen_in_method_(strings.size(), UINT32_MAX) {}
+
+  // The uses of strings in class_def `class_def_idx`, fields first, then methods in declaration
+  // order. Fails as a whole, so a broken class adds nothing half-read.
+  Result<std::vector<Use>> class_uses(const dex::ClassDef& def, const std::string& class_name) {
+    std::vector<Use> uses;
+    if (def.class_data_off == 0) return uses;  // a marker interface or empty class
+    auto data = dex_.class_data(def.class_data_off);
+    if (!data) return std::unexpected(data.error());
+    if (def.static_values_off != 0) {
+      auto values = dex_.static_strings(def.static_values_off);
+      if (!values) return std::unexpected(values.error());
+      for (const dex::StaticString& v : *values) {
+        if (v.position >= data->static_field_idx.size()) {
+          return make_error(ErrorCode::kMalformed, "more static values than static fields", {},
+                            def.static_values_off);
+        }
+        auto field = dex_.field_id(data->static_field_idx[v.position]);
+        if (!field) return std::unexpected(field.error());
+        auto name = string(field->name_idx);
+        auto value = check_index(v.string_idx);
+        if (!name || !value) return std::unexpected(!name ? name.error() : value.error());
+        uses.push_back({class_name + "." + **name, v.string_idx});
+      }
+    }
+    for (const dex::EncodedMethod& m : data->methods) {
+      if (m.code_off == 0) continue;  // abstract or native
+      auto id = dex_.method_id(m.method_idx);
+      if (!id) return std::unexpected(id.error());
+      auto name = string(id->name_idx);
+      if (!name) return std::unexpected(name.error());
+      auto insns = dex_.code_insns(m.code_off);
+      if (!insns) return std::unexpected(insns.error());
+      const std::string symbol = class_name + "." + **name + "()";
+      const uint32_t method_stamp = method_counter_++;
+      bool bad_index = false;
+      auto walked = dex::for_each_const_string(*insns, [&](uint32_t idx) {
+        if (idx >= strings_.size()) {
+          bad_index = true;
+          return;
+        }
+        // A method that loads the same string twice gets one line.
+        if (seen_in_method_[idx] == method_stamp) return;
+        seen_in_method_[idx] = method_stamp;
+        uses.push_back({symbol, idx});
+      });
+      if (bad_index) {
+        return make_error(ErrorCode::kMalformed, "const-string with an index past the string table",
+                          {}, m.code_off);
+      }
+      if (!walked) {
+        if (walked.error().code != ErrorCode::kUnsupported) {
+          Error e = walked.error();
+          e.message = "method " + **name + ": " + e.message;
+          e.offset = uint64_t{m.code_off} + 16 + e.offset.value_or(0);
+          return std::unexpected(e);
+        }
+        // Quickened code: the strings before the odd opcode are attributed, the rest fall back to
+        // the unattributed list below.
+        ++methods_with_unknown_opcodes;
+      }
+    }
+    return uses;
+  }
+
+  size_t methods_with_unknown_opcodes = 0;
+
+ private:
+  Result<const std::string*> string(uint32_t idx) const {
+    if (auto ok = check_index(idx); !ok) return std::unexpected(ok.error());
+    return &strings_[idx];
+  }
+  Result<void> check_index(uint32_t idx) const {
+    if (idx >= strings_.size()) {
+      return make_error(ErrorCode::kMalformed, "string index " + std::to_string(idx) + " out of range");
+    }
+    return {};
+  }
+
+  const DexFile& dex_;
+  const std::vector<std::string>& strings_;
+  std::vector<uint32_t> seen_in_method_;
+  uint32_t method_counter_ = 0;
+};
+
+}  // namespace
+
+bool DexExtractor::sniff(const Blob& blob) const { return dex::has_dex_magic(blob.bytes()); }
+
+Result<void> DexExtractor::extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const {
+  auto dex = DexFile::parse(blob.bytes(), ctx.limits);
+  if (!dex) return std::unexpected(dex.error());
+  size_t bad_strings = 0;
+  auto strings = dex::read_string_table(*dex, &bad_strings);
+  if (!strings) return std::unexpected(strings.error());
+  if (bad_strings > 0) {
+    ctx.diagnostics.warn(DiagnosticKind::kMalformed, blob.display_path(),
+                         std::to_string(bad_strings) + " of " + std::to_string(strings->size()) +
+                             " strings lie outside the file or have no end; they are skipped");
+  }
+
+  LabelledTextBuilder text;
+  std::vector<bool> used(strings->size(), false);
+  StringAttributor attributor(*dex, *strings);
+  size_t broken_classes = 0;
+  for (uint32_t i = 0; i < dex->header().class_defs_size; ++i) {
+    auto def = dex->class_def(i);
+    if (!def) return std::unexpected(def.error());  // the table was checked: only a bug gets here
+    auto descriptor = dex->type_descriptor_idx(def->class_idx);
+    std::string class_name = descriptor && *descriptor < strings->size()
+                                 ? dex::java_class_name((*strings)[*descriptor])
+                                 : "<class_def #" + std::to_string(i) + ">";
+    auto uses = attributor.class_uses(*def, class_name);
+    if (!uses) {
+      if (++broken_classes <= kMaxClassDiagnostics) {
+        Error e = uses.error();
+        ctx.diagnostics.warn(DiagnosticKind::kMalformed, blob.display_path(),
+                             "class " + class_name + " skipped (its strings are still listed): " +
+                                 (e.offset ? "at offset " + std::to_string(*e.offset) + ": " : "") +
+                                 e.message);
+      }
+      continue;
+    }
+    for (const Use& u : *uses) {
+      used[u.string_idx] = true;
+      const std::string& value = (*strings)[u.string_idx];
+      if (value.size() >= kMinStringBytes) text.add(u.symbol, value);
+    }
+  }
+  if (broken_classes > kMaxClassDiagnostics) {
+    ctx.diagnostics.warn(DiagnosticKind::kMalformed, blob.display_path(),
+                         std::to_string(broken_classes - kMaxClassDiagnostics) +
+                             " more classes skipped for malformed class data");
+  }
+  if (attributor.methods_with_unknown_opcodes > 0) {
+    ctx.diagnostics.warn(DiagnosticKind::kOther, blob.display_path(),
+                         std::to_string(attributor.methods_with_unknown_opcodes) +
+                             " methods use opcodes the DEX spec leaves unused (optimized code?); "
+                             "strings after them are listed without their method");
+  }
+  // Strings no code or field loads (annotation values, debug info, names) are still listed, so a
+  // secret anywhere in the string table is found, if without a method to point to.
+  for (uint32_t i = 0; i < strings->size(); ++i) {
+    if (!used[i] && (*strings)[i].size() >= kMinStringBytes) {
+      text.add("dex string #" + std::to_string(i), (*strings)[i]);
+    }
+  }
+  if (text.empty()) return {};
+  if (ctx.expanded_bytes) {
+    *ctx.expanded_bytes += text.size();
+    if (*ctx.expanded_bytes > ctx.limits.max_total_expanded) {
+      return make_error(ErrorCode::kLimit, "expanded data over the limit of " +
+                                               std::to_string(ctx.limits.max_total_expanded) + " bytes");
+    }
+  }
+  emit(text.finish(blob, "strings"));
+  return {};
+}
+
+}  // namespace keysweep

@@ -1,0 +1,330 @@
+#include "formats/dex/dex_file.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "formats/dex/mutf8.h"
+#include "io/byte_reader.h"
+
+namespace keysweep::dex {
+
+namespace {
+
+constexpr uint32_t kEndianConstant = 0x12345678;
+constexpr uint32_t kStringIdSize = 4, kTypeIdSize = 4, kProtoIdSize = 12, kFieldIdSize = 8,
+                   kMethodIdSize = 8, kClassDefSize = 32;
+
+// encoded_value types (the low 5 bits of the value's first byte).
+constexpr uint8_t kValueByte = 0x00, kValueString = 0x17, kValueArray = 0x1c,
+                  kValueAnnotation = 0x1d, kValueNull = 0x1e, kValueBoolean = 0x1f;
+// Arrays and annotations nest; real files nest a few levels, hostile ones could recurse forever.
+constexpr int kMaxValueDepth = 16;
+
+std::unexpected<Error> malformed(std::string message, uint64_t offset) {
+  return make_error(ErrorCode::kMalformed, std::move(message), {}, offset);
+}
+
+// The header field at `field_off` says a table of `count` items of `item_size` bytes starts at the
+// offset stored right after it; both must describe bytes inside the file.
+Result<void> check_table(std::string_view bytes, uint32_t count, uint32_t off, uint32_t item_size,
+                         size_t field_off, const char* what) {
+  if (count == 0) return {};
+  uint64_t size = 0, end = 0;
+  if (!checked_mul(count, item_size, &size) || !checked_add(off, size, &end) || end > bytes.size()) {
+    return malformed(std::string(what) + " table (" + std::to_string(count) + " items at offset " +
+                         std::to_string(off) + ") lies outside the file of " +
+                         std::to_string(bytes.size()) + " bytes",
+                     field_off);
+  }
+  return {};
+}
+
+Result<void> skip_encoded_value(ByteReader& r, int depth);
+
+Result<void> skip_encoded_array(ByteReader& r, int depth) {
+  auto size = r.uleb128();
+  if (!size) return std::unexpected(size.error());
+  // Each value takes at least one byte: a count beyond the bytes left cannot be real.
+  if (*size > r.remaining()) return malformed("encoded_array size beyond the end of the file", r.pos());
+  for (uint32_t i = 0; i < *size; ++i) {
+    if (auto s = skip_encoded_value(r, depth); !s) return s;
+  }
+  return {};
+}
+
+Result<void> skip_encoded_annotation(ByteReader& r, int depth) {
+  auto type_idx = r.uleb128();
+  if (!type_idx) return std::unexpected(type_idx.error());
+  auto size = r.uleb128();
+  if (!size) return std::unexpected(size.error());
+  if (*size > r.remaining()) return malformed("encoded_annotation size beyond the end of the file", r.pos());
+  for (uint32_t i = 0; i < *size; ++i) {
+    if (auto name = r.uleb128(); !name) return std::unexpected(name.error());
+    if (auto s = skip_encoded_value(r, depth); !s) return s;
+  }
+  return {};
+}
+
+Result<void> skip_encoded_value(ByteReader& r, int depth) {
+  if (depth > kMaxValueDepth) return malformed("encoded values nested too deeply", r.pos());
+  auto head = r.u8();
+  if (!head) return std::unexpected(head.error());
+  const uint8_t type = *head & 0x1f, arg = *head >> 5;
+  switch (type) {
+    case kValueArray: return skip_encoded_array(r, depth + 1);
+    case kValueAnnotation: return skip_encoded_annotation(r, depth + 1);
+    case kValueNull:
+    case kValueBoolean: return {};
+    case kValueByte: case 0x02: case 0x03: case 0x04: case 0x06: case 0x10: case 0x11:
+    case 0x15: case 0x16: case kValueString: case 0x18: case 0x19: case 0x1a: case 0x1b:
+      return r.skip(size_t{arg} + 1);
+    default:
+      return malformed("unknown encoded_value type " + std::to_string(type), r.pos() - 1);
+  }
+}
+
+}  // namespace
+
+bool has_dex_magic(std::string_view bytes) {
+  if (bytes.size() < 8 || bytes.substr(0, 5) != std::string_view("dex\n0", 5) || bytes[7] != '\0') {
+    return false;
+  }
+  if (bytes[5] < '0' || bytes[5] > '9' || bytes[6] < '0' || bytes[6] > '9') return false;
+  int version = (bytes[5] - '0') * 10 + (bytes[6] - '0');
+  return version >= 35 && version <= 41;
+}
+
+Result<DexFile> DexFile::parse(std::string_view bytes, const Limits& limits) {
+  if (!has_dex_magic(bytes)) return malformed("not a DEX file (bad magic)", 0);
+  if (bytes.size() < kHeaderSize) {
+    return malformed("truncated DEX header: " + std::to_string(bytes.size()) + " of " +
+                         std::to_string(kHeaderSize) + " bytes",
+                     bytes.size());
+  }
+  ByteReader r(bytes);
+  auto u32 = [&r](size_t off) { return *r.le_at<uint32_t>(off); };  // inside the checked header
+  if (u32(0x28) != kEndianConstant) {
+    return make_error(ErrorCode::kUnsupported, "byte-swapped DEX (endian_tag) is not supported", {},
+                      0x28);
+  }
+  DexHeader h;
+  h.version = static_cast<uint32_t>((bytes[5] - '0') * 10 + (bytes[6] - '0'));
+  h.file_size = u32(0x20);
+  if (h.file_size < kHeaderSize) return malformed("file_size smaller than the header", 0x20);
+  if (h.file_size > bytes.size()) {
+    return malformed("truncated DEX: header says " + std::to_string(h.file_size) + " bytes, " +
+                         std::to_string(bytes.size()) + " present",
+                     bytes.size());
+  }
+  // Bytes past file_size (a v41 container's next DEX, or junk) are not this file's.
+  std::string_view file = bytes.substr(0, h.file_size);
+  h.string_ids_size = u32(0x38), h.string_ids_off = u32(0x3c);
+  h.type_ids_size = u32(0x40), h.type_ids_off = u32(0x44);
+  h.proto_ids_size = u32(0x48), h.proto_ids_off = u32(0x4c);
+  h.field_ids_size = u32(0x50), h.field_ids_off = u32(0x54);
+  h.method_ids_size = u32(0x58), h.method_ids_off = u32(0x5c);
+  h.class_defs_size = u32(0x60), h.class_defs_off = u32(0x64);
+  if (h.string_ids_size > limits.max_strings) {
+    return make_error(ErrorCode::kLimit,
+                      std::to_string(h.string_ids_size) + " strings is over the limit of " +
+                          std::to_string(limits.max_strings),
+                      {}, 0x38);
+  }
+  struct Table {
+    uint32_t count, off, item_size;
+    size_t field_off;
+    const char* what;
+  };
+  const Table tables[] = {
+      {h.string_ids_size, h.string_ids_off, kStringIdSize, 0x38, "string_ids"},
+      {h.type_ids_size, h.type_ids_off, kTypeIdSize, 0x40, "type_ids"},
+      {h.proto_ids_size, h.proto_ids_off, kProtoIdSize, 0x48, "proto_ids"},
+      {h.field_ids_size, h.field_ids_off, kFieldIdSize, 0x50, "field_ids"},
+      {h.method_ids_size, h.method_ids_off, kMethodIdSize, 0x58, "method_ids"},
+      {h.class_defs_size, h.class_defs_off, kClassDefSize, 0x60, "class_defs"},
+  };
+  for (const Table& t : tables) {
+    if (auto ok = check_table(file, t.count, t.off, t.item_size, t.field_off, t.what); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
+  return DexFile(file, h);
+}
+
+Result<std::string_view> DexFile::string_data(uint32_t idx, size_t max_len,
+                                              size_t* searched) const {
+  if (searched) *searched = 0;
+  if (idx >= header_.string_ids_size) {
+    return malformed("string index " + std::to_string(idx) + " out of range", 0);
+  }
+  ByteReader r(bytes_);
+  auto data_off = r.le_at<uint32_t>(header_.string_ids_off + size_t{idx} * kStringIdSize);
+  if (!data_off) return std::unexpected(data_off.error());
+  if (auto s = r.seek(*data_off); !s) return std::unexpected(s.error());
+  // utf16_size counts UTF-16 units, not bytes; the NUL terminator is what bounds the data.
+  if (auto utf16_size = r.uleb128(); !utf16_size) return std::unexpected(utf16_size.error());
+  std::string_view rest = bytes_.substr(r.pos());
+  size_t end = rest.substr(0, max_len).find('\0');
+  if (searched) *searched = end == std::string_view::npos ? std::min(max_len, rest.size()) : end + 1;
+  if (end == std::string_view::npos) {
+    return malformed("string " + std::to_string(idx) + " has no terminating NUL", *data_off);
+  }
+  return rest.substr(0, end);
+}
+
+Result<std::string> DexFile::string_at(uint32_t idx) const {
+  auto data = string_data(idx);
+  if (!data) return std::unexpected(data.error());
+  return decode_mutf8(*data);
+}
+
+Result<uint32_t> DexFile::type_descriptor_idx(uint32_t idx) const {
+  if (idx >= header_.type_ids_size) return malformed("type index " + std::to_string(idx) + " out of range", 0);
+  return ByteReader(bytes_).le_at<uint32_t>(header_.type_ids_off + size_t{idx} * kTypeIdSize);
+}
+
+Result<MemberId> DexFile::member_id(uint32_t table_off, uint32_t count, uint32_t idx,
+                                    const char* what) const {
+  if (idx >= count) return malformed(std::string(what) + " index " + std::to_string(idx) + " out of range", 0);
+  ByteReader r(bytes_, table_off + size_t{idx} * 8);
+  MemberId m;
+  auto class_idx = r.u16le();
+  auto type_idx = r.u16le();
+  auto name_idx = r.u32le();
+  if (!class_idx || !type_idx || !name_idx) return malformed(std::string(what) + " past the end", r.pos());
+  m.class_idx = *class_idx, m.type_or_proto_idx = *type_idx, m.name_idx = *name_idx;
+  return m;
+}
+
+Result<MemberId> DexFile::field_id(uint32_t idx) const {
+  return member_id(header_.field_ids_off, header_.field_ids_size, idx, "field");
+}
+
+Result<MemberId> DexFile::method_id(uint32_t idx) const {
+  return member_id(header_.method_ids_off, header_.method_ids_size, idx, "method");
+}
+
+Result<ClassDef> DexFile::class_def(uint32_t idx) const {
+  if (idx >= header_.class_defs_size) return malformed("class_def index out of range", 0);
+  ByteReader r(bytes_);
+  size_t base = header_.class_defs_off + size_t{idx} * kClassDefSize;
+  auto class_idx = r.le_at<uint32_t>(base);
+  auto class_data_off = r.le_at<uint32_t>(base + 24);
+  auto static_values_off = r.le_at<uint32_t>(base + 28);
+  if (!class_idx || !class_data_off || !static_values_off) return malformed("class_def past the end", base);
+  return ClassDef{*class_idx, *class_data_off, *static_values_off};
+}
+
+Result<ClassData> DexFile::class_data(uint32_t offset) const {
+  ByteReader r(bytes_);
+  if (auto s = r.seek(offset); !s) return std::unexpected(s.error());
+  uint32_t sizes[4];
+  for (uint32_t& s : sizes) {
+    auto v = r.uleb128();
+    if (!v) return std::unexpected(v.error());
+    s = *v;
+  }
+  // Each encoded member takes at least two bytes; larger counts cannot be real and must not size
+  // an allocation.
+  uint64_t members = uint64_t{sizes[0]} + sizes[1] + sizes[2] + sizes[3];
+  if (members * 2 > r.remaining()) {
+    return malformed("class_data_item counts (" + std::to_string(members) +
+                         " members) exceed the bytes left",
+                     offset);
+  }
+  ClassData cd;
+  cd.static_field_idx.reserve(sizes[0]);
+  cd.methods.reserve(size_t{sizes[2]} + sizes[3]);
+  for (int list = 0; list < 4; ++list) {
+    // Indices are delta-encoded, restarting at each list.
+    uint32_t idx = 0;
+    for (uint32_t i = 0; i < sizes[list]; ++i) {
+      auto diff = r.uleb128();
+      auto access = diff ? r.uleb128() : diff;
+      if (!diff || !access) return std::unexpected(diff ? access.error() : diff.error());
+      idx += *diff;
+      if (list == 0) cd.static_field_idx.push_back(idx);
+      if (list < 2) continue;
+      auto code_off = r.uleb128();
+      if (!code_off) return std::unexpected(code_off.error());
+      cd.methods.push_back({idx, *code_off});
+    }
+  }
+  return cd;
+}
+
+Result<std::string_view> DexFile::code_insns(uint32_t offset) const {
+  // code_item: registers_size, ins_size, outs_size, tries_size (u16 each), debug_info_off (u32),
+  // insns_size (u32, in 16-bit units), then the instructions.
+  ByteReader r(bytes_);
+  auto insns_size = r.le_at<uint32_t>(size_t{offset} + 12);
+  if (!insns_size) return std::unexpected(insns_size.error());
+  auto insns = r.view_at(size_t{offset} + 16, size_t{*insns_size} * 2);
+  if (!insns) return malformed("code_item instructions run past the end of the file", offset);
+  return *insns;
+}
+
+Result<std::vector<StaticString>> DexFile::static_strings(uint32_t offset) const {
+  ByteReader r(bytes_);
+  if (auto s = r.seek(offset); !s) return std::unexpected(s.error());
+  auto size = r.uleb128();
+  if (!size) return std::unexpected(size.error());
+  if (*size > r.remaining()) return malformed("static_values size beyond the end of the file", offset);
+  std::vector<StaticString> out;
+  for (uint32_t i = 0; i < *size; ++i) {
+    auto head = r.le_at<uint8_t>(r.pos());
+    if (!head) return std::unexpected(head.error());
+    if ((*head & 0x1f) != kValueString) {
+      if (auto s = skip_encoded_value(r, 0); !s) return std::unexpected(s.error());
+      continue;
+    }
+    const size_t value_size = size_t{static_cast<uint8_t>(*head >> 5)} + 1;
+    if (value_size > 4) return malformed("VALUE_STRING wider than 4 bytes", r.pos());
+    (void)r.skip(1);
+    auto bytes = r.bytes(value_size);
+    if (!bytes) return std::unexpected(bytes.error());
+    uint32_t idx = 0;
+    for (size_t b = 0; b < value_size; ++b) idx |= uint32_t{static_cast<uint8_t>((*bytes)[b])} << (8 * b);
+    out.push_back({i, idx});
+  }
+  return out;
+}
+
+std::string java_class_name(std::string_view descriptor) {
+  if (descriptor.size() < 2 || descriptor.front() != 'L' || descriptor.back() != ';') {
+    return std::string(descriptor);
+  }
+  std::string name(descriptor.substr(1, descriptor.size() - 2));
+  for (char& c : name) {
+    if (c == '/') c = '.';
+  }
+  return name;
+}
+
+Result<std::vector<std::string>> read_string_table(const DexFile& dex, size_t* bad_strings) {
+  std::vector<std::string> strings;
+  strings.reserve(dex.header().string_ids_size);  // bounded by the file size at parse time
+  size_t bad = 0;
+  uint64_t budget = 2 * uint64_t{dex.header().file_size};
+  for (uint32_t i = 0; i < dex.header().string_ids_size; ++i) {
+    size_t searched = 0;
+    auto data = dex.string_data(i, budget, &searched);
+    budget -= std::min<uint64_t>(budget, searched);
+    if (!data) {
+      ++bad;
+      strings.emplace_back();
+      continue;
+    }
+    strings.push_back(decode_mutf8(*data));
+  }
+  if (bad_strings) *bad_strings = bad;
+  return strings;
+}
+
+Result<std::vector<std::string>> read_string_table(std::string_view bytes, const Limits& limits) {
+  auto dex = DexFile::parse(bytes, limits);
+  if (!dex) return std::unexpected(dex.error());
+  return read_string_table(*dex);
+}
+
+}  // namespace keysweep::dex

@@ -1,0 +1,104 @@
+// A read-only view of one DEX file: the header and its id tables, checked against the file size
+// once at parse time, and accessors that check every item they read. Raw on-disk layouts stay in
+// dex_file.cc; this header exposes only what the extractor needs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "io/limits.h"
+#include "keysweep/error.h"
+
+namespace keysweep::dex {
+
+inline constexpr size_t kHeaderSize = 0x70;
+
+// True for "dex\n0NN\0" with NN from 35 to 41, the versions the format spec defines.
+bool has_dex_magic(std::string_view bytes);
+
+struct DexHeader {
+  uint32_t version = 0;  // 35..41
+  uint32_t file_size = 0;
+  uint32_t string_ids_size = 0, string_ids_off = 0;
+  uint32_t type_ids_size = 0, type_ids_off = 0;
+  uint32_t proto_ids_size = 0, proto_ids_off = 0;
+  uint32_t field_ids_size = 0, field_ids_off = 0;
+  uint32_t method_ids_size = 0, method_ids_off = 0;
+  uint32_t class_defs_size = 0, class_defs_off = 0;
+};
+
+struct MemberId {  // field_id_item and method_id_item share this shape
+  uint16_t class_idx = 0;
+  uint16_t type_or_proto_idx = 0;
+  uint32_t name_idx = 0;
+};
+
+struct ClassDef {
+  uint32_t class_idx = 0;
+  uint32_t class_data_off = 0;
+  uint32_t static_values_off = 0;
+};
+
+struct EncodedMethod {
+  uint32_t method_idx = 0;
+  uint32_t code_off = 0;  // 0 for abstract and native methods
+};
+
+struct ClassData {
+  std::vector<uint32_t> static_field_idx;  // in declaration order, which static_values follows
+  std::vector<EncodedMethod> methods;      // direct methods, then virtual methods
+};
+
+// One entry of a class's static_values: its position and, when it is a VALUE_STRING, the string.
+struct StaticString {
+  uint32_t position = 0;  // index into ClassData::static_field_idx
+  uint32_t string_idx = 0;
+};
+
+class DexFile {
+ public:
+  // Checks the magic, the endianness and that every id table lies inside the file; fails with the
+  // offending header offset otherwise. `bytes` must outlive the DexFile.
+  static Result<DexFile> parse(std::string_view bytes, const Limits& limits);
+
+  const DexHeader& header() const { return header_; }
+
+  // The raw MUTF-8 bytes of string `idx` (without the NUL), looking at most `max_len` bytes for
+  // the NUL (`*searched` gets how many it looked at), and the decoded UTF-8 string.
+  Result<std::string_view> string_data(uint32_t idx, size_t max_len = SIZE_MAX,
+                                       size_t* searched = nullptr) const;
+  Result<std::string> string_at(uint32_t idx) const;
+  // The string index of type `idx`'s descriptor ("Lcom/example/Foo;").
+  Result<uint32_t> type_descriptor_idx(uint32_t idx) const;
+  Result<MemberId> field_id(uint32_t idx) const;
+  Result<MemberId> method_id(uint32_t idx) const;
+  Result<ClassDef> class_def(uint32_t idx) const;
+  Result<ClassData> class_data(uint32_t offset) const;
+  // The instruction bytes of the code_item at `offset`.
+  Result<std::string_view> code_insns(uint32_t offset) const;
+  // The VALUE_STRING entries of the encoded_array_item at `offset`.
+  Result<std::vector<StaticString>> static_strings(uint32_t offset) const;
+
+ private:
+  DexFile(std::string_view bytes, DexHeader header) : bytes_(bytes), header_(header) {}
+  Result<MemberId> member_id(uint32_t table_off, uint32_t count, uint32_t idx,
+                             const char* what) const;
+
+  std::string_view bytes_;  // cut to header.file_size
+  DexHeader header_;
+};
+
+// "Lcom/example/sms/TwilioClient;" -> "com.example.sms.TwilioClient"; arrays and primitives are
+// returned as they are.
+std::string java_class_name(std::string_view descriptor);
+
+// Every string of the string table, decoded to UTF-8, in index order. A string whose data lies
+// outside the file is returned empty and counted in `bad_strings` (when given). String data never
+// overlaps in a valid file, so the bytes searched for terminators are capped at twice the file
+// size: string ids that all point into one long NUL-free region cannot make this quadratic.
+Result<std::vector<std::string>> read_string_table(const DexFile& dex, size_t* bad_strings = nullptr);
+Result<std::vector<std::string>> read_string_table(std::string_view bytes, const Limits& limits);
+
+}  // namespace keysweep::dex
