@@ -48,6 +48,11 @@ struct Finding {
   std::string snippet;        // the line around the secret, with the secret already redacted
   std::string snippet_clear;  // the same line unredacted (only filled with --show-secrets)
   AppIdentity app;
+  // A multi-part credential (rule_id is then the pair name, e.g. "twilio.account"): each part as
+  // its own finding, in role order. Empty for single findings.
+  std::vector<Finding> parts;
+  std::string pair_role;  // this finding's role inside a pair ("id", "secret", ...), if any
+  bool is_pair() const { return !parts.empty(); }
 };
 
 }  // namespace keysweep

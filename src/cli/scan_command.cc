@@ -71,7 +71,14 @@ int run_scan(const ScanArgs& a) {
   ScanOutcome outcome = pipeline.scan_paths(a.paths, diagnostics);
 
   (*reporter)->begin();
-  for (const auto& f : outcome.findings) (*reporter)->finding(f, (*matcher)->rules().find(f.rule_id));
+  const RuleSet& rule_set = (*matcher)->rules();
+  for (const auto& f : outcome.findings) {
+    // A pair reports with the rule of its secret part (its remediation is the one that matters).
+    const Rule* rule = rule_set.find(f.rule_id);
+    for (const auto& part : f.parts)
+      if (!rule && part.pair_role == "secret") rule = rule_set.find(part.rule_id);
+    (*reporter)->finding(f, rule);
+  }
   (*reporter)->end(outcome.summary);
   out->flush();
   if (!*out) return fail(Error{ErrorCode::kIo, "writing the report failed", a.output, std::nullopt});

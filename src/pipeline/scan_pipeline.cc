@@ -15,6 +15,7 @@
 #include "core/secret.h"
 #include "formats/extractor.h"
 #include "io/mapped_file.h"
+#include "match/pairing.h"
 
 namespace keysweep {
 
@@ -159,7 +160,15 @@ void ScanPipeline::scan_blob(const Blob& blob, Matcher::Scratch& scratch,
                              DiagnosticSink& diagnostics, std::vector<Finding>& out,
                              ScanSummary& summary) const {
   uint64_t expanded = 0;
-  process(blob, scratch, diagnostics, out, summary, expanded);
+  std::vector<Finding> found;
+  process(blob, scratch, diagnostics, found, summary, expanded);
+  // One top-level input is one pairing scope: a file, or an app package with everything in it.
+  PairingStats ps = pair_findings(found, matcher_.rules());
+  if (ps.bound_hit)
+    diagnostics.warn(DiagnosticKind::kLimit, blob.display_path(),
+                     "more than " + std::to_string(kMaxPairsPerScope) +
+                         " credential pairs; the remaining parts are reported unpaired");
+  std::move(found.begin(), found.end(), std::back_inserter(out));
 }
 
 ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
@@ -212,8 +221,7 @@ ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
                            "text file is not valid UTF-8; scanned as bytes, output shows U+FFFD");
         }
         Blob blob(bytes, mapping, {wf.path});
-        uint64_t expanded = 0;
-        process(blob, *scratch, diagnostics, st.findings, st.summary, expanded);
+        scan_blob(blob, *scratch, diagnostics, st.findings, st.summary);
       }
     });
   }

@@ -40,7 +40,8 @@ class ScanPipeline {
   // also returned in the summary.
   ScanOutcome scan_paths(const std::vector<std::string>& paths, DiagnosticSink& diagnostics) const;
 
-  // Scans one in-memory Blob (and what extractors find in it) on the calling thread.
+  // Scans one top-level Blob (and what extractors find in it) on the calling thread, and joins
+  // the parts of multi-part credentials found in it.
   void scan_blob(const Blob& blob, Matcher::Scratch& scratch, DiagnosticSink& diagnostics,
                  std::vector<Finding>& out, ScanSummary& summary) const;
 

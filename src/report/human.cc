@@ -20,8 +20,20 @@ class HumanReporter final : public Reporter {
     out_ << '\n';
     out_ << "  " << paint(kRed, f.rule_name) << "  [" << f.rule_id << ", "
          << confidence_name(f.confidence) << " confidence]\n";
-    out_ << "  secret:  " << (opts_.show_secrets ? f.secret : f.redacted)
-         << paint(kDim, "  sha256:" + f.secret_sha256.substr(0, 16)) << '\n';
+    if (f.is_pair()) {
+      // Each part on its own line, with where it is when that differs from the headline.
+      for (const Finding& p : f.parts) {
+        out_ << "  " << (&p == &f.parts.front() ? "parts:   " : "         ") << p.pair_role << ' '
+             << (opts_.show_secrets ? p.secret : p.redacted) << "  (" << p.rule_id;
+        if (p.location.chain != loc.chain) out_ << " in " << p.location.display_path();
+        if (p.location.line) out_ << " line " << p.location.line;
+        if (!p.location.symbol.empty()) out_ << ' ' << p.location.symbol;
+        out_ << ")\n";
+      }
+    } else {
+      out_ << "  secret:  " << (opts_.show_secrets ? f.secret : f.redacted)
+           << paint(kDim, "  sha256:" + f.secret_sha256.substr(0, 16)) << '\n';
+    }
     const std::string& snip = opts_.show_secrets ? f.snippet_clear : f.snippet;
     if (!snip.empty()) out_ << "  " << paint(kDim, snip) << '\n';
     if (!f.app.empty()) {

@@ -69,14 +69,17 @@ class FindingsAndExitCodes(unittest.TestCase):
     def test_findings_exit_one_with_location_and_redaction(self):
         r = run("scan", "--color", "never", self.tree.path())
         self.assertEqual(r.returncode, 1, r.stderr)
-        self.assertIn(self.tree.path("app/Config.java") + ":1:", r.stdout)
-        self.assertIn("twilio.account_sid", r.stdout)
-        self.assertIn("twilio.auth_token", r.stdout)
+        self.assertIn(self.tree.path("app/Config.java") + ":2:", r.stdout)
+        # The SID and the token in one file are one paired finding listing both parts.
+        self.assertIn("[twilio.account, high confidence]", r.stdout)
+        self.assertIn("id " + SID[:4] + "\u2026" + SID[-4:] + "  (twilio.account_sid line 1)", r.stdout)
+        self.assertIn("secret " + TOKEN[:4] + "\u2026" + TOKEN[-4:] + "  (twilio.auth_token line 2)",
+                      r.stdout)
         self.assertIn(self.tree.path("deploy/.env") + ":1:19", r.stdout)
         self.assertIn(AKID[:4] + "\u2026" + AKID[-4:], r.stdout)
         for secret in (SID, TOKEN, AKID):
             self.assertNotIn(secret, r.stdout + r.stderr)
-        self.assertIn("3 findings in 3 files", r.stdout)
+        self.assertIn("2 findings in 3 files", r.stdout)
 
     def test_show_secrets_prints_them(self):
         r = run("scan", "--show-secrets", self.tree.path())
