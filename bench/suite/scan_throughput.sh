@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Scan throughput on a large text corpus nobody here wrote, against two references in the same run:
+#   keysweep   the scanner, every built-in rule
+#   ripgrep    the same rule patterns (`keysweep rules export --format ripgrep`), reading every file
+#   rg-ascii   the same, each pattern prefixed with (?-u): \b and \w on ASCII bytes, as keysweep
+#              (Vectorscan + RE2 in Latin-1 mode) reads them. rg's default Unicode \b makes its DFA
+#              give up on some patterns, so this is the fairer peer; both are reported.
+#   read-only  the same files read with `cat` by the same number of processes: the I/O + syscall floor
+# Each runs RUNS times (interleaved, after one untimed warm-up read); the median wall time is used.
+#
+# Usage: bench/suite/scan_throughput.sh [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-o RESULT_FILE | -n]
+#   -j JOBS      threads for keysweep and rg, processes for the read-only pass (default 2)
+#   -r RUNS      timed runs of each (default 3)
+#   -k KEYSWEEP  the binary (default build/release/src/cli/keysweep)
+#   -o FILE      where to write the result (default bench/results/YYYY-MM-DD-scan-throughput.txt)
+#   -n           print only, write no result file
+# The corpus is built once under build/bench-corpus (hard links where possible) and reused.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+JOBS=2
+RUNS=3
+KEYSWEEP=$ROOT/build/release/src/cli/keysweep
+RESULT=$ROOT/bench/results/$(date -u +%F)-scan-throughput.txt
+WRITE_RESULT=1
+while getopts "j:r:k:o:nh" opt; do
+  case $opt in
+    j) JOBS=$OPTARG ;;
+    r) RUNS=$OPTARG ;;
+    k) KEYSWEEP=$OPTARG ;;
+    o) RESULT=$OPTARG ;;
+    n) WRITE_RESULT=0 ;;
+    *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  esac
+done
+
+die() { echo "scan_throughput: $*" >&2; exit 1; }
+[[ -x $KEYSWEEP ]] || die "no keysweep binary at $KEYSWEEP (build it, or pass -k)"
+command -v rg >/dev/null || die "ripgrep (rg) is not installed (Debian package ripgrep)"
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is not installed (Debian package time)"
+KEYSWEEP=$(realpath "$KEYSWEEP")
+
+CORPUS=$ROOT/build/bench-corpus
+STAMP=$ROOT/build/bench-corpus.stamp  # outside the corpus, so no scanner reads it
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/keysweep-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# --- corpus --------------------------------------------------------------------------------------
+MIN_BYTES=$((300 * 1024 * 1024))
+corpus_bytes() { find "$CORPUS" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
+add_tree() {  # hard links cost no space; a tree on another file system is copied
+  local src=$1 dst=$CORPUS/$(echo "${1#/}" | tr / _)
+  [[ -d $src && ! -e $dst ]] || return 0
+  echo "corpus: adding $src" >&2
+  cp -al "$src" "$dst" 2>/dev/null || { rm -rf "$dst"; cp -a "$src" "$dst"; }
+}
+if [[ ! -f $STAMP ]]; then
+  rm -rf "$CORPUS"
+  mkdir -p "$CORPUS"
+  for tree in /usr/include /usr/lib/python3.11 /usr/share/doc /usr/share/perl /usr/lib/python3/dist-packages; do
+    (( $(corpus_bytes) >= MIN_BYTES )) && break
+    add_tree "$tree"
+  done
+  (( $(corpus_bytes) >= MIN_BYTES )) || die "corpus is under 300 MiB: install more Debian packages with text trees"
+  date -u +%FT%TZ > "$STAMP"
+fi
+CORPUS_BYTES=$(corpus_bytes)
+CORPUS_FILES=$(find "$CORPUS" -type f | wc -l)
+CORPUS_MB=$(awk -v b="$CORPUS_BYTES" 'BEGIN {printf "%.1f", b / 1e6}')
+CORPUS_TREES=$(cd "$CORPUS" && ls | tr '\n' ' ')
+echo "corpus: $CORPUS  $CORPUS_MB MB in $CORPUS_FILES files ($CORPUS_TREES)"
+
+# --- patterns for ripgrep: only those its regex engine accepts -------------------------------------
+"$KEYSWEEP" rules export --format ripgrep > "$WORK/patterns-all.txt"
+: > "$WORK/patterns.txt"
+REJECTED=""
+while IFS= read -r pat; do
+  [[ -n $pat ]] || continue
+  if rg -e "$pat" /dev/null >/dev/null 2>"$WORK/rg-err.txt" || [[ $? -eq 1 ]]; then
+    printf '%s\n' "$pat" >> "$WORK/patterns.txt"
+  else
+    REJECTED+="  $pat :: $(head -c 200 "$WORK/rg-err.txt" | tr '\n' ' ')"$'\n'
+  fi
+done < "$WORK/patterns-all.txt"
+PATTERNS_ALL=$(grep -c . "$WORK/patterns-all.txt")
+PATTERNS_RG=$(grep -c . "$WORK/patterns.txt" || true)
+sed 's/^/(?-u)/' "$WORK/patterns.txt" > "$WORK/patterns-ascii.txt"
+echo "ripgrep accepts $PATTERNS_RG of $PATTERNS_ALL rule patterns"
+(( PATTERNS_RG > 0 )) || die "ripgrep accepted none of the patterns"
+
+# --- the three commands -----------------------------------------------------------------------------
+# The report format costs nothing here (few findings, written to /dev/null); jsonl is the one asked
+# for, human is the fallback for builds that have no jsonl reporter yet.
+FORMAT=jsonl
+"$KEYSWEEP" scan --format jsonl --exit-zero -q --output /dev/null "$WORK/patterns.txt" 2>/dev/null || FORMAT=human
+CMD_KEYSWEEP="$KEYSWEEP scan --jobs $JOBS --format $FORMAT --exit-zero -q --output /dev/null $CORPUS"
+CMD_RG="rg -j $JOBS -c -f $WORK/patterns.txt --no-ignore --hidden -a -uuu $CORPUS > /dev/null"
+CMD_RG_ASCII="rg -j $JOBS -c -f $WORK/patterns-ascii.txt --no-ignore --hidden -a -uuu $CORPUS > /dev/null"
+CMD_READ="find $CORPUS -type f -print0 | xargs -0 -P $JOBS -n 500 cat > /dev/null"
+
+# One untimed pass each: warms the page cache, and checks that the scanners read what `find` sees.
+echo "warming the page cache..."
+bash -c "$CMD_READ"
+"$KEYSWEEP" scan --jobs "$JOBS" --format human --color never --exit-zero -q "$CORPUS" > "$WORK/ks-human.txt" \
+  || die "keysweep failed on the corpus"
+KS_SUMMARY=$(tail -n 1 "$WORK/ks-human.txt")
+RG_FILES=$(rg --files --no-ignore --hidden -uuu "$CORPUS" | wc -l)
+RG_MATCHING_FILES=$(rg -j "$JOBS" -c -f "$WORK/patterns.txt" --no-ignore --hidden -a -uuu "$CORPUS" | wc -l || true)
+
+now_ns() { date +%s%N; }
+# run NAME CMD: appends "wall_seconds peak_rss_kib load1 cpu_seconds" to $WORK/NAME.times
+run() {
+  local name=$1 cmd=$2 t0 t1 rc=0
+  local load1; load1=$(cut -d' ' -f1 /proc/loadavg)
+  t0=$(now_ns)
+  /usr/bin/time -f '%M %U %S' -o "$WORK/rss.txt" bash -c "$cmd" || rc=$?
+  t1=$(now_ns)
+  # rg exits 1 when nothing matched; anything else non-zero is a failed run.
+  if [[ $rc -ne 0 && ! ($name == rg* && $rc -eq 1) ]]; then die "$name exited $rc: $cmd"; fi
+  tail -n 1 "$WORK/rss.txt" | awk -v a="$t0" -v b="$t1" -v l="$load1" \
+    '{printf "%.3f %s %s %.2f\n", (b - a) / 1e9, $1, l, $2 + $3}' >> "$WORK/$name.times"
+}
+# Interleaved, so load from anything else on the machine falls on all three alike.
+for ((i = 1; i <= RUNS; i++)); do
+  echo "run $i/$RUNS (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  run keysweep "$CMD_KEYSWEEP"
+  run rg "$CMD_RG"
+  run rg-ascii "$CMD_RG_ASCII"
+  run read "$CMD_READ"
+done
+
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+col() { awk -v c="$2" '{print $c}' "$WORK/$1.times"; }
+T_KS=$(col keysweep 1 | median); T_RG=$(col rg 1 | median); T_RGA=$(col rg-ascii 1 | median)
+T_READ=$(col read 1 | median)
+mbs() { awk -v b="$CORPUS_BYTES" -v t="$1" 'BEGIN {printf "%.1f", b / 1e6 / t}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b / a}'; }  # throughput ratio = inverse time ratio
+
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -z $(git -C "$ROOT" status --porcelain -- src rules include 2>/dev/null) ]] || COMMIT+=" (+ uncommitted changes in src/rules/include)"
+
+{
+  echo "keysweep scan throughput, $(date -u '+%F %T') UTC"
+  echo
+  echo "machine:  $(nproc) cores, $CPU_MODEL, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM"
+  echo "load:     1/5/15-min load average at the end: $LOAD_END (per-run 1-min load below)"
+  echo "commit:   $COMMIT"
+  echo "keysweep: $KEYSWEEP ($("$KEYSWEEP" --version 2>/dev/null | sed -n 1p)), report format $FORMAT"
+  echo "ripgrep:  $(rg --version | sed -n 1p)"
+  echo "corpus:   $CORPUS_MB MB (1 MB = 10^6 bytes) in $CORPUS_FILES files: $CORPUS_TREES"
+  echo "          (hard links to Debian's installed trees; keysweep saw: $KS_SUMMARY;"
+  echo "           rg --files lists $RG_FILES files, $RG_MATCHING_FILES of them match a pattern)"
+  echo "patterns: ripgrep accepted $PATTERNS_RG of $PATTERNS_ALL rule patterns (compile check: rg -e PAT /dev/null)"
+  [[ -z $REJECTED ]] || printf 'rejected by ripgrep:\n%s' "$REJECTED"
+  echo "jobs:     $JOBS;  runs: $RUNS each, interleaved, after one untimed read of every file; median wall time"
+  echo
+  echo "commands:"
+  echo "  keysweep:  $CMD_KEYSWEEP"
+  echo "  ripgrep:   $CMD_RG"
+  echo "  rg-ascii:  $CMD_RG_ASCII   (patterns-ascii.txt = each pattern prefixed with (?-u))"
+  echo "  read-only: $CMD_READ"
+  echo
+  echo "wall = median wall time; MB/s = corpus MB / wall; CPU = median user+sys seconds of all threads"
+  echo "and processes (less disturbed by other load than wall time); RSS = highest peak over the runs."
+  printf '%-10s %9s %9s %8s %9s   %s\n' "" "wall s" "MB/s" "CPU s" "RSS MiB" "runs (wall s @ 1-min load)"
+  for n in keysweep rg rg-ascii read; do
+    case $n in keysweep) t=$T_KS ;; rg) t=$T_RG ;; rg-ascii) t=$T_RGA ;; read) t=$T_READ ;; esac
+    rss=""; [[ $n == read ]] || rss=$(awk -v k="$(col $n 2 | sort -n | tail -n 1)" 'BEGIN {printf "%.1f", k / 1024}')
+    printf '%-10s %9s %9s %8s %9s   %s\n' "$n" "$t" "$(mbs "$t")" "$(col $n 4 | median)" "${rss:--}" \
+      "$(awk '{printf "%s%s@%s", sep, $1, $3; sep = " "}' "$WORK/$n.times")"
+  done
+  echo
+  echo "keysweep / ripgrep throughput:          $(ratio "$T_KS" "$T_RG")x   (target >= 30x)"
+  echo "keysweep / ripgrep (?-u) throughput:    $(ratio "$T_KS" "$T_RGA")x"
+  echo "keysweep / read-only throughput:        $(ratio "$T_KS" "$T_READ")x   (target >= 0.50x)"
+} > "$WORK/result.txt"
+
+cat "$WORK/result.txt"
+if (( WRITE_RESULT )); then
+  mkdir -p "$(dirname "$RESULT")"
+  cp "$WORK/result.txt" "$RESULT"
+  echo "written: $RESULT"
+fi
