@@ -225,10 +225,15 @@ std::string resource_symbol(const ResourceString& s) {
   std::string out = "@" + s.type + "/" + s.key;
   if (!s.map_name) return out;
   uint32_t n = *s.map_name;
-  // Array items are named Res_MAKEARRAY(index); plural quantities are fixed attribute ids.
+  // Plural quantities are fixed attribute ids.
   static constexpr const char* kQuantities[] = {"other", "zero", "one", "two", "few", "many"};
+  // aapt (v1) names array items Res_MAKEARRAY(index) = 0x02000000 | index; aapt2 writes
+  // 0x01000000 | (index + 1), which overlaps the plural ids, so the type decides.
+  bool array = s.type.find("array") != std::string::npos;
   if ((n & 0xFFFF0000u) == 0x02000000u) {
     out += "[" + std::to_string(n & 0xFFFF) + "]";
+  } else if (array && (n & 0xFFFF0000u) == 0x01000000u && (n & 0xFFFF) != 0) {
+    out += "[" + std::to_string((n & 0xFFFF) - 1) + "]";
   } else if (n >= 0x01000004u && n <= 0x01000009u) {
     out += std::string("[") + kQuantities[n - 0x01000004u] + "]";
   } else {

@@ -1,1 +1,295 @@
+#include "formats/android_res/resource_table.h"
+
 #include <gtest/gtest.h>
+
+#include <map>
+
+#include "formats/android_res/android_extractors.h"
+#include "formats/android_res/test_chunks.h"
+
+namespace keysweep::android_res {
+namespace {
+
+using namespace test;
+
+// ---- a table built by hand: dense, sparse, 16-bit-offset and compact entries ----------------
+
+std::string config(bool french) {
+  std::string c = u32(64) + std::string(60, '\0');
+  if (french) c[8] = 'f', c[9] = 'r';  // ResTable_config::language
+  return c;
+}
+
+std::string simple_entry(uint32_t key, uint8_t type, uint32_t data) {
+  return u16(8) + u16(0) + u32(key) + u16(8) + u8(0) + u8(type) + u32(data);
+}
+
+std::string type_chunk(uint8_t id, uint8_t flags, uint32_t entry_count, const std::string& index,
+                       const std::string& entries, bool french = false) {
+  std::string c = config(french);
+  uint32_t entries_start = static_cast<uint32_t>(8 + 12 + c.size() + index.size());
+  std::string header = u8(id) + u8(flags) + u16(0) + u32(entry_count) + u32(entries_start) + c;
+  return chunk(0x0201, header, index + entries);
+}
+
+const std::vector<std::string> kValues = {"5e2a9c7f1b3d8e0a6c4f2b9d7e1a3c5f", "AKIAQ3MZ7XK2WPN4HT6B",
+                                          "api.example.com", "backup.example.com", "bonjour",
+                                          "hello"};
+
+std::string hand_built_table(bool utf8, std::string* dense_chunk_out = nullptr) {
+  std::string types = string_pool({"string", "array"}, utf8);
+  std::string keys = string_pool(
+      {"twilio_auth_token", "aws_access_key_id", "retries", "servers", "greeting"}, utf8);
+
+  // string, default config, dense u32 offsets: 0 twilio, 1 aws, 2 retries (an int), 3 absent,
+  // 4 greeting as a compact entry (key in `size`, type in the high byte of `flags`).
+  std::string e0 = simple_entry(0, 0x03, 0), e1 = simple_entry(1, 0x03, 1),
+              e2 = simple_entry(2, 0x10, 3);
+  std::string e4 = u16(4) + u16(0x0008 | (0x03 << 8)) + u32(5);
+  std::string dense_entries = e0 + e1 + e2 + e4;
+  std::string dense_index = u32(0) + u32(16) + u32(32) + u32(0xFFFFFFFF) + u32(48);
+  std::string dense = type_chunk(1, 0, 5, dense_index, dense_entries);
+
+  // string, "fr", sparse: (index 0 -> twilio again, same value), (index 4 -> "bonjour").
+  std::string sparse_entries = simple_entry(0, 0x03, 0) + simple_entry(4, 0x03, 4);
+  std::string sparse_index = u16(0) + u16(0) + u16(4) + u16(16 / 4);
+  std::string sparse = type_chunk(1, 0x01, 2, sparse_index, sparse_entries, true);
+
+  // array, default config, 16-bit offsets: 0 servers = [api, backup].
+  std::string complex = u16(16) + u16(0x0001) + u32(3) + u32(0) + u32(2) + u32(0x02000000) +
+                        u16(8) + u8(0) + u8(0x03) + u32(2) + u32(0x02000001) + u16(8) + u8(0) +
+                        u8(0x03) + u32(3);
+  std::string array = type_chunk(2, 0x02, 2, u16(0) + u16(0xFFFF), complex);
+
+  std::string pkg_header = u32(0x7f) + std::string(256, '\0');
+  uint32_t type_strings = 8 + 4 + 256 + 20;
+  uint32_t key_strings = type_strings + static_cast<uint32_t>(types.size());
+  pkg_header += u32(type_strings) + u32(0) + u32(key_strings) + u32(0) + u32(0);
+  std::string package = chunk(0x0200, pkg_header, types + keys + dense + sparse + array);
+  if (dense_chunk_out) *dense_chunk_out = dense;
+  return chunk(0x0002, u32(1), string_pool(kValues, utf8) + package);
+}
+
+std::vector<ResourceString> parse_all(const std::string& data, ParseNotes* notes_out = nullptr,
+                                      Result<ResourceTableStats>* result = nullptr) {
+  std::vector<ResourceString> out;
+  ParseNotes notes;
+  auto r = parse_resource_table(data, Limits{}, [&](const ResourceString& s) { out.push_back(s); },
+                                notes);
+  if (notes_out) *notes_out = notes;
+  if (result) *result = r;
+  return out;
+}
+
+std::multimap<std::string, std::pair<std::string, bool>> by_symbol(
+    const std::vector<ResourceString>& v) {
+  std::multimap<std::string, std::pair<std::string, bool>> m;
+  for (const auto& s : v) m.emplace(resource_symbol(s), std::make_pair(s.value, s.default_config));
+  return m;
+}
+
+class HandBuiltTable : public ::testing::TestWithParam<bool> {};
+
+TEST_P(HandBuiltTable, ReadsDenseSparseOffset16CompactAndComplexEntries) {
+  ParseNotes notes;
+  Result<ResourceTableStats> r;
+  auto m = by_symbol(parse_all(hand_built_table(GetParam()), &notes, &r));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(notes.messages().empty()) << notes.messages().front();
+  using V = std::pair<std::string, bool>;
+  auto values = [&](const std::string& sym) {
+    std::vector<V> v;
+    for (auto [it, end] = m.equal_range(sym); it != end; ++it) v.push_back(it->second);
+    return v;
+  };
+  EXPECT_EQ(values("@string/twilio_auth_token"),
+            (std::vector<V>{{kValues[0], true}, {kValues[0], false}}));
+  EXPECT_EQ(values("@string/aws_access_key_id"), (std::vector<V>{{kValues[1], true}}));
+  EXPECT_EQ(values("@string/greeting"), (std::vector<V>{{"hello", true}, {"bonjour", false}}));
+  EXPECT_EQ(values("@array/servers[0]"), (std::vector<V>{{"api.example.com", true}}));
+  EXPECT_EQ(values("@array/servers[1]"), (std::vector<V>{{"backup.example.com", true}}));
+  EXPECT_TRUE(values("@string/retries").empty()) << "an integer is not a string value";
+  EXPECT_EQ(m.size(), 7u);
+  EXPECT_EQ(r->packages, 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Utf8AndUtf16, HandBuiltTable, ::testing::Values(true, false),
+                         [](const auto& info) { return info.param ? "Utf8" : "Utf16"; });
+
+TEST(ResourceTable, EntryOffsetPastItsChunkIsNotedAndTheRestStillRead) {
+  std::string dense;
+  std::string table = hand_built_table(true, &dense);
+  size_t at = table.find(dense);
+  ASSERT_NE(at, std::string::npos);
+  size_t index = at + 8 + 12 + 64;  // first dense offset
+  table.replace(index, 4, u32(0x7FFFFFF0));
+  ParseNotes notes;
+  Result<ResourceTableStats> r;
+  auto m = by_symbol(parse_all(table, &notes, &r));
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(notes.messages().empty());
+  EXPECT_EQ(m.count("@string/aws_access_key_id"), 1u);
+  EXPECT_EQ(m.count("@string/twilio_auth_token"), 1u);  // only the "fr" one is left
+}
+
+TEST(ResourceTable, ValueIndexOutOfThePoolIsNotedNotEmitted) {
+  std::string dense;
+  std::string table = hand_built_table(false, &dense);
+  size_t at = table.find(dense);
+  size_t entries = at + 8 + 12 + 64 + 20;
+  table.replace(entries + 12, 4, u32(999));  // twilio's Res_value data
+  ParseNotes notes;
+  auto m = by_symbol(parse_all(table, &notes));
+  ASSERT_FALSE(notes.messages().empty());
+  EXPECT_NE(notes.messages().front().find("out of range"), std::string::npos);
+  EXPECT_EQ(m.count("@string/twilio_auth_token"), 1u);
+}
+
+TEST(ResourceTable, LyingEntryCountSkipsTheTypeChunk) {
+  std::string dense;
+  std::string table = hand_built_table(true, &dense);
+  size_t at = table.find(dense);
+  table.replace(at + 12, 4, u32(0x40000000));
+  ParseNotes notes;
+  Result<ResourceTableStats> r;
+  auto m = by_symbol(parse_all(table, &notes, &r));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(m.count("@string/aws_access_key_id"), 0u);
+  EXPECT_EQ(m.count("@array/servers[1]"), 1u);
+  EXPECT_FALSE(notes.messages().empty());
+}
+
+TEST(ResourceTable, EveryTruncationIsAnErrorOrFewerValuesNeverACrash) {
+  std::string table = hand_built_table(false);
+  for (size_t n = 0; n < table.size(); ++n) {
+    std::string cut = table.substr(0, n);
+    Result<ResourceTableStats> r;
+    auto values = parse_all(cut, nullptr, &r);
+    EXPECT_FALSE(r) << "a table cut at " << n << " still claims its full size";
+    EXPECT_TRUE(values.empty());
+  }
+  // With the declared size shrunk to match, a cut table reads what is left.
+  for (size_t n = 12; n < table.size(); n += 7) {
+    std::string cut = table.substr(0, n);
+    cut.replace(4, 4, u32(static_cast<uint32_t>(n)));
+    (void)parse_all(cut);
+  }
+}
+
+TEST(ResourceTable, SniffWantsTheTableHeader) {
+  std::string table = hand_built_table(true);
+  EXPECT_TRUE(looks_like_resource_table(table));
+  EXPECT_FALSE(looks_like_resource_table(table.substr(0, table.size() - 1)));  // size > blob
+  EXPECT_FALSE(looks_like_resource_table("<?xml version=\"1.0\"?>"));
+  EXPECT_FALSE(looks_like_resource_table(""));
+}
+
+// ---- the extractor ------------------------------------------------------------------------
+
+class CollectSink final : public DiagnosticSink {
+ public:
+  void report(Diagnostic d) override { notes.push_back(d.message); }
+  std::vector<std::string> notes;
+};
+
+std::vector<Blob> extract_arsc(const std::string& data, CollectSink& sink) {
+  auto ex = make_arsc_extractor();
+  Blob blob(data, nullptr, {"app.apk", "resources.arsc"});
+  EXPECT_TRUE(ex->sniff(blob));
+  EXPECT_FALSE(ex->scan_raw_too());
+  Limits limits;
+  uint64_t expanded = 0;
+  ExtractContext ctx{limits, sink, &expanded};
+  std::vector<Blob> out;
+  auto r = ex->extract(blob, ctx, [&](Blob b) { out.push_back(std::move(b)); });
+  EXPECT_TRUE(r) << r.error().message;
+  return out;
+}
+
+TEST(ArscExtractor, RendersOneLinePerDistinctNameAndValue) {
+  CollectSink sink;
+  auto children = extract_arsc(hand_built_table(true), sink);
+  ASSERT_EQ(children.size(), 1u);
+  const Blob& text = children[0];
+  EXPECT_EQ(text.display_path(), "app.apk!resources.arsc!values");
+  std::string_view t = text.bytes();
+  size_t at = t.find("_string_twilio_auth_token = \"5e2a9c7f1b3d8e0a6c4f2b9d7e1a3c5f\"\n");
+  ASSERT_NE(at, std::string::npos) << t;
+  EXPECT_EQ(text.label_at(at + 30), "@string/twilio_auth_token");
+  EXPECT_EQ(t.find("_string_twilio_auth_token", at + 1), std::string::npos)
+      << "the same value under the fr config is one line, not two";
+  EXPECT_NE(t.find("_array_servers_1_ = \"backup.example.com\""), std::string::npos);
+  EXPECT_EQ(text.segments().size(), 6u);
+}
+
+// ---- fixtures built by aapt, aapt2 and apktool ----------------------------------------------
+
+// Whether the package holds a type chunk with the given flag (1 sparse, 2 offset16).
+bool has_type_chunk_flag(const std::string& t, uint8_t flag) {
+  for (size_t pos = 12; pos + 8 <= t.size();) {
+    uint16_t type = static_cast<uint8_t>(t[pos]) | (static_cast<uint8_t>(t[pos + 1]) << 8);
+    uint16_t hsize = static_cast<uint8_t>(t[pos + 2]) | (static_cast<uint8_t>(t[pos + 3]) << 8);
+    uint32_t size = 0;
+    for (int k = 3; k >= 0; --k) size = (size << 8) | static_cast<uint8_t>(t[pos + 4 + k]);
+    if (size < 8) return false;
+    if (type == 0x0200) {
+      pos += hsize;  // walk into the package
+      continue;
+    }
+    if (type == 0x0201 && (static_cast<uint8_t>(t[pos + 9]) & flag)) return true;
+    pos += size;
+  }
+  return false;
+}
+
+class ArscFixture : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ArscFixture, ResourceStringsComeOutWithTheirNames) {
+  std::string dir = fixture_dir();
+  ASSERT_FALSE(dir.empty()) << "tests/fixtures/android/build_res_fixtures.sh failed";
+  std::string data = read_file(dir + "/" + GetParam() + "/resources.arsc");
+  ASSERT_FALSE(data.empty());
+  ParseNotes notes;
+  Result<ResourceTableStats> r;
+  auto m = by_symbol(parse_all(data, &notes, &r));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(notes.messages().empty()) << notes.messages().front();
+  auto one = [&](const std::string& sym) -> std::pair<std::string, bool> {
+    auto [it, end] = m.equal_range(sym);
+    if (it == end) return {"<missing>", false};
+    return it->second;
+  };
+  using V = std::pair<std::string, bool>;
+  EXPECT_EQ(one("@string/twilio_auth_token"), V("5e2a9c7f1b3d8e0a6c4f2b9d7e1a3c5f", true));
+  EXPECT_EQ(one("@string/aws_access_key_id"), V("AKIAQ3MZ7XK2WPN4HT6B", true));
+  EXPECT_EQ(one("@string/greeting"), V("Grüße, 你好, привет 🔑", true));
+  EXPECT_EQ(one("@array/servers[0]"), V("api.example.com", true));
+  EXPECT_EQ(one("@array/servers[2]"), V("eu.example.com", true));
+  EXPECT_EQ(one("@plurals/key_count[one]"), V("%d key", true));
+  EXPECT_EQ(one("@plurals/key_count[other]"), V("%d keys", true));
+  EXPECT_EQ(one("@xml/keys"), V("res/xml/keys.xml", true));
+  bool french = false;
+  for (auto [it, end] = m.equal_range("@string/filler_9"); it != end; ++it) {
+    if (it->second == V("neuf", false)) french = true;
+  }
+  EXPECT_TRUE(french) << "the values-fr entry is read and marked non-default";
+}
+
+INSTANTIATE_TEST_SUITE_P(Tools, ArscFixture, ::testing::Values("aapt1", "aapt2", "apktool"));
+
+TEST(ArscFixture, CoversBothPoolEncodingsAndASparseTypeChunk) {
+  std::string dir = fixture_dir();
+  ASSERT_FALSE(dir.empty());
+  std::string v1 = read_file(dir + "/aapt1/resources.arsc");
+  std::string v2 = read_file(dir + "/aapt2/resources.arsc");
+  ASSERT_GT(v1.size(), 40u);
+  ASSERT_GT(v2.size(), 40u);
+  // The global pool follows the 12-byte table header; its flags sit 16 bytes in.
+  EXPECT_EQ(static_cast<uint8_t>(v1[12 + 17]) & 1, 0) << "aapt (v1) pool is UTF-16";
+  EXPECT_EQ(static_cast<uint8_t>(v2[12 + 17]) & 1, 1) << "aapt2 pool is UTF-8";
+  EXPECT_TRUE(has_type_chunk_flag(v2, 0x01)) << "aapt2 --enable-sparse-encoding wrote no sparse chunk";
+  EXPECT_FALSE(has_type_chunk_flag(v1, 0x01));
+}
+
+}  // namespace
+}  // namespace keysweep::android_res

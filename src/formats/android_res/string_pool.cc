@@ -9,6 +9,29 @@ namespace {
 constexpr size_t kPoolHeaderSize = 28;  // sizeof(ResStringPool_header)
 constexpr uint32_t kUtf8Flag = 0x100;
 
+// aapt2 writes characters outside the BMP in UTF-8 pools as two 3-byte surrogates (CESU-8, as
+// Java's modified UTF-8 does). Joins each such pair into one 4-byte sequence; leaves lone halves.
+void join_surrogate_pairs(std::string& s) {
+  size_t n = s.size();
+  if (s.find('\xED') == std::string::npos) return;
+  std::string out;
+  out.reserve(n);
+  auto byte = [&](size_t i) { return static_cast<uint8_t>(s[i]); };
+  for (size_t i = 0; i < n;) {
+    if (i + 6 <= n && byte(i) == 0xED && (byte(i + 1) & 0xF0) == 0xA0 &&
+        (byte(i + 2) & 0xC0) == 0x80 && byte(i + 3) == 0xED && (byte(i + 4) & 0xF0) == 0xB0 &&
+        (byte(i + 5) & 0xC0) == 0x80) {
+      uint32_t hi = 0xD000 | ((byte(i + 1) & 0x3F) << 6) | (byte(i + 2) & 0x3F);
+      uint32_t lo = 0xD000 | ((byte(i + 4) & 0x3F) << 6) | (byte(i + 5) & 0x3F);
+      append_utf8(out, 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00));
+      i += 6;
+    } else {
+      out += s[i++];
+    }
+  }
+  s = std::move(out);
+}
+
 }  // namespace
 
 void append_utf8(std::string& out, uint32_t cp) {
@@ -146,6 +169,7 @@ Result<std::string> StringPool::get(uint32_t index) const {
                         {}, where(off));
     }
     out.assign(*bytes);
+    join_surrogate_pairs(out);
     return out;
   }
   auto u0 = r.u16le();

@@ -1,1 +1,130 @@
+#include "formats/android_res/string_pool.h"
+
 #include <gtest/gtest.h>
+
+#include "formats/android_res/test_chunks.h"
+
+namespace keysweep::android_res {
+namespace {
+
+using namespace test;
+
+const std::vector<std::string> kStrings = {
+    "5e2a9c7f1b3d8e0a6c4f2b9d7e1a3c5f", "", "Grüße, 你好, привет 🔑",
+    std::string(300, 'k'),  // two-byte UTF-8 length prefix
+};
+
+Result<StringPool> parse(const std::string& chunk, Limits limits = {}) {
+  ParseNotes notes;
+  return StringPool::parse(chunk, 0, chunk.size(), limits, &notes);
+}
+
+class StringPoolEncodings : public ::testing::TestWithParam<bool> {};
+
+TEST_P(StringPoolEncodings, ReadsEveryStringBackAsUtf8) {
+  std::string chunk = string_pool(kStrings, GetParam());
+  auto pool = parse(chunk);
+  ASSERT_TRUE(pool) << pool.error().message;
+  EXPECT_EQ(pool->utf8(), GetParam());
+  ASSERT_EQ(pool->size(), kStrings.size());
+  for (uint32_t i = 0; i < kStrings.size(); ++i) {
+    auto s = pool->get(i);
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_EQ(*s, kStrings[i]);
+  }
+}
+
+TEST_P(StringPoolEncodings, IndexPastTheEndIsAnError) {
+  auto pool = parse(string_pool(kStrings, GetParam()));
+  ASSERT_TRUE(pool);
+  EXPECT_FALSE(pool->get(static_cast<uint32_t>(kStrings.size())));
+  EXPECT_FALSE(pool->get(0xFFFFFFFF));
+  EXPECT_EQ(pool->get_or_empty(99), "");
+}
+
+TEST_P(StringPoolEncodings, EveryTruncationIsAnErrorOrAShorterPoolNeverACrash) {
+  std::string chunk = string_pool(kStrings, GetParam());
+  for (size_t n = 0; n < chunk.size(); ++n) {
+    std::string cut = chunk.substr(0, n);
+    ParseNotes notes;
+    auto pool = StringPool::parse(cut, 0, cut.size(), Limits{}, &notes);
+    if (!pool) continue;
+    for (uint32_t i = 0; i < pool->size(); ++i) {
+      auto s = pool->get(i);
+      if (s) {
+        EXPECT_EQ(*s, kStrings[i]) << "cut at " << n;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Utf8AndUtf16, StringPoolEncodings, ::testing::Values(true, false),
+                         [](const auto& info) { return info.param ? "Utf8" : "Utf16"; });
+
+TEST(StringPool, Utf16LongStringUsesTwoUnitLength) {
+  std::string long_string(0x8001, 'a');
+  auto pool = parse(string_pool({long_string}, false));
+  ASSERT_TRUE(pool);
+  auto s = pool->get(0);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->size(), 0x8001u);
+}
+
+TEST(StringPool, CountOverTheLimitIsALimitError) {
+  Limits limits;
+  limits.max_strings = 2;
+  auto pool = parse(string_pool(kStrings, true), limits);
+  ASSERT_FALSE(pool);
+  EXPECT_EQ(pool.error().code, ErrorCode::kLimit);
+}
+
+TEST(StringPool, CountTheChunkCannotHoldIsAnError) {
+  std::string chunk = string_pool({"a", "b"}, true);
+  chunk.replace(8, 4, u32(1'000'000));
+  auto pool = parse(chunk);
+  ASSERT_FALSE(pool);
+  EXPECT_NE(pool.error().message.find("1000000 strings"), std::string::npos);
+}
+
+TEST(StringPool, OffsetOrLengthPastTheDataIsAnErrorForThatStringOnly) {
+  std::string chunk = string_pool({"first", "second"}, false);
+  chunk.replace(28 + 4, 4, u32(0x10000));  // second string's offset
+  auto pool = parse(chunk);
+  ASSERT_TRUE(pool);
+  EXPECT_EQ(*pool->get(0), "first");
+  EXPECT_FALSE(pool->get(1));
+
+  std::string chunk8 = string_pool({"abc"}, true);
+  chunk8[28 + 4 + 1] = 0x7F;  // byte length 127, far past the pool
+  auto pool8 = parse(chunk8);
+  ASSERT_TRUE(pool8);
+  EXPECT_FALSE(pool8->get(0));
+}
+
+TEST(StringPool, JoinsCesu8SurrogatePairsFromAapt2) {
+  // U+1F511 as aapt2 writes it in a UTF-8 pool: two 3-byte surrogates.
+  std::string cesu = "key \xED\xA0\xBD\xED\xB4\x91";
+  auto pool = parse(string_pool({cesu}, true));
+  ASSERT_TRUE(pool);
+  EXPECT_EQ(*pool->get(0), "key \xF0\x9F\x94\x91");
+}
+
+TEST(StringPool, BogusHeaderSizeWithStandardLayoutIsRead) {
+  std::string chunk = string_pool({"alpha", "beta"}, true);
+  chunk.replace(2, 2, u16(0x24));  // header size says 36; offsets still follow the 28 bytes
+  ParseNotes notes;
+  auto pool = StringPool::parse(chunk, 0, chunk.size(), Limits{}, &notes);
+  ASSERT_TRUE(pool) << pool.error().message;
+  EXPECT_EQ(*pool->get(1), "beta");
+  EXPECT_FALSE(notes.messages().empty());
+}
+
+TEST(StringPool, NotAPoolIsAnError) {
+  std::string chunk = string_pool({"a"}, true);
+  chunk[0] = 0x02;
+  EXPECT_FALSE(parse(chunk));
+  EXPECT_FALSE(parse(std::string("\x01\x00\x1c", 3)));
+}
+
+}  // namespace
+}  // namespace keysweep::android_res
