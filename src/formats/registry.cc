@@ -1,3 +1,4 @@
+#include "formats/android_res/android_extractors.h"
 #include "formats/extractor.h"
 
 namespace keysweep {
@@ -6,6 +7,8 @@ const std::vector<std::unique_ptr<Extractor>>& extractor_registry() {
   static const std::vector<std::unique_ptr<Extractor>> registry = [] {
     std::vector<std::unique_ptr<Extractor>> r;
     // Formats are added here, one line each, most specific magic first.
+    r.push_back(make_arsc_extractor());
+    r.push_back(make_axml_extractor());
     return r;
   }();
   return registry;
