@@ -1,0 +1,296 @@
+#include "formats/zip/zip_extractor.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "formats/zip/zip_archive.h"
+#include "io/byte_reader.h"
+
+namespace keysweep {
+
+namespace {
+
+using zip::ZipEntry;
+
+// Below this expanded size the compression ratio is not checked: a 64 KiB run of zeros deflates
+// a thousandfold and harms no one. Bombs need volume, and volume is capped by max_entry_size and
+// max_total_expanded anyway.
+constexpr uint64_t kRatioFloor = 1 << 20;
+
+// Media formats that hold no text worth scanning are skipped to save time (an APK carries
+// thousands of PNGs). Only extensions whose content is compressed pixels, audio, video or glyph
+// outlines: anything that could hold a string (SVG, JSON, XML, .so, .dex, unknown names) is kept.
+bool is_media_only(std::string_view name) {
+  static constexpr std::string_view kMedia[] = {"png", "jpg", "jpeg", "gif", "webp", "mp3",
+                                                "ogg", "mp4", "ttf", "otf", "woff", "woff2"};
+  size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || name.find('/', dot) != std::string_view::npos) return false;
+  std::string ext(name.substr(dot + 1));
+  if (ext.size() > 5) return false;
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return std::find(std::begin(kMedia), std::end(kMedia), ext) != std::end(kMedia);
+}
+
+bool is_directory(const ZipEntry& e) {
+  return !e.raw_name.empty() && e.raw_name.back() == '/' && e.uncompressed_size == 0 &&
+         e.compressed_size <= 2;  // an empty deflate stream is 2 bytes
+}
+
+class ArchiveReader {
+ public:
+  ArchiveReader(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit)
+      : blob_(blob), ctx_(ctx), emit_(emit), data_(blob.bytes()), path_(blob.display_path()) {
+    expanded_ = ctx.expanded_bytes ? ctx.expanded_bytes : &local_expanded_;
+  }
+
+  Result<void> run() {
+    auto loc = zip::locate_central_directory(data_);
+    bool walk = false;
+    uint64_t walk_start = 0;
+    if (loc) {
+      zip::CentralDirectory cd = zip::read_central_directory(data_, *loc, ctx_.limits.max_entries);
+      entries_ = std::move(cd.entries);
+      if (cd.hit_entry_limit) warn_entry_limit();
+      if (!cd.incomplete_reason.empty()) {
+        walk = true;
+        walk_start = loc->prefix;
+        walk_reason_ = cd.incomplete_reason;
+      }
+      if (loc->prefix > 0) emit_prefix(loc->prefix);
+    } else if (zip::starts_with_local_header(data_)) {
+      walk = true;
+      walk_reason_ = "no end of central directory record (truncated?)";
+    } else {
+      return std::unexpected(loc.error());
+    }
+
+    resolve_central_entries();
+    if (walk) add_walked_entries(walk_start);
+    bool readable = std::any_of(skip_.begin(), skip_.end(), [](bool s) { return !s; });
+    if (!readable && (walk || !entries_.empty())) {
+      // Nothing readable: let the pipeline scan the raw bytes instead.
+      return make_error(ErrorCode::kMalformed, "zip archive with no readable entry");
+    }
+    skip_overlapping_entries();
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (skip_[i]) continue;
+      if (!extract_entry(entries_[i])) break;
+    }
+    return {};
+  }
+
+ private:
+  std::string entry_path(const ZipEntry& e) const {
+    return path_ + "!" + zip::printable_entry_name(e.raw_name);
+  }
+  void warn(DiagnosticKind kind, const ZipEntry& e, std::string reason) {
+    ctx_.diagnostics.warn(kind, entry_path(e), std::move(reason));
+  }
+
+  void warn_entry_limit() {
+    ctx_.diagnostics.warn(DiagnosticKind::kLimit, path_,
+                          "more than " + std::to_string(ctx_.limits.max_entries) +
+                              " entries; only the first " +
+                              std::to_string(ctx_.limits.max_entries) + " were read");
+  }
+
+  // Bytes before the archive proper (a self-extractor stub, or a binary with a zip appended) are
+  // not part of any entry; as their own child they are still sniffed and scanned.
+  void emit_prefix(uint64_t prefix) {
+    emit_(blob_.child_view("(bytes before the zip archive)", data_.substr(0, prefix)));
+  }
+
+  void resolve_central_entries() {
+    skip_.assign(entries_.size(), false);
+    std::string mismatch;
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      ZipEntry& e = entries_[i];
+      auto r = zip::resolve_local_header(data_, e, &mismatch);
+      if (!r) {
+        warn(DiagnosticKind::kMalformed, e,
+             "skipped: at offset " + std::to_string(r.error().offset.value_or(0)) + ": " +
+                 r.error().message);
+        skip_[i] = true;
+      } else if (!mismatch.empty()) {
+        warn(DiagnosticKind::kMalformed, e,
+             mismatch + "; the central directory's entry is used");
+      }
+    }
+  }
+
+  // A truncated download or a damaged directory: recover what the local headers still describe.
+  void add_walked_entries(uint64_t start) {
+    std::unordered_set<uint64_t> known;
+    for (const ZipEntry& e : entries_) known.insert(e.local_header_offset);
+    zip::LocalWalk w = zip::walk_local_headers(data_, start, ctx_.limits.max_entries,
+                                               ctx_.limits.max_entry_size);
+    size_t added = 0;
+    for (ZipEntry& e : w.entries) {
+      if (known.count(e.local_header_offset)) continue;
+      if (entries_.size() >= ctx_.limits.max_entries) {
+        w.hit_entry_limit = true;
+        break;
+      }
+      entries_.push_back(std::move(e));
+      skip_.push_back(false);
+      ++added;
+    }
+    std::string msg = "archive is truncated or damaged: " + walk_reason_ + "; " +
+                      std::to_string(added) + (known.empty() ? "" : " more") +
+                      " entries recovered by walking local headers";
+    if (!w.stop_reason.empty()) {
+      msg += "; the walk stopped at offset " + std::to_string(w.stop_offset) + ": " + w.stop_reason;
+    }
+    ctx_.diagnostics.warn(DiagnosticKind::kMalformed, path_, std::move(msg));
+    if (w.hit_entry_limit) warn_entry_limit();
+  }
+
+  // Two entries whose local data overlap are how "overlapping" zip bombs expand one compressed
+  // stream many times over. The entry that starts first is kept; any entry starting inside an
+  // earlier one is skipped.
+  void skip_overlapping_entries() {
+    std::vector<size_t> order;
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (!skip_[i]) order.push_back(i);
+    }
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return entries_[a].local_header_offset < entries_[b].local_header_offset;
+    });
+    uint64_t covered_end = 0;
+    size_t owner = SIZE_MAX;
+    for (size_t i : order) {
+      const ZipEntry& e = entries_[i];
+      uint64_t end = e.data_offset + e.compressed_size;  // checked by resolve/walk
+      if (owner != SIZE_MAX && e.local_header_offset < covered_end) {
+        warn(DiagnosticKind::kMalformed, e,
+             "skipped: its data at offset " + std::to_string(e.local_header_offset) +
+                 " overlaps entry \"" + zip::printable_entry_name(entries_[owner].raw_name) +
+                 "\" (an overlapping-entry zip bomb, or a damaged archive)");
+        skip_[i] = true;
+        continue;
+      }
+      covered_end = end;
+      owner = i;
+    }
+  }
+
+  // Returns false when the archive must stop (the expansion budget is spent).
+  bool extract_entry(const ZipEntry& e) {
+    if (is_directory(e)) return true;
+    std::string name = zip::printable_entry_name(e.raw_name);
+    if (is_media_only(name)) return true;
+    if (e.flags & zip::kFlagEncrypted) {
+      warn(DiagnosticKind::kEncrypted, e, "skipped: the entry is encrypted");
+      return true;
+    }
+    if (e.method != zip::kMethodStored && e.method != zip::kMethodDeflated) {
+      ctx_.diagnostics.error(
+          Error{ErrorCode::kUnsupported,
+                "skipped: unsupported compression method " + std::to_string(e.method),
+                entry_path(e), std::nullopt},
+          Severity::kWarning);
+      return true;
+    }
+    const Limits& lim = ctx_.limits;
+    uint64_t size = e.method == zip::kMethodStored ? e.compressed_size : e.uncompressed_size;
+    if (size > lim.max_entry_size) {
+      warn(DiagnosticKind::kLimit, e,
+           "skipped: expands to " + std::to_string(size) + " bytes, over the limit of " +
+               std::to_string(lim.max_entry_size) + " per entry");
+      return true;
+    }
+    std::string_view stored = data_.substr(e.data_offset, e.compressed_size);
+
+    if (e.method == zip::kMethodStored) {
+      if (e.uncompressed_size != e.compressed_size) {
+        warn(DiagnosticKind::kMalformed, e,
+             "stored entry declares " + std::to_string(e.uncompressed_size) +
+                 " bytes but holds " + std::to_string(e.compressed_size) + "; scanning what it holds");
+      }
+      check_crc(e, stored);
+      emit_(blob_.child_view(std::move(name), stored));
+      return true;
+    }
+
+    uint64_t ratio_limit = 0;
+    if (size > kRatioFloor &&
+        (!checked_mul(e.compressed_size, lim.max_compression_ratio, &ratio_limit) ||
+         size > ratio_limit)) {
+      warn(DiagnosticKind::kLimit, e,
+           "skipped (zip bomb?): " + std::to_string(e.compressed_size) + " compressed bytes claim to expand to " +
+               std::to_string(size) + ", more than the limit of " +
+               std::to_string(lim.max_compression_ratio) + " times");
+      return true;
+    }
+    uint64_t total = 0;
+    if (!checked_add(*expanded_, size, &total) || total > lim.max_total_expanded) {
+      size_t left = static_cast<size_t>(entries_.data() + entries_.size() - &e);
+      warn(DiagnosticKind::kLimit, e,
+           "stopped expanding this archive: this entry (" + std::to_string(size) +
+               " bytes) would pass the limit of " + std::to_string(lim.max_total_expanded) +
+               " bytes expanded from one input; " + std::to_string(left) +
+               " entries from here on are not scanned");
+      return false;
+    }
+    std::string out;
+    zip::InflateStatus st = zip::inflate_exact(stored, static_cast<size_t>(size), out);
+    switch (st) {
+      case zip::InflateStatus::kOk: break;
+      case zip::InflateStatus::kShort:
+        warn(DiagnosticKind::kMalformed, e,
+             "inflates to " + std::to_string(out.size()) + " bytes, not the declared " +
+                 std::to_string(size) + "; scanning what it gave");
+        break;
+      case zip::InflateStatus::kTooLong:
+        warn(DiagnosticKind::kLimit, e,
+             "skipped: inflates past its declared size of " + std::to_string(size) + " bytes");
+        return true;
+      case zip::InflateStatus::kCorrupt:
+        warn(DiagnosticKind::kMalformed, e, "skipped: the deflate stream is corrupt");
+        return true;
+    }
+    *expanded_ += out.size();
+    if (st == zip::InflateStatus::kOk) check_crc(e, out);
+    emit_(blob_.child(std::move(name), std::move(out)));
+    return true;
+  }
+
+  // A CRC mismatch is reported, but the bytes are still scanned: a secret is still a secret.
+  void check_crc(const ZipEntry& e, std::string_view bytes) {
+    uint32_t actual = zip::crc32(bytes);
+    if (actual == e.crc32) return;
+    char buf[80];
+    std::snprintf(buf, sizeof buf, "CRC-32 is %08x, the archive says %08x; scanned anyway", actual,
+                  e.crc32);
+    warn(DiagnosticKind::kMalformed, e, buf);
+  }
+
+  const Blob& blob_;
+  ExtractContext& ctx_;
+  const EmitBlob& emit_;
+  std::string_view data_;
+  std::string path_;
+  uint64_t local_expanded_ = 0;
+  uint64_t* expanded_;
+  std::vector<ZipEntry> entries_;
+  std::vector<bool> skip_;
+  std::string walk_reason_;
+};
+
+}  // namespace
+
+bool ZipExtractor::sniff(const Blob& blob) const {
+  return zip::starts_with_local_header(blob.bytes()) ||
+         zip::locate_central_directory(blob.bytes()).has_value();
+}
+
+Result<void> ZipExtractor::extract(const Blob& blob, ExtractContext& ctx,
+                                   const EmitBlob& emit) const {
+  return ArchiveReader(blob, ctx, emit).run();
+}
+
+}  // namespace keysweep

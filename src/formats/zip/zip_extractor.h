@@ -1,0 +1,22 @@
+// The zip extractor: APK, AAB, XAPK/APKS, JAR/AAR, IPA and plain zips are all zip containers.
+// Each entry becomes a child Blob named by its entry name (`app.apk!assets/config.json`), which
+// the pipeline sniffs again, so nested APKs, JARs and zips recurse under the depth limit.
+// Entries are inflated in memory; nothing is ever written to disk.
+#pragma once
+
+#include "formats/extractor.h"
+
+namespace keysweep {
+
+class ZipExtractor final : public Extractor {
+ public:
+  std::string_view name() const override { return "zip"; }
+  // A local header at offset 0, or an end of central directory record near the end that leads to
+  // a central directory (a zip behind a prefix, e.g. a self-extractor).
+  bool sniff(const Blob& blob) const override;
+  Result<void> extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const override;
+  // The raw bytes are compressed streams and headers; the children carry every readable byte.
+  bool scan_raw_too() const override { return false; }
+};
+
+}  // namespace keysweep
