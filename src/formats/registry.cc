@@ -1,6 +1,5 @@
-#include "formats/android_res/android_extractors.h"
+#include "formats/dex/dex_extractor.h"
 #include "formats/extractor.h"
-#include "formats/zip/zip_extractor.h"
 
 namespace keysweep {
 
@@ -8,10 +7,7 @@ const std::vector<std::unique_ptr<Extractor>>& extractor_registry() {
   static const std::vector<std::unique_ptr<Extractor>> registry = [] {
     std::vector<std::unique_ptr<Extractor>> r;
     // Formats are added here, one line each, most specific magic first.
-    r.push_back(make_arsc_extractor());
-    r.push_back(make_axml_extractor());
-    // Last: its end-record check is the least specific magic.
-    r.push_back(std::make_unique<ZipExtractor>());
+    r.push_back(std::make_unique<DexExtractor>());
     return r;
   }();
   return registry;
