@@ -1,5 +1,7 @@
 #include "formats/dex/dex_extractor.h"
+#include "formats/android_res/android_extractors.h"
 #include "formats/extractor.h"
+#include "formats/zip/zip_extractor.h"
 
 namespace keysweep {
 
@@ -8,6 +10,10 @@ const std::vector<std::unique_ptr<Extractor>>& extractor_registry() {
     std::vector<std::unique_ptr<Extractor>> r;
     // Formats are added here, one line each, most specific magic first.
     r.push_back(std::make_unique<DexExtractor>());
+    r.push_back(make_arsc_extractor());
+    r.push_back(make_axml_extractor());
+    // Last: its end-record check is the least specific magic.
+    r.push_back(std::make_unique<ZipExtractor>());
     return r;
   }();
   return registry;
