@@ -5,9 +5,10 @@ strings of every DEX file found in the given APKs and DEX files.
 usage: androguard_strings.py OUT_DIR INPUT...
   INPUT: .apk (every classes*.dex inside) or .dex files, or directories searched for both.
 Writes, for each distinct DEX (by SHA-256): OUT_DIR/<sha12>.dex (its bytes) and
-OUT_DIR/<sha12>.strings (one JSON string per line, in androguard's order),
+OUT_DIR/<sha12>.strings (one JSON string per line, in string_ids order: androguard's
+get_strings() lists them in data-section order, which need not be the same),
 OUT_DIR/<sha12>.consts (one JSON array per const-string/const-string/jumbo androguard's
-disassembler finds: [class descriptor, method name, string index]), and OUT_DIR/index.tsv
+disassembler finds: [class descriptor, method name, the string]), and OUT_DIR/index.tsv
 (sha12 <TAB> string count <TAB> strings androguard could not decode <TAB> where it came from).
 A lone UTF-16 surrogate is written as U+FFFD, which is what keysweep's decoder makes of it.
 Run with Debian's /usr/bin/python3 (package androguard).
@@ -47,7 +48,9 @@ def dex_files(inputs):
             print(f"androguard_strings: {path}: skipped: {e}", file=sys.stderr)
 
 
-def without_surrogates(s):
+def decoded(mutf8_string):
+    """androguard's decoding, with a lone surrogate as U+FFFD (what keysweep makes of it)."""
+    s = mutf8.decode(bytes(mutf8_string))
     return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in s)
 
 
@@ -67,9 +70,9 @@ def main():
                 print(f"androguard_strings: {source}: androguard cannot parse: {e}", file=sys.stderr)
                 continue
             lines, undecodable = [], 0
-            for s in dex.get_strings():
+            for i in range(dex.header.string_ids_size):
                 try:
-                    lines.append(json.dumps(without_surrogates(mutf8.decode(bytes(s)))))
+                    lines.append(json.dumps(decoded(dex.CM.get_raw_string(i))))
                 except Exception:
                     undecodable += 1
             consts = []
@@ -79,7 +82,8 @@ def main():
                 for ins in method.get_instructions():
                     if ins.get_op_value() in (0x1A, 0x1B):
                         consts.append(json.dumps([str(method.get_class_name()),
-                                                  str(method.get_name()), ins.get_ref_kind()]))
+                                                  str(method.get_name()),
+                                                  decoded(ins.get_raw_string())]))
             with open(os.path.join(out_dir, sha + ".consts"), "w", encoding="utf-8") as f:
                 f.write("".join(line + "\n" for line in consts))
             with open(os.path.join(out_dir, sha + ".dex"), "wb") as f:
