@@ -162,7 +162,10 @@ std::optional<uint64_t> read_descriptor(std::string_view data, uint64_t at, bool
 
 // Measures a deflated entry whose compressed size is unknown by inflating it into a growing
 // buffer; libdeflate reports how much input the stream used.
-bool measure_deflated(std::string_view in, uint64_t max_size, ZipEntry& e) {
+bool measure_deflated(std::string_view in, uint64_t max_size, uint32_t max_ratio, ZipEntry& e) {
+  uint64_t by_ratio = 0;
+  if (!checked_mul(in.size(), max_ratio, &by_ratio)) by_ratio = UINT64_MAX;
+  max_size = std::min(max_size, std::max(by_ratio, kRatioCheckFloor));
   size_t cap = std::min<uint64_t>(256 << 10, max_size);
   std::string out;
   for (;;) {
@@ -306,7 +309,7 @@ Result<void> resolve_local_header(std::string_view data, ZipEntry& e, std::strin
 }
 
 LocalWalk walk_local_headers(std::string_view data, uint64_t start, uint64_t max_entries,
-                             uint64_t max_entry_size) {
+                             uint64_t max_entry_size, uint32_t max_ratio) {
   LocalWalk walk;
   uint64_t pos = start;
   auto stop = [&](std::string reason) {
@@ -348,7 +351,7 @@ LocalWalk walk_local_headers(std::string_view data, uint64_t start, uint64_t max
     bool has_descriptor = e.flags & kFlagDataDescriptor;
     if (has_descriptor && e.compressed_size == 0) {
       std::string_view rest = data.substr(e.data_offset);
-      bool measured = e.method == kMethodDeflated ? measure_deflated(rest, max_entry_size, e)
+      bool measured = e.method == kMethodDeflated ? measure_deflated(rest, max_entry_size, max_ratio, e)
                       : e.method == kMethodStored ? measure_stored(data, e.data_offset, e)
                                                   : false;
       if (!measured) {

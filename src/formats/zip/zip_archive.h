@@ -80,11 +80,18 @@ struct LocalWalk {
   std::string stop_reason;  // empty when the walk ended at the central directory or end of data
 };
 
+// Below this expanded size the compression ratio is not checked: a 64 KiB run of zeros deflates
+// a thousandfold and harms no one. Bombs need volume, and volume is capped by the entry-size and
+// total-expansion limits anyway.
+inline constexpr uint64_t kRatioCheckFloor = 1 << 20;
+
 // Walks consecutive local headers from `start`. Entries whose sizes are only in a data descriptor
-// (bit 3) are measured by inflating them (output capped at `max_entry_size`) or, when stored, by
-// finding a descriptor whose size matches. Stops at the first header or entry that is cut off.
+// (bit 3) are measured by inflating them or, when stored, by finding a descriptor whose size
+// matches. The measuring output is capped at `max_entry_size` and at `max_ratio` times the bytes
+// left in the file, so a bomb cannot make the walk allocate. Stops at the first header or entry
+// that is cut off.
 LocalWalk walk_local_headers(std::string_view data, uint64_t start, uint64_t max_entries,
-                             uint64_t max_entry_size);
+                             uint64_t max_entry_size, uint32_t max_ratio);
 
 enum class InflateStatus {
   kOk,             // exactly the expected size

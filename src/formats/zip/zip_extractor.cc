@@ -16,10 +16,7 @@ namespace {
 
 using zip::ZipEntry;
 
-// Below this expanded size the compression ratio is not checked: a 64 KiB run of zeros deflates
-// a thousandfold and harms no one. Bombs need volume, and volume is capped by max_entry_size and
-// max_total_expanded anyway.
-constexpr uint64_t kRatioFloor = 1 << 20;
+constexpr size_t kMaxEntryDiagnostics = 50;
 
 // Media formats that hold no text worth scanning are skipped to save time (an APK carries
 // thousands of PNGs). Only extensions whose content is compressed pixels, audio, video or glyph
@@ -80,6 +77,7 @@ class ArchiveReader {
       if (skip_[i]) continue;
       if (!extract_entry(entries_[i])) break;
     }
+    report_suppressed();
     return {};
   }
 
@@ -87,8 +85,17 @@ class ArchiveReader {
   std::string entry_path(const ZipEntry& e) const {
     return path_ + "!" + zip::printable_entry_name(e.raw_name);
   }
+  // Entry problems are reported one by one up to a cap, then counted: an archive of 100,000
+  // overlapping entries must not print 100,000 lines.
   void warn(DiagnosticKind kind, const ZipEntry& e, std::string reason) {
+    if (++entry_problems_ > kMaxEntryDiagnostics) return;
     ctx_.diagnostics.warn(kind, entry_path(e), std::move(reason));
+  }
+  void report_suppressed() {
+    if (entry_problems_ <= kMaxEntryDiagnostics) return;
+    ctx_.diagnostics.warn(DiagnosticKind::kMalformed, path_,
+                          std::to_string(entry_problems_ - kMaxEntryDiagnostics) +
+                              " more problems with entries not shown");
   }
 
   void warn_entry_limit() {
@@ -127,7 +134,8 @@ class ArchiveReader {
     std::unordered_set<uint64_t> known;
     for (const ZipEntry& e : entries_) known.insert(e.local_header_offset);
     zip::LocalWalk w = zip::walk_local_headers(data_, start, ctx_.limits.max_entries,
-                                               ctx_.limits.max_entry_size);
+                                               ctx_.limits.max_entry_size,
+                                               ctx_.limits.max_compression_ratio);
     size_t added = 0;
     for (ZipEntry& e : w.entries) {
       if (known.count(e.local_header_offset)) continue;
@@ -188,11 +196,14 @@ class ArchiveReader {
       return true;
     }
     if (e.method != zip::kMethodStored && e.method != zip::kMethodDeflated) {
-      ctx_.diagnostics.error(
-          Error{ErrorCode::kUnsupported,
-                "skipped: unsupported compression method " + std::to_string(e.method),
-                entry_path(e), std::nullopt},
-          Severity::kWarning);
+      // DiagnosticKind has no "unsupported"; the error code's mapping (kOther) is used.
+      if (++entry_problems_ <= kMaxEntryDiagnostics) {
+        ctx_.diagnostics.error(
+            Error{ErrorCode::kUnsupported,
+                  "skipped: unsupported compression method " + std::to_string(e.method),
+                  entry_path(e), std::nullopt},
+            Severity::kWarning);
+      }
       return true;
     }
     const Limits& lim = ctx_.limits;
@@ -217,7 +228,7 @@ class ArchiveReader {
     }
 
     uint64_t ratio_limit = 0;
-    if (size > kRatioFloor &&
+    if (size > zip::kRatioCheckFloor &&
         (!checked_mul(e.compressed_size, lim.max_compression_ratio, &ratio_limit) ||
          size > ratio_limit)) {
       warn(DiagnosticKind::kLimit, e,
@@ -279,6 +290,7 @@ class ArchiveReader {
   std::vector<ZipEntry> entries_;
   std::vector<bool> skip_;
   std::string walk_reason_;
+  size_t entry_problems_ = 0;
 };
 
 }  // namespace

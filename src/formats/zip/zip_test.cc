@@ -231,6 +231,17 @@ TEST_F(ZipTest, OverlappingEntriesAreReportedAndSkipped) {
       << x.all_diagnostics();
 }
 
+TEST_F(ZipTest, EntryProblemsAreCappedPerArchive) {
+  Extraction x = extract("many_overlaps.zip");
+  ASSERT_TRUE(x.ok);
+  EXPECT_EQ(x.paths(), (std::vector<std::string>{"many_overlaps.zip!first.txt"}));
+  // Each copy is reported twice (its local header names "first.txt", and it overlaps): 118
+  // problems, 50 shown, the rest counted in one line.
+  EXPECT_EQ(x.diagnostics.size(), 51u) << x.all_diagnostics();
+  EXPECT_EQ(x.count(DiagnosticKind::kMalformed, "many_overlaps.zip", "68 more problems"), 1u)
+      << x.all_diagnostics();
+}
+
 TEST_F(ZipTest, UnknownMethodAndEncryptedEntriesAreReportedAndSkipped) {
   Extraction x = extract("unknown_method.zip");
   ASSERT_TRUE(x.ok);
