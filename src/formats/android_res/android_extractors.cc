@@ -1,5 +1,6 @@
 #include "formats/android_res/android_extractors.h"
 
+#include <algorithm>
 #include <set>
 
 #include "formats/android_res/binary_xml.h"
@@ -22,19 +23,44 @@ void report_notes(const ParseNotes& notes, const Blob& blob, ExtractContext& ctx
   }
 }
 
-// Rendered text counts against the expansion budget like any decompressed entry.
-Result<void> emit_text(LabelledTextBuilder& text, const Blob& blob, ExtractContext& ctx,
-                       const EmitBlob& emit, const char* name) {
-  if (text.empty()) return {};
-  if (ctx.expanded_bytes) {
-    *ctx.expanded_bytes += text.size();
-    if (*ctx.expanded_bytes > ctx.limits.max_total_expanded) {
-      return make_error(ErrorCode::kLimit, "expanded text over --max-total-expanded", {}, {});
+// Rendered text counts against the expansion budget like a decompressed entry. One long string
+// referenced by thousands of 8-byte entries would otherwise turn kilobytes into gigabytes, so the
+// budget is enforced line by line, not after the fact.
+class BudgetedText {
+ public:
+  explicit BudgetedText(const ExtractContext& ctx) {
+    budget_ = ctx.limits.max_entry_size;
+    if (ctx.expanded_bytes) {
+      uint64_t left = ctx.limits.max_total_expanded > *ctx.expanded_bytes
+                          ? ctx.limits.max_total_expanded - *ctx.expanded_bytes
+                          : 0;
+      budget_ = std::min(budget_, left);
     }
   }
-  emit(text.finish(blob, name));
-  return {};
-}
+  void add(std::string_view symbol, std::string_view value) {
+    if (text_.size() + symbol.size() + value.size() + 8 > budget_) {
+      ++dropped_;
+      return;
+    }
+    text_.add(symbol, value);
+  }
+  Result<void> emit(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit, const char* name) {
+    if (dropped_) {
+      ctx.diagnostics.warn(DiagnosticKind::kLimit, blob.display_path(),
+                           std::to_string(dropped_) +
+                               " values not rendered: the text would pass the expansion limit");
+    }
+    if (text_.empty()) return {};
+    if (ctx.expanded_bytes) *ctx.expanded_bytes += text_.size();
+    emit(text_.finish(blob, name));
+    return {};
+  }
+
+ private:
+  LabelledTextBuilder text_;
+  uint64_t budget_ = 0;
+  uint64_t dropped_ = 0;
+};
 
 class ArscExtractor final : public Extractor {
  public:
@@ -43,7 +69,7 @@ class ArscExtractor final : public Extractor {
     return android_res::looks_like_resource_table(blob.bytes());
   }
   Result<void> extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const override {
-    LabelledTextBuilder text;
+    BudgetedText text(ctx);
     // The same value under several configurations (values-v21, values-fr) is one line.
     std::set<std::pair<std::string, std::string>> seen;
     ParseNotes notes;
@@ -58,7 +84,7 @@ class ArscExtractor final : public Extractor {
         notes);
     report_notes(notes, blob, ctx);
     if (!stats) return std::unexpected(stats.error());
-    return emit_text(text, blob, ctx, emit, "values");
+    return text.emit(blob, ctx, emit, "values");
   }
 };
 
@@ -66,7 +92,7 @@ class ArscExtractor final : public Extractor {
 // for the name/value pairs of <meta-data>, so the declared name becomes the key a rule sees.
 class AxmlLines final : public android_res::BinaryXmlVisitor {
  public:
-  explicit AxmlLines(LabelledTextBuilder& text) : text_(text) {}
+  explicit AxmlLines(BudgetedText& text) : text_(text) {}
 
   void start_element(const android_res::XmlElement& e) override {
     const android_res::XmlAttribute* name = nullptr;
@@ -101,7 +127,7 @@ class AxmlLines final : public android_res::BinaryXmlVisitor {
   }
 
  private:
-  LabelledTextBuilder& text_;
+  BudgetedText& text_;
 };
 
 class AxmlExtractor final : public Extractor {
@@ -111,13 +137,13 @@ class AxmlExtractor final : public Extractor {
     return android_res::looks_like_binary_xml(blob.bytes());
   }
   Result<void> extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const override {
-    LabelledTextBuilder text;
+    BudgetedText text(ctx);
     AxmlLines lines(text);
     ParseNotes notes;
     auto stats = android_res::parse_binary_xml(blob.bytes(), ctx.limits, lines, notes);
     report_notes(notes, blob, ctx);
     if (!stats) return std::unexpected(stats.error());
-    return emit_text(text, blob, ctx, emit, "attributes");
+    return text.emit(blob, ctx, emit, "attributes");
   }
 };
 

@@ -19,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto extractor = make_axml_extractor();
   Limits limits;
   limits.max_strings = 1 << 16;
+  limits.max_entry_size = 1 << 20;  // keeps rendered text, and so RSS, small
   NullSink sink;
   uint64_t expanded = 0;
   ExtractContext ctx{limits, sink, &expanded};

@@ -12,6 +12,7 @@ namespace {
 constexpr size_t kNodeHeaderMin = 16;  // ResXMLTree_node: chunk header, lineNumber, comment
 constexpr size_t kAttrExtSize = 20;    // ResXMLTree_attrExt
 constexpr size_t kAttributeSize = 20;  // ResXMLTree_attribute
+constexpr size_t kMaxOpenElements = 4096;
 
 // Framework attributes whose names packers mask: Android looks them up by resource id, so the id
 // is what counts, whatever the string pool says.
@@ -155,7 +156,9 @@ class Parser {
       return;
     }
     if (c.type == kResXmlEndElement) {
-      if (!stack_.empty()) {
+      if (overflow_ > 0) {
+        --overflow_;
+      } else if (!stack_.empty()) {
         visitor_.end_element(stack_.back().name);
         stack_.pop_back();
       }
@@ -225,6 +228,17 @@ class Parser {
     stats_.elements++;
     stats_.attributes += e.attributes.size();
     visitor_.start_element(e);
+    // Open elements are kept for the text they may hold, with only their name attribute: a deep
+    // stack of copies of long values would let a small file take a lot of memory.
+    if (stack_.size() >= kMaxOpenElements) {
+      if (overflow_++ == 0) {
+        notes_.add("elements nested deeper than " + std::to_string(kMaxOpenElements));
+      }
+      return;
+    }
+    std::erase_if(e.attributes, [](const XmlAttribute& a) {
+      return a.name != "android:name" && a.name != "name";
+    });
     stack_.push_back(std::move(e));
   }
 
@@ -245,6 +259,7 @@ class Parser {
   std::string_view resource_map_;
   std::vector<Namespace> namespaces_;
   std::vector<XmlElement> stack_;
+  uint64_t overflow_ = 0;  // start elements past kMaxOpenElements, not on the stack
   BinaryXmlStats stats_;
 };
 

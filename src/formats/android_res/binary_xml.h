@@ -39,7 +39,8 @@ class BinaryXmlVisitor {
   virtual ~BinaryXmlVisitor() = default;
   virtual void start_element(const XmlElement& e) = 0;
   virtual void end_element(std::string_view name) {}
-  // Character data; `element` is the innermost open element, or null outside any.
+  // Character data; `element` is the innermost open element (holding only its name attribute),
+  // or null outside any.
   virtual void text(const XmlElement* element, std::string_view text) {}
 };
 

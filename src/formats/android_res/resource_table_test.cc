@@ -192,12 +192,11 @@ class CollectSink final : public DiagnosticSink {
   std::vector<std::string> notes;
 };
 
-std::vector<Blob> extract_arsc(const std::string& data, CollectSink& sink) {
+std::vector<Blob> extract_arsc(const std::string& data, CollectSink& sink, Limits limits = {}) {
   auto ex = make_arsc_extractor();
   Blob blob(data, nullptr, {"app.apk", "resources.arsc"});
   EXPECT_TRUE(ex->sniff(blob));
   EXPECT_FALSE(ex->scan_raw_too());
-  Limits limits;
   uint64_t expanded = 0;
   ExtractContext ctx{limits, sink, &expanded};
   std::vector<Blob> out;
@@ -220,6 +219,18 @@ TEST(ArscExtractor, RendersOneLinePerDistinctNameAndValue) {
       << "the same value under the fr config is one line, not two";
   EXPECT_NE(t.find("_array_servers_1_ = \"backup.example.com\""), std::string::npos);
   EXPECT_EQ(text.segments().size(), 6u);
+}
+
+TEST(ArscExtractor, RenderedTextStaysWithinTheEntrySizeLimit) {
+  CollectSink sink;
+  Limits limits;
+  limits.max_entry_size = 120;  // room for two of the six lines
+  auto children = extract_arsc(hand_built_table(true), sink, limits);
+  ASSERT_EQ(children.size(), 1u);
+  EXPECT_LE(children[0].size(), 120u);
+  EXPECT_EQ(children[0].segments().size(), 2u);
+  ASSERT_EQ(sink.notes.size(), 1u);
+  EXPECT_EQ(sink.notes[0], "4 values not rendered: the text would pass the expansion limit");
 }
 
 // ---- fixtures built by aapt, aapt2 and apktool ----------------------------------------------
