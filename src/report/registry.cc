@@ -10,7 +10,8 @@ using Factory = std::function<std::unique_ptr<Reporter>(std::ostream&, const Rep
 
 const std::vector<std::pair<std::string, Factory>>& factories() {
   static const std::vector<std::pair<std::string, Factory>> list = {
-      {"human", make_human_reporter},
+      {"human", make_human_reporter}, {"json", make_json_reporter}, {"jsonl", make_jsonl_reporter},
+      {"sarif", make_sarif_reporter}, {"csv", make_csv_reporter},
   };
   return list;
 }

@@ -21,6 +21,9 @@ struct ReportOptions {
   bool show_secrets = false;
   bool color = false;  // ANSI colour (human format on a TTY)
   std::string tool_version;
+  // SARIF artifact URIs are relative to this directory when a file is under it (empty: the
+  // current directory), as GitHub code scanning resolves them against the checkout.
+  std::string base_dir;
 };
 
 class Reporter {

@@ -1,0 +1,68 @@
+// CSV (RFC 4180): a header row, then one row per finding, CRLF line ends. A field holding a comma,
+// a double quote, CR or LF is quoted and its quotes doubled; everything is written as valid UTF-8
+// so spreadsheet imports do not choke on a file name from a foreign archive.
+#include <ostream>
+
+#include "core/secret.h"
+#include "report/reporters.h"
+
+namespace keysweep {
+
+namespace {
+
+std::string csv_field(std::string_view raw) {
+  std::string text = is_valid_utf8(raw) ? std::string(raw) : printable_utf8(raw);
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  quoted += '"';
+  return quoted;
+}
+
+class CsvReporter final : public Reporter {
+ public:
+  CsvReporter(std::ostream& out, const ReportOptions& o) : out_(out), opts_(o) {}
+
+  void begin() override {
+    if (started_) return;
+    started_ = true;
+    row({"path", "display_path", "line", "column", "symbol", "rule_id", "provider", "confidence",
+         opts_.show_secrets ? "secret" : "redacted", "secret_sha256", "fingerprint"});
+  }
+
+  void finding(const Finding& f, const Rule*) override {
+    begin();
+    const auto& loc = f.location;
+    row({loc.chain.empty() ? std::string() : loc.chain.front(), loc.display_path(),
+         std::to_string(loc.line), std::to_string(loc.column), loc.symbol, f.rule_id, f.provider,
+         confidence_name(f.confidence), opts_.show_secrets ? f.secret : f.redacted, f.secret_sha256,
+         f.fingerprint});
+  }
+
+  void end(const ScanSummary&) override { begin(); }
+
+ private:
+  void row(std::initializer_list<std::string_view> fields) {
+    bool first = true;
+    for (auto field : fields) {
+      if (!first) out_ << ',';
+      out_ << csv_field(field);
+      first = false;
+    }
+    out_ << "\r\n";
+  }
+  std::ostream& out_;
+  ReportOptions opts_;
+  bool started_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_csv_reporter(std::ostream& out, const ReportOptions& o) {
+  return std::make_unique<CsvReporter>(out, o);
+}
+
+}  // namespace keysweep

@@ -1,0 +1,97 @@
+#include "report/finding_json.h"
+
+#include "core/secret.h"
+
+namespace keysweep {
+
+std::string json_text(std::string_view bytes) {
+  return is_valid_utf8(bytes) ? std::string(bytes) : printable_utf8(bytes);
+}
+
+namespace {
+
+Json location_json(const Location& loc) {
+  Json chain = Json::array();
+  for (const auto& link : loc.chain) chain.push_back(json_text(link));
+  Json j;
+  j["path"] = loc.chain.empty() ? std::string() : json_text(loc.chain.front());
+  j["chain"] = std::move(chain);
+  j["display_path"] = json_text(loc.display_path());
+  j["symbol"] = json_text(loc.symbol);
+  j["offset"] = loc.offset;
+  j["line"] = loc.line;
+  j["column"] = loc.column;
+  return j;
+}
+
+}  // namespace
+
+Json app_json(const AppIdentity& app) {
+  Json j;
+  j["platform"] = json_text(app.platform);
+  j["package"] = json_text(app.package);
+  j["version"] = json_text(app.version);
+  j["signer_sha256"] = json_text(app.signer_sha256);
+  return j;
+}
+
+Json finding_json(const Finding& f, const Rule* rule, const ReportOptions& options) {
+  Json j;
+  j["rule_id"] = f.rule_id;
+  j["rule_name"] = f.rule_name;
+  j["provider"] = f.provider;
+  j["confidence"] = confidence_name(f.confidence);
+  if (options.show_secrets) j["secret"] = json_text(f.secret);
+  j["secret_sha256"] = f.secret_sha256;
+  j["redacted"] = json_text(f.redacted);
+  j["fingerprint"] = f.fingerprint;
+  j["snippet"] = json_text(options.show_secrets ? f.snippet_clear : f.snippet);
+  j["location"] = location_json(f.location);
+  if (!f.app.empty()) j["app"] = app_json(f.app);
+  if (!f.pair_role.empty()) j["pair_role"] = f.pair_role;
+  if (rule && !rule->remediation.empty()) j["remediation"] = json_text(rule->remediation);
+  Json refs = Json::array();
+  if (rule)
+    for (const auto& r : rule->references) refs.push_back(json_text(r));
+  j["references"] = std::move(refs);
+  // A pair's parts carry their own secrets, so they go through the same redaction.
+  if (f.is_pair()) {
+    Json parts = Json::array();
+    for (const auto& part : f.parts) parts.push_back(finding_json(part, nullptr, options));
+    j["parts"] = std::move(parts);
+  }
+  return j;
+}
+
+Json summary_json(const ScanSummary& s, uint64_t findings_reported) {
+  Json j;
+  j["files_scanned"] = s.files_scanned;
+  j["blobs_scanned"] = s.blobs_scanned;
+  j["bytes_scanned"] = s.bytes_scanned;
+  j["findings"] = findings_reported;
+  j["symlinks_skipped"] = s.symlinks_skipped;
+  j["seconds"] = s.seconds;
+  Json by_kind = Json::object();
+  for (const auto& [kind, n] : s.diagnostics_by_kind) by_kind[kind] = n;
+  j["diagnostics_by_kind"] = std::move(by_kind);
+  Json suppressed = Json::object();
+  for (const auto& [how, n] : s.suppressed) suppressed[how] = n;
+  j["suppressed"] = std::move(suppressed);
+  Json diagnostics = Json::array();
+  for (const auto& d : s.diagnostics) {
+    Json item;
+    item["severity"] = d.severity == Severity::kError ? "error" : "warning";
+    item["kind"] = diagnostic_kind_name(d.kind);
+    item["path"] = json_text(d.path);
+    item["message"] = json_text(d.message);
+    diagnostics.push_back(std::move(item));
+  }
+  j["diagnostics"] = std::move(diagnostics);
+  return j;
+}
+
+std::string dump_json(const Json& j, int indent) {
+  return j.dump(indent, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
+}
+
+}  // namespace keysweep

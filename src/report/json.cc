@@ -1,0 +1,61 @@
+// JSON: one document {"version", "findings": [...], "summary": {...}}. Findings are written as
+// they arrive rather than held until the end, so a scan with many findings streams.
+#include <ostream>
+
+#include "report/finding_json.h"
+#include "report/reporters.h"
+
+namespace keysweep {
+
+namespace {
+
+// Shifts every line after the first right by `spaces`, so a pretty-printed value nests in place.
+std::string indent_nested(const std::string& text, int spaces) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    out += c;
+    if (c == '\n') out.append(static_cast<size_t>(spaces), ' ');
+  }
+  return out;
+}
+
+class JsonReporter final : public Reporter {
+ public:
+  JsonReporter(std::ostream& out, const ReportOptions& o) : out_(out), opts_(o) {}
+
+  void begin() override {
+    if (started_) return;
+    started_ = true;
+    out_ << "{\n  \"version\": " << dump_json(Json(json_text(opts_.tool_version)), -1)
+         << ",\n  \"findings\": [";
+  }
+
+  void finding(const Finding& f, const Rule* rule) override {
+    begin();
+    out_ << (count_ ? ",\n    " : "\n    ")
+         << indent_nested(dump_json(finding_json(f, rule, opts_), 2), 4);
+    ++count_;
+  }
+
+  void end(const ScanSummary& s) override {
+    begin();
+    out_ << (count_ ? "\n  ]" : "]")
+         << ",\n  \"summary\": " << indent_nested(dump_json(summary_json(s, count_), 2), 2)
+         << "\n}\n";
+  }
+
+ private:
+  std::ostream& out_;
+  ReportOptions opts_;
+  bool started_ = false;
+  uint64_t count_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_json_reporter(std::ostream& out, const ReportOptions& o) {
+  return std::make_unique<JsonReporter>(out, o);
+}
+
+}  // namespace keysweep

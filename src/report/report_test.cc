@@ -1,0 +1,327 @@
+// Every output format on a fixed pair of findings (golden files), plus what each must guarantee:
+// no secret in clear unless asked, CSV quoting, valid JSON from invalid UTF-8 names, SARIF URIs.
+// Regenerate the golden files after an intended change with KEYSWEEP_UPDATE_GOLDEN=1.
+// Suite names start with "report" so `ctest -R report` selects every test of this file.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/secret.h"
+#include "report/reporter.h"
+
+namespace keysweep {
+namespace {
+
+// FAKE values with the providers' shapes; never issued by anyone.
+constexpr const char* kTwilioToken = "b61c0e9a47d2f3851e6a09c4d7b2f3e8";
+constexpr const char* kAwsKeyId = "AKIAQ3XZ7PLM2RDV5KTN";
+
+Rule twilio_rule() {
+  Rule r;
+  r.id = "twilio.auth_token";
+  r.name = "Twilio Auth Token";
+  r.provider = "twilio";
+  r.confidence = Confidence::kMedium;
+  r.references = {"https://www.twilio.com/docs/iam/api/authtoken"};
+  r.remediation = "Rotate the Auth Token in the Twilio Console. Call your own backend instead.";
+  return r;
+}
+
+Rule aws_rule() {
+  Rule r;
+  r.id = "aws.access_key_id";
+  r.name = "AWS Access Key ID";
+  r.provider = "aws";
+  r.confidence = Confidence::kHigh;
+  r.references = {
+      "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"};
+  return r;
+}
+
+Finding make_finding(const Rule& rule, const std::string& secret, std::vector<std::string> chain,
+                     std::string symbol, uint32_t line, uint32_t column,
+                     const std::string& line_before, const std::string& line_after) {
+  Finding f;
+  f.rule_id = rule.id;
+  f.rule_name = rule.name;
+  f.provider = rule.provider;
+  f.confidence = rule.confidence;
+  f.location.chain = std::move(chain);
+  f.location.symbol = std::move(symbol);
+  f.location.offset = 4242;
+  f.location.line = line;
+  f.location.column = column;
+  f.secret = secret;
+  f.secret_sha256 = sha256_hex(secret);
+  f.redacted = redact_secret(secret);
+  f.fingerprint =
+      finding_fingerprint(f.rule_id, f.secret_sha256, f.location.display_path(), f.location.symbol);
+  f.snippet = line_before + f.redacted + line_after;
+  f.snippet_clear = line_before + secret + line_after;
+  return f;
+}
+
+Finding twilio_finding() {
+  return make_finding(twilio_rule(), kTwilioToken,
+                      {"app/src/main/java/com/example/sms/TwilioClient.java"}, "", 12, 38,
+                      "    static final String AUTH_TOKEN = \"", "\";");
+}
+
+Finding aws_finding() {
+  Finding f = make_finding(aws_rule(), kAwsKeyId, {"apps/nav.apk", "classes2.dex"},
+                           "com.example.nav.Upload.<clinit>()", 0, 0, "const-string \"", "\"");
+  f.app = {"android", "com.example.nav", "3.2.1",
+           "5f2c0e1d9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d"};
+  return f;
+}
+
+ScanSummary fixed_summary() {
+  ScanSummary s;
+  s.files_scanned = 3;
+  s.blobs_scanned = 5;
+  s.bytes_scanned = 123456;
+  s.findings = 2;
+  s.seconds = 0.25;  // fixed: golden files must not depend on the clock
+  s.diagnostics_by_kind = {{"malformed", 1}};
+  s.diagnostics = {{Severity::kWarning, DiagnosticKind::kMalformed, "apps/broken.apk!classes.dex",
+                    "bad DEX header magic"}};
+  s.suppressed = {{"allow-comment", 1}};
+  return s;
+}
+
+struct Entry {
+  Finding finding;
+  std::optional<Rule> rule;
+};
+
+std::string render(const std::string& format, const std::vector<Entry>& entries,
+                   bool show_secrets = false, const std::string& base_dir = "") {
+  ReportOptions o;
+  o.show_secrets = show_secrets;
+  o.tool_version = "0.1.0-test";
+  o.base_dir = base_dir;
+  std::ostringstream out;
+  auto reporter = make_reporter(format, out, o);
+  EXPECT_TRUE(reporter.has_value()) << format;
+  if (!reporter) return {};
+  (*reporter)->begin();
+  for (const auto& e : entries) (*reporter)->finding(e.finding, e.rule ? &*e.rule : nullptr);
+  (*reporter)->end(fixed_summary());
+  return out.str();
+}
+
+std::vector<Entry> fixed_pair() {
+  return {{twilio_finding(), twilio_rule()}, {aws_finding(), aws_rule()}};
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const std::vector<std::string> kFormats = {"human", "json", "jsonl", "sarif", "csv"};
+
+class GoldenOutput : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenOutput, MatchesGoldenFile) {
+  const std::string format = GetParam();
+  const std::string path =
+      std::string(KEYSWEEP_SOURCE_DIR) + "/tests/golden/report/" + format + ".golden";
+  // Relative paths resolve against the current directory, which is also the default base, so
+  // SARIF URIs come out relative whatever directory the test runs in.
+  const std::string actual = render(format, fixed_pair());
+  if (std::getenv("KEYSWEEP_UPDATE_GOLDEN")) {
+    std::ofstream(path, std::ios::binary) << actual;
+    GTEST_SKIP() << "updated " << path;
+  }
+  const std::string expected = read_file(path);
+  ASSERT_FALSE(expected.empty()) << "missing golden file " << path;
+  EXPECT_EQ(actual, expected) << "format " << format << " differs from " << path;
+}
+
+INSTANTIATE_TEST_SUITE_P(report, GoldenOutput, ::testing::ValuesIn(kFormats),
+                         [](const auto& info) { return info.param; });
+
+// A paired credential: the pair and each part hold secrets, and every one must stay redacted.
+Finding twilio_pair() {
+  Rule sid_rule = twilio_rule();
+  sid_rule.id = "twilio.account_sid";
+  sid_rule.name = "Twilio Account SID";
+  Finding sid = make_finding(sid_rule, "AC5e0b7c2d9f4a61839c7d2e0f1b6a4c93", {"app/Config.java"},
+                             "", 1, 30, "TWILIO_SID = \"", "\"");
+  sid.pair_role = "id";
+  Finding token = make_finding(twilio_rule(), kTwilioToken, {"app/Config.java"}, "", 2, 37,
+                               "TWILIO_AUTH_TOKEN = \"", "\"");
+  token.pair_role = "secret";
+  Finding pair = token;
+  pair.rule_id = "twilio.account";
+  pair.rule_name = "Twilio Account";
+  pair.confidence = Confidence::kHigh;
+  pair.parts = {sid, token};
+  return pair;
+}
+
+class Redaction : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Redaction, NoSecretInClearUnlessShowSecrets) {
+  std::vector<Entry> entries = fixed_pair();
+  entries.push_back({twilio_pair(), std::nullopt});
+  const std::vector<std::string> secrets = {kTwilioToken, kAwsKeyId,
+                                            "AC5e0b7c2d9f4a61839c7d2e0f1b6a4c93"};
+  const std::string hidden = render(GetParam(), entries, false);
+  for (const auto& s : secrets) EXPECT_EQ(hidden.find(s), std::string::npos) << s;
+  EXPECT_NE(hidden.find(redact_secret(kTwilioToken)), std::string::npos);
+  EXPECT_NE(hidden.find(sha256_hex(kAwsKeyId).substr(0, 16)), std::string::npos);
+
+  const std::string shown = render(GetParam(), entries, true);
+  EXPECT_NE(shown.find(kTwilioToken), std::string::npos);
+  EXPECT_NE(shown.find(kAwsKeyId), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(report, Redaction, ::testing::ValuesIn(kFormats),
+                         [](const auto& info) { return info.param; });
+
+TEST(report_json_formats, PairPartsAreRedactedObjectsWithRoles) {
+  auto doc = nlohmann::json::parse(render("json", {{twilio_pair(), std::nullopt}}));
+  const auto& parts = doc["findings"][0]["parts"];
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0]["pair_role"], "id");
+  EXPECT_EQ(parts[1]["redacted"], redact_secret(kTwilioToken));
+  EXPECT_FALSE(parts[1].contains("secret"));
+  auto shown = nlohmann::json::parse(render("json", {{twilio_pair(), std::nullopt}}, true));
+  EXPECT_EQ(shown["findings"][0]["parts"][1]["secret"], kTwilioToken);
+}
+
+TEST(report_json, DocumentCarriesFindingsSummaryAndDiagnostics) {
+  auto doc = nlohmann::json::parse(render("json", fixed_pair()));
+  EXPECT_EQ(doc["version"], "0.1.0-test");
+  ASSERT_EQ(doc["findings"].size(), 2u);
+  const auto& aws = doc["findings"][1];
+  EXPECT_EQ(aws["location"]["path"], "apps/nav.apk");
+  EXPECT_EQ(aws["location"]["display_path"], "apps/nav.apk!classes2.dex");
+  EXPECT_EQ(aws["app"]["package"], "com.example.nav");
+  EXPECT_FALSE(doc["findings"][0].contains("app"));
+  EXPECT_EQ(doc["findings"][0]["remediation"], twilio_rule().remediation);
+  EXPECT_EQ(doc["summary"]["findings"], 2);
+  EXPECT_EQ(doc["summary"]["diagnostics_by_kind"]["malformed"], 1);
+  EXPECT_EQ(doc["summary"]["diagnostics"][0]["path"], "apps/broken.apk!classes.dex");
+  EXPECT_EQ(doc["summary"]["suppressed"]["allow-comment"], 1);
+}
+
+TEST(report_json, EmptyRunIsAValidDocument) {
+  auto doc = nlohmann::json::parse(render("json", {}));
+  EXPECT_TRUE(doc["findings"].is_array());
+  EXPECT_TRUE(doc["findings"].empty());
+}
+
+TEST(report_jsonl, OneFindingPerLineThenTheSummary) {
+  std::istringstream lines(render("jsonl", fixed_pair()));
+  std::vector<nlohmann::json> objects;
+  for (std::string line; std::getline(lines, line);) objects.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(objects.size(), 3u);
+  EXPECT_EQ(objects[0]["type"], "finding");
+  EXPECT_EQ(objects[1]["rule_id"], "aws.access_key_id");
+  EXPECT_EQ(objects[2]["type"], "summary");
+  EXPECT_EQ(objects[2]["files_scanned"], 3);
+}
+
+// File names come from disk and archives: bytes, not necessarily UTF-8. JSON must stay valid.
+TEST(report_json_formats, InvalidUtf8PathsBecomeValidJson) {
+  Finding f = twilio_finding();
+  f.location.chain = {"dir/bad\xFFname.java", "inner\xC3.txt"};
+  f.location.symbol = "sym\xFE";
+  const std::string repaired = "dir/bad\xEF\xBF\xBDname.java";
+  for (const std::string format : {"json", "jsonl", "sarif"}) {
+    std::string out = render(format, {{f, twilio_rule()}});
+    EXPECT_TRUE(is_valid_utf8(out)) << format;
+    std::string first = format == "jsonl" ? out.substr(0, out.find('\n')) : out;
+    auto doc = nlohmann::json::parse(first, nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(doc.is_discarded()) << format;
+    if (format == "json") {
+      EXPECT_EQ(doc["findings"][0]["location"]["path"], repaired);
+    } else if (format == "jsonl") {
+      EXPECT_EQ(doc["location"]["chain"][0], repaired);
+    }
+  }
+}
+
+TEST(report_csv, QuotesCommasAndQuotesPerRfc4180) {
+  Finding f = twilio_finding();
+  f.location.chain = {"odd,\"name\".env"};
+  std::string out = render("csv", {{f, twilio_rule()}});
+  std::istringstream lines(out);
+  std::string header, row;
+  std::getline(lines, header);
+  std::getline(lines, row);
+  EXPECT_EQ(header,
+            "path,display_path,line,column,symbol,rule_id,provider,confidence,redacted,"
+            "secret_sha256,fingerprint\r");
+  EXPECT_TRUE(row.starts_with("\"odd,\"\"name\"\".env\",\"odd,\"\"name\"\".env\",12,38,,")) << row;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);  // header + one row, CRLF ends
+}
+
+TEST(report_csv, ShowSecretsNamesTheColumnSecret) {
+  std::string out = render("csv", fixed_pair(), true);
+  EXPECT_NE(out.find(",confidence,secret,secret_sha256,"), std::string::npos);
+}
+
+nlohmann::json sarif(const std::vector<Entry>& entries, const std::string& base_dir) {
+  return nlohmann::json::parse(render("sarif", entries, false, base_dir));
+}
+
+std::string first_uri(const nlohmann::json& log) {
+  return log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+            ["uri"];
+}
+
+TEST(report_sarif, UrisAreRelativeToTheBaseAndPercentEncoded) {
+  Finding f = twilio_finding();
+  f.location.chain = {"/work/repo/dir with space/a#b%c.env"};
+  EXPECT_EQ(first_uri(sarif({{f, twilio_rule()}}, "/work/repo")),
+            "dir%20with%20space/a%23b%25c.env");
+  EXPECT_EQ(first_uri(sarif({{f, twilio_rule()}}, "/work/repo/")),
+            "dir%20with%20space/a%23b%25c.env");
+  // Outside the base: an absolute file URI rather than a "../" path GitHub cannot resolve.
+  EXPECT_EQ(first_uri(sarif({{f, twilio_rule()}}, "/elsewhere")),
+            "file:///work/repo/dir%20with%20space/a%23b%25c.env");
+  f.location.chain = {"./src/../src/Main.java"};
+  EXPECT_EQ(first_uri(sarif({{f, twilio_rule()}}, "")), "src/Main.java");
+}
+
+TEST(report_sarif, RulesLevelsAndLocations) {
+  Finding low = twilio_finding();
+  low.confidence = Confidence::kLow;
+  auto log = sarif({{aws_finding(), aws_rule()}, {low, twilio_rule()}}, "");
+  const auto& run = log["runs"][0];
+  EXPECT_EQ(run["columnKind"], "unicodeCodePoints");
+  const auto& rules = run["tool"]["driver"]["rules"];
+  ASSERT_EQ(rules.size(), 2u);
+  for (const auto& r : run["results"]) {
+    const auto& rule = rules[r["ruleIndex"].get<size_t>()];
+    EXPECT_EQ(rule["id"], r["ruleId"]);
+    EXPECT_EQ(rule["properties"]["tags"], nlohmann::json::array({"security", "secret"}));
+  }
+  const auto& aws = run["results"][0];
+  EXPECT_EQ(aws["level"], "error");
+  EXPECT_EQ(rules[aws["ruleIndex"].get<size_t>()]["properties"]["security-severity"], "9.0");
+  // Inside a container: the container is the artifact, the entry a logical location.
+  const auto& loc = aws["locations"][0];
+  EXPECT_EQ(loc["physicalLocation"]["artifactLocation"]["uri"], "apps/nav.apk");
+  EXPECT_EQ(loc["logicalLocations"][0]["fullyQualifiedName"], "apps/nav.apk!classes2.dex");
+  EXPECT_NE(aws["message"]["text"].get<std::string>().find("apps/nav.apk!classes2.dex"),
+            std::string::npos);
+  EXPECT_EQ(aws["partialFingerprints"]["keysweep/v1"], aws_finding().fingerprint);
+  const auto& tw = run["results"][1];
+  EXPECT_EQ(tw["level"], "warning");
+  EXPECT_EQ(tw["locations"][0]["physicalLocation"]["region"]["startLine"], 12);
+  EXPECT_EQ(tw["locations"][0]["physicalLocation"]["region"]["startColumn"], 38);
+  EXPECT_EQ(rules[tw["ruleIndex"].get<size_t>()]["helpUri"], twilio_rule().references[0]);
+}
+
+}  // namespace
+}  // namespace keysweep

@@ -1,0 +1,248 @@
+// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers. One run; the driver lists one
+// reportingDescriptor per rule that produced a result. GitHub needs, per result, a relative URI of
+// a file in the checkout and a region with at least startLine, and uses partialFingerprints to
+// keep an alert the same across runs, so every result carries all three.
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <system_error>
+
+#include "report/finding_json.h"
+#include "report/reporters.h"
+
+namespace keysweep {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kSchemaUri =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+// Where a SARIF viewer sends a user who wants to know what "keysweep" is.
+constexpr const char* kInformationUri = "https://github.com/keysweep/keysweep";
+constexpr const char* kGenericRemediation =
+    "Revoke or rotate this credential at the provider, remove it from the code and its history, "
+    "and load it at run time from a secret store instead.";
+
+// RFC 3986: keep unreserved characters and '/', percent-encode every other byte (so '%', ' ',
+// '#', '?' and ':' in a file name cannot change the meaning of the URI reference).
+std::string percent_encode_path(std::string_view path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : path) {
+    bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
+    if (keep) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+const char* level_for(Confidence c) { return c == Confidence::kLow ? "warning" : "error"; }
+
+const char* security_severity_for(Confidence c) {
+  switch (c) {
+    case Confidence::kHigh:
+      return "9.0";
+    case Confidence::kMedium:
+      return "7.0";
+    case Confidence::kLow:
+      return "4.0";
+  }
+  return "7.0";
+}
+
+bool is_web_uri(std::string_view s) {
+  return s.starts_with("https://") || s.starts_with("http://");
+}
+
+class SarifReporter final : public Reporter {
+ public:
+  SarifReporter(std::ostream& out, const ReportOptions& o) : out_(out), opts_(o) {
+    std::error_code ec;
+    cwd_ = fs::current_path(ec);
+    if (ec) cwd_.clear();
+    base_ = o.base_dir.empty() ? cwd_ : absolute_normal(o.base_dir);
+  }
+
+  void finding(const Finding& f, const Rule* rule) override {
+    if (!rules_.contains(f.rule_id)) rules_.emplace(f.rule_id, rule_descriptor(f, rule));
+    results_.emplace_back(f.rule_id, result(f));
+  }
+
+  void end(const ScanSummary& s) override {
+    Json rules = Json::array();
+    std::map<std::string, size_t> index;
+    for (auto& [id, descriptor] : rules_) {
+      index[id] = rules.size();
+      rules.push_back(std::move(descriptor));
+    }
+    Json results = Json::array();
+    for (auto& [rule_id, r] : results_) {
+      r["ruleIndex"] = index[rule_id];
+      results.push_back(std::move(r));
+    }
+
+    Json driver;
+    driver["name"] = "keysweep";
+    if (!opts_.tool_version.empty()) driver["version"] = json_text(opts_.tool_version);
+    driver["informationUri"] = kInformationUri;
+    driver["rules"] = std::move(rules);
+
+    Json notifications = Json::array();
+    for (const auto& d : s.diagnostics) {
+      Json n;
+      n["level"] = d.severity == Severity::kError ? "error" : "warning";
+      n["message"]["text"] = json_text(d.to_string());
+      n["properties"]["kind"] = diagnostic_kind_name(d.kind);
+      notifications.push_back(std::move(n));
+    }
+    Json invocation;
+    invocation["executionSuccessful"] = !s.had_errors();
+    invocation["toolExecutionNotifications"] = std::move(notifications);
+
+    Json summary = summary_json(s, results.size());
+    summary.erase("diagnostics");  // already above, as notifications
+
+    Json run;
+    run["tool"]["driver"] = std::move(driver);
+    run["invocations"] = Json::array({std::move(invocation)});
+    run["columnKind"] = "unicodeCodePoints";
+    run["results"] = std::move(results);
+    run["properties"]["summary"] = std::move(summary);
+
+    Json log;
+    log["$schema"] = kSchemaUri;
+    log["version"] = "2.1.0";
+    log["runs"] = Json::array({std::move(run)});
+    out_ << dump_json(log, 2) << '\n';
+  }
+
+ private:
+  fs::path absolute_normal(const fs::path& p) const {
+    return (p.is_absolute() || cwd_.empty() ? p : cwd_ / p).lexically_normal();
+  }
+
+  // The file on disk as GitHub expects it: relative to the checkout (the current directory) with
+  // forward slashes; a file outside it becomes an absolute file:// URI.
+  std::string artifact_uri(const std::string& path) const {
+    if (path.empty()) return ".";
+    fs::path abs = absolute_normal(path);
+    if (!base_.empty() && abs.is_absolute()) {
+      fs::path rel = abs.lexically_relative(base_);
+      if (!rel.empty() && *rel.begin() != ".." && rel != ".")
+        return percent_encode_path(rel.generic_string());
+      return "file://" + percent_encode_path(abs.generic_string());
+    }
+    std::string generic = abs.generic_string();
+    if (generic.starts_with("./")) generic.erase(0, 2);
+    return percent_encode_path(generic);
+  }
+
+  Json rule_descriptor(const Finding& f, const Rule* rule) const {
+    const std::string& name = rule ? rule->name : f.rule_name;
+    std::string remediation =
+        rule && !rule->remediation.empty() ? rule->remediation : kGenericRemediation;
+    std::string help_uri;
+    std::string markdown = remediation;
+    if (rule) {
+      for (const auto& ref : rule->references) {
+        if (!is_web_uri(ref)) continue;
+        markdown += help_uri.empty() ? "\n\nReferences:\n" : "\n";
+        markdown += "- <" + ref + ">";
+        if (help_uri.empty()) help_uri = ref;
+      }
+    }
+    Json d;
+    d["id"] = f.rule_id;
+    d["name"] = json_text(name);
+    d["shortDescription"]["text"] = json_text(name);
+    d["fullDescription"]["text"] = json_text(name + " (" + f.provider + "). " + remediation);
+    d["defaultConfiguration"]["level"] = level_for(f.confidence);
+    if (!help_uri.empty()) d["helpUri"] = json_text(help_uri);
+    d["help"]["text"] = json_text(remediation);
+    d["help"]["markdown"] = json_text(markdown);
+    d["properties"]["tags"] = Json::array({"security", "secret"});
+    d["properties"]["precision"] = confidence_name(f.confidence);
+    d["properties"]["security-severity"] = security_severity_for(f.confidence);
+    return d;
+  }
+
+  Json result(const Finding& f) const {
+    const Location& loc = f.location;
+    const bool nested = loc.chain.size() > 1;
+    std::string text = f.rule_name + ": " + (opts_.show_secrets ? f.secret : f.redacted);
+    if (nested) text += " in " + loc.display_path();
+    if (!loc.symbol.empty()) text += " (" + loc.symbol + ")";
+
+    Json physical;
+    physical["artifactLocation"]["uri"] =
+        json_text(artifact_uri(loc.chain.empty() ? std::string() : loc.chain.front()));
+    // Lines count in the innermost blob; they only address the artifact when that is the file
+    // itself. GitHub requires a startLine, so a finding inside a container points at line 1 of
+    // the container and says where inside it in the message and the logical location.
+    if (!nested && loc.line > 0) {
+      physical["region"]["startLine"] = loc.line;
+      if (loc.column > 0) physical["region"]["startColumn"] = loc.column;
+    } else {
+      physical["region"]["startLine"] = 1;
+    }
+    Json location;
+    location["physicalLocation"] = std::move(physical);
+    Json logical = Json::array();
+    if (nested) {
+      Json entry;
+      entry["name"] = json_text(loc.chain.back());
+      entry["fullyQualifiedName"] = json_text(loc.display_path());
+      entry["kind"] = "resource";
+      logical.push_back(std::move(entry));
+    }
+    if (!loc.symbol.empty()) {
+      Json entry;
+      entry["fullyQualifiedName"] = json_text(loc.symbol);
+      entry["kind"] = "member";
+      logical.push_back(std::move(entry));
+    }
+    if (!logical.empty()) location["logicalLocations"] = std::move(logical);
+
+    Json r;
+    r["ruleId"] = f.rule_id;
+    r["ruleIndex"] = 0;  // set in end(), once the rules are known and ordered
+    r["level"] = level_for(f.confidence);
+    r["message"]["text"] = json_text(text);
+    r["locations"] = Json::array({std::move(location)});
+    r["partialFingerprints"]["keysweep/v1"] = f.fingerprint;
+    Json props;
+    props["provider"] = f.provider;
+    props["confidence"] = confidence_name(f.confidence);
+    if (opts_.show_secrets) props["secret"] = json_text(f.secret);
+    props["redacted"] = json_text(f.redacted);
+    props["secret_sha256"] = f.secret_sha256;
+    props["fingerprint"] = f.fingerprint;
+    props["display_path"] = json_text(loc.display_path());
+    props["snippet"] = json_text(opts_.show_secrets ? f.snippet_clear : f.snippet);
+    if (!f.app.empty()) props["app"] = app_json(f.app);
+    r["properties"] = std::move(props);
+    return r;
+  }
+
+  std::ostream& out_;
+  ReportOptions opts_;
+  fs::path cwd_;
+  fs::path base_;
+  std::map<std::string, Json> rules_;  // by id: a stable order for rules and ruleIndex
+  std::vector<std::pair<std::string, Json>> results_;
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_sarif_reporter(std::ostream& out, const ReportOptions& o) {
+  return std::make_unique<SarifReporter>(out, o);
+}
+
+}  // namespace keysweep
