@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""End-to-end checks of the machine output formats of the keysweep binary:
+- `--format sarif` validates against the official OASIS SARIF 2.1.0 JSON schema
+  (tests/data/sarif-schema-2.1.0.json, see tests/data/SOURCES.md) and has what GitHub code
+  scanning needs (relative percent-encoded URIs, a region with startLine, partialFingerprints);
+- no secret appears in clear in ANY format without --show-secrets, and each appears with it.
+Scans examples/ (the demo tree) when present and always a temporary tree of known FAKE values.
+Run: /usr/bin/python3 tests/e2e/sarif_schema_test.py --keysweep build/dev/src/cli/keysweep
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+import urllib.parse
+
+import jsonschema
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+SCHEMA_PATH = os.path.join(ROOT, "tests", "data", "sarif-schema-2.1.0.json")
+FORMATS = ["human", "json", "jsonl", "sarif", "csv"]
+KEYSWEEP = None
+
+# FAKE values with the documented shapes (Twilio Account SID: AC + 32 hex; AWS access key id:
+# AKIA + 16 of [A-Z2-7]); written here, never issued by a provider.
+TWILIO_SID = "AC7d3e9b0f4a61c85e2d0b9f7a3c6e1d48"
+AWS_KEY_ID = "AKIAR5TQ2WXZ7MNB4KJH"
+
+# RFC 3986 characters; jsonschema only checks "uri"/"uri-reference" with optional packages that
+# Debian's python3-jsonschema does not pull in, so the formats are checked here.
+_URI_CHARS = r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*"
+FORMAT_CHECKER = jsonschema.FormatChecker()
+
+
+@FORMAT_CHECKER.checks("uri")
+def is_uri(value):
+    return not isinstance(value, str) or bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9+.\-]*:" + _URI_CHARS, value))
+
+
+@FORMAT_CHECKER.checks("uri-reference")
+def is_uri_reference(value):
+    if not isinstance(value, str):
+        return True
+    if not re.fullmatch(_URI_CHARS, value):
+        return False
+    # A relative reference whose first segment holds ':' would parse as a scheme.
+    first = value.split("/", 1)[0]
+    return ":" not in first or bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9+.\-]*:.*", value)) and is_uri(value)
+
+
+def run(*args):
+    return subprocess.run([KEYSWEEP, *args], capture_output=True, text=True, cwd=ROOT,
+                          errors="replace")
+
+
+class Fixture:
+    """examples/ (relative to the source root, as a user in a checkout would scan it) and a
+    temporary tree with a path that needs percent-encoding."""
+
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix="keysweep-sarif-")
+        self.aws_file = os.path.join(self.tmp, "deploy dir", "prod#1.env")
+        self.twilio_file = os.path.join(self.tmp, "src", "Sms.java")
+        for path, text in ((self.aws_file, f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n"),
+                           (self.twilio_file, f'String sid = "{TWILIO_SID}";\n')):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
+        self.paths = [self.tmp]
+        if os.path.isdir(os.path.join(ROOT, "examples")):
+            self.paths.insert(0, "examples")
+
+    def cleanup(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class SarifSchema(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        with open(SCHEMA_PATH) as f:
+            cls.schema = json.load(f)
+        cls.validator_class = jsonschema.validators.validator_for(cls.schema)
+        cls.validator_class.check_schema(cls.schema)
+        cls.fixture = Fixture()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fixture.cleanup()
+
+    def sarif(self, *extra):
+        r = run("scan", "--format", "sarif", "--quiet", *extra, *self.fixture.paths)
+        self.assertEqual(r.returncode, 1, r.stderr)  # findings were made
+        return json.loads(r.stdout)
+
+    def assert_valid(self, log):
+        errors = sorted(self.validator_class(self.schema, format_checker=FORMAT_CHECKER)
+                        .iter_errors(log), key=lambda e: list(e.absolute_path))
+        self.assertEqual([], [f"{list(e.absolute_path)}: {e.message}" for e in errors[:20]])
+
+    def test_validates_against_the_official_schema(self):
+        log = self.sarif()
+        self.assert_valid(log)
+        self.assertEqual(log["version"], "2.1.0")
+        self.assertEqual(len(log["runs"]), 1)
+        run_ = log["runs"][0]
+        self.assertEqual(run_["tool"]["driver"]["name"], "keysweep")
+        self.assertEqual(run_["columnKind"], "unicodeCodePoints")
+        self.assertGreaterEqual(len(run_["results"]), 2)
+
+    def test_show_secrets_output_is_valid_too(self):
+        self.assert_valid(self.sarif("--show-secrets"))
+
+    def test_a_run_without_findings_is_valid(self):
+        clean = os.path.join(self.fixture.tmp, "clean")
+        os.makedirs(clean, exist_ok=True)
+        r = run("scan", "--format", "sarif", clean)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        log = json.loads(r.stdout)
+        self.assert_valid(log)
+        self.assertEqual(log["runs"][0]["results"], [])
+
+    def test_what_github_code_scanning_needs(self):
+        run_ = self.sarif()["runs"][0]
+        rules = run_["tool"]["driver"]["rules"]
+        self.assertEqual(len({r["id"] for r in rules}), len(rules))
+        for rule in rules:
+            self.assertIn("security", rule["properties"]["tags"])
+            self.assertIn(rule["properties"]["security-severity"], ("9.0", "7.0", "4.0"))
+        uris = set()
+        for res in run_["results"]:
+            self.assertEqual(rules[res["ruleIndex"]]["id"], res["ruleId"])
+            self.assertTrue(res["partialFingerprints"]["keysweep/v1"])
+            phys = res["locations"][0]["physicalLocation"]
+            self.assertGreaterEqual(phys["region"]["startLine"], 1)
+            uri = phys["artifactLocation"]["uri"]
+            self.assertNotIn("\\", uri)
+            self.assertFalse(uri.startswith(("/", "./", "../")), uri)
+            uris.add(uri)
+        # Outside the current directory: an absolute file URI, percent-encoded.
+        # quote() encodes ' ' as %20 and '#' as %23, as a URI reference needs.
+        self.assertIn("file://" + urllib.parse.quote(self.fixture.aws_file, safe="/"), uris)
+        if "examples" in self.fixture.paths:
+            # Under the current directory: relative, as GitHub resolves against the checkout.
+            self.assertTrue(any(u.startswith("examples/") for u in uris), uris)
+
+
+class NoSecretInClear(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.fixture = Fixture()
+        r = run("scan", "--format", "json", "--show-secrets", "--quiet", *cls.fixture.paths)
+        doc = json.loads(r.stdout)
+        secrets = set()
+
+        def collect(finding):
+            secrets.add(finding["secret"])
+            for part in finding.get("parts", []):
+                collect(part)
+
+        for finding in doc["findings"]:
+            collect(finding)
+        cls.secrets = secrets
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fixture.cleanup()
+
+    def test_the_known_fakes_are_found(self):
+        # Otherwise the checks below could pass by finding nothing.
+        self.assertIn(TWILIO_SID, self.secrets)
+        self.assertIn(AWS_KEY_ID, self.secrets)
+
+    def test_every_format_redacts_by_default(self):
+        for fmt in FORMATS:
+            with self.subTest(format=fmt):
+                r = run("scan", "--format", fmt, "--color", "never", *self.fixture.paths)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                leaked = [s for s in self.secrets if s in r.stdout or s in r.stderr]
+                self.assertEqual(leaked, [])
+                self.assertIn(AWS_KEY_ID[:4] + "\u2026" + AWS_KEY_ID[-4:], r.stdout)
+
+    def test_every_format_prints_secrets_when_asked(self):
+        for fmt in FORMATS:
+            with self.subTest(format=fmt):
+                r = run("scan", "--format", fmt, "--show-secrets", "--color", "never",
+                        *self.fixture.paths)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn(TWILIO_SID, r.stdout)
+                self.assertIn(AWS_KEY_ID, r.stdout)
+
+
+def main():
+    global KEYSWEEP
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keysweep", required=True)
+    args, rest = parser.parse_known_args()
+    KEYSWEEP = os.path.abspath(args.keysweep)
+    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
