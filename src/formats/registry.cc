@@ -1,5 +1,6 @@
 #include "formats/dex/dex_extractor.h"
 #include "formats/android_res/android_extractors.h"
+#include "formats/elf/elf_extractor.h"
 #include "formats/extractor.h"
 #include "formats/zip/zip_extractor.h"
 
@@ -12,6 +13,7 @@ const std::vector<std::unique_ptr<Extractor>>& extractor_registry() {
     r.push_back(std::make_unique<DexExtractor>());
     r.push_back(make_arsc_extractor());
     r.push_back(make_axml_extractor());
+    r.push_back(std::make_unique<ElfExtractor>());
     // Last: its end-record check is the least specific magic.
     r.push_back(std::make_unique<ZipExtractor>());
     return r;
