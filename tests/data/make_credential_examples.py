@@ -42,6 +42,9 @@ RELABEL = [
     ("np.msteams.1", "\t\t\toffice365ConnectorSend", "positive", "FIXME in source: should be detected"),
     ("np.twitter.2", "Twitter(auth=OAuth(", "positive", "XXX in source: should be detected"),
     ("np.npm.1", "-export NPM_TOKEN=", "positive", "legacy npm token; source: needs context heuristics"),
+    # Negative only because the rule expects another layout; the snippets hold a client secret.
+    ("np.gitalk.1", "'\\\\n    <script", "positive", "holds a client secret in another layout"),
+    ("np.gitalk.1", "var gitalk = new Gitalk(", "positive", "holds a client secret in another layout"),
     # Negative for one rule, but a credential in the format of a sibling rule.
     ("np.newrelic.2", "# Required license key associated with your New Relic account.\n"
      "license_key: 033f2f2072ca3f2cb2ec39019", "positive", "valid np.newrelic.1 format"),
