@@ -18,6 +18,7 @@
 #   -k KEYSWEEP  the binary (default build/release/src/cli/keysweep)
 #   -o FILE      where to write the result (default bench/results/YYYY-MM-DD-scan-throughput.txt)
 #   -n           print only, write no result file
+#   -c DIR       use DIR as the corpus instead of building build/bench-corpus (e.g. your own tree)
 # The corpus is built once under build/bench-corpus (hard links where possible) and reused.
 set -euo pipefail
 
@@ -27,14 +28,17 @@ RUNS=3
 KEYSWEEP=$ROOT/build/release/src/cli/keysweep
 RESULT=$ROOT/bench/results/$(date -u +%F)-scan-throughput.txt
 WRITE_RESULT=1
-while getopts "j:r:k:o:nh" opt; do
+CORPUS=$ROOT/build/bench-corpus
+OWN_CORPUS=0
+while getopts "j:r:k:o:nc:h" opt; do
   case $opt in
     j) JOBS=$OPTARG ;;
     r) RUNS=$OPTARG ;;
     k) KEYSWEEP=$OPTARG ;;
     o) RESULT=$OPTARG ;;
     n) WRITE_RESULT=0 ;;
-    *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    c) CORPUS=$(realpath "$OPTARG"); OWN_CORPUS=1 ;;
+    *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 
@@ -44,7 +48,6 @@ command -v rg >/dev/null || die "ripgrep (rg) is not installed (Debian package r
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is not installed (Debian package time)"
 KEYSWEEP=$(realpath "$KEYSWEEP")
 
-CORPUS=$ROOT/build/bench-corpus
 STAMP=$ROOT/build/bench-corpus.stamp  # outside the corpus, so no scanner reads it
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/keysweep-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -58,7 +61,7 @@ add_tree() {  # hard links cost no space; a tree on another file system is copie
   echo "corpus: adding $src" >&2
   cp -al "$src" "$dst" 2>/dev/null || { rm -rf "$dst"; cp -a "$src" "$dst"; }
 }
-if [[ ! -f $STAMP ]]; then
+if (( ! OWN_CORPUS )) && [[ ! -f $STAMP ]]; then
   rm -rf "$CORPUS"
   mkdir -p "$CORPUS"
   for tree in /usr/include /usr/lib/python3.11 /usr/share/doc /usr/share/perl /usr/lib/python3/dist-packages; do
@@ -187,10 +190,13 @@ COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
       "$(awk '{printf "%s%s@%s", sep, $1, $3; sep = " "}' "$WORK/$n.times")"
   done
   echo
-  echo "keysweep / ripgrep throughput:          $(ratio "$T_KS" "$T_RG")x   (target >= 30x)"
-  echo "keysweep / ripgrep (?-u) throughput:    $(ratio "$T_KS" "$T_RGA")x"
-  echo "keysweep / read-only (cat) throughput:  $(ratio "$T_KS" "$T_READ")x   (target >= 0.50x)"
-  echo "keysweep / read-floor throughput:        $(ratio "$T_KS" "$T_FLOOR")x   (target >= 0.50x)"
+  cpu() { col "$1" 4 | median; }
+  echo "throughput ratios        by wall time   by CPU seconds (the same work per CPU second)"
+  printf '%-24s %10sx %12sx   %s\n' \
+    "keysweep / rg" "$(ratio "$T_KS" "$T_RG")" "$(ratio "$(cpu keysweep)" "$(cpu rg)")" "target >= 30x" \
+    "keysweep / rg (?-u)" "$(ratio "$T_KS" "$T_RGA")" "$(ratio "$(cpu keysweep)" "$(cpu rg-ascii)")" "" \
+    "keysweep / read (cat)" "$(ratio "$T_KS" "$T_READ")" "$(ratio "$(cpu keysweep)" "$(cpu read)")" "target >= 0.50x" \
+    "keysweep / read-floor" "$(ratio "$T_KS" "$T_FLOOR")" "$(ratio "$(cpu keysweep)" "$(cpu read-floor)")" "target >= 0.50x"
 } > "$WORK/result.txt"
 
 cat "$WORK/result.txt"
