@@ -27,8 +27,16 @@ struct Use {
 
 class StringAttributor {
  public:
+  // In a valid DEX no two classes share class data and no two methods share code, so the bytes
+  // read here add up to less than the file. Hostile files can point thousands of classes at one
+  // huge item; the budget turns that quadratic walk into a diagnostic.
   StringAttributor(const DexFile& dex, const std::vector<std::string>& strings)
-      : dex_(dex), strings_(strings), seen_in_method_(strings.size(), UINT32_MAX) {}
+      : dex_(dex),
+        strings_(strings),
+        seen_in_method_(strings.size(), UINT32_MAX),
+        budget_(4 * uint64_t{dex.header().file_size}) {}
+
+  bool budget_exhausted() const { return budget_ == 0; }
 
   // The uses of strings in class_def `class_def_idx`, fields first, then methods in declaration
   // order. Fails as a whole, so a broken class adds nothing half-read.
@@ -37,9 +45,12 @@ class StringAttributor {
     if (def.class_data_off == 0) return uses;  // a marker interface or empty class
     auto data = dex_.class_data(def.class_data_off);
     if (!data) return std::unexpected(data.error());
+    if (auto ok = charge(data->encoded_size); !ok) return std::unexpected(ok.error());
     if (def.static_values_off != 0) {
-      auto values = dex_.static_strings(def.static_values_off);
+      size_t encoded_size = 0;
+      auto values = dex_.static_strings(def.static_values_off, &encoded_size);
       if (!values) return std::unexpected(values.error());
+      if (auto ok = charge(encoded_size); !ok) return std::unexpected(ok.error());
       for (const dex::StaticString& v : *values) {
         if (v.position >= data->static_field_idx.size()) {
           return make_error(ErrorCode::kMalformed, "more static values than static fields", {},
@@ -61,6 +72,7 @@ class StringAttributor {
       if (!name) return std::unexpected(name.error());
       auto insns = dex_.code_insns(m.code_off);
       if (!insns) return std::unexpected(insns.error());
+      if (auto ok = charge(insns->size()); !ok) return std::unexpected(ok.error());
       const std::string symbol = class_name + "." + **name + "()";
       const uint32_t method_stamp = method_counter_++;
       bool bad_index = false;
@@ -96,6 +108,15 @@ class StringAttributor {
   size_t methods_with_unknown_opcodes = 0;
 
  private:
+  Result<void> charge(uint64_t bytes) {
+    if (bytes > budget_) {
+      budget_ = 0;
+      return make_error(ErrorCode::kLimit, "class data and code read add up to over 4 times the "
+                                           "file size (items shared between classes)");
+    }
+    budget_ -= bytes;
+    return {};
+  }
   Result<const std::string*> string(uint32_t idx) const {
     if (auto ok = check_index(idx); !ok) return std::unexpected(ok.error());
     return &strings_[idx];
@@ -111,6 +132,7 @@ class StringAttributor {
   const std::vector<std::string>& strings_;
   std::vector<uint32_t> seen_in_method_;
   uint32_t method_counter_ = 0;
+  uint64_t budget_;
 };
 
 }  // namespace
@@ -140,6 +162,13 @@ Result<void> DexExtractor::extract(const Blob& blob, ExtractContext& ctx, const 
     std::string class_name = descriptor && *descriptor < strings->size()
                                  ? dex::java_class_name((*strings)[*descriptor])
                                  : "<class_def #" + std::to_string(i) + ">";
+    if (attributor.budget_exhausted()) {
+      ctx.diagnostics.warn(DiagnosticKind::kLimit, blob.display_path(),
+                           "stopped attributing strings at class " + class_name +
+                               ": class data and code read exceed 4 times the file size; the "
+                               "remaining strings are listed without their methods");
+      break;
+    }
     auto uses = attributor.class_uses(*def, class_name);
     if (!uses) {
       if (++broken_classes <= kMaxClassDiagnostics) {

@@ -250,6 +250,7 @@ Result<ClassData> DexFile::class_data(uint32_t offset) const {
       cd.methods.push_back({idx, *code_off});
     }
   }
+  cd.encoded_size = r.pos() - offset;
   return cd;
 }
 
@@ -264,7 +265,8 @@ Result<std::string_view> DexFile::code_insns(uint32_t offset) const {
   return *insns;
 }
 
-Result<std::vector<StaticString>> DexFile::static_strings(uint32_t offset) const {
+Result<std::vector<StaticString>> DexFile::static_strings(uint32_t offset,
+                                                         size_t* encoded_size) const {
   ByteReader r(bytes_);
   if (auto s = r.seek(offset); !s) return std::unexpected(s.error());
   auto size = r.uleb128();
@@ -287,6 +289,7 @@ Result<std::vector<StaticString>> DexFile::static_strings(uint32_t offset) const
     for (size_t b = 0; b < value_size; ++b) idx |= uint32_t{static_cast<uint8_t>((*bytes)[b])} << (8 * b);
     out.push_back({i, idx});
   }
+  *encoded_size = r.pos() - offset;
   return out;
 }
 

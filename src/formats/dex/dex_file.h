@@ -49,6 +49,7 @@ struct EncodedMethod {
 struct ClassData {
   std::vector<uint32_t> static_field_idx;  // in declaration order, which static_values follows
   std::vector<EncodedMethod> methods;      // direct methods, then virtual methods
+  size_t encoded_size = 0;                 // bytes the class_data_item takes in the file
 };
 
 // One entry of a class's static_values: its position and, when it is a VALUE_STRING, the string.
@@ -78,8 +79,9 @@ class DexFile {
   Result<ClassData> class_data(uint32_t offset) const;
   // The instruction bytes of the code_item at `offset`.
   Result<std::string_view> code_insns(uint32_t offset) const;
-  // The VALUE_STRING entries of the encoded_array_item at `offset`.
-  Result<std::vector<StaticString>> static_strings(uint32_t offset) const;
+  // The VALUE_STRING entries of the encoded_array_item at `offset`; `*encoded_size` gets the
+  // bytes it takes in the file.
+  Result<std::vector<StaticString>> static_strings(uint32_t offset, size_t* encoded_size) const;
 
  private:
   DexFile(std::string_view bytes, DexHeader header) : bytes_(bytes), header_(header) {}

@@ -3,6 +3,7 @@
 // matches what androguard, an independent parser, reads from real apps.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -320,6 +321,73 @@ TEST_F(DexFixture, EveryTruncationAndByteFlipGivesAValueNotACrash) {
     if (!extract(flipped).result) ++errors;
   }
   EXPECT_GT(errors, 0u);  // header flips must be caught, or the checks above are not running
+}
+
+// A DEX whose `classes` class_defs all point at one class_data_item whose one method has
+// `code_units` instructions (nops), as a hostile file could to multiply the parser's work.
+std::string shared_code_dex(uint32_t classes, uint32_t code_units) {
+  const std::string descriptor = "Lcom/example/Shared;";
+  const uint32_t class_defs_off = 0x80;
+  const uint32_t class_data_off = class_defs_off + 32 * classes;
+  const uint32_t code_off = (class_data_off + 16) & ~3u;
+  const uint32_t string_off = code_off + 16 + 2 * code_units;
+  std::string d(string_off + 2 + descriptor.size() + 1, '\0');
+  d.replace(0, 8, std::string("dex\n035\0", 8));
+  put_u32(d, 0x20, static_cast<uint32_t>(d.size()));
+  put_u32(d, 0x24, 0x70);
+  put_u32(d, 0x28, 0x12345678);
+  put_u32(d, 0x38, 1), put_u32(d, 0x3c, 0x70);            // one string
+  put_u32(d, 0x40, 1), put_u32(d, 0x44, 0x74);            // one type
+  put_u32(d, 0x58, 1), put_u32(d, 0x5c, 0x78);            // one method
+  put_u32(d, 0x60, classes), put_u32(d, 0x64, class_defs_off);
+  put_u32(d, 0x70, string_off);
+  for (uint32_t i = 0; i < classes; ++i) put_u32(d, class_defs_off + 32 * i + 24, class_data_off);
+  // class_data_item: 0 static, 0 instance, 1 direct, 0 virtual; method 0, public, code_off.
+  std::string cd = {0, 0, 1, 0, 0, 1};
+  for (uint32_t v = code_off; ; v >>= 7) {
+    cd += static_cast<char>((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+    if (v < 0x80) break;
+  }
+  d.replace(class_data_off, cd.size(), cd);
+  put_u32(d, code_off + 12, code_units);
+  d[string_off] = static_cast<char>(descriptor.size());
+  d.replace(string_off + 1, descriptor.size(), descriptor);
+  return d;
+}
+
+TEST(DexHostile, ClassesSharingOneHugeMethodStopAtTheWorkBudget) {
+  std::string d = shared_code_dex(2000, 50000);
+  Extracted x = extract(d);
+  ASSERT_TRUE(x.result) << x.result.error().to_string();
+  bool limit_reported = false;
+  for (const Diagnostic& diag : x.diagnostics) limit_reported |= diag.kind == DiagnosticKind::kLimit;
+  EXPECT_TRUE(limit_reported);
+  ASSERT_EQ(x.children.size(), 1u);
+  EXPECT_EQ(label_of(x.children[0], "Lcom/example/Shared;"), "dex string #0");
+
+  // The same layout with two classes is within budget and reads cleanly.
+  x = extract(shared_code_dex(2, 50));
+  ASSERT_TRUE(x.result) << x.result.error().to_string();
+  EXPECT_TRUE(x.diagnostics.empty()) << x.diagnostics.front().to_string();
+}
+
+TEST(DexHostile, StringIdsIntoOneUnterminatedRegionDoNotRescanIt) {
+  const uint32_t ids = 20000, region = 200000;
+  const uint32_t region_off = 0x70 + 4 * ids;
+  std::string d(region_off + region, 'A');
+  std::fill(d.begin(), d.begin() + region_off, '\0');
+  d.replace(0, 8, std::string("dex\n035\0", 8));
+  put_u32(d, 0x20, static_cast<uint32_t>(d.size()));
+  put_u32(d, 0x24, 0x70);
+  put_u32(d, 0x28, 0x12345678);
+  put_u32(d, 0x38, ids), put_u32(d, 0x3c, 0x70);
+  for (uint32_t i = 0; i < ids; ++i) put_u32(d, 0x70 + 4 * i, region_off);
+  d[region_off] = 1;  // utf16_size, then 'A's up to the end: no terminating NUL
+  Extracted x = extract(d);
+  ASSERT_TRUE(x.result) << x.result.error().to_string();
+  ASSERT_EQ(x.diagnostics.size(), 1u);
+  EXPECT_NE(x.diagnostics[0].message.find("20000 of 20000 strings"), std::string::npos)
+      << x.diagnostics[0].message;
 }
 
 // ---- oracle: androguard -----------------------------------------------------------------------
