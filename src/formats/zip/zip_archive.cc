@@ -217,7 +217,7 @@ Result<CentralDirectoryLocation> locate_central_directory(std::string_view data)
     if (!first_error) first_error = loc.error();
   }
   if (first_error) return std::unexpected(*first_error);
-  return malformed("no end of central directory record", data.size());
+  return malformed("no end of central directory record (the archive is cut off?)", data.size());
 }
 
 CentralDirectory read_central_directory(std::string_view data, const CentralDirectoryLocation& loc,

@@ -60,7 +60,7 @@ class ArchiveReader {
       if (loc->prefix > 0) emit_prefix(loc->prefix);
     } else if (zip::starts_with_local_header(data_)) {
       walk = true;
-      walk_reason_ = "no end of central directory record (truncated?)";
+      walk_reason_ = loc.error().message;
     } else {
       return std::unexpected(loc.error());
     }

@@ -113,7 +113,7 @@ class ZipTest : public ::testing::Test {
 const std::string kConfigJson =
     "{\n  \"twilio_account_sid\": \"AC5f1e0c93b7d24a6e8f0b1c2d3e4f5a6b\",\n  \"api_host\": "
     "\"api.example.net\"\n}\n";
-const std::string kStoredText = "stripe_key = sk_live_4eC39HqLyjWDarjtT1zdp7dcQz9RkA2b\n";
+const std::string kStoredText = "stripe_key = sk_live_7Hq2LmZx9RvT4bNc8WpK3sYd5FgJ1aEo\n";
 
 TEST_F(ZipTest, NormalArchiveEmitsEveryTextEntryButNotDirectoriesOrMedia) {
   Extraction x = extract("normal.zip");
