@@ -3,8 +3,17 @@
 #include <hs/hs.h>
 #include <re2/re2.h>
 
-#include <algorithm>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/secret.h"
 #include "rules/validators.h"
 
 namespace keysweep {
@@ -48,6 +57,96 @@ Matcher::Scratch::~Scratch() = default;
 
 Matcher::~Matcher() = default;
 
+namespace {
+
+// Compiling ~200 patterns costs about a second of CPU, which a pre-commit hook or a test that runs
+// the binary many times pays on every start. The compiled database is cached on disk, keyed by the
+// Vectorscan version, the platform and every pattern with its flags, so any rule change or upgrade
+// misses the cache. A cache that cannot be read or written is ignored: it is only an optimisation.
+std::string cache_dir() {
+  if (const char* d = std::getenv("KEYSWEEP_CACHE_DIR")) return d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/keysweep";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/keysweep";
+  return {};
+}
+
+std::string cache_key(const std::vector<const char*>& patterns, const std::vector<unsigned>& flags) {
+  std::string material = hs_version();
+  hs_platform_info_t platform;
+  if (hs_populate_platform(&platform) == HS_SUCCESS)
+    material.append(reinterpret_cast<const char*>(&platform), sizeof platform);
+  for (size_t i = 0; i < patterns.size(); ++i) {
+    material.append(patterns[i]).push_back('\0');
+    material.append(std::to_string(flags[i])).push_back('\0');
+  }
+  return sha256_hex(material).substr(0, 32);
+}
+
+void make_dirs(const std::string& dir) {
+  for (size_t pos = 1; (pos = dir.find('/', pos)) != std::string::npos; ++pos)
+    ::mkdir(dir.substr(0, pos).c_str(), 0700);
+  ::mkdir(dir.c_str(), 0700);
+}
+
+// File layout: "KSDB1\n", then one line listing the indices compiled in prefilter mode, then the
+// serialized database.
+hs_database_t* load_cached(const std::string& path, std::vector<unsigned>& flags) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return nullptr;
+  std::string magic, prefiltered;
+  if (!std::getline(in, magic) || magic != "KSDB1" || !std::getline(in, prefiltered)) return nullptr;
+  std::stringstream rest;
+  rest << in.rdbuf();
+  std::string bytes = rest.str();
+  hs_database_t* db = nullptr;
+  if (hs_deserialize_database(bytes.data(), bytes.size(), &db) != HS_SUCCESS) return nullptr;
+  std::istringstream ids(prefiltered);
+  for (size_t idx; ids >> idx;)
+    if (idx < flags.size()) flags[idx] |= HS_FLAG_PREFILTER;
+  return db;
+}
+
+void store_cached(const std::string& path, hs_database_t* db,
+                  const std::vector<unsigned>& flags) {
+  char* bytes = nullptr;
+  size_t size = 0;
+  if (hs_serialize_database(db, &bytes, &size) != HS_SUCCESS) return;
+  std::string prefiltered;
+  for (size_t i = 0; i < flags.size(); ++i)
+    if (flags[i] & HS_FLAG_PREFILTER) prefiltered += std::to_string(i) + " ";
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << "KSDB1\n" << prefiltered << "\n";
+    out.write(bytes, static_cast<std::streamsize>(size));
+    if (!out) {
+      std::free(bytes);
+      ::unlink(tmp.c_str());
+      return;
+    }
+  }
+  std::free(bytes);
+  // rename() is atomic: concurrent runs never see half a file.
+  if (::rename(tmp.c_str(), path.c_str()) != 0) ::unlink(tmp.c_str());
+}
+
+// Keeps the most recently written databases; each rule edit or --rules set adds one.
+void evict_old(const std::string& dir, size_t keep) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<std::pair<fs::file_time_type, fs::path>> files;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.starts_with("hsdb-") && name.ends_with(".bin"))
+      files.emplace_back(e.last_write_time(ec), e.path());
+  }
+  if (files.size() <= keep) return;
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = keep; i < files.size(); ++i) fs::remove(files[i].second, ec);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Matcher>> Matcher::compile(RuleSet rules) {
   std::unique_ptr<Matcher> m(new Matcher());
   m->rules_ = std::move(rules);
@@ -83,12 +182,24 @@ Result<std::unique_ptr<Matcher>> Matcher::compile(RuleSet rules) {
     patterns.push_back(rs[i].pattern.c_str());
     ids.push_back(static_cast<unsigned>(i));
   }
-  for (;;) {
+  const std::string dir = cache_dir();
+  const std::string cache_path =
+      dir.empty() ? std::string() : dir + "/hsdb-" + cache_key(patterns, flags) + ".bin";
+  if (!cache_path.empty()) m->impl_->db = load_cached(cache_path, flags);
+  bool from_cache = m->impl_->db != nullptr;
+  while (!from_cache) {
     hs_compile_error_t* err = nullptr;
     hs_error_t rc = hs_compile_multi(patterns.data(), flags.data(), ids.data(),
                                      static_cast<unsigned>(patterns.size()), HS_MODE_BLOCK, nullptr,
                                      &m->impl_->db, &err);
-    if (rc == HS_SUCCESS) break;
+    if (rc == HS_SUCCESS) {
+      if (!cache_path.empty()) {
+        make_dirs(dir);
+        store_cached(cache_path, m->impl_->db, flags);
+        evict_old(dir, 8);
+      }
+      break;
+    }
     int bad = err ? err->expression : -1;
     std::string msg = err && err->message ? err->message : "unknown error";
     hs_free_compile_error(err);
@@ -98,8 +209,10 @@ Result<std::unique_ptr<Matcher>> Matcher::compile(RuleSet rules) {
                             "Vectorscan: " + msg,
                         bad >= 0 ? rs[static_cast<size_t>(bad)].source_file : "");
     flags[static_cast<size_t>(bad)] |= HS_FLAG_PREFILTER;
-    m->prefiltered_.push_back(rs[static_cast<size_t>(bad)].id);
   }
+  m->from_cache_ = from_cache;
+  for (size_t i = 0; i < rs.size(); ++i)
+    if (flags[i] & HS_FLAG_PREFILTER) m->prefiltered_.push_back(rs[i].id);
   if (hs_alloc_scratch(m->impl_->db, &m->impl_->prototype_scratch) != HS_SUCCESS)
     return make_error(ErrorCode::kInternal, "Vectorscan: cannot allocate scratch");
   return m;

@@ -27,7 +27,9 @@ struct MatchStats {
 
 class Matcher {
  public:
-  // Compiles every rule; an error names the rule and why its pattern is unusable.
+  // Compiles every rule; an error names the rule and why its pattern is unusable. The compiled
+  // Vectorscan database is cached in $KEYSWEEP_CACHE_DIR (default ~/.cache/keysweep; set it empty
+  // to disable), keyed by every pattern and the Vectorscan version.
   static Result<std::unique_ptr<Matcher>> compile(RuleSet rules);
   ~Matcher();
 
@@ -51,6 +53,7 @@ class Matcher {
   const RuleSet& rules() const { return rules_; }
   // Rules that Vectorscan could only compile in prefilter mode (RE2 still confirms them exactly).
   const std::vector<std::string>& prefiltered_rules() const { return prefiltered_; }
+  bool loaded_from_cache() const { return from_cache_; }
 
  private:
   Matcher() = default;
@@ -58,6 +61,7 @@ class Matcher {
   RuleSet rules_;
   std::unique_ptr<Impl> impl_;
   std::vector<std::string> prefiltered_;
+  bool from_cache_ = false;
 };
 
 }  // namespace keysweep

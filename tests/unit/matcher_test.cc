@@ -1,4 +1,7 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "core/blob.h"
 #include "match/finding_builder.h"
@@ -111,6 +114,29 @@ TEST_F(MatcherTest, LongRunsOfMatchingBytesStayBounded) {
   auto m = scan(text);
   EXPECT_EQ(m.size(), text.size() / 40);
   for (size_t i = 1; i < m.size(); ++i) EXPECT_GE(m[i].secret_start, m[i - 1].secret_end);
+}
+
+TEST(MatcherCache, SecondCompileLoadsTheCachedDatabase) {
+  std::string dir = ::testing::TempDir() + "keysweep-cache-test-" + std::to_string(::getpid());
+  setenv("KEYSWEEP_CACHE_DIR", dir.c_str(), 1);
+  RuleSet set;
+  set.rules = {make_rule("t.sid", "t", R"(\b(AC[0-9a-f]{32})\b)")};
+  auto first = Matcher::compile(set);
+  auto second = Matcher::compile(set);
+  set.rules[0].pattern = R"(\b(SK[0-9a-f]{32})\b)";
+  auto changed = Matcher::compile(set);
+  unsetenv("KEYSWEEP_CACHE_DIR");
+  ASSERT_TRUE(first && second && changed);
+  EXPECT_FALSE((*first)->loaded_from_cache());
+  EXPECT_TRUE((*second)->loaded_from_cache());
+  EXPECT_FALSE((*changed)->loaded_from_cache()) << "a changed pattern must miss the cache";
+  auto scratch = (*second)->make_scratch();
+  std::string text = "sid=AC0123456789abcdef0123456789abcdef";
+  Blob blob(text, nullptr, {"t"});
+  std::vector<RuleMatch> out;
+  ASSERT_TRUE((*second)->scan(blob, *scratch, out));
+  EXPECT_EQ(out.size(), 1u);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(MatcherTest, BadPatternIsAConfigErrorNamingTheRule) {
