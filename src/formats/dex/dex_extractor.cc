@@ -38,8 +38,9 @@ class StringAttributor {
 
   bool budget_exhausted() const { return budget_ == 0; }
 
-  // The uses of strings in class_def `class_def_idx`, fields first, then methods in declaration
-  // order. Fails as a whole, so a broken class adds nothing half-read.
+  // The uses of strings in one class: static field initial values first, then const-strings of
+  // direct and virtual methods in declaration order. Fails as a whole, so a broken class adds
+  // nothing half-read (its strings then appear in the unattributed list).
   Result<std::vector<Use>> class_uses(const dex::ClassDef& def, const std::string& class_name) {
     std::vector<Use> uses;
     if (def.class_data_off == 0) return uses;  // a marker interface or empty class

@@ -1,5 +1,7 @@
 // The DEX extractor: renders a DEX file's strings as labelled text, each under the code that uses
 // it (a method's const-string, a static field's initial value) so a finding names that symbol.
+// One child Blob "strings": lines in class_def order (each class's static fields, then its methods),
+// then every string of 8 bytes or more that nothing attributes, as "dex string #<index>".
 #pragma once
 
 #include "formats/extractor.h"

@@ -3,6 +3,8 @@
 // because it links the matcher, which the format library itself must never depend on.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>

@@ -2,6 +2,7 @@
 // that malformed DEX files give errors instead of crashes, and (the oracle) that the string table
 // matches what androguard, an independent parser, reads from real apps.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdlib>
