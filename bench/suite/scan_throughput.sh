@@ -19,6 +19,8 @@
 #   -o FILE      where to write the result (default bench/results/YYYY-MM-DD-scan-throughput.txt)
 #   -n           print only, write no result file
 #   -c DIR       use DIR as the corpus instead of building build/bench-corpus (e.g. your own tree)
+#   -t SECONDS   stop a ripgrep run after this long (default 300) and report the cap as a lower
+#                bound; after one such run the later ones of that row are skipped
 # The corpus is built once under build/bench-corpus (hard links where possible) and reused.
 set -euo pipefail
 
@@ -30,7 +32,8 @@ RESULT=$ROOT/bench/results/$(date -u +%F)-scan-throughput.txt
 WRITE_RESULT=1
 CORPUS=$ROOT/build/bench-corpus
 OWN_CORPUS=0
-while getopts "j:r:k:o:nc:h" opt; do
+RG_CAP=300
+while getopts "j:r:k:o:nc:t:h" opt; do
   case $opt in
     j) JOBS=$OPTARG ;;
     r) RUNS=$OPTARG ;;
@@ -38,7 +41,8 @@ while getopts "j:r:k:o:nc:h" opt; do
     o) RESULT=$OPTARG ;;
     n) WRITE_RESULT=0 ;;
     c) CORPUS=$(realpath "$OPTARG"); OWN_CORPUS=1 ;;
-    *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    t) RG_CAP=$OPTARG ;;
+    *) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 
@@ -92,6 +96,14 @@ done < "$WORK/patterns-all.txt"
 PATTERNS_ALL=$(grep -c . "$WORK/patterns-all.txt")
 PATTERNS_RG=$(grep -c . "$WORK/patterns.txt" || true)
 sed 's/^/(?-u)/' "$WORK/patterns.txt" > "$WORK/patterns-ascii.txt"
+# Each pattern may compile alone while the whole set exceeds rg's default 100 MB compiled-size limit
+# (Unicode classes are large): then the limit is raised, and the result says so.
+RG_LIMIT=""
+if ! rg -f "$WORK/patterns.txt" /dev/null >/dev/null 2>"$WORK/rg-err.txt" && [[ $? -ne 1 ]]; then
+  grep -q 'size limit' "$WORK/rg-err.txt" || die "ripgrep rejects the pattern set: $(head -c 300 "$WORK/rg-err.txt")"
+  RG_LIMIT="--regex-size-limit 4G"
+  echo "ripgrep: the set exceeds its default compiled-size limit; using $RG_LIMIT"
+fi
 echo "ripgrep accepts $PATTERNS_RG of $PATTERNS_ALL rule patterns"
 (( PATTERNS_RG > 0 )) || die "ripgrep accepted none of the patterns"
 
@@ -108,7 +120,7 @@ fi
 FORMAT=jsonl
 "$KEYSWEEP" scan --format jsonl --exit-zero -q --output /dev/null "$WORK/patterns.txt" 2>/dev/null || FORMAT=human
 CMD_KEYSWEEP="$KEYSWEEP scan --jobs $JOBS --format $FORMAT --exit-zero -q --output /dev/null $CORPUS"
-CMD_RG="rg -j $JOBS -c -f $WORK/patterns.txt --no-ignore --hidden -a -uuu $CORPUS > /dev/null"
+CMD_RG="rg -j $JOBS -c $RG_LIMIT -f $WORK/patterns.txt --no-ignore --hidden -a -uuu $CORPUS > /dev/null"
 CMD_RG_ASCII="rg -j $JOBS -c -f $WORK/patterns-ascii.txt --no-ignore --hidden -a -uuu $CORPUS > /dev/null"
 CMD_READ="find $CORPUS -type f -print0 | xargs -0 -P $JOBS -n 500 cat > /dev/null"
 CMD_FLOOR="$READ_FILES $JOBS $CORPUS > /dev/null"
@@ -121,16 +133,23 @@ bash -c "$CMD_READ"
 KS_SUMMARY=$(tail -n 1 "$WORK/ks-human.txt")
 FLOOR_SEEN=$("$READ_FILES" "$JOBS" "$CORPUS")
 RG_FILES=$(rg --files --no-ignore --hidden -uuu "$CORPUS" | wc -l)
-RG_MATCHING_FILES=$(rg -j "$JOBS" -c -f "$WORK/patterns.txt" --no-ignore --hidden -a -uuu "$CORPUS" | wc -l || true)
 
 now_ns() { date +%s%N; }
 # run NAME CMD: appends "wall_seconds peak_rss_kib load1 cpu_seconds" to $WORK/NAME.times
+CAPPED=" "
 run() {
-  local name=$1 cmd=$2 t0 t1 rc=0
+  local name=$1 cmd=$2 t0 t1 rc=0 cap=""
+  [[ $CAPPED != *" $name "* ]] || { tail -n 1 "$WORK/$name.times" >> "$WORK/$name.times"; return; }
+  [[ $name != rg* ]] || cap="timeout -k 10 -s INT $RG_CAP"
   local load1; load1=$(cut -d' ' -f1 /proc/loadavg)
   t0=$(now_ns)
-  /usr/bin/time -f '%M %U %S' -o "$WORK/rss.txt" bash -c "$cmd" || rc=$?
+  /usr/bin/time -f '%M %U %S' -o "$WORK/rss.txt" $cap bash -c "$cmd" || rc=$?
   t1=$(now_ns)
+  if [[ -n $cap && $rc -eq 124 ]]; then
+    echo "  $name: stopped after ${RG_CAP}s; its figures are bounds, its later runs skipped"
+    CAPPED+="$name "
+    rc=0
+  fi
   # rg exits 1 when nothing matched; anything else non-zero is a failed run.
   if [[ $rc -ne 0 && ! ($name == rg* && $rc -eq 1) ]]; then die "$name exited $rc: $cmd"; fi
   tail -n 1 "$WORK/rss.txt" | awk -v a="$t0" -v b="$t1" -v l="$load1" \
@@ -168,7 +187,7 @@ COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
   echo "ripgrep:  $(rg --version | sed -n 1p)"
   echo "corpus:   $CORPUS_MB MB (1 MB = 10^6 bytes) in $CORPUS_FILES files: $CORPUS_TREES"
   echo "          (hard links to Debian's installed trees; keysweep saw: $KS_SUMMARY;"
-  echo "           rg --files lists $RG_FILES files, $RG_MATCHING_FILES of them match a pattern)"
+  echo "           rg --files --no-ignore --hidden -uuu lists $RG_FILES files)"
   echo "patterns: ripgrep accepted $PATTERNS_RG of $PATTERNS_ALL rule patterns (compile check: rg -e PAT /dev/null)"
   [[ -z $REJECTED ]] || printf 'rejected by ripgrep:\n%s' "$REJECTED"
   echo "jobs:     $JOBS;  runs: $RUNS each, interleaved, after one untimed read of every file; median wall time"
@@ -176,10 +195,12 @@ COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
   echo "commands:"
   echo "  keysweep:  $CMD_KEYSWEEP"
   echo "  ripgrep:   $CMD_RG"
+  [[ -z $RG_LIMIT ]] || echo "             ($RG_LIMIT: the whole set exceeds rg's default 100 MB compiled-size limit)"
   echo "  rg-ascii:  $CMD_RG_ASCII   (patterns-ascii.txt = each pattern prefixed with (?-u))"
   echo "  read-only: $CMD_READ"
   echo "  read-floor: $CMD_FLOOR   (bench/suite/read_files.cc; read $FLOOR_SEEN files/bytes)"
   echo
+  [[ $CAPPED == " " ]] || echo "STOPPED at the ${RG_CAP}s cap (-t):$CAPPED- wall and MB/s are bounds, ratios against them lower bounds."
   echo "wall = median wall time; MB/s = corpus MB / wall; CPU = median user+sys seconds of all threads"
   echo "and processes (less disturbed by other load than wall time); RSS = highest peak over the runs."
   printf '%-10s %9s %9s %8s %9s   %s\n' "" "wall s" "MB/s" "CPU s" "RSS MiB" "runs (wall s @ 1-min load)"
