@@ -33,6 +33,29 @@ struct Location {
   std::string display_path() const;
 };
 
+// The outcome of an opt-in live check (`scan --verify`) of a credential at its provider.
+struct Verification {
+  enum class Status { kNotChecked, kLive, kRevoked, kUnknown };
+  Status status = Status::kNotChecked;
+  std::string identity;  // who the credential acts as: account name, ARN, user
+  std::string detail;    // why, in words (error text, HTTP status); never the secret
+  std::string endpoint;  // the host that answered, e.g. "api.twilio.com"
+};
+// "not_checked", "live", "revoked", "unknown": the names every output format uses.
+inline const char* verification_status_name(Verification::Status s) {
+  switch (s) {
+    case Verification::Status::kLive:
+      return "live";
+    case Verification::Status::kRevoked:
+      return "revoked";
+    case Verification::Status::kUnknown:
+      return "unknown";
+    case Verification::Status::kNotChecked:
+      break;
+  }
+  return "not_checked";
+}
+
 struct Finding {
   std::string rule_id;  // "twilio.auth_token"
   std::string rule_name;
@@ -52,6 +75,8 @@ struct Finding {
   // its own finding, in role order. Empty for single findings.
   std::vector<Finding> parts;
   std::string pair_role;  // this finding's role inside a pair ("id", "secret", ...), if any
+  // Filled by `scan --verify` for findings whose rule (or pair) has a verifier.
+  Verification verification;
   bool is_pair() const { return !parts.empty(); }
 };
 
