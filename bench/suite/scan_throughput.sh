@@ -56,6 +56,11 @@ STAMP=$ROOT/build/bench-corpus.stamp  # outside the corpus, so no scanner reads 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/keysweep-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
+# The tree as the run starts; the binary may be older than it, so its build time is reported too.
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -z $(git -C "$ROOT" status --porcelain -- src rules include 2>/dev/null) ]] || COMMIT+=" (+ uncommitted changes in src/rules/include)"
+COMMIT+="; binary modified $(date -u -r "$KEYSWEEP" '+%F %T') UTC"
+
 # --- corpus --------------------------------------------------------------------------------------
 MIN_BYTES=$((300 * 1024 * 1024))
 corpus_bytes() { find "$CORPUS" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
@@ -174,15 +179,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b / a}'; }  # throughpu
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -z $(git -C "$ROOT" status --porcelain -- src rules include 2>/dev/null) ]] || COMMIT+=" (+ uncommitted changes in src/rules/include)"
 
 {
   echo "keysweep scan throughput, $(date -u '+%F %T') UTC"
   echo
   echo "machine:  $(nproc) cores, $CPU_MODEL, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM"
   echo "load:     1/5/15-min load average at the end: $LOAD_END (per-run 1-min load below)"
-  echo "commit:   $COMMIT"
+  echo "commit:   HEAD at start $COMMIT"
   echo "keysweep: $KEYSWEEP ($("$KEYSWEEP" --version 2>/dev/null | sed -n 1p)), report format $FORMAT"
   echo "ripgrep:  $(rg --version | sed -n 1p)"
   echo "corpus:   $CORPUS_MB MB (1 MB = 10^6 bytes) in $CORPUS_FILES files: $CORPUS_TREES"
