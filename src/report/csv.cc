@@ -29,23 +29,36 @@ class CsvReporter final : public Reporter {
   void begin() override {
     if (started_) return;
     started_ = true;
-    row({"path", "display_path", "line", "column", "symbol", "rule_id", "provider", "confidence",
-         opts_.show_secrets ? "secret" : "redacted", "secret_sha256", "fingerprint"});
+    std::vector<std::string> header = {
+        "path",     "display_path", "line", "column", "symbol", "rule_id", "provider", "confidence",
+        opts_.show_secrets ? "secret" : "redacted", "secret_sha256", "fingerprint"};
+    // Only with --verify, so the columns of a plain scan stay what they were.
+    if (opts_.verification)
+      header.insert(header.end(), {"verification_status", "verification_identity",
+                                   "verification_detail", "verification_endpoint"});
+    row(header);
   }
 
   void finding(const Finding& f, const Rule*) override {
     begin();
     const auto& loc = f.location;
-    row({loc.chain.empty() ? std::string() : loc.chain.front(), loc.display_path(),
-         std::to_string(loc.line), std::to_string(loc.column), loc.symbol, f.rule_id, f.provider,
-         confidence_name(f.confidence), opts_.show_secrets ? f.secret : f.redacted, f.secret_sha256,
-         f.fingerprint});
+    std::vector<std::string> fields = {
+        loc.chain.empty() ? std::string() : loc.chain.front(), loc.display_path(),
+        std::to_string(loc.line), std::to_string(loc.column), loc.symbol, f.rule_id, f.provider,
+        confidence_name(f.confidence), opts_.show_secrets ? f.secret : f.redacted, f.secret_sha256,
+        f.fingerprint};
+    if (opts_.verification) {
+      const Verification& v = f.verification;
+      fields.insert(fields.end(),
+                    {verification_status_name(v.status), v.identity, v.detail, v.endpoint});
+    }
+    row(fields);
   }
 
   void end(const ScanSummary&) override { begin(); }
 
  private:
-  void row(std::initializer_list<std::string_view> fields) {
+  void row(const std::vector<std::string>& fields) {
     bool first = true;
     for (auto field : fields) {
       if (!first) out_ << ',';

@@ -54,12 +54,55 @@ Json finding_json(const Finding& f, const Rule* rule, const ReportOptions& optio
   if (rule)
     for (const auto& r : rule->references) refs.push_back(json_text(r));
   j["references"] = std::move(refs);
+  if (options.verification) j["verification"] = verification_json(f.verification);
   // A pair's parts carry their own secrets, so they go through the same redaction.
   if (f.is_pair()) {
     Json parts = Json::array();
-    for (const auto& part : f.parts) parts.push_back(finding_json(part, nullptr, options));
+    ReportOptions part_options = options;
+    part_options.verification = false;  // a pair is verified as a whole
+    for (const auto& part : f.parts) parts.push_back(finding_json(part, nullptr, part_options));
     j["parts"] = std::move(parts);
   }
+  return j;
+}
+
+void VerificationCounts::add(const Finding& f) {
+  switch (f.verification.status) {
+    case Verification::Status::kLive:
+      ++live;
+      break;
+    case Verification::Status::kRevoked:
+      ++revoked;
+      break;
+    case Verification::Status::kUnknown:
+      ++unknown;
+      break;
+    case Verification::Status::kNotChecked:
+      ++not_checked;
+      break;
+  }
+}
+
+Json verification_json(const Verification& v) {
+  Json j;
+  j["status"] = verification_status_name(v.status);
+  j["identity"] = json_text(v.identity);
+  j["detail"] = json_text(v.detail);
+  j["endpoint"] = json_text(v.endpoint);
+  return j;
+}
+
+Json verification_run_json(const VerificationCounts& counts, const ReportOptions& options) {
+  Json j;
+  j["live"] = counts.live;
+  j["revoked"] = counts.revoked;
+  j["unknown"] = counts.unknown;
+  j["not_checked"] = counts.not_checked;
+  Json overrides = Json::array();
+  for (const auto& o : options.verify_endpoint_overrides) overrides.push_back(json_text(o));
+  j["endpoint_overrides"] = std::move(overrides);
+  if (!options.verify_offline_reason.empty())
+    j["offline"] = json_text(options.verify_offline_reason);
   return j;
 }
 

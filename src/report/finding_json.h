@@ -24,6 +24,12 @@ Json app_json(const AppIdentity& app);
 // `snippet_clear` unless options.show_secrets.
 Json finding_json(const Finding& f, const Rule* rule, const ReportOptions& options);
 
+// {status, identity, detail, endpoint}
+Json verification_json(const Verification& v);
+
+// The run's verification: {live, revoked, unknown, not_checked, endpoint_overrides, offline}.
+Json verification_run_json(const VerificationCounts& counts, const ReportOptions& options);
+
 // files_scanned, blobs_scanned, bytes_scanned, findings, symlinks_skipped, seconds,
 // diagnostics_by_kind, suppressed, diagnostics.
 Json summary_json(const ScanSummary& s, uint64_t findings_reported);

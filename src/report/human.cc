@@ -12,6 +12,14 @@ class HumanReporter final : public Reporter {
  public:
   HumanReporter(std::ostream& out, const ReportOptions& o) : out_(out), opts_(o) {}
 
+  void begin() override {
+    if (opts_.verify_endpoint_overrides.empty()) return;
+    std::string list;
+    for (const auto& o : opts_.verify_endpoint_overrides) list += (list.empty() ? "" : ", ") + o;
+    out_ << paint(kBold, "notice:") << " verification endpoint override in effect (" << list
+         << "): those results come from a test server, not from the providers\n\n";
+  }
+
   void finding(const Finding& f, const Rule* rule) override {
     const auto& loc = f.location;
     out_ << paint(kBold, loc.display_path());
@@ -42,9 +50,11 @@ class HumanReporter final : public Reporter {
       if (!f.app.signer_sha256.empty()) out_ << "  signer " << f.app.signer_sha256.substr(0, 16);
       out_ << '\n';
     }
+    if (opts_.verification) out_ << "  verified: " << verification_line(f.verification) << '\n';
     if (rule && !rule->remediation.empty()) out_ << "  fix:     " << first_sentence(rule->remediation) << '\n';
     out_ << '\n';
     ++count_;
+    verified_.add(f);
   }
 
   void end(const ScanSummary& s) override {
@@ -64,6 +74,12 @@ class HumanReporter final : public Reporter {
     }
     for (const auto& [how, n] : s.suppressed)
       if (n) out_ << "; " << n << " suppressed by " << how;
+    if (opts_.verification) {
+      out_ << "; verified: " << verified_.live << " live, " << verified_.revoked << " revoked, "
+           << verified_.unknown << " unknown";
+      if (verified_.not_checked) out_ << ", " << verified_.not_checked << " not checked";
+      if (!opts_.verify_offline_reason.empty()) out_ << " (no network)";
+    }
     out_ << '\n';
   }
 
@@ -74,6 +90,21 @@ class HumanReporter final : public Reporter {
   std::string paint(const char* code, const std::string& s) const {
     return opts_.color ? code + s + "\x1b[0m" : s;
   }
+  // "live (account: Acme Ltd; account status: active; api.twilio.com)"
+  std::string verification_line(const Verification& v) const {
+    std::string status = verification_status_name(v.status);
+    if (v.status == Verification::Status::kNotChecked)
+      return "not checked (no verifier for this rule)";
+    if (v.status == Verification::Status::kLive) status = paint(kRed, status);
+    std::string extra;
+    auto add = [&](const std::string& s) {
+      if (!s.empty()) extra += (extra.empty() ? "" : "; ") + s;
+    };
+    if (!v.identity.empty()) add("account: " + v.identity);
+    add(v.detail);
+    add(v.endpoint);
+    return extra.empty() ? status : status + " (" + extra + ")";
+  }
   static std::string first_sentence(const std::string& text) {
     auto end = text.find(". ");
     return end == std::string::npos ? text : text.substr(0, end + 1);
@@ -81,6 +112,7 @@ class HumanReporter final : public Reporter {
   std::ostream& out_;
   ReportOptions opts_;
   size_t count_ = 0;
+  VerificationCounts verified_;
 };
 
 }  // namespace

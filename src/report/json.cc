@@ -36,12 +36,15 @@ class JsonReporter final : public Reporter {
     out_ << (count_ ? ",\n    " : "\n    ")
          << indent_nested(dump_json(finding_json(f, rule, opts_), 2), 4);
     ++count_;
+    verified_.add(f);
   }
 
   void end(const ScanSummary& s) override {
     begin();
+    Json summary = summary_json(s, count_);
+    if (opts_.verification) summary["verification"] = verification_run_json(verified_, opts_);
     out_ << (count_ ? "\n  ]" : "]")
-         << ",\n  \"summary\": " << indent_nested(dump_json(summary_json(s, count_), 2), 2)
+         << ",\n  \"summary\": " << indent_nested(dump_json(summary, 2), 2)
          << "\n}\n";
   }
 
@@ -50,6 +53,7 @@ class JsonReporter final : public Reporter {
   ReportOptions opts_;
   bool started_ = false;
   uint64_t count_ = 0;
+  VerificationCounts verified_;
 };
 
 }  // namespace

@@ -19,6 +19,7 @@ class JsonlReporter final : public Reporter {
     line.update(finding_json(f, rule, opts_));
     out_ << dump_json(line, -1) << '\n';
     ++count_;
+    verified_.add(f);
   }
 
   void end(const ScanSummary& s) override {
@@ -26,6 +27,7 @@ class JsonlReporter final : public Reporter {
     line["type"] = "summary";
     line["version"] = json_text(opts_.tool_version);
     line.update(summary_json(s, count_));
+    if (opts_.verification) line["verification"] = verification_run_json(verified_, opts_);
     out_ << dump_json(line, -1) << '\n';
   }
 
@@ -33,6 +35,7 @@ class JsonlReporter final : public Reporter {
   std::ostream& out_;
   ReportOptions opts_;
   uint64_t count_ = 0;
+  VerificationCounts verified_;
 };
 
 }  // namespace

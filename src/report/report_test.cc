@@ -73,8 +73,11 @@ Finding twilio_finding() {
 Finding aws_finding() {
   Finding f = make_finding(aws_rule(), kAwsKeyId, {"apps/nav.apk", "classes2.dex"},
                            "com.example.nav.Upload.<clinit>()", 0, 0, "const-string \"", "\"");
-  f.app = {"android", "com.example.nav", "3.2.1",
-           "5f2c0e1d9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d"};
+  // Member by member: AppIdentity grows fields (team_id) that this fixture leaves empty.
+  f.app.platform = "android";
+  f.app.package = "com.example.nav";
+  f.app.version = "3.2.1";
+  f.app.signer_sha256 = "5f2c0e1d9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d";
   return f;
 }
 
@@ -146,6 +149,73 @@ TEST_P(GoldenOutput, MatchesGoldenFile) {
 
 INSTANTIATE_TEST_SUITE_P(report, GoldenOutput, ::testing::ValuesIn(kFormats),
                          [](const auto& info) { return info.param; });
+
+// The same findings after `scan --verify` against a mock (an endpoint override in effect): one
+// live with an identity, one revoked, plus a finding no verifier covers.
+std::string render_verified(const std::string& format) {
+  ReportOptions o;
+  o.tool_version = "0.1.0-test";
+  o.verification = true;
+  o.verify_endpoint_overrides = {"twilio=http://127.0.0.1:8080"};
+  std::ostringstream out;
+  auto reporter = make_reporter(format, out, o);
+  EXPECT_TRUE(reporter.has_value()) << format;
+  if (!reporter) return {};
+  auto entries = fixed_pair();
+  entries[0].finding.verification = {Verification::Status::kLive, "Acme Ltd",
+                                     "account status: active", "127.0.0.1:8080"};
+  entries[1].finding.verification = {Verification::Status::kRevoked, "",
+                                     "AWS does not know this access key id (InvalidClientTokenId)",
+                                     "sts.amazonaws.com"};
+  Finding unchecked = twilio_finding();
+  unchecked.rule_id = "generic.password";
+  unchecked.rule_name = "Generic Password";
+  entries.push_back({unchecked, std::nullopt});
+  (*reporter)->begin();
+  for (const auto& e : entries) (*reporter)->finding(e.finding, e.rule ? &*e.rule : nullptr);
+  (*reporter)->end(fixed_summary());
+  return out.str();
+}
+
+class GoldenVerifiedOutput : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenVerifiedOutput, MatchesGoldenFile) {
+  const std::string format = GetParam();
+  const std::string path =
+      std::string(KEYSWEEP_SOURCE_DIR) + "/tests/golden/report/" + format + "_verified.golden";
+  const std::string actual = render_verified(format);
+  if (std::getenv("KEYSWEEP_UPDATE_GOLDEN")) {
+    std::ofstream(path, std::ios::binary) << actual;
+    GTEST_SKIP() << "updated " << path;
+  }
+  const std::string expected = read_file(path);
+  ASSERT_FALSE(expected.empty()) << "missing golden file " << path;
+  EXPECT_EQ(actual, expected) << "format " << format << " differs from " << path;
+}
+
+INSTANTIATE_TEST_SUITE_P(report, GoldenVerifiedOutput, ::testing::ValuesIn(kFormats),
+                         [](const auto& info) { return info.param; });
+
+// Every format names the override, so nobody mistakes a mock's "live" for the provider's.
+TEST(report_verification, EveryFormatShowsStatusAndTheOverride) {
+  for (const auto& format : kFormats) {
+    SCOPED_TRACE(format);
+    const std::string text = render_verified(format);
+    EXPECT_NE(text.find("Acme Ltd"), std::string::npos);
+    EXPECT_NE(text.find("revoked"), std::string::npos);
+    if (format != "csv") {
+      EXPECT_NE(text.find("twilio=http://127.0.0.1:8080"), std::string::npos);
+    }
+  }
+}
+
+// Without --verify nothing about verification appears, so plain scans read as before.
+TEST(report_verification, AbsentWithoutVerify) {
+  for (const auto& format : kFormats) {
+    SCOPED_TRACE(format);
+    EXPECT_EQ(render(format, fixed_pair()).find("verif"), std::string::npos);
+  }
+}
 
 // A paired credential: the pair and each part hold secrets, and every one must stay redacted.
 Finding twilio_pair() {

@@ -24,6 +24,18 @@ struct ReportOptions {
   // SARIF artifact URIs are relative to this directory when a file is under it (empty: the
   // current directory), as GitHub code scanning resolves them against the checkout.
   std::string base_dir;
+  // `scan --verify` ran: every format then shows each finding's Verification and the counts.
+  bool verification = false;
+  // Endpoint overrides in effect ("twilio=http://127.0.0.1:8080"): every format says so, since
+  // its verification results then did not come from the providers.
+  std::vector<std::string> verify_endpoint_overrides;
+  std::string verify_offline_reason;  // set when verification found no network
+};
+
+// Live / revoked / unknown / not checked among the findings a reporter wrote.
+struct VerificationCounts {
+  uint64_t live = 0, revoked = 0, unknown = 0, not_checked = 0;
+  void add(const Finding& f);
 };
 
 class Reporter {

@@ -73,6 +73,7 @@ class SarifReporter final : public Reporter {
   void finding(const Finding& f, const Rule* rule) override {
     if (!rules_.contains(f.rule_id)) rules_.emplace(f.rule_id, rule_descriptor(f, rule));
     results_.emplace_back(f.rule_id, result(f));
+    verified_.add(f);
   }
 
   void end(const ScanSummary& s) override {
@@ -115,6 +116,10 @@ class SarifReporter final : public Reporter {
     run["columnKind"] = "unicodeCodePoints";
     run["results"] = std::move(results);
     run["properties"]["summary"] = std::move(summary);
+    // With an endpoint override the verification results came from a test server; a consumer of
+    // the log must be able to tell.
+    if (opts_.verification)
+      run["properties"]["verification"] = verification_run_json(verified_, opts_);
 
     Json log;
     log["$schema"] = kSchemaUri;
@@ -179,6 +184,11 @@ class SarifReporter final : public Reporter {
     std::string text = f.rule_name + ": " + (opts_.show_secrets ? f.secret : f.redacted);
     if (nested) text += " in " + loc.display_path();
     if (!loc.symbol.empty()) text += " (" + loc.symbol + ")";
+    if (opts_.verification && f.verification.status != Verification::Status::kNotChecked) {
+      text += std::string(" [verified ") + verification_status_name(f.verification.status);
+      if (!f.verification.identity.empty()) text += ": " + f.verification.identity;
+      text += "]";
+    }
 
     Json physical;
     physical["artifactLocation"]["uri"] =
@@ -227,6 +237,7 @@ class SarifReporter final : public Reporter {
     props["display_path"] = json_text(loc.display_path());
     props["snippet"] = json_text(opts_.show_secrets ? f.snippet_clear : f.snippet);
     if (!f.app.empty()) props["app"] = app_json(f.app);
+    if (opts_.verification) props["verification"] = verification_json(f.verification);
     r["properties"] = std::move(props);
     return r;
   }
@@ -237,6 +248,7 @@ class SarifReporter final : public Reporter {
   fs::path base_;
   std::map<std::string, Json> rules_;  // by id: a stable order for rules and ruleIndex
   std::vector<std::pair<std::string, Json>> results_;
+  VerificationCounts verified_;
 };
 
 }  // namespace
