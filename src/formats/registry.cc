@@ -2,6 +2,7 @@
 #include "formats/android_res/android_extractors.h"
 #include "formats/elf/elf_extractor.h"
 #include "formats/extractor.h"
+#include "formats/hermes/hermes_extractor.h"
 #include "formats/macho/macho_extractor.h"
 #include "formats/zip/zip_extractor.h"
 
@@ -16,6 +17,7 @@ const std::vector<std::unique_ptr<Extractor>>& extractor_registry() {
     r.push_back(make_axml_extractor());
     r.push_back(std::make_unique<ElfExtractor>());
     r.push_back(std::make_unique<MachOExtractor>());
+    r.push_back(std::make_unique<HermesExtractor>());
     // Last: its end-record check is the least specific magic.
     r.push_back(std::make_unique<ZipExtractor>());
     return r;
