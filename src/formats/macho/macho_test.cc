@@ -215,11 +215,14 @@ TEST_F(MachOFixture, CStringsMatchLlvmObjdump) {
 TEST_F(MachOFixture, EveryTruncationIsAnErrorOrAPartialResultNeverACrash) {
   std::string bin = fixture("app-x86_64");
   ASSERT_GT(bin.size(), 1000u);
-  for (size_t n = 0; n < bin.size(); n += (n < 4096 ? 1 : 97)) {
+  for (size_t n = 0; n < bin.size(); ++n) {
     std::string cut = bin.substr(0, n);  // its own allocation, so ASan sees reads past the end
     Extracted x = extract(cut);
     if (n < 32) {
-      EXPECT_FALSE(x.result) << n;
+      EXPECT_FALSE(x.result) << n;  // not even a whole header
+    } else if (x.result) {
+      // What did parse is labelled as usual; nothing is invented from bytes that were cut off.
+      for (const Blob& c : x.children) EXPECT_EQ(c.chain().back(), "strings");
     }
   }
 }
