@@ -1,4 +1,5 @@
 #include "formats/dex/dex_extractor.h"
+#include "formats/dotnet/dotnet_extractor.h"
 #include "formats/android_res/android_extractors.h"
 #include "formats/elf/elf_extractor.h"
 #include "formats/extractor.h"
@@ -18,6 +19,8 @@ const std::vector<std::unique_ptr<Extractor>>& extractor_registry() {
     r.push_back(std::make_unique<ElfExtractor>());
     r.push_back(std::make_unique<MachOExtractor>());
     r.push_back(std::make_unique<HermesExtractor>());
+    r.push_back(std::make_unique<XalzExtractor>());
+    r.push_back(std::make_unique<DotnetAssemblyExtractor>());
     // Last: its end-record check is the least specific magic.
     r.push_back(std::make_unique<ZipExtractor>());
     return r;

@@ -1,0 +1,81 @@
+// .NET assemblies through the whole engine (libkeysweep, the pipeline `keysweep scan` runs), plain
+// and XALZ-compressed: findings name the assembly chain and the method or field holding the value.
+#include <gtest/gtest.h>
+
+#include "formats/dotnet/dotnet_test_fixture.h"
+#include "keysweep/scan.h"
+
+namespace keysweep {
+namespace {
+
+using namespace dotnet_test;
+
+std::vector<Finding> scan(const std::string& bytes, const std::string& name) {
+  auto scanner = Scanner::create({});
+  EXPECT_TRUE(scanner) << scanner.error().to_string();
+  std::vector<Finding> findings;
+  auto totals = scanner->scan_buffer(bytes, name, [&](const Finding& f) { findings.push_back(f); });
+  EXPECT_TRUE(totals) << totals.error().to_string();
+  EXPECT_TRUE(totals->warnings.empty());
+  return findings;
+}
+
+// Findings and the parts of paired findings (a Twilio SID and token in one assembly pair up).
+std::vector<const Finding*> flatten(const std::vector<Finding>& fs) {
+  std::vector<const Finding*> out;
+  for (const Finding& f : fs) {
+    out.push_back(&f);
+    for (const Finding& p : f.parts) out.push_back(&p);
+  }
+  return out;
+}
+
+std::string describe(const std::vector<Finding>& fs) {
+  std::string out;
+  for (const Finding* f : flatten(fs)) out += f->rule_id + " at " + f->location.symbol + "\n";
+  return out;
+}
+
+const Finding* find(const std::vector<Finding>& fs, std::string_view rule, std::string_view symbol) {
+  for (const Finding* f : flatten(fs))
+    if (f->rule_id == rule && f->location.symbol == symbol) return f;
+  return nullptr;
+}
+
+TEST(DotnetScan, FindingsNameTheMethodOrFieldInPlainAndXalzAssemblies) {
+  if (std::system("command -v mcs >/dev/null 2>&1") != 0) GTEST_SKIP() << "mcs is not installed";
+  std::string log;
+  const std::string dll = build_assembly(log);
+  ASSERT_FALSE(dll.empty()) << log;
+
+  for (bool compressed : {false, true}) {
+    SCOPED_TRACE(compressed ? "XALZ" : "plain");
+    const std::string name = "app/assemblies/Contoso.Sms.dll";
+    auto findings = scan(compressed ? xalz_wrap(dll) : dll, name);
+    std::vector<std::string> chain = {name};
+    if (compressed) chain.push_back("Contoso.Sms.dll");
+    chain.push_back("strings");
+
+    const Finding* aws = find(findings, "aws.access_key_id", "Contoso.Sms.AwsUploader.KeyId()");
+    ASSERT_NE(aws, nullptr) << describe(findings);
+    EXPECT_EQ(aws->secret, kAwsKeyId);
+    EXPECT_EQ(aws->location.chain, chain);
+
+    const Finding* sid = find(findings, "twilio.account_sid", "Contoso.Sms.AwsUploader.Sid()");
+    ASSERT_NE(sid, nullptr) << describe(findings);
+    EXPECT_EQ(sid->secret, kTwilioSid);
+
+    // A bare 32-hex token is only a Twilio token beside its name: the const field supplies it.
+    const Finding* token =
+        find(findings, "twilio.auth_token", "Contoso.Sms.TwilioSettings.TwilioAuthToken");
+    ASSERT_NE(token, nullptr) << describe(findings);
+    EXPECT_EQ(token->secret, kTwilioToken);
+    // SID and token of one assembly are reported as one Twilio account credential.
+    bool paired = false;
+    for (const Finding& f : findings) paired |= f.rule_id == "twilio.account";
+    EXPECT_TRUE(paired) << describe(findings);
+  }
+}
+
+}  // namespace
+}  // namespace keysweep

@@ -1,0 +1,178 @@
+#include <gtest/gtest.h>
+
+#include "formats/dotnet/dotnet_assembly.h"
+#include "formats/dotnet/dotnet_extractor.h"
+#include "formats/dotnet/dotnet_test_fixture.h"
+#include "io/byte_reader.h"
+
+namespace keysweep {
+namespace {
+
+using namespace dotnet_test;
+
+class RecordingSink final : public DiagnosticSink {
+ public:
+  void report(Diagnostic d) override { seen.push_back(d.to_string()); }
+  std::vector<std::string> seen;
+};
+
+struct Extracted {
+  Result<void> result;
+  std::vector<Blob> children;
+  std::vector<std::string> diagnostics;
+};
+
+Extracted run(const Extractor& ex, const std::string& bytes, const std::string& name) {
+  Blob blob(bytes, nullptr, {"app.apk", name});
+  RecordingSink sink;
+  Limits limits;
+  uint64_t expanded = 0;
+  ExtractContext ctx{limits, sink, &expanded};
+  Extracted out;
+  EXPECT_TRUE(ex.sniff(blob));
+  out.result = ex.extract(blob, ctx, [&](Blob b) { out.children.push_back(std::move(b)); });
+  out.diagnostics = sink.seen;
+  return out;
+}
+
+const DotnetString* find_value(const DotnetAssembly& a, std::string_view value) {
+  for (const DotnetString& s : a.strings)
+    if (s.value == value) return &s;
+  return nullptr;
+}
+
+// Offset of the #~ stream's data inside the file, found the way the parser does.
+size_t tables_offset(const std::string& dll) {
+  size_t md = dll.find("BSJB");
+  ByteReader r(dll);
+  uint32_t ver = *r.le_at<uint32_t>(md + 12);
+  size_t pos = md + 16 + ver + 4;
+  for (;;) {
+    uint32_t off = *r.le_at<uint32_t>(pos);
+    std::string name(dll.c_str() + pos + 8);
+    if (name == "#~") return md + off;
+    pos += 8 + ((name.size() + 4) & ~size_t{3});
+  }
+}
+
+class DotnetFixture : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { dll_ = build_assembly(log_); }
+  void SetUp() override {
+    if (std::system("command -v mcs >/dev/null 2>&1") != 0) GTEST_SKIP() << "mcs is not installed";
+    ASSERT_FALSE(dll_.empty()) << log_;
+  }
+  static inline std::string dll_, log_;
+};
+
+TEST_F(DotnetFixture, ReadsLiteralsWithTheirMethodsAndConstFields) {
+  ASSERT_TRUE(looks_like_dotnet_assembly(dll_));
+  auto a = parse_dotnet_assembly(dll_, 1u << 30);
+  ASSERT_TRUE(a) << a.error().to_string();
+  EXPECT_TRUE(a->tables_read) << a->tables_problem;
+  EXPECT_GE(a->user_strings, 7u);
+
+  const DotnetString* key = find_value(*a, kAwsKeyId);
+  ASSERT_NE(key, nullptr);
+  EXPECT_EQ(key->symbol, "Contoso.Sms.AwsUploader.KeyId()");
+  const DotnetString* sid = find_value(*a, kTwilioSid);
+  ASSERT_NE(sid, nullptr);
+  EXPECT_EQ(sid->symbol, "Contoso.Sms.AwsUploader.Sid()");
+  // Reached only by walking past a switch table, so the IL walk handles counted operands.
+  const DotnetString* sched = find_value(*a, "scheduled message");
+  ASSERT_NE(sched, nullptr);
+  EXPECT_EQ(sched->symbol, "Contoso.Sms.TwilioSettings.Describe()");
+  const DotnetString* region = find_value(*a, "eu-central-1-upload");
+  ASSERT_NE(region, nullptr);
+  EXPECT_EQ(region->symbol, "Contoso.Sms.AwsUploader..cctor()");
+  EXPECT_NE(find_value(*a, " Grüße ✓"), nullptr);  // UTF-16 with non-ASCII, as UTF-8
+
+  // The const field's value lives in the Constant table; the field names it.
+  bool const_found = false;
+  for (const DotnetString& s : a->strings)
+    const_found |= s.symbol == "Contoso.Sms.TwilioSettings.TwilioAuthToken" && s.value == kTwilioToken;
+  EXPECT_TRUE(const_found);
+}
+
+TEST_F(DotnetFixture, ExtractorRendersLabelledLines) {
+  auto r = run(DotnetAssemblyExtractor(), dll_, "assemblies/Contoso.Sms.dll");
+  ASSERT_TRUE(r.result) << r.result.error().to_string();
+  EXPECT_TRUE(r.diagnostics.empty());
+  ASSERT_EQ(r.children.size(), 1u);
+  const Blob& c = r.children[0];
+  EXPECT_EQ(c.chain(), (std::vector<std::string>{"app.apk", "assemblies/Contoso.Sms.dll", "strings"}));
+  auto pos = c.bytes().find(kAwsKeyId);
+  ASSERT_NE(pos, std::string_view::npos);
+  EXPECT_EQ(c.label_at(pos), "Contoso.Sms.AwsUploader.KeyId()");
+  EXPECT_NE(c.bytes().find("Contoso.Sms.TwilioSettings.TwilioAuthToken = \"" + std::string(kTwilioToken)),
+            std::string_view::npos);
+}
+
+TEST_F(DotnetFixture, XalzIsDecompressedIntoAChildAssembly) {
+  const std::string xalz = xalz_wrap(dll_);
+  ASSERT_FALSE(DotnetAssemblyExtractor().sniff(Blob(xalz, nullptr, {"x.dll"})));
+  auto r = run(XalzExtractor(), xalz, "assemblies/arm64-v8a/Contoso.Sms.dll");
+  ASSERT_TRUE(r.result) << r.result.error().to_string();
+  ASSERT_EQ(r.children.size(), 1u);
+  EXPECT_EQ(r.children[0].bytes(), dll_);
+  EXPECT_EQ(r.children[0].chain().back(), "Contoso.Sms.dll");
+  EXPECT_TRUE(DotnetAssemblyExtractor().sniff(r.children[0]));
+
+  // Stated size wrong, block cut short, size over the limit: errors, not crashes.
+  std::string bad = xalz;
+  bad[8] = static_cast<char>(bad[8] + 1);
+  auto e = decompress_xalz(bad, 1u << 30);
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message.find("does not decompress to its stated"), std::string::npos);
+  EXPECT_FALSE(decompress_xalz(xalz.substr(0, xalz.size() / 2), 1u << 30));
+  auto big = decompress_xalz(xalz, 1000);
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code, ErrorCode::kLimit);
+  EXPECT_FALSE(decompress_xalz("XALZ\0\0", 1u << 30));
+}
+
+TEST_F(DotnetFixture, BrokenTablesStillListTheLiterals) {
+  std::string bad = dll_;
+  // Row count of the first table (Module) made absurd: the tables cannot be used, #US still can.
+  const size_t rows = tables_offset(bad) + 24;
+  bad[rows + 3] = '\x7f';
+  auto a = parse_dotnet_assembly(bad, 1u << 30);
+  ASSERT_TRUE(a) << a.error().to_string();
+  EXPECT_FALSE(a->tables_read);
+  EXPECT_NE(a->tables_problem.find("runs past the #~ stream"), std::string::npos) << a->tables_problem;
+  const DotnetString* key = find_value(*a, kAwsKeyId);
+  ASSERT_NE(key, nullptr);
+  EXPECT_TRUE(key->symbol.starts_with("#US 0x")) << key->symbol;
+
+  auto r = run(DotnetAssemblyExtractor(), bad, "Contoso.Sms.dll");
+  ASSERT_TRUE(r.result);
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_NE(r.diagnostics[0].find("string literals listed without their methods"), std::string::npos);
+}
+
+TEST_F(DotnetFixture, TruncatedAndCorruptAssembliesNeverCrash) {
+  for (size_t n = 0; n < dll_.size(); n += 7) (void)parse_dotnet_assembly(dll_.substr(0, n), 1u << 20);
+  // Every single byte of the headers and metadata set to 0xFF in turn.
+  for (size_t i = 0; i < dll_.size(); ++i) {
+    std::string bad = dll_;
+    bad[i] = '\xff';
+    (void)parse_dotnet_assembly(bad, 1u << 20);
+  }
+  std::string bad = dll_;
+  const size_t md = bad.find("BSJB");
+  bad[md] = 'X';
+  auto e = parse_dotnet_assembly(bad, 1u << 20);
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message.find("BSJB"), std::string::npos);
+}
+
+TEST(Dotnet, NativeAndNonPeFilesAreNotAssemblies) {
+  EXPECT_FALSE(looks_like_dotnet_assembly("MZ but nothing else"));
+  EXPECT_FALSE(looks_like_dotnet_assembly(std::string(512, '\0')));
+  auto e = parse_dotnet_assembly("MZ" + std::string(100, '\0'), 1u << 20);
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code, ErrorCode::kMalformed);
+}
+
+}  // namespace
+}  // namespace keysweep

@@ -1,0 +1,82 @@
+// Builds a real .NET assembly for tests with Debian's Mono C# compiler (package mono-mcs), holding
+// fake credentials as a const field and as literals loaded by methods, and wraps assemblies in
+// XALZ the way .NET for Android's build does (an LZ4 block after a 12-byte header).
+#pragma once
+
+#include <lz4.h>
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace keysweep::dotnet_test {
+
+inline constexpr const char* kTwilioToken = "7c3e9a1f5b2d8c4e6a0f9b3d1e7c5a2f";
+inline constexpr const char* kAwsKeyId = "AKIAR4M7QZ2W6HJ5TNVX";
+inline constexpr const char* kTwilioSid = "AC3f9b2e7d41c6a08e5f9d3b2a7c41e6d8";
+
+inline constexpr const char* kSource = R"cs(
+namespace Contoso.Sms {
+  public static class TwilioSettings {
+    public const string TwilioAuthToken = "7c3e9a1f5b2d8c4e6a0f9b3d1e7c5a2f";
+    public static string Describe(int kind) {
+      switch (kind) {
+        case 0: return "plain text message";
+        case 1: return "multimedia message";
+        case 2: return "scheduled message";
+        default: return TwilioAuthToken.Length > 3 ? "unknown message" : "empty";
+      }
+    }
+  }
+  public class AwsUploader {
+    static readonly string Region = "eu-central-1-upload";
+    public string KeyId() { return "AKIAR4M7QZ2W6HJ5TNVX"; }
+    public string Sid(long n) {
+      double d = n * 2.5;
+      return d > 1e9 ? "AC3f9b2e7d41c6a08e5f9d3b2a7c41e6d8" : Region + " Grüße ✓";
+    }
+  }
+}
+)cs";
+
+inline std::string read_all(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The compiled assembly's bytes, or "" with `log` holding why (mcs missing or failing).
+inline std::string build_assembly(std::string& log) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "keysweep-dotnet-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) {
+    log = "mkdtemp failed";
+    return {};
+  }
+  const std::filesystem::path dir = tmpl;
+  std::ofstream(dir / "Contoso.cs") << kSource;
+  const std::string cmd = "mcs -nologo -target:library -out:" + (dir / "Contoso.Sms.dll").string() +
+                          " " + (dir / "Contoso.cs").string() + " >" + (dir / "mcs.log").string() +
+                          " 2>&1";
+  const bool ok = std::system(cmd.c_str()) == 0;
+  std::string dll = ok ? read_all(dir / "Contoso.Sms.dll") : std::string();
+  log = "mcs failed (apt-get install mono-mcs): " + read_all(dir / "mcs.log");
+  std::filesystem::remove_all(dir);
+  return dll;
+}
+
+inline std::string xalz_wrap(const std::string& dll, uint32_t descriptor = 3) {
+  std::string out = "XALZ";
+  for (uint32_t v : {descriptor, static_cast<uint32_t>(dll.size())})
+    for (int i = 0; i < 4; ++i) out += static_cast<char>(v >> (8 * i));
+  std::string block(static_cast<size_t>(LZ4_compressBound(static_cast<int>(dll.size()))), '\0');
+  int n = LZ4_compress_default(dll.data(), block.data(), static_cast<int>(dll.size()),
+                               static_cast<int>(block.size()));
+  block.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return out + block;
+}
+
+}  // namespace keysweep::dotnet_test
