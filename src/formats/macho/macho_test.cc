@@ -339,6 +339,11 @@ TEST(MachO, DecodesChainedFixupRebases) {
   EXPECT_EQ(s.pointer_target(0x8020000000000000ull, 1), std::nullopt);  // a bind
   s.segments[1].chained_format = 6;  // DYLD_CHAINED_PTR_64_OFFSET: offset from the image base
   EXPECT_EQ(s.pointer_target(0x0010000000004055ull, 1), 0x100004055ull);
+  s.segments[1].chained_format = 1;  // DYLD_CHAINED_PTR_ARM64E: 43-bit vmaddr target
+  EXPECT_EQ(s.pointer_target(0x0008000100004055ull, 1), 0x100004055ull);
+  s.segments[1].chained_format = 12;  // ARM64E_USERLAND24: an auth rebase holds a 32-bit offset
+  EXPECT_EQ(s.pointer_target(0x8001234500004055ull, 1), 0x100004055ull);
+  EXPECT_EQ(s.pointer_target(0x4000000000000001ull, 1), std::nullopt);  // a bind
   s.segments[1].chained_format = 0;  // rebase opcodes: the field is the address
   EXPECT_EQ(s.pointer_target(0x100004055ull, 1), 0x100004055ull);
   EXPECT_EQ(s.vm_to_offset(0x100004055ull, 8), 0x4055u);
