@@ -30,6 +30,9 @@ struct ScanArgs {
   std::string color = "auto";
   bool no_extract = false;
   bool quiet = false;
+  bool verify = false;         // check found credentials at their providers
+  bool only_verified = false;  // report only credentials verified live (implies verify)
+  std::vector<std::string> verify_endpoint_overrides;  // PROVIDER=http://127.0.0.1:PORT, tests only
 };
 
 struct RulesArgs {

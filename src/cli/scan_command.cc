@@ -8,6 +8,8 @@
 #include "cli/options.h"
 #include "pipeline/scan_pipeline.h"
 #include "report/reporter.h"
+#include "verify/registry.h"
+#include "verify/verification_engine.h"
 
 namespace keysweep::cli {
 
@@ -28,7 +30,35 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
   cmd.add_option("--color", a.color, "auto, always or never")->capture_default_str();
   cmd.add_flag("--no-extract", a.no_extract, "Scan containers (zip, dex, ...) as raw bytes only");
   cmd.add_flag("-q,--quiet", a.quiet, "Do not echo warnings to standard error as they happen");
+  cmd.add_flag("--verify", a.verify,
+               "Ask each credential's provider whether it works and as whom (one read-only API "
+               "call per credential, to the provider's documented host only)");
+  cmd.add_flag("--only-verified", a.only_verified,
+               "Report only credentials verified live (implies --verify)");
+  // For tests against a local mock only (README, "Testing"); hidden from --help.
+  cmd.add_option("--verify-endpoint-override", a.verify_endpoint_overrides,
+                 "PROVIDER=http://127.0.0.1:PORT: send PROVIDER's checks to a loopback test server")
+      ->group("");
 }
+
+namespace {
+
+// Runs the verifiers over the paired findings and tells the user, once, when there is no network.
+Result<verify::VerifyStats> verify_findings(const ScanArgs& a, std::vector<Finding>& findings) {
+  auto verifiers = verify::builtin_verifiers();
+  auto overrides = verify::parse_endpoint_overrides(a.verify_endpoint_overrides, verifiers);
+  if (!overrides) return std::unexpected(overrides.error());
+  verify::VerifyOptions options;
+  options.endpoint_overrides = std::move(*overrides);
+  verify::VerificationEngine engine(std::move(verifiers),
+                                    verify::make_curl_transport(verify::HttpTimeouts{}), options);
+  verify::VerifyStats stats = engine.verify(findings);
+  if (!stats.offline_reason.empty())
+    std::cerr << "keysweep: verification skipped: no network (" << stats.offline_reason << ")\n";
+  return stats;
+}
+
+}  // namespace
 
 int run_scan(const ScanArgs& a) {
   auto rules = load_rules(a.rule_paths);
@@ -66,9 +96,35 @@ int run_scan(const ScanArgs& a) {
   auto reporter = make_reporter(a.format, *out, ro);
   if (!reporter) return fail(reporter.error());
 
+  const bool verify = a.verify || a.only_verified;
+  if (verify) {
+    // Checked before the scan, so a bad override fails fast rather than after a long scan.
+    auto overrides =
+        verify::parse_endpoint_overrides(a.verify_endpoint_overrides, verify::builtin_verifiers());
+    if (!overrides) return fail(overrides.error());
+  } else if (!a.verify_endpoint_overrides.empty()) {
+    return fail(Error{ErrorCode::kConfig, "--verify-endpoint-override needs --verify", "",
+                      std::nullopt});
+  }
+
   CollectingDiagnostics diagnostics(/*echo_to_stderr=*/!a.quiet);
   ScanPipeline pipeline(**matcher, config);
   ScanOutcome outcome = pipeline.scan_paths(a.paths, diagnostics);
+
+  if (verify) {
+    auto stats = verify_findings(a, outcome.findings);
+    if (!stats) return fail(stats.error());
+    if (a.only_verified)
+      std::erase_if(outcome.findings, [](const Finding& f) {
+        return f.verification.status != Verification::Status::kLive;
+      });
+    ro.verification = true;
+    ro.verify_endpoint_overrides = a.verify_endpoint_overrides;
+    ro.verify_offline_reason = stats->offline_reason;
+    // The report states the verification's outcome, known only now.
+    reporter = make_reporter(a.format, *out, ro);
+    if (!reporter) return fail(reporter.error());
+  }
 
   (*reporter)->begin();
   const RuleSet& rule_set = (*matcher)->rules();

@@ -55,7 +55,8 @@ Verification classify(const std::expected<HttpResponse, ClientError>& r, std::st
   v.endpoint = host_of(url);
   if (!r) {
     v.status = Verification::Status::kUnknown;
-    v.detail = r.error().kind == ClientError::Kind::kOffline ? "no network: " + r.error().message
+    // Offline: the reason is printed once for the run, not on every finding.
+    v.detail = r.error().kind == ClientError::Kind::kOffline ? "verification skipped: no network"
                                                              : r.error().message;
     return v;
   }
