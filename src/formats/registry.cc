@@ -4,6 +4,7 @@
 #include "formats/elf/elf_extractor.h"
 #include "formats/extractor.h"
 #include "formats/hermes/hermes_extractor.h"
+#include "formats/il2cpp/il2cpp_extractor.h"
 #include "formats/macho/macho_extractor.h"
 #include "formats/zip/zip_extractor.h"
 
@@ -21,6 +22,7 @@ const std::vector<std::unique_ptr<Extractor>>& extractor_registry() {
     r.push_back(std::make_unique<HermesExtractor>());
     r.push_back(std::make_unique<XalzExtractor>());
     r.push_back(std::make_unique<DotnetAssemblyExtractor>());
+    r.push_back(std::make_unique<Il2CppMetadataExtractor>());
     // Last: its end-record check is the least specific magic.
     r.push_back(std::make_unique<ZipExtractor>());
     return r;
