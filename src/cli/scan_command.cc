@@ -38,6 +38,7 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
   // For tests against a local mock only (README, "Testing"); hidden from --help.
   cmd.add_option("--verify-endpoint-override", a.verify_endpoint_overrides,
                  "PROVIDER=http://127.0.0.1:PORT: send PROVIDER's checks to a loopback test server")
+      ->allow_extra_args(false)  // one value per flag: the paths after it stay paths
       ->group("");
 }
 
