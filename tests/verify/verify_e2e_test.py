@@ -54,6 +54,8 @@ class Credentials:
             table["mailgun"] = "key-" + fakes.chars("0123456789abcdef", 32)
             table["openai"] = "sk-proj-" + fakes.chars(ALNUM, 24) + "T3BlbkFJ" + fakes.chars(ALNUM, 24)
             table["google"] = fakes.google_api_key()
+        # An API key pair, checked on the URL of an Account SID found beside it.
+        self.twilio_api = (fakes.twilio_account_sid(), fakes.twilio_api_key_sid(), fakes.chars(ALNUM, 32))
         self.unknown_github = fakes.github_token()
         self.flaky_github = fakes.github_token()
         self.identity = {p: "Mock %s Ltd" % p.capitalize() for p in PROVIDERS}
@@ -87,7 +89,9 @@ class Credentials:
         akid, secret = live["aws"]
         cfg = {p: {"live": {live[p]: self.identity[p]}} for p in
                ["github", "gitlab", "slack", "stripe", "sendgrid", "mailgun", "openai", "google"]}
-        cfg["twilio"] = {"live": {"%s:%s@%s" % (sid, token, sid): self.identity["twilio"]}}
+        ac, sk, api_secret = self.twilio_api
+        cfg["twilio"] = {"live": {"%s:%s@%s" % (sid, token, sid): self.identity["twilio"],
+                                  "%s:%s@%s" % (sk, api_secret, ac): "Mock Api Key Account"}}
         cfg["aws"] = {"live": {akid: {"secret": secret, "arn": self.aws_arn}}}
         cfg["github"]["unknown"] = [self.unknown_github]
         cfg["github"]["flaky"] = {self.flaky_github: "flaky-octocat"}
@@ -98,7 +102,7 @@ class Credentials:
         for table in (self.live, self.revoked):
             for v in table.values():
                 out.extend(v if isinstance(v, tuple) else [v])
-        return out + [self.unknown_github, self.flaky_github]
+        return out + [self.unknown_github, self.flaky_github, self.twilio_api[2]]
 
 
 class VerifyE2E(unittest.TestCase):
@@ -115,6 +119,8 @@ class VerifyE2E(unittest.TestCase):
         os.makedirs(cls.other_dir)
         with open(os.path.join(cls.other_dir, "unknown.env"), "w") as f:
             f.write("GITHUB_TOKEN=%s\n" % cls.creds.unknown_github)
+        with open(os.path.join(cls.other_dir, "twilio_api_key.env"), "w") as f:
+            f.write("TWILIO_ACCOUNT_SID=%s\nTWILIO_API_KEY=%s\nTWILIO_API_SECRET=\"%s\"\n" % cls.creds.twilio_api)
         with open(os.path.join(cls.other_dir, "flaky.env"), "w") as f:
             f.write("GITHUB_TOKEN=%s\n" % cls.creds.flaky_github)
         # The live GitHub token a second time: the run must ask about it once.
@@ -196,12 +202,20 @@ class VerifyE2E(unittest.TestCase):
         self.assertEqual(found["flaky.env"]["verification"]["status"], "live")  # 503, then retried
         self.assertEqual(found["copy.env"]["verification"]["status"], "live")
         self.assertEqual(found["github.env"]["verification"]["status"], "live")
-        new = self.requests()[before:]
+        new = [q for q in self.requests()[before:] if q["provider"] == "github"]
         outcomes = [q["outcome"] for q in new]
         self.assertEqual(outcomes.count("unknown"), 4)  # the first try and 3 retries
         self.assertEqual(outcomes.count("flaky"), 1)
         # The live token sits in two files and was asked about once.
         self.assertEqual(outcomes.count("live"), 2, outcomes)  # flaky's retry + the shared token
+
+    def test_twilio_api_key_uses_account_sid_found_beside_it(self):
+        r = self.run_keysweep([os.path.join(self.other_dir, "twilio_api_key.env")])
+        doc = json.loads(r.stdout)
+        pair = [f for f in doc["findings"] if f["rule_id"] == "twilio.api_key"]
+        self.assertEqual(len(pair), 1, doc["findings"])
+        self.assertEqual(pair[0]["verification"]["status"], "live", pair[0]["verification"])
+        self.assertEqual(pair[0]["verification"]["identity"], "Mock Api Key Account")
 
     def test_only_verified_keeps_live(self):
         r = self.run_keysweep([self.live_dir, self.revoked_dir], "--only-verified")
