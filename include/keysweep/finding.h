@@ -16,6 +16,7 @@ struct AppIdentity {
   std::string package;        // com.example.app / bundle id
   std::string version;
   std::string signer_sha256;  // signing certificate SHA-256, hex
+  std::string team_id;        // iOS: the Apple developer team (provisioning profile's TeamIdentifier)
   bool empty() const { return platform.empty() && package.empty(); }
 };
 

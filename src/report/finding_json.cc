@@ -32,6 +32,7 @@ Json app_json(const AppIdentity& app) {
   j["package"] = json_text(app.package);
   j["version"] = json_text(app.version);
   j["signer_sha256"] = json_text(app.signer_sha256);
+  if (!app.team_id.empty()) j["team_id"] = json_text(app.team_id);  // iOS only
   return j;
 }
 

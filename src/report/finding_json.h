@@ -17,7 +17,7 @@ using Json = nlohmann::ordered_json;
 // names and symbols come from disk and archives and may not be.
 std::string json_text(std::string_view bytes);
 
-// {platform, package, version, signer_sha256}
+// {platform, package, version, signer_sha256, team_id (iOS, when known)}
 Json app_json(const AppIdentity& app);
 
 // The finding object of the json and jsonl formats (snake_case fields): never `secret` or

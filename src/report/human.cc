@@ -48,6 +48,7 @@ class HumanReporter final : public Reporter {
       out_ << "  app:     " << f.app.package;
       if (!f.app.version.empty()) out_ << ' ' << f.app.version;
       if (!f.app.signer_sha256.empty()) out_ << "  signer " << f.app.signer_sha256.substr(0, 16);
+      if (!f.app.team_id.empty()) out_ << "  team " << f.app.team_id;
       out_ << '\n';
     }
     if (opts_.verification) out_ << "  verified: " << verification_line(f.verification) << '\n';
