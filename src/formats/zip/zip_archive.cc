@@ -449,4 +449,28 @@ std::string printable_entry_name(std::string_view raw) {
   return out;
 }
 
+Result<std::string> read_entry_data(std::string_view data, ZipEntry entry, uint64_t max_size,
+                                    uint32_t max_ratio) {
+  std::string mismatch;
+  if (auto r = resolve_local_header(data, entry, &mismatch); !r) return std::unexpected(r.error());
+  if (entry.flags & kFlagEncrypted) return make_error(ErrorCode::kUnsupported, "entry is encrypted");
+  std::string_view stored = data.substr(entry.data_offset, entry.compressed_size);
+  if (entry.method == kMethodStored) {
+    if (stored.size() > max_size) return make_error(ErrorCode::kLimit, "entry over the size limit");
+    return std::string(stored);
+  }
+  if (entry.method != kMethodDeflated)
+    return make_error(ErrorCode::kUnsupported, "unsupported compression method " + std::to_string(entry.method));
+  uint64_t ratio_limit = 0;
+  if (entry.uncompressed_size > max_size ||
+      (entry.uncompressed_size > kRatioCheckFloor &&
+       (!checked_mul(entry.compressed_size, max_ratio, &ratio_limit) ||
+        entry.uncompressed_size > ratio_limit)))
+    return make_error(ErrorCode::kLimit, "entry over the size or compression-ratio limit");
+  std::string out;
+  if (inflate_exact(stored, static_cast<size_t>(entry.uncompressed_size), out) != InflateStatus::kOk)
+    return make_error(ErrorCode::kMalformed, "entry does not inflate to its declared size");
+  return out;
+}
+
 }  // namespace keysweep::zip

@@ -106,6 +106,13 @@ InflateStatus inflate_exact(std::string_view in, size_t expected_size, std::stri
 
 uint32_t crc32(std::string_view bytes);
 
+// The expanded bytes of one entry (stored or deflated), for formats that must read a few named
+// entries before the archive is extracted (an IPA's Info.plist). An error unless the whole entry,
+// at most `max_size` bytes and at most `max_ratio` times its compressed size, inflates to its
+// declared size.
+Result<std::string> read_entry_data(std::string_view data, ZipEntry entry, uint64_t max_size,
+                                    uint32_t max_ratio);
+
 // An entry name made safe to print in a provenance chain: valid UTF-8 is kept, control characters
 // and bytes that are not UTF-8 become \xNN. Nothing is written to disk, so "../" and absolute
 // names stay as they are: they are labels only.
