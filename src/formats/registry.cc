@@ -20,6 +20,7 @@ const std::vector<std::unique_ptr<Extractor>>& extractor_registry() {
     r.push_back(std::make_unique<ElfExtractor>());
     r.push_back(std::make_unique<MachOExtractor>());
     r.push_back(std::make_unique<HermesExtractor>());
+    r.push_back(std::make_unique<AssemblyStoreExtractor>());
     r.push_back(std::make_unique<XalzExtractor>());
     r.push_back(std::make_unique<DotnetAssemblyExtractor>());
     r.push_back(std::make_unique<Il2CppMetadataExtractor>());

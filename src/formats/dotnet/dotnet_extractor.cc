@@ -1,5 +1,6 @@
 #include "formats/dotnet/dotnet_extractor.h"
 
+#include "formats/dotnet/assembly_store.h"
 #include "formats/dotnet/dotnet_assembly.h"
 #include "formats/labelled_text.h"
 
@@ -40,6 +41,19 @@ Result<void> DotnetAssemblyExtractor::extract(const Blob& blob, ExtractContext& 
   if (text.empty()) return {};
   if (ctx.expanded_bytes) *ctx.expanded_bytes += text.size();
   emit(text.finish(blob, "strings"));
+  return {};
+}
+
+bool AssemblyStoreExtractor::sniff(const Blob& blob) const {
+  return blob.size() >= 20 && blob.bytes().starts_with(kAssemblyStoreMagic);
+}
+
+Result<void> AssemblyStoreExtractor::extract(const Blob& blob, ExtractContext& ctx,
+                                             const EmitBlob& emit) const {
+  auto entries = parse_assembly_store(blob.bytes(), ctx.limits.max_entries);
+  if (!entries) return with_path(entries.error(), blob);
+  for (const AssemblyStoreEntry& e : *entries)
+    emit(blob.child_view("assembly #" + std::to_string(e.index), e.data));
   return {};
 }
 

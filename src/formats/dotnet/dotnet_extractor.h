@@ -12,6 +12,19 @@ class DotnetAssemblyExtractor final : public Extractor {
   std::string_view name() const override { return "dotnet"; }
   bool sniff(const Blob& blob) const override;
   Result<void> extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const override;
+  // The literals rendered are UTF-16 in the file, so the raw bytes never repeat them; what the raw
+  // scan adds is the UTF-8 in the image: embedded resources (a MAUI app's appsettings.json) and
+  // custom attribute arguments.
+  bool scan_raw_too() const override { return true; }
+};
+
+// An assembly store: each assembly becomes a child named "assembly #N" (the names live in a
+// separate manifest), sniffed again as XALZ or PE.
+class AssemblyStoreExtractor final : public Extractor {
+ public:
+  std::string_view name() const override { return "assembly-store"; }
+  bool sniff(const Blob& blob) const override;
+  Result<void> extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const override;
 };
 
 class XalzExtractor final : public Extractor {

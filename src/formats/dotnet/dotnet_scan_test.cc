@@ -48,13 +48,23 @@ TEST(DotnetScan, FindingsNameTheMethodOrFieldInPlainAndXalzAssemblies) {
   const std::string dll = build_assembly(log);
   ASSERT_FALSE(dll.empty()) << log;
 
-  for (bool compressed : {false, true}) {
-    SCOPED_TRACE(compressed ? "XALZ" : "plain");
-    const std::string name = "app/assemblies/Contoso.Sms.dll";
-    auto findings = scan(compressed ? xalz_wrap(dll) : dll, name);
-    std::vector<std::string> chain = {name};
-    if (compressed) chain.push_back("Contoso.Sms.dll");
-    chain.push_back("strings");
+  const std::string name = "app/assemblies/Contoso.Sms.dll";
+  const std::string store_name = "app/assemblies/assemblies.blob";
+  struct Case {
+    const char* what;
+    std::string bytes;
+    std::vector<std::string> chain;
+  };
+  const std::vector<Case> cases = {
+      {"plain", dll, {name, "strings"}},
+      {"XALZ", xalz_wrap(dll), {name, "Contoso.Sms.dll", "strings"}},
+      {"store", assembly_store({"not an assembly", xalz_wrap(dll)}),
+       {store_name, "assembly #1", "assembly #1", "strings"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto findings = scan(c.bytes, c.chain[0]);
+    const std::vector<std::string>& chain = c.chain;
 
     const Finding* aws = find(findings, "aws.access_key_id", "Contoso.Sms.AwsUploader.KeyId()");
     ASSERT_NE(aws, nullptr) << describe(findings);
@@ -70,6 +80,14 @@ TEST(DotnetScan, FindingsNameTheMethodOrFieldInPlainAndXalzAssemblies) {
         find(findings, "twilio.auth_token", "Contoso.Sms.TwilioSettings.TwilioAuthToken");
     ASSERT_NE(token, nullptr) << describe(findings);
     EXPECT_EQ(token->secret, kTwilioToken);
+    // The embedded appsettings.json is UTF-8 in the image: the raw scan of the assembly finds it.
+    std::vector<std::string> image_chain(chain.begin(), chain.end() - 1);
+    const Finding* resource = nullptr;
+    for (const Finding* f : flatten(findings))
+      if (f->secret == kResourceKeyId) resource = f;
+    ASSERT_NE(resource, nullptr) << describe(findings);
+    EXPECT_EQ(resource->location.chain, image_chain);
+
     // SID and token of one assembly are reported as one Twilio account credential.
     bool paired = false;
     for (const Finding& f : findings) paired |= f.rule_id == "twilio.account";

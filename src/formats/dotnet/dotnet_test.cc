@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "formats/dotnet/assembly_store.h"
 #include "formats/dotnet/dotnet_assembly.h"
 #include "formats/dotnet/dotnet_extractor.h"
 #include "formats/dotnet/dotnet_test_fixture.h"
@@ -129,6 +130,36 @@ TEST_F(DotnetFixture, XalzIsDecompressedIntoAChildAssembly) {
   ASSERT_FALSE(big);
   EXPECT_EQ(big.error().code, ErrorCode::kLimit);
   EXPECT_FALSE(decompress_xalz("XALZ\0\0", 1u << 30));
+}
+
+TEST_F(DotnetFixture, AssemblyStoresYieldEachAssembly) {
+  const std::string xalz = xalz_wrap(dll_);
+  const std::string store = assembly_store({dll_, xalz});
+  auto r = run(AssemblyStoreExtractor(), store, "assemblies/assemblies.blob");
+  ASSERT_TRUE(r.result) << r.result.error().to_string();
+  ASSERT_EQ(r.children.size(), 2u);
+  EXPECT_EQ(r.children[0].bytes(), dll_);
+  EXPECT_EQ(r.children[0].chain().back(), "assembly #0");
+  EXPECT_EQ(r.children[1].bytes(), xalz);
+  EXPECT_TRUE(XalzExtractor().sniff(r.children[1]));
+
+  std::string bad = store;
+  bad[4] = 2;  // .NET 9's layout
+  auto e = parse_assembly_store(bad, 1000);
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code, ErrorCode::kUnsupported);
+  bad = store;
+  bad[10] = '\x7f';  // entry count (0x7f0002) past the descriptors
+  e = parse_assembly_store(bad, 1u << 30);
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message.find("descriptors run past the end"), std::string::npos);
+  EXPECT_EQ(parse_assembly_store(bad, 10).error().code, ErrorCode::kLimit);
+  bad = store;
+  bad[20 + 24 + 4 + 3] = '\x7f';  // second assembly's size
+  e = parse_assembly_store(bad, 1000);
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message.find("assembly #1"), std::string::npos);
+  for (size_t n = 0; n < 20 + 48; ++n) EXPECT_FALSE(parse_assembly_store(store.substr(0, n), 1000));
 }
 
 TEST_F(DotnetFixture, BrokenTablesStillListTheLiterals) {

@@ -11,12 +11,15 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace keysweep::dotnet_test {
 
 inline constexpr const char* kTwilioToken = "7c3e9a1f5b2d8c4e6a0f9b3d1e7c5a2f";
 inline constexpr const char* kAwsKeyId = "AKIAR4M7QZ2W6HJ5TNVX";
 inline constexpr const char* kTwilioSid = "AC3f9b2e7d41c6a08e5f9d3b2a7c41e6d8";
+// In an embedded resource (UTF-8, as MAUI embeds appsettings.json), found by the raw scan.
+inline constexpr const char* kResourceKeyId = "AKIAT6NB3KQ7ZW5XR2PM";
 
 inline constexpr const char* kSource = R"cs(
 namespace Contoso.Sms {
@@ -58,9 +61,10 @@ inline std::string build_assembly(std::string& log) {
   }
   const std::filesystem::path dir = tmpl;
   std::ofstream(dir / "Contoso.cs") << kSource;
+  std::ofstream(dir / "appsettings.json") << "{\"Aws\": {\"AccessKeyId\": \"" << kResourceKeyId << "\"}}\n";
   const std::string cmd = "mcs -nologo -target:library -out:" + (dir / "Contoso.Sms.dll").string() +
-                          " " + (dir / "Contoso.cs").string() + " >" + (dir / "mcs.log").string() +
-                          " 2>&1";
+                          " -resource:" + (dir / "appsettings.json").string() + ",Contoso.appsettings.json " +
+                          (dir / "Contoso.cs").string() + " >" + (dir / "mcs.log").string() + " 2>&1";
   const bool ok = std::system(cmd.c_str()) == 0;
   std::string dll = ok ? read_all(dir / "Contoso.Sms.dll") : std::string();
   log = "mcs failed (apt-get install mono-mcs): " + read_all(dir / "mcs.log");
@@ -77,6 +81,29 @@ inline std::string xalz_wrap(const std::string& dll, uint32_t descriptor = 3) {
                                static_cast<int>(block.size()));
   block.resize(n > 0 ? static_cast<size_t>(n) : 0);
   return out + block;
+}
+
+// A version-1 assembly store (assemblies.blob) holding `assemblies` back to back after the header
+// and descriptors; debug and config data absent.
+inline std::string assembly_store(const std::vector<std::string>& assemblies) {
+  auto u32 = [](std::string& s, uint32_t v) {
+    for (int i = 0; i < 4; ++i) s += static_cast<char>(v >> (8 * i));
+  };
+  const uint32_t n = static_cast<uint32_t>(assemblies.size());
+  std::string out = "XABA";
+  u32(out, 1);
+  u32(out, n);  // local entries
+  u32(out, n);  // global entries
+  u32(out, 0);  // store id
+  uint32_t offset = 20 + 24 * n;
+  for (const std::string& a : assemblies) {
+    u32(out, offset);
+    u32(out, static_cast<uint32_t>(a.size()));
+    for (int i = 0; i < 4; ++i) u32(out, 0);
+    offset += static_cast<uint32_t>(a.size());
+  }
+  for (const std::string& a : assemblies) out += a;
+  return out;
 }
 
 }  // namespace keysweep::dotnet_test
