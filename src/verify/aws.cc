@@ -68,7 +68,8 @@ class AwsVerifier final : public Verifier {
       if (code == "InvalidClientTokenId")
         v.detail = "AWS does not know this access key id (InvalidClientTokenId)";
       else if (code == "SignatureDoesNotMatch")
-        v.detail = "the access key id exists but this secret is not its secret (SignatureDoesNotMatch)";
+        v.detail =
+            "the access key id exists but this secret is not its secret (SignatureDoesNotMatch)";
       else if (code == "ExpiredToken")
         v.detail = "the session token has expired (ExpiredToken)";
       else

@@ -85,7 +85,8 @@ std::string canonical_path(std::string_view path) {
   size_t start = 0;
   while (start <= path.size()) {
     size_t slash = path.find('/', start);
-    std::string_view seg = path.substr(start, slash == std::string_view::npos ? path.npos : slash - start);
+    std::string_view seg =
+        path.substr(start, slash == std::string_view::npos ? path.npos : slash - start);
     if (seg == "..") {
       if (!segments.empty()) segments.pop_back();
     } else if (!seg.empty() && seg != ".") {
@@ -165,7 +166,8 @@ SigV4Result sigv4_sign(const SigV4Request& request, const SigV4Credentials& cred
                         canonical_query(request.query) + "\n" + canonical_headers + "\n" +
                         signed_headers + "\n" + sha256_hex(request.payload);
   std::string date(amz_date.substr(0, 8));
-  std::string scope = date + "/" + std::string(region) + "/" + std::string(service) + "/aws4_request";
+  std::string scope =
+      date + "/" + std::string(region) + "/" + std::string(service) + "/aws4_request";
   r.string_to_sign = "AWS4-HMAC-SHA256\n" + std::string(amz_date) + "\n" + scope + "\n" +
                      sha256_hex(r.canonical_request);
   std::string key = hmac("AWS4" + credentials.secret_access_key, date);

@@ -32,7 +32,8 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
       value.remove_suffix(1);
     (*headers)[std::move(name)] = std::string(value);
@@ -74,7 +75,8 @@ class CurlTransport final : public HttpTransport {
   CurlTransport& operator=(const CurlTransport&) = delete;
 
   std::expected<HttpResponse, TransportError> send(const HttpRequest& req) override {
-    if (!handle_) return std::unexpected(TransportError{TransportError::Kind::kOther, "libcurl init failed"});
+    if (!handle_)
+      return std::unexpected(TransportError{TransportError::Kind::kOther, "libcurl init failed"});
     // One handle for the run: connections to the same provider are reused.
     curl_easy_reset(handle_);
     CURL* h = handle_;

@@ -16,9 +16,12 @@ class GitHubVerifier final : public Verifier {
   std::string_view provider() const override { return "github"; }
   std::vector<std::string> documented_hosts() const override { return {kHost}; }
   bool handles(const Finding& f) const override {
-    static const std::set<std::string, std::less<>> kRules = {
-        "github.pat_classic",       "github.oauth_token",         "github.user_to_server_token",
-        "github.pat_fine_grained",  "github.server_to_server_token", "github.legacy_token"};
+    static const std::set<std::string, std::less<>> kRules = {"github.pat_classic",
+                                                              "github.oauth_token",
+                                                              "github.user_to_server_token",
+                                                              "github.pat_fine_grained",
+                                                              "github.server_to_server_token",
+                                                              "github.legacy_token"};
     return !f.is_pair() && kRules.contains(f.rule_id);
   }
 
@@ -39,7 +42,8 @@ class GitHubVerifier final : public Verifier {
       } else {
         v.identity = json_field(r->body, "login");
       }
-      if (auto it = r->headers.find("x-oauth-scopes"); it != r->headers.end() && !it->second.empty())
+      if (auto it = r->headers.find("x-oauth-scopes");
+          it != r->headers.end() && !it->second.empty())
         v.detail = "scopes: " + it->second;
     } else if (r->status == 403) {
       // GitHub answers 403 to rate-limited and SSO-blocked requests of working tokens.

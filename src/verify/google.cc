@@ -71,6 +71,8 @@ class GoogleApiKeyVerifier final : public Verifier {
 
 }  // namespace
 
-std::unique_ptr<Verifier> make_google_verifier() { return std::make_unique<GoogleApiKeyVerifier>(); }
+std::unique_ptr<Verifier> make_google_verifier() {
+  return std::make_unique<GoogleApiKeyVerifier>();
+}
 
 }  // namespace keysweep::verify

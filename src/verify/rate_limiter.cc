@@ -5,7 +5,9 @@
 namespace keysweep::verify {
 
 TokenBucket::TokenBucket(double rate_per_second, double burst)
-    : rate_(rate_per_second > 0 ? rate_per_second : 1), burst_(std::max(1.0, burst)), tokens_(burst_) {}
+    : rate_(rate_per_second > 0 ? rate_per_second : 1),
+      burst_(std::max(1.0, burst)),
+      tokens_(burst_) {}
 
 std::chrono::nanoseconds TokenBucket::take(Clock::time_point now) {
   if (started_ && now > last_) {

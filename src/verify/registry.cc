@@ -14,6 +14,10 @@ std::vector<std::unique_ptr<Verifier>> builtin_verifiers() {
   v.push_back(make_mailgun_verifier());
   v.push_back(make_openai_verifier());
   v.push_back(make_google_verifier());
+  v.push_back(make_anthropic_verifier());
+  v.push_back(make_huggingface_verifier());
+  v.push_back(make_npm_verifier());
+  v.push_back(make_digitalocean_verifier());
   return v;
 }
 

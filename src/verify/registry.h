@@ -21,5 +21,9 @@ std::unique_ptr<Verifier> make_sendgrid_verifier();
 std::unique_ptr<Verifier> make_mailgun_verifier();
 std::unique_ptr<Verifier> make_openai_verifier();
 std::unique_ptr<Verifier> make_google_verifier();
+std::unique_ptr<Verifier> make_anthropic_verifier();
+std::unique_ptr<Verifier> make_huggingface_verifier();
+std::unique_ptr<Verifier> make_npm_verifier();
+std::unique_ptr<Verifier> make_digitalocean_verifier();
 
 }  // namespace keysweep::verify

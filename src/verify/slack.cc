@@ -37,7 +37,8 @@ class SlackVerifier final : public Verifier {
     static const std::set<std::string, std::less<>> kDead = {
         "invalid_auth", "account_inactive", "token_revoked", "token_expired", "not_authed"};
     std::string error = json_field(r->body, "error");
-    v.status = kDead.contains(error) ? Verification::Status::kRevoked : Verification::Status::kUnknown;
+    v.status =
+        kDead.contains(error) ? Verification::Status::kRevoked : Verification::Status::kUnknown;
     v.detail = error.empty() ? "unexpected answer" : "Slack: " + error;
     return v;
   }

@@ -14,8 +14,8 @@ class StripeVerifier final : public Verifier {
   std::string_view provider() const override { return "stripe"; }
   std::vector<std::string> documented_hosts() const override { return {kHost}; }
   bool handles(const Finding& f) const override {
-    return !f.is_pair() && (f.rule_id == "stripe.secret_key" || f.rule_id == "stripe.restricted_key" ||
-                            f.rule_id == "stripe.test_key");
+    return !f.is_pair() && (f.rule_id == "stripe.secret_key" ||
+                            f.rule_id == "stripe.restricted_key" || f.rule_id == "stripe.test_key");
   }
 
   Verification verify(const Finding& f, const VerifyContext& ctx) const override {

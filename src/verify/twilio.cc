@@ -39,8 +39,8 @@ class TwilioVerifier final : public Verifier {
   Verification verify(const Finding& f, const VerifyContext& ctx) const override {
     auto user = part_secret(f, "id");
     auto password = part_secret(f, "secret");
-    std::optional<std::string> account = f.rule_id == "twilio.account" ? user
-                                                                        : account_sid_near(f, ctx.scope());
+    std::optional<std::string> account =
+        f.rule_id == "twilio.account" ? user : account_sid_near(f, ctx.scope());
     if (!user || !password || !account) {
       Verification v;
       v.status = Verification::Status::kUnknown;

@@ -22,13 +22,14 @@ void scrub(std::string& text, const Finding& f) {
 }  // namespace
 
 Result<std::map<std::string, std::string>> parse_endpoint_overrides(
-    const std::vector<std::string>& specs, const std::vector<std::unique_ptr<Verifier>>& verifiers) {
+    const std::vector<std::string>& specs,
+    const std::vector<std::unique_ptr<Verifier>>& verifiers) {
   std::map<std::string, std::string> out;
   for (const auto& spec : specs) {
     auto eq = spec.find('=');
     if (eq == std::string::npos)
-      return make_error(ErrorCode::kConfig, "--verify-endpoint-override wants PROVIDER=URL, got '" +
-                                                spec + "'");
+      return make_error(ErrorCode::kConfig,
+                        "--verify-endpoint-override wants PROVIDER=URL, got '" + spec + "'");
     std::string provider = spec.substr(0, eq);
     std::string url = spec.substr(eq + 1);
     bool known = false;

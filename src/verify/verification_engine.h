@@ -17,7 +17,8 @@
 namespace keysweep::verify {
 
 struct VerifyOptions {
-  // provider -> base URL, for tests against a local mock only ("twilio" -> "http://127.0.0.1:8080").
+  // provider -> base URL, for tests against a local mock only ("twilio" ->
+  // "http://127.0.0.1:8080").
   std::map<std::string, std::string> endpoint_overrides;
   HttpClientOptions client;
 };
@@ -25,7 +26,7 @@ struct VerifyOptions {
 struct VerifyStats {
   uint64_t live = 0, revoked = 0, unknown = 0, not_checked = 0;
   uint64_t cache_hits = 0;
-  uint64_t requests = 0;     // HTTP attempts, retries included
+  uint64_t requests = 0;       // HTTP attempts, retries included
   std::string offline_reason;  // set when the run found no network
 };
 

@@ -73,6 +73,19 @@ Verification classify(const std::expected<HttpResponse, ClientError>& r, std::st
   return v;
 }
 
+Verification get_identity(const VerifyContext& ctx, std::string_view host, std::string_view path,
+                          std::vector<std::pair<std::string, std::string>> headers,
+                          std::string_view identity_field) {
+  HttpRequest req;
+  req.url = ctx.url(host, path);
+  req.headers = std::move(headers);
+  auto r = ctx.send(req);
+  Verification v = classify(r, req.url);
+  if (r && v.status == Verification::Status::kLive)
+    v.identity = json_field(r->body, identity_field);
+  return v;
+}
+
 std::string json_field(std::string_view body, std::string_view dotted_path) {
   auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return {};

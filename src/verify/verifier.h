@@ -62,6 +62,12 @@ std::string host_of(std::string_view url);
 // errors unknown with their message. `identity` is filled by the caller for a live answer.
 Verification classify(const std::expected<HttpResponse, ClientError>& r, std::string_view url);
 
+// The whole of many checks: GET https://<host><path> with `headers`; live takes its identity from
+// the JSON field `identity_field` of the answer.
+Verification get_identity(const VerifyContext& ctx, std::string_view host, std::string_view path,
+                          std::vector<std::pair<std::string, std::string>> headers,
+                          std::string_view identity_field);
+
 // A string field of a JSON body ("a.b" walks objects), or "" when absent or not JSON.
 std::string json_field(std::string_view body, std::string_view dotted_path);
 

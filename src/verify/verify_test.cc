@@ -73,7 +73,8 @@ const std::vector<SuiteCase>& suite() {
        "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736"},
       {"get-header-key-duplicate",
        {"GET", "/", "",
-        suite_headers({{"My-Header1", "value2"}, {"My-Header1", "value2"}, {"My-Header1", "value1"}}),
+        suite_headers(
+            {{"My-Header1", "value2"}, {"My-Header1", "value2"}, {"My-Header1", "value1"}}),
         ""},
        "GET\n/\n\nhost:example.amazonaws.com\nmy-header1:value2,value2,value1\n"
        "x-amz-date:20150830T123600Z\n\nhost;my-header1;x-amz-date\n"
@@ -90,8 +91,8 @@ const std::vector<SuiteCase>& suite() {
        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
       // The shape of an STS call: a signed form body.
       {"post-x-www-form-urlencoded",
-       {"POST", "/", "",
-        suite_headers({{"Content-Type", "application/x-www-form-urlencoded"}}), "Param1=value1"},
+       {"POST", "/", "", suite_headers({{"Content-Type", "application/x-www-form-urlencoded"}}),
+        "Param1=value1"},
        "POST\n/\n\ncontent-type:application/x-www-form-urlencoded\nhost:example.amazonaws.com\n"
        "x-amz-date:20150830T123600Z\n\ncontent-type;host;x-amz-date\n"
        "9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e",
@@ -105,8 +106,8 @@ const std::vector<SuiteCase>& suite() {
 TEST(verify_sigv4, PublishedTestSuite) {
   for (const auto& c : suite()) {
     SCOPED_TRACE(c.name);
-    SigV4Result r = sigv4_sign(c.request, {kSuiteKeyId, kSuiteSecret}, "us-east-1", "service",
-                               kSuiteDate);
+    SigV4Result r =
+        sigv4_sign(c.request, {kSuiteKeyId, kSuiteSecret}, "us-east-1", "service", kSuiteDate);
     EXPECT_EQ(r.canonical_request, c.canonical_request);
     EXPECT_EQ(r.string_to_sign, c.string_to_sign);
     EXPECT_EQ(r.signature, c.signature);

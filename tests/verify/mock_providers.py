@@ -159,6 +159,28 @@ class Handler(BaseHTTPRequestHandler):
                 "mailgun", key,
                 lambda ident: self.reply(200, {"total_count": 1, "items": [{"name": ident}]}),
                 lambda: self.reply(401, "Forbidden", content_type="text/plain"))
+        if path == "/v1/models?limit=1" and self.command == "GET":
+            if h.get("anthropic-version") != "2023-06-01":
+                return self.unexpected("anthropic without anthropic-version")
+            return self.answer(
+                "anthropic", h.get("x-api-key"),
+                lambda ident: self.reply(200, {"data": [{"id": "claude-mock"}], "has_more": True}),
+                lambda: self.reply(401, {"type": "error", "error": {"type": "authentication_error"}}))
+        if path == "/api/whoami-v2" and self.command == "GET":
+            return self.answer(
+                "huggingface", bearer(h.get("Authorization")),
+                lambda ident: self.reply(200, {"type": "user", "name": ident}),
+                lambda: self.reply(401, {"error": "Invalid credentials in Authorization header"}))
+        if path == "/-/whoami" and self.command == "GET":
+            return self.answer(
+                "npm", bearer(h.get("Authorization")),
+                lambda ident: self.reply(200, {"username": ident}),
+                lambda: self.reply(401, {"error": "You must be logged in"}))
+        if path == "/v2/account" and self.command == "GET":
+            return self.answer(
+                "digitalocean", bearer(h.get("Authorization")),
+                lambda ident: self.reply(200, {"account": {"email": ident, "status": "active"}}),
+                lambda: self.reply(401, {"id": "Unauthorized", "message": "Unable to authenticate you"}))
         if path == "/v1/models" and self.command == "GET":
             return self.answer(
                 "openai", bearer(h.get("Authorization")),

@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
 from fake_credentials import Fakes  # noqa: E402
 
 KEYSWEEP = None
-PROVIDERS = ["twilio", "aws", "github", "gitlab", "slack", "stripe", "sendgrid", "mailgun", "openai", "google"]
+PROVIDERS = ["twilio", "aws", "github", "gitlab", "slack", "stripe", "sendgrid", "mailgun", "openai", "google",
+             "anthropic", "huggingface", "npm", "digitalocean"]
 ALNUM = string.ascii_letters + string.digits
 
 
@@ -54,6 +55,10 @@ class Credentials:
             table["mailgun"] = "key-" + fakes.chars("0123456789abcdef", 32)
             table["openai"] = "sk-proj-" + fakes.chars(ALNUM, 24) + "T3BlbkFJ" + fakes.chars(ALNUM, 24)
             table["google"] = fakes.google_api_key()
+            table["anthropic"] = "sk-ant-api03-" + fakes.chars(ALNUM + "_-", 93) + "AA"
+            table["huggingface"] = "hf_" + fakes.chars(string.ascii_letters, 34)
+            table["npm"] = fakes.github_token("npm_")  # same shape: 30 base62 + CRC32
+            table["digitalocean"] = "dop_v1_" + fakes.chars("0123456789abcdef", 64)
         # An API key pair, checked on the URL of an Account SID found beside it.
         self.twilio_api = (fakes.twilio_account_sid(), fakes.twilio_api_key_sid(), fakes.chars(ALNUM, 32))
         self.unknown_github = fakes.github_token()
@@ -78,6 +83,10 @@ class Credentials:
             "mailgun": "MAILGUN_API_KEY=%s\n" % table["mailgun"],
             "openai": "OPENAI_API_KEY=%s\n" % table["openai"],
             "google": "GOOGLE_API_KEY=%s\n" % table["google"],
+            "anthropic": "ANTHROPIC_API_KEY=%s\n" % table["anthropic"],
+            "huggingface": "HF_TOKEN=%s\n" % table["huggingface"],
+            "npm": "//registry.npmjs.org/:_authToken=%s\n" % table["npm"],
+            "digitalocean": "DIGITALOCEAN_TOKEN=%s\n" % table["digitalocean"],
         }
         for provider, body in text.items():
             with open(os.path.join(directory, provider + ".env"), "w") as f:
@@ -88,7 +97,8 @@ class Credentials:
         sid, token = live["twilio"]
         akid, secret = live["aws"]
         cfg = {p: {"live": {live[p]: self.identity[p]}} for p in
-               ["github", "gitlab", "slack", "stripe", "sendgrid", "mailgun", "openai", "google"]}
+               ["github", "gitlab", "slack", "stripe", "sendgrid", "mailgun", "openai", "google",
+                "anthropic", "huggingface", "npm", "digitalocean"]}
         ac, sk, api_secret = self.twilio_api
         cfg["twilio"] = {"live": {"%s:%s@%s" % (sid, token, sid): self.identity["twilio"],
                                   "%s:%s@%s" % (sk, api_secret, ac): "Mock Api Key Account"}}
@@ -176,7 +186,7 @@ class VerifyE2E(unittest.TestCase):
                     self.assertEqual(v["status"], expected, v)
                     if expected == "live":
                         want = self.creds.aws_arn if p == "aws" else self.creds.identity[p]
-                        if p in ("sendgrid", "google"):
+                        if p in ("sendgrid", "google", "anthropic"):
                             want = ""  # these answers name no account
                         self.assertIn(want, v["identity"], v)
                     self.assertTrue(v["endpoint"].startswith("127.0.0.1:"), v)
