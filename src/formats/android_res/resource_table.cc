@@ -230,14 +230,16 @@ std::string resource_symbol(const ResourceString& s) {
   // aapt (v1) names array items Res_MAKEARRAY(index) = 0x02000000 | index; aapt2 writes
   // 0x01000000 | (index + 1), which overlaps the plural ids, so the type decides.
   bool array = s.type.find("array") != std::string::npos;
+  // append(), not `"[" + std::string(...)`: GCC 12 at -O3 (the release preset) reports a false
+  // -Werror=restrict on inserting before a temporary string.
   if ((n & 0xFFFF0000u) == 0x02000000u) {
-    out += "[" + std::to_string(n & 0xFFFF) + "]";
+    out.append("[").append(std::to_string(n & 0xFFFF)).append("]");
   } else if (array && (n & 0xFFFF0000u) == 0x01000000u && (n & 0xFFFF) != 0) {
-    out += "[" + std::to_string((n & 0xFFFF) - 1) + "]";
+    out.append("[").append(std::to_string((n & 0xFFFF) - 1)).append("]");
   } else if (n >= 0x01000004u && n <= 0x01000009u) {
-    out += std::string("[") + kQuantities[n - 0x01000004u] + "]";
+    out.append("[").append(kQuantities[n - 0x01000004u]).append("]");
   } else {
-    out += "[" + hex(n) + "]";
+    out.append("[").append(hex(n)).append("]");
   }
   return out;
 }
