@@ -115,7 +115,15 @@ class CurlTransport final : public HttpTransport {
     curl_slist_free_all(headers);
     if (code != CURLE_OK) {
       std::string message = errbuf[0] ? errbuf : curl_easy_strerror(code);
-      return std::unexpected(TransportError{kind_of(code), message});
+      TransportError::Kind kind = kind_of(code);
+      // A firewall that drops packets shows as a timeout before any connection: that is "cannot
+      // connect", so the first request of a run can still conclude there is no network.
+      curl_off_t connected_after = 0;
+      if (kind == TransportError::Kind::kTimeout &&
+          curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connected_after) == CURLE_OK &&
+          connected_after == 0)
+        kind = TransportError::Kind::kConnect;
+      return std::unexpected(TransportError{kind, message});
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
     return resp;
