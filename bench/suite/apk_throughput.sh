@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# APK scan throughput against its limit, in the same run:
+#   keysweep      `keysweep scan --jobs J --format jsonl --exit-zero -q --output /dev/null CORPUS`:
+#                 every container opened (APK -> DEX, resources.arsc, manifest, .so, assets, nested
+#                 APKs), every built-in rule
+#   inflate-only  bench/apk_inflate_only.cc with J threads over the same files: walk each APK's
+#                 central directory and inflate every entry with libdeflate, nothing else. What
+#                 keysweep cannot beat without skipping entries (it does skip media entries such as
+#                 PNGs, which inflate-only still inflates).
+# Target: keysweep >= 70% of inflate-only's MB/s.
+#
+# Corpus (build/bench-apks, built once and reused; delete build/bench-apks.stamp to rebuild): the sample APKs of
+# Debian's androguard package (/usr/share/doc/androguard/examples, ~330 files, ~55 MB) plus the
+# demo apps (tests/fixtures/build_demo_apps.sh), copied as rep1/, rep2/, ... until >= 200 MB.
+# One untimed pass of each warms the page cache (the corpus fits in memory: this measures CPU).
+#
+# Usage: bench/suite/apk_throughput.sh [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-i INFLATE_ONLY] [-o FILE | -n]
+#   -j JOBS          threads for both (default 2)
+#   -r RUNS          timed runs of each, interleaved; medians reported (default 3)
+#   -k KEYSWEEP      default build/release/src/cli/keysweep
+#   -i INFLATE_ONLY  default: the apk_inflate_only next to KEYSWEEP's build (bench/micro/), else
+#                    compiled here from bench/apk_inflate_only.cc into build/bench-tools/
+#   -o FILE          result file (default bench/results/YYYY-MM-DD-apk-throughput.txt); -n: print only
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+JOBS=2
+RUNS=3
+KEYSWEEP=$ROOT/build/release/src/cli/keysweep
+INFLATE=""
+RESULT=$ROOT/bench/results/$(date -u +%F)-apk-throughput.txt
+WRITE_RESULT=1
+CORPUS=$ROOT/build/bench-apks
+MIN_BYTES=$((200 * 1000 * 1000))
+STAMP=$ROOT/build/bench-apks.stamp  # outside the corpus, so neither tool reads it
+while getopts "j:r:k:i:o:nh" opt; do
+  case $opt in
+    j) JOBS=$OPTARG ;;
+    r) RUNS=$OPTARG ;;
+    k) KEYSWEEP=$OPTARG ;;
+    i) INFLATE=$OPTARG ;;
+    o) RESULT=$OPTARG ;;
+    n) WRITE_RESULT=0 ;;
+    *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  esac
+done
+
+die() { echo "apk_throughput: $*" >&2; exit 1; }
+[[ -x $KEYSWEEP ]] || die "no keysweep binary at $KEYSWEEP (build it, or pass -k)"
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is not installed (Debian package time)"
+KEYSWEEP=$(realpath "$KEYSWEEP")
+if [[ -z $INFLATE ]]; then
+  INFLATE=$(dirname "$(dirname "$(dirname "$KEYSWEEP")")")/bench/micro/apk_inflate_only
+  if [[ ! -x $INFLATE ]]; then
+    INFLATE=$ROOT/build/bench-tools/apk_inflate_only
+    if [[ ! -x $INFLATE || $ROOT/bench/apk_inflate_only.cc -nt $INFLATE ]]; then
+      mkdir -p "$(dirname "$INFLATE")"
+      ${CXX:-c++} -O2 -std=c++20 -Wall -Wextra -Werror -pthread -o "$INFLATE" \
+        "$ROOT/bench/apk_inflate_only.cc" -ldeflate
+    fi
+  fi
+fi
+[[ -x $INFLATE ]] || die "no apk_inflate_only at $INFLATE"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/keysweep-apkbench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# --- corpus --------------------------------------------------------------------------------------
+corpus_bytes() { find "$CORPUS" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
+if [[ ! -f $STAMP || ! -d $CORPUS ]]; then
+  rm -rf "$CORPUS"
+  mkdir -p "$CORPUS/rep1/androguard" "$CORPUS/rep1/demo"
+  find /usr/share/doc/androguard/examples -type f -name '*.apk' -print0 |
+    while IFS= read -r -d '' f; do
+      rel=${f#/usr/share/doc/androguard/examples/}
+      cp "$f" "$CORPUS/rep1/androguard/$(echo "$rel" | tr / _)"
+    done
+  if bash "$ROOT/tests/fixtures/build_demo_apps.sh" "$WORK/demo" >/dev/null 2>&1; then
+    cp "$WORK/demo"/*.apk "$WORK/demo"/*.xapk "$CORPUS/rep1/demo/"
+  else
+    echo "apk_throughput: note: the demo apps could not be built; androguard's APKs only" >&2
+  fi
+  one=$(corpus_bytes)
+  (( one > 0 )) || die "no APKs found (install Debian's androguard package)"
+  for ((i = 2; $(corpus_bytes) < MIN_BYTES; i++)); do cp -r "$CORPUS/rep1" "$CORPUS/rep$i"; done
+  date -u +%FT%TZ > "$STAMP"
+fi
+CORPUS_BYTES=$(find "$CORPUS" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+CORPUS_FILES=$(find "$CORPUS" -type f | wc -l)
+CORPUS_REPS=$(find "$CORPUS" -mindepth 1 -maxdepth 1 -type d -name 'rep*' | wc -l)
+REP_FILES=$(find "$CORPUS/rep1" -type f | wc -l)
+DEMO_FILES=$(find "$CORPUS/rep1/demo" -type f 2>/dev/null | wc -l)
+CORPUS_MB=$(awk -v b="$CORPUS_BYTES" 'BEGIN {printf "%.1f", b / 1e6}')
+echo "corpus: $CORPUS  $CORPUS_MB MB in $CORPUS_FILES files ($CORPUS_REPS copies of $REP_FILES)"
+
+# --- runs ----------------------------------------------------------------------------------------
+CMD_KS="$KEYSWEEP scan --jobs $JOBS --format jsonl --exit-zero -q --output /dev/null $CORPUS"
+CMD_INF="$INFLATE $JOBS $CORPUS"
+echo "warming the page cache..."
+"$KEYSWEEP" scan --jobs "$JOBS" --format human --color never --exit-zero -q \
+  "$CORPUS" > "$WORK/ks-human.txt" 2>&1 || die "keysweep failed on the corpus"
+KS_SUMMARY=$(tail -n 1 "$WORK/ks-human.txt")
+INF_SUMMARY=$($CMD_INF)
+
+now_ns() { date +%s%N; }
+run() {  # run NAME CMD: appends "wall_s peak_rss_kib load1 cpu_s" to $WORK/NAME.times
+  local name=$1 cmd=$2 t0 t1 load1
+  load1=$(cut -d' ' -f1 /proc/loadavg)
+  t0=$(now_ns)
+  /usr/bin/time -f '%M %U %S' -o "$WORK/rss.txt" bash -c "$cmd > /dev/null" || die "$name failed: $cmd"
+  t1=$(now_ns)
+  tail -n 1 "$WORK/rss.txt" | awk -v a="$t0" -v b="$t1" -v l="$load1" \
+    '{printf "%.3f %s %s %.2f\n", (b - a) / 1e9, $1, l, $2 + $3}' >> "$WORK/$name.times"
+}
+UPTIME_START=$(uptime)
+for ((i = 1; i <= RUNS; i++)); do
+  echo "run $i/$RUNS (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  run keysweep "$CMD_KS"
+  run inflate-only "$CMD_INF"
+done
+UPTIME_END=$(uptime)
+
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+col() { awk -v c="$2" '{print $c}' "$WORK/$1.times"; }
+mbs() { awk -v b="$CORPUS_BYTES" -v t="$1" 'BEGIN {printf "%.1f", b / 1e6 / t}'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.0f%%", 100 * b / a}'; }  # throughput ratio = b/a time
+T_KS=$(col keysweep 1 | median); T_INF=$(col inflate-only 1 | median)
+C_KS=$(col keysweep 4 | median); C_INF=$(col inflate-only 4 | median)
+CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -z $(git -C "$ROOT" status --porcelain -- src rules include 2>/dev/null) ]] || COMMIT+=" (+ uncommitted changes in src/rules/include)"
+
+{
+  echo "keysweep APK throughput, $(date -u '+%F %T') UTC"
+  echo
+  echo "machine:  $(nproc) cores, $CPU_MODEL, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM"
+  echo "uptime:   at start: $UPTIME_START"
+  echo "          at end:   $UPTIME_END"
+  echo "commit:   $COMMIT; keysweep binary modified $(date -u -r "$KEYSWEEP" '+%F %T') UTC"
+  echo "corpus:   $CORPUS_MB MB (1 MB = 10^6 bytes) in $CORPUS_FILES files: $CORPUS_REPS copies of"
+  echo "          $REP_FILES files ($((REP_FILES - DEMO_FILES)) APKs from /usr/share/doc/androguard/examples + $DEMO_FILES demo apps)"
+  echo "          keysweep saw: $KS_SUMMARY"
+  echo "          inflate-only: $INF_SUMMARY"
+  echo "jobs:     $JOBS;  runs: $RUNS each, interleaved, after one untimed pass of each; medians"
+  echo
+  echo "commands:"
+  echo "  keysweep:     $CMD_KS"
+  echo "  inflate-only: $CMD_INF   (bench/apk_inflate_only.cc)"
+  echo
+  echo "MB/s = corpus MB (APK bytes on disk) / median wall s; CPU s = median user+sys of all threads;"
+  echo "RSS = highest peak resident set over the runs (/usr/bin/time %M)."
+  printf '%-13s %8s %8s %8s %9s   %s\n' "" "wall s" "MB/s" "CPU s" "RSS MiB" "runs (wall s @ 1-min load)"
+  for n in keysweep inflate-only; do
+    t=$(col $n 1 | median)
+    printf '%-13s %8s %8s %8s %9s   %s\n' "$n" "$t" "$(mbs "$t")" "$(col $n 4 | median)" \
+      "$(awk -v k="$(col $n 2 | sort -n | tail -n 1)" 'BEGIN {printf "%.1f", k / 1024}')" \
+      "$(awk '{printf "%s%s@%s", sep, $1, $3; sep = " "}' "$WORK/$n.times")"
+  done
+  echo
+  echo "keysweep / inflate-only: $(pct "$T_KS" "$T_INF") by wall time, $(pct "$C_KS" "$C_INF") by CPU seconds   (target >= 70%)"
+} > "$WORK/result.txt"
+
+cat "$WORK/result.txt"
+if (( WRITE_RESULT )); then
+  mkdir -p "$(dirname "$RESULT")"
+  cp "$WORK/result.txt" "$RESULT"
+  echo "written: $RESULT"
+fi
