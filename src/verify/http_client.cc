@@ -1,6 +1,7 @@
 #include "verify/http_client.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <optional>
 #include <thread>

@@ -1,6 +1,7 @@
 #include "verify/url.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace keysweep::verify {

@@ -216,6 +216,21 @@ TEST(verify_allow_list, OverridesMustBeLoopback) {
   EXPECT_FALSE(parse_endpoint_overrides({"twilio"}, verifiers));
 }
 
+// Under an override, the provider's real host is refused too: a test cannot leak to the internet.
+TEST(verify_allow_list, OverrideReplacesTheAllowList) {
+  std::vector<HttpRequest> sent;
+  HttpClient client(std::make_unique<ScriptedTransport>(&sent), {});
+  std::vector<Finding> scope;
+  VerifyContext ctx(client, "github", {"api.github.com"}, "http://127.0.0.1:9000/", scope);
+  EXPECT_EQ(ctx.url("api.github.com", "/user"), "http://127.0.0.1:9000/user");
+  auto real = ctx.send({"GET", "https://api.github.com/user", {}, ""});
+  ASSERT_FALSE(real.has_value());
+  EXPECT_EQ(real.error().kind, ClientError::Kind::kRefusedHost);
+  EXPECT_TRUE(sent.empty());
+  ASSERT_TRUE(ctx.send({"GET", ctx.url("api.github.com", "/user"), {}, ""}).has_value());
+  EXPECT_EQ(sent.size(), 1u);
+}
+
 TEST(verify_url, RedactionKeepsHostAndPathDropsQueryValuesAndUserInfo) {
   EXPECT_EQ(redact_url("https://user:pw@api.example.com:8443/v1/x?key=AIzaSECRET&q=1"),
             "https://api.example.com:8443/v1/x?key=…&q=…");
