@@ -53,6 +53,7 @@ Result<void> Il2CppMetadataExtractor::extract(const Blob& blob, ExtractContext& 
   if (md->default_values.size() >= kMinStringBytes) {
     std::string values(md->default_values);
     std::replace(values.begin(), values.end(), '\0', '\n');
+    if (ctx.expanded_bytes) *ctx.expanded_bytes += values.size();
     Blob child = blob.child("default values", std::move(values));
     child.set_meaningful_lines(false);
     child.segments().push_back({0, "il2cpp field/parameter default values"});
