@@ -3,6 +3,7 @@
 #include "formats/dotnet/assembly_store.h"
 #include "formats/dotnet/dotnet_assembly.h"
 #include "formats/dotnet/dotnet_extractor.h"
+#include "formats/dotnet/dotnet_il.h"
 #include "formats/dotnet/dotnet_test_fixture.h"
 #include "io/byte_reader.h"
 
@@ -195,6 +196,23 @@ TEST_F(DotnetFixture, TruncatedAndCorruptAssembliesNeverCrash) {
   auto e = parse_dotnet_assembly(bad, 1u << 20);
   ASSERT_FALSE(e);
   EXPECT_NE(e.error().message.find("BSJB"), std::string::npos);
+}
+
+TEST(Dotnet, IlWalkFindsLdstrPastEveryOperandShape) {
+  // ldc.r8 <8>; switch 2 <8>; ldloc (FE 0C) <2>; ldstr 0x70000011; ldc.i4.s <1>; ldstr 0x70000029
+  const std::string code("\x23" "12345678" "\x45\x02\x00\x00\x00" "abcdefgh" "\xFE\x0C\x01\x00"
+                         "\x72\x11\x00\x00\x70" "\x1F\x72" "\x72\x29\x00\x00\x70" "\x2A",
+                         39);
+  std::vector<uint32_t> seen;
+  EXPECT_TRUE(walk_il_for_ldstr(code, [&](uint32_t us) { seen.push_back(us); }));
+  EXPECT_EQ(seen, (std::vector<uint32_t>{0x11, 0x29}));  // the 0x72 operand of ldc.i4.s is skipped
+  // An undefined opcode stops the walk; what came before is kept.
+  seen.clear();
+  EXPECT_FALSE(walk_il_for_ldstr(code.substr(0, 31) + "\x24" + code.substr(31),
+                                 [&](uint32_t us) { seen.push_back(us); }));
+  EXPECT_EQ(seen, (std::vector<uint32_t>{0x11}));
+  // A switch whose count runs past the body.
+  EXPECT_FALSE(walk_il_for_ldstr(std::string("\x45\xff\xff\xff\x7f", 5), [](uint32_t) {}));
 }
 
 TEST(Dotnet, NativeAndNonPeFilesAreNotAssemblies) {
