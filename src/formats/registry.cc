@@ -6,6 +6,7 @@
 #include "formats/hermes/hermes_extractor.h"
 #include "formats/il2cpp/il2cpp_extractor.h"
 #include "formats/macho/macho_extractor.h"
+#include "formats/plist/plist_extractor.h"
 #include "formats/zip/zip_extractor.h"
 
 namespace keysweep {
@@ -24,6 +25,11 @@ const std::vector<std::unique_ptr<Extractor>>& extractor_registry() {
     r.push_back(std::make_unique<XalzExtractor>());
     r.push_back(std::make_unique<DotnetAssemblyExtractor>());
     r.push_back(std::make_unique<Il2CppMetadataExtractor>());
+    r.push_back(std::make_unique<PlistExtractor>());
+    // By name (.strings): after every format with magic bytes, so a binary-plist .strings is a plist.
+    r.push_back(std::make_unique<StringsExtractor>());
+    // A zip with Payload/<Name>.app/Info.plist: before the zip extractor, which it then runs.
+    r.push_back(std::make_unique<IpaExtractor>());
     // Last: its end-record check is the least specific magic.
     r.push_back(std::make_unique<ZipExtractor>());
     return r;
