@@ -1,5 +1,5 @@
-// Plists (XML and binary), .strings text and provisioning profiles from arbitrary bytes. The
-// first byte picks the entry point so one corpus covers all three.
+// Plists (XML and binary), .strings text, provisioning profiles and an IPA's identity from
+// arbitrary bytes: every entry point sees every input, so one corpus covers them all.
 #include <cstddef>
 #include <cstdint>
 
@@ -32,5 +32,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   keysweep::StringsExtractor strings_ex;
   if (strings_ex.sniff(strings)) (void)strings_ex.extract(strings, ctx, count);
   if (auto p = keysweep::plist::parse_provisioning_profile(bytes)) total += p->team_id.size();
+  keysweep::IpaExtractor ipa;
+  if (ipa.sniff(blob)) {
+    // Small budgets keep executions fast, as in the zip fuzz target.
+    keysweep::Limits small;
+    small.max_entry_size = 1 << 20;
+    small.max_entries = 1000;
+    total += keysweep::read_ipa_identity(bytes, "fuzz.ipa", small, sink).package.size();
+  }
   return 0;
 }

@@ -81,9 +81,20 @@ class BinaryPlistChecker {
     return {};
   }
 
+  // `count` characters at `pos`, already checked to lie in the file.
+  bool key_free_of_nul(uint64_t pos, uint64_t count, bool utf16) const {
+    std::string_view chars = r_.data().substr(pos, utf16 ? count * 2 : count);
+    if (!utf16) return chars.find('\0') == std::string_view::npos;
+    for (size_t i = 0; i + 1 < chars.size(); i += 2)
+      if (chars[i] == '\0' && chars[i + 1] == '\0') return false;
+    return true;
+  }
+
   Result<void> walk(uint64_t root) {
-    struct Item { uint64_t index; int depth; };
-    std::vector<Item> stack{{root, 0}};
+    // libplist asserts (aborting the process) when a dict key is not a string or holds a NUL:
+    // keys are checked here for both.
+    struct Item { uint64_t index; int depth; bool is_key; };
+    std::vector<Item> stack{{root, 0, false}};
     uint64_t visits = 0;
     while (!stack.empty()) {
       Item it = stack.back();
@@ -98,6 +109,8 @@ class BinaryPlistChecker {
       uint8_t marker = static_cast<uint8_t>(r_.data()[*off]);
       uint8_t type = marker >> 4, info = marker & 0xF;
       uint64_t pos = 0;
+      if (it.is_key && type != 0x5 && type != 0x6)
+        return std::unexpected(bad("dict key is not a string", *off));
       switch (type) {
         case 0x0:  // null, booleans, fill
           if (info != 0x0 && info != 0x8 && info != 0x9 && info != 0xF) return std::unexpected(bad("unknown simple value", *off));
@@ -117,6 +130,8 @@ class BinaryPlistChecker {
           auto len = length_of(*off, info, pos);
           if (!len) return std::unexpected(len.error());
           if (auto n = need(pos, *len, type == 0x6 ? 2 : 1, *off); !n) return n;
+          if (it.is_key && !key_free_of_nul(pos, *len, type == 0x6))
+            return std::unexpected(bad("dict key holds a NUL character", *off));
           break;
         }
         case 0xA: case 0xC: case 0xD: {  // array, set, dict (keys then values)
@@ -133,7 +148,7 @@ class BinaryPlistChecker {
             // Everything on the stack will be visited: refuse as soon as it cannot fit the budget.
             if (visits + stack.size() >= limits_.max_nodes)
               return std::unexpected(bad("more than " + std::to_string(limits_.max_nodes) + " values with references expanded", *off));
-            stack.push_back({*ref, it.depth + 1});
+            stack.push_back({*ref, it.depth + 1, type == 0xD && i < *len});
           }
           break;
         }

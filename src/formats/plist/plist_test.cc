@@ -185,6 +185,17 @@ TEST(PlistDocument, HandMadeBinaryPlistReads) {
   EXPECT_EQ((*r)[0].value, "v");
 }
 
+TEST(PlistDocument, DictKeysThatLibplistWouldAbortOnAreErrors) {
+  // Found by the fuzzer: libplist asserts (aborting the scan) on a key that is not a string or
+  // holds a NUL. A date as key, an ASCII key with a NUL, a UTF-16 key with U+0000.
+  std::string date_key("\x33\0\0\0\0\0\0\0\0", 9);
+  for (const std::string& key : {date_key, std::string("\x53k\0y", 5), std::string("\x61\0\0", 3)}) {
+    auto r = plist::plist_leaves(binary_plist({std::string("\xD1\x01\x02", 3), key, "\x51v"}));
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("dict key"), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(PlistDocument, DeepXmlNestingIsAnErrorNotAStackOverflow) {
   std::string deep = "<?xml version=\"1.0\"?><plist>";
   for (int i = 0; i < 100000; ++i) deep += "<array>";
