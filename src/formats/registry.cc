@@ -1,6 +1,7 @@
 #include "formats/dex/dex_extractor.h"
 #include "formats/dotnet/dotnet_extractor.h"
 #include "formats/android_res/android_extractors.h"
+#include "formats/apk/apk_identity.h"
 #include "formats/elf/elf_extractor.h"
 #include "formats/extractor.h"
 #include "formats/hermes/hermes_extractor.h"
@@ -30,6 +31,8 @@ const std::vector<std::unique_ptr<Extractor>>& extractor_registry() {
     r.push_back(std::make_unique<StringsExtractor>());
     // A zip with Payload/<Name>.app/Info.plist: before the zip extractor, which it then runs.
     r.push_back(std::make_unique<IpaExtractor>());
+    // An APK is a zip with AndroidManifest.xml: it must be tried before the plain zip.
+    r.push_back(std::make_unique<ApkExtractor>());
     // Last: its end-record check is the least specific magic.
     r.push_back(std::make_unique<ZipExtractor>());
     return r;

@@ -1,0 +1,37 @@
+// Who made an Android package: package name and version from the binary manifest, and the SHA-256
+// of the signing certificate from the APK Signature Scheme v3/v2 block or, for v1-only packages,
+// from the PKCS#7 signature in META-INF/. Fleet reports use the certificate to tell publishers
+// apart: the same credential under two certificates means an SDK or agency shipped it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "formats/extractor.h"
+#include "keysweep/finding.h"
+
+namespace keysweep {
+
+// The first signer's first certificate (DER) in the v3 block if present, else the v2 block. An
+// error when the archive has no signing block (a v1-only or unsigned APK).
+Result<std::string> apk_v2v3_certificate(std::string_view apk);
+// The first certificate (DER) in a PKCS#7 SignedData blob (META-INF/CERT.RSA and the like).
+Result<std::string> pkcs7_first_certificate(std::string_view pkcs7_der);
+
+// Reads one entry by exact name, inflated, within `limits` (used for the few small entries that
+// identify an app before its children are scanned).
+Result<std::string> read_zip_entry(std::string_view zip, std::string_view name, const Limits& limits);
+
+// Identity of an APK; missing parts stay empty. Problems go to `diagnostics`, never fail the scan.
+AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticSink& diagnostics);
+
+// An APK is a zip with AndroidManifest.xml at its root. This extractor reads its identity, attaches
+// it to the package, then lets the zip extractor emit the entries, which inherit the identity.
+class ApkExtractor final : public Extractor {
+ public:
+  std::string_view name() const override { return "apk"; }
+  bool sniff(const Blob& blob) const override;
+  Result<void> extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const override;
+};
+
+}  // namespace keysweep
