@@ -20,6 +20,16 @@ struct AppIdentity {
   bool empty() const { return platform.empty() && package.empty(); }
 };
 
+// Where in git history a finding comes from: the first commit (oldest, in topological order)
+// that introduced the blob holding it.
+struct GitOrigin {
+  std::string commit;  // full hex id
+  std::string author;  // "Name <email>"
+  int64_t time = 0;    // author time, seconds since the epoch
+  std::string path;    // path of the blob in that commit
+  bool empty() const { return commit.empty(); }
+};
+
 struct Location {
   // Provenance chain: the file on disk first, then each container entry inside it,
   // e.g. {"apps/nav.apk", "classes2.dex"}.
@@ -32,6 +42,7 @@ struct Location {
   uint32_t column = 0;  // 1-based, in Unicode code points
   // "apps/nav.apk!classes2.dex" — the chain joined with '!'.
   std::string display_path() const;
+  GitOrigin git;  // filled when scanning git history
 };
 
 // The outcome of an opt-in live check (`scan --verify`) of a credential at its provider.
