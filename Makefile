@@ -35,7 +35,7 @@ test-asan:
 
 fuzz-smoke:
 	@cmake --preset fuzz >/dev/null
-	@cmake --build --preset fuzz -j $(JOBS)
+	@cmake --build --preset fuzz -j $(JOBS) --target keysweep_fuzzers
 	@bash scripts/run-fuzzers build/fuzz $(FUZZ_SECONDS)
 
 fuzz:
