@@ -3,7 +3,8 @@
 tests/fixtures/build_demo_apps.sh into a temporary directory (real signed APKs, an XAPK with a
 split), scans them with `keysweep scan --format json`, and checks what a user reads: each finding's
 rule, its provenance chain (APK -> classes2.dex, resources.arsc, the manifest, the arm64 .so,
-assets), its symbol, the pairs, the app identity, and that no secret is printed in clear.
+assets), its symbol, the pairs, the app identity (package, version, signing certificate checked
+against the certificate openssl reads from the APK), and that no secret is printed in clear.
 
 Run: /usr/bin/python3 tests/e2e/demo_apps_test.py --keysweep build/dev/src/cli/keysweep
 Skips (exit 0 with "skipped") when the Android tools are missing (the builder exits 77).
@@ -172,10 +173,6 @@ class DemoApps(unittest.TestCase):
         self.assertEqual(len(apps), 1, f"{app}: findings disagree on (or lack) the app: {apps}")
         return json.loads(apps.pop()) or {}
 
-    # APK identity (package, versionName, signing certificate) is not reported yet: keysweep fills
-    # AppIdentity for IPAs only (src/formats/plist). When an APK extractor fills it, these tests
-    # pass, unittest reports an "unexpected success" as a failure, and the markers must go.
-    @unittest.expectedFailure
     def test_app_identity_nightbus(self):
         app = self.app_of("nightbus.apk")
         self.assertEqual(app.get("platform"), "android")
@@ -183,7 +180,6 @@ class DemoApps(unittest.TestCase):
         self.assertEqual(app.get("version"), "2.4.1")
         self.assertEqual(app.get("signer_sha256"), signer_sha256(self.apps["nightbus.apk"]))
 
-    @unittest.expectedFailure
     def test_app_identity_differs_between_publishers(self):
         nightbus, ridealong = self.app_of("nightbus.apk"), self.app_of("ridealong.apk")
         self.assertEqual(ridealong.get("package"), "com.othercorp.ridealong")
@@ -191,6 +187,10 @@ class DemoApps(unittest.TestCase):
         self.assertEqual(ridealong.get("signer_sha256"), signer_sha256(self.apps["ridealong.apk"]))
         self.assertTrue(nightbus.get("signer_sha256"))
         self.assertNotEqual(nightbus.get("signer_sha256"), ridealong.get("signer_sha256"))
+
+    def test_xapk_findings_carry_the_apps_identity(self):
+        # Base and split inside the XAPK: same package, version and certificate as nightbus.apk.
+        self.assertEqual(self.app_of("nightbus.xapk"), self.app_of("nightbus.apk"))
 
     def test_the_two_apps_really_have_different_signers(self):
         # Guards the fixture itself: the reuse story needs two certificates.
