@@ -1,0 +1,245 @@
+// Datastore on SQLite: the schema migrates from any older version, an input and its findings
+// round-trip, a second write of the same content is refused (resumability), the metadata CSV parses.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "store/datastore.h"
+#include "store/metadata_csv.h"
+#include "store/migrations.h"
+
+namespace keysweep::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDb {
+ public:
+  TempDb() {
+    char tmpl[] = "/tmp/keysweep-store-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    path = dir_ + "/store.db";
+  }
+  ~TempDb() { fs::remove_all(dir_); }
+  std::string path;
+
+ private:
+  std::string dir_;
+};
+
+Finding make_finding(std::string rule, std::string secret_hash, std::vector<std::string> chain,
+                     std::string symbol) {
+  Finding f;
+  f.rule_id = std::move(rule);
+  f.rule_name = "Test rule";
+  f.provider = "twilio";
+  f.confidence = Confidence::kHigh;
+  f.location.chain = std::move(chain);
+  f.location.symbol = std::move(symbol);
+  f.location.offset = 42;
+  f.secret = "s3cr3t-never-stored-7f2a9c";
+  f.secret_sha256 = std::move(secret_hash);
+  f.redacted = "s3cr…9c";
+  f.fingerprint = "fp-" + f.rule_id;
+  f.app = {"android", "com.example.nightbus", "2.4.1", "ab12", ""};
+  return f;
+}
+
+int64_t count(Datastore& db, const std::string& sql) {
+  auto rows = db.query(sql);
+  EXPECT_TRUE(rows.has_value()) << (rows ? "" : rows.error().to_string());
+  return rows && !rows->empty() ? as_int(rows->front().front()) : -1;
+}
+
+TEST(Datastore, MigratesAFreshDatabaseToTheLatestVersion) {
+  TempDb tmp;
+  auto db = Datastore::open_unmigrated(tmp.path);
+  ASSERT_TRUE(db) << db.error().to_string();
+  EXPECT_EQ(*(*db)->schema_version(), 0);
+  auto v = (*db)->migrate();
+  ASSERT_TRUE(v) << v.error().to_string();
+  EXPECT_EQ(*v, latest_schema_version());
+  EXPECT_GE(latest_schema_version(), 2);
+  // Opening again is a no-op.
+  auto again = Datastore::open(tmp.path);
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_EQ(*(*again)->schema_version(), latest_schema_version());
+}
+
+TEST(Datastore, UpgradesAVersion1StoreKeepingItsRows) {
+  TempDb tmp;
+  {
+    auto db = Datastore::open_unmigrated(tmp.path);
+    ASSERT_TRUE(db);
+    ASSERT_EQ(*(*db)->migrate(1), 1);
+    auto run = (*db)->begin_run({"0.0.1", "host", "keysweep scan", ""});
+    ASSERT_TRUE(run);
+    InputRecord in{"a.apk", "aa", 10, {}, 1, 10, {}};
+    ASSERT_TRUE((*db)->write_input(*run, in, {}));
+    // Version 1 has no app_metadata table.
+    EXPECT_FALSE((*db)->query("SELECT COUNT(*) FROM app_metadata"));
+  }
+  auto db = Datastore::open(tmp.path);
+  ASSERT_TRUE(db) << db.error().to_string();
+  EXPECT_EQ(*(*db)->schema_version(), latest_schema_version());
+  EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM inputs"), 1);
+  EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM app_metadata"), 0);
+}
+
+TEST(Datastore, RefusesAStoreNewerThanThisKeysweep) {
+  TempDb tmp;
+  {
+    auto db = Datastore::open(tmp.path);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE((*db)->query("UPDATE schema_version SET version = 999"));
+  }
+  auto db = Datastore::open(tmp.path);
+  ASSERT_FALSE(db);
+  EXPECT_NE(db.error().message.find("newer"), std::string::npos);
+}
+
+TEST(Datastore, WritesAnInputWithPairsFilesAndNeverTheSecret) {
+  TempDb tmp;
+  auto db = Datastore::open(tmp.path);
+  ASSERT_TRUE(db) << db.error().to_string();
+  auto run = (*db)->begin_run({"0.1.0", "host", "keysweep scan apps", "1/2"});
+  ASSERT_TRUE(run);
+
+  Finding pair = make_finding("twilio.account", "pairhash", {"nav.apk", "classes2.dex"},
+                              "com.example.sms.TwilioClient.send()");
+  pair.parts = {make_finding("twilio.account_sid", "sidhash", {"nav.apk", "classes2.dex"},
+                             "com.example.sms.TwilioClient.SID"),
+                make_finding("twilio.auth_token", "tokhash", {"nav.apk", "classes2.dex"},
+                             "com.example.sms.TwilioClient.send()")};
+  pair.parts[0].pair_role = "id";
+  pair.parts[1].pair_role = "secret";
+  Finding res = make_finding("aws.access_key_id", "awshash", {"nav.apk", "resources.arsc"},
+                             "@string/aws_key");
+  InputRecord in{"apps/nav.apk", "c0ffee", 1234, res.app, 5, 9000, {}};
+  auto w = (*db)->write_input(*run, in, {pair, res});
+  ASSERT_TRUE(w) << w.error().to_string();
+  EXPECT_TRUE(*w);
+  ASSERT_TRUE((*db)->finish_run(*run, {1, 0, 9000, 2}));
+
+  Datastore& s = **db;
+  EXPECT_EQ(count(s, "SELECT COUNT(*) FROM findings"), 4);
+  EXPECT_EQ(count(s, "SELECT COUNT(*) FROM findings WHERE pair_id IS NULL"), 2);
+  EXPECT_EQ(count(s, "SELECT COUNT(*) FROM files"), 2);
+  EXPECT_EQ(count(s, "SELECT COUNT(*) FROM apps"), 1);
+  EXPECT_EQ(count(s, "SELECT findings FROM inputs"), 2);
+  auto rows = s.query(
+      "SELECT f.pair_role, f.code_class, f.code_package, fi.chain, a.package, i.status "
+      "FROM findings f JOIN files fi ON fi.id = f.file_id JOIN apps a ON a.id = f.app_id "
+      "JOIN inputs i ON i.id = f.input_id WHERE f.rule_id = 'twilio.account_sid'");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  const Row& r = rows->front();
+  EXPECT_EQ(as_text(r[0]), "id");
+  EXPECT_EQ(as_text(r[1]), "com.example.sms.TwilioClient");
+  EXPECT_EQ(as_text(r[2]), "com.example.sms");
+  EXPECT_EQ(as_text(r[3]), "nav.apk!classes2.dex");
+  EXPECT_EQ(as_text(r[4]), "com.example.nightbus");
+  EXPECT_EQ(as_text(r[5]), "ok");
+  auto run_row = s.query("SELECT status, shard, findings FROM scan_runs");
+  ASSERT_TRUE(run_row);
+  EXPECT_EQ(as_text(run_row->front()[0]), "finished");
+  EXPECT_EQ(as_text(run_row->front()[1]), "1/2");
+  EXPECT_EQ(as_int(run_row->front()[2]), 2);
+
+  // The database file never holds the clear secret.
+  db->reset();
+  std::ifstream f(tmp.path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(f)), {});
+  std::ifstream wal(tmp.path + "-wal", std::ios::binary);
+  bytes.append(std::istreambuf_iterator<char>(wal), {});
+  EXPECT_EQ(bytes.find("s3cr3t-never-stored"), std::string::npos);
+}
+
+TEST(Datastore, SameContentIsStoredOnceAndReportedAsPresent) {
+  TempDb tmp;
+  auto db = Datastore::open(tmp.path);
+  ASSERT_TRUE(db);
+  auto run = (*db)->begin_run({"0.1.0", "h", "c", ""});
+  EXPECT_FALSE(*(*db)->has_input("beef"));
+  InputRecord in{"a.apk", "beef", 1, {}, 1, 1, {}};
+  EXPECT_TRUE(*(*db)->write_input(*run, in, {make_finding("r", "h", {"a.apk"}, "")}));
+  EXPECT_TRUE(*(*db)->has_input("beef"));
+  in.path = "copy-of-a.apk";
+  auto again = (*db)->write_input(*run, in, {make_finding("r", "h", {"copy-of-a.apk"}, "")});
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again);
+  EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM inputs"), 1);
+  EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM findings"), 1);
+}
+
+TEST(Datastore, UnreadableInputIsRecordedWithItsReasonOnce) {
+  TempDb tmp;
+  auto db = Datastore::open(tmp.path);
+  ASSERT_TRUE(db);
+  auto run = (*db)->begin_run({"0.1.0", "h", "c", ""});
+  InputRecord in{"big.apk", "", 99, {}, 0, 0,
+                 {{Severity::kWarning, DiagnosticKind::kTooLarge, "big.apk", "skipped: too large"}}};
+  ASSERT_TRUE((*db)->write_input(*run, in, {}));
+  ASSERT_TRUE((*db)->write_input(*run, in, {}));  // a rerun
+  auto rows = (*db)->query("SELECT status, reason FROM inputs");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(as_text(rows->front()[0]), "error");
+  EXPECT_EQ(as_text(rows->front()[1]), "big.apk: skipped: too large");
+  EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM diagnostics WHERE kind = 'too-large'"), 1);
+}
+
+TEST(CodeLocation, NamesTheDexClassAndPackage) {
+  Location l;
+  l.chain = {"a.apk", "classes.dex"};
+  l.symbol = "com.google.firebase.Config.API_KEY";
+  EXPECT_EQ(code_location(l).klass, "com.google.firebase.Config");
+  EXPECT_EQ(code_location(l).package, "com.google.firebase");
+  l.symbol = "dex string #7";
+  EXPECT_EQ(code_location(l).klass, "");
+  l.chain = {"a.apk", "resources.arsc"};
+  l.symbol = "@string/key";
+  EXPECT_EQ(code_location(l).klass, "");
+}
+
+TEST(MetadataCsv, ReadsColumnsByHeaderWithQuotingAndStoreStyleInstalls) {
+  auto rows = parse_metadata_csv(
+      "\xEF\xBB\xBFstore,App_Id,publisher,installs,extra\n"
+      "play,com.example.nightbus,\"Night Bus, Inc.\",\"1,000,000+\",x\n"
+      "appstore,com.othercorp.ridealong,\"Other \"\"Corp\"\"\",,y\r\n"
+      "\n",
+      "m.csv");
+  ASSERT_TRUE(rows) << rows.error().to_string();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].app_id, "com.example.nightbus");
+  EXPECT_EQ((*rows)[0].publisher, "Night Bus, Inc.");
+  EXPECT_EQ((*rows)[0].installs, 1000000);
+  EXPECT_EQ((*rows)[0].store, "play");
+  EXPECT_EQ((*rows)[1].publisher, "Other \"Corp\"");
+  EXPECT_FALSE((*rows)[1].installs.has_value());
+}
+
+TEST(MetadataCsv, RejectsAMissingIdColumnAndBadInstalls) {
+  EXPECT_FALSE(parse_metadata_csv("publisher,installs\nx,1\n", "m.csv"));
+  auto bad = parse_metadata_csv("app_id,installs\ncom.a,lots\n", "m.csv");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("row 2"), std::string::npos);
+}
+
+TEST(Datastore, MetadataUpsertReplacesAnAppsRow) {
+  TempDb tmp;
+  auto db = Datastore::open(tmp.path);
+  ASSERT_TRUE(db);
+  ASSERT_TRUE((*db)->upsert_metadata({{"com.a", "A", 10, "play"}, {"com.b", "B", {}, "play"}}));
+  ASSERT_TRUE((*db)->upsert_metadata({{"com.a", "A2", 20, "play"}}));
+  auto rows = (*db)->query("SELECT publisher, installs FROM app_metadata WHERE app_id = 'com.a'");
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(as_text(rows->front()[0]), "A2");
+  EXPECT_EQ(as_int(rows->front()[1]), 20);
+  EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM app_metadata"), 2);
+}
+
+}  // namespace
+}  // namespace keysweep::store
