@@ -16,6 +16,16 @@ inline constexpr int kExitClean = 0;
 inline constexpr int kExitFindings = 1;
 inline constexpr int kExitError = 2;
 
+// Fleet scans (docs/FLEET.md): cli/fleet_scan.cc.
+struct FleetArgs {
+  std::string datastore;   // SQLite path or postgresql:// URI
+  std::string input_list;  // file of paths, "-" = stdin
+  std::string metadata;    // CSV: app_id, publisher, installs, store
+  std::string shard;       // "K/N"
+  std::string progress = "auto";
+  double progress_interval = 10.0;  // seconds between plain progress lines
+};
+
 struct ScanArgs {
   std::vector<std::string> paths;
   std::string format = "human";
@@ -33,6 +43,7 @@ struct ScanArgs {
   bool verify = false;         // check found credentials at their providers
   bool only_verified = false;  // report only credentials verified live (implies verify)
   std::vector<std::string> verify_endpoint_overrides;  // PROVIDER=http://127.0.0.1:PORT, tests only
+  FleetArgs fleet;
 };
 
 struct RulesArgs {

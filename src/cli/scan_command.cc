@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/fleet_scan.h"
 #include "cli/options.h"
 #include "pipeline/scan_pipeline.h"
 #include "report/reporter.h"
@@ -14,7 +15,7 @@
 namespace keysweep::cli {
 
 void add_scan_options(CLI::App& cmd, ScanArgs& a) {
-  cmd.add_option("paths", a.paths, "Files and directories to scan")->required();
+  cmd.add_option("paths", a.paths, "Files and directories to scan (or --input-list)");
   cmd.add_option("-f,--format", a.format, "Output format: human, json, jsonl, sarif, csv")
       ->capture_default_str();
   cmd.add_option("-o,--output", a.output, "Write the report to FILE instead of standard output");
@@ -40,6 +41,7 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
                  "PROVIDER=http://127.0.0.1:PORT: send PROVIDER's checks to a loopback test server")
       ->allow_extra_args(false)  // one value per flag: the paths after it stay paths
       ->group("");
+  add_fleet_options(cmd, a.fleet);
 }
 
 namespace {
@@ -77,10 +79,14 @@ int run_scan(const ScanArgs& a) {
   config.finding.show_secrets = a.show_secrets;
   config.open_containers = !a.no_extract;
 
-  for (const auto& p : a.paths) {
+  auto paths = scan_inputs(a);
+  if (!paths) return fail(paths.error());
+  for (const auto& p : *paths) {
     if (access(p.c_str(), F_OK) != 0)
       return fail(Error{ErrorCode::kIo, "no such file or directory", p, std::nullopt});
   }
+  auto fleet = FleetScan::prepare(a, *paths, config);
+  if (!fleet) return fail(fleet.error());
 
   std::ofstream file;
   std::ostream* out = &std::cout;
@@ -110,7 +116,9 @@ int run_scan(const ScanArgs& a) {
 
   CollectingDiagnostics diagnostics(/*echo_to_stderr=*/!a.quiet);
   ScanPipeline pipeline(**matcher, config);
-  ScanOutcome outcome = pipeline.scan_paths(a.paths, diagnostics);
+  if ((*fleet)->has_datastore()) return (*fleet)->run_into_datastore(pipeline, diagnostics);
+  ScanOutcome outcome = pipeline.scan_paths(*paths, diagnostics);
+  (*fleet)->finish_progress();
 
   if (verify) {
     auto stats = verify_findings(a, outcome.findings);

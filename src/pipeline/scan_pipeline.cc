@@ -45,6 +45,38 @@ class CountingSink final : public DiagnosticSink {
   std::mutex mu_;
 };
 
+// One input's diagnostics: forwarded to the run's sink as they happen and, when recording, kept
+// for the input's report.
+class InputDiagnostics final : public DiagnosticSink {
+ public:
+  InputDiagnostics(DiagnosticSink& next, bool record) : next_(next), record_(record) {}
+  void report(Diagnostic d) override {
+    if (record_) {
+      std::lock_guard lock(mu_);
+      mine_.push_back(d);
+    }
+    next_.report(std::move(d));
+  }
+  std::vector<Diagnostic> take() {
+    std::lock_guard lock(mu_);
+    return std::move(mine_);
+  }
+  // A fresh report for `wf` carrying what was recorded so far (for inputs never read).
+  std::unique_ptr<InputReport> report_for(const WalkedFile& wf) {
+    auto r = std::make_unique<InputReport>();
+    r->path = wf.path;
+    r->size = wf.size;
+    r->diagnostics = take();
+    return r;
+  }
+
+ private:
+  DiagnosticSink& next_;
+  bool record_;
+  std::mutex mu_;
+  std::vector<Diagnostic> mine_;
+};
+
 // A single-producer, many-consumer queue with a bound, so the walker cannot run far ahead.
 class WorkQueue {
  public:
@@ -119,8 +151,9 @@ void sort_findings(std::vector<Finding>& findings) {
 }
 
 void ScanPipeline::process(const Blob& blob, Matcher::Scratch& scratch, DiagnosticSink& diagnostics,
-                           std::vector<Finding>& out, ScanSummary& summary,
-                           uint64_t& expanded) const {
+                           std::vector<Finding>& out, ScanSummary& summary, uint64_t& expanded,
+                           std::shared_ptr<const AppIdentity>* app) const {
+  if (app && !*app && blob.app()) *app = blob.app();
   if (config_.open_containers) {
     for (const auto& ex : extractor_registry()) {
       if (!ex->sniff(blob)) continue;
@@ -132,7 +165,7 @@ void ScanPipeline::process(const Blob& blob, Matcher::Scratch& scratch, Diagnost
       }
       ExtractContext ctx{config_.limits, diagnostics, &expanded};
       auto r = ex->extract(blob, ctx, [&](Blob child) {
-        process(child, scratch, diagnostics, out, summary, expanded);
+        process(child, scratch, diagnostics, out, summary, expanded, app);
       });
       if (!r) {
         Error e = r.error();
@@ -158,10 +191,10 @@ void ScanPipeline::process(const Blob& blob, Matcher::Scratch& scratch, Diagnost
 
 void ScanPipeline::scan_blob(const Blob& blob, Matcher::Scratch& scratch,
                              DiagnosticSink& diagnostics, std::vector<Finding>& out,
-                             ScanSummary& summary) const {
+                             ScanSummary& summary, std::shared_ptr<const AppIdentity>* app) const {
   uint64_t expanded = 0;
   std::vector<Finding> found;
-  process(blob, scratch, diagnostics, found, summary, expanded);
+  process(blob, scratch, diagnostics, found, summary, expanded, app);
   // One top-level input is one pairing scope: a file, or an app package with everything in it.
   PairingStats ps = pair_findings(found, matcher_.rules());
   if (ps.bound_hit)
@@ -181,6 +214,7 @@ ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
   struct WorkerState {
     std::vector<Finding> findings;
     ScanSummary summary;
+    uint64_t findings_seen = 0;  // counted as they pass, for when they are not kept
   };
   std::vector<WorkerState> states(jobs);
   std::vector<std::thread> workers;
@@ -190,11 +224,19 @@ ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
       std::string buffer;
       WorkerState& st = states[i];
       WalkedFile wf;
+      ScanObserver* observer = config_.observer;
       while (queue.pop(wf)) {
+        // With an observer, each input's diagnostics are also kept apart, to go with its report.
+        InputDiagnostics input_diagnostics(diagnostics, observer != nullptr);
+        auto unread = [&] {
+          if (observer) observer->input_done(*input_diagnostics.report_for(wf));
+        };
         if (wf.size > config_.limits.max_file_size) {
-          diagnostics.warn(DiagnosticKind::kTooLarge, wf.path,
-                           "skipped: " + std::to_string(wf.size) + " bytes is over --max-file-size (" +
-                               std::to_string(config_.limits.max_file_size) + ")");
+          input_diagnostics.warn(DiagnosticKind::kTooLarge, wf.path,
+                                 "skipped: " + std::to_string(wf.size) +
+                                     " bytes is over --max-file-size (" +
+                                     std::to_string(config_.limits.max_file_size) + ")");
+          unread();
           continue;
         }
         std::shared_ptr<const MappedFile> mapping;
@@ -202,44 +244,77 @@ ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
         if (wf.size <= kReadThreshold) {
           auto r = read_small_file(wf.path, wf.size, buffer);
           if (!r) {
-            diagnostics.error(r.error(), Severity::kWarning);
+            input_diagnostics.error(r.error(), Severity::kWarning);
+            unread();
             continue;
           }
           bytes = *r;
         } else {
           auto m = MappedFile::open(wf.path);
           if (!m) {
-            diagnostics.error(m.error(), Severity::kWarning);
+            input_diagnostics.error(m.error(), Severity::kWarning);
+            unread();
             continue;
           }
           mapping = *m;
           bytes = mapping->bytes();
         }
+        std::string content_sha256;
+        if (observer && observer->wants_content_hash()) {
+          content_sha256 = sha256_hex(bytes);
+          if (observer->skip_content(wf, content_sha256)) {
+            observer->input_skipped(wf);
+            continue;
+          }
+        }
         ++st.summary.files_scanned;
         if (!looks_binary(bytes) && !is_valid_utf8(bytes)) {
-          diagnostics.warn(DiagnosticKind::kInvalidUtf8, wf.path,
-                           "text file is not valid UTF-8; scanned as bytes, output shows U+FFFD");
+          input_diagnostics.warn(DiagnosticKind::kInvalidUtf8, wf.path,
+                                 "text file is not valid UTF-8; scanned as bytes, output shows U+FFFD");
         }
         Blob blob(bytes, mapping, {wf.path});
-        scan_blob(blob, *scratch, diagnostics, st.findings, st.summary);
+        if (!observer) {
+          scan_blob(blob, *scratch, diagnostics, st.findings, st.summary);
+          continue;
+        }
+        ScanSummary before = st.summary;
+        auto report = input_diagnostics.report_for(wf);
+        report->content_sha256 = std::move(content_sha256);
+        scan_blob(blob, *scratch, input_diagnostics, report->findings, st.summary, &report->app);
+        sort_findings(report->findings);
+        report->blobs_scanned = st.summary.blobs_scanned - before.blobs_scanned;
+        report->bytes_scanned = st.summary.bytes_scanned - before.bytes_scanned;
+        for (auto& d : input_diagnostics.take()) report->diagnostics.push_back(std::move(d));
+        st.findings_seen += report->findings.size();
+        observer->input_done(*report);
+        if (config_.keep_findings)
+          std::move(report->findings.begin(), report->findings.end(),
+                    std::back_inserter(st.findings));
       }
     });
   }
 
   WalkStats ws = walk_files(paths, config_.walk, diagnostics,
-                            [&](WalkedFile f) { queue.push(std::move(f)); });
+                            [&](WalkedFile f) {
+                              if (!in_shard(f.path, config_.shard)) return;
+                              if (config_.observer) config_.observer->input_queued(f);
+                              queue.push(std::move(f));
+                            });
   queue.close();
   for (auto& t : workers) t.join();
 
   ScanOutcome outcome;
+  uint64_t findings_seen = 0;
   for (auto& st : states) {
+    findings_seen += st.findings_seen;
     outcome.summary.files_scanned += st.summary.files_scanned;
     outcome.summary.blobs_scanned += st.summary.blobs_scanned;
     outcome.summary.bytes_scanned += st.summary.bytes_scanned;
     std::move(st.findings.begin(), st.findings.end(), std::back_inserter(outcome.findings));
   }
   sort_findings(outcome.findings);
-  outcome.summary.findings = outcome.findings.size();
+  outcome.summary.findings = config_.keep_findings || !config_.observer ? outcome.findings.size()
+                                                                       : findings_seen;
   outcome.summary.symlinks_skipped = ws.symlinks_skipped;
   outcome.summary.diagnostics_by_kind = diagnostics.by_kind;
   outcome.summary.diagnostics = diagnostics.all;

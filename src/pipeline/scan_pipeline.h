@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "core/diagnostics.h"
 #include "core/scan_summary.h"
 #include "input/file_walker.h"
+#include "input/shard.h"
 #include "io/limits.h"
 #include "keysweep/finding.h"
 #include "match/finding_builder.h"
@@ -18,12 +20,42 @@
 
 namespace keysweep {
 
+// What the pipeline knows about one top-level input once it is done with it.
+struct InputReport {
+  std::string path;
+  uint64_t size = 0;
+  std::string content_sha256;  // filled when the observer wants_content_hash(); "" if not read
+  std::shared_ptr<const AppIdentity> app;  // the first app identity found in it, if any
+  std::vector<Finding> findings;            // paired and sorted
+  std::vector<Diagnostic> diagnostics;      // this input's only
+  uint64_t blobs_scanned = 0, bytes_scanned = 0;
+};
+
+// Follows a scan input by input, e.g. to write each input to a datastore as soon as it is done
+// (crash safety, flat memory) or to draw progress. Methods other than input_queued are called
+// concurrently from worker threads.
+class ScanObserver {
+ public:
+  virtual ~ScanObserver() = default;
+  virtual void input_queued(const WalkedFile&) {}
+  // When true, workers hash each input's content before scanning and ask skip_content().
+  virtual bool wants_content_hash() const { return false; }
+  virtual bool skip_content(const WalkedFile&, const std::string& content_sha256) { return false; }
+  virtual void input_skipped(const WalkedFile&) {}
+  virtual void input_done(InputReport& report) {}
+};
+
 struct ScanConfig {
   unsigned jobs = 0;  // 0 = every core
   Limits limits;
   WalkOptions walk;
   FindingOptions finding;
   bool open_containers = true;  // run extractors (zip, dex, ...) rather than scan raw bytes only
+  Shard shard;                  // scan only the inputs of this shard (--shard K/N)
+  ScanObserver* observer = nullptr;
+  // false: findings go to the observer only and ScanOutcome::findings stays empty, so memory
+  // stays flat over thousands of apps.
+  bool keep_findings = true;
 };
 
 struct ScanOutcome {
@@ -42,12 +74,15 @@ class ScanPipeline {
 
   // Scans one top-level Blob (and what extractors find in it) on the calling thread, and joins
   // the parts of multi-part credentials found in it.
+  // `app`, when given, receives the first app identity an extractor found in it.
   void scan_blob(const Blob& blob, Matcher::Scratch& scratch, DiagnosticSink& diagnostics,
-                 std::vector<Finding>& out, ScanSummary& summary) const;
+                 std::vector<Finding>& out, ScanSummary& summary,
+                 std::shared_ptr<const AppIdentity>* app = nullptr) const;
 
  private:
   void process(const Blob& blob, Matcher::Scratch& scratch, DiagnosticSink& diagnostics,
-               std::vector<Finding>& out, ScanSummary& summary, uint64_t& expanded) const;
+               std::vector<Finding>& out, ScanSummary& summary, uint64_t& expanded,
+               std::shared_ptr<const AppIdentity>* app) const;
 
   const Matcher& matcher_;
   ScanConfig config_;

@@ -40,7 +40,12 @@ std::string input_status(const InputRecord& input) {
 }
 
 CodeLocation code_location(const Location& location) {
-  if (location.chain.empty() || !location.chain.back().ends_with(".dex")) return {};
+  // The DEX extractor's text child is "classes2.dex!strings": the DEX is the last or next-to-last
+  // element of the chain.
+  const auto& chain = location.chain;
+  bool dex = (!chain.empty() && chain.back().ends_with(".dex")) ||
+             (chain.size() >= 2 && chain[chain.size() - 2].ends_with(".dex"));
+  if (!dex) return {};
   std::string_view s = location.symbol;
   // "dex string #12": a string no method loads; no class to name.
   if (s.empty() || s.starts_with("dex string")) return {};

@@ -193,10 +193,14 @@ TEST(Datastore, UnreadableInputIsRecordedWithItsReasonOnce) {
 
 TEST(CodeLocation, NamesTheDexClassAndPackage) {
   Location l;
-  l.chain = {"a.apk", "classes.dex"};
+  l.chain = {"a.apk", "classes.dex", "strings"};
   l.symbol = "com.google.firebase.Config.API_KEY";
   EXPECT_EQ(code_location(l).klass, "com.google.firebase.Config");
   EXPECT_EQ(code_location(l).package, "com.google.firebase");
+  l.chain = {"a.apk", "classes2.dex"};
+  l.symbol = "com.example.A$Inner.<clinit>()";
+  EXPECT_EQ(code_location(l).klass, "com.example.A$Inner");
+  EXPECT_EQ(code_location(l).package, "com.example");
   l.symbol = "dex string #7";
   EXPECT_EQ(code_location(l).klass, "");
   l.chain = {"a.apk", "resources.arsc"};
