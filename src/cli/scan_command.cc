@@ -24,9 +24,13 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
   cmd.add_option("--max-file-size", a.max_file_size,
                  "Skip files larger than this (e.g. 10MiB, 1G); a warning names each")
       ->capture_default_str();
-  cmd.add_option("--exclude", a.excludes, "Skip paths matching this glob (repeatable)");
+  // One value per flag (repeat the flag): the paths after it stay paths, also now that they are
+  // optional (--input-list).
+  cmd.add_option("--exclude", a.excludes, "Skip paths matching this glob (repeatable)")
+      ->allow_extra_args(false);
   cmd.add_flag("--follow-symlinks", a.follow_symlinks, "Follow symbolic links while walking");
-  cmd.add_option("--rules", a.rule_paths, "Extra rule file or directory of *.toml (repeatable)");
+  cmd.add_option("--rules", a.rule_paths, "Extra rule file or directory of *.toml (repeatable)")
+      ->allow_extra_args(false);
   cmd.add_flag("--exit-zero", a.exit_zero, "Exit 0 even when credentials are found");
   cmd.add_option("--color", a.color, "auto, always or never")->capture_default_str();
   cmd.add_flag("--no-extract", a.no_extract, "Scan containers (zip, dex, ...) as raw bytes only");
