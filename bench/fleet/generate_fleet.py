@@ -22,7 +22,8 @@ How the apps differ (all values FAKE, from tests/fixtures/fake_credentials.Fakes
   - each publisher's Twilio Account SID + Auth Token in assets/config.json of about half its apps
     (one credential, one signer, many apps); one Stripe key shared by 3 publishers ("an agency")
   - ~20% hold an app-unique SendGrid key in assets/config.json
-  - sizes: log-normal, median ~0.6 MB, 40 KB .. 48 MB (drawables stored, JS bundles deflated)
+  - sizes: log-normal, median ~0.6 MB, 40 KB .. 48 MB (drawables stored, JS bundles deflated),
+    times --size-scale
 
 Deterministic for a given --seed and --apps, except the publishers' RSA keys (openssl draws fresh
 ones; they are kept in OUT/.keys and reused, as build_demo_apps.sh keeps its keystores).
@@ -52,6 +53,9 @@ FRAMEWORK = "/usr/share/android-framework-res/framework-res.apk"
 PKG_PLACEHOLDER = "com.p000.app00000"  # every package has this length: com.pNNN.appNNNNN
 VERSION_PLACEHOLDER = "0.0.0"
 KEY_PLACEHOLDER = "AIza" + "Q" * 35  # the app's own Google key, patched per app (same length)
+# Apps without a key of their own get this instead: same length, and it sorts where the key did
+# (after "<init>", before "Lcom/..."), so the DEX string table stays sorted.
+NO_KEY = "APIKEY-loaded-from-remote-config-000000"
 STAMP = (2023, 11, 14, 22, 13, 20)
 GENERATOR_VERSION = "1"  # bump when the output changes, so cached fleets are rebuilt
 
@@ -134,21 +138,23 @@ def build_templates(tdir, sdks):
             for name in ("AndroidManifest.xml", "resources.arsc"):
                 with open(f"{tdir}/{name}", "wb") as f:
                     f.write(z.read(name))
-        sources = {
-            "app-key": [MAIN_ACTIVITY.format(path=path), API_CONFIG.format(path=path, key=KEY_PLACEHOLDER)],
-            "app-plain": [MAIN_ACTIVITY.format(path=path)],
-        }
+        sources = {"app": [MAIN_ACTIVITY.format(path=path),
+                           API_CONFIG.format(path=path, key=KEY_PLACEHOLDER)]}
         for i, (cls, fields) in enumerate(sdks):
             body = "\n".join(f'.field public static final {n}:Ljava/lang/String; = "{v}"'
                              for n, v in fields)
             sources[f"sdk{i}"] = [SDK_CLASS.format(cls=cls, fields=body)]
+        jobs = []  # one JVM each: start them all at once
         for name, classes in sources.items():
             sdir = f"{work}/smali-{name}"
             os.makedirs(sdir)
             for j, text in enumerate(classes):
                 with open(f"{sdir}/C{j}.smali", "w") as f:
                     f.write(text)
-            run(["smali", "assemble", "--api", "24", "-o", f"{tdir}/{name}.dex", sdir])
+            jobs.append(subprocess.Popen(["smali", "assemble", "--api", "24", "-o",
+                                          f"{tdir}/{name}.dex", sdir], stdout=subprocess.DEVNULL))
+        if any(j.wait() != 0 for j in jobs):
+            sys.exit("generate_fleet: smali failed")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -279,7 +285,7 @@ def plan(args):
         twilio = rng.random() < 0.5
         sendgrid = fakes.sendgrid_key() if rng.random() < 0.2 else None
         uses_stripe = pub in agency and rng.random() < 0.4
-        size = int(min(48e6, max(40e3, rng.lognormvariate(math.log(600e3), 1.2))))
+        size = int(min(48e6, max(40e3, rng.lognormvariate(math.log(600e3), 1.2))) * args.size_scale)
         for v in range(versions):
             if len(apps) >= n_good:
                 break
@@ -313,12 +319,11 @@ def app_bytes(app, pub, stripe, tdir, keys, sdk_dex):
     manifest = patch_same_length(manifest, PKG_PLACEHOLDER, app["package"])
     manifest = patch_same_length(manifest, VERSION_PLACEHOLDER, app["version"])
     arsc = patch_same_length(arsc, PKG_PLACEHOLDER, app["package"])
-    with open(f"{tdir}/{'app-key' if app['own_key'] else 'app-plain'}.dex", "rb") as f:
+    with open(f"{tdir}/app.dex", "rb") as f:
         dex = f.read()
     dex = dex.replace(PKG_PLACEHOLDER.replace(".", "/").encode(),
                       app["package"].replace(".", "/").encode())
-    if app["own_key"]:
-        dex = dex.replace(KEY_PLACEHOLDER.encode(), app["own_key"].encode())
+    dex = dex.replace(KEY_PLACEHOLDER.encode(), (app["own_key"] or NO_KEY).encode())
     entries = [("AndroidManifest.xml", manifest, False), ("classes.dex", fix_dex_checksums(dex), False)]
     for i, s in enumerate(app["sdks"]):
         entries.append((f"classes{i + 2}.dex", sdk_dex[s], False))
@@ -368,12 +373,15 @@ def main():
     ap.add_argument("--apps", type=int, default=2000, help="files, malformed ones included")
     ap.add_argument("--publishers", type=int, default=0, help="default: max(4, apps/50)")
     ap.add_argument("--seed", default="1")
+    ap.add_argument("--size-scale", type=float, default=1.0,
+                    help="multiply every app's size (tests: 0.02 for a fleet of a few MB)")
     args = ap.parse_args()
     if args.apps < 8:
         sys.exit("generate_fleet: --apps must be at least 8")
     out = os.path.abspath(args.out)
     stamp = f"{out}/.complete"
-    wanted = f"v{GENERATOR_VERSION} apps={args.apps} publishers={args.publishers} seed={args.seed}\n"
+    wanted = (f"v{GENERATOR_VERSION} apps={args.apps} publishers={args.publishers} seed={args.seed} "
+              f"size_scale={args.size_scale}\n")
     if os.path.exists(stamp) and open(stamp).read() == wanted:
         print(f"generate_fleet: {out} is up to date", file=sys.stderr)
         return
