@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,17 @@ struct RulesArgs {
   std::string format = "text";
   std::vector<std::string> rule_paths;
 };
+
+struct ReportArgs {
+  std::string datastore;  // SQLite path or postgresql:// URI
+  std::string format = "json";
+  std::string output;
+  std::string metadata;   // CSV: app_id,publisher,installs,store
+  size_t top = 0;         // clusters listed (0: all)
+  bool deterministic = false;
+};
+void add_report_options(CLI::App& cmd, ReportArgs& args);
+int run_report(const ReportArgs& args);
 
 void add_scan_options(CLI::App& cmd, ScanArgs& args);
 void add_rules_options(CLI::App& cmd, RulesArgs& args);

@@ -22,6 +22,11 @@ int main(int argc, char** argv) {
   auto* rules_cmd = app.add_subcommand("rules", "List, show, check or export the rules");
   add_rules_options(*rules_cmd, rules);
 
+  ReportArgs report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "Report credential reuse across the apps in a datastore (JSON or HTML)");
+  add_report_options(*report_cmd, report);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -30,5 +35,6 @@ int main(int argc, char** argv) {
   }
   if (scan_cmd->parsed()) return run_scan(scan);
   if (rules_cmd->parsed()) return run_rules(rules);
+  if (report_cmd->parsed()) return run_report(report);
   return kExitError;
 }

@@ -40,6 +40,14 @@ std::string sdk_name(std::string_view code) {
   return out;
 }
 
+// A file a fleet list calls an app but that scanned as plain bytes (random data named .apk) is
+// as broken as one that failed to parse: the report lists it with the malformed ones.
+bool named_like_an_app(std::string_view path) {
+  for (std::string_view ext : {".apk", ".xapk", ".apks", ".aab", ".ipa"})
+    if (path.size() > ext.size() && path.ends_with(ext)) return true;
+  return false;
+}
+
 int status_rank(std::string_view s) {
   if (s == "live") return 3;
   if (s == "revoked") return 2;
@@ -61,11 +69,31 @@ struct ClusterBuild {
 
 }  // namespace
 
+std::string code_package_from(std::string_view chain, std::string_view symbol) {
+  bool in_dex = false;
+  for (std::string_view rest = chain; !rest.empty();) {
+    auto bang = rest.find('!');
+    std::string_view link = rest.substr(0, bang);
+    if (link.ends_with(".dex")) in_dex = true;
+    if (bang == std::string_view::npos) break;
+    rest.remove_prefix(bang + 1);
+  }
+  if (!in_dex || symbol.empty() || symbol.starts_with("dex string")) return {};
+  if (symbol.ends_with("()")) symbol.remove_suffix(2);
+  auto member = symbol.rfind('.');
+  if (member == std::string_view::npos) return {};
+  std::string_view klass = symbol.substr(0, member);
+  auto pkg = klass.rfind('.');
+  return pkg == std::string_view::npos ? std::string() : std::string(klass.substr(0, pkg));
+}
+
 std::string holder_of(const FindingRow& f) {
   if (f.app.empty()) return "none";
-  if (f.code_package.empty()) return "app";
-  if (f.app.package.empty() || same_organisation_code(f.code_package, f.app.package)) return "app";
-  return "sdk:" + sdk_name(f.code_package);
+  // Stored rows carry the package; derive it when a store left it empty.
+  std::string code = f.code_package.empty() ? code_package_from(f.chain, f.symbol) : f.code_package;
+  if (code.empty()) return "app";
+  if (f.app.package.empty() || same_organisation_code(code, f.app.package)) return "app";
+  return "sdk:" + sdk_name(code);
 }
 
 FleetReport build_report(const FleetData& data) {
@@ -80,6 +108,11 @@ FleetReport build_report(const FleetData& data) {
     }
     if (in.status != "ok")
       r.problems.push_back({in.path, in.status, in.reason, in.diagnostic_kinds});
+    else if (in.app.empty() && named_like_an_app(in.path))
+      r.problems.push_back({in.path, "not-an-app",
+                            "named like an app package, but no app identity was found in it "
+                            "(not a zip, or no AndroidManifest.xml / Info.plist)",
+                            {"not-an-app"}});
   }
   r.apps = all_apps.size();
   std::sort(r.problems.begin(), r.problems.end(),

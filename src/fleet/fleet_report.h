@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fleet/fleet_data.h"
@@ -17,7 +18,13 @@ namespace keysweep::fleet {
 // Where in an app a credential lives: "app" (the app's own code or resources), "sdk:<package>"
 // (DEX code outside the app's package: the first three labels of the class's package), or
 // "none" (not inside an app: a source file, a loose binary).
+// Uses f.code_package, or when that is empty derives it like code_package_from().
 std::string holder_of(const FindingRow& f);
+
+// The package of the DEX class a symbol names ("com.twilio.sdk.Client.send()" in
+// "x.apk!classes2.dex!strings" -> "com.twilio.sdk"); "" when the chain has no DEX or the symbol
+// names no class ("dex string #12").
+std::string code_package_from(std::string_view chain, std::string_view symbol);
 
 struct ClusterApp {
   std::string app_id;  // package name / bundle id
@@ -74,7 +81,9 @@ struct FleetReport {
   std::vector<HolderCount> holders;
   UsersAtRisk users_at_risk;
   std::vector<Cluster> clusters;  // most apps first
-  std::vector<ProblemInput> problems;  // inputs not read (error) or read in part (partial)
+  // Inputs not read (status "error"), read in part ("partial"), or named like an app package
+  // (.apk, .ipa, ...) but holding no app ("not-an-app"), by path.
+  std::vector<ProblemInput> problems;
 };
 
 FleetReport build_report(const FleetData& data);

@@ -44,7 +44,8 @@ FleetData sample() {
               {"apps/two-2.1.apk", 300, "ok", "", {}, two_b},
               {"apps/three.apk", 400, "partial", "classes.dex: bad header", {"malformed"}, three},
               {"apps/broken.apk", 50, "error", "no central directory", {"malformed"}, {}},
-              {"src/Config.java", 10, "ok", "", {}, {}}};
+              {"src/Config.java", 10, "ok", "", {}, {}},
+              {"apps/random-bytes.apk", 70, "ok", "", {}, {}}};
   d.findings = {
       finding("apps/one.apk", one, "aws.credentials", "aws", "h-aws", "com.example.sdk.telemetry",
               "live"),
@@ -74,6 +75,21 @@ TEST(FleetHolder, AppCodeSdkCodeAndNoApp) {
   EXPECT_EQ(holder_of(f), "sdk:io.sdk");
   f.app = {};
   EXPECT_EQ(holder_of(f), "none");
+}
+
+TEST(FleetHolder, CodePackageFromChainAndSymbol) {
+  EXPECT_EQ(code_package_from("a.apk!classes2.dex!strings", "com.example.sdk.Telemetry.AWS_KEY"),
+            "com.example.sdk");
+  EXPECT_EQ(code_package_from("a.apk!classes.dex!strings", "com.twilio.sdk.Client.send()"),
+            "com.twilio.sdk");
+  EXPECT_EQ(code_package_from("a.apk!classes.dex!strings", "dex string #12"), "");
+  EXPECT_EQ(code_package_from("a.apk!resources.arsc!values", "@string/key"), "");
+  EXPECT_EQ(code_package_from("a.apk!assets/config.json", "twilio.auth_token"), "");
+  FindingRow f;
+  f.app = android("com.acme.shop", "1", "s");
+  f.chain = "a.apk!classes2.dex!strings";
+  f.symbol = "com.adnet.ads.AdConfig.ALERT_WEBHOOK";
+  EXPECT_EQ(holder_of(f), "sdk:com.adnet.ads");  // no stored code_package: derived
 }
 
 TEST(FleetReport, ClustersAppsSignersPublishersAndHolders) {
@@ -110,7 +126,7 @@ TEST(FleetReport, ClustersAppsSignersPublishersAndHolders) {
   EXPECT_EQ(r.live_credentials, 1u);
   EXPECT_EQ(r.apps, 3u);
   EXPECT_EQ(r.app_inputs, 4u);
-  EXPECT_EQ(r.inputs, 6u);
+  EXPECT_EQ(r.inputs, 7u);
 }
 
 TEST(FleetReport, UsersAtRiskAndProviderCounts) {
@@ -126,10 +142,12 @@ TEST(FleetReport, UsersAtRiskAndProviderCounts) {
   EXPECT_EQ(r.providers[0].apps, 2u);
   EXPECT_EQ(r.providers[1].provider, "github");
   EXPECT_EQ(r.providers[2].provider, "google");
-  ASSERT_EQ(r.problems.size(), 2u);
+  ASSERT_EQ(r.problems.size(), 3u);  // by path; src/Config.java is not one
   EXPECT_EQ(r.problems[0].path, "apps/broken.apk");
   EXPECT_EQ(r.problems[0].status, "error");
-  EXPECT_EQ(r.problems[1].status, "partial");
+  EXPECT_EQ(r.problems[1].path, "apps/random-bytes.apk");
+  EXPECT_EQ(r.problems[1].status, "not-an-app");
+  EXPECT_EQ(r.problems[2].status, "partial");
 }
 
 TEST(FleetReport, JsonIsTheSameWhateverTheRowOrder) {
