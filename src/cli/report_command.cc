@@ -22,7 +22,8 @@ void add_report_options(CLI::App& cmd, ReportArgs& a) {
   cmd.add_option("-o,--output", a.output, "Write the report to FILE instead of standard output");
   cmd.add_option("--metadata", a.metadata,
                  "CSV with app_id,publisher,installs,store; overrides what the datastore holds");
-  cmd.add_option("--top", a.top, "List only the N clusters with the most apps (0: all)")
+  cmd.add_option("--top", a.top,
+                 "List only the N clusters with the most apps (0: all; HTML default 1000)")
       ->capture_default_str();
   cmd.add_flag("--deterministic", a.deterministic,
                "Leave out the run field (time, datastore, scan runs), so two reports over the same "
@@ -30,6 +31,8 @@ void add_report_options(CLI::App& cmd, ReportArgs& a) {
 }
 
 namespace {
+
+constexpr size_t kHtmlDefaultTop = 1000;
 
 bool is_postgres(const std::string& t) {
   return t.starts_with("postgresql://") || t.starts_with("postgres://");
@@ -72,7 +75,10 @@ int run_report(const ReportArgs& a) {
     run->datastore = without_password(a.datastore);
     run->tool_version = kVersion;
   }
-  auto json = fleet::report_json(fleet::build_report(*data), run, a.top);
+  // A page lists what a reader can take in; the JSON, meant for programs, lists every cluster.
+  size_t top = a.top;
+  if (a.format == "html" && top == 0) top = kHtmlDefaultTop;
+  auto json = fleet::report_json(fleet::build_report(*data), run, top);
   std::string text = a.format == "html" ? fleet::report_html(json) : json.dump(2) + "\n";
 
   if (a.output.empty()) {
