@@ -57,7 +57,7 @@ KEY_PLACEHOLDER = "AIza" + "Q" * 35  # the app's own Google key, patched per app
 # (after "<init>", before "Lcom/..."), so the DEX string table stays sorted.
 NO_KEY = "APIKEY-loaded-from-remote-config-000000"
 STAMP = (2023, 11, 14, 22, 13, 20)
-GENERATOR_VERSION = "3"  # bump when the output changes, so cached fleets are rebuilt
+GENERATOR_VERSION = "4"  # bump when the output changes, so cached fleets are rebuilt
 
 
 def run(cmd, **kw):
@@ -351,9 +351,12 @@ def app_bytes(app, pub, stripe, tdir, keys, sdk_dex):
     return v2_sign(write_zip(entries), key, cert, spki)
 
 
-def malformed_bytes(m, good_sample):
+def malformed_bytes(m, i, good_samples):
+    """Each broken file has its own content (a store keeps one row per content): a different
+    small app to cut or damage, a different bomb size."""
     rng = random.Random(m["seed"])
     kind = m["kind"]
+    good_sample = good_samples[i % len(good_samples)]
     if kind == "truncated":
         return good_sample[: len(good_sample) * 3 // 5]
     if kind == "garbage":
@@ -361,7 +364,7 @@ def malformed_bytes(m, good_sample):
     if kind == "zip-bomb-ish":
         # 64 MiB of zeros deflate to ~64 KiB: far past keysweep's 200:1 ratio limit.
         return write_zip([("AndroidManifest.xml", b"\x03\x00\x08\x00" + bytes(4), False),
-                          ("assets/huge.bin", bytes(64 << 20), False)])
+                          ("assets/huge.bin", bytes((64 + i) << 20), False)])
     data = bytearray(good_sample)
     eocd = data.rfind(b"PK\x05\x06")
     struct.pack_into("<I", data, eocd + 16, len(data) + 12345)  # CD offset past the end
@@ -412,7 +415,7 @@ def main():
         t["packages"].add(app["package"])
         t["publishers"].add(app["publisher"])
 
-    sample = None
+    samples = []  # small apps, to break into malformed ones
     for app in apps:
         pub = publishers[app["publisher"]]
         rel = f"apps/p{app['publisher']:03d}/{app['package']}-{app['version']}.apk"
@@ -420,8 +423,8 @@ def main():
         data = app_bytes(app, pub, stripe, tdir, keys[app["publisher"]], sdk_dex)
         with open(f"{out}/{rel}", "wb") as f:
             f.write(data)
-        if sample is None or len(data) < len(sample):
-            sample = data
+        if len(data) < 300_000 and len(samples) < 64:
+            samples.append(data)
         if app["own_key"]:
             plant(app["own_key"], "google.api_key", "app", app, rel)
         for s in app["sdks"]:
@@ -437,7 +440,7 @@ def main():
     os.makedirs(f"{out}/apps/malformed", exist_ok=True)
     for i, m in enumerate(malformed):
         with open(f"{out}/apps/malformed/broken-{i:03d}-{m['kind']}.apk", "wb") as f:
-            f.write(malformed_bytes(m, sample))
+            f.write(malformed_bytes(m, i, samples or [data]))
     with open(f"{out}/metadata.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["app_id", "publisher", "installs", "store"])

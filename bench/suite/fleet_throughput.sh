@@ -99,6 +99,10 @@ out=$(awk -v files="$files" -v bytes="$bytes" -v s="$scan_s" -v cpu="$scan_cpu" 
   printf "          %.1f apps/s, %.1f MB/s, peak RSS %.1f MiB\n", files / s, mbps, rss / 1024
   t = 20098 * mean / mbps
   printf "20,098 apps x %s MB = %.1f GB at %.1f MB/s: %.0f s = %.1f min (%d jobs; by apps/s alone: %.1f min)\n", mean, 20098 * mean / 1000, mbps, t, t / 60, jobs, 20098 / (files / s) / 60
+  # On a loaded machine wall time measures the neighbours; CPU seconds measure keysweep.
+  cpumb = bytes / 1e6 / cpu
+  tc = 20098 * mean / (cpumb * jobs)
+  printf "          by CPU time: %.1f MB per CPU s; with %d idle cores: %.0f s = %.1f min\n", cpumb, jobs, tc, tc / 60
   printf "report:   JSON %.2f s (peak RSS %.1f MiB), HTML %.2f s\n", rs, rrss / 1024, hs
 }')
 
