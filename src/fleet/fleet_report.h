@@ -17,7 +17,7 @@ namespace keysweep::fleet {
 
 // Where in an app a credential lives: "app" (the app's own code or resources), "sdk:<package>"
 // (DEX code outside the app's package: the first three labels of the class's package), or
-// "none" (not inside an app: a source file, a loose binary).
+// "none" (not inside an identified app: a source file, a loose binary, a damaged APK).
 // Uses f.code_package, or when that is empty derives it like code_package_from().
 std::string holder_of(const FindingRow& f);
 
