@@ -82,6 +82,9 @@ struct Finding {
   std::string fingerprint;    // stable id: sha256(rule, secret hash, location path+symbol)
   std::string snippet;        // the line around the secret, with the secret already redacted
   std::string snippet_clear;  // the same line unredacted (only filled with --show-secrets)
+  // "keysweep:allow ..." when the secret's line carries that comment (the marker up to the end of
+  // the line, bounded); the suppression stage decides which rules it names. Empty otherwise.
+  std::string allow_comment;
   AppIdentity app;
   // A multi-part credential (rule_id is then the pair name, e.g. "twilio.account"): each part as
   // its own finding, in role order. Empty for single findings.

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/suppression.h"
+
 namespace CLI {
 class App;
 }
@@ -45,6 +47,7 @@ struct ScanArgs {
   bool only_verified = false;  // report only credentials verified live (implies verify)
   std::vector<std::string> verify_endpoint_overrides;  // PROVIDER=http://127.0.0.1:PORT, tests only
   FleetArgs fleet;
+  SuppressArgs suppress;  // baselines, ignore files, disabled rules, keysweep.toml (cli/suppression.h)
 };
 
 struct RulesArgs {

@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   auto* scan_cmd = app.add_subcommand("scan", "Scan files and directories for credentials");
   add_scan_options(*scan_cmd, scan);
 
+  ScanArgs baseline;
+  auto* baseline_create_cmd = add_baseline_command(app, baseline);
+
   RulesArgs rules;
   auto* rules_cmd = app.add_subcommand("rules", "List, show, check or export the rules");
   add_rules_options(*rules_cmd, rules);
@@ -36,5 +39,6 @@ int main(int argc, char** argv) {
   if (scan_cmd->parsed()) return run_scan(scan);
   if (rules_cmd->parsed()) return run_rules(rules);
   if (report_cmd->parsed()) return run_report(report);
+  if (baseline_create_cmd->parsed()) return run_scan(baseline);
   return kExitError;
 }

@@ -46,6 +46,7 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
       ->allow_extra_args(false)  // one value per flag: the paths after it stay paths
       ->group("");
   add_fleet_options(cmd, a.fleet);
+  add_suppress_options(cmd, a);
 }
 
 namespace {
@@ -67,11 +68,15 @@ Result<verify::VerifyStats> verify_findings(const ScanArgs& a, std::vector<Findi
 
 }  // namespace
 
-int run_scan(const ScanArgs& a) {
+int run_scan(const ScanArgs& args) {
+  ScanArgs a = args;  // keysweep.toml adds to the flags
+  auto suppression = prepare_suppression(a);
+  if (!suppression) return fail(suppression.error());
   auto rules = load_rules(a.rule_paths);
   if (!rules) return fail(rules.error());
   auto matcher = Matcher::compile(std::move(*rules));
   if (!matcher) return fail(matcher.error());
+  if (auto r = finish_suppression(*suppression, (*matcher)->rules()); !r) return fail(r.error());
 
   ScanConfig config;
   config.jobs = a.jobs;
@@ -123,6 +128,7 @@ int run_scan(const ScanArgs& a) {
   if ((*fleet)->has_datastore()) return (*fleet)->run_into_datastore(pipeline, diagnostics);
   ScanOutcome outcome = pipeline.scan_paths(*paths, diagnostics);
   (*fleet)->finish_progress();
+  if (auto rc = apply_suppression(*suppression, a, outcome)) return *rc;
 
   if (verify) {
     auto stats = verify_findings(a, outcome.findings);

@@ -58,6 +58,23 @@ std::string make_snippet(std::string_view data, uint64_t line_start, uint64_t s_
   return first == std::string::npos ? std::string() : out.substr(first);
 }
 
+// The "keysweep:allow ..." comment on the secret's line, if any: from the marker to the end of the
+// line. Both searches are bounded, so a megabyte-long minified line costs the same as a short one.
+std::string find_allow_comment(std::string_view data, uint64_t line_start, uint64_t s_start,
+                               uint64_t s_end) {
+  static constexpr std::string_view kMarker = "keysweep:allow";
+  constexpr uint64_t kReach = 4096;  // bytes searched on each side of the secret
+  constexpr size_t kKeep = 256;      // bytes of the comment kept
+  uint64_t from = std::max(line_start, s_start > kReach ? s_start - kReach : 0);
+  uint64_t to = std::min<uint64_t>(data.size(), s_end + kReach);
+  const void* nl = std::memchr(data.data() + s_end, '\n', to - s_end);
+  if (nl) to = static_cast<uint64_t>(static_cast<const char*>(nl) - data.data());
+  std::string_view line = data.substr(from, to - from);
+  size_t at = line.find(kMarker);
+  if (at == std::string_view::npos) return {};
+  return printable_utf8(line.substr(at, kKeep));
+}
+
 }  // namespace
 
 void build_findings(const Blob& blob, const RuleSet& rules, const std::vector<RuleMatch>& matches,
@@ -87,6 +104,7 @@ void build_findings(const Blob& blob, const RuleSet& rules, const std::vector<Ru
     if (options.show_secrets)
       f.snippet_clear = make_snippet(data, line_start, m.secret_start, m.secret_end,
                                      printable_utf8(f.secret));
+    f.allow_comment = find_allow_comment(data, line_start, m.secret_start, m.secret_end);
     f.fingerprint = finding_fingerprint(rule.id, f.secret_sha256, f.location.display_path(),
                                         f.location.symbol);
     if (blob.app()) f.app = *blob.app();

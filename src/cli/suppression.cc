@@ -1,0 +1,173 @@
+#include "cli/suppression.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+
+namespace keysweep::cli {
+
+namespace {
+
+constexpr const char* kDefaultBaseline = "keysweep-baseline.json";
+
+std::string dir_of(const std::string& file) {
+  std::string dir = std::filesystem::path(file).parent_path().string();
+  return dir.empty() ? "." : dir;
+}
+
+Result<void> merge_config(const suppress::ProjectConfig& c, ScanArgs& a, SuppressionPlan& plan) {
+  // Config first, flags after: a --rules file replaces a config rule of the same id.
+  a.rule_paths.insert(a.rule_paths.begin(), c.rule_paths.begin(), c.rule_paths.end());
+  a.excludes.insert(a.excludes.end(), c.excludes.begin(), c.excludes.end());
+  if (c.max_file_size && !(a.suppress.max_file_size_flag && a.suppress.max_file_size_flag->count())) {
+    if (auto size = parse_size(*c.max_file_size); !size)
+      return make_error(ErrorCode::kConfig, "'scan.max_file_size': " + size.error().message, c.path);
+    a.max_file_size = *c.max_file_size;
+  }
+  auto& s = plan.settings;
+  s.disabled_rules.insert(s.disabled_rules.end(), c.disable_rules.begin(), c.disable_rules.end());
+  s.allow_sha256 = c.allow_sha256;
+  s.allow_regexes = c.allow_regexes;
+  if (!c.allow_paths.empty()) {
+    suppress::PathPatterns pp{{}, c.dir};
+    for (const auto& p : c.allow_paths)
+      if (auto r = pp.list.add(p, c.path + ": allowlist.paths"); !r) return r;
+    s.allow_paths = std::move(pp);
+  }
+  return {};
+}
+
+}  // namespace
+
+void add_suppress_options(CLI::App& cmd, ScanArgs& a) {
+  auto& s = a.suppress;
+  s.max_file_size_flag = cmd.get_option_no_throw("--max-file-size");
+  cmd.add_option("--baseline", s.baseline,
+                 "Report only findings not in this baseline (made by `keysweep baseline create`)");
+  cmd.add_option("--config", s.config,
+                 "Settings file (default: keysweep.toml in the scanned directory or the repository "
+                 "root above it)");
+  cmd.add_flag("--no-config", s.no_config,
+               "Do not look for keysweep.toml and .keysweepignore");
+  cmd.add_option("--ignore-file", s.ignore_files,
+                 "Hide findings in paths matching this gitignore-style file (repeatable; patterns "
+                 "relative to the current directory)")
+      ->allow_extra_args(false);
+  cmd.add_option("--disable-rule", s.disable_rules,
+                 "Hide findings of this rule id or glob, e.g. generic.* (repeatable)")
+      ->allow_extra_args(false);
+  cmd.add_flag("--no-suppress", s.no_suppress,
+               "Report everything: ignore baselines, allow comments, ignore files, allowlists and "
+               "disabled rules");
+}
+
+CLI::App* add_baseline_command(CLI::App& app, ScanArgs& a) {
+  auto* baseline = app.add_subcommand("baseline", "Record today's findings so scans report only new ones");
+  baseline->require_subcommand(1);
+  auto* create = baseline->add_subcommand(
+      "create", "Scan like `scan` and write the findings to a baseline file (-o, default " +
+                    std::string(kDefaultBaseline) + ")");
+  add_scan_options(*create, a);
+  a.suppress.baseline_create = true;
+  return create;
+}
+
+Result<SuppressionPlan> prepare_suppression(ScanArgs& a) {
+  SuppressionPlan plan;
+  auto& s = a.suppress;
+  if (s.baseline_create) {
+    if (!s.baseline.empty())
+      return make_error(ErrorCode::kConfig, "baseline create records every finding; drop --baseline");
+    if (a.verify || a.only_verified)
+      return make_error(ErrorCode::kConfig, "baseline create does not verify; drop --verify");
+    if (a.format != "human")
+      return make_error(ErrorCode::kConfig, "baseline create writes its own JSON format; drop --format");
+    plan.baseline_out = a.output.empty() ? kDefaultBaseline : a.output;
+    a.output.clear();  // the scan writes no report
+  }
+  // A datastore keeps every finding (reports read it later); hiding some there would be silent.
+  if (!a.fleet.datastore.empty() &&
+      (s.baseline_create || !s.baseline.empty() || !s.ignore_files.empty() || !s.disable_rules.empty()))
+    return make_error(ErrorCode::kConfig,
+                      "--datastore stores every finding: baseline create, --baseline, --ignore-file "
+                      "and --disable-rule apply to reports");
+  std::string config_path = s.config;
+  if (config_path.empty() && !s.no_config)
+    config_path = suppress::find_project_file(a.paths, suppress::kConfigFileName);
+  if (!config_path.empty()) {
+    auto config = suppress::load_project_config(config_path);
+    if (!config) return std::unexpected(config.error());
+    if (auto r = merge_config(*config, a, plan); !r) return std::unexpected(r.error());
+  }
+  if (s.no_suppress) return plan;
+
+  auto& settings = plan.settings;
+  settings.disabled_rules.insert(settings.disabled_rules.end(), s.disable_rules.begin(),
+                                 s.disable_rules.end());
+  auto add_ignore_file = [&](const std::string& path, const std::string& base) -> Result<void> {
+    auto list = suppress::IgnoreList::load(path);
+    if (!list) return std::unexpected(list.error());
+    settings.ignore_files.push_back({std::move(*list), base});
+    return {};
+  };
+  if (!s.no_config) {
+    std::string found = suppress::find_project_file(a.paths, suppress::kIgnoreFileName);
+    if (!found.empty())
+      if (auto r = add_ignore_file(found, dir_of(found)); !r) return std::unexpected(r.error());
+  }
+  for (const auto& f : s.ignore_files)
+    if (auto r = add_ignore_file(f, "."); !r) return std::unexpected(r.error());
+  if (!s.baseline.empty()) {
+    auto baseline = suppress::Baseline::load(s.baseline);
+    if (!baseline) return std::unexpected(baseline.error());
+    settings.baseline = std::move(*baseline);
+    settings.baseline_dir = dir_of(s.baseline);
+  }
+  return plan;
+}
+
+Result<void> finish_suppression(SuppressionPlan& plan, const RuleSet& rules) {
+  auto suppressor = suppress::Suppressor::create(std::move(plan.settings), rules);
+  if (!suppressor) return std::unexpected(suppressor.error());
+  plan.suppressor = std::make_unique<suppress::Suppressor>(std::move(*suppressor));
+  return {};
+}
+
+std::optional<int> apply_suppression(SuppressionPlan& plan, const ScanArgs& a, ScanOutcome& outcome) {
+  auto& summary = outcome.summary;
+  if (!a.suppress.no_suppress && plan.suppressor) {
+    plan.suppressor->apply(outcome.findings, summary.suppressed);
+    summary.findings = outcome.findings.size();
+  }
+  uint64_t hidden = 0;
+  std::string by;
+  for (const auto& [how, n] : summary.suppressed) {
+    hidden += n;
+    if (n) by += (by.empty() ? "" : ", ") + std::to_string(n) + " " + how;
+  }
+  if (plan.baseline_out.empty()) {
+    // CSV has no place for run metadata: say it on stderr, so the hidden findings stay visible.
+    if (a.format == "csv" && hidden)
+      std::fprintf(stderr, "keysweep: %llu findings suppressed (%s)\n",
+                   static_cast<unsigned long long>(hidden), by.c_str());
+    return std::nullopt;
+  }
+
+  suppress::RelativePaths paths(dir_of(plan.baseline_out));
+  auto baseline = suppress::Baseline::from_findings(outcome.findings, paths);
+  std::ofstream out(plan.baseline_out, std::ios::binary | std::ios::trunc);
+  out << baseline.to_json(kVersion);
+  out.close();
+  if (!out) return fail(Error{ErrorCode::kIo, "cannot write baseline", plan.baseline_out, {}});
+  const size_t n = outcome.findings.size();
+  std::printf("wrote %s: %zu finding%s (%zu entries with the parts of paired credentials)%s%s\n",
+              plan.baseline_out.c_str(), n, n == 1 ? "" : "s", baseline.entries().size(),
+              hidden ? "; not recorded, already suppressed: " : "", by.c_str());
+  return summary.had_errors() ? kExitError : kExitClean;
+}
+
+}  // namespace keysweep::cli

@@ -1,0 +1,98 @@
+#include "suppress/suppressor.h"
+
+#include <fnmatch.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+
+#include "suppress/allow_comment.h"
+
+namespace keysweep::suppress {
+
+Suppressor::Suppressor(Suppressor&&) noexcept = default;
+Suppressor& Suppressor::operator=(Suppressor&&) noexcept = default;
+Suppressor::~Suppressor() = default;
+
+Result<Suppressor> Suppressor::create(SuppressionSettings settings, const RuleSet& rules) {
+  Suppressor s;
+  for (const auto& glob : settings.disabled_rules) {
+    bool any = std::any_of(rules.rules.begin(), rules.rules.end(), [&](const Rule& r) {
+      return fnmatch(glob.c_str(), r.id.c_str(), 0) == 0 ||
+             (!r.pair.empty() && fnmatch(glob.c_str(), r.pair.c_str(), 0) == 0);
+    });
+    if (!any)
+      return make_error(ErrorCode::kConfig,
+                        "disabled rule '" + glob + "' matches no rule (see `keysweep rules list`)");
+  }
+  for (const auto& pattern : settings.allow_regexes) {
+    RE2::Options o;
+    o.set_log_errors(false);
+    auto re = std::make_unique<RE2>(pattern, o);
+    if (!re->ok())
+      return make_error(ErrorCode::kConfig,
+                        "allowlist regex '" + pattern + "' does not compile: " + re->error());
+    s.regexes_.push_back(std::move(re));
+  }
+  for (const auto& f : settings.ignore_files)
+    s.ignore_rel_.push_back(std::make_unique<RelativePaths>(f.base_dir));
+  if (settings.allow_paths) s.allow_rel_ = std::make_unique<RelativePaths>(settings.allow_paths->base_dir);
+  if (settings.baseline) s.baseline_rel_ = std::make_unique<RelativePaths>(settings.baseline_dir);
+  s.s_ = std::move(settings);
+  return s;
+}
+
+bool Suppressor::rule_disabled(const Finding& f) const {
+  // A pair is a finding of its own, with its own id: disabling one half (say the noisy account-id
+  // rule) leaves the pair reported; disable the pair by its id, or every part.
+  auto disabled = [&](const std::string& id) {
+    return std::any_of(s_.disabled_rules.begin(), s_.disabled_rules.end(),
+                       [&](const std::string& g) { return fnmatch(g.c_str(), id.c_str(), 0) == 0; });
+  };
+  if (disabled(f.rule_id)) return true;
+  return f.is_pair() && std::all_of(f.parts.begin(), f.parts.end(),
+                                    [&](const Finding& p) { return disabled(p.rule_id); });
+}
+
+bool Suppressor::path_matches(PathPatterns& patterns, std::unique_ptr<RelativePaths>& rel,
+                              const Finding& f) {
+  // The file on disk is what paths name; entries inside a container go with their container.
+  if (f.location.chain.empty()) return false;
+  return patterns.list.ignored(rel->relative(f.location.chain.front()));
+}
+
+bool Suppressor::allowlisted(const Finding& f) {
+  auto secret_allowed = [&](const Finding& x) {
+    if (std::find(s_.allow_sha256.begin(), s_.allow_sha256.end(), x.secret_sha256) !=
+        s_.allow_sha256.end())
+      return true;
+    for (const auto& re : regexes_)
+      if (RE2::PartialMatch(x.secret, *re)) return true;
+    return false;
+  };
+  if (s_.allow_paths && path_matches(*s_.allow_paths, allow_rel_, f)) return true;
+  if (secret_allowed(f)) return true;
+  // A credential with an allowlisted part (the test account's token) is allowlisted as a whole.
+  return std::any_of(f.parts.begin(), f.parts.end(), secret_allowed);
+}
+
+const char* Suppressor::reason(const Finding& f) {
+  if (!s_.disabled_rules.empty() && rule_disabled(f)) return kRuleDisabled;
+  for (size_t i = 0; i < s_.ignore_files.size(); ++i)
+    if (path_matches(s_.ignore_files[i], ignore_rel_[i], f)) return kIgnoreFile;
+  if (allowlisted(f)) return kAllowlist;
+  if (s_.allow_comments && allowed_by_comment(f)) return kAllowComment;
+  if (s_.baseline && s_.baseline->covers(f, *baseline_rel_)) return kBaseline;
+  return nullptr;
+}
+
+void Suppressor::apply(std::vector<Finding>& findings, std::map<std::string, uint64_t>& counts) {
+  for (const char* k : {kRuleDisabled, kIgnoreFile, kAllowlist, kAllowComment, kBaseline})
+    counts[k] += 0;
+  std::erase_if(findings, [&](const Finding& f) {
+    const char* why = reason(f);
+    if (why) ++counts[why];
+    return why != nullptr;
+  });
+}
+
+}  // namespace keysweep::suppress

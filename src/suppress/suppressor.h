@@ -1,0 +1,77 @@
+// The suppression stage: after findings are built and paired, hides what the user has accepted
+// and counts, per mechanism, what it hid. Every mechanism's count goes into ScanSummary.suppressed,
+// so a report always says how much it is not showing.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keysweep/error.h"
+#include "keysweep/finding.h"
+#include "rules/rule.h"
+#include "suppress/baseline.h"
+#include "suppress/ignore_list.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace keysweep::suppress {
+
+// The names reports use, in the order a finding is checked: it is counted under the first that
+// hides it.
+inline constexpr const char* kRuleDisabled = "rule-disabled";
+inline constexpr const char* kIgnoreFile = "ignore-file";
+inline constexpr const char* kAllowlist = "allowlist";
+inline constexpr const char* kAllowComment = "allow-comment";
+inline constexpr const char* kBaseline = "baseline";
+
+struct PathPatterns {
+  IgnoreList list;
+  std::string base_dir;  // what its patterns are relative to
+};
+
+struct SuppressionSettings {
+  std::vector<std::string> disabled_rules;  // ids or globs ("generic.*")
+  std::vector<PathPatterns> ignore_files;
+  std::vector<std::string> allow_sha256;
+  std::vector<std::string> allow_regexes;
+  std::optional<PathPatterns> allow_paths;
+  bool allow_comments = true;
+  std::optional<Baseline> baseline;
+  std::string baseline_dir;  // the baseline's paths are relative to it
+};
+
+class Suppressor {
+ public:
+  // Checks that every disabled pattern names a rule or a pair of `rules` (a typo would otherwise
+  // disable nothing, silently) and that every allowlist regex compiles.
+  static Result<Suppressor> create(SuppressionSettings settings, const RuleSet& rules);
+  Suppressor(Suppressor&&) noexcept;
+  Suppressor& operator=(Suppressor&&) noexcept;
+  ~Suppressor();
+
+  // Removes hidden findings and adds their counts to `counts` (every mechanism gets a key, 0 when
+  // it hid nothing, so machine-readable reports have a fixed shape).
+  void apply(std::vector<Finding>& findings, std::map<std::string, uint64_t>& counts);
+
+  // The mechanism hiding `f`, or nullptr.
+  const char* reason(const Finding& f);
+
+ private:
+  Suppressor() = default;
+  bool rule_disabled(const Finding& f) const;
+  bool path_matches(PathPatterns& patterns, std::unique_ptr<RelativePaths>& rel, const Finding& f);
+  bool allowlisted(const Finding& f);
+
+  SuppressionSettings s_;
+  std::vector<std::unique_ptr<re2::RE2>> regexes_;
+  std::vector<std::unique_ptr<RelativePaths>> ignore_rel_;
+  std::unique_ptr<RelativePaths> allow_rel_;
+  std::unique_ptr<RelativePaths> baseline_rel_;
+};
+
+}  // namespace keysweep::suppress
