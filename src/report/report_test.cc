@@ -91,7 +91,9 @@ ScanSummary fixed_summary() {
   s.diagnostics_by_kind = {{"malformed", 1}};
   s.diagnostics = {{Severity::kWarning, DiagnosticKind::kMalformed, "apps/broken.apk!classes.dex",
                     "bad DEX header magic"}};
-  s.suppressed = {{"allow-comment", 1}};
+  // As the suppression stage fills it: every mechanism, 0 for those that hid nothing.
+  s.suppressed = {{"allow-comment", 1}, {"allowlist", 0}, {"baseline", 4}, {"ignore-file", 0},
+                  {"rule-disabled", 0}};
   return s;
 }
 
@@ -281,6 +283,8 @@ TEST(report_json, DocumentCarriesFindingsSummaryAndDiagnostics) {
   EXPECT_EQ(doc["summary"]["diagnostics_by_kind"]["malformed"], 1);
   EXPECT_EQ(doc["summary"]["diagnostics"][0]["path"], "apps/broken.apk!classes.dex");
   EXPECT_EQ(doc["summary"]["suppressed"]["allow-comment"], 1);
+  EXPECT_EQ(doc["summary"]["suppressed"]["baseline"], 4);
+  EXPECT_EQ(doc["summary"]["suppressed"]["rule-disabled"], 0);  // every mechanism, even at 0
 }
 
 TEST(report_json, EmptyRunIsAValidDocument) {

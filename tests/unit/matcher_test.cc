@@ -171,6 +171,26 @@ TEST(Findings, LineColumnSnippetAndSymbol) {
   EXPECT_EQ(f.secret_sha256.size(), 64u);
 }
 
+TEST(Findings, AllowCommentIsReadFromTheSecretsOwnLineOnly) {
+  RuleSet set;
+  set.rules = {make_rule("t.sid", "t", R"(\b(AC[0-9a-f]{32})\b)")};
+  auto m = Matcher::compile(set);
+  ASSERT_TRUE(m);
+  auto scratch = (*m)->make_scratch();
+  // The comment far to the right of a long line still counts; the one on the next line does not.
+  std::string text = "a = AC0123456789abcdef0123456789abcdef;" + std::string(300, ' ') +
+                     "// keysweep:allow t.sid (test account)\n"
+                     "b = AC0123456789abcdef0123456789abcde0;\n# keysweep:allow\n";
+  Blob blob(text, nullptr, {"a.js"});
+  std::vector<RuleMatch> matches;
+  ASSERT_TRUE((*m)->scan(blob, *scratch, matches));
+  std::vector<Finding> findings;
+  build_findings(blob, (*m)->rules(), matches, {}, findings);
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0].allow_comment, "keysweep:allow t.sid (test account)");
+  EXPECT_EQ(findings[1].allow_comment, "");
+}
+
 TEST(Validators, GithubChecksum) {
   // Built with tests/fixtures/fake_credentials.py: 30 random base62 + CRC32 in base62.
   EXPECT_TRUE(github_token_checksum_ok("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"));
