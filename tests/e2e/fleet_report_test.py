@@ -153,6 +153,15 @@ class FleetReport(unittest.TestCase):
         for s in secrets:
             self.assertNotIn(s, self.json_text)
 
+    def test_four_shards_in_any_order_report_like_one_run(self):
+        db = os.path.join(self.tmp, "sharded.db")
+        for k in (3, 1, 4, 2):
+            keysweep("scan", "--datastore", db, "--metadata", "metadata.csv", "--shard", f"{k}/4",
+                     "-q", "--progress", "never", "apps", cwd=FLEET_DIR)
+        sharded = keysweep("report", "--datastore", db, "--deterministic").stdout
+        self.assertEqual(sharded, self.json_text)
+        self.assertEqual(json.loads(keysweep("report", "--datastore", db).stdout)["run"]["scan_runs"], 4)
+
     def planted_secrets(self):
         """The clear values in every app's assets/config.json (Twilio, SendGrid, Stripe)."""
         out = set()
