@@ -53,7 +53,7 @@ trap 'rm -rf "$work"' EXIT
 db=$work/fleet.db
 cd "$FLEET"
 files=$(find apps -type f | wc -l)
-bytes=$(find apps -type f -printf '%s\n' | awk '{s += $1} END {printf "%d", s}')
+bytes=$(find apps -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')  # %d stops at 2^31
 find apps -type f -exec cat {} + >/dev/null  # warm the page cache
 load_start=$(uptime)
 scan_cmd=("$KEYSWEEP" scan --datastore "$db" --metadata metadata.csv -j "$JOBS" -q --progress never
