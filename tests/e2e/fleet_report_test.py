@@ -6,6 +6,8 @@ sharing credentials, 4 malformed files; ~1 MB), scanned with `keysweep scan --da
 Debian's headless Chromium renders offline: the DOM it builds must hold the charts and cluster
 rows (so the inline script ran), and the screenshot must show them (decoded with png_pixels.py).
 
+The same report from a throwaway PostgreSQL server (tests/e2e/storeutil.py) must equal it.
+
 Run: /usr/bin/python3 tests/e2e/fleet_report_test.py --keysweep build/src/cli/keysweep \
          [--fleet-dir build/fleet-40]
 Skips (exit 0, "skipped") when the Android tools or chromium are missing.
@@ -161,6 +163,25 @@ class FleetReport(unittest.TestCase):
         sharded = keysweep("report", "--datastore", db, "--deterministic").stdout
         self.assertEqual(sharded, self.json_text)
         self.assertEqual(json.loads(keysweep("report", "--datastore", db).stdout)["run"]["scan_runs"], 4)
+
+    def test_postgres_store_reports_like_sqlite(self):
+        from storeutil import PgServer
+        if not PgServer.available():
+            self.skipTest("PostgreSQL server binaries missing (postgresql-15)")
+        pg = os.path.join(self.tmp, "pg")
+        os.makedirs(pg)
+        os.chmod(self.tmp, 0o755)
+        server = PgServer(pg).start()
+        try:
+            uri = server.create_db("fleet")
+            keysweep("scan", "--datastore", uri, "--metadata", "metadata.csv", "-q",
+                     "--progress", "never", "apps", cwd=FLEET_DIR)
+            self.assertEqual(keysweep("report", "--datastore", uri, "--deterministic").stdout,
+                             self.json_text)
+            run = json.loads(keysweep("report", "--datastore", uri).stdout)["run"]
+            self.assertEqual(run["scan_runs"], 1)
+        finally:
+            server.stop()
 
     def planted_secrets(self):
         """The clear values in every app's assets/config.json (Twilio, SendGrid, Stripe)."""
