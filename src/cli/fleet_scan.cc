@@ -12,6 +12,8 @@
 #include "input/shard.h"
 #include "store/datastore.h"
 #include "store/metadata_csv.h"
+#include "verify/registry.h"
+#include "verify/verification_engine.h"
 
 namespace keysweep::cli {
 
@@ -89,7 +91,24 @@ class FleetScanImpl final : public FleetScan, public ScanObserver {
     if (progress_) progress_->input_skipped(wf.size);
   }
 
+  // --verify with --datastore: each input's findings are checked before they are written (one
+  // engine for the run, so a credential found in many apps is asked about once).
+  void set_verifier(std::unique_ptr<verify::VerificationEngine> engine) { verifier_ = std::move(engine); }
+
   void input_done(InputReport& r) override {
+    if (verifier_) {
+      std::lock_guard lock(verify_mu_);
+      auto stats = verifier_->verify(r.findings);
+      if (!stats.offline_reason.empty() && !offline_told_) {
+        offline_told_ = true;
+        std::fprintf(stderr, "keysweep: verification skipped: no network (%s)\n",
+                     stats.offline_reason.c_str());
+      }
+      if (args_.only_verified)
+        std::erase_if(r.findings, [](const Finding& f) {
+          return f.verification.status != Verification::Status::kLive;
+        });
+    }
     if (store_) {
       store::InputRecord rec;
       rec.path = r.path;
@@ -180,6 +199,9 @@ class FleetScanImpl final : public FleetScan, public ScanObserver {
   std::atomic<uint64_t> stored_{0}, skipped_{0}, findings_{0}, bytes_{0};
   std::mutex mu_;
   std::optional<Error> first_store_error_;
+  std::unique_ptr<verify::VerificationEngine> verifier_;
+  std::mutex verify_mu_;
+  bool offline_told_ = false;
 };
 
 }  // namespace
@@ -234,6 +256,15 @@ Result<std::unique_ptr<FleetScan>> FleetScan::prepare(const ScanArgs& a,
   }
 
   auto impl = std::make_unique<FleetScanImpl>(a, std::move(store), std::move(progress), shard, paths);
+  if (impl->has_datastore() && (a.verify || a.only_verified)) {
+    auto verifiers = verify::builtin_verifiers();
+    auto overrides = verify::parse_endpoint_overrides(a.verify_endpoint_overrides, verifiers);
+    if (!overrides) return std::unexpected(overrides.error());
+    verify::VerifyOptions options;
+    options.endpoint_overrides = std::move(*overrides);
+    impl->set_verifier(std::make_unique<verify::VerificationEngine>(
+        std::move(verifiers), verify::make_curl_transport(verify::HttpTimeouts{}), options));
+  }
   impl->set_run_totals(total_inputs, total_bytes);
   config.shard = shard;
   if (impl->has_datastore() || style != ProgressStyle::kNone) config.observer = impl.get();

@@ -221,6 +221,17 @@ class Datastore(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("the input list names no path", r.stderr)
 
+    def test_verify_checks_each_input_before_it_is_written(self):
+        # No network here (or an unreachable provider): every checked credential is stored as
+        # "unknown" with the reason, the rest stay "not_checked"; nothing is left unverified.
+        db = self.db("verify.db")
+        r = run("scan", "--verify", "--datastore", db, os.path.join(self.fleet, "src"))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        statuses = dict(rows(db, """SELECT rule_id, MIN(verification_status) FROM findings
+            WHERE pair_id IS NULL GROUP BY rule_id"""))
+        self.assertIn(statuses.get("aws.credentials"), ("live", "revoked", "unknown"))
+        self.assertIn(statuses.get("github.pat_classic"), ("live", "revoked", "unknown"))
+
     def test_plain_progress_lines(self):
         db = self.db("progress.db")
         r = run("scan", "--progress", "plain", "--datastore", db, *self.apps)
