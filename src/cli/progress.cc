@@ -45,8 +45,11 @@ std::string format_progress(const ProgressCounts& c, bool final_line) {
   out += buf;
   if (final_line) {
     out += ", done in " + clock_text(c.seconds);
-  } else if (rate > 0 && c.bytes_total > c.bytes_done) {
-    out += ", ETA " + clock_text(static_cast<double>(c.bytes_total - c.bytes_done) / rate);
+  } else if (double eta = rate > 0 ? static_cast<double>(c.bytes_total - std::min(c.bytes_total, c.bytes_done)) / rate : -1;
+             eta >= 0 && eta < 100 * 3600) {
+    // Inputs count as done when finished: early on, with only small ones done and a large one
+    // in flight, the rate is far too low and the estimate absurd; past 100 hours it says nothing.
+    out += ", ETA " + clock_text(eta);
   } else {
     out += ", ETA --:--";
   }
