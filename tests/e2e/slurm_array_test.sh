@@ -4,7 +4,8 @@
 # `sbatch --array=0-3 --wait` job whose task K runs `keysweep scan --shard K+1/4` over a generated
 # fleet into the one PostgreSQL database. The store must then hold exactly what one
 # `keysweep scan` process stores (tests/e2e/storeutil.py dump: every finding, input, diagnostic
-# and metadata row, without ids and timestamps), and every task's run must be recorded.
+# and metadata row, without ids and timestamps) and give the same `keysweep report --deterministic`
+# JSON, and every task's run must be recorded.
 #
 #   usage: tests/e2e/slurm_array_test.sh KEYSWEEP
 # Needs root (slurmd launches jobs as root here) and slurm-wlm, munge, postgresql-15 (all from
@@ -137,5 +138,17 @@ if ! diff -u "$T/single.dump" "$T/array.dump" > "$T/dump.diff"; then
   echo "FAIL: the 4-task array store differs from the single-process store:"; head -n 40 "$T/dump.diff"
   exit 1
 fi
+# And the report a user reads is the same.
+"$keysweep" report --deterministic --datastore "$pg_single" > "$T/single.report.json"
+"$keysweep" report --deterministic --datastore "$pg_array" > "$T/array.report.json"
+python3 - "$T/single.report.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r.get("clusters"), "the reference report has no credential clusters"
+PY
+if ! cmp -s "$T/single.report.json" "$T/array.report.json"; then
+  echo "FAIL: keysweep report differs between the array store and the single-process store"
+  diff -u "$T/single.report.json" "$T/array.report.json" | head -n 40
+  exit 1
+fi
 echo "slurm array: 4 tasks, $(grep -c '^finding' "$T/array.dump") finding rows, $(grep -c '^input' "$T/array.dump") inputs; store equals the single-process run"
-echo "1 passed, 0 failed"
