@@ -182,13 +182,7 @@ class FleetScanImpl final : public FleetScan, public ScanObserver {
       std::fprintf(stderr, "keysweep: error: datastore: %s\n", e.to_string().c_str());
     }
   }
-  std::string display_target() const {
-    const std::string& t = args_.fleet.datastore;
-    auto at = t.find('@');
-    auto scheme = t.find("://");
-    if (scheme != std::string::npos && at != std::string::npos) return t.substr(0, scheme + 3) + "…" + t.substr(at);
-    return t;
-  }
+  std::string display_target() const { return store::redact_conninfo(args_.fleet.datastore); }
 
   const ScanArgs& args_;
   std::unique_ptr<store::Datastore> store_;

@@ -40,6 +40,10 @@ Result<std::unique_ptr<Connection>> open_sqlite(const std::string& path);
 // `conninfo`: a postgresql:// URI or key=value string, as libpq takes it.
 Result<std::unique_ptr<Connection>> open_postgres(const std::string& conninfo);
 
+// The connection string with any password replaced by "***" (the user:password@ of a URI, a
+// password= parameter or key=value), for messages and logs.
+std::string redact_conninfo(const std::string& conninfo);
+
 // Value helpers.
 inline int64_t as_int(const Value& v) {
   if (auto* i = std::get_if<int64_t>(&v)) return *i;

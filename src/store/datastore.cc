@@ -25,6 +25,29 @@ Value num(uint64_t n) { return Value{static_cast<int64_t>(n)}; }
 
 }  // namespace
 
+std::string redact_conninfo(const std::string& conninfo) {
+  std::string out = conninfo;
+  // URI userinfo: scheme://user:password@host
+  if (auto scheme = out.find("://"); scheme != std::string::npos) {
+    auto at = out.find('@', scheme + 3);
+    auto slash = out.find('/', scheme + 3);
+    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+      auto colon = out.find(':', scheme + 3);
+      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // password=... as a URI parameter (?password=x&...) or a key=value pair (password=x host=...).
+  for (size_t at = 0; (at = out.find("password=", at)) != std::string::npos;) {
+    bool starts = at == 0 || out[at - 1] == '?' || out[at - 1] == '&' || out[at - 1] == ' ';
+    at += 9;
+    if (!starts) continue;
+    size_t end = out.find_first_of("& ", at);
+    if (end == std::string::npos) end = out.size();
+    out.replace(at, end - at, "***");
+  }
+  return out;
+}
+
 std::string utc_now() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};

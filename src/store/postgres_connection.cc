@@ -83,16 +83,6 @@ class PostgresConnection final : public Connection {
   std::map<std::string, std::string> cache_;
 };
 
-// The conninfo without its password, for error messages.
-std::string without_password(const std::string& conninfo) {
-  auto scheme = conninfo.find("://");
-  auto at = conninfo.find('@');
-  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return conninfo;
-  auto colon = conninfo.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return conninfo;
-  return conninfo.substr(0, colon) + ":***" + conninfo.substr(at);
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Connection>> open_postgres(const std::string& conninfo) {
@@ -102,7 +92,7 @@ Result<std::unique_ptr<Connection>> open_postgres(const std::string& conninfo) {
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     PQfinish(conn);
     return make_error(ErrorCode::kIo, "cannot connect to PostgreSQL datastore: " + msg,
-                      without_password(conninfo));
+                      redact_conninfo(conninfo));
   }
   auto c = std::make_unique<PostgresConnection>(conn);
   // Warnings (e.g. "relation already exists, skipping") are not the user's business.

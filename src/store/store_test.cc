@@ -191,6 +191,16 @@ TEST(Datastore, UnreadableInputIsRecordedWithItsReasonOnce) {
   EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM diagnostics WHERE kind = 'too-large'"), 1);
 }
 
+TEST(Conninfo, PasswordsAreRedactedInEveryForm) {
+  EXPECT_EQ(redact_conninfo("postgresql://ks:hunter2@db:5432/fleet"), "postgresql://ks:***@db:5432/fleet");
+  EXPECT_EQ(redact_conninfo("postgresql://db/fleet?user=ks&password=hunter2&sslmode=require"),
+            "postgresql://db/fleet?user=ks&password=***&sslmode=require");
+  EXPECT_EQ(redact_conninfo("host=db password=hunter2 dbname=x"), "host=db password=*** dbname=x");
+  EXPECT_EQ(redact_conninfo("postgresql:///x?host=/tmp/s&user=postgres"),
+            "postgresql:///x?host=/tmp/s&user=postgres");
+  EXPECT_EQ(redact_conninfo("fleet.db"), "fleet.db");
+}
+
 TEST(CodeLocation, NamesTheDexClassAndPackage) {
   Location l;
   l.chain = {"a.apk", "classes.dex", "strings"};
