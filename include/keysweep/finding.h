@@ -21,13 +21,20 @@ struct AppIdentity {
 };
 
 // Where in git history a finding comes from: the first commit (oldest, in topological order)
-// that introduced the blob holding it.
+// that introduced the blob holding it, or the index (`scan --staged`: not committed yet).
 struct GitOrigin {
-  std::string commit;  // full hex id
+  std::string commit;  // full hex id; empty when staged
   std::string author;  // "Name <email>"
   int64_t time = 0;    // author time, seconds since the epoch
-  std::string path;    // path of the blob in that commit
-  bool empty() const { return commit.empty(); }
+  std::string path;    // repo-relative path of the blob in that commit (or in the index)
+  bool staged = false;
+  bool empty() const { return commit.empty() && !staged; }
+  std::string short_commit() const { return commit.substr(0, 7); }
+  // "abc1234:config/.env" (git's own <rev>:<path> syntax, so `git show` takes it as is);
+  // "(staged):config/.env" for the index.
+  std::string display() const { return (staged ? std::string("(staged)") : short_commit()) + ":" + path; }
+  // Author time as "2026-01-02T03:04:05Z".
+  std::string iso_time() const;
 };
 
 struct Location {

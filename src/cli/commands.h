@@ -48,6 +48,19 @@ struct ScanArgs {
   std::vector<std::string> verify_endpoint_overrides;  // PROVIDER=http://127.0.0.1:PORT, tests only
   FleetArgs fleet;
   SuppressArgs suppress;  // baselines, ignore files, disabled rules, keysweep.toml (cli/suppression.h)
+  // Git history (scan_git.cc): any of these makes the one path a repository.
+  bool git = false;
+  bool staged = false;
+  std::string diff;   // "A..B"
+  std::string since;  // REV
+  std::vector<std::string> refs;
+  bool git_mode() const { return git || staged || !diff.empty() || !since.empty() || !refs.empty(); }
+};
+
+struct HookArgs {
+  std::string action;  // install
+  std::string repo = ".";
+  bool force = false;
 };
 
 struct RulesArgs {
@@ -70,7 +83,9 @@ int run_report(const ReportArgs& args);
 
 void add_scan_options(CLI::App& cmd, ScanArgs& args);
 void add_rules_options(CLI::App& cmd, RulesArgs& args);
+void add_hook_options(CLI::App& cmd, HookArgs& args);
 int run_scan(const ScanArgs& args);
 int run_rules(const RulesArgs& args);
+int run_hook(const HookArgs& args);
 
 }  // namespace keysweep::cli

@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
   auto* report_cmd = app.add_subcommand(
       "report", "Report credential reuse across the apps in a datastore (JSON or HTML)");
   add_report_options(*report_cmd, report);
+  HookArgs hook;
+  auto* hook_cmd = app.add_subcommand("hook", "Install a git pre-commit hook that runs scan --staged");
+  add_hook_options(*hook_cmd, hook);
 
   try {
     app.parse(argc, argv);
@@ -40,5 +43,6 @@ int main(int argc, char** argv) {
   if (rules_cmd->parsed()) return run_rules(rules);
   if (report_cmd->parsed()) return run_report(report);
   if (baseline_create_cmd->parsed()) return run_scan(baseline);
+  if (hook_cmd->parsed()) return run_hook(hook);
   return kExitError;
 }

@@ -15,7 +15,7 @@
 namespace keysweep::cli {
 
 void add_scan_options(CLI::App& cmd, ScanArgs& a) {
-  cmd.add_option("paths", a.paths, "Files and directories to scan (or --input-list)");
+  cmd.add_option("paths", a.paths, "Files and directories to scan (or --input-list; with --git: the repository)");
   cmd.add_option("-f,--format", a.format, "Output format: human, json, jsonl, sarif, csv")
       ->capture_default_str();
   cmd.add_option("-o,--output", a.output, "Write the report to FILE instead of standard output");
@@ -47,6 +47,12 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
       ->group("");
   add_fleet_options(cmd, a.fleet);
   add_suppress_options(cmd, a);
+  cmd.add_flag("--git", a.git, "Scan the git history of the repository at PATH: every unique blob once");
+  cmd.add_flag("--staged", a.staged, "Scan only what is staged for the next commit (pre-commit hook)");
+  cmd.add_option("--diff", a.diff, "Scan only what the commits in A..B add (a pull request)");
+  cmd.add_option("--since", a.since, "With --git: only the commits after REV");
+  cmd.add_option("--ref", a.refs, "With --git: walk from this ref or revision (repeatable; default: all refs)")
+      ->allow_extra_args(false);
 }
 
 namespace {
@@ -88,7 +94,8 @@ int run_scan(const ScanArgs& args) {
   config.finding.show_secrets = a.show_secrets;
   config.open_containers = !a.no_extract;
 
-  auto paths = scan_inputs(a);
+  // A git scan reads one repository (default: the current directory), not a list of inputs.
+  auto paths = a.git_mode() ? Result<std::vector<std::string>>(a.paths) : scan_inputs(a);
   if (!paths) return fail(paths.error());
   for (const auto& p : *paths) {
     if (access(p.c_str(), F_OK) != 0)
@@ -109,6 +116,8 @@ int run_scan(const ScanArgs& args) {
   ro.tool_version = kVersion;
   ro.color = a.color == "always" ||
              (a.color == "auto" && a.output.empty() && isatty(STDOUT_FILENO) && a.format == "human");
+  if (a.git_mode())
+    if (auto g = prepare_git_scan(a, ro); !g) return fail(g.error());
   auto reporter = make_reporter(a.format, *out, ro);
   if (!reporter) return fail(reporter.error());
 
@@ -125,8 +134,17 @@ int run_scan(const ScanArgs& args) {
 
   CollectingDiagnostics diagnostics(/*echo_to_stderr=*/!a.quiet);
   ScanPipeline pipeline(**matcher, config);
-  if ((*fleet)->has_datastore()) return (*fleet)->run_into_datastore(pipeline, diagnostics);
-  ScanOutcome outcome = pipeline.scan_paths(*paths, diagnostics);
+  ScanOutcome outcome;
+  if (a.git_mode()) {
+    if ((*fleet)->has_datastore())
+      return fail(Error{ErrorCode::kConfig, "--git does not write a datastore yet", "", std::nullopt});
+    auto g = run_git_scan(a, pipeline, diagnostics);
+    if (!g) return fail(g.error());
+    outcome = std::move(*g);
+  } else {
+    if ((*fleet)->has_datastore()) return (*fleet)->run_into_datastore(pipeline, diagnostics);
+    outcome = pipeline.scan_paths(*paths, diagnostics);
+  }
   (*fleet)->finish_progress();
   if (auto rc = apply_suppression(*suppression, a, outcome)) return *rc;
 

@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <ctime>
 
 #include "keysweep/error.h"
 #include "keysweep/finding.h"
@@ -46,6 +47,15 @@ std::string Location::display_path() const {
     out += chain[i];
   }
   return out;
+}
+
+std::string GitOrigin::iso_time() const {
+  std::time_t t = static_cast<std::time_t>(time);
+  std::tm tm{};
+  if (!gmtime_r(&t, &tm)) return "";
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace keysweep

@@ -16,6 +16,9 @@ struct ScanSummary {
   uint64_t bytes_scanned = 0;  // bytes given to the matcher
   uint64_t findings = 0;       // reported (after suppression)
   uint64_t symlinks_skipped = 0;
+  // `scan --git`: blobs are git objects, not files; the commits walked (0 for --staged).
+  bool git = false;
+  uint64_t git_commits = 0;
   double seconds = 0.0;
   // Diagnostics by kind ("unreadable", "too-large", ...), so the summary can count each.
   std::map<std::string, uint64_t> diagnostics_by_kind;

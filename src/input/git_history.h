@@ -3,10 +3,12 @@
 // pre-commit hooks and pull-request gates.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/diagnostics.h"
@@ -16,26 +18,44 @@
 namespace keysweep {
 
 struct GitScanOptions {
-  // What to walk. Exactly one of these modes:
-  bool staged = false;     // the index against HEAD (what `git commit` would add)
-  std::string range;       // "A..B": the commits reachable from B but not A (a pull request)
-  std::string since;       // "REV": like REV..<refs>
-  std::vector<std::string> refs;  // refs/globs to start from; empty = every ref (+ HEAD)
+  // What to walk. At most one of staged / range; since and refs narrow the history walk.
+  bool staged = false;            // the index against HEAD (what `git commit` would add)
+  std::string range;              // "A..B": what the commits reachable from B but not A add
+  std::string since;              // "REV": only commits after REV (REV and its ancestors hidden)
+  std::vector<std::string> refs;  // revisions to start from; empty = every ref and HEAD
   uint64_t max_blob_size = 512ull << 20;
 };
 
+using GitObjectId = std::array<unsigned char, 20>;
+
 // One blob to scan, and where it was first seen.
 struct GitBlob {
-  std::string oid;  // hex
+  GitObjectId id{};
   uint64_t size = 0;
   GitOrigin origin;
+  std::string hex() const;
 };
 
 struct GitWalkStats {
   uint64_t commits = 0;
-  uint64_t blobs = 0;        // unique blobs listed
-  uint64_t blob_bytes = 0;   // their total size
+  uint64_t blobs = 0;       // unique blobs listed
+  uint64_t blob_bytes = 0;  // their total size
   uint64_t skipped_large = 0;
+};
+
+// A blob's bytes, kept alive by `owner` (libgit2's object) as long as the view is used.
+struct GitBlobBytes {
+  std::shared_ptr<const void> owner;
+  std::string_view bytes;
+};
+
+// What a report says about the repository as a whole (SARIF versionControlProvenance).
+struct GitRepositoryInfo {
+  std::string workdir;     // empty for a bare repository
+  std::string gitdir;
+  std::string origin_url;  // remote "origin", if any
+  std::string head;        // HEAD's commit id, if HEAD is born
+  std::string branch;      // HEAD's branch name ("main"), if HEAD is a branch
 };
 
 // Opens a (possibly bare) repository at or above `path`.
@@ -43,12 +63,18 @@ class GitRepository {
  public:
   static Result<std::unique_ptr<GitRepository>> open(const std::string& path);
   ~GitRepository();
-  // Lists the unique blobs to scan, in first-seen order (oldest commit first). Blobs over the
-  // size limit are counted and reported, not listed.
-  Result<std::vector<GitBlob>> list_blobs(const GitScanOptions& options, DiagnosticSink& diagnostics,
-                                          GitWalkStats& stats);
-  // Reads a blob's content. Thread-safe when each thread uses its own GitRepository.
-  Result<std::string> read_blob(const std::string& oid_hex);
+  // Calls `emit` for each unique blob to scan, in first-seen order (parents before children, so
+  // a blob is attributed to the commit that introduced it). Blobs over the size limit are
+  // counted and warned about, not emitted.
+  Result<void> walk_blobs(const GitScanOptions& options, DiagnosticSink& diagnostics,
+                          GitWalkStats& stats, const std::function<void(GitBlob)>& emit);
+  Result<std::vector<GitBlob>> list_blobs(const GitScanOptions& options,
+                                          DiagnosticSink& diagnostics, GitWalkStats& stats);
+  // Reads a blob without copying it. Thread-safe when each thread uses its own GitRepository.
+  Result<GitBlobBytes> read_blob(const GitObjectId& id);
+  GitRepositoryInfo info();
+  // Where git runs hooks from: core.hooksPath when set, else GITDIR/hooks.
+  std::string hooks_dir();
   const std::string& path() const { return path_; }
 
  private:

@@ -6,16 +6,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
-#include <mutex>
 #include <thread>
 
 #include "core/secret.h"
 #include "formats/extractor.h"
 #include "io/mapped_file.h"
 #include "match/pairing.h"
+#include "pipeline/work_queue.h"
 
 namespace keysweep {
 
@@ -24,26 +22,6 @@ namespace {
 // Files up to this size are read into a reused per-worker buffer: for the many small files of a
 // source tree, read() costs less than setting up and tearing down a mapping.
 constexpr uint64_t kReadThreshold = 1u << 20;
-
-// Forwards diagnostics to the caller's sink and counts them by kind for the summary.
-class CountingSink final : public DiagnosticSink {
- public:
-  explicit CountingSink(DiagnosticSink& next) : next_(next) {}
-  void report(Diagnostic d) override {
-    {
-      std::lock_guard lock(mu_);
-      ++by_kind[diagnostic_kind_name(d.kind)];
-      all.push_back(d);
-    }
-    next_.report(std::move(d));
-  }
-  std::map<std::string, uint64_t> by_kind;
-  std::vector<Diagnostic> all;
-
- private:
-  DiagnosticSink& next_;
-  std::mutex mu_;
-};
 
 // One input's diagnostics: forwarded to the run's sink as they happen and, when recording, kept
 // for the input's report.
@@ -77,39 +55,6 @@ class InputDiagnostics final : public DiagnosticSink {
   std::vector<Diagnostic> mine_;
 };
 
-// A single-producer, many-consumer queue with a bound, so the walker cannot run far ahead.
-class WorkQueue {
- public:
-  explicit WorkQueue(size_t bound) : bound_(bound) {}
-  void push(WalkedFile f) {
-    std::unique_lock lock(mu_);
-    not_full_.wait(lock, [&] { return q_.size() < bound_; });
-    q_.push_back(std::move(f));
-    not_empty_.notify_one();
-  }
-  bool pop(WalkedFile& out) {
-    std::unique_lock lock(mu_);
-    not_empty_.wait(lock, [&] { return !q_.empty() || closed_; });
-    if (q_.empty()) return false;
-    out = std::move(q_.front());
-    q_.pop_front();
-    not_full_.notify_one();
-    return true;
-  }
-  void close() {
-    std::lock_guard lock(mu_);
-    closed_ = true;
-    not_empty_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable not_full_, not_empty_;
-  std::deque<WalkedFile> q_;
-  size_t bound_;
-  bool closed_ = false;
-};
-
 Result<std::string_view> read_small_file(const std::string& path, uint64_t size, std::string& buf) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return make_error(ErrorCode::kIo, std::string("cannot open: ") + std::strerror(errno), path);
@@ -140,7 +85,10 @@ void sort_findings(std::vector<Finding>& findings) {
   std::sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
     if (a.location.chain != b.location.chain) return a.location.chain < b.location.chain;
     if (a.location.offset != b.location.offset) return a.location.offset < b.location.offset;
-    return a.rule_id < b.rule_id;
+    if (a.rule_id != b.rule_id) return a.rule_id < b.rule_id;
+    // Git history: the same path in several commits, oldest first (a stable order across runs).
+    if (a.location.git.time != b.location.git.time) return a.location.git.time < b.location.git.time;
+    return a.location.git.commit < b.location.git.commit;
   });
   findings.erase(std::unique(findings.begin(), findings.end(),
                              [](const Finding& a, const Finding& b) {
@@ -209,7 +157,7 @@ ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
   auto t0 = std::chrono::steady_clock::now();
   CountingSink diagnostics(outer);
   unsigned jobs = config_.jobs ? config_.jobs : std::max(1u, std::thread::hardware_concurrency());
-  WorkQueue queue(jobs * 64);
+  WorkQueue<WalkedFile> queue(jobs * 64);
 
   struct WorkerState {
     std::vector<Finding> findings;

@@ -79,6 +79,9 @@ class ScanPipeline {
                  std::vector<Finding>& out, ScanSummary& summary,
                  std::shared_ptr<const AppIdentity>* app = nullptr) const;
 
+  const Matcher& matcher() const { return matcher_; }
+  const ScanConfig& config() const { return config_; }
+
  private:
   void process(const Blob& blob, Matcher::Scratch& scratch, DiagnosticSink& diagnostics,
                std::vector<Finding>& out, ScanSummary& summary, uint64_t& expanded,

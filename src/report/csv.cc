@@ -32,7 +32,8 @@ class CsvReporter final : public Reporter {
     std::vector<std::string> header = {
         "path",     "display_path", "line", "column", "symbol", "rule_id", "provider", "confidence",
         opts_.show_secrets ? "secret" : "redacted", "secret_sha256", "fingerprint"};
-    // Only with --verify, so the columns of a plain scan stay what they were.
+    // Only with --git / --verify, so the columns of a plain scan stay what they were.
+    if (opts_.git) header.insert(header.end(), {"git_commit", "git_author", "git_date"});
     if (opts_.verification)
       header.insert(header.end(), {"verification_status", "verification_identity",
                                    "verification_detail", "verification_endpoint"});
@@ -47,6 +48,11 @@ class CsvReporter final : public Reporter {
         std::to_string(loc.line), std::to_string(loc.column), loc.symbol, f.rule_id, f.provider,
         confidence_name(f.confidence), opts_.show_secrets ? f.secret : f.redacted, f.secret_sha256,
         f.fingerprint};
+    if (opts_.git) {
+      const GitOrigin& g = loc.git;
+      fields.insert(fields.end(), {g.staged ? "(staged)" : g.commit, g.author,
+                                   g.empty() || g.staged ? std::string() : g.iso_time()});
+    }
     if (opts_.verification) {
       const Verification& v = f.verification;
       fields.insert(fields.end(),

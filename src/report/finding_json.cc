@@ -21,10 +21,22 @@ Json location_json(const Location& loc) {
   j["offset"] = loc.offset;
   j["line"] = loc.line;
   j["column"] = loc.column;
+  if (!loc.git.empty()) j["git"] = git_json(loc.git);
   return j;
 }
 
 }  // namespace
+
+Json git_json(const GitOrigin& g) {
+  Json j;
+  j["commit"] = g.commit;  // "" when staged
+  j["staged"] = g.staged;
+  j["author"] = json_text(g.author);
+  j["date"] = g.staged ? std::string() : g.iso_time();
+  j["time"] = g.time;
+  j["path"] = json_text(g.path);
+  return j;
+}
 
 Json app_json(const AppIdentity& app) {
   Json j;
@@ -114,6 +126,7 @@ Json summary_json(const ScanSummary& s, uint64_t findings_reported) {
   j["bytes_scanned"] = s.bytes_scanned;
   j["findings"] = findings_reported;
   j["symlinks_skipped"] = s.symlinks_skipped;
+  if (s.git) j["git_commits"] = s.git_commits;
   j["seconds"] = s.seconds;
   Json by_kind = Json::object();
   for (const auto& [kind, n] : s.diagnostics_by_kind) by_kind[kind] = n;

@@ -19,6 +19,8 @@ std::string json_text(std::string_view bytes);
 
 // {platform, package, version, signer_sha256, team_id (iOS, when known)}
 Json app_json(const AppIdentity& app);
+// Where in git history: commit, author, date, path (and whether it is only staged).
+Json git_json(const GitOrigin& g);
 
 // The finding object of the json and jsonl formats (snake_case fields): never `secret` or
 // `snippet_clear` unless options.show_secrets.

@@ -22,7 +22,10 @@ class HumanReporter final : public Reporter {
 
   void finding(const Finding& f, const Rule* rule) override {
     const auto& loc = f.location;
-    out_ << paint(kBold, loc.display_path());
+    // A blob from history is named as git names it, <commit>:<path>, which `git show` takes as is.
+    std::string where = loc.display_path();
+    if (!loc.git.empty() && !loc.git.staged) where = loc.git.short_commit() + ":" + where;
+    out_ << paint(kBold, where);
     if (loc.line) out_ << ':' << loc.line << ':' << loc.column;
     if (!loc.symbol.empty()) out_ << " (" << loc.symbol << ')';
     out_ << '\n';
@@ -51,6 +54,10 @@ class HumanReporter final : public Reporter {
       if (!f.app.team_id.empty()) out_ << "  team " << f.app.team_id;
       out_ << '\n';
     }
+    if (loc.git.staged) out_ << "  commit:  (staged, not committed yet)\n";
+    else if (!loc.git.empty())
+      out_ << "  commit:  " << loc.git.commit << ' ' << loc.git.iso_time() << ' ' << loc.git.author
+           << '\n';
     if (opts_.verification) out_ << "  verified: " << verification_line(f.verification) << '\n';
     if (rule && !rule->remediation.empty()) out_ << "  fix:     " << first_sentence(rule->remediation) << '\n';
     out_ << '\n';
@@ -60,7 +67,13 @@ class HumanReporter final : public Reporter {
 
   void end(const ScanSummary& s) override {
     out_ << paint(kBold, std::to_string(count_) + (count_ == 1 ? " finding" : " findings")) << " in "
-         << s.files_scanned << (s.files_scanned == 1 ? " file" : " files");
+         << s.files_scanned;
+    if (s.git) {
+      out_ << (s.files_scanned == 1 ? " git blob" : " git blobs");
+      if (s.git_commits) out_ << " of " << s.git_commits << (s.git_commits == 1 ? " commit" : " commits");
+    } else {
+      out_ << (s.files_scanned == 1 ? " file" : " files");
+    }
     if (s.blobs_scanned != s.files_scanned) out_ << " (" << s.blobs_scanned << " blobs)";
     char rate[64];
     std::snprintf(rate, sizeof rate, ", %.1f MB in %.2fs", s.bytes_scanned / 1e6, s.seconds);

@@ -219,6 +219,68 @@ TEST(report_verification, AbsentWithoutVerify) {
   }
 }
 
+// `scan --git`: a finding from history (commit, author, date, path) and one only staged, with
+// the repository every format names.
+std::string render_git(const std::string& format) {
+  ReportOptions o;
+  o.tool_version = "0.1.0-test";
+  o.git = true;
+  o.git_repository_uri = "https://example.com/acme/app.git";
+  o.git_revision = "9f0e1d2c3b4a59687766554433221100ffeeddcc";
+  o.git_branch = "main";
+  std::ostringstream out;
+  auto reporter = make_reporter(format, out, o);
+  EXPECT_TRUE(reporter.has_value()) << format;
+  if (!reporter) return {};
+  Finding history = twilio_finding();
+  history.location.git.commit = "3c1d5e7f9a0b2c4d6e8f1a3b5c7d9e0f2a4b6c8d";
+  history.location.git.author = "Alice Example <alice@example.com>";
+  history.location.git.time = 1704110400;  // 2024-01-01T12:00:00Z
+  history.location.git.path = history.location.chain.front();
+  Finding staged = make_finding(aws_rule(), kAwsKeyId, {"deploy/.env"}, "", 1, 19,
+                                "AWS_ACCESS_KEY_ID=", "");
+  staged.location.git.staged = true;
+  staged.location.git.path = "deploy/.env";
+  ScanSummary s = fixed_summary();
+  s.git = true;
+  s.git_commits = 42;
+  (*reporter)->begin();
+  (*reporter)->finding(history, nullptr);
+  (*reporter)->finding(staged, nullptr);
+  (*reporter)->end(s);
+  return out.str();
+}
+
+class GoldenGitOutput : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenGitOutput, MatchesGoldenFile) {
+  const std::string format = GetParam();
+  const std::string path =
+      std::string(KEYSWEEP_SOURCE_DIR) + "/tests/golden/report/" + format + "_git.golden";
+  const std::string actual = render_git(format);
+  if (std::getenv("KEYSWEEP_UPDATE_GOLDEN")) {
+    std::ofstream(path, std::ios::binary) << actual;
+    GTEST_SKIP() << "updated " << path;
+  }
+  const std::string expected = read_file(path);
+  ASSERT_FALSE(expected.empty()) << "missing golden file " << path;
+  EXPECT_EQ(actual, expected) << "format " << format << " differs from " << path;
+}
+
+INSTANTIATE_TEST_SUITE_P(report, GoldenGitOutput, ::testing::ValuesIn(kFormats),
+                         [](const auto& info) { return info.param; });
+
+// Every format shows where in history a finding came from.
+TEST(report_git, EveryFormatNamesTheCommit) {
+  for (const auto& format : kFormats) {
+    SCOPED_TRACE(format);
+    const std::string text = render_git(format);
+    EXPECT_NE(text.find("3c1d5e7"), std::string::npos);
+    EXPECT_NE(text.find("staged"), std::string::npos);
+    EXPECT_NE(text.find("2024-01-01T12:00:00Z"), std::string::npos);
+  }
+}
+
 // A paired credential: the pair and each part hold secrets, and every one must stay redacted.
 Finding twilio_pair() {
   Rule sid_rule = twilio_rule();

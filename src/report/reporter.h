@@ -30,6 +30,11 @@ struct ReportOptions {
   // its verification results then did not come from the providers.
   std::vector<std::string> verify_endpoint_overrides;
   std::string verify_offline_reason;  // set when verification found no network
+  // `scan --git`: findings carry Location::git; CSV adds its columns, SARIF names the repository.
+  bool git = false;
+  std::string git_repository_uri;  // remote "origin", else file:// of the repository
+  std::string git_revision;        // HEAD's commit id
+  std::string git_branch;
 };
 
 // Live / revoked / unknown / not checked among the findings a reporter wrote.

@@ -114,6 +114,13 @@ class SarifReporter final : public Reporter {
     run["tool"]["driver"] = std::move(driver);
     run["invocations"] = Json::array({std::move(invocation)});
     run["columnKind"] = "unicodeCodePoints";
+    if (opts_.git && !opts_.git_repository_uri.empty()) {
+      Json vcs;
+      vcs["repositoryUri"] = json_text(opts_.git_repository_uri);
+      if (!opts_.git_revision.empty()) vcs["revisionId"] = opts_.git_revision;
+      if (!opts_.git_branch.empty()) vcs["branch"] = json_text(opts_.git_branch);
+      run["versionControlProvenance"] = Json::array({std::move(vcs)});
+    }
     run["results"] = std::move(results);
     run["properties"]["summary"] = std::move(summary);
     // With an endpoint override the verification results came from a test server; a consumer of
@@ -183,6 +190,8 @@ class SarifReporter final : public Reporter {
     const bool nested = loc.chain.size() > 1;
     std::string text = f.rule_name + ": " + (opts_.show_secrets ? f.secret : f.redacted);
     if (nested) text += " in " + loc.display_path();
+    if (!loc.git.empty())
+      text += loc.git.staged ? std::string(" (staged)") : " (commit " + loc.git.short_commit() + ")";
     if (!loc.symbol.empty()) text += " (" + loc.symbol + ")";
     if (opts_.verification && f.verification.status != Verification::Status::kNotChecked) {
       text += std::string(" [verified ") + verification_status_name(f.verification.status);
@@ -191,8 +200,10 @@ class SarifReporter final : public Reporter {
     }
 
     Json physical;
+    // A git path is already relative to the repository root, as code scanning wants it.
     physical["artifactLocation"]["uri"] =
-        json_text(artifact_uri(loc.chain.empty() ? std::string() : loc.chain.front()));
+        !loc.git.empty() ? json_text(percent_encode_path(loc.git.path))
+                         : json_text(artifact_uri(loc.chain.empty() ? std::string() : loc.chain.front()));
     // Lines count in the innermost blob; they only address the artifact when that is the file
     // itself. GitHub requires a startLine, so a finding inside a container points at line 1 of
     // the container and says where inside it in the message and the logical location.
@@ -237,6 +248,7 @@ class SarifReporter final : public Reporter {
     props["display_path"] = json_text(loc.display_path());
     props["snippet"] = json_text(opts_.show_secrets ? f.snippet_clear : f.snippet);
     if (!f.app.empty()) props["app"] = app_json(f.app);
+    if (!loc.git.empty()) props["git"] = git_json(loc.git);
     if (opts_.verification) props["verification"] = verification_json(f.verification);
     r["properties"] = std::move(props);
     return r;

@@ -1,0 +1,78 @@
+// `keysweep scan --git / --staged / --diff A..B / --since REV / --ref R`: the flags, checked, turned
+// into a history walk (pipeline/git_scan.h), and what the reports say about the repository.
+#include <cctype>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "pipeline/git_scan.h"
+
+namespace keysweep::cli {
+
+namespace {
+
+Error config_error(std::string message) {
+  return Error{ErrorCode::kConfig, std::move(message), "", std::nullopt};
+}
+
+std::string repo_path(const ScanArgs& a) { return a.paths.empty() ? "." : a.paths.front(); }
+
+// SARIF wants a URI: "git@host:org/repo.git" (scp syntax) becomes ssh://git@host/org/repo.git, a
+// local directory a file:// URI with its unsafe bytes percent-encoded.
+std::string repository_uri(const GitRepositoryInfo& info) {
+  const std::string& url = info.origin_url;
+  if (url.find("://") != std::string::npos) return url;
+  auto colon = url.find(':');
+  if (!url.empty() && url.front() != '/' && colon != std::string::npos &&
+      url.find('/') > colon)
+    return "ssh://" + url.substr(0, colon) + "/" + url.substr(colon + 1);
+  std::string path = !url.empty() ? url : info.workdir.empty() ? info.gitdir : info.workdir;
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "file://";
+  for (unsigned char c : path) {
+    bool keep = std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~';
+    if (keep) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<void> prepare_git_scan(const ScanArgs& a, ReportOptions& report) {
+  if (a.paths.size() > 1) return std::unexpected(config_error("--git scans one repository, not " +
+                                                              std::to_string(a.paths.size()) + " paths"));
+  if (a.staged && (!a.diff.empty() || !a.since.empty() || !a.refs.empty()))
+    return std::unexpected(config_error("--staged scans the index; it takes no --diff, --since or --ref"));
+  if (!a.diff.empty() && (!a.since.empty() || !a.refs.empty()))
+    return std::unexpected(config_error("--diff A..B names its commits; it takes no --since or --ref"));
+  if (!a.diff.empty() && a.diff.find("..") == std::string::npos)
+    return std::unexpected(config_error("--diff wants a range A..B, got '" + a.diff + "'"));
+  auto repo = GitRepository::open(repo_path(a));
+  if (!repo) return std::unexpected(repo.error());
+  GitRepositoryInfo info = (*repo)->info();
+  report.git = true;
+  report.git_repository_uri = repository_uri(info);
+  report.git_revision = info.head;
+  report.git_branch = info.branch;
+  return {};
+}
+
+Result<ScanOutcome> run_git_scan(const ScanArgs& a, const ScanPipeline& pipeline,
+                                 DiagnosticSink& diagnostics) {
+  GitScanOptions options;
+  options.staged = a.staged;
+  options.range = a.diff;
+  options.since = a.since;
+  options.refs = a.refs;
+  options.max_blob_size = pipeline.config().limits.max_file_size;
+  auto r = scan_git(pipeline, repo_path(a), options, diagnostics);
+  if (!r) return std::unexpected(r.error());
+  return std::move(r->scan);
+}
+
+}  // namespace keysweep::cli

@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `keysweep scan --git / --staged / --diff / --since / --ref` and
+`keysweep hook install`, on real repositories built here with the git CLI: commits by several
+authors on fixed dates, a branch and a merge, a secret added then removed, the same blob at two
+paths, a rename, a bare clone, staged and unstaged changes, and the pre-commit hook refusing a
+commit that adds a credential.
+Run: /usr/bin/python3 tests/e2e/git_test.py --keysweep build/dev/src/cli/keysweep
+"""
+import argparse
+import csv
+import io
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from fake_credentials import Fakes  # noqa: E402
+
+KEYSWEEP = None
+FAKE = Fakes("git-e2e")
+GITHUB = FAKE.github_token()
+AKID = FAKE.aws_access_key_id()
+SLACK = FAKE.slack_bot_token()
+STAGED_KEY = FAKE.aws_access_key_id()
+
+
+def keysweep(*args, cwd=None):
+    return subprocess.run([KEYSWEEP, *args], capture_output=True, text=True, cwd=cwd,
+                          errors="replace")
+
+
+def scan_json(*args, cwd=None):
+    r = keysweep("scan", "-q", "--format", "json", *args, cwd=cwd)
+    if r.returncode not in (0, 1):
+        raise AssertionError(f"keysweep {args} failed ({r.returncode}): {r.stderr}")
+    return r.returncode, json.loads(r.stdout)
+
+
+def by_rule(report):
+    return {f["rule_id"]: f for f in report["findings"]}
+
+
+class Repo:
+    """A git repository in a temp dir; every commit has its own author and a fixed date."""
+
+    def __init__(self, root=None):
+        self.root = root or tempfile.mkdtemp(prefix="keysweep-git-")
+        self.git("init", "-q", "-b", "main")
+        self.git("config", "user.name", "Hook User")
+        self.git("config", "user.email", "hook@example.com")
+        self.git("config", "commit.gpgsign", "false")
+
+    def git(self, *args, env=None, check=True):
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        full_env.update(env or {})
+        r = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True, env=full_env)
+        if check and r.returncode != 0:
+            raise AssertionError(f"git {args} failed: {r.stderr}")
+        return r
+
+    def write(self, rel, text):
+        path = os.path.join(self.root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+
+    def commit(self, message, author, day):
+        name = author.capitalize()
+        env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": f"{author}@example.com",
+               "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": f"{author}@example.com",
+               "GIT_AUTHOR_DATE": f"2024-01-{day:02d}T12:00:00+0000",
+               "GIT_COMMITTER_DATE": f"2024-01-{day:02d}T12:00:00+0000"}
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message, env=env)
+        return self.git("rev-parse", "HEAD").stdout.strip()
+
+    def cleanup(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class History(unittest.TestCase):
+    """c1 adds a token, c2 removes it; c3 on a branch adds an AWS key; c4 copies c1's file (same
+    blob); c5 merges the branch; c6 renames the AWS file; c7 adds a Slack token."""
+
+    @classmethod
+    def setUpClass(cls):
+        r = cls.repo = Repo()
+        settings = f'GITHUB_TOKEN = "{GITHUB}"\n'
+        r.write("README.md", "a project\n")
+        r.write("src/settings.py", settings)
+        cls.c1 = r.commit("add settings", "alice", 1)
+        r.write("src/settings.py", 'GITHUB_TOKEN = os.environ["GITHUB_TOKEN"]\n')
+        r.write("docs/notes.txt", "the token now comes from the environment\n")
+        cls.c2 = r.commit("remove the token", "bob", 2)
+        r.git("checkout", "-q", "-b", "feature")
+        r.write("deploy/.env", f"AWS_ACCESS_KEY_ID={AKID}\n")
+        cls.c3 = r.commit("deploy config", "carol", 3)
+        r.git("checkout", "-q", "main")
+        r.write("backup/settings.py.bak", settings)  # byte for byte c1's blob
+        cls.c4 = r.commit("backup", "dave", 4)
+        r.git("merge", "-q", "--no-ff", "-m", "merge feature", "feature",
+              env={"GIT_AUTHOR_NAME": "Eve", "GIT_AUTHOR_EMAIL": "eve@example.com",
+                   "GIT_COMMITTER_NAME": "Eve", "GIT_COMMITTER_EMAIL": "eve@example.com",
+                   "GIT_AUTHOR_DATE": "2024-01-05T12:00:00+0000",
+                   "GIT_COMMITTER_DATE": "2024-01-05T12:00:00+0000"})
+        cls.c5 = r.git("rev-parse", "HEAD").stdout.strip()
+        os.makedirs(os.path.join(r.root, "config"))  # git mv makes no directories
+        r.git("mv", "deploy/.env", "config/prod.env")
+        cls.c6 = r.commit("rename", "frank", 6)
+        r.write("keys/slack.txt", f"SLACK_BOT_TOKEN={SLACK}\n")
+        cls.c7 = r.commit("slack", "grace", 7)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.repo.cleanup()
+
+    def test_every_secret_in_history_with_the_commit_that_introduced_it(self):
+        rc, report = scan_json("--git", self.repo.root)
+        self.assertEqual(rc, 1)
+        found = by_rule(report)
+        self.assertEqual(sorted(found), ["aws.access_key_id", "github.pat_classic",
+                                         "slack.bot_token"], report["findings"])
+        # Added in c1 and removed in c2: still reported, at c1, by Alice.
+        gh = found["github.pat_classic"]["location"]
+        self.assertEqual(gh["path"], "src/settings.py")
+        self.assertEqual(gh["git"]["commit"], self.c1)
+        self.assertEqual(gh["git"]["author"], "Alice <alice@example.com>")
+        self.assertEqual(gh["git"]["date"], "2024-01-01T12:00:00Z")
+        self.assertEqual(gh["line"], 1)
+        # On a branch, merged, then renamed: reported once, where and when it came in.
+        aws = found["aws.access_key_id"]["location"]
+        self.assertEqual((aws["path"], aws["git"]["commit"], aws["git"]["author"]),
+                         ("deploy/.env", self.c3, "Carol <carol@example.com>"))
+        slack = found["slack.bot_token"]["location"]
+        self.assertEqual((slack["path"], slack["git"]["commit"]), ("keys/slack.txt", self.c7))
+
+    def test_each_unique_blob_is_scanned_once(self):
+        _, report = scan_json("--git", self.repo.root)
+        s = report["summary"]
+        self.assertEqual(s["git_commits"], 7)
+        # README, token settings, clean settings, notes, .env, slack: the .bak copy and the
+        # renamed .env are the same objects, so they are not read again.
+        self.assertEqual(s["files_scanned"], 6)
+
+    def test_human_output_names_commit_author_and_date(self):
+        r = keysweep("scan", "--git", "--color", "never", self.repo.root)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(f"{self.c1[:7]}:src/settings.py:1:", r.stdout)
+        self.assertIn(f"commit:  {self.c1} 2024-01-01T12:00:00Z Alice <alice@example.com>", r.stdout)
+        self.assertIn("3 findings in 6 git blobs of 7 commits", r.stdout)
+        self.assertNotIn(GITHUB, r.stdout + r.stderr)
+
+    def test_since_scans_only_later_commits(self):
+        rc, report = scan_json("--git", "--since", self.c5, self.repo.root)
+        self.assertEqual(rc, 1)
+        # c6 only renames (nothing new); c7 adds the Slack token.
+        self.assertEqual([f["rule_id"] for f in report["findings"]], ["slack.bot_token"])
+        self.assertEqual(report["summary"]["git_commits"], 2)
+        self.assertEqual(report["summary"]["files_scanned"], 1)
+
+    def test_diff_scans_what_a_branch_adds(self):
+        rc, report = scan_json("--diff", f"{self.c2}..feature", self.repo.root)
+        self.assertEqual(rc, 1)
+        self.assertEqual([(f["rule_id"], f["location"]["git"]["commit"]) for f in report["findings"]],
+                         [("aws.access_key_id", self.c3)])
+        rc, report = scan_json("--diff", f"{self.c5}..{self.c6}", self.repo.root)
+        self.assertEqual((rc, report["findings"]), (0, []), "a rename adds nothing")
+
+    def test_a_merge_is_charged_only_for_what_it_resolves(self):
+        # feature..c5 is c4 and the merge. The merge brings deploy/.env from feature, which the
+        # base already has: not new. c4's copy of the token is new on this side.
+        rc, report = scan_json("--diff", f"feature..{self.c5}", self.repo.root)
+        self.assertEqual(rc, 1)
+        got = [(f["rule_id"], f["location"]["path"], f["location"]["git"]["commit"])
+               for f in report["findings"]]
+        self.assertEqual(got, [("github.pat_classic", "backup/settings.py.bak", self.c4)])
+
+    def test_ref_selects_where_the_walk_starts(self):
+        _, report = scan_json("--git", "--ref", "feature", self.repo.root)
+        self.assertEqual(sorted(by_rule(report)), ["aws.access_key_id", "github.pat_classic"])
+        r = keysweep("scan", "--git", "--ref", "no-such-branch", self.repo.root)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no-such-branch", r.stderr)
+
+    def test_bare_clone_gives_the_same_findings(self):
+        bare = tempfile.mkdtemp(prefix="keysweep-bare-")
+        try:
+            subprocess.run(["git", "clone", "-q", "--bare", self.repo.root, bare + "/r.git"],
+                           check=True, capture_output=True)
+            _, report = scan_json("--git", bare + "/r.git")
+            got = sorted((f["rule_id"], f["location"]["git"]["commit"]) for f in report["findings"])
+            self.assertEqual(got, [("aws.access_key_id", self.c3),
+                                   ("github.pat_classic", self.c1),
+                                   ("slack.bot_token", self.c7)])
+        finally:
+            shutil.rmtree(bare, ignore_errors=True)
+
+    def test_sarif_and_csv_carry_the_origin(self):
+        r = keysweep("scan", "-q", "--git", "--format", "sarif", self.repo.root)
+        run = json.loads(r.stdout)["runs"][0]
+        vcs = run["versionControlProvenance"][0]
+        self.assertTrue(vcs["repositoryUri"].startswith("file://"))
+        self.assertEqual((vcs["revisionId"], vcs["branch"]), (self.c7, "main"))
+        res = next(x for x in run["results"] if x["ruleId"] == "github.pat_classic")
+        self.assertEqual(res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                         "src/settings.py")
+        self.assertEqual(res["properties"]["git"]["commit"], self.c1)
+        self.assertIn(f"(commit {self.c1[:7]})", res["message"]["text"])
+        r = keysweep("scan", "-q", "--git", "--format", "csv", self.repo.root)
+        rows = list(csv.DictReader(io.StringIO(r.stdout)))
+        aws = next(x for x in rows if x["rule_id"] == "aws.access_key_id")
+        self.assertEqual((aws["git_commit"], aws["git_author"], aws["git_date"]),
+                         (self.c3, "Carol <carol@example.com>", "2024-01-03T12:00:00Z"))
+
+    def test_bad_flags(self):
+        r = keysweep("scan", "--staged", "--since", "HEAD", self.repo.root)
+        self.assertEqual(r.returncode, 2)
+        r = keysweep("scan", "--diff", "main", self.repo.root)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("A..B", r.stderr)
+        r = keysweep("scan", "--git", tempfile.gettempdir() + "/keysweep-not-a-repo-dir")
+        self.assertEqual(r.returncode, 2)
+
+
+class StagedAndHook(unittest.TestCase):
+    def setUp(self):
+        self.repo = Repo()
+        self.repo.write("README.md", "hello\n")
+        self.repo.commit("first", "alice", 1)
+
+    def tearDown(self):
+        self.repo.cleanup()
+
+    def test_staged_scans_the_index_not_the_work_tree(self):
+        r = self.repo
+        r.write("app/.env", f"AWS_ACCESS_KEY_ID={STAGED_KEY}\n")
+        rc, report = scan_json("--staged", r.root)
+        self.assertEqual((rc, report["findings"]), (0, []), "unstaged: not scanned")
+        r.git("add", "app/.env")
+        rc, report = scan_json("--staged", r.root)
+        self.assertEqual(rc, 1)
+        loc = report["findings"][0]["location"]
+        self.assertEqual((loc["path"], loc["git"]["staged"], loc["git"]["commit"]),
+                         ("app/.env", True, ""))
+        # Cleaning the work tree does not help: the index still holds the key.
+        r.write("app/.env", "AWS_ACCESS_KEY_ID=from-vault\n")
+        rc, _ = scan_json("--staged", r.root)
+        self.assertEqual(rc, 1)
+        r.git("add", "app/.env")
+        rc, _ = scan_json("--staged", r.root)
+        self.assertEqual(rc, 0)
+        # Already committed content is not re-reported by --staged.
+        r.write("app/.env", f"AWS_ACCESS_KEY_ID={STAGED_KEY}\n")
+        r.commit("oops", "bob", 2)
+        rc, _ = scan_json("--staged", r.root)
+        self.assertEqual(rc, 0)
+
+    def test_hook_refuses_a_commit_adding_a_secret_and_accepts_a_clean_one(self):
+        r = self.repo
+        out = keysweep("hook", "install", r.root)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        hook = os.path.join(r.root, ".git", "hooks", "pre-commit")
+        self.assertTrue(os.stat(hook).st_mode & stat.S_IXUSR)
+        head = r.git("rev-parse", "HEAD").stdout
+        r.write("deploy/.env", f"AWS_ACCESS_KEY_ID={STAGED_KEY}\n")
+        r.git("add", "-A")
+        refused = r.git("commit", "-m", "add key", check=False)
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("commit refused", refused.stderr)
+        self.assertIn("deploy/.env", refused.stdout + refused.stderr)
+        self.assertEqual(r.git("rev-parse", "HEAD").stdout, head, "no commit was made")
+        r.git("rm", "-q", "--cached", "deploy/.env")
+        os.remove(os.path.join(r.root, "deploy/.env"))
+        r.write("docs/guide.md", "keys come from the vault\n")
+        r.git("add", "-A")
+        accepted = r.git("commit", "-m", "docs", check=False)
+        self.assertEqual(accepted.returncode, 0, accepted.stdout + accepted.stderr)
+        self.assertNotEqual(r.git("rev-parse", "HEAD").stdout, head)
+        # Reinstalling over its own hook is fine.
+        self.assertEqual(keysweep("hook", "install", r.root).returncode, 0)
+
+    def test_hook_does_not_overwrite_a_foreign_hook_without_force(self):
+        r = self.repo
+        hook = os.path.join(r.root, ".git", "hooks", "pre-commit")
+        os.makedirs(os.path.dirname(hook), exist_ok=True)
+        with open(hook, "w") as f:
+            f.write("#!/bin/sh\necho mine\n")
+        out = keysweep("hook", "install", r.root)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("--force", out.stderr)
+        with open(hook) as f:
+            self.assertEqual(f.read(), "#!/bin/sh\necho mine\n")
+        out = keysweep("hook", "install", "--force", r.root)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        with open(hook + ".keysweep-backup") as f:
+            self.assertEqual(f.read(), "#!/bin/sh\necho mine\n")
+        with open(hook) as f:
+            self.assertIn("scan --staged", f.read())
+
+
+def main():
+    global KEYSWEEP
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keysweep", required=True)
+    args, rest = parser.parse_known_args()
+    KEYSWEEP = os.path.abspath(args.keysweep)
+    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
