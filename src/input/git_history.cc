@@ -16,7 +16,12 @@ std::string git_error_text(int rc) {
 
 // libgit2 needs one global init; it is reference counted, so every repository takes one.
 struct LibGit2 {
-  LibGit2() { git_libgit2_init(); }
+  LibGit2() {
+    git_libgit2_init();
+    // Like `git cat-file`, read objects without re-hashing each one: SHA-1 (collision-detecting)
+    // of every blob cost more than inflating it. A corrupt object is scanned as what it holds.
+    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+  }
   ~LibGit2() { git_libgit2_shutdown(); }
 };
 
@@ -64,7 +69,9 @@ std::string GitBlob::hex() const {
 struct GitRepository::Impl {
   LibGit2 lib;
   git_repository* repo = nullptr;
+  git_odb* odb = nullptr;  // opened on first read
   ~Impl() {
+    if (odb) git_odb_free(odb);
     if (repo) git_repository_free(repo);
   }
 };
@@ -82,23 +89,136 @@ Result<std::unique_ptr<GitRepository>> GitRepository::open(const std::string& pa
 
 namespace {
 
-// Emits the new side of every added or changed blob in a diff, first sighting only.
+// Git's own trees are a few dozen levels deep at most; a crafted one could nest until the stack
+// runs out.
+constexpr int kMaxTreeDepth = 256;
+
+// Lists each blob once, at its first sighting. The history walk visits the trees of each commit
+// but skips any tree seen before: an unchanged directory costs one hash lookup, so a commit costs
+// what it changed. A blob's first sighting, parents first, is the commit that introduced it; a
+// rename, a copy or a merge bringing a parent's files adds no unseen object.
 struct BlobCollector {
+  git_repository* repo;
   git_odb* odb;
   const GitScanOptions& options;
   DiagnosticSink& diagnostics;
   GitWalkStats& stats;
   const std::function<void(GitBlob)>& emit;
-  std::unordered_set<GitObjectId, ObjectIdHash> seen;
+  std::unordered_set<GitObjectId, ObjectIdHash> seen_trees;
+  std::unordered_set<GitObjectId, ObjectIdHash> seen_blobs;
+  std::string path;  // of the tree being walked, with a trailing '/'
 
-  // `other_parents`: a merge's parents after the first. A blob one of them already has at the
-  // same path came with that parent (walked before, or hidden by --since/--diff because the base
-  // has it); only what the merge itself resolves is new.
-  void add_diff(git_diff* diff, const GitOrigin& origin_template,
-                const std::vector<git_tree*>& other_parents) {
+  void add_blob(const git_oid* id, const std::string& rel, const GitOrigin& origin_template) {
+    if (!seen_blobs.insert(raw_id(id)).second) return;
+    size_t size = 0;
+    git_object_t type;
+    if (git_odb_read_header(&size, &type, odb, id) != 0 || type != GIT_OBJECT_BLOB) {
+      diagnostics.warn(DiagnosticKind::kMalformed, origin_template.short_commit() + ":" + rel,
+                       "cannot read blob " + hex(id) + ": " + git_error_text(-1));
+      return;
+    }
+    GitOrigin origin = origin_template;
+    origin.path = rel;
+    if (size > options.max_blob_size) {
+      ++stats.skipped_large;
+      diagnostics.warn(DiagnosticKind::kTooLarge, origin.display(),
+                       "skipped: blob " + hex(id) + " is " + std::to_string(size) +
+                           " bytes, over --max-file-size (" + std::to_string(options.max_blob_size) + ")");
+      return;
+    }
+    ++stats.blobs;
+    stats.blob_bytes += size;
+    emit(GitBlob{raw_id(id), size, std::move(origin)});
+  }
+
+  // Walks `tree_id` against `old_id` (its first parent's tree at the same path, or null): an
+  // entry the old tree has with the same id is unchanged and skipped without a lookup, so a
+  // commit costs what it changed. `origin` null: only mark what the tree holds as seen (a
+  // boundary commit of --since / --diff).
+  void walk_tree(const git_oid* tree_id, const git_oid* old_id, const GitOrigin* origin, int depth) {
+    if (!seen_trees.insert(raw_id(tree_id)).second) return;
+    if (depth > kMaxTreeDepth) {
+      diagnostics.warn(DiagnosticKind::kLimit, path, "trees nested deeper than " +
+                                                         std::to_string(kMaxTreeDepth) + "; not walked");
+      return;
+    }
+    Owned<git_tree, git_tree_free> tree, old;
+    if (int rc = git_tree_lookup(tree.out(), repo, tree_id); rc != 0) {
+      diagnostics.warn(DiagnosticKind::kMalformed, path, "cannot read tree " + hex(tree_id) + ": " +
+                                                             git_error_text(rc));
+      return;
+    }
+    if (old_id && git_tree_lookup(old.out(), repo, old_id) != 0) old.p = nullptr;
+    size_t n = git_tree_entrycount(tree.get());
+    size_t m = old.get() ? git_tree_entrycount(old.get()) : 0;
+    // Both trees are sorted in git's order, so one merge pass pairs the entries by name.
+    for (size_t i = 0, j = 0; i < n; ++i) {
+      const git_tree_entry* e = git_tree_entry_byindex(tree.get(), i);
+      const git_tree_entry* before = nullptr;
+      while (j < m) {
+        const git_tree_entry* o = git_tree_entry_byindex(old.get(), j);
+        int c = compare_entries(o, e);
+        if (c > 0) break;
+        ++j;
+        if (c == 0) {
+          before = o;
+          break;
+        }
+      }
+      const git_oid* id = git_tree_entry_id(e);
+      if (before && git_oid_equal(git_tree_entry_id(before), id)) continue;  // unchanged
+      switch (git_tree_entry_type(e)) {
+        case GIT_OBJECT_TREE: {
+          const git_oid* old_sub = before && git_tree_entry_type(before) == GIT_OBJECT_TREE
+                                       ? git_tree_entry_id(before)
+                                       : nullptr;
+          size_t len = path.size();
+          path += git_tree_entry_name(e);
+          path += '/';
+          walk_tree(id, old_sub, origin, depth + 1);
+          path.resize(len);
+          break;
+        }
+        case GIT_OBJECT_BLOB:
+          if (!origin) seen_blobs.insert(raw_id(id));
+          else add_blob(id, path + git_tree_entry_name(e), *origin);
+          break;
+        default:  // a submodule's commit: another repository
+          break;
+      }
+    }
+  }
+
+  // git's tree order: names compared bytewise, a tree's name as if it ended in '/'.
+  static int compare_entries(const git_tree_entry* a, const git_tree_entry* b) {
+    const char* x = git_tree_entry_name(a);
+    const char* y = git_tree_entry_name(b);
+    size_t i = 0;
+    while (x[i] && x[i] == y[i]) ++i;
+    auto next = [](const git_tree_entry* e, char c) -> int {
+      if (c) return static_cast<unsigned char>(c);
+      return git_tree_entry_type(e) == GIT_OBJECT_TREE ? '/' : 0;
+    };
+    return next(a, x[i]) - next(b, y[i]);
+  }
+
+  // A commit against its first parent (nothing when marking, or for a root commit).
+  void walk_commit(git_commit* commit, const GitOrigin* origin) {
+    path.clear();
+    const git_oid* old = nullptr;
+    git_oid parent_tree;
+    Owned<git_commit, git_commit_free> parent;
+    if (origin && git_commit_parentcount(commit) > 0 &&
+        git_commit_parent(parent.out(), commit, 0) == 0) {
+      git_oid_cpy(&parent_tree, git_commit_tree_id(parent.get()));
+      old = &parent_tree;
+    }
+    walk_tree(git_commit_tree_id(commit), old, origin, 0);
+  }
+
+  // Staged: what the index holds that HEAD does not (a rename of committed content is not new).
+  void add_diff(git_diff* diff, const GitOrigin& origin) {
     size_t n = git_diff_num_deltas(diff);
-    // Content deleted at one path and added at another was moved: a rename brings nothing new,
-    // even when the walk starts after the commit that introduced it (--since, --diff).
     std::unordered_set<GitObjectId, ObjectIdHash> moved;
     for (size_t i = 0; i < n; ++i) {
       const git_diff_delta* d = git_diff_get_delta(diff, i);
@@ -109,40 +229,9 @@ struct BlobCollector {
       if (d->status == GIT_DELTA_DELETED || d->status == GIT_DELTA_UNMODIFIED) continue;
       const git_diff_file& f = d->new_file;
       if (f.mode == GIT_FILEMODE_COMMIT || f.mode == GIT_FILEMODE_TREE) continue;  // submodules
-      if (git_oid_is_zero(&f.id)) continue;  // intent-to-add: nothing staged yet
-      GitObjectId id = raw_id(&f.id);
-      if (seen.contains(id) || moved.contains(id)) continue;
-      if (f.path && from_other_parent(f.path, &f.id, other_parents)) continue;
-      seen.insert(id);
-      size_t size = 0;
-      git_object_t type;
-      if (git_odb_read_header(&size, &type, odb, &f.id) != 0 || type != GIT_OBJECT_BLOB) continue;
-      GitOrigin origin = origin_template;
-      origin.path = f.path ? f.path : "";
-      if (size > options.max_blob_size) {
-        ++stats.skipped_large;
-        diagnostics.warn(DiagnosticKind::kTooLarge, origin.display(),
-                         "skipped: blob " + hex(&f.id) + " is " + std::to_string(size) +
-                             " bytes, over --max-file-size (" +
-                             std::to_string(options.max_blob_size) + ")");
-        continue;
-      }
-      ++stats.blobs;
-      stats.blob_bytes += size;
-      emit(GitBlob{id, size, std::move(origin)});
+      if (git_oid_is_zero(&f.id) || moved.contains(raw_id(&f.id))) continue;  // intent-to-add; moved
+      add_blob(&f.id, f.path ? f.path : "", origin);
     }
-  }
-
-  static bool from_other_parent(const char* path, const git_oid* id,
-                                const std::vector<git_tree*>& parents) {
-    for (git_tree* t : parents) {
-      git_tree_entry* e = nullptr;
-      if (git_tree_entry_bypath(&e, t, path) != 0) continue;
-      bool same = git_oid_equal(git_tree_entry_id(e), id);
-      git_tree_entry_free(e);
-      if (same) return true;
-    }
-    return false;
   }
 };
 
@@ -157,14 +246,18 @@ GitOrigin origin_of(git_commit* c) {
   return o;
 }
 
+Result<git_oid> peel_to_commit(git_object* obj, const std::string& rev, const std::string& path) {
+  Owned<git_object, git_object_free> commit;
+  if (int rc = git_object_peel(commit.out(), obj, GIT_OBJECT_COMMIT); rc != 0)
+    return make_error(ErrorCode::kConfig, "'" + rev + "' is not a commit: " + git_error_text(rc), path);
+  return *git_object_id(commit.get());
+}
+
 Result<git_oid> resolve_commit(git_repository* repo, const std::string& rev, const std::string& path) {
   Owned<git_object, git_object_free> obj;
   if (int rc = git_revparse_single(obj.out(), repo, rev.c_str()); rc != 0)
     return make_error(ErrorCode::kConfig, "unknown revision '" + rev + "': " + git_error_text(rc), path);
-  Owned<git_object, git_object_free> commit;
-  if (int rc = git_object_peel(commit.out(), obj.get(), GIT_OBJECT_COMMIT); rc != 0)
-    return make_error(ErrorCode::kConfig, "'" + rev + "' is not a commit: " + git_error_text(rc), path);
-  return *git_object_id(commit.get());
+  return peel_to_commit(obj.get(), rev, path);
 }
 
 }  // namespace
@@ -176,9 +269,7 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
   Owned<git_odb, git_odb_free> odb;
   if (int rc = git_repository_odb(odb.out(), repo); rc != 0)
     return make_error(ErrorCode::kIo, git_error_text(rc), path_);
-  BlobCollector collect{odb.get(), options, diagnostics, stats, emit, {}};
-  git_diff_options diff_opts = GIT_DIFF_OPTIONS_INIT;
-  diff_opts.flags = GIT_DIFF_SKIP_BINARY_CHECK | GIT_DIFF_INCLUDE_TYPECHANGE;
+  BlobCollector collect{repo, odb.get(), options, diagnostics, stats, emit, {}, {}, {}};
 
   if (options.staged) {
     Owned<git_index, git_index_free> index;
@@ -186,6 +277,8 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
       return make_error(ErrorCode::kIo, "cannot read the index: " + git_error_text(rc), path_);
     Owned<git_object, git_object_free> head_tree;  // none on an unborn HEAD: all staged is new
     git_revparse_single(head_tree.out(), repo, "HEAD^{tree}");
+    git_diff_options diff_opts = GIT_DIFF_OPTIONS_INIT;
+    diff_opts.flags = GIT_DIFF_SKIP_BINARY_CHECK | GIT_DIFF_INCLUDE_TYPECHANGE;
     Owned<git_diff, git_diff_free> diff;
     if (int rc = git_diff_tree_to_index(diff.out(), repo,
                                         reinterpret_cast<git_tree*>(head_tree.get()), index.get(),
@@ -194,7 +287,7 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
       return make_error(ErrorCode::kIo, git_error_text(rc), path_);
     GitOrigin staged;
     staged.staged = true;
-    collect.add_diff(diff.get(), staged, {});
+    collect.add_diff(diff.get(), staged);
     return {};
   }
 
@@ -204,13 +297,24 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
   // Parents before children, so a blob's first sighting is the commit that introduced it.
   git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
   if (!options.range.empty()) {
-    if (int rc = git_revwalk_push_range(walk.get(), options.range.c_str()); rc != 0)
-      return make_error(ErrorCode::kConfig,
-                        "bad range '" + options.range + "' (want A..B): " + git_error_text(rc), path_);
+    git_revspec spec;
+    if (int rc = git_revparse(&spec, repo, options.range.c_str()); rc != 0)
+      return make_error(ErrorCode::kConfig, "bad range '" + options.range + "': " + git_error_text(rc), path_);
+    Owned<git_object, git_object_free> from, to;
+    from.p = spec.from;
+    to.p = spec.to;
+    if (!(spec.flags & GIT_REVSPEC_RANGE) || (spec.flags & GIT_REVSPEC_MERGE_BASE) || !from.p || !to.p)
+      return make_error(ErrorCode::kConfig, "--diff wants a range A..B, got '" + options.range + "'", path_);
+    auto a = peel_to_commit(from.get(), options.range, path_);
+    if (!a) return std::unexpected(a.error());
+    auto b = peel_to_commit(to.get(), options.range, path_);
+    if (!b) return std::unexpected(b.error());
+    git_revwalk_push(walk.get(), &*b);
+    git_revwalk_hide(walk.get(), &*a);
   } else {
     if (options.refs.empty()) {
       git_revwalk_push_glob(walk.get(), "*");  // every ref under refs/
-      git_revwalk_push_head(walk.get());       // fails harmlessly on an unborn or detached HEAD
+      git_revwalk_push_head(walk.get());       // fails harmlessly on an unborn HEAD
     }
     for (const auto& ref : options.refs) {
       auto id = resolve_commit(repo, ref, path_);
@@ -223,34 +327,33 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
       git_revwalk_hide(walk.get(), &*id);
     }
   }
+  git_error_clear();
 
+  // A parent the walk did not visit is on the boundary (hidden by --since / --diff): what its
+  // tree holds was there before, so it is marked seen, not reported. In a full walk every parent
+  // comes first; a shallow clone's missing parents are simply absent.
+  std::unordered_set<GitObjectId, ObjectIdHash> visited;
   git_oid oid;
   int rc;
   while ((rc = git_revwalk_next(&oid, walk.get())) == 0) {
     Owned<git_commit, git_commit_free> commit;
-    if (git_commit_lookup(commit.out(), repo, &oid) != 0) continue;
-    ++stats.commits;
-    Owned<git_tree, git_tree_free> tree;
-    if (git_commit_tree(tree.out(), commit.get()) != 0) continue;
-    // Against the first parent (a root commit, or one whose parent a shallow clone lacks, against
-    // nothing: all of it is new); the other parents of a merge filter what it brings along.
-    unsigned parents = git_commit_parentcount(commit.get());
-    std::vector<Owned<git_tree, git_tree_free>> parent_trees(parents);
-    std::vector<git_tree*> others;
-    for (unsigned p = 0; p < parents; ++p) {
-      Owned<git_commit, git_commit_free> parent;
-      if (git_commit_parent(parent.out(), commit.get(), p) != 0) continue;
-      if (git_commit_tree(parent_trees[p].out(), parent.get()) != 0) continue;
-      if (p > 0) others.push_back(parent_trees[p].get());
-    }
-    Owned<git_diff, git_diff_free> diff;
-    git_tree* first = parents ? parent_trees[0].get() : nullptr;
-    if (int drc = git_diff_tree_to_tree(diff.out(), repo, first, tree.get(), &diff_opts); drc != 0) {
+    if (int lrc = git_commit_lookup(commit.out(), repo, &oid); lrc != 0) {
       diagnostics.warn(DiagnosticKind::kMalformed, path_ + "@" + hex(&oid),
-                       "cannot diff commit: " + git_error_text(drc));
+                       "cannot read commit: " + git_error_text(lrc));
       continue;
     }
-    collect.add_diff(diff.get(), origin_of(commit.get()), others);
+    ++stats.commits;
+    visited.insert(raw_id(&oid));
+    for (unsigned p = 0, n = git_commit_parentcount(commit.get()); p < n; ++p) {
+      const git_oid* pid = git_commit_parent_id(commit.get(), p);
+      if (!pid || visited.contains(raw_id(pid))) continue;
+      Owned<git_commit, git_commit_free> parent;
+      if (git_commit_lookup(parent.out(), repo, pid) == 0)
+        collect.walk_commit(parent.get(), nullptr);
+      git_error_clear();
+    }
+    GitOrigin origin = origin_of(commit.get());
+    collect.walk_commit(commit.get(), &origin);
   }
   if (rc != GIT_ITEROVER)
     return make_error(ErrorCode::kIo, "walking the history failed: " + git_error_text(rc), path_);
@@ -269,14 +372,19 @@ Result<std::vector<GitBlob>> GitRepository::list_blobs(const GitScanOptions& opt
 Result<GitBlobBytes> GitRepository::read_blob(const GitObjectId& id) {
   git_oid oid;
   std::memcpy(oid.id, id.data(), id.size());
-  git_blob* blob = nullptr;
-  if (int rc = git_blob_lookup(&blob, impl_->repo, &oid); rc != 0)
+  if (!impl_->odb)
+    if (int rc = git_repository_odb(&impl_->odb, impl_->repo); rc != 0)
+      return make_error(ErrorCode::kIo, git_error_text(rc), path_);
+  // Straight from the object database: the repository's object cache would only lock, parse
+  // and hold blobs that are read once.
+  git_odb_object* object = nullptr;
+  if (int rc = git_odb_read(&object, impl_->odb, &oid); rc != 0)
     return make_error(ErrorCode::kIo, "cannot read blob " + hex(&oid) + ": " + git_error_text(rc), path_);
   GitBlobBytes out;
-  out.bytes = std::string_view(static_cast<const char*>(git_blob_rawcontent(blob)),
-                               static_cast<size_t>(git_blob_rawsize(blob)));
-  out.owner = std::shared_ptr<const void>(blob, [](const void* b) {
-    git_blob_free(static_cast<git_blob*>(const_cast<void*>(b)));
+  out.bytes = std::string_view(static_cast<const char*>(git_odb_object_data(object)),
+                               git_odb_object_size(object));
+  out.owner = std::shared_ptr<const void>(object, [](const void* o) {
+    git_odb_object_free(static_cast<git_odb_object*>(const_cast<void*>(o)));
   });
   return out;
 }
