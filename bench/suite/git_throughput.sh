@@ -58,6 +58,10 @@ PACK_BYTES=$(du -sb "$REPO/objects/pack" | cut -f1)
 split -n "l/$JOBS" -d "$WORK/blobs" "$WORK/part."
 
 KS_CMD=("$KEYSWEEP" scan --git --jobs "$JOBS" --format jsonl --exit-zero -q --output "$WORK/ks.jsonl" "$REPO")
+# Where keysweep's time goes: its history walk alone (every blob listed, then skipped as over a
+# size limit of 0 bytes: no blob is read) beside git's own walk listing the same objects.
+WALK_CMD=("$KEYSWEEP" scan --git --jobs 1 --max-file-size 0 --format jsonl --exit-zero -q --output /dev/null "$REPO")
+REVLIST_CMD=(git -C "$REPO" rev-list --objects --all)
 catfile() {
   local p
   for p in "$WORK"/part.*; do
@@ -81,6 +85,8 @@ SUMMARY=$(tail -1 "$WORK/ks.jsonl")
 for ((i = 0; i < RUNS; ++i)); do
   timed keysweep "${KS_CMD[@]}"
   timed catfile bash -c catfile
+  timed walk "${WALK_CMD[@]}"
+  timed revlist "${REVLIST_CMD[@]}"
 done
 
 median() {  # name column
@@ -91,7 +97,7 @@ KS_WALL=$(median keysweep 2); KS_CPU=$(median keysweep 3)
 CF_WALL=$(median catfile 2); CF_CPU=$(median catfile 3)
 KS_RSS=$(awk '$1 == "keysweep" {print $4}' "$WORK/times" | sort -g | tail -1)
 mbs() { echo "scale=1; $BLOB_BYTES / 1000000 / $1" | bc; }
-ratio() { echo "scale=2; $1 / $2" | bc; }
+ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
 
 {
   echo "keysweep git history throughput, $(date -u '+%F %T') UTC"
@@ -108,10 +114,15 @@ ratio() { echo "scale=2; $1 / $2" | bc; }
   echo "  keysweep:  ${KS_CMD[*]}" | sed "s|$WORK|\$TMP|g"
   echo "  cat-file:  git -C $REPO rev-list --objects --all | git cat-file --batch-check (blobs only) split in $JOBS parts;"
   echo "             each part: git -C $REPO cat-file --batch < part > /dev/null, the $JOBS in parallel"
+  echo "  walk:      ${WALK_CMD[*]}"
+  echo "  rev-list:  ${REVLIST_CMD[*]} > /dev/null"
   echo
   echo "              wall s      MB/s    CPU s   runs (wall s @ 1-min load)"
   printf "keysweep   %9.3f %9.1f %8.2f   %s\n" "$KS_WALL" "$(mbs "$KS_WALL")" "$KS_CPU" "$(runs keysweep)"
   printf "cat-file   %9.3f %9.1f %8.2f   %s\n" "$CF_WALL" "$(mbs "$CF_WALL")" "$CF_CPU" "$(runs catfile)"
+  echo "where the time goes (one thread each; MB/s not meaningful, no blob is read):"
+  printf "  walk     %9.3f %9s %8.2f   %s\n" "$(median walk 2)" - "$(median walk 3)" "$(runs walk)"
+  printf "  rev-list %9.3f %9s %8.2f   %s\n" "$(median revlist 2)" - "$(median revlist 3)" "$(runs revlist)"
   echo
   echo "keysweep / cat-file:  $(ratio "$CF_WALL" "$KS_WALL")x by wall time, $(ratio "$CF_CPU" "$KS_CPU")x by CPU seconds   target >= 0.80x"
   echo "keysweep peak RSS:    $((KS_RSS / 1024)) MiB"

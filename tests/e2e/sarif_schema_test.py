@@ -124,6 +124,32 @@ class SarifSchema(unittest.TestCase):
         self.assert_valid(log)
         self.assertEqual(log["runs"][0]["results"], [])
 
+    def test_a_git_history_log_is_valid(self):
+        # A repository whose directory needs percent-encoding, with an scp-style origin URL.
+        repo = os.path.join(self.fixture.tmp, "git repo#1")
+        os.makedirs(repo)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        env.update(GIT_AUTHOR_NAME="A", GIT_AUTHOR_EMAIL="a@example.com",
+                   GIT_COMMITTER_NAME="A", GIT_COMMITTER_EMAIL="a@example.com")
+        def git(*args):
+            subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+        git("init", "-q", "-b", "main")
+        with open(os.path.join(repo, "prod.env"), "w") as f:
+            f.write(f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n")
+        git("add", "-A")
+        git("commit", "-q", "-m", "add")
+        for origin in (None, "git@example.com:acme/app.git"):
+            if origin:
+                git("remote", "add", "origin", origin)
+            r = run("scan", "--format", "sarif", "--quiet", "--git", repo)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            log = json.loads(r.stdout)
+            self.assert_valid(log)
+            vcs = log["runs"][0]["versionControlProvenance"][0]
+            self.assertEqual(vcs["branch"], "main")
+            if origin:
+                self.assertEqual(vcs["repositoryUri"], "ssh://git@example.com/acme/app.git")
+
     def test_what_github_code_scanning_needs(self):
         run_ = self.sarif()["runs"][0]
         rules = run_["tool"]["driver"]["rules"]
