@@ -1,5 +1,7 @@
 #include "input/git_history.h"
 
+#include "input/git_shallow.h"
+
 #include <git2.h>
 
 #include <cstring>
@@ -291,11 +293,8 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
     return {};
   }
 
-  Owned<git_revwalk, git_revwalk_free> walk;
-  if (int rc = git_revwalk_new(walk.out(), repo); rc != 0)
-    return make_error(ErrorCode::kIo, git_error_text(rc), path_);
-  // Parents before children, so a blob's first sighting is the commit that introduced it.
-  git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
+  // Where the walk starts (none: every ref and HEAD) and what it leaves out.
+  std::vector<git_oid> tips, hidden;
   if (!options.range.empty()) {
     git_revspec spec;
     if (int rc = git_revparse(&spec, repo, options.range.c_str()); rc != 0)
@@ -309,25 +308,49 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
     if (!a) return std::unexpected(a.error());
     auto b = peel_to_commit(to.get(), options.range, path_);
     if (!b) return std::unexpected(b.error());
-    git_revwalk_push(walk.get(), &*b);
-    git_revwalk_hide(walk.get(), &*a);
+    tips.push_back(*b);
+    hidden.push_back(*a);
   } else {
-    if (options.refs.empty()) {
-      git_revwalk_push_glob(walk.get(), "*");  // every ref under refs/
-      git_revwalk_push_head(walk.get());       // fails harmlessly on an unborn HEAD
-    }
     for (const auto& ref : options.refs) {
       auto id = resolve_commit(repo, ref, path_);
       if (!id) return std::unexpected(id.error());
-      git_revwalk_push(walk.get(), &*id);
+      tips.push_back(*id);
     }
     if (!options.since.empty()) {
       auto id = resolve_commit(repo, options.since, path_);
       if (!id) return std::unexpected(id.error());
-      git_revwalk_hide(walk.get(), &*id);
+      hidden.push_back(*id);
     }
   }
+
+  // Parents before children, so a blob's first sighting is the commit that introduced it.
+  std::vector<git_oid> shallow_order;
+  size_t shallow_next = 0;
+  Owned<git_revwalk, git_revwalk_free> walk;
+  if (is_shallow_clone(repo)) {
+    auto order = shallow_commit_order(repo, tips, hidden);
+    if (!order) return std::unexpected(order.error());
+    shallow_order = std::move(*order);
+  } else {
+    if (int rc = git_revwalk_new(walk.out(), repo); rc != 0)
+      return make_error(ErrorCode::kIo, git_error_text(rc), path_);
+    git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
+    if (tips.empty() && options.range.empty()) {
+      git_revwalk_push_glob(walk.get(), "*");  // every ref under refs/
+      git_revwalk_push_head(walk.get());       // fails harmlessly on an unborn HEAD
+    }
+    for (const auto& id : tips) git_revwalk_push(walk.get(), &id);
+    for (const auto& id : hidden) git_revwalk_hide(walk.get(), &id);
+  }
   git_error_clear();
+  auto next = [&](git_oid* out) -> int {
+    if (!walk.get()) {
+      if (shallow_next == shallow_order.size()) return GIT_ITEROVER;
+      *out = shallow_order[shallow_next++];
+      return 0;
+    }
+    return git_revwalk_next(out, walk.get());
+  };
 
   // A parent the walk did not visit is on the boundary (hidden by --since / --diff): what its
   // tree holds was there before, so it is marked seen, not reported. In a full walk every parent
@@ -335,7 +358,7 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
   std::unordered_set<GitObjectId, ObjectIdHash> visited;
   git_oid oid;
   int rc;
-  while ((rc = git_revwalk_next(&oid, walk.get())) == 0) {
+  while ((rc = next(&oid)) == 0) {
     Owned<git_commit, git_commit_free> commit;
     if (int lrc = git_commit_lookup(commit.out(), repo, &oid); lrc != 0) {
       diagnostics.warn(DiagnosticKind::kMalformed, path_ + "@" + hex(&oid),

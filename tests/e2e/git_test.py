@@ -200,6 +200,24 @@ class History(unittest.TestCase):
         finally:
             shutil.rmtree(bare, ignore_errors=True)
 
+    def test_shallow_clone_attributes_to_its_oldest_commit(self):
+        # A CI checkout with depth 2 has c6 and c7; c6's parents are missing, so what c6 holds is
+        # reported as introduced there (documented in docs/CI.md), and c7's addition at c7.
+        tmp = tempfile.mkdtemp(prefix="keysweep-shallow-")
+        try:
+            subprocess.run(["git", "clone", "-q", "--depth", "2", "file://" + self.repo.root,
+                            tmp + "/r"], check=True, capture_output=True)
+            rc, report = scan_json("--git", tmp + "/r")
+            self.assertEqual(rc, 1)
+            self.assertEqual(report["summary"]["git_commits"], 2)
+            got = sorted((f["rule_id"], f["location"]["path"], f["location"]["git"]["commit"])
+                         for f in report["findings"])
+            self.assertEqual(got, [("aws.access_key_id", "config/prod.env", self.c6),
+                                   ("github.pat_classic", "backup/settings.py.bak", self.c6),
+                                   ("slack.bot_token", "keys/slack.txt", self.c7)])
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
     def test_sarif_and_csv_carry_the_origin(self):
         r = keysweep("scan", "-q", "--git", "--format", "sarif", self.repo.root)
         run = json.loads(r.stdout)["runs"][0]
