@@ -1,7 +1,6 @@
 #include "formats/android_res/android_extractors.h"
 
 #include <algorithm>
-#include <set>
 
 #include "formats/android_res/binary_xml.h"
 #include "formats/android_res/resource_table.h"
@@ -28,7 +27,9 @@ void report_notes(const ParseNotes& notes, const Blob& blob, ExtractContext& ctx
 // budget is enforced line by line, not after the fact.
 class BudgetedText {
  public:
-  explicit BudgetedText(const ExtractContext& ctx) {
+  // `expected_size`: a guess of the rendered size, reserved up front so the text is not copied
+  // on every doubling of a multi-megabyte table.
+  BudgetedText(const ExtractContext& ctx, size_t expected_size) {
     budget_ = ctx.limits.max_entry_size;
     if (ctx.expanded_bytes) {
       uint64_t left = ctx.limits.max_total_expanded > *ctx.expanded_bytes
@@ -36,6 +37,7 @@ class BudgetedText {
                           : 0;
       budget_ = std::min(budget_, left);
     }
+    text_.reserve(std::min<uint64_t>(expected_size, budget_));
   }
   void add(std::string_view symbol, std::string_view value) {
     if (text_.size() + symbol.size() + value.size() + 8 > budget_) {
@@ -69,19 +71,18 @@ class ArscExtractor final : public Extractor {
     return android_res::looks_like_resource_table(blob.bytes());
   }
   Result<void> extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const override {
-    BudgetedText text(ctx);
-    // The same value under several configurations (values-v21, values-fr) is one line.
-    std::set<std::pair<std::string, std::string>> seen;
+    BudgetedText text(ctx, blob.size());
     ParseNotes notes;
+    // The same value under several configurations (values-v21, values-fr) is one line.
+    android_res::ResourceTableOptions options;
+    options.unique_values = true;
     auto stats = android_res::parse_resource_table(
         blob.bytes(), ctx.limits,
         [&](const android_res::ResourceString& s) {
           if (s.value.empty()) return;
-          std::string symbol = android_res::resource_symbol(s);
-          if (!seen.emplace(symbol, s.value).second) return;
-          text.add(symbol, s.value);
+          text.add(android_res::resource_symbol(s), s.value);
         },
-        notes);
+        notes, options);
     report_notes(notes, blob, ctx);
     if (!stats) return std::unexpected(stats.error());
     return text.emit(blob, ctx, emit, "values");
@@ -137,7 +138,7 @@ class AxmlExtractor final : public Extractor {
     return android_res::looks_like_binary_xml(blob.bytes());
   }
   Result<void> extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const override {
-    BudgetedText text(ctx);
+    BudgetedText text(ctx, blob.size());
     AxmlLines lines(text);
     ParseNotes notes;
     auto stats = android_res::parse_binary_xml(blob.bytes(), ctx.limits, lines, notes);

@@ -1,5 +1,9 @@
 #include "formats/android_res/resource_table.h"
 
+#include <utility>
+#include <unordered_set>
+#include <vector>
+
 #include "formats/android_res/string_pool.h"
 #include "io/byte_reader.h"
 
@@ -17,14 +21,84 @@ constexpr uint16_t kEntryFlagCompact = 0x0008;
 constexpr uint32_t kNoEntry = 0xFFFFFFFFu;
 constexpr uint16_t kNoEntry16 = 0xFFFFu;
 
+// A set of 64-bit keys with open addressing in one array: the (resource id, pool index) pairs of
+// a framework-sized table number in the hundreds of thousands, where std::unordered_set's node
+// per key and pointer chasing cost more than the parse itself. (Written here rather than adding
+// Abseil for one set.)
+class FlatKeySet {
+ public:
+  // True when `key` was not in the set yet.
+  bool insert(uint64_t key) {
+    if (key == kEmpty) return !std::exchange(has_empty_key_, true);
+    if ((count_ + 1) * 4 > slots_.size() * 3) grow();
+    size_t mask = slots_.size() - 1;
+    for (size_t i = mix(key) & mask;; i = (i + 1) & mask) {
+      if (slots_[i] == key) return false;
+      if (slots_[i] == kEmpty) {
+        slots_[i] = key;
+        ++count_;
+        return true;
+      }
+    }
+  }
+
+ private:
+  static constexpr uint64_t kEmpty = ~uint64_t{0};
+  static size_t mix(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xFF51AFD7ED558CCDull;
+    k ^= k >> 33;
+    return static_cast<size_t>(k);
+  }
+  void grow() {
+    std::vector<uint64_t> old = std::move(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, kEmpty);
+    count_ = 0;
+    for (uint64_t k : old)
+      if (k != kEmpty) insert(k);
+  }
+  std::vector<uint64_t> slots_;
+  size_t count_ = 0;
+  bool has_empty_key_ = false;
+};
+
+// Which (resource, value) pairs were reported, for ResourceTableOptions::unique_values: simple
+// entries by (id, pool index) in a flat set; the few complex items (arrays, plurals) also by
+// item name, in a hash set.
+class ReportedValues {
+ public:
+  bool first_simple(uint32_t id, uint32_t value_index) {
+    return simple_.insert(static_cast<uint64_t>(id) << 32 | value_index);
+  }
+  bool first_item(uint32_t id, uint32_t map_name, uint32_t value_index) {
+    return items_.insert({id, map_name, value_index}).second;
+  }
+
+ private:
+  struct Item {
+    uint32_t id, map_name, value_index;
+    bool operator==(const Item&) const = default;
+  };
+  struct ItemHash {
+    size_t operator()(const Item& k) const {
+      uint64_t h = (static_cast<uint64_t>(k.id) << 32 | k.map_name) * 0x9E3779B97F4A7C15ull;
+      return static_cast<size_t>((h ^ (h >> 31)) + k.value_index * 0xBF58476D1CE4E5B9ull);
+    }
+  };
+  FlatKeySet simple_;
+  std::unordered_set<Item, ItemHash> items_;
+};
+
 struct Table {
   std::string_view data;
   const Limits& limits;
   ParseNotes& notes;
   const OnResourceString& emit;
   ResourceTableStats& stats;
+  const ResourceTableOptions& options;
   StringPool values;
   bool have_values = false;
+  ReportedValues reported;  // with options.unique_values
 };
 
 struct Package {
@@ -32,6 +106,23 @@ struct Package {
   StringPool types;
   StringPool keys;
   uint32_t type_id_offset = 0;
+  // Key names decoded once: every configuration of a type repeats the same keys.
+  mutable std::vector<std::string> key_names;
+  mutable std::vector<bool> key_decoded;
+
+  const std::string& key(uint32_t index) const {
+    static const std::string kNone;
+    if (index >= keys.size()) return kNone;
+    if (key_names.empty()) {
+      key_names.resize(keys.size());
+      key_decoded.resize(keys.size());
+    }
+    if (!key_decoded[index]) {
+      key_names[index] = keys.get_or_empty(index);
+      key_decoded[index] = true;
+    }
+    return key_names[index];
+  }
 };
 
 // A config whose fields (after its own size) are all zero is the default one (res/values/).
@@ -50,6 +141,11 @@ void emit_string(Table& t, ResourceString& rs, uint32_t string_index, size_t at)
   if (!t.have_values) {
     t.notes.add("string value at " + hex(at) + " but the table has no global string pool");
     return;
+  }
+  if (t.options.unique_values) {
+    bool first = rs.map_name ? t.reported.first_item(rs.id, *rs.map_name, string_index)
+                             : t.reported.first_simple(rs.id, string_index);
+    if (!first) return;
   }
   auto s = t.values.get(string_index);
   if (!s) {
@@ -80,12 +176,12 @@ void read_entry(Table& t, const Package& pkg, const ChunkHeader& h, const std::s
   if (*flags & kEntryFlagCompact) {
     // Compact entry (Android 14+): the key index sits in `size`, the data type in the high byte
     // of `flags`, and the data in the word where the key would be.
-    rs.key = pkg.keys.get_or_empty(*esize);
+    rs.key = pkg.key(*esize);
     if (rs.key.empty()) rs.key = hex(res_id);
     if ((*flags >> 8) == kTypeString) emit_string(t, rs, *key, pos);
     return;
   }
-  rs.key = pkg.keys.get_or_empty(*key);
+  rs.key = pkg.key(*key);
   if (rs.key.empty()) rs.key = hex(res_id);
   if (*esize < 8) {
     t.notes.add("entry " + hex(res_id) + " has size " + std::to_string(*esize));
@@ -255,7 +351,8 @@ bool looks_like_resource_table(std::string_view data) {
 
 Result<ResourceTableStats> parse_resource_table(std::string_view data, const Limits& limits,
                                                 const OnResourceString& on_string,
-                                                ParseNotes& notes) {
+                                                ParseNotes& notes,
+                                                const ResourceTableOptions& options) {
   auto th = read_chunk(data, 0, data.size());
   if (!th) return std::unexpected(th.error());
   if (th->type != kResTable || th->header_size < kTableHeaderSize) {
@@ -265,7 +362,7 @@ Result<ResourceTableStats> parse_resource_table(std::string_view data, const Lim
                       {}, 0);
   }
   ResourceTableStats stats;
-  Table t{data, limits, notes, on_string, stats, {}, false};
+  Table t{data, limits, notes, on_string, stats, options, {}, false, {}};
   for (size_t pos = th->body(); pos + 8 <= th->end();) {
     auto c = read_chunk(data, pos, th->end());
     if (!c) {

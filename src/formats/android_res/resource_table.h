@@ -37,6 +37,13 @@ struct ResourceTableStats {
 
 using OnResourceString = std::function<void(const ResourceString&)>;
 
+struct ResourceTableOptions {
+  // Report a value once per resource (and complex item) even when several configurations
+  // (values-v21, values-fr, ...) hold the same string. Decided on the pool indices, before any
+  // string is decoded, so framework-sized tables with dozens of configurations stay cheap.
+  bool unique_values = false;
+};
+
 // True when `data` starts like a resource table: RES_TABLE_TYPE, header size 12, a size that fits.
 bool looks_like_resource_table(std::string_view data);
 
@@ -44,6 +51,7 @@ bool looks_like_resource_table(std::string_view data);
 // problems inside one package or type chunk are noted and the rest is still read.
 Result<ResourceTableStats> parse_resource_table(std::string_view data, const Limits& limits,
                                                 const OnResourceString& on_string,
-                                                ParseNotes& notes);
+                                                ParseNotes& notes,
+                                                const ResourceTableOptions& options = {});
 
 }  // namespace keysweep::android_res

@@ -113,6 +113,26 @@ TEST_P(HandBuiltTable, ReadsDenseSparseOffset16CompactAndComplexEntries) {
   EXPECT_EQ(r->packages, 1u);
 }
 
+TEST_P(HandBuiltTable, UniqueValuesReportsAValueOnceAcrossConfigurations) {
+  ParseNotes notes;
+  std::vector<ResourceString> out;
+  ResourceTableOptions options;
+  options.unique_values = true;
+  auto r = parse_resource_table(
+      hand_built_table(GetParam()), Limits{}, [&](const ResourceString& s) { out.push_back(s); },
+      notes, options);
+  ASSERT_TRUE(r) << r.error().message;
+  auto m = by_symbol(out);
+  // twilio_auth_token holds the same string under the default and the "fr" configuration: one
+  // line. greeting differs by configuration ("hello", "bonjour"): both stay, and so do the
+  // items of the array, which share the resource id but not the item name.
+  EXPECT_EQ(m.count("@string/twilio_auth_token"), 1u);
+  EXPECT_EQ(m.count("@string/greeting"), 2u);
+  EXPECT_EQ(m.count("@array/servers[0]"), 1u);
+  EXPECT_EQ(m.count("@array/servers[1]"), 1u);
+  EXPECT_EQ(m.size(), 6u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Utf8AndUtf16, HandBuiltTable, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "Utf8" : "Utf16"; });
 
