@@ -16,6 +16,7 @@ class LabelledTextBuilder {
   // `symbol` is what a finding reports ("@string/twilio_auth_token",
   // "com.example.sms.TwilioClient.send()"); `value` the string as the format stores it (UTF-8).
   void add(std::string_view symbol, std::string_view value);
+  void reserve(size_t bytes) { text_.reserve(bytes); }
   bool empty() const { return text_.empty(); }
   size_t size() const { return text_.size(); }
   // A child of `parent` named `name` holding the rendered text and its segments.
