@@ -1,4 +1,5 @@
 // keysweep command line: flags, subcommands and wiring. Nothing depends on this folder.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -8,8 +9,23 @@
 
 #include "cli/commands.h"
 
+namespace {
+
+// Scanning apps allocates and frees buffers of megabytes per entry (inflated DEX, rendered
+// resource text). glibc's defaults hand such buffers back to the kernel on free (mmap above an
+// adaptive threshold, heap trimming), so every app pays page faults on fresh zeroed pages again:
+// 15-18% of the CPU time of an APK scan in `perf`. Keeping freed memory for reuse costs at most
+// the peak working set, which the scan reaches anyway.
+void keep_freed_memory_for_reuse() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);   // glibc's maximum for the threshold on 64-bit
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace keysweep::cli;
+  keep_freed_memory_for_reuse();
   CLI::App app{"keysweep: find hardcoded credentials in apps, source trees and git history"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(kVersion));

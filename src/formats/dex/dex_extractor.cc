@@ -136,6 +136,26 @@ class StringAttributor {
   uint64_t budget_;
 };
 
+// Marks the strings the DEX uses as names: type descriptors, field and method names, proto
+// shorties. They are identifiers the compiler wrote ("Lcom/example/Foo;", "getApiKey", "VLL"),
+// often half of a string table, and no credential; skipping them in the list of strings no code
+// loads keeps both the rendered text and high-entropy false positives (obfuscated names) down.
+// A name that code also loads with const-string is still reported through that use.
+std::vector<bool> identifier_strings(const DexFile& dex, size_t string_count) {
+  std::vector<bool> is_name(string_count, false);
+  auto mark = [&](const Result<uint32_t>& idx) {
+    if (idx && *idx < string_count) is_name[*idx] = true;
+  };
+  const auto& h = dex.header();
+  for (uint32_t i = 0; i < h.type_ids_size; ++i) mark(dex.type_descriptor_idx(i));
+  for (uint32_t i = 0; i < h.proto_ids_size; ++i) mark(dex.proto_shorty_idx(i));
+  for (uint32_t i = 0; i < h.field_ids_size; ++i)
+    if (auto f = dex.field_id(i)) mark(f->name_idx);
+  for (uint32_t i = 0; i < h.method_ids_size; ++i)
+    if (auto m = dex.method_id(i)) mark(m->name_idx);
+  return is_name;
+}
+
 }  // namespace
 
 bool DexExtractor::sniff(const Blob& blob) const { return dex::has_dex_magic(blob.bytes()); }
@@ -153,6 +173,9 @@ Result<void> DexExtractor::extract(const Blob& blob, ExtractContext& ctx, const 
   }
 
   LabelledTextBuilder text;
+  // The rendered text is about the size of the string data; reserving it spares the copies (and
+  // fresh page faults) of growing a multi-megabyte buffer by doubling.
+  text.reserve(blob.size());
   std::vector<bool> used(strings->size(), false);
   StringAttributor attributor(*dex, *strings);
   size_t broken_classes = 0;
@@ -198,10 +221,11 @@ Result<void> DexExtractor::extract(const Blob& blob, ExtractContext& ctx, const 
                              " methods use opcodes the DEX spec leaves unused (optimized code?); "
                              "strings after them are listed without their method");
   }
-  // Strings no code or field loads (annotation values, debug info, names) are still listed, so a
-  // secret anywhere in the string table is found, if without a method to point to.
+  // Strings no code or field loads (annotation values, debug info) are still listed, so a secret
+  // anywhere in the string table is found, if without a method to point to. Names are not.
+  std::vector<bool> is_name = identifier_strings(*dex, strings->size());
   for (uint32_t i = 0; i < strings->size(); ++i) {
-    if (!used[i] && (*strings)[i].size() >= kMinStringBytes) {
+    if (!used[i] && !is_name[i] && (*strings)[i].size() >= kMinStringBytes) {
       text.add("dex string #" + std::to_string(i), (*strings)[i]);
     }
   }
