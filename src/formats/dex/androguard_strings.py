@@ -7,6 +7,8 @@ usage: androguard_strings.py OUT_DIR INPUT...
 Writes, for each distinct DEX (by SHA-256): OUT_DIR/<sha12>.dex (its bytes) and
 OUT_DIR/<sha12>.strings (one JSON string per line, in string_ids order: androguard's
 get_strings() lists them in data-section order, which need not be the same),
+OUT_DIR/<sha12>.names (the string indices androguard reads as names: type descriptors,
+proto shorties, field and method names; one per line),
 OUT_DIR/<sha12>.consts (one JSON array per const-string/const-string/jumbo androguard's
 disassembler finds: [class descriptor, method name, the string]), and OUT_DIR/index.tsv
 (sha12 <TAB> string count <TAB> strings androguard could not decode <TAB> where it came from).
@@ -84,6 +86,17 @@ def main():
                         consts.append(json.dumps([str(method.get_class_name()),
                                                   str(method.get_name()),
                                                   decoded(ins.get_raw_string())]))
+            items = {m.type.name: m.item for m in dex.map_list.map_item}
+            names = set()
+            for kind, attr, get in (("TYPE_ID_ITEM", "type", "get_descriptor_idx"),
+                                    ("PROTO_ID_ITEM", "proto", "get_shorty_idx"),
+                                    ("FIELD_ID_ITEM", "elem", "get_name_idx"),
+                                    ("METHOD_ID_ITEM", "methods", "get_name_idx")):
+                item = items.get(kind)
+                for entry in getattr(item, attr, []) if item is not None else []:
+                    names.add(getattr(entry, get)())
+            with open(os.path.join(out_dir, sha + ".names"), "w", encoding="ascii") as f:
+                f.write("".join(f"{i}\n" for i in sorted(names)))
             with open(os.path.join(out_dir, sha + ".consts"), "w", encoding="utf-8") as f:
                 f.write("".join(line + "\n" for line in consts))
             with open(os.path.join(out_dir, sha + ".dex"), "wb") as f:

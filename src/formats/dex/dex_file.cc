@@ -183,6 +183,11 @@ Result<uint32_t> DexFile::type_descriptor_idx(uint32_t idx) const {
   return ByteReader(bytes_).le_at<uint32_t>(header_.type_ids_off + size_t{idx} * kTypeIdSize);
 }
 
+Result<uint32_t> DexFile::proto_shorty_idx(uint32_t idx) const {
+  if (idx >= header_.proto_ids_size) return malformed("proto index " + std::to_string(idx) + " out of range", 0);
+  return ByteReader(bytes_).le_at<uint32_t>(header_.proto_ids_off + size_t{idx} * kProtoIdSize);
+}
+
 Result<MemberId> DexFile::member_id(uint32_t table_off, uint32_t count, uint32_t idx,
                                     const char* what) const {
   if (idx >= count) return malformed(std::string(what) + " index " + std::to_string(idx) + " out of range", 0);

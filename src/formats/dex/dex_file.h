@@ -73,6 +73,8 @@ class DexFile {
   Result<std::string> string_at(uint32_t idx) const;
   // The string index of type `idx`'s descriptor ("Lcom/example/Foo;").
   Result<uint32_t> type_descriptor_idx(uint32_t idx) const;
+  // The string index of proto `idx`'s shorty descriptor ("VLL").
+  Result<uint32_t> proto_shorty_idx(uint32_t idx) const;
   Result<MemberId> field_id(uint32_t idx) const;
   Result<MemberId> method_id(uint32_t idx) const;
   Result<ClassDef> class_def(uint32_t idx) const;
