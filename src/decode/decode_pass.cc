@@ -1,0 +1,118 @@
+#include "decode/decode_pass.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "decode/encoded_runs.h"
+
+namespace keysweep::decode {
+
+namespace {
+
+// Decoded text shorter than this holds no credential worth a second scan.
+constexpr size_t kMinDecoded = 8;
+// Encoded characters decoded first: a long run of random data (an embedded image) is rejected
+// after 48 bytes rather than after all of it. A multiple of 4 and of 2.
+constexpr size_t kProbe = 64;
+// UTF-16 bytes converted first to tell text from a binary with NULs in every other byte.
+constexpr size_t kUtf16Probe = 1024;
+
+std::optional<std::string> decode_run(Encoding e, std::string_view run) {
+  switch (e) {
+    case Encoding::kBase64: return decode_base64(run);
+    case Encoding::kHex: return decode_hex(run);
+    case Encoding::kPercent: return decode_percent(run);
+    case Encoding::kEscape: return decode_escapes(run);
+    case Encoding::kUtf16Le:
+    case Encoding::kUtf16Be: break;
+  }
+  return std::nullopt;
+}
+
+bool probe_rejects(Encoding e, std::string_view run) {
+  if ((e != Encoding::kBase64 && e != Encoding::kHex) || run.size() <= kProbe) return false;
+  auto head = decode_run(e, run.substr(0, kProbe));
+  return !head || !mostly_printable(*head);
+}
+
+class NestedDecoder {
+ public:
+  NestedDecoder(const DecodeLimits& limits, uint64_t budget, std::vector<DecodedPiece>& out)
+      : limits_(limits), budget_(budget), out_(out) {}
+
+  // Decodes the runs of `text` (the Blob's, or piece `parent`'s) into pieces at `depth`.
+  void decode_runs(std::string_view text, int parent, int depth) {
+    runs_.clear();
+    find_encoded_runs(text, limits_.max_run, runs_);
+    std::vector<DecodedPiece> found;
+    for (const EncodedRun& r : runs_) {
+      ++stats.runs;
+      std::string_view run = text.substr(r.offset, r.length);
+      if (probe_rejects(r.encoding, run)) continue;
+      // No decoder here makes text longer than its run, so the run's length bounds the cost.
+      if (stats.decoded_bytes + run.size() > budget_) {
+        stats.budget_spent = true;
+        break;
+      }
+      auto decoded = decode_run(r.encoding, run);
+      if (!decoded || decoded->size() < kMinDecoded || !mostly_printable(*decoded)) continue;
+      stats.decoded_bytes += decoded->size();
+      found.push_back(DecodedPiece{parent, r.encoding, r.offset, r.length, depth, std::move(*decoded)});
+    }
+    // Appended after the loop: `text` may be a piece of out_, which growing would move.
+    std::move(found.begin(), found.end(), std::back_inserter(out_));
+  }
+
+  void add_utf16(std::string_view bytes) {
+    auto head = decode_utf16_text(bytes.substr(0, kUtf16Probe), nullptr, nullptr);
+    if (!head || !mostly_printable(*head)) return;
+    Encoding enc = Encoding::kUtf16Le;
+    size_t skip = 0;
+    auto text = decode_utf16_text(bytes, &enc, &skip);
+    if (!text || !mostly_printable(*text)) return;
+    if (stats.decoded_bytes + text->size() > budget_) {
+      stats.budget_spent = true;
+      return;
+    }
+    stats.decoded_bytes += text->size();
+    out_.push_back(DecodedPiece{-1, enc, skip, bytes.size() - skip, 1, std::move(*text)});
+  }
+
+  DecodeStats stats;
+
+ private:
+  const DecodeLimits& limits_;
+  uint64_t budget_;
+  std::vector<DecodedPiece>& out_;
+  std::vector<EncodedRun> runs_;
+};
+
+}  // namespace
+
+DecodeStats decode_nested(std::string_view bytes, bool looks_binary, const DecodeLimits& limits,
+                          std::vector<DecodedPiece>& out) {
+  if (limits.max_depth <= 0 || bytes.empty()) return {};
+  const uint64_t budget = std::max<uint64_t>(limits.min_budget, bytes.size() * limits.max_ratio);
+  const size_t first = out.size();
+  NestedDecoder decoder(limits, budget, out);
+  if (looks_binary) {
+    decoder.add_utf16(bytes);
+  } else {
+    decoder.decode_runs(bytes, -1, 1);
+  }
+  for (size_t i = first; i < out.size() && !decoder.stats.budget_spent; ++i) {
+    if (out[i].depth >= limits.max_depth) continue;
+    decoder.decode_runs(out[i].text, static_cast<int>(i), out[i].depth + 1);
+  }
+  return decoder.stats;
+}
+
+std::vector<std::string> decoding_chain(const std::vector<DecodedPiece>& pieces, int index) {
+  std::vector<std::string> chain;
+  for (int i = index; i >= 0 && static_cast<size_t>(i) < pieces.size(); i = pieces[i].parent)
+    chain.emplace_back(encoding_name(pieces[i].encoding));
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
+}  // namespace keysweep::decode

@@ -1,0 +1,52 @@
+// The decode pass: what a scanned Blob hides under encodings, as pieces of text the matcher scans
+// too. A text Blob's base64, hex, percent-encoded and backslash-escaped runs are decoded; a Blob
+// that looks binary is tried as UTF-16 text. A decoded piece is kept only when it is mostly
+// printable text, and is itself searched again, so base64 of a percent-encoded value is found,
+// up to a depth limit. Decoded bytes are budgeted per Blob as a multiple of its size.
+//
+// This is its own seam (src/decode/, library keysweep_decode), not an extractor: extractors are
+// chosen by a Blob's format and emit children for the whole pipeline, while decoding applies to
+// runs inside any text, and a finding in a decoded piece is reported at the encoded run's place in
+// the Blob with the list of decodings that revealed it (see pipeline/decoded_scan.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "decode/decoders.h"
+
+namespace keysweep::decode {
+
+struct DecodeLimits {
+  int max_depth = 3;                  // decodings in a row: UTF-16 file > base64 > percent = 3
+  uint64_t max_run = 1ull << 20;      // encoded bytes decoded from one run; the rest is left
+  uint32_t max_ratio = 2;             // decoded bytes kept per Blob: this many times its size,
+  uint64_t min_budget = 64ull << 10;  //   but at least this much
+};
+
+struct DecodedPiece {
+  int parent = -1;  // index of the piece this was decoded from; -1: the Blob itself
+  Encoding encoding = Encoding::kBase64;
+  uint64_t offset = 0;  // the encoded run in the parent (for UTF-16: after the byte order mark)
+  uint64_t length = 0;
+  int depth = 1;  // decodings applied: 1 for a run of the Blob itself
+  std::string text;
+};
+
+struct DecodeStats {
+  uint64_t runs = 0;           // candidate runs looked at
+  uint64_t decoded_bytes = 0;  // in pieces kept
+  bool budget_spent = false;   // runs were left undecoded because of max_ratio
+};
+
+// Appends every piece hidden in `bytes`, parents before their children. `looks_binary`: the
+// caller's verdict (a NUL early on); such bytes are only tried as UTF-16 text.
+DecodeStats decode_nested(std::string_view bytes, bool looks_binary, const DecodeLimits& limits,
+                          std::vector<DecodedPiece>& out);
+
+// The decodings from the Blob down to piece `index`, outermost first: {"base64", "percent"}.
+std::vector<std::string> decoding_chain(const std::vector<DecodedPiece>& pieces, int index);
+
+}  // namespace keysweep::decode

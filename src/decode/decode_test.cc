@@ -1,0 +1,269 @@
+// Each decoder on valid, invalid and truncated input; the run finder; the nested pass with its
+// depth and size limits. The values are FAKE credentials in their providers' shapes.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "decode/decode_pass.h"
+#include "decode/decoders.h"
+#include "decode/encoded_runs.h"
+
+namespace keysweep::decode {
+namespace {
+
+constexpr const char* kAwsKeyId = "AKIA5VQ3WX7LRTZ2MPKD";
+
+std::string b64(std::string_view in, bool url_safe = false, bool pad = true) {
+  const char* abc = url_safe ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                             : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : in) {
+    acc = acc << 8 | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += abc[(acc >> bits) & 63];
+    }
+  }
+  if (bits) out += abc[(acc << (6 - bits)) & 63];
+  while (pad && out.size() % 4) out += '=';
+  return out;
+}
+
+std::string hex(std::string_view in) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : in) (out += d[c >> 4]) += d[c & 15];
+  return out;
+}
+
+std::string percent_all(std::string_view in) {
+  static const char* d = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : in) ((out += '%') += d[c >> 4]) += d[c & 15];
+  return out;
+}
+
+TEST(DecodeBase64, StandardUrlSafeAndUnpadded) {
+  const std::string text = "aws_access_key_id=" + std::string(kAwsKeyId) + "?>~";
+  EXPECT_EQ(decode_base64(b64(text)), text);
+  EXPECT_EQ(decode_base64(b64(text, true)), text);
+  EXPECT_EQ(decode_base64(b64(text, false, false)), text);
+  EXPECT_EQ(decode_base64("QUtJQQ=="), "AKIA");
+}
+
+TEST(DecodeBase64, RejectsWhatIsNotBase64) {
+  EXPECT_EQ(decode_base64("QU=tJQQ"), std::nullopt);       // padding inside
+  EXPECT_EQ(decode_base64("QUtJ QQ=="), std::nullopt);     // a space
+  EXPECT_EQ(decode_base64("ab+cd_efgh"), std::nullopt);    // both alphabets
+  EXPECT_EQ(decode_base64("QUtJQ==="), std::nullopt);      // three '='
+  EXPECT_EQ(decode_base64("QUtJQ=="), std::nullopt);       // padding after a dangling character
+}
+
+TEST(DecodeBase64, TruncatedRunYieldsItsCompleteBytes) {
+  std::string enc = b64("secret-value-1234", false, false);  // 17 bytes: 23 characters
+  EXPECT_EQ(decode_base64(enc.substr(0, 21)), "secret-value-12");  // 21 = 4*5+1: last one dropped
+  EXPECT_EQ(decode_base64(enc.substr(0, 22)), "secret-value-123");
+}
+
+TEST(DecodeHex, ValidInvalidTruncated) {
+  EXPECT_EQ(decode_hex(hex(kAwsKeyId)), kAwsKeyId);
+  EXPECT_EQ(decode_hex("414B4941"), "AKIA");
+  EXPECT_EQ(decode_hex("414B494"), "AKI");  // odd last digit dropped
+  EXPECT_EQ(decode_hex("41 4B"), std::nullopt);
+  EXPECT_EQ(decode_hex("4g"), std::nullopt);
+}
+
+TEST(DecodePercent, ValidInvalidTruncated) {
+  EXPECT_EQ(decode_percent(percent_all(kAwsKeyId)), kAwsKeyId);
+  EXPECT_EQ(decode_percent("key%3DAKIA%2Bx+y"), "key=AKIA+x+y");  // '+' stays: it may be base64
+  EXPECT_EQ(decode_percent("100%zz%4"), std::nullopt);              // no %XX at all
+  EXPECT_EQ(decode_percent("a%41%4"), "aA%4");                      // truncated escape kept
+}
+
+TEST(DecodeEscapes, UnicodeHexAndJsonSlash) {
+  EXPECT_EQ(decode_escapes("\\u0041\\u004b\\u0049\\u0041"), "AKIA");
+  EXPECT_EQ(decode_escapes("\\x41\\x4B\\x49\\x41"), "AKIA");
+  EXPECT_EQ(decode_escapes("https:\\/\\/hooks.example.com\\/x"), "https://hooks.example.com/x");
+  EXPECT_EQ(decode_escapes("\\uD83D\\uDD11 \\u{1F511}"), "\xF0\x9F\x94\x91 \xF0\x9F\x94\x91");
+  EXPECT_EQ(decode_escapes("\\u00e9\\n\\\"q\\\""), "\xC3\xA9\n\"q\"");
+}
+
+TEST(DecodeEscapes, InvalidAndTruncated) {
+  EXPECT_EQ(decode_escapes("line\\nbreak\\t"), std::nullopt);  // nothing this decoder adds
+  EXPECT_EQ(decode_escapes("\\u00"), std::nullopt);            // truncated: kept, so no change
+  EXPECT_EQ(decode_escapes("\\uD800x\\u0041"), "\xEF\xBF\xBDx" "A");  // lone surrogate
+  EXPECT_EQ(decode_escapes("\\u{110000}\\x4"), std::nullopt);  // past U+10FFFF; truncated \x
+  EXPECT_EQ(decode_escapes("\\q\\x41"), "\\qA");
+}
+
+std::string utf16le(std::string_view ascii, bool bom) {
+  std::string out = bom ? "\xFF\xFE" : "";
+  for (char c : ascii) (out += c) += '\0';
+  return out;
+}
+
+TEST(DecodeUtf16, ByteOrderMarkOrNulPattern) {
+  Encoding e;
+  size_t skip = 9;
+  EXPECT_EQ(decode_utf16_text(utf16le("key=AKIA", true), &e, &skip), "key=AKIA");
+  EXPECT_EQ(e, Encoding::kUtf16Le);
+  EXPECT_EQ(skip, 2u);
+  EXPECT_EQ(decode_utf16_text(utf16le("key=AKIA", false), &e, &skip), "key=AKIA");
+  EXPECT_EQ(skip, 0u);
+  std::string be = "\xFE\xFF";
+  for (char c : std::string("key=AKIA")) (be += '\0') += c;
+  EXPECT_EQ(decode_utf16_text(be, &e, &skip), "key=AKIA");
+  EXPECT_EQ(e, Encoding::kUtf16Be);
+  EXPECT_EQ(decode_utf16_text("plain ascii text", &e, &skip), std::nullopt);
+  EXPECT_EQ(decode_utf16_text(std::string("\x7F" "ELF\0\0\0\0\x01\0\0\0", 12), &e, &skip),
+            std::nullopt);  // NULs in both columns: a binary
+}
+
+TEST(MostlyPrintable, TextPassesRandomBytesFail) {
+  EXPECT_TRUE(mostly_printable("key = \"value\"\n"));
+  EXPECT_TRUE(mostly_printable("caf\xC3\xA9 \xF0\x9F\x94\x91 ok"));
+  EXPECT_FALSE(mostly_printable(""));
+  EXPECT_FALSE(mostly_printable(std::string("\x01\x02\x03\x04\x05" "abc", 8)));
+  std::mt19937 rng(7);
+  int passed = 0;
+  for (int i = 0; i < 10000; ++i) {
+    std::string r(24, '\0');
+    for (char& c : r) c = static_cast<char>(rng());
+    passed += mostly_printable(r);
+  }
+  EXPECT_EQ(passed, 0);
+}
+
+std::vector<EncodedRun> runs_of(std::string_view text, uint64_t max_run = 1 << 20) {
+  std::vector<EncodedRun> runs;
+  find_encoded_runs(text, max_run, runs);
+  return runs;
+}
+
+bool has_run(const std::vector<EncodedRun>& runs, Encoding e, std::string_view text,
+             std::string_view expect) {
+  for (const auto& r : runs)
+    if (r.encoding == e && text.substr(r.offset, r.length) == expect) return true;
+  return false;
+}
+
+TEST(EncodedRuns, FindsEachKindWhereItIs) {
+  const std::string b = b64("token: " + std::string(kAwsKeyId));
+  const std::string h = hex(kAwsKeyId);
+  const std::string p = percent_all(kAwsKeyId);
+  const std::string text = "a = \"" + b + "\";\nb = " + h + "\nurl=https://x.test/?k=" + p +
+                           " end\nc = \"pre\\u0041\\u004bpost\" d\n";
+  auto runs = runs_of(text);
+  EXPECT_TRUE(has_run(runs, Encoding::kBase64, text, b));
+  EXPECT_TRUE(has_run(runs, Encoding::kHex, text, h));
+  EXPECT_TRUE(has_run(runs, Encoding::kPercent, text, "url=https://x.test/?k=" + p));
+  EXPECT_TRUE(has_run(runs, Encoding::kEscape, text, "pre\\u0041\\u004bpost"));
+  EXPECT_FALSE(has_run(runs, Encoding::kBase64, text, h));  // all hex: not base64 too
+}
+
+TEST(EncodedRuns, SkipsShortRunsIdentifiersAndEscapedBackslashes) {
+  EXPECT_TRUE(runs_of("QUtJQTVWUTNXWDdM short_base64 ok").empty());  // 16 < 20
+  EXPECT_TRUE(runs_of("some_very_long_snake_case_identifier MORE_CONSTANT_NAMES_HERE").empty());
+  EXPECT_TRUE(runs_of("\"C:\\\\u0041dir\" 50% off").empty());
+  EXPECT_TRUE(runs_of("deadbeefdeadbeefdeadbeefdeadbee").empty());  // 31 hex digits
+}
+
+TEST(EncodedRuns, LongRunIsCutAtTheLimit) {
+  std::string big = b64(std::string(3000, 'x'));  // "eHh4" again and again: no '/', no hex
+  auto runs = runs_of(big, 1024);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].length, 1024u);
+}
+
+const DecodedPiece* piece_holding(const std::vector<DecodedPiece>& pieces, std::string_view needle) {
+  for (const auto& p : pieces)
+    if (p.text.find(needle) != std::string::npos) return &p;
+  return nullptr;
+}
+
+TEST(DecodeNested, Base64OfPercentEncoded) {
+  const std::string inner = "aws_key=" + percent_all(kAwsKeyId);
+  const std::string text = "config: " + b64(inner) + "\n";
+  std::vector<DecodedPiece> pieces;
+  DecodeStats st = decode_nested(text, false, DecodeLimits{}, pieces);
+  const DecodedPiece* p = piece_holding(pieces, kAwsKeyId);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->depth, 2);
+  EXPECT_EQ(decoding_chain(pieces, static_cast<int>(p - pieces.data())),
+            (std::vector<std::string>{"base64", "percent"}));
+  EXPECT_EQ(pieces[p->parent].offset, 8u);  // the base64 run in the text
+  EXPECT_FALSE(st.budget_spent);
+}
+
+TEST(DecodeNested, DepthLimit) {
+  // percent(base64(percent(key))): three decodings.
+  const std::string text = "v=" + percent_all(b64("k=" + percent_all(kAwsKeyId))) + "\n";
+  std::vector<DecodedPiece> pieces;
+  decode_nested(text, false, DecodeLimits{}, pieces);
+  ASSERT_NE(piece_holding(pieces, kAwsKeyId), nullptr);
+  DecodeLimits two;
+  two.max_depth = 2;
+  pieces.clear();
+  decode_nested(text, false, two, pieces);
+  EXPECT_EQ(piece_holding(pieces, kAwsKeyId), nullptr);
+  DecodeLimits off;
+  off.max_depth = 0;
+  pieces.clear();
+  decode_nested(text, false, off, pieces);
+  EXPECT_TRUE(pieces.empty());
+}
+
+TEST(DecodeNested, BudgetBoundsDecodedBytes) {
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += b64("line " + std::to_string(i) + " of plain text here") + "\n";
+  DecodeLimits limits;
+  limits.min_budget = 0;
+  limits.max_ratio = 0;  // nothing may be decoded
+  std::vector<DecodedPiece> pieces;
+  DecodeStats st = decode_nested(text, false, limits, pieces);
+  EXPECT_TRUE(pieces.empty());
+  EXPECT_TRUE(st.budget_spent);
+  limits.max_ratio = 2;
+  pieces.clear();
+  st = decode_nested(text, false, limits, pieces);
+  EXPECT_EQ(pieces.size(), 200u);
+  EXPECT_LE(st.decoded_bytes, 2 * text.size());
+}
+
+TEST(DecodeNested, RandomBase64AndHexDecodeToNothing) {
+  std::mt19937 rng(11);
+  std::string text;
+  for (int i = 0; i < 300; ++i) {
+    std::string raw(12 + rng() % 3000, '\0');  // small icons to embedded images
+    for (char& c : raw) c = static_cast<char>(rng());
+    text += "img" + std::to_string(i) + " = \"data:image/png;base64," + b64(raw, i % 2) + "\";\n";
+    text += "sha = " + hex(raw.substr(0, 32)) + "\n";
+  }
+  std::vector<DecodedPiece> pieces;
+  DecodeStats st = decode_nested(text, false, DecodeLimits{}, pieces);
+  EXPECT_GE(st.runs, 550u);
+  EXPECT_TRUE(pieces.empty()) << pieces.front().text;
+}
+
+TEST(DecodeNested, Utf16FileThenItsBase64) {
+  const std::string file = utf16le("# settings\r\ntoken=" + b64(std::string("id ") + kAwsKeyId) + "\r\n", true);
+  std::vector<DecodedPiece> pieces;
+  decode_nested(file, true, DecodeLimits{}, pieces);
+  ASSERT_GE(pieces.size(), 2u);
+  EXPECT_EQ(pieces[0].encoding, Encoding::kUtf16Le);
+  EXPECT_EQ(pieces[0].offset, 2u);
+  const DecodedPiece* p = piece_holding(pieces, kAwsKeyId);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(decoding_chain(pieces, static_cast<int>(p - pieces.data())),
+            (std::vector<std::string>{"utf16le", "base64"}));
+  // A binary file is not read for base64 runs; a text file is not read as UTF-16.
+  pieces.clear();
+  decode_nested(std::string("\x7F" "ELF\0\0\0\0", 8) + b64(kAwsKeyId), true, DecodeLimits{}, pieces);
+  EXPECT_TRUE(pieces.empty());
+}
+
+}  // namespace
+}  // namespace keysweep::decode
