@@ -47,6 +47,10 @@ struct Location {
   uint64_t offset = 0;  // byte offset of the secret in the innermost blob
   uint32_t line = 0;    // 1-based; 0 when the blob has no meaningful lines
   uint32_t column = 0;  // 1-based, in Unicode code points
+  // The decodings that revealed the secret, outermost first ({"base64", "percent"}); empty when it
+  // is in the blob as written. A decoded secret's offset, line and column are where the outermost
+  // encoded text starts (in a UTF-16 file: the secret's own).
+  std::vector<std::string> decoders;
   // "apps/nav.apk!classes2.dex" — the chain joined with '!'.
   std::string display_path() const;
   GitOrigin git;  // filled when scanning git history

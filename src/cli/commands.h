@@ -42,6 +42,7 @@ struct ScanArgs {
   bool exit_zero = false;
   std::string color = "auto";
   bool no_extract = false;
+  bool no_decode = false;
   bool quiet = false;
   bool verify = false;         // check found credentials at their providers
   bool only_verified = false;  // report only credentials verified live (implies verify)

@@ -34,6 +34,8 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
   cmd.add_flag("--exit-zero", a.exit_zero, "Exit 0 even when credentials are found");
   cmd.add_option("--color", a.color, "auto, always or never")->capture_default_str();
   cmd.add_flag("--no-extract", a.no_extract, "Scan containers (zip, dex, ...) as raw bytes only");
+  cmd.add_flag("--no-decode", a.no_decode,
+               "Do not decode base64, hex, %XX, \\u escapes or UTF-16 text to scan it too");
   cmd.add_flag("-q,--quiet", a.quiet, "Do not echo warnings to standard error as they happen");
   cmd.add_flag("--verify", a.verify,
                "Ask each credential's provider whether it works and as whom (one read-only API "
@@ -93,6 +95,7 @@ int run_scan(const ScanArgs& args) {
   config.walk.excludes = a.excludes;
   config.finding.show_secrets = a.show_secrets;
   config.open_containers = !a.no_extract;
+  if (a.no_decode) config.limits.max_decode_depth = 0;
 
   // A git scan reads one repository (default: the current directory), not a list of inputs.
   auto paths = a.git_mode() ? Result<std::vector<std::string>>(a.paths) : scan_inputs(a);

@@ -14,6 +14,10 @@ struct Limits {
   uint64_t max_total_expanded = 4ull << 30;       // expanded bytes from one top-level input
   uint32_t max_compression_ratio = 200;           // expanded/compressed, per entry (zip bombs)
   uint64_t max_strings = 10'000'000;              // strings read from one string table
+  // Encoded text (base64, hex, %XX, \u escapes, UTF-16) inside scanned text, see decode/decode_pass.h.
+  int max_decode_depth = 3;                       // decodings in a row; 0 turns decoding off
+  uint64_t max_decoded_run = 1ull << 20;          // encoded bytes decoded from one run
+  uint32_t max_decoded_ratio = 2;                 // decoded bytes per scanned text / its size
 };
 
 }  // namespace keysweep

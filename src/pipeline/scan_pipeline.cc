@@ -13,6 +13,7 @@
 #include "formats/extractor.h"
 #include "io/mapped_file.h"
 #include "match/pairing.h"
+#include "pipeline/decoded_scan.h"
 #include "pipeline/work_queue.h"
 
 namespace keysweep {
@@ -135,6 +136,7 @@ void ScanPipeline::process(const Blob& blob, Matcher::Scratch& scratch, Diagnost
     return;
   }
   build_findings(blob, matcher_.rules(), matches, config_.finding, out);
+  scan_decoded(blob, matcher_, scratch, config_.limits, config_.finding, diagnostics, out);
 }
 
 void ScanPipeline::scan_blob(const Blob& blob, Matcher::Scratch& scratch,
@@ -143,6 +145,7 @@ void ScanPipeline::scan_blob(const Blob& blob, Matcher::Scratch& scratch,
   uint64_t expanded = 0;
   std::vector<Finding> found;
   process(blob, scratch, diagnostics, found, summary, expanded, app);
+  drop_decoded_duplicates(found);  // before pairing, so a pair is built from what is reported
   // One top-level input is one pairing scope: a file, or an app package with everything in it.
   PairingStats ps = pair_findings(found, matcher_.rules());
   if (ps.bound_hit)

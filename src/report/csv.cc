@@ -31,7 +31,7 @@ class CsvReporter final : public Reporter {
     started_ = true;
     std::vector<std::string> header = {
         "path",     "display_path", "line", "column", "symbol", "rule_id", "provider", "confidence",
-        opts_.show_secrets ? "secret" : "redacted", "secret_sha256", "fingerprint"};
+        opts_.show_secrets ? "secret" : "redacted", "secret_sha256", "fingerprint", "decoders"};
     // Only with --git / --verify, so the columns of a plain scan stay what they were.
     if (opts_.git) header.insert(header.end(), {"git_commit", "git_author", "git_date"});
     if (opts_.verification)
@@ -47,7 +47,7 @@ class CsvReporter final : public Reporter {
         loc.chain.empty() ? std::string() : loc.chain.front(), loc.display_path(),
         std::to_string(loc.line), std::to_string(loc.column), loc.symbol, f.rule_id, f.provider,
         confidence_name(f.confidence), opts_.show_secrets ? f.secret : f.redacted, f.secret_sha256,
-        f.fingerprint};
+        f.fingerprint, decoder_list(loc.decoders, ">")};
     if (opts_.git) {
       const GitOrigin& g = loc.git;
       fields.insert(fields.end(), {g.staged ? "(staged)" : g.commit, g.author,

@@ -22,6 +22,7 @@ Json location_json(const Location& loc) {
   j["line"] = loc.line;
   j["column"] = loc.column;
   if (!loc.git.empty()) j["git"] = git_json(loc.git);
+  if (!loc.decoders.empty()) j["decoders"] = loc.decoders;  // only for decoded secrets
   return j;
 }
 

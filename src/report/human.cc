@@ -45,6 +45,7 @@ class HumanReporter final : public Reporter {
       out_ << "  secret:  " << (opts_.show_secrets ? f.secret : f.redacted)
            << paint(kDim, "  sha256:" + f.secret_sha256.substr(0, 16)) << '\n';
     }
+    if (!loc.decoders.empty()) out_ << "  decoded: " << decoder_list(loc.decoders, " > ") << '\n';
     const std::string& snip = opts_.show_secrets ? f.snippet_clear : f.snippet;
     if (!snip.empty()) out_ << "  " << paint(kDim, snip) << '\n';
     if (!f.app.empty()) {

@@ -65,9 +65,12 @@ Finding make_finding(const Rule& rule, const std::string& secret, std::vector<st
 }
 
 Finding twilio_finding() {
-  return make_finding(twilio_rule(), kTwilioToken,
-                      {"app/src/main/java/com/example/sms/TwilioClient.java"}, "", 12, 38,
-                      "    static final String AUTH_TOKEN = \"", "\";");
+  Finding f = make_finding(twilio_rule(), kTwilioToken,
+                           {"app/src/main/java/com/example/sms/TwilioClient.java"}, "", 12, 38,
+                           "    static final String AUTH_TOKEN = \"", "\";");
+  // Found in base64 of percent-encoded text: every format names the decodings.
+  f.location.decoders = {"base64", "percent"};
+  return f;
 }
 
 Finding aws_finding() {
@@ -396,7 +399,7 @@ TEST(report_csv, QuotesCommasAndQuotesPerRfc4180) {
   std::getline(lines, row);
   EXPECT_EQ(header,
             "path,display_path,line,column,symbol,rule_id,provider,confidence,redacted,"
-            "secret_sha256,fingerprint\r");
+            "secret_sha256,fingerprint,decoders\r");
   EXPECT_TRUE(row.starts_with("\"odd,\"\"name\"\".env\",\"odd,\"\"name\"\".env\",12,38,,")) << row;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);  // header + one row, CRLF ends
 }

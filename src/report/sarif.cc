@@ -193,6 +193,7 @@ class SarifReporter final : public Reporter {
     if (!loc.git.empty())
       text += loc.git.staged ? std::string(" (staged)") : " (commit " + loc.git.short_commit() + ")";
     if (!loc.symbol.empty()) text += " (" + loc.symbol + ")";
+    if (!loc.decoders.empty()) text += " (decoded: " + decoder_list(loc.decoders, " > ") + ")";
     if (opts_.verification && f.verification.status != Verification::Status::kNotChecked) {
       text += std::string(" [verified ") + verification_status_name(f.verification.status);
       if (!f.verification.identity.empty()) text += ": " + f.verification.identity;
@@ -249,6 +250,7 @@ class SarifReporter final : public Reporter {
     props["snippet"] = json_text(opts_.show_secrets ? f.snippet_clear : f.snippet);
     if (!f.app.empty()) props["app"] = app_json(f.app);
     if (!loc.git.empty()) props["git"] = git_json(loc.git);
+    if (!loc.decoders.empty()) props["decoders"] = loc.decoders;
     if (opts_.verification) props["verification"] = verification_json(f.verification);
     r["properties"] = std::move(props);
     return r;

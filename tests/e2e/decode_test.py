@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the decode pass: a FAKE credential hidden only in base64, only in hex, only
+percent-encoded, only \\u-escaped in JSON, in a UTF-16LE file, and in base64 of percent-encoding,
+is found, placed at the encoded text in the file, and labelled with the decodings that revealed it
+in every output format. A secret both plain and encoded is reported once; random base64 (images)
+and hex (hashes) give nothing; --no-decode turns the pass off.
+Run: /usr/bin/python3 tests/e2e/decode_test.py --keysweep build/dev/src/cli/keysweep
+"""
+import argparse
+import base64
+import csv
+import io
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from fake_credentials import Fakes  # noqa: E402
+
+KEYSWEEP = None
+FAKE = Fakes("e2e-decode")
+GITHUB = FAKE.github_token()
+AKID_HEX = FAKE.aws_access_key_id()
+SLACK_HOOK = FAKE.slack_webhook()
+STRIPE = FAKE.stripe_secret_key()
+AKID_UTF16 = FAKE.aws_access_key_id()
+GOOGLE = FAKE.google_api_key()
+AKID_BOTH = FAKE.aws_access_key_id()
+
+
+def b64(s):
+    return base64.b64encode(s.encode()).decode()
+
+
+def percent_all(s):
+    return "".join("%%%02X" % b for b in s.encode())
+
+
+def json_escape_all(s):
+    return "".join("\\u%04x" % ord(c) for c in s)
+
+
+def run(*args):
+    return subprocess.run([KEYSWEEP, *args], capture_output=True, text=True, errors="replace")
+
+
+class Decoded(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.root = tempfile.mkdtemp(prefix="keysweep-decode-")
+        rng = random.Random(5)
+        images = "".join(
+            '<img src="data:image/png;base64,%s">\n<!-- sha256 %s -->\n'
+            % (base64.b64encode(bytes(rng.getrandbits(8) for _ in range(rng.randint(16, 4000)))).decode(),
+               bytes(rng.getrandbits(8) for _ in range(32)).hex())
+            for _ in range(200))
+        files = {
+            "b64.properties": "# build settings\ngithub.blob=" + b64("token " + GITHUB) + "\n",
+            "hex.cfg": "[upload]\nkey = " + AKID_HEX.encode().hex() + "\n",
+            "percent.txt": "callback https://proxy.example.test/fwd?to=" + percent_all(SLACK_HOOK) + " ok\n",
+            "escaped.json": '{\n  "name": "demo",\n  "stripe": "' + json_escape_all(STRIPE) + '"\n}\n',
+            "nested.yaml": "a: 1\nblob: " + b64("maps=" + percent_all("key " + GOOGLE)) + "\n",
+            "both.env": "AWS_ACCESS_KEY_ID=" + AKID_BOTH + "\nAWS_KEY_B64=" + b64(AKID_BOTH) + "\n",
+            "images.html": images,
+        }
+        for rel, text in files.items():
+            with open(os.path.join(cls.root, rel), "w") as f:
+                f.write(text)
+        # A Windows .ini saved as "Unicode": UTF-16LE with a byte order mark, CRLF.
+        with open(os.path.join(cls.root, "App.ini"), "wb") as f:
+            f.write(b"\xff\xfe" + ("[aws]\r\nregion=eu-west-1\r\naccess_key_id=" + AKID_UTF16 + "\r\n")
+                    .encode("utf-16-le"))
+        r = run("scan", "--format", "json", "--exit-zero", cls.root)
+        assert r.returncode == 0, r.stderr
+        cls.findings = json.loads(r.stdout)["findings"]
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.root, ignore_errors=True)
+
+    def find(self, name):
+        return [f for f in self.findings if f["location"]["path"] == os.path.join(self.root, name)]
+
+    def assert_one(self, name, rule_id, secret, decoders, line, column=None):
+        found = self.find(name)
+        self.assertEqual(len(found), 1, (name, found))
+        f = found[0]
+        self.assertEqual(f["rule_id"], rule_id)
+        self.assertEqual(f["redacted"], secret[:4] + "\u2026" + secret[-4:])
+        self.assertEqual(f["location"].get("decoders", []), decoders)
+        self.assertEqual(f["location"]["line"], line)
+        if column is not None:
+            self.assertEqual(f["location"]["column"], column)
+        self.assertNotIn(secret, json.dumps(f))  # redacted, in the snippet too
+        return f
+
+    def test_base64(self):
+        # Placed at the start of the base64 text: line 2, after "github.blob=".
+        self.assert_one("b64.properties", "github.pat_classic", GITHUB, ["base64"], 2, 13)
+
+    def test_hex(self):
+        self.assert_one("hex.cfg", "aws.access_key_id", AKID_HEX, ["hex"], 2, 7)
+
+    def test_percent(self):
+        self.assert_one("percent.txt", "slack.webhook_url", SLACK_HOOK, ["percent"], 1, 10)
+
+    def test_unicode_escapes_in_json(self):
+        self.assert_one("escaped.json", "stripe.secret_key", STRIPE, ["escape"], 3, 14)
+
+    def test_utf16le_file_keeps_its_lines(self):
+        f = self.assert_one("App.ini", "aws.access_key_id", AKID_UTF16, ["utf16le"], 3, 15)
+        # The byte offset is the secret's own in the UTF-16 file: BOM + 2 bytes per character.
+        self.assertEqual(f["location"]["offset"], 2 + 2 * len("[aws]\r\nregion=eu-west-1\r\naccess_key_id="))
+
+    def test_base64_of_percent_encoded(self):
+        self.assert_one("nested.yaml", "google.api_key", GOOGLE, ["base64", "percent"], 2, 7)
+
+    def test_plain_and_encoded_is_reported_once_as_plain(self):
+        self.assert_one("both.env", "aws.access_key_id", AKID_BOTH, [], 1, 19)
+
+    def test_random_base64_and_hex_give_nothing(self):
+        self.assertEqual(self.find("images.html"), [])
+
+    def test_no_decode_finds_only_plain_text(self):
+        r = run("scan", "--format", "json", "--exit-zero", "--no-decode", self.root)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        paths = sorted(os.path.basename(f["location"]["path"]) for f in json.loads(r.stdout)["findings"])
+        self.assertEqual(paths, ["both.env"])
+
+    def test_every_format_names_the_decodings(self):
+        path = os.path.join(self.root, "nested.yaml")
+        human = run("scan", "--color", "never", path)
+        self.assertEqual(human.returncode, 1, human.stderr)
+        self.assertIn(path + ":2:7\n", human.stdout)
+        self.assertIn("  decoded: base64 > percent\n", human.stdout)
+        jsonl = run("scan", "--format", "jsonl", path)
+        first = json.loads(jsonl.stdout.splitlines()[0])
+        self.assertEqual(first["location"]["decoders"], ["base64", "percent"])
+        sarif = json.loads(run("scan", "--format", "sarif", path).stdout)
+        result = sarif["runs"][0]["results"][0]
+        self.assertEqual(result["properties"]["decoders"], ["base64", "percent"])
+        self.assertIn("(decoded: base64 > percent)", result["message"]["text"])
+        self.assertEqual(result["locations"][0]["physicalLocation"]["region"]["startLine"], 2)
+        rows = list(csv.DictReader(io.StringIO(run("scan", "--format", "csv", path).stdout)))
+        self.assertEqual([row["decoders"] for row in rows], ["base64>percent"])
+
+
+def main():
+    global KEYSWEEP
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keysweep", required=True)
+    args, rest = parser.parse_known_args()
+    KEYSWEEP = os.path.abspath(args.keysweep)
+    unittest.main(argv=[sys.argv[0], *rest])
+
+
+if __name__ == "__main__":
+    main()
