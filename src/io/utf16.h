@@ -1,5 +1,7 @@
-// Text conversions for formats that store strings as UTF-16LE (Hermes, .NET #US) or Latin-1
-// (Hermes one-byte strings), so every extractor hands UTF-8 to the matcher.
+// Text conversions for formats that store strings as UTF-16 (Hermes, Android string pools,
+// CFStrings, .strings files), modified UTF-8 (DEX) or Latin-1 (Hermes one-byte strings), so every
+// extractor hands UTF-8 to the matcher. The one UTF-8 encoder in the tree: formats call it rather
+// than writing their own.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +10,19 @@
 
 namespace keysweep {
 
+inline constexpr uint32_t kReplacementCharacter = 0xFFFD;
+
+constexpr bool is_high_surrogate(uint32_t u) { return u >= 0xD800 && u <= 0xDBFF; }
+constexpr bool is_low_surrogate(uint32_t u) { return u >= 0xDC00 && u <= 0xDFFF; }
+constexpr bool is_surrogate(uint32_t u) { return u >= 0xD800 && u <= 0xDFFF; }
+
+// The code point a high and a low surrogate stand for together.
+constexpr uint32_t combine_surrogates(uint32_t hi, uint32_t lo) {
+  return 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+}
+
+// Appends `cp` as UTF-8, as it is: a surrogate is encoded too (3 bytes), so callers that must emit
+// valid UTF-8 replace lone surrogates first (see append_utf8_scalar).
 inline void append_utf8_codepoint(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);
@@ -26,30 +41,38 @@ inline void append_utf8_codepoint(std::string& out, uint32_t cp) {
   }
 }
 
-// UTF-16LE code units to UTF-8; an unpaired surrogate becomes U+FFFD, an odd last byte is dropped.
-inline std::string utf16le_to_utf8(std::string_view bytes) {
+// Appends `cp` as UTF-8, a lone surrogate as U+FFFD: the output is always valid UTF-8.
+inline void append_utf8_scalar(std::string& out, uint32_t cp) {
+  append_utf8_codepoint(out, is_surrogate(cp) ? kReplacementCharacter : cp);
+}
+
+// UTF-16 code units (little- or big-endian) to UTF-8; an unpaired surrogate becomes U+FFFD, an odd
+// last byte is dropped.
+inline std::string utf16_to_utf8(std::string_view bytes, bool big_endian) {
   std::string out;
   out.reserve(bytes.size() / 2);
   const size_t units = bytes.size() / 2;
-  auto unit = [&](size_t i) {
-    return static_cast<uint16_t>(static_cast<uint8_t>(bytes[2 * i]) |
-                                 (static_cast<uint8_t>(bytes[2 * i + 1]) << 8));
+  auto unit = [&](size_t i) -> uint32_t {
+    uint32_t first = static_cast<uint8_t>(bytes[2 * i]);
+    uint32_t second = static_cast<uint8_t>(bytes[2 * i + 1]);
+    return big_endian ? (first << 8 | second) : (second << 8 | first);
   };
   for (size_t i = 0; i < units; ++i) {
     uint32_t u = unit(i);
-    if (u >= 0xD800 && u <= 0xDBFF && i + 1 < units) {
+    if (is_high_surrogate(u) && i + 1 < units) {
       uint32_t lo = unit(i + 1);
-      if (lo >= 0xDC00 && lo <= 0xDFFF) {
-        append_utf8_codepoint(out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+      if (is_low_surrogate(lo)) {
+        append_utf8_codepoint(out, combine_surrogates(u, lo));
         ++i;
         continue;
       }
     }
-    if (u >= 0xD800 && u <= 0xDFFF) u = 0xFFFD;
-    append_utf8_codepoint(out, u);
+    append_utf8_scalar(out, u);
   }
   return out;
 }
+
+inline std::string utf16le_to_utf8(std::string_view bytes) { return utf16_to_utf8(bytes, false); }
 
 // Latin-1 (one byte per code point) to UTF-8: ASCII stays as it is.
 inline std::string latin1_to_utf8(std::string_view bytes) {

@@ -3,6 +3,7 @@
 #include "core/blob.h"
 #include "core/secret.h"
 #include "io/byte_reader.h"
+#include "io/utf16.h"
 
 namespace keysweep {
 namespace {
@@ -57,6 +58,30 @@ TEST(ByteReader, Uleb128) {
   ByteReader r(data);
   EXPECT_EQ(*r.uleb128(), 624485u);
   EXPECT_FALSE(r.uleb128());  // 5 continuation bytes: malformed
+}
+
+// The one UTF-8 encoder every format uses (DEX, string pools, CFStrings, .strings, Hermes).
+TEST(Utf8Encoder, EveryLengthAndLoneSurrogates) {
+  std::string out;
+  for (uint32_t cp : {0x41u, 0xE9u, 0x20ACu, 0x1F511u}) append_utf8_codepoint(out, cp);
+  EXPECT_EQ(out, "A\xC3\xA9\xE2\x82\xAC\xF0\x9F\x94\x91");
+  out.clear();
+  append_utf8_scalar(out, 0xD800);
+  append_utf8_scalar(out, 0xDFFF);
+  append_utf8_scalar(out, 0xE000);
+  EXPECT_EQ(out, "\xEF\xBF\xBD\xEF\xBF\xBD\xEE\x80\x80");
+}
+
+TEST(Utf16, BothByteOrdersPairsAndLoneHalves) {
+  // "é", U+1F511 as a surrogate pair, a lone high surrogate, then "x"; an odd last byte is dropped.
+  const std::string le("\xE9\x00\x3D\xD8\x11\xDD\x00\xD8x\x00!", 11);
+  const std::string be("\x00\xE9\xD8\x3D\xDD\x11\xD8\x00\x00x!", 11);
+  const std::string want = "\xC3\xA9\xF0\x9F\x94\x91\xEF\xBF\xBDx";
+  EXPECT_EQ(utf16le_to_utf8(le), want);
+  EXPECT_EQ(utf16_to_utf8(le, false), want);
+  EXPECT_EQ(utf16_to_utf8(be, true), want);
+  // A high surrogate as the last unit has no partner.
+  EXPECT_EQ(utf16le_to_utf8(std::string("\x3D\xD8", 2)), "\xEF\xBF\xBD");
 }
 
 TEST(Blob, SegmentLabelsAndChildChains) {

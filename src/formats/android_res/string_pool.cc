@@ -1,6 +1,7 @@
 #include "formats/android_res/string_pool.h"
 
 #include "io/byte_reader.h"
+#include "io/utf16.h"
 
 namespace keysweep::android_res {
 
@@ -23,7 +24,7 @@ void join_surrogate_pairs(std::string& s) {
         (byte(i + 5) & 0xC0) == 0x80) {
       uint32_t hi = 0xD000 | ((byte(i + 1) & 0x3F) << 6) | (byte(i + 2) & 0x3F);
       uint32_t lo = 0xD000 | ((byte(i + 4) & 0x3F) << 6) | (byte(i + 5) & 0x3F);
-      append_utf8(out, 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00));
+      append_utf8_codepoint(out, combine_surrogates(hi, lo));
       i += 6;
     } else {
       out += s[i++];
@@ -33,24 +34,6 @@ void join_surrogate_pairs(std::string& s) {
 }
 
 }  // namespace
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 Result<StringPool> StringPool::parse(std::string_view data, size_t offset, size_t limit,
                                      const Limits& limits, ParseNotes* notes) {
@@ -146,7 +129,6 @@ Result<std::string> StringPool::get(uint32_t index) const {
                       where(off));
   }
   if (auto s = r.seek(off); !s) return std::unexpected(s.error());
-  std::string out;
   if (utf8_) {
     // Two lengths: UTF-16 units (unused here), then bytes; each 1 byte, or 2 with the high bit set.
     auto read_len8 = [&]() -> Result<uint32_t> {
@@ -168,7 +150,7 @@ Result<std::string> StringPool::get(uint32_t index) const {
                             " bytes runs past the string data",
                         {}, where(off));
     }
-    out.assign(*bytes);
+    std::string out(*bytes);
     join_surrogate_pairs(out);
     return out;
   }
@@ -186,26 +168,7 @@ Result<std::string> StringPool::get(uint32_t index) const {
                           " units runs past the string data",
                       {}, where(off));
   }
-  auto raw = *r.bytes(static_cast<size_t>(len) * 2);
-  out.reserve(len);
-  for (size_t i = 0; i < len; ++i) {
-    auto unit = [&](size_t k) {
-      return static_cast<uint32_t>(static_cast<uint8_t>(raw[2 * k])) |
-             (static_cast<uint32_t>(static_cast<uint8_t>(raw[2 * k + 1])) << 8);
-    };
-    uint32_t c = unit(i);
-    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < len) {
-      uint32_t lo = unit(i + 1);
-      if (lo >= 0xDC00 && lo <= 0xDFFF) {
-        append_utf8(out, 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00));
-        ++i;
-        continue;
-      }
-    }
-    if (c >= 0xD800 && c <= 0xDFFF) c = 0xFFFD;
-    append_utf8(out, c);
-  }
-  return out;
+  return utf16le_to_utf8(*r.bytes(static_cast<size_t>(len) * 2));
 }
 
 std::string StringPool::get_or_empty(uint32_t index) const {

@@ -37,7 +37,4 @@ class StringPool {
   size_t base_ = 0;  // file offset of strings_, for error messages
 };
 
-// Appends code point `cp` to `out` as UTF-8.
-void append_utf8(std::string& out, uint32_t cp);
-
 }  // namespace keysweep::android_res

@@ -2,29 +2,11 @@
 
 #include <cstdint>
 
+#include "io/utf16.h"
+
 namespace keysweep::dex {
 
 namespace {
-
-constexpr uint32_t kReplacement = 0xFFFD;
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 bool is_continuation(std::string_view in, size_t i) {
   return i < in.size() && (static_cast<uint8_t>(in[i]) & 0xC0) == 0x80;
@@ -40,9 +22,6 @@ int32_t three_byte_unit(std::string_view in, size_t i) {
                               (byte_at(in, i + 2) & 0x3F));
 }
 
-bool is_high_surrogate(uint32_t u) { return u >= 0xD800 && u <= 0xDBFF; }
-bool is_low_surrogate(uint32_t u) { return u >= 0xDC00 && u <= 0xDFFF; }
-
 }  // namespace
 
 std::string decode_mutf8(std::string_view in) {
@@ -56,23 +35,17 @@ std::string decode_mutf8(std::string_view in) {
       ++i;
     } else if ((b & 0xE0) == 0xC0 && is_continuation(in, i + 1)) {
       // Overlong forms are kept as the character they name: C0 80 is how MUTF-8 writes U+0000.
-      append_utf8(out, ((b & 0x1F) << 6) | (byte_at(in, i + 1) & 0x3F));
+      append_utf8_codepoint(out, ((b & 0x1F) << 6) | (byte_at(in, i + 1) & 0x3F));
       i += 2;
     } else if (int32_t unit = three_byte_unit(in, i); unit >= 0) {
       uint32_t u = static_cast<uint32_t>(unit);
       i += 3;
-      if (is_high_surrogate(u)) {
-        int32_t next = three_byte_unit(in, i);
-        if (next >= 0 && is_low_surrogate(static_cast<uint32_t>(next))) {
-          append_utf8(out, 0x10000 + ((u - 0xD800) << 10) + (static_cast<uint32_t>(next) - 0xDC00));
-          i += 3;
-        } else {
-          append_utf8(out, kReplacement);
-        }
-      } else if (is_low_surrogate(u)) {
-        append_utf8(out, kReplacement);
+      int32_t next = is_high_surrogate(u) ? three_byte_unit(in, i) : -1;
+      if (next >= 0 && is_low_surrogate(static_cast<uint32_t>(next))) {
+        append_utf8_codepoint(out, combine_surrogates(u, static_cast<uint32_t>(next)));
+        i += 3;
       } else {
-        append_utf8(out, u);
+        append_utf8_scalar(out, u);  // a lone surrogate becomes U+FFFD
       }
     } else if ((b & 0xF8) == 0xF0 && is_continuation(in, i + 1) && is_continuation(in, i + 2) &&
                is_continuation(in, i + 3)) {
@@ -80,10 +53,10 @@ std::string decode_mutf8(std::string_view in) {
       // character beats turning a readable string into replacement marks.
       uint32_t cp = ((b & 0x07) << 18) | ((byte_at(in, i + 1) & 0x3F) << 12) |
                     ((byte_at(in, i + 2) & 0x3F) << 6) | (byte_at(in, i + 3) & 0x3F);
-      append_utf8(out, cp >= 0x10000 && cp <= 0x10FFFF ? cp : kReplacement);
+      append_utf8_codepoint(out, cp >= 0x10000 && cp <= 0x10FFFF ? cp : kReplacementCharacter);
       i += 4;
     } else {
-      append_utf8(out, kReplacement);
+      append_utf8_codepoint(out, kReplacementCharacter);
       ++i;
     }
   }

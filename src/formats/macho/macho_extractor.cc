@@ -6,6 +6,7 @@
 
 #include "formats/labelled_text.h"
 #include "io/byte_reader.h"
+#include "io/utf16.h"
 
 namespace keysweep {
 
@@ -20,45 +21,6 @@ constexpr uint32_t kCfStringUnicode = 0x10;
 bool is_data_segment(std::string_view seg) {
   // __DATA, __DATA_CONST, __DATA_DIRTY; arm64e moves signed pointers to __AUTH/__AUTH_CONST.
   return seg.starts_with("__DATA") || seg.starts_with("__AUTH");
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
-}
-
-// UTF-16LE to UTF-8; unpaired surrogates become U+FFFD.
-std::string utf16le_to_utf8(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size() / 2);
-  ByteReader r(bytes);
-  const size_t units = bytes.size() / 2;
-  for (size_t i = 0; i < units; ++i) {
-    uint32_t u = *r.le_at<uint16_t>(2 * i);
-    if (u >= 0xd800 && u < 0xdc00 && i + 1 < units) {
-      uint32_t lo = *r.le_at<uint16_t>(2 * (i + 1));
-      if (lo >= 0xdc00 && lo < 0xe000) {
-        append_utf8(out, 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00));
-        ++i;
-        continue;
-      }
-    }
-    append_utf8(out, u >= 0xd800 && u < 0xe000 ? 0xfffd : u);
-  }
-  return out;
 }
 
 bool printable(char c) {

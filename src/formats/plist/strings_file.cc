@@ -2,49 +2,11 @@
 
 #include <cstring>
 
+#include "io/utf16.h"
+
 namespace keysweep::plist {
 
 namespace {
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-std::string utf16_to_utf8(std::string_view b, bool big_endian) {
-  std::string out;
-  out.reserve(b.size() / 2);
-  auto unit = [&](size_t i) -> uint32_t {
-    uint8_t x = static_cast<uint8_t>(b[i]), y = static_cast<uint8_t>(b[i + 1]);
-    return big_endian ? (x << 8 | y) : (y << 8 | x);
-  };
-  for (size_t i = 0; i + 1 < b.size(); i += 2) {
-    uint32_t u = unit(i);
-    if (u >= 0xD800 && u <= 0xDBFF && i + 3 < b.size()) {
-      uint32_t lo = unit(i + 2);
-      if (lo >= 0xDC00 && lo <= 0xDFFF) {
-        append_utf8(out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
-        i += 2;
-        continue;
-      }
-    }
-    append_utf8(out, (u >= 0xD800 && u <= 0xDFFF) ? 0xFFFD : u);
-  }
-  return out;
-}
 
 enum class Encoding { kUtf8, kUtf16Le, kUtf16Be };
 
@@ -164,7 +126,7 @@ class StringsParser {
             cp = cp * 16 + static_cast<uint32_t>(d);
           }
           if (i != 5) return fail("bad \\U escape");
-          append_utf8(out, (cp >= 0xD800 && cp <= 0xDFFF) ? 0xFFFD : cp);
+          append_utf8_scalar(out, cp);
           pos_ += 4;
           break;
         }
