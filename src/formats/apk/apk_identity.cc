@@ -3,6 +3,7 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "core/secret.h"
@@ -169,43 +170,30 @@ Result<std::string> pkcs7_first_certificate(std::string_view der) {
   return result;
 }
 
-Result<std::string> read_zip_entry(std::string_view data, std::string_view name,
-                                   const Limits& limits) {
-  auto loc = zip::locate_central_directory(data);
-  if (!loc) return std::unexpected(loc.error());
-  auto cd = zip::read_central_directory(data, *loc, limits.max_entries);
-  for (auto& e : cd.entries) {
-    if (e.raw_name != name) continue;
-    if (e.uncompressed_size > limits.max_entry_size)
-      return make_error(ErrorCode::kLimit, "entry larger than the entry size limit");
-    std::string mismatch;
-    if (auto r = zip::resolve_local_header(data, e, &mismatch); !r) return std::unexpected(r.error());
-    ByteReader reader(data);
-    auto stored = reader.view_at(e.data_offset, e.compressed_size);
-    if (!stored) return std::unexpected(stored.error());
-    if (e.method == zip::kMethodStored) return std::string(*stored);
-    if (e.method != zip::kMethodDeflated)
-      return make_error(ErrorCode::kUnsupported, "compression method " + std::to_string(e.method));
-    std::string out;
-    if (zip::inflate_exact(*stored, e.uncompressed_size, out) != zip::InflateStatus::kOk)
-      return make_error(ErrorCode::kMalformed, "entry does not inflate to its declared size");
-    return out;
-  }
-  return make_error(ErrorCode::kMalformed, "no entry " + std::string(name));
-}
-
 AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticSink& diagnostics) {
   AppIdentity id;
   id.platform = "android";
+  // No central directory means no manifest and no signing block (it sits just before the
+  // directory) either: nothing to identify.
+  auto loc = zip::locate_central_directory(apk.bytes());
+  if (!loc) return id;
+  const zip::CentralDirectory cd = zip::read_central_directory(apk.bytes(), *loc, limits.max_entries);
+  // The manifest and a v1 signature are a few kilobytes, read before the archive is extracted.
+  auto read = [&](const zip::ZipEntry& e) {
+    return zip::read_entry_data(apk.bytes(), e, limits.max_entry_size, limits.max_compression_ratio);
+  };
   const std::string where = apk.display_path();
-  if (auto manifest = read_zip_entry(apk.bytes(), "AndroidManifest.xml", limits)) {
-    if (auto info = android_res::parse_manifest_identity(*manifest)) {
-      id.package = info->package;
-      id.version = info->version_name;
-      if (id.version.empty() && info->version_code) id.version = std::to_string(*info->version_code);
-    } else {
-      diagnostics.warn(DiagnosticKind::kMalformed, where + "!AndroidManifest.xml",
-                       "no package identity: " + info.error().message);
+  auto manifest = std::ranges::find(cd.entries, "AndroidManifest.xml", &zip::ZipEntry::raw_name);
+  if (manifest != cd.entries.end()) {
+    if (auto bytes = read(*manifest)) {
+      if (auto info = android_res::parse_manifest_identity(*bytes)) {
+        id.package = info->package;
+        id.version = info->version_name;
+        if (id.version.empty() && info->version_code) id.version = std::to_string(*info->version_code);
+      } else {
+        diagnostics.warn(DiagnosticKind::kMalformed, where + "!AndroidManifest.xml",
+                         "no package identity: " + info.error().message);
+      }
     }
   }
   if (auto cert = apk_v2v3_certificate(apk.bytes())) {
@@ -213,12 +201,9 @@ AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticS
     return id;
   }
   // v1 only (or unsigned): the certificate in META-INF/*.RSA|DSA|EC.
-  auto loc = zip::locate_central_directory(apk.bytes());
-  if (!loc) return id;
-  auto cd = zip::read_central_directory(apk.bytes(), *loc, limits.max_entries);
   for (const auto& e : cd.entries) {
     if (!is_v1_signature_entry(e.raw_name)) continue;
-    auto block = read_zip_entry(apk.bytes(), e.raw_name, limits);
+    auto block = read(e);
     if (!block) continue;
     if (auto cert = pkcs7_first_certificate(*block)) {
       id.signer_sha256 = certificate_sha256(*cert);

@@ -18,10 +18,6 @@ Result<std::string> apk_v2v3_certificate(std::string_view apk);
 // The first certificate (DER) in a PKCS#7 SignedData blob (META-INF/CERT.RSA and the like).
 Result<std::string> pkcs7_first_certificate(std::string_view pkcs7_der);
 
-// Reads one entry by exact name, inflated, within `limits` (used for the few small entries that
-// identify an app before its children are scanned).
-Result<std::string> read_zip_entry(std::string_view zip, std::string_view name, const Limits& limits);
-
 // Identity of an APK; missing parts stay empty. Problems go to `diagnostics`, never fail the scan.
 AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticSink& diagnostics);
 
