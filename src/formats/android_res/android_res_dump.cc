@@ -2,15 +2,15 @@
 // one JSON object per value: {"file", "format", "symbol", "value"}, then one {"file", "notes"}.
 // `--identity FILE` prints parse_manifest_identity() instead.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "formats/android_res/android_extractors.h"
 #include "formats/android_res/binary_xml.h"
+#include "formats/format_test_support.h"
 
 using namespace keysweep;
+using format_test::read_file;
 
 namespace {
 
@@ -19,14 +19,6 @@ class NullSink final : public DiagnosticSink {
   void report(Diagnostic d) override { notes.push_back(d.message); }
   std::vector<std::string> notes;
 };
-
-std::string read_file(const char* path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 
 }  // namespace
 

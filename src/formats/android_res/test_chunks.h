@@ -4,10 +4,10 @@
 
 #include <cstdint>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "formats/format_test_support.h"
 
 namespace keysweep::android_res::test {
 
@@ -76,12 +76,7 @@ inline std::string string_pool(const std::vector<std::string>& strings, bool utf
   return chunk(0x0001, header, offsets + data);
 }
 
-inline std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using format_test::read_file;
 
 // The fixtures of tests/fixtures/android/build_res_fixtures.sh, built once per build tree (flock
 // keeps parallel test processes from building over each other).

@@ -3,10 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "formats/format_test_support.h"
 
 namespace keysweep {
 namespace {
@@ -14,18 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 const fs::path kApksig = "/usr/share/doc/androguard/examples/signing/apksig";
 
-class CountingSink final : public DiagnosticSink {
- public:
-  void report(Diagnostic d) override { seen.push_back(d.to_string()); }
-  std::vector<std::string> seen;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using format_test::read_file;
 
 std::string run(const std::string& cmd) {
   std::string out;
@@ -53,9 +43,9 @@ TEST(ApkIdentity, MatchesAndroguardOnApksigTestApks) {
   for (const auto& path : apks) {
     const auto& want = oracle[path];
     if (!want.contains("sha256") || want["sha256"].get<std::string>().empty()) continue;
-    std::string bytes = slurp(path);
+    std::string bytes = read_file(path);
     Blob blob(bytes, nullptr, {path});
-    CountingSink sink;
+    CollectingDiagnostics sink;
     AppIdentity got = read_apk_identity(blob, Limits{}, sink);
     EXPECT_EQ(got.platform, "android");
     EXPECT_EQ(got.package, want["package"].get<std::string>()) << path;
@@ -69,9 +59,9 @@ TEST(ApkIdentity, MatchesAndroguardOnApksigTestApks) {
 TEST(ApkIdentity, UnsignedApkHasPackageButNoSigner) {
   fs::path p = kApksig / "golden-aligned-in.apk";
   if (!fs::exists(p)) GTEST_SKIP() << "androguard examples not installed";
-  std::string bytes = slurp(p);
+  std::string bytes = read_file(p);
   Blob blob(bytes, nullptr, {p.string()});
-  CountingSink sink;
+  CollectingDiagnostics sink;
   AppIdentity got = read_apk_identity(blob, Limits{}, sink);
   EXPECT_EQ(got.package, "android.appsecurity.cts.tinyapp");
   EXPECT_TRUE(got.signer_sha256.empty());
@@ -80,23 +70,19 @@ TEST(ApkIdentity, UnsignedApkHasPackageButNoSigner) {
 TEST(ApkIdentity, ExtractorAttachesIdentityToEveryEntry) {
   fs::path p = kApksig / "golden-aligned-v1v2v3-out.apk";
   if (!fs::exists(p)) GTEST_SKIP() << "androguard examples not installed";
-  std::string bytes = slurp(p);
+  std::string bytes = read_file(p);
   Blob blob(bytes, nullptr, {"tiny.apk"});
   ApkExtractor ex;
   ASSERT_TRUE(ex.sniff(blob));
-  CountingSink sink;
-  Limits limits;
-  uint64_t expanded = 0;
-  ExtractContext ctx{limits, sink, &expanded};
-  size_t children = 0;
-  ASSERT_TRUE(ex.extract(blob, ctx, [&](Blob child) {
-    ++children;
+  auto x = format_test::extract(ex, blob);
+  ASSERT_TRUE(x.result);
+  for (const Blob& child : x.children) {
     ASSERT_TRUE(child.app());
     EXPECT_EQ(child.app()->package, "android.appsecurity.cts.tinyapp");
     EXPECT_EQ(child.app()->signer_sha256.size(), 64u);
     EXPECT_EQ(child.chain().front(), "tiny.apk");
-  }));
-  EXPECT_GT(children, 2u);
+  }
+  EXPECT_GT(x.children.size(), 2u);
 }
 
 TEST(ApkIdentity, PlainZipIsNotAnApk) {
@@ -113,7 +99,7 @@ TEST(ApkIdentity, MalformedSigningBlocksAreErrors) {
   EXPECT_FALSE(pkcs7_first_certificate("not pkcs7"));
   fs::path p = kApksig / "golden-aligned-v2-out.apk";
   if (!fs::exists(p)) GTEST_SKIP() << "androguard examples not installed";
-  std::string bytes = slurp(p);
+  std::string bytes = read_file(p);
   ASSERT_TRUE(apk_v2v3_certificate(bytes));
   // Corrupt the block's leading size: the two sizes no longer agree.
   auto magic = bytes.find("APK Sig Block 42");

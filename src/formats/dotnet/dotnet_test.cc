@@ -5,36 +5,19 @@
 #include "formats/dotnet/dotnet_extractor.h"
 #include "formats/dotnet/dotnet_il.h"
 #include "formats/dotnet/dotnet_test_fixture.h"
+#include "formats/format_test_support.h"
 #include "io/byte_reader.h"
 
 namespace keysweep {
 namespace {
 
 using namespace dotnet_test;
-
-class RecordingSink final : public DiagnosticSink {
- public:
-  void report(Diagnostic d) override { seen.push_back(d.to_string()); }
-  std::vector<std::string> seen;
-};
-
-struct Extracted {
-  Result<void> result;
-  std::vector<Blob> children;
-  std::vector<std::string> diagnostics;
-};
+using format_test::Extracted;
 
 Extracted run(const Extractor& ex, const std::string& bytes, const std::string& name) {
   Blob blob(bytes, nullptr, {"app.apk", name});
-  RecordingSink sink;
-  Limits limits;
-  uint64_t expanded = 0;
-  ExtractContext ctx{limits, sink, &expanded};
-  Extracted out;
   EXPECT_TRUE(ex.sniff(blob));
-  out.result = ex.extract(blob, ctx, [&](Blob b) { out.children.push_back(std::move(b)); });
-  out.diagnostics = sink.seen;
-  return out;
+  return format_test::extract(ex, blob);
 }
 
 const DotnetString* find_value(const DotnetAssembly& a, std::string_view value) {
@@ -179,7 +162,7 @@ TEST_F(DotnetFixture, BrokenTablesStillListTheLiterals) {
   auto r = run(DotnetAssemblyExtractor(), bad, "Contoso.Sms.dll");
   ASSERT_TRUE(r.result);
   ASSERT_EQ(r.diagnostics.size(), 1u);
-  EXPECT_NE(r.diagnostics[0].find("string literals listed without their methods"), std::string::npos);
+  EXPECT_NE(r.diagnostics[0].to_string().find("string literals listed without their methods"), std::string::npos);
 }
 
 TEST_F(DotnetFixture, TruncatedAndCorruptAssembliesNeverCrash) {

@@ -9,9 +9,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "formats/format_test_support.h"
 
 namespace keysweep::dotnet_test {
 
@@ -45,13 +46,6 @@ namespace Contoso.Sms {
 }
 )cs";
 
-inline std::string read_all(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The compiled assembly's bytes, or "" with `log` holding why (mcs missing or failing).
 inline std::string build_assembly(std::string& log) {
   std::string tmpl = (std::filesystem::temp_directory_path() / "keysweep-dotnet-XXXXXX").string();
@@ -66,8 +60,8 @@ inline std::string build_assembly(std::string& log) {
                           " -resource:" + (dir / "appsettings.json").string() + ",Contoso.appsettings.json " +
                           (dir / "Contoso.cs").string() + " >" + (dir / "mcs.log").string() + " 2>&1";
   const bool ok = std::system(cmd.c_str()) == 0;
-  std::string dll = ok ? read_all(dir / "Contoso.Sms.dll") : std::string();
-  log = "mcs failed (apt-get install mono-mcs): " + read_all(dir / "mcs.log");
+  std::string dll = ok ? format_test::read_file(dir / "Contoso.Sms.dll") : std::string();
+  log = "mcs failed (apt-get install mono-mcs): " + format_test::read_file(dir / "mcs.log");
   std::filesystem::remove_all(dir);
   return dll;
 }

@@ -5,23 +5,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+
+#include "formats/format_test_support.h"
 
 namespace keysweep {
 namespace {
 
-class NullSink final : public DiagnosticSink {
- public:
-  void report(Diagnostic d) override { seen.push_back(d.to_string()); }
-  std::vector<std::string> seen;
-};
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using format_test::read_file;
 
 // Builds a real shared library for Android's arm64 ABI with clang and lld (Debian's clang-16),
 // holding a fake Twilio token in a named constant.
@@ -64,14 +54,10 @@ TEST_F(ElfFixture, EmitsSectionsLabelledWithTheSymbol) {
   Blob blob(so, nullptr, {"app.apk", "lib/arm64-v8a/libnative.so"});
   ElfExtractor ex;
   ASSERT_TRUE(ex.sniff(blob));
-  NullSink sink;
-  Limits limits;
-  uint64_t expanded = 0;
-  ExtractContext ctx{limits, sink, &expanded};
-  std::vector<Blob> children;
-  ASSERT_TRUE(ex.extract(blob, ctx, [&](Blob b) { children.push_back(std::move(b)); }));
+  auto x = format_test::extract(ex, blob);
+  ASSERT_TRUE(x.result);
   bool found = false;
-  for (const Blob& c : children) {
+  for (const Blob& c : x.children) {
     auto pos = c.bytes().find("5e2a9c7f1b3d8e0a6c4f2b9d7e1a3c5f");
     if (pos == std::string_view::npos) continue;
     found = true;

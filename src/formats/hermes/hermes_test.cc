@@ -3,6 +3,7 @@
 #include "formats/hermes/hermes_extractor.h"
 #include "formats/hermes/hermes_file.h"
 #include "formats/hermes/hermes_test_file.h"
+#include "formats/format_test_support.h"
 
 namespace keysweep {
 namespace {
@@ -11,12 +12,7 @@ using hermes_test::build_hbc;
 using hermes_test::put32;
 using hermes_test::TestString;
 using hermes_test::utf16le;
-
-class RecordingSink final : public DiagnosticSink {
- public:
-  void report(Diagnostic d) override { seen.push_back(d.to_string()); }
-  std::vector<std::string> seen;
-};
+using format_test::Extracted;
 
 const std::string kAwsKeyId = "AKIAR4M7QZ2W6HJ5TNVX";
 const std::string kLong = "https://api.example.org/" + std::string(300, 'q');
@@ -31,25 +27,13 @@ std::vector<TestString> sample_strings() {
   };
 }
 
-struct Extracted {
-  Result<void> result;
-  std::vector<Blob> children;
-  std::vector<std::string> diagnostics;
-};
-
 Extracted extract(const std::string& bytes, uint64_t budget = 4ull << 30) {
   Blob blob(bytes, nullptr, {"app.apk", "assets/index.android.bundle"});
-  RecordingSink sink;
   Limits limits;
   limits.max_total_expanded = budget;
-  uint64_t expanded = 0;
-  ExtractContext ctx{limits, sink, &expanded};
-  Extracted out;
   HermesExtractor ex;
   EXPECT_TRUE(ex.sniff(blob));
-  out.result = ex.extract(blob, ctx, [&](Blob b) { out.children.push_back(std::move(b)); });
-  out.diagnostics = sink.seen;
-  return out;
+  return format_test::extract(ex, blob, limits);
 }
 
 class HermesVersions : public ::testing::TestWithParam<uint32_t> {};
@@ -119,7 +103,7 @@ TEST(Hermes, TruncatedFilesAreErrorsNamingTheTable) {
   auto r = extract(good.substr(0, good.size() - 20));
   ASSERT_TRUE(r.result);
   ASSERT_EQ(r.diagnostics.size(), 1u);
-  EXPECT_NE(r.diagnostics[0].find("truncated Hermes bytecode"), std::string::npos);
+  EXPECT_NE(r.diagnostics[0].to_string().find("truncated Hermes bytecode"), std::string::npos);
 }
 
 TEST(Hermes, AbsurdCountsAndOffsetsAreRefused) {
@@ -141,7 +125,7 @@ TEST(Hermes, AbsurdCountsAndOffsetsAreRefused) {
   auto r = extract(bad);
   ASSERT_TRUE(r.result);
   ASSERT_EQ(r.diagnostics.size(), 1u);
-  EXPECT_NE(r.diagnostics[0].find("1 string-table entries point outside"), std::string::npos);
+  EXPECT_NE(r.diagnostics[0].to_string().find("1 string-table entries point outside"), std::string::npos);
   ASSERT_EQ(r.children.size(), 1u);
   EXPECT_NE(r.children[0].bytes().find(kAwsKeyId), std::string_view::npos);
 

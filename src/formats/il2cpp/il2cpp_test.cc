@@ -2,6 +2,7 @@
 
 #include "formats/il2cpp/il2cpp_extractor.h"
 #include "formats/il2cpp/il2cpp_metadata.h"
+#include "formats/format_test_support.h"
 #include "formats/il2cpp/il2cpp_test_file.h"
 
 namespace keysweep {
@@ -9,35 +10,17 @@ namespace {
 
 using il2cpp_test::build_metadata;
 using il2cpp_test::put32;
-
-class RecordingSink final : public DiagnosticSink {
- public:
-  void report(Diagnostic d) override { seen.push_back(d.to_string()); }
-  std::vector<std::string> seen;
-};
+using format_test::Extracted;
 
 const std::string kAwsKeyId = "AKIAR4M7QZ2W6HJ5TNVX";
 const std::vector<std::string> kLiterals = {"Player", "https://api.example.org/v2/scores", kAwsKeyId,
                                             "Grüße aus dem Spiel ✓", ""};
 
-struct Extracted {
-  Result<void> result;
-  std::vector<Blob> children;
-  std::vector<std::string> diagnostics;
-};
-
 Extracted extract(const std::string& bytes) {
   Blob blob(bytes, nullptr, {"game.apk", "assets/bin/Data/Managed/Metadata/global-metadata.dat"});
-  RecordingSink sink;
-  Limits limits;
-  uint64_t expanded = 0;
-  ExtractContext ctx{limits, sink, &expanded};
-  Extracted out;
   Il2CppMetadataExtractor ex;
   EXPECT_TRUE(ex.sniff(blob));
-  out.result = ex.extract(blob, ctx, [&](Blob b) { out.children.push_back(std::move(b)); });
-  out.diagnostics = sink.seen;
-  return out;
+  return format_test::extract(ex, blob);
 }
 
 class Il2CppVersions : public ::testing::TestWithParam<int32_t> {};
@@ -122,7 +105,7 @@ TEST(Il2Cpp, BadTablesAreErrorsNamingTheReason) {
   auto r = extract(bad);
   ASSERT_TRUE(r.result);
   ASSERT_EQ(r.diagnostics.size(), 1u);
-  EXPECT_NE(r.diagnostics[0].find("1 string literals lie outside the literal data"), std::string::npos);
+  EXPECT_NE(r.diagnostics[0].to_string().find("1 string literals lie outside the literal data"), std::string::npos);
   EXPECT_NE(r.children[0].bytes().find(kAwsKeyId), std::string_view::npos);
   EXPECT_FALSE(parse_il2cpp_metadata("\xAF\x1B\xB1\xFA"));
   EXPECT_FALSE(parse_il2cpp_metadata("not metadata"));

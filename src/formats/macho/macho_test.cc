@@ -8,28 +8,15 @@
 #include <set>
 #include <sstream>
 
+#include "formats/format_test_support.h"
 #include "formats/macho/macho_extractor.h"
 
 namespace keysweep {
 namespace {
 
-class RecordingSink final : public DiagnosticSink {
- public:
-  void report(Diagnostic d) override { seen.push_back(std::move(d)); }
-  std::vector<Diagnostic> seen;
-};
+using format_test::read_file;
 
-std::string read_file(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct Extracted {
-  Result<void> result;
-  std::vector<Blob> children;
-  std::vector<Diagnostic> diagnostics;
+struct Extracted : format_test::Extracted {
   // The label of the line holding `value`, or "" when no child has it.
   std::string label_of(std::string_view value) const {
     for (const Blob& c : children) {
@@ -50,15 +37,7 @@ struct Extracted {
 
 Extracted extract(std::string_view bytes, std::string name = "Payload/Nav.app/Nav") {
   Blob blob(bytes, nullptr, {"nav.ipa", std::move(name)});
-  RecordingSink sink;
-  Limits limits;
-  uint64_t expanded = 0;
-  ExtractContext ctx{limits, sink, &expanded};
-  Extracted out;
-  MachOExtractor ex;
-  out.result = ex.extract(blob, ctx, [&](Blob b) { out.children.push_back(std::move(b)); });
-  out.diagnostics = std::move(sink.seen);
-  return out;
+  return {format_test::extract(MachOExtractor(), blob)};
 }
 
 // Builds the fixtures once per process with tests/fixtures/ios/build_macho_fixtures.sh (clang-16,

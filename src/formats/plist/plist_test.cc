@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <vector>
 
+#include "formats/format_test_support.h"
 #include "formats/plist/mobileprovision.h"
 #include "formats/plist/plist_document.h"
 #include "formats/plist/plist_extractor.h"
@@ -36,26 +37,7 @@ const char* kXml = R"(<?xml version="1.0" encoding="UTF-8"?>
 </plist>
 )";
 
-struct Sink final : DiagnosticSink {
-  void report(Diagnostic d) override { items.push_back(std::move(d)); }
-  std::vector<Diagnostic> items;
-};
-
-struct Extracted {
-  Result<void> result;
-  std::vector<Blob> children;
-  std::vector<Diagnostic> diagnostics;
-};
-
-Extracted run(const Extractor& ex, const Blob& blob, Limits limits = {}) {
-  Sink sink;
-  uint64_t expanded = 0;
-  ExtractContext ctx{limits, sink, &expanded};
-  Extracted out;
-  out.result = ex.extract(blob, ctx, [&](Blob b) { out.children.push_back(std::move(b)); });
-  out.diagnostics = std::move(sink.items);
-  return out;
-}
+using format_test::extract;
 
 Blob named_blob(std::string_view bytes, std::string name) {
   return Blob(bytes, nullptr, {"app.ipa", std::move(name)});
@@ -227,7 +209,7 @@ TEST(PlistExtractor, SniffsXmlAndBinaryPlistsByContent) {
 }
 
 TEST(PlistExtractor, RendersKeyPathsPrefixedWithTheFileName) {
-  auto out = run(PlistExtractor(), named_blob(kXml, "Payload/Demo.app/GoogleService-Info.plist"));
+  auto out = extract(PlistExtractor(), named_blob(kXml, "Payload/Demo.app/GoogleService-Info.plist"));
   ASSERT_TRUE(out.result) << out.result.error().message;
   ASSERT_EQ(out.children.size(), 1u);
   const Blob& text = out.children[0];
@@ -247,7 +229,7 @@ TEST(PlistExtractor, RendersKeyPathsPrefixedWithTheFileName) {
 TEST(PlistExtractor, MalformedPlistIsAnErrorNamingTheFile) {
   std::string bin = to_binary(kXml);
   bin.resize(bin.size() - 5);
-  auto out = run(PlistExtractor(), named_blob(bin, "Payload/Demo.app/Info.plist"));
+  auto out = extract(PlistExtractor(), named_blob(bin, "Payload/Demo.app/Info.plist"));
   ASSERT_FALSE(out.result);
   EXPECT_NE(out.result.error().message.find("Info.plist"), std::string::npos) << out.result.error().message;
   EXPECT_EQ(out.result.error().path, "app.ipa!Payload/Demo.app/Info.plist");
@@ -294,7 +276,7 @@ TEST(StringsExtractor, Utf16LocalizableStringsRendersKeyPaths) {
   StringsExtractor ex;
   ASSERT_TRUE(ex.sniff(blob));
   EXPECT_FALSE(ex.sniff(named_blob(bytes, "Payload/Demo.app/en.lproj/Localizable.txt")));
-  auto out = run(ex, blob);
+  auto out = extract(ex, blob);
   ASSERT_TRUE(out.result) << out.result.error().message;
   ASSERT_EQ(out.children.size(), 1u);
   EXPECT_EQ(out.children[0].bytes(), "Localizable.strings_upload_access_key_id = \"AKIA5VQ3WX7LRTZ2MPKD\"\n");
@@ -303,14 +285,14 @@ TEST(StringsExtractor, Utf16LocalizableStringsRendersKeyPaths) {
 
 TEST(StringsExtractor, Utf16TextThatIsNotPairsIsStillHandedOnAsUtf8) {
   std::string bytes = utf16le(u"token: AKIA5VQ3WX7LRTZ2MPKD\n", true);
-  auto out = run(StringsExtractor(), named_blob(bytes, "Broken.strings"));
+  auto out = extract(StringsExtractor(), named_blob(bytes, "Broken.strings"));
   ASSERT_TRUE(out.result);
   ASSERT_EQ(out.children.size(), 1u);
   EXPECT_EQ(out.children[0].bytes(), "token: AKIA5VQ3WX7LRTZ2MPKD\n");
   ASSERT_EQ(out.diagnostics.size(), 1u);
   EXPECT_NE(out.diagnostics[0].message.find("Broken.strings"), std::string::npos);
   // UTF-8 that is not pairs: an error, so the pipeline scans the raw text.
-  EXPECT_FALSE(run(StringsExtractor(), named_blob("token: x\n", "Broken.strings")).result);
+  EXPECT_FALSE(extract(StringsExtractor(), named_blob("token: x\n", "Broken.strings")).result);
 }
 
 // The fixtures from tests/fixtures/ios/build_ipa_fixtures.sh, built once per build tree (and again
@@ -364,7 +346,7 @@ TEST(IpaExtractor, IdentityReachesEveryEntryIncludingFrameworks) {
   Blob blob(ipa, nullptr, {"demo.ipa"});
   IpaExtractor ex;
   ASSERT_TRUE(ex.sniff(blob));
-  auto out = run(ex, blob);
+  auto out = extract(ex, blob);
   ASSERT_TRUE(out.result) << out.result.error().message;
   EXPECT_TRUE(out.diagnostics.empty());
   bool saw_framework = false;
@@ -378,7 +360,7 @@ TEST(IpaExtractor, IdentityReachesEveryEntryIncludingFrameworks) {
     if (child.chain().back() == "Payload/Demo.app/Frameworks/DemoKit.framework/Info.plist") {
       saw_framework = true;
       // Its own bundle id does not replace the app's; its plist is extracted with the identity.
-      auto inner = run(PlistExtractor(), child);
+      auto inner = extract(PlistExtractor(), child);
       ASSERT_TRUE(inner.result);
       ASSERT_EQ(inner.children.size(), 1u);
       ASSERT_TRUE(inner.children[0].app());

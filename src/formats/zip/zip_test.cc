@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/diagnostics.h"
+#include "formats/format_test_support.h"
 #include "formats/zip/zip_archive.h"
 #include "formats/zip/zip_extractor.h"
 
@@ -21,12 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using format_test::read_file;
 
 struct Child {
   std::string path;  // display path, "nested.zip!libs/vendor.jar!..."
