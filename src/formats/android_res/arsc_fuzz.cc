@@ -1,33 +1,17 @@
 // libFuzzer target: the resources.arsc parser and its extractor on arbitrary bytes.
-#include <cstddef>
-#include <cstdint>
-#include <string_view>
-
 #include "formats/android_res/android_extractors.h"
 #include "formats/android_res/resource_table.h"
-
-namespace {
-class NullSink final : public keysweep::DiagnosticSink {
- public:
-  void report(keysweep::Diagnostic) override {}
-};
-}  // namespace
+#include "formats/fuzz_harness.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace keysweep;
-  std::string_view bytes(reinterpret_cast<const char*>(data), size);
   static const auto extractor = make_arsc_extractor();
   Limits limits;
   limits.max_strings = 1 << 16;
   limits.max_entry_size = 1 << 20;  // keeps rendered text, and so RSS, small
-  NullSink sink;
-  uint64_t expanded = 0;
-  ExtractContext ctx{limits, sink, &expanded};
-  Blob blob(bytes, nullptr, {"fuzz.arsc"});
   // Past the sniff too, so inputs that fail it still exercise the parser.
   android_res::ParseNotes notes;
-  (void)android_res::parse_resource_table(bytes, limits, [](const android_res::ResourceString&) {},
-                                          notes);
-  if (extractor->sniff(blob)) (void)extractor->extract(blob, ctx, [](Blob) {});
-  return 0;
+  (void)android_res::parse_resource_table(fuzz::as_bytes(data, size), limits,
+                                          [](const android_res::ResourceString&) {}, notes);
+  return fuzz::run_extractor(*extractor, data, size, "fuzz.arsc", limits);
 }
