@@ -2,7 +2,10 @@
 // depth and size limits. The values are FAKE credentials in their providers' shapes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <random>
+#include <set>
 
 #include "decode/decode_pass.h"
 #include "decode/decoders.h"
@@ -167,6 +170,7 @@ TEST(EncodedRuns, FindsEachKindWhereItIs) {
 TEST(EncodedRuns, SkipsShortRunsIdentifiersAndEscapedBackslashes) {
   EXPECT_TRUE(runs_of("QUtJQTVWUTNXWDdM short_base64 ok").empty());  // 16 < 20
   EXPECT_TRUE(runs_of("some_very_long_snake_case_identifier MORE_CONSTANT_NAMES_HERE").empty());
+  EXPECT_TRUE(runs_of("gtk_Widget_Get_Preferred_Size /usr/Lib/Python3/Site/Packages/x").empty());
   EXPECT_TRUE(runs_of("\"C:\\\\u0041dir\" 50% off").empty());
   EXPECT_TRUE(runs_of("deadbeefdeadbeefdeadbeefdeadbee").empty());  // 31 hex digits
 }
@@ -176,6 +180,73 @@ TEST(EncodedRuns, LongRunIsCutAtTheLimit) {
   auto runs = runs_of(big, 1024);
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].length, 1024u);
+}
+
+// The block-at-a-time finder against the plain definition: every maximal run of 20+ base64
+// characters with both letter cases (and not all hex) is a base64 candidate from its first byte.
+TEST(EncodedRuns, SameRunsAsTheDefinition) {
+  auto in_alphabet = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '+' || c == '/' || c == '-' || c == '_';
+  };
+  std::mt19937 rng(3);
+  // base64 of text ("text here", "key: AKIA5VQ3WX7LRTZ2MPKD") starts many runs.
+  const std::string pieces[] = {"a", "B", "0", "dGV4dCBoZXJl", "/", "_", " ", ".", ",", "\n", "%",
+                                "Zq9", "=", "a2V5OiBBS0lBNVZRM1dYN0xSVFoyTVBLRA", "deadbeef"};
+  size_t total = 0, total_hex = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::string text;
+    const size_t len = rng() % 700;
+    // Odd rounds: long stretches of the alphabet, so runs cross many 64-byte blocks.
+    const size_t choices = round % 2 ? 6 : std::size(pieces);
+    const std::string hex_pieces[] = {"deadbeef", "0", "A", "9f", "_", "C0ffee"};
+    while (text.size() < len) {
+      if (round % 4 == 2) {
+        text += hex_pieces[rng() % std::size(hex_pieces)];  // hex stretches across blocks
+      } else {
+        text += round % 2 && rng() % 40 == 0 ? " " : pieces[rng() % choices];
+      }
+    }
+    std::set<std::pair<uint64_t, uint64_t>> expected_hex, found_hex;
+    for (size_t i = 0; i < text.size();) {
+      size_t j = i;
+      while (j < text.size() && std::isxdigit(static_cast<unsigned char>(text[j]))) ++j;
+      if (j - i >= kMinHexRun) expected_hex.insert({i, (j - i) & ~size_t{1}});
+      i = j + 1;
+    }
+    std::set<uint64_t> expected, found;
+    for (size_t i = 0; i < text.size();) {
+      if (!in_alphabet(text[i])) { ++i; continue; }
+      size_t j = i;
+      bool upper = false, lower = false, all_hex = true;
+      for (; j < text.size() && in_alphabet(text[j]); ++j) {
+        upper |= std::isupper(static_cast<unsigned char>(text[j])) != 0;
+        lower |= std::islower(static_cast<unsigned char>(text[j])) != 0;
+        all_hex &= std::isxdigit(static_cast<unsigned char>(text[j])) != 0;
+      }
+      const size_t symbols = static_cast<size_t>(std::count_if(
+          text.begin() + i, text.begin() + j, [](char c) { return std::strchr("+/-_", c); }));
+      auto head = decode_base64(text.substr(i, 8));  // ASCII text, as base64 of text starts
+      const bool ascii = head && std::all_of(head->begin(), head->end(), [](char c) {
+        return (c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n' || c == '\r';
+      });
+      if (j - i >= kMinBase64Run && upper && lower && !all_hex && symbols <= 2 + (j - i) / 8 &&
+          ascii)
+        expected.insert(i);
+      i = j;
+    }
+    for (const auto& r : runs_of(text)) {
+      if (r.encoding == Encoding::kBase64 && (r.offset == 0 || text[r.offset - 1] != '/'))
+        found.insert(r.offset);
+      if (r.encoding == Encoding::kHex) found_hex.insert({r.offset, r.length});
+    }
+    ASSERT_EQ(found, expected) << text;
+    ASSERT_EQ(found_hex, expected_hex) << text;
+    total_hex += expected_hex.size();
+    total += expected.size();
+  }
+  EXPECT_GE(total, 100u);  // the comparison covered many runs
+  EXPECT_GE(total_hex, 50u);
 }
 
 const DecodedPiece* piece_holding(const std::vector<DecodedPiece>& pieces, std::string_view needle) {
@@ -244,7 +315,7 @@ TEST(DecodeNested, RandomBase64AndHexDecodeToNothing) {
   }
   std::vector<DecodedPiece> pieces;
   DecodeStats st = decode_nested(text, false, DecodeLimits{}, pieces);
-  EXPECT_GE(st.runs, 550u);
+  EXPECT_GE(st.runs, 250u);  // hex runs; most random base64 fails the first-8-characters check
   EXPECT_TRUE(pieces.empty()) << pieces.front().text;
 }
 

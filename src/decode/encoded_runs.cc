@@ -2,7 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>  // part of the x86-64 baseline
+#endif
 
 namespace keysweep::decode {
 
@@ -34,37 +39,70 @@ bool is_url_byte(char ch) {
 // An escaped string ends at its quote or at the end of the line.
 bool ends_string(char c) { return c == '"' || c == '\'' || c == '`' || c == '\n' || c == '\r'; }
 
+// Whether the 8 characters at p (in the base64 alphabet) decode to 6 bytes of ASCII text. Base64
+// of text passes; identifiers such as ossl_check_const_ASN1 or OPENSSL_sk_new, which make up most
+// long alphabet runs in source code, fail on their first letters (a random string passes once in
+// a few hundred), so they never reach a decoder.
+bool starts_like_base64_text(const char* p) {
+  auto sextet = [](char c) -> uint32_t {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    return c == '+' || c == '-' ? 62 : 63;
+  };
+  for (int g = 0; g < 2; ++g) {
+    uint32_t v = 0;
+    for (int k = 0; k < 4; ++k) v = v << 6 | sextet(p[4 * g + k]);
+    for (int shift = 16; shift >= 0; shift -= 8) {
+      uint32_t b = (v >> shift) & 0xFF;
+      if (!((b >= 0x20 && b < 0x7F) || b == '\t' || b == '\n' || b == '\r')) return false;
+    }
+  }
+  return true;
+}
+
 void add(std::vector<EncodedRun>& out, Encoding e, size_t lo, size_t hi) {
   out.push_back(EncodedRun{e, lo, hi - lo});
 }
 
 // One maximal run of base64-alphabet characters [lo, hi): its hex stretches, and the run itself as
-// base64 when it has both cases (a run of 20 base64 characters without an upper or a lower case
-// letter comes by chance once in 30,000; identifiers in snake_case or CAPS are skipped so).
+// base64 when it starts like base64 of text, has both letter cases (a run of 20 base64 characters
+// without an upper or a lower case letter comes by chance once in 30,000; identifiers in
+// snake_case or CAPS are skipped so), and its + / - _ are not many more than the one in 16 of
+// base64 (paths). Long runs are mostly identifiers in source code: the per-byte work is kept to
+// the runs that pass the first-characters check.
 void classify_run(std::string_view text, size_t lo, size_t hi, uint64_t max_run,
                   std::vector<EncodedRun>& out) {
-  uint8_t seen = 0;
-  size_t hex_start = lo, last_slash = std::string_view::npos;
-  bool all_hex = true;
-  for (size_t i = lo; i <= hi; ++i) {
-    const bool hex = i < hi && is_hex(text[i]);
-    if (!hex) {
-      all_hex &= i == hi;
-      if (size_t len = i - hex_start; len >= kMinHexRun) {
-        len = std::min<uint64_t>(len, max_run) & ~size_t{1};
-        add(out, Encoding::kHex, hex_start, hex_start + len);
-      }
-      hex_start = i + 1;
+  bool all_hex = false;
+  // Hex stretches of kMinHexRun or more, sampled like the runs themselves.
+  for (size_t i = lo + kMinHexRun - 1, floor = lo; i < hi;) {
+    if (!is_hex(text[i])) {
+      i += kMinHexRun;
+      continue;
     }
-    if (i < hi) {
-      seen |= cls(text[i]);
-      if (text[i] == '/') last_slash = i;
+    size_t a = i, b = i + 1;
+    while (a > floor && is_hex(text[a - 1])) --a;
+    while (b < hi && is_hex(text[b])) ++b;
+    if (b - a >= kMinHexRun) {
+      add(out, Encoding::kHex, a, a + (std::min<uint64_t>(b - a, max_run) & ~uint64_t{1}));
+      all_hex |= a == lo && b == hi;
     }
+    floor = b;
+    i = b + kMinHexRun;
   }
-  if (all_hex || !(seen & kUpper) || !(seen & kLower)) return;
+  if (all_hex) return;
   size_t end = hi;
   for (int pad = 0; pad < 2 && end < text.size() && text[end] == '='; ++pad) ++end;
   auto add_base64 = [&](size_t from) {
+    if (!starts_like_base64_text(text.data() + from)) return;
+    uint8_t seen = 0;
+    size_t symbols = 0;
+    for (size_t i = from; i < hi; ++i) {
+      const uint8_t c = cls(text[i]);
+      seen |= c;
+      symbols += (c & (kStd | kUrl)) != 0;
+    }
+    if (!(seen & kUpper) || !(seen & kLower) || symbols > 2 + (hi - from) / 8) return;
     size_t len = end - from;
     if (len > max_run) len = max_run & ~size_t{3};
     add(out, Encoding::kBase64, from, from + len);
@@ -72,18 +110,24 @@ void classify_run(std::string_view text, size_t lo, size_t hi, uint64_t max_run,
   add_base64(lo);
   // A path or URL ending in a token: the token alone, since its alignment is its own (when it is
   // the run's alignment, the whole run's decoding holds it already).
-  if (last_slash != std::string_view::npos && hi - (last_slash + 1) >= kMinBase64Run &&
-      (last_slash + 1 - lo) % 4 != 0)
-    add_base64(last_slash + 1);
+  const void* slash = memrchr(text.data() + lo, '/', hi - lo);
+  if (!slash) return;
+  const size_t tail = static_cast<size_t>(static_cast<const char*>(slash) - text.data()) + 1;
+  if (hi - tail >= kMinBase64Run && (tail - lo) % 4 != 0) add_base64(tail);
 }
 
-void find_alphabet_runs(std::string_view text, uint64_t max_run, std::vector<EncodedRun>& out) {
-  // A run of kMinBase64Run characters covers one of every kMinBase64Run-th positions: sample those
-  // and grow a run only around a sample that is in the alphabet.
+// The sampling finder over [from, to): a run of kMinBase64Run characters covers one of every
+// kMinBase64Run-th positions, so only those are looked at, and a run grows around a sample in the
+// alphabet. text[from - 1] must not be in the alphabet (or from is 0). Runs may end past `to`.
+// Returns where a caller resumes: every run starting before it has been found, and the byte
+// before it is not in the alphabet.
+size_t scan_window(std::string_view text, size_t from, size_t to, uint64_t max_run,
+                   std::vector<EncodedRun>& out) {
   constexpr size_t kStep = kMinBase64Run;
   const size_t n = text.size();
-  size_t floor = 0;  // text[floor - 1] ends the previous run: no run grows left of it
-  for (size_t i = kStep - 1; i < n;) {
+  size_t floor = from;  // text[floor - 1] ends the previous run: no run grows left of it
+  size_t i = from + kStep - 1;
+  while (i < to && i < n) {
     if (!(cls(text[i]) & kB64)) {
       i += kStep;
       continue;
@@ -95,6 +139,60 @@ void find_alphabet_runs(std::string_view text, uint64_t max_run, std::vector<Enc
     floor = hi;
     i = hi + kStep;
   }
+  return std::min(n, i - (kStep - 1));
+}
+
+// Bit k: text[p + k] is in the base64 alphabet, for 64 bytes at p.
+uint64_t alphabet_mask(const char* p) {
+  uint64_t m = 0;
+#if defined(__SSE2__)
+  auto le = [](__m128i x, char k) {  // unsigned x <= k, per byte
+    return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(k)), x);
+  };
+  for (int k = 0; k < 4; ++k) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    __m128i upper = le(_mm_sub_epi8(v, _mm_set1_epi8('A')), 'Z' - 'A');
+    __m128i lower = le(_mm_sub_epi8(v, _mm_set1_epi8('a')), 'z' - 'a');
+    // '+' to '9' is + , - . / 0-9: all but the comma and the dot.
+    __m128i digits = le(_mm_sub_epi8(v, _mm_set1_epi8('+')), '9' - '+');
+    __m128i comma_dot = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')),
+                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+    __m128i in = _mm_or_si128(_mm_or_si128(upper, lower),
+                              _mm_or_si128(_mm_andnot_si128(comma_dot, digits),
+                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))));
+    m |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(in))) << (16 * k);
+  }
+#else
+  for (int k = 0; k < 64; ++k) m |= static_cast<uint64_t>(cls(p[k]) & kB64) << k;
+#endif
+  return m;
+}
+
+// Bit k: bits k .. k+19 of m are all set (a run of kMinBase64Run starts at k).
+uint64_t run_starts(uint64_t m) {
+  static_assert(kMinBase64Run == 20);
+  uint64_t a2 = m & (m >> 1), a4 = a2 & (a2 >> 2), a8 = a4 & (a4 >> 4), a16 = a8 & (a8 >> 8);
+  return a16 & (a4 >> 16);
+}
+
+// 64 bytes at a time, the alphabet as a bit mask: most blocks of prose and code hold no run of 20
+// and cost a few vector instructions; a block that may is handed to scan_window.
+void find_alphabet_runs(std::string_view text, uint64_t max_run, std::vector<EncodedRun>& out) {
+  const size_t n = text.size();
+  size_t i = 0, carry = 0;  // carry: alphabet bytes right before i (the byte before them is not)
+  while (i + 64 <= n) {
+    uint64_t m = alphabet_mask(text.data() + i);
+    const bool hit = run_starts(m) != 0 ||
+                     (carry > 0 && carry + static_cast<size_t>(std::countr_one(m)) >= kMinBase64Run);
+    if (!hit) {
+      carry = m == ~uint64_t{0} ? carry + 64 : static_cast<size_t>(std::countl_one(m));
+      i += 64;
+      continue;
+    }
+    i = scan_window(text, i - carry, i + 64, max_run, out);
+    carry = 0;
+  }
+  scan_window(text, i - carry, n, max_run, out);
 }
 
 // Runs holding `trigger` escapes: `is_escape(pos)` says whether the trigger at pos starts one, then
