@@ -1,10 +1,10 @@
 // `keysweep scan --git / --staged / --diff A..B / --since REV / --ref R`: the flags, checked, turned
 // into a history walk (pipeline/git_scan.h), and what the reports say about the repository.
-#include <cctype>
 
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "pipeline/git_scan.h"
+#include "report/reporter.h"
 
 namespace keysweep::cli {
 
@@ -26,19 +26,7 @@ std::string repository_uri(const GitRepositoryInfo& info) {
       url.find('/') > colon)
     return "ssh://" + url.substr(0, colon) + "/" + url.substr(colon + 1);
   std::string path = !url.empty() ? url : info.workdir.empty() ? info.gitdir : info.workdir;
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out = "file://";
-  for (unsigned char c : path) {
-    bool keep = std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~';
-    if (keep) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
+  return "file://" + percent_encode_path(path);
 }
 
 }  // namespace

@@ -12,18 +12,6 @@
 
 namespace keysweep {
 
-namespace {
-
-namespace fs = std::filesystem;
-
-constexpr const char* kSchemaUri =
-    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
-// Where a SARIF viewer sends a user who wants to know what "keysweep" is.
-constexpr const char* kInformationUri = "https://github.com/keysweep/keysweep";
-constexpr const char* kGenericRemediation =
-    "Revoke or rotate this credential at the provider, remove it from the code and its history, "
-    "and load it at run time from a secret store instead.";
-
 // RFC 3986: keep unreserved characters and '/', percent-encode every other byte (so '%', ' ',
 // '#', '?' and ':' in a file name cannot change the meaning of the URI reference).
 std::string percent_encode_path(std::string_view path) {
@@ -42,6 +30,18 @@ std::string percent_encode_path(std::string_view path) {
   }
   return out;
 }
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kSchemaUri =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+// Where a SARIF viewer sends a user who wants to know what "keysweep" is.
+constexpr const char* kInformationUri = "https://github.com/keysweep/keysweep";
+constexpr const char* kGenericRemediation =
+    "Revoke or rotate this credential at the provider, remove it from the code and its history, "
+    "and load it at run time from a secret store instead.";
 
 const char* level_for(Confidence c) { return c == Confidence::kLow ? "warning" : "error"; }
 
