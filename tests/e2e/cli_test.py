@@ -3,32 +3,21 @@
 input (unreadable file, directory loop, oversize file, invalid UTF-8) is reported while the scan
 goes on. Run: /usr/bin/python3 tests/e2e/cli_test.py --keysweep build/dev/src/cli/keysweep
 """
-import argparse
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
-from fake_credentials import Fakes  # noqa: E402
-
-KEYSWEEP = None
-
-
-def run(*args, cwd=None, user=None):
-    cmd = [KEYSWEEP, *args]
-    if user is not None:
-        cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, errors="replace")
+import e2e_util
+from fake_credentials import Fakes  # on sys.path through e2e_util
+from e2e_util import run
 
 
 class Tree:
     """A temporary directory with files written from a dict."""
 
     def __init__(self, files):
-        self.root = tempfile.mkdtemp(prefix="keysweep-e2e-")
+        self.root = e2e_util.scratch_dir("e2e")
         os.chmod(self.root, 0o755)
         for rel, data in files.items():
             path = os.path.join(self.root, rel)
@@ -46,7 +35,7 @@ class Tree:
                     os.chmod(os.path.join(dirpath, n), 0o755, follow_symlinks=False)
                 except (OSError, NotImplementedError):
                     pass
-        shutil.rmtree(self.root, ignore_errors=True)
+        e2e_util.remove_tree(self.root)
 
 
 FAKE = Fakes("e2e")
@@ -246,8 +235,4 @@ remediation = "none"
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--keysweep", required=True)
-    args, rest = parser.parse_known_args()
-    KEYSWEEP = os.path.abspath(args.keysweep)
-    unittest.main(argv=[sys.argv[0], "-v", *rest])
+    e2e_util.main()

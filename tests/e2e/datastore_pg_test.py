@@ -7,24 +7,14 @@ schema) fill one database with exactly what one process does; a rerun skips ever
 Run: /usr/bin/python3 tests/e2e/datastore_pg_test.py --keysweep build/dev/src/cli/keysweep
 Skips (exit 0, "PostgreSQL server binaries missing") without /usr/lib/postgresql/15/bin/initdb.
 """
-import argparse
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.join(HERE, "..", "fixtures")
-sys.path.insert(0, HERE)
-from storeutil import PgServer, dump  # noqa: E402
-
-KEYSWEEP = None
-
-
-def run(*args):
-    return subprocess.run([KEYSWEEP, *args], capture_output=True, text=True)
+import e2e_util
+from e2e_util import FIXTURES, run
+from storeutil import PgServer, dump
 
 
 class PostgresDatastore(unittest.TestCase):
@@ -32,7 +22,7 @@ class PostgresDatastore(unittest.TestCase):
     def setUpClass(cls):
         if not PgServer.available():
             raise unittest.SkipTest("PostgreSQL server binaries missing (postgresql-15)")
-        cls.tmp = tempfile.mkdtemp(prefix="keysweep-pg-")
+        cls.tmp = e2e_util.scratch_dir("pg")
         os.chmod(cls.tmp, 0o755)
         cls.fleet = os.path.join(cls.tmp, "fleet")
         subprocess.run([sys.executable, os.path.join(FIXTURES, "make_fleet.py"), cls.fleet, "16"],
@@ -48,7 +38,7 @@ class PostgresDatastore(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+        e2e_util.remove_tree(cls.tmp)
 
     def test_postgres_store_equals_the_sqlite_store(self):
         uri = self.server.create_db("single")
@@ -66,7 +56,7 @@ class PostgresDatastore(unittest.TestCase):
 
     def test_four_shards_at_once_fill_one_store_like_one_process(self):
         uri = self.server.create_db("sharded")
-        procs = [subprocess.Popen([KEYSWEEP, "scan", "--shard", f"{k}/4", "--datastore", uri,
+        procs = [subprocess.Popen([e2e_util.KEYSWEEP, "scan", "--shard", f"{k}/4", "--datastore", uri,
                                    "--metadata", self.meta, "--progress", "never", *self.inputs],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for k in range(1, 5)]
@@ -88,8 +78,4 @@ class PostgresDatastore(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--keysweep", required=True)
-    args, rest = ap.parse_known_args()
-    KEYSWEEP = os.path.abspath(args.keysweep)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    e2e_util.main()

@@ -8,7 +8,6 @@ inputs into disjoint parts that cover them all; --input-list (file and stdin); p
 
 Run: /usr/bin/python3 tests/e2e/datastore_test.py --keysweep build/dev/src/cli/keysweep
 """
-import argparse
 import json
 import os
 import shutil
@@ -16,21 +15,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.join(HERE, "..", "fixtures")
-sys.path.insert(0, FIXTURES)
-from fake_credentials import Fakes  # noqa: E402
+import e2e_util
+from e2e_util import FIXTURES, run
+from fake_credentials import Fakes  # on sys.path through e2e_util
 
-KEYSWEEP = None
 N_APPS = 12
-
-
-def run(*args, stdin=None):
-    return subprocess.run([KEYSWEEP, *args], capture_output=True, text=True, input=stdin)
 
 
 def rows(db, sql, *params):
@@ -56,7 +48,7 @@ def store_findings(db):
 class Datastore(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="keysweep-datastore-")
+        cls.tmp = e2e_util.scratch_dir("datastore")
         cls.fleet = os.path.join(cls.tmp, "fleet")
         subprocess.run([sys.executable, os.path.join(FIXTURES, "make_fleet.py"), cls.fleet,
                         str(N_APPS)], check=True)
@@ -66,7 +58,7 @@ class Datastore(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+        e2e_util.remove_tree(cls.tmp)
 
     def db(self, name):
         return os.path.join(self.tmp, name)
@@ -122,7 +114,7 @@ class Datastore(unittest.TestCase):
         with open(big, "wb") as fh:
             fh.truncate(3 << 30)
         db = self.db("killed.db")
-        p = subprocess.Popen([KEYSWEEP, "scan", "--jobs", "1", "--max-file-size", "4GiB",
+        p = subprocess.Popen([e2e_util.KEYSWEEP, "scan", "--jobs", "1", "--max-file-size", "4GiB",
                               "--progress", "never", "--datastore", db, tree],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         committed = 0
@@ -245,8 +237,4 @@ class Datastore(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--keysweep", required=True)
-    args, rest = ap.parse_known_args()
-    KEYSWEEP = os.path.abspath(args.keysweep)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    e2e_util.main()

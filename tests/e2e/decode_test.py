@@ -6,23 +6,18 @@ in every output format. A secret both plain and encoded is reported once; random
 and hex (hashes) give nothing; --no-decode turns the pass off.
 Run: /usr/bin/python3 tests/e2e/decode_test.py --keysweep build/dev/src/cli/keysweep
 """
-import argparse
 import base64
 import csv
 import io
 import json
 import os
 import random
-import shutil
-import subprocess
-import sys
-import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
-from fake_credentials import Fakes  # noqa: E402
+import e2e_util
+from fake_credentials import Fakes  # on sys.path through e2e_util
+from e2e_util import run
 
-KEYSWEEP = None
 FAKE = Fakes("e2e-decode")
 GITHUB = FAKE.github_token()
 AKID_HEX = FAKE.aws_access_key_id()
@@ -45,14 +40,10 @@ def json_escape_all(s):
     return "".join("\\u%04x" % ord(c) for c in s)
 
 
-def run(*args):
-    return subprocess.run([KEYSWEEP, *args], capture_output=True, text=True, errors="replace")
-
-
 class Decoded(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.root = tempfile.mkdtemp(prefix="keysweep-decode-")
+        cls.root = e2e_util.scratch_dir("decode")
         rng = random.Random(5)
         images = "".join(
             '<img src="data:image/png;base64,%s">\n<!-- sha256 %s -->\n'
@@ -81,7 +72,7 @@ class Decoded(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        shutil.rmtree(cls.root, ignore_errors=True)
+        e2e_util.remove_tree(cls.root)
 
     def find(self, name):
         return [f for f in self.findings if f["location"]["path"] == os.path.join(self.root, name)]
@@ -150,14 +141,5 @@ class Decoded(unittest.TestCase):
         self.assertEqual([row["decoders"] for row in rows], ["base64>percent"])
 
 
-def main():
-    global KEYSWEEP
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--keysweep", required=True)
-    args, rest = parser.parse_known_args()
-    KEYSWEEP = os.path.abspath(args.keysweep)
-    unittest.main(argv=[sys.argv[0], *rest])
-
-
 if __name__ == "__main__":
-    main()
+    e2e_util.main()

@@ -9,23 +9,16 @@ against the certificate openssl reads from the APK), and that no secret is print
 Run: /usr/bin/python3 tests/e2e/demo_apps_test.py --keysweep build/dev/src/cli/keysweep
 Skips (exit 0 with "skipped") when the Android tools are missing (the builder exits 77).
 """
-import argparse
 import hashlib
 import json
 import os
-import shutil
 import subprocess
-import sys
-import tempfile
 import unittest
 import zipfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.join(HERE, "..", "fixtures")
-sys.path.insert(0, FIXTURES)
-from fake_credentials import Fakes  # noqa: E402
-
-KEYSWEEP = None
+import e2e_util
+from e2e_util import FIXTURES, run
+from fake_credentials import Fakes  # on sys.path through e2e_util
 
 # The same draws, in the same order, as build_demo_apps.sh.
 _f = Fakes("keysweep-demo-apps")
@@ -56,29 +49,21 @@ def signer_sha256(apk):
 class DemoApps(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="keysweep-demo-apps-")
+        cls.tmp = e2e_util.scratch_dir("demo-apps")
         cls.out = os.path.join(cls.tmp, "apps")
-        built = subprocess.run(["bash", os.path.join(FIXTURES, "build_demo_apps.sh"), cls.out],
-                               capture_output=True, text=True)
-        if built.returncode == 77:
-            shutil.rmtree(cls.tmp, ignore_errors=True)
-            raise unittest.SkipTest("Android build tools missing: " + built.stderr.strip())
-        if built.returncode != 0:
-            shutil.rmtree(cls.tmp, ignore_errors=True)
-            raise AssertionError("build_demo_apps.sh failed:\n" + built.stderr)
+        e2e_util.build_fixture(os.path.join(FIXTURES, "build_demo_apps.sh"), cls.out, cls.tmp,
+                               "Android build tools")
         cls.apps = {n: os.path.join(cls.out, n) for n in ("nightbus.apk", "ridealong.apk",
                                                           "nightbus.xapk")}
-        r = subprocess.run([KEYSWEEP, "scan", "--format", "json", cls.out], capture_output=True,
-                           text=True)
+        r = run("scan", "--format", "json", cls.out)
         cls.returncode, cls.json_text, cls.stderr = r.returncode, r.stdout, r.stderr
         cls.report = json.loads(r.stdout)
-        human = subprocess.run([KEYSWEEP, "scan", "--color", "never", cls.out],
-                               capture_output=True, text=True)
+        human = run("scan", "--color", "never", cls.out)
         cls.human_text = human.stdout + human.stderr
 
     @classmethod
     def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+        e2e_util.remove_tree(cls.tmp)
 
     # Helpers ------------------------------------------------------------------------------------
     def chain_path(self, app, *entries):
@@ -214,8 +199,4 @@ class DemoApps(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--keysweep", required=True)
-    args, rest = parser.parse_known_args()
-    KEYSWEEP = os.path.abspath(args.keysweep)
-    unittest.main(argv=[sys.argv[0], "-v", *rest])
+    e2e_util.main()

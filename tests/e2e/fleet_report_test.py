@@ -20,22 +20,18 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import sys
-import tempfile
 import unittest
 import zipfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
-sys.path.insert(0, HERE)
-from png_pixels import colours_in, read_png  # noqa: E402
+import e2e_util
+from e2e_util import ROOT
+from png_pixels import colours_in, read_png
 
-KEYSWEEP = None
 FLEET_DIR = None
 
 
 def keysweep(*args, cwd=None, check=True):
-    r = subprocess.run([KEYSWEEP, *args], capture_output=True, text=True, cwd=cwd)
+    r = e2e_util.run(*args, cwd=cwd)
     if check and r.returncode not in (0, 1):
         raise AssertionError(f"keysweep {' '.join(args)} exited {r.returncode}:\n{r.stderr}")
     return r
@@ -56,7 +52,7 @@ class FleetReport(unittest.TestCase):
             cls.truth = json.load(f)
         with open(os.path.join(FLEET_DIR, "metadata.csv")) as f:
             cls.meta = {r["app_id"]: r for r in csv.DictReader(f)}
-        cls.tmp = tempfile.mkdtemp(prefix="keysweep-fleet-report-")
+        cls.tmp = e2e_util.scratch_dir("fleet-report")
         cls.db = os.path.join(cls.tmp, "fleet.db")
         cls.scan = keysweep("scan", "--datastore", cls.db, "--metadata", "metadata.csv", "-q",
                             "--progress", "never", "apps", cwd=FLEET_DIR)
@@ -66,7 +62,7 @@ class FleetReport(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        shutil.rmtree(getattr(cls, "tmp", ""), ignore_errors=True)
+        e2e_util.remove_tree(getattr(cls, "tmp", ""))
 
     def clusters(self, rule, holder=None):
         return [c for c in self.report["clusters"]
@@ -272,9 +268,7 @@ class FleetReport(unittest.TestCase):
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
-    ap.add_argument("--keysweep", required=True)
     ap.add_argument("--fleet-dir", default=os.path.join(ROOT, "build", "fleet-40"))
-    args, rest = ap.parse_known_args()
-    KEYSWEEP = os.path.abspath(args.keysweep)
+    args, rest = e2e_util.parse_args(ap)
     FLEET_DIR = os.path.abspath(args.fleet_dir)
-    unittest.main(argv=[sys.argv[0]] + rest)
+    e2e_util.run_tests(rest)

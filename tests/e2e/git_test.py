@@ -6,32 +6,24 @@ paths, a rename, a bare clone, staged and unstaged changes, and the pre-commit h
 commit that adds a credential.
 Run: /usr/bin/python3 tests/e2e/git_test.py --keysweep build/dev/src/cli/keysweep
 """
-import argparse
 import csv
 import io
 import json
 import os
-import shutil
 import stat
 import subprocess
-import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
-from fake_credentials import Fakes  # noqa: E402
+import e2e_util
+from fake_credentials import Fakes  # on sys.path through e2e_util
+from e2e_util import run as keysweep
 
-KEYSWEEP = None
 FAKE = Fakes("git-e2e")
 GITHUB = FAKE.github_token()
 AKID = FAKE.aws_access_key_id()
 SLACK = FAKE.slack_bot_token()
 STAGED_KEY = FAKE.aws_access_key_id()
-
-
-def keysweep(*args, cwd=None):
-    return subprocess.run([KEYSWEEP, *args], capture_output=True, text=True, cwd=cwd,
-                          errors="replace")
 
 
 def scan_json(*args, cwd=None):
@@ -49,7 +41,7 @@ class Repo:
     """A git repository in a temp dir; every commit has its own author and a fixed date."""
 
     def __init__(self, root=None):
-        self.root = root or tempfile.mkdtemp(prefix="keysweep-git-")
+        self.root = root or e2e_util.scratch_dir("git")
         self.git("init", "-q", "-b", "main")
         self.git("config", "user.name", "Hook User")
         self.git("config", "user.email", "hook@example.com")
@@ -80,7 +72,7 @@ class Repo:
         return self.git("rev-parse", "HEAD").stdout.strip()
 
     def cleanup(self):
-        shutil.rmtree(self.root, ignore_errors=True)
+        e2e_util.remove_tree(self.root)
 
 
 class History(unittest.TestCase):
@@ -188,7 +180,7 @@ class History(unittest.TestCase):
         self.assertIn("no-such-branch", r.stderr)
 
     def test_bare_clone_gives_the_same_findings(self):
-        bare = tempfile.mkdtemp(prefix="keysweep-bare-")
+        bare = e2e_util.scratch_dir("bare")
         try:
             subprocess.run(["git", "clone", "-q", "--bare", self.repo.root, bare + "/r.git"],
                            check=True, capture_output=True)
@@ -198,12 +190,12 @@ class History(unittest.TestCase):
                                    ("github.pat_classic", self.c1),
                                    ("slack.bot_token", self.c7)])
         finally:
-            shutil.rmtree(bare, ignore_errors=True)
+            e2e_util.remove_tree(bare)
 
     def test_shallow_clone_attributes_to_its_oldest_commit(self):
         # A CI checkout with depth 2 has c6 and c7; c6's parents are missing, so what c6 holds is
         # reported as introduced there (documented in docs/CI.md), and c7's addition at c7.
-        tmp = tempfile.mkdtemp(prefix="keysweep-shallow-")
+        tmp = e2e_util.scratch_dir("shallow")
         try:
             subprocess.run(["git", "clone", "-q", "--depth", "2", "file://" + self.repo.root,
                             tmp + "/r"], check=True, capture_output=True)
@@ -216,7 +208,7 @@ class History(unittest.TestCase):
                                    ("github.pat_classic", "backup/settings.py.bak", self.c6),
                                    ("slack.bot_token", "keys/slack.txt", self.c7)])
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            e2e_util.remove_tree(tmp)
 
     def test_sarif_and_csv_carry_the_origin(self):
         r = keysweep("scan", "-q", "--git", "--format", "sarif", self.repo.root)
@@ -321,14 +313,5 @@ class StagedAndHook(unittest.TestCase):
             self.assertIn("scan --staged", f.read())
 
 
-def main():
-    global KEYSWEEP
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--keysweep", required=True)
-    args, rest = parser.parse_known_args()
-    KEYSWEEP = os.path.abspath(args.keysweep)
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    e2e_util.main()

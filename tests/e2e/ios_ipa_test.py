@@ -5,45 +5,34 @@ checks what a user reads: plist key paths as symbols, the UTF-16 .strings key, a
 id, version and team on every finding, including the one inside a framework.
 Run: /usr/bin/python3 tests/e2e/ios_ipa_test.py --keysweep build/dev/src/cli/keysweep
 """
-import argparse
 import json
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import unittest
 
-KEYSWEEP = None
-FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "ios")
+import e2e_util
+from e2e_util import run
+
+FIXTURES = os.path.join(e2e_util.FIXTURES, "ios")
 
 
 class ScanDemoIpa(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="keysweep-ios-")
-        built = subprocess.run(["bash", os.path.join(FIXTURES, "build_ipa_fixtures.sh"), cls.tmp],
-                               capture_output=True, text=True)
-        if built.returncode == 77:
-            shutil.rmtree(cls.tmp, ignore_errors=True)
-            raise unittest.SkipTest("iOS fixture tools missing: " + built.stderr.strip())
-        if built.returncode != 0:
-            shutil.rmtree(cls.tmp, ignore_errors=True)
-            raise AssertionError("build_ipa_fixtures.sh failed:\n" + built.stderr)
+        cls.tmp = e2e_util.scratch_dir("ios")
+        e2e_util.build_fixture(os.path.join(FIXTURES, "build_ipa_fixtures.sh"), cls.tmp, cls.tmp,
+                               "iOS fixture tools")
         cls.ipa = os.path.join(cls.tmp, "demo.ipa")
         with open(os.path.join(cls.tmp, "developer_cert.sha256")) as f:
             cls.cert_sha256 = f.read().strip()
-        r = subprocess.run([KEYSWEEP, "scan", "--format", "json", cls.ipa], capture_output=True,
-                           text=True)
+        r = run("scan", "--format", "json", cls.ipa)
         cls.returncode, cls.stderr = r.returncode, r.stderr
         cls.report = json.loads(r.stdout)
-        human = subprocess.run([KEYSWEEP, "scan", "--color", "never", cls.ipa],
-                               capture_output=True, text=True)
+        human = run("scan", "--color", "never", cls.ipa)
         cls.human = human.stdout
 
     @classmethod
     def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+        e2e_util.remove_tree(cls.tmp)
 
     def findings(self):
         for f in self.report["findings"]:
@@ -89,8 +78,4 @@ class ScanDemoIpa(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--keysweep", required=True)
-    args, rest = parser.parse_known_args()
-    KEYSWEEP = os.path.abspath(args.keysweep)
-    unittest.main(argv=[sys.argv[0], "-v", *rest])
+    e2e_util.main()

@@ -7,24 +7,20 @@
 Scans examples/ (the demo tree) when present and always a temporary tree of known FAKE values.
 Run: /usr/bin/python3 tests/e2e/sarif_schema_test.py --keysweep build/dev/src/cli/keysweep
 """
-import argparse
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
-import tempfile
 import unittest
 import urllib.parse
 
 import jsonschema
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+import e2e_util
+from e2e_util import ROOT
+
 SCHEMA_PATH = os.path.join(ROOT, "tests", "data", "sarif-schema-2.1.0.json")
 FORMATS = ["human", "json", "jsonl", "sarif", "csv"]
-KEYSWEEP = None
 
 # FAKE values with the documented shapes (Twilio Account SID: AC + 32 hex; AWS access key id:
 # AKIA + 16 of [A-Z2-7]); written here, never issued by a provider.
@@ -54,8 +50,7 @@ def is_uri_reference(value):
 
 
 def run(*args):
-    return subprocess.run([KEYSWEEP, *args], capture_output=True, text=True, cwd=ROOT,
-                          errors="replace")
+    return e2e_util.run(*args, cwd=ROOT)
 
 
 class Fixture:
@@ -63,7 +58,7 @@ class Fixture:
     temporary tree with a path that needs percent-encoding."""
 
     def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="keysweep-sarif-")
+        self.tmp = e2e_util.scratch_dir("sarif")
         self.aws_file = os.path.join(self.tmp, "deploy dir", "prod#1.env")
         self.twilio_file = os.path.join(self.tmp, "src", "Sms.java")
         for path, text in ((self.aws_file, f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n"),
@@ -76,7 +71,7 @@ class Fixture:
             self.paths.insert(0, "examples")
 
     def cleanup(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        e2e_util.remove_tree(self.tmp)
 
 
 class SarifSchema(unittest.TestCase):
@@ -220,14 +215,5 @@ class NoSecretInClear(unittest.TestCase):
                 self.assertIn(AWS_KEY_ID, r.stdout)
 
 
-def main():
-    global KEYSWEEP
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--keysweep", required=True)
-    args, rest = parser.parse_known_args()
-    KEYSWEEP = os.path.abspath(args.keysweep)
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    e2e_util.main()

@@ -4,30 +4,20 @@ one), inline keysweep:allow comments, .keysweepignore, --disable-rule, keysweep.
 per-mechanism counts every report carries.
 Run: /usr/bin/python3 tests/e2e/suppress_test.py --keysweep build/dev/src/cli/keysweep
 """
-import argparse
 import hashlib
 import json
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
-from fake_credentials import Fakes  # noqa: E402
+import e2e_util
+from fake_credentials import Fakes  # on sys.path through e2e_util
+from e2e_util import run
 
-KEYSWEEP = None
 FAKE = Fakes("e2e-suppress")
 SID, TOKEN = FAKE.twilio_account_sid(), FAKE.twilio_auth_token()
 AKID = FAKE.aws_access_key_id()
 GHP = FAKE.github_token()
 GHP2 = FAKE.github_token()
-
-
-def run(*args, cwd=None):
-    return subprocess.run([KEYSWEEP, *args], capture_output=True, text=True, cwd=cwd,
-                          errors="replace")
 
 
 def scan_json(*args, cwd=None):
@@ -44,12 +34,12 @@ class TreeTest(unittest.TestCase):
     }
 
     def setUp(self):
-        self.root = tempfile.mkdtemp(prefix="keysweep-suppress-")
+        self.root = e2e_util.scratch_dir("suppress")
         for rel, text in self.FILES.items():
             self.write(rel, text)
 
     def tearDown(self):
-        shutil.rmtree(self.root, ignore_errors=True)
+        e2e_util.remove_tree(self.root)
 
     def path(self, rel=""):
         return os.path.join(self.root, rel)
@@ -257,8 +247,4 @@ class CountsInEveryFormat(TreeTest):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--keysweep", required=True)
-    args, rest = parser.parse_known_args()
-    KEYSWEEP = os.path.abspath(args.keysweep)
-    unittest.main(argv=[sys.argv[0], "-v", *rest])
+    e2e_util.main()

@@ -7,8 +7,6 @@ once instead of leaving the machine. Credentials are FAKES with the right format
 
     verify_e2e_test.py --keysweep build/dev/src/cli/keysweep
 """
-import argparse
-import hashlib
 import json
 import os
 import socket
@@ -20,10 +18,10 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
-from fake_credentials import Fakes  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+import e2e_util  # noqa: E402
+from fake_credentials import Fakes  # noqa: E402  (on sys.path through e2e_util)
 
-KEYSWEEP = None
 PROVIDERS = ["twilio", "aws", "github", "gitlab", "slack", "stripe", "sendgrid", "mailgun", "openai", "google",
              "anthropic", "huggingface", "npm", "digitalocean"]
 ALNUM = string.ascii_letters + string.digits
@@ -156,7 +154,7 @@ class VerifyE2E(unittest.TestCase):
 
     def run_keysweep(self, paths, *extra, base=None, fmt="json"):
         base = base or self.base
-        args = [KEYSWEEP, "scan", "--format", fmt, "--verify", *extra]
+        args = [e2e_util.KEYSWEEP, "scan", "--format", fmt, "--verify", *extra]
         for p in PROVIDERS:
             args += ["--verify-endpoint-override", "%s=%s" % (p, base)]
         env = dict(os.environ, ALL_PROXY="http://127.0.0.1:%d" % self.blackhole,
@@ -281,19 +279,19 @@ class VerifyE2E(unittest.TestCase):
         self.assertLess(elapsed, 30)  # no per-finding timeouts and retries
 
     def test_override_must_be_loopback(self):
-        r = subprocess.run([KEYSWEEP, "scan", "--verify", "--verify-endpoint-override",
+        r = subprocess.run([e2e_util.KEYSWEEP, "scan", "--verify", "--verify-endpoint-override",
                             "github=https://collector.example.com", self.live_dir],
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 2)
         self.assertIn("loopback", r.stderr)
-        r = subprocess.run([KEYSWEEP, "scan", "--verify-endpoint-override", "github=" + self.base,
+        r = subprocess.run([e2e_util.KEYSWEEP, "scan", "--verify-endpoint-override", "github=" + self.base,
                             self.live_dir], capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 2)
         self.assertIn("needs --verify", r.stderr)
 
     def test_without_verify_no_request_and_no_field(self):
         before = len(self.requests())
-        r = subprocess.run([KEYSWEEP, "scan", "--format", "json", self.live_dir],
+        r = subprocess.run([e2e_util.KEYSWEEP, "scan", "--format", "json", self.live_dir],
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 1)
         self.assertNotIn("verification", r.stdout)
@@ -301,8 +299,4 @@ class VerifyE2E(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--keysweep", required=True)
-    args, rest = ap.parse_known_args()
-    KEYSWEEP = os.path.abspath(args.keysweep)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    e2e_util.main()
