@@ -2,6 +2,7 @@
 #include <ctime>
 
 #include "keysweep/error.h"
+#include "core/utc_time.h"
 #include "keysweep/finding.h"
 
 namespace keysweep {
@@ -49,13 +50,6 @@ std::string Location::display_path() const {
   return out;
 }
 
-std::string GitOrigin::iso_time() const {
-  std::time_t t = static_cast<std::time_t>(time);
-  std::tm tm{};
-  if (!gmtime_r(&t, &tm)) return "";
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string GitOrigin::iso_time() const { return format_utc(static_cast<std::time_t>(time)); }
 
 }  // namespace keysweep

@@ -1,7 +1,6 @@
 #include "store/datastore.h"
 
-#include <ctime>
-
+#include "core/utc_time.h"
 #include "store/migrations.h"
 
 namespace keysweep::store {
@@ -48,14 +47,7 @@ std::string redact_conninfo(const std::string& conninfo) {
   return out;
 }
 
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc_now() { return format_utc_now(kIso8601Utc); }
 
 std::string input_status(const InputRecord& input) {
   if (input.content_sha256.empty()) return "error";

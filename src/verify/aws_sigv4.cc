@@ -5,8 +5,9 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
-#include <ctime>
 #include <map>
+
+#include "core/utc_time.h"
 
 namespace keysweep::verify {
 
@@ -181,13 +182,6 @@ SigV4Result sigv4_sign(const SigV4Request& request, const SigV4Credentials& cred
   return r;
 }
 
-std::string amz_date_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &utc);
-  return buf;
-}
+std::string amz_date_now() { return format_utc_now(kIso8601BasicUtc); }
 
 }  // namespace keysweep::verify

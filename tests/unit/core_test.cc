@@ -2,6 +2,7 @@
 
 #include "core/blob.h"
 #include "core/secret.h"
+#include "core/utc_time.h"
 #include "io/byte_reader.h"
 #include "io/utf16.h"
 
@@ -19,6 +20,14 @@ TEST(Redaction, ShortSecretsRevealAtMostAQuarter) {
 
 TEST(Sha256, KnownVector) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(UtcTime, Iso8601ExtendedAndBasic) {
+  // 2026-11-29 09:04:35 UTC; the same instant in the formats reports and AWS SigV4 use.
+  EXPECT_EQ(format_utc(1795943075), "2026-11-29T09:04:35Z");
+  EXPECT_EQ(format_utc(1795943075, kIso8601BasicUtc), "20261129T090435Z");
+  EXPECT_EQ(format_utc(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(format_utc_now().size(), 20u);
 }
 
 TEST(Entropy, UniformAndConstant) {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/secret.h"
+#include "core/utc_time.h"
 
 namespace keysweep::plist {
 
@@ -43,11 +44,9 @@ class LeafCollector {
         int32_t sec = 0, usec = 0;
         plist_get_date_val(node, &sec, &usec);
         // Seconds since 2001-01-01, Apple's reference date.
-        std::time_t t = static_cast<std::time_t>(sec) + 978307200;
-        std::tm tm{};
-        char buf[32];
-        if (!gmtime_r(&t, &tm) || !std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm)) return {};
-        return add(path, buf, PlistLeaf::Kind::kDate);
+        std::string date = format_utc(static_cast<std::time_t>(sec) + 978307200);
+        if (date.empty()) return {};
+        return add(path, date, PlistLeaf::Kind::kDate);
       }
       case PLIST_ARRAY: {
         uint32_t n = plist_array_get_size(node);
