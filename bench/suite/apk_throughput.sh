@@ -22,8 +22,8 @@
 #                    compiled here from bench/apk_inflate_only.cc into build/bench-tools/
 #   -o FILE          result file (default bench/results/YYYY-MM-DD-apk-throughput.txt); -n: print only
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 JOBS=2
 RUNS=3
 KEYSWEEP=$ROOT/build/release/src/cli/keysweep
@@ -41,14 +41,11 @@ while getopts "j:r:k:i:o:nh" opt; do
     i) INFLATE=$OPTARG ;;
     o) RESULT=$OPTARG ;;
     n) WRITE_RESULT=0 ;;
-    *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) usage ;;
   esac
 done
 
-die() { echo "apk_throughput: $*" >&2; exit 1; }
-[[ -x $KEYSWEEP ]] || die "no keysweep binary at $KEYSWEEP (build it, or pass -k)"
-[[ -x /usr/bin/time ]] || die "/usr/bin/time is not installed (Debian package time)"
-KEYSWEEP=$(realpath "$KEYSWEEP")
+require_keysweep_and_time
 if [[ -z $INFLATE ]]; then
   INFLATE=$(dirname "$(dirname "$(dirname "$KEYSWEEP")")")/bench/micro/apk_inflate_only
   if [[ ! -x $INFLATE ]]; then
@@ -61,11 +58,9 @@ if [[ -z $INFLATE ]]; then
   fi
 fi
 [[ -x $INFLATE ]] || die "no apk_inflate_only at $INFLATE"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/keysweep-apkbench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+make_work apkbench
 
 # --- corpus --------------------------------------------------------------------------------------
-corpus_bytes() { find "$CORPUS" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
 if [[ ! -f $STAMP || ! -d $CORPUS ]]; then
   rm -rf "$CORPUS"
   mkdir -p "$CORPUS/rep1/androguard" "$CORPUS/rep1/demo"
@@ -79,12 +74,12 @@ if [[ ! -f $STAMP || ! -d $CORPUS ]]; then
   else
     echo "apk_throughput: note: the demo apps could not be built; androguard's APKs only" >&2
   fi
-  one=$(corpus_bytes)
+  one=$(tree_bytes "$CORPUS")
   (( one > 0 )) || die "no APKs found (install Debian's androguard package)"
-  for ((i = 2; $(corpus_bytes) < MIN_BYTES; i++)); do cp -r "$CORPUS/rep1" "$CORPUS/rep$i"; done
+  for ((i = 2; $(tree_bytes "$CORPUS") < MIN_BYTES; i++)); do cp -r "$CORPUS/rep1" "$CORPUS/rep$i"; done
   date -u +%FT%TZ > "$STAMP"
 fi
-CORPUS_BYTES=$(find "$CORPUS" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+CORPUS_BYTES=$(tree_bytes "$CORPUS")
 CORPUS_FILES=$(find "$CORPUS" -type f | wc -l)
 CORPUS_REPS=$(find "$CORPUS" -mindepth 1 -maxdepth 1 -type d -name 'rep*' | wc -l)
 REP_FILES=$(find "$CORPUS/rep1" -type f | wc -l)
@@ -101,16 +96,7 @@ echo "warming the page cache..."
 KS_SUMMARY=$(tail -n 1 "$WORK/ks-human.txt")
 INF_SUMMARY=$($CMD_INF)
 
-now_ns() { date +%s%N; }
-run() {  # run NAME CMD: appends "wall_s peak_rss_kib load1 cpu_s" to $WORK/NAME.times
-  local name=$1 cmd=$2 t0 t1 load1
-  load1=$(cut -d' ' -f1 /proc/loadavg)
-  t0=$(now_ns)
-  /usr/bin/time -f '%M %U %S' -o "$WORK/rss.txt" bash -c "$cmd > /dev/null" || die "$name failed: $cmd"
-  t1=$(now_ns)
-  tail -n 1 "$WORK/rss.txt" | awk -v a="$t0" -v b="$t1" -v l="$load1" \
-    '{printf "%.3f %s %s %.2f\n", (b - a) / 1e9, $1, l, $2 + $3}' >> "$WORK/$name.times"
-}
+run() { time_run "$1" bash -c "$2" || die "$1 failed: $2"; }  # run NAME CMD
 UPTIME_START=$(uptime)
 for ((i = 1; i <= RUNS; i++)); do
   echo "run $i/$RUNS (load $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -119,20 +105,14 @@ for ((i = 1; i <= RUNS; i++)); do
 done
 UPTIME_END=$(uptime)
 
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-col() { awk -v c="$2" '{print $c}' "$WORK/$1.times"; }
-mbs() { awk -v b="$CORPUS_BYTES" -v t="$1" 'BEGIN {printf "%.1f", b / 1e6 / t}'; }
-pct() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.0f%%", 100 * b / a}'; }  # throughput ratio = b/a time
-T_KS=$(col keysweep 1 | median); T_INF=$(col inflate-only 1 | median)
-C_KS=$(col keysweep 4 | median); C_INF=$(col inflate-only 4 | median)
-CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -z $(git -C "$ROOT" status --porcelain -- src rules include 2>/dev/null) ]] || COMMIT+=" (+ uncommitted changes in src/rules/include)"
+T_KS=$(wall keysweep); T_INF=$(wall inflate-only)
+C_KS=$(cpu keysweep); C_INF=$(cpu inflate-only)
+COMMIT=$(commit)
 
 {
   echo "keysweep APK throughput, $(date -u '+%F %T') UTC"
   echo
-  echo "machine:  $(nproc) cores, $CPU_MODEL, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM"
+  echo "machine:  $(machine)"
   echo "uptime:   at start: $UPTIME_START"
   echo "          at end:   $UPTIME_END"
   echo "commit:   $COMMIT; keysweep binary modified $(date -u -r "$KEYSWEEP" '+%F %T') UTC"
@@ -150,18 +130,11 @@ COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
   echo "RSS = highest peak resident set over the runs (/usr/bin/time %M)."
   printf '%-13s %8s %8s %8s %9s   %s\n' "" "wall s" "MB/s" "CPU s" "RSS MiB" "runs (wall s @ 1-min load)"
   for n in keysweep inflate-only; do
-    t=$(col $n 1 | median)
-    printf '%-13s %8s %8s %8s %9s   %s\n' "$n" "$t" "$(mbs "$t")" "$(col $n 4 | median)" \
-      "$(awk -v k="$(col $n 2 | sort -n | tail -n 1)" 'BEGIN {printf "%.1f", k / 1024}')" \
-      "$(awk '{printf "%s%s@%s", sep, $1, $3; sep = " "}' "$WORK/$n.times")"
+    t=$(wall $n)
+    printf '%-13s %8s %8s %8s %9s   %s\n' "$n" "$t" "$(mbs "$CORPUS_BYTES" "$t")" "$(cpu $n)" \
+      "$(peak_rss_mib $n)" "$(runs $n)"
   done
   echo
   echo "keysweep / inflate-only: $(pct "$T_KS" "$T_INF") by wall time, $(pct "$C_KS" "$C_INF") by CPU seconds   (target >= 70%)"
 } > "$WORK/result.txt"
-
-cat "$WORK/result.txt"
-if (( WRITE_RESULT )); then
-  mkdir -p "$(dirname "$RESULT")"
-  cp "$WORK/result.txt" "$RESULT"
-  echo "written: $RESULT"
-fi
+publish "$WORK/result.txt"

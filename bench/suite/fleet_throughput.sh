@@ -21,8 +21,8 @@
 #   -k KEYSWEEP  default build/release/src/cli/keysweep
 #   -o FILE      result file (default bench/results/YYYY-MM-DD-fleet-throughput.txt); -n: print only
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 APPS=2000
 JOBS=2
 MEAN_MB=15
@@ -37,23 +37,20 @@ while getopts "a:j:m:k:o:nh" opt; do
     k) KEYSWEEP=$OPTARG ;;
     o) RESULT=$OPTARG ;;
     n) WRITE_RESULT=0 ;;
-    *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) usage ;;
   esac
 done
 
-die() { echo "fleet_throughput: $*" >&2; exit 1; }
-[[ -x $KEYSWEEP ]] || die "no keysweep binary at $KEYSWEEP (build it, or pass -k)"
-[[ -x /usr/bin/time ]] || die "/usr/bin/time is not installed (Debian package time)"
-KEYSWEEP=$(realpath "$KEYSWEEP")
+require_keysweep_and_time
 FLEET=$ROOT/build/fleet-$APPS
 /usr/bin/python3 "$ROOT/bench/fleet/generate_fleet.py" --out "$FLEET" --apps "$APPS"
 
-work=$(mktemp -d /tmp/keysweep-fleet-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+make_work fleet-bench
+work=$WORK
 db=$work/fleet.db
 cd "$FLEET"
 files=$(find apps -type f | wc -l)
-bytes=$(find apps -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')  # %d stops at 2^31
+bytes=$(tree_bytes apps)
 find apps -type f -exec cat {} + >/dev/null  # warm the page cache
 load_start=$(uptime)
 scan_cmd=("$KEYSWEEP" scan --datastore "$db" --metadata metadata.csv -j "$JOBS" -q --progress never
@@ -109,10 +106,10 @@ out=$(awk -v files="$files" -v bytes="$bytes" -v s="$scan_s" -v cpu="$scan_cpu" 
 text=$(cat <<EOF
 keysweep fleet throughput, $(date -u '+%F %T UTC')
 
-machine:  $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1 | awk '{print $1, $2, $3}'), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM
+machine:  $(machine)
 uptime:   at start: $load_start
           at end:   $load_end
-commit:   $(git -C "$ROOT" rev-parse --short HEAD); keysweep $(stat -c %y "$KEYSWEEP" | cut -d. -f1)
+commit:   $(commit); keysweep $(stat -c %y "$KEYSWEEP" | cut -d. -f1)
 fleet:    $FLEET (bench/fleet/generate_fleet.py --apps $APPS; page cache warm)
           stored: $inputs inputs, $findings top-level findings
           report: $summary
@@ -124,9 +121,5 @@ commands (in $FLEET):
 $out
 EOF
 )
-echo "$text"
-if ((WRITE_RESULT)); then
-  mkdir -p "$(dirname "$RESULT")"
-  echo "$text" >"$RESULT"
-  echo "fleet_throughput: wrote $RESULT" >&2
-fi
+echo "$text" >"$work/result.txt"
+publish "$work/result.txt"

@@ -12,8 +12,8 @@
 #   -m MB    size of the generated history in MB of blob versions (default 700)
 #   -n       print only, write no result file (default bench/results/YYYY-MM-DD-git-throughput.txt)
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 JOBS=2
 RUNS=3
 KEYSWEEP=$ROOT/build/release/src/cli/keysweep
@@ -30,22 +30,18 @@ while getopts "j:r:k:g:m:o:nh" opt; do
     m) GEN_MB=$OPTARG ;;
     o) RESULT=$OPTARG ;;
     n) WRITE_RESULT=0 ;;
-    *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) usage ;;
   esac
 done
 
-die() { echo "git_throughput: $*" >&2; exit 1; }
-[[ -x $KEYSWEEP ]] || die "no keysweep binary at $KEYSWEEP (build it, or pass -k)"
-[[ -x /usr/bin/time ]] || die "/usr/bin/time is not installed (Debian package time)"
-KEYSWEEP=$(realpath "$KEYSWEEP")
+require_keysweep_and_time
 if [[ ! -d $REPO ]]; then
   echo "git_throughput: generating $REPO (${GEN_MB} MB of blob versions)" >&2
   mkdir -p "$(dirname "$REPO")"
   python3 "$ROOT/bench/suite/make_git_history.py" "$REPO" --target-mb "$GEN_MB"
 fi
 REPO=$(realpath "$REPO")
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/keysweep-gitbench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+make_work gitbench
 
 # --- the blob list ---------------------------------------------------------------------------------
 git -C "$REPO" rev-list --objects --all | cut -d' ' -f1 \
@@ -69,13 +65,6 @@ catfile() {
   done
   wait
 }
-
-# wall and user+sys seconds of one command, from /usr/bin/time
-timed() {  # name run
-  /usr/bin/time -f '%e %U %S %M' -o "$WORK/t" "${@:2}" > /dev/null
-  read -r wall user sys rss < "$WORK/t"
-  echo "$1 $wall $(echo "$user + $sys" | bc) $rss $(cut -d' ' -f1 /proc/loadavg)" >> "$WORK/times"
-}
 export -f catfile
 export WORK REPO
 
@@ -83,28 +72,21 @@ export WORK REPO
 bash -c catfile
 SUMMARY=$(tail -1 "$WORK/ks.jsonl")
 for ((i = 0; i < RUNS; ++i)); do
-  timed keysweep "${KS_CMD[@]}"
-  timed catfile bash -c catfile
-  timed walk "${WALK_CMD[@]}"
-  timed revlist "${REVLIST_CMD[@]}"
+  time_run keysweep "${KS_CMD[@]}"
+  time_run catfile bash -c catfile
+  time_run walk "${WALK_CMD[@]}"
+  time_run revlist "${REVLIST_CMD[@]}"
 done
 
-median() {  # name column
-  awk -v n="$1" -v c="$2" '$1 == n {print $c}' "$WORK/times" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'
-}
-runs() { awk -v n="$1" '$1 == n {printf "%s@%s ", $2, $5}' "$WORK/times"; }
-KS_WALL=$(median keysweep 2); KS_CPU=$(median keysweep 3)
-CF_WALL=$(median catfile 2); CF_CPU=$(median catfile 3)
-KS_RSS=$(awk '$1 == "keysweep" {print $4}' "$WORK/times" | sort -g | tail -1)
-mbs() { echo "scale=1; $BLOB_BYTES / 1000000 / $1" | bc; }
-ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
+KS_WALL=$(wall keysweep); KS_CPU=$(cpu keysweep)
+CF_WALL=$(wall catfile); CF_CPU=$(cpu catfile)
 
 {
   echo "keysweep git history throughput, $(date -u '+%F %T') UTC"
   echo
-  echo "machine:  $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB RAM"
+  echo "machine:  $(machine)"
   echo "load:     1/5/15-min load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "commit:   $(git -C "$ROOT" rev-parse --short HEAD) (binary modified $(date -u -r "$KEYSWEEP" '+%F %T') UTC)"
+  echo "commit:   $(commit) (binary modified $(date -u -r "$KEYSWEEP" '+%F %T') UTC)"
   echo "repo:     $REPO: $COMMITS commits, $NBLOBS unique blobs, $(echo "scale=1; $BLOB_BYTES / 1000000" | bc) MB of unique blob bytes,"
   echo "          packs $(echo "scale=1; $PACK_BYTES / 1000000" | bc) MB on disk"
   echo "keysweep: $SUMMARY" | cut -c1-400
@@ -118,16 +100,13 @@ ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
   echo "  rev-list:  ${REVLIST_CMD[*]} > /dev/null"
   echo
   echo "              wall s      MB/s    CPU s   runs (wall s @ 1-min load)"
-  printf "keysweep   %9.3f %9.1f %8.2f   %s\n" "$KS_WALL" "$(mbs "$KS_WALL")" "$KS_CPU" "$(runs keysweep)"
-  printf "cat-file   %9.3f %9.1f %8.2f   %s\n" "$CF_WALL" "$(mbs "$CF_WALL")" "$CF_CPU" "$(runs catfile)"
+  printf "keysweep   %9.3f %9.1f %8.2f   %s\n" "$KS_WALL" "$(mbs "$BLOB_BYTES" "$KS_WALL")" "$KS_CPU" "$(runs keysweep)"
+  printf "cat-file   %9.3f %9.1f %8.2f   %s\n" "$CF_WALL" "$(mbs "$BLOB_BYTES" "$CF_WALL")" "$CF_CPU" "$(runs catfile)"
   echo "where the time goes (one thread each; MB/s not meaningful, no blob is read):"
-  printf "  walk     %9.3f %9s %8.2f   %s\n" "$(median walk 2)" - "$(median walk 3)" "$(runs walk)"
-  printf "  rev-list %9.3f %9s %8.2f   %s\n" "$(median revlist 2)" - "$(median revlist 3)" "$(runs revlist)"
+  printf "  walk     %9.3f %9s %8.2f   %s\n" "$(wall walk)" - "$(cpu walk)" "$(runs walk)"
+  printf "  rev-list %9.3f %9s %8.2f   %s\n" "$(wall revlist)" - "$(cpu revlist)" "$(runs revlist)"
   echo
-  echo "keysweep / cat-file:  $(ratio "$CF_WALL" "$KS_WALL")x by wall time, $(ratio "$CF_CPU" "$KS_CPU")x by CPU seconds   target >= 0.80x"
-  echo "keysweep peak RSS:    $((KS_RSS / 1024)) MiB"
-} | tee "$WORK/result"
-if ((WRITE_RESULT)); then
-  cp "$WORK/result" "$RESULT"
-  echo "written: $RESULT"
-fi
+  echo "keysweep / cat-file:  $(ratio "$KS_WALL" "$CF_WALL")x by wall time, $(ratio "$KS_CPU" "$CF_CPU")x by CPU seconds   target >= 0.80x"
+  echo "keysweep peak RSS:    $(peak_rss_mib keysweep) MiB"
+} > "$WORK/result"
+publish "$WORK/result"

@@ -23,8 +23,8 @@
 #                bound; after one such run the later ones of that row are skipped
 # The corpus is built once under build/bench-corpus (hard links where possible) and reused.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 JOBS=2
 RUNS=3
 KEYSWEEP=$ROOT/build/release/src/cli/keysweep
@@ -42,28 +42,22 @@ while getopts "j:r:k:o:nc:t:h" opt; do
     n) WRITE_RESULT=0 ;;
     c) CORPUS=$(realpath "$OPTARG"); OWN_CORPUS=1 ;;
     t) RG_CAP=$OPTARG ;;
-    *) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) usage ;;
   esac
 done
 
-die() { echo "scan_throughput: $*" >&2; exit 1; }
-[[ -x $KEYSWEEP ]] || die "no keysweep binary at $KEYSWEEP (build it, or pass -k)"
+require_keysweep_and_time
 command -v rg >/dev/null || die "ripgrep (rg) is not installed (Debian package ripgrep)"
-[[ -x /usr/bin/time ]] || die "/usr/bin/time is not installed (Debian package time)"
-KEYSWEEP=$(realpath "$KEYSWEEP")
 
 STAMP=$ROOT/build/bench-corpus.stamp  # outside the corpus, so no scanner reads it
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/keysweep-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+make_work bench
 
 # The tree as the run starts; the binary may be older than it, so its build time is reported too.
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -z $(git -C "$ROOT" status --porcelain -- src rules include 2>/dev/null) ]] || COMMIT+=" (+ uncommitted changes in src/rules/include)"
+COMMIT=$(commit)
 COMMIT+="; binary modified $(date -u -r "$KEYSWEEP" '+%F %T') UTC"
 
 # --- corpus --------------------------------------------------------------------------------------
 MIN_BYTES=$((300 * 1024 * 1024))
-corpus_bytes() { find "$CORPUS" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
 add_tree() {  # hard links cost no space; a tree on another file system is copied
   local src=$1 dst=$CORPUS/$(echo "${1#/}" | tr / _)
   [[ -d $src && ! -e $dst ]] || return 0
@@ -74,13 +68,13 @@ if (( ! OWN_CORPUS )) && [[ ! -f $STAMP ]]; then
   rm -rf "$CORPUS"
   mkdir -p "$CORPUS"
   for tree in /usr/include /usr/lib/python3.11 /usr/share/doc /usr/share/perl /usr/lib/python3/dist-packages; do
-    (( $(corpus_bytes) >= MIN_BYTES )) && break
+    (( $(tree_bytes "$CORPUS") >= MIN_BYTES )) && break
     add_tree "$tree"
   done
-  (( $(corpus_bytes) >= MIN_BYTES )) || die "corpus is under 300 MiB: install more Debian packages with text trees"
+  (( $(tree_bytes "$CORPUS") >= MIN_BYTES )) || die "corpus is under 300 MiB: install more Debian packages with text trees"
   date -u +%FT%TZ > "$STAMP"
 fi
-CORPUS_BYTES=$(corpus_bytes)
+CORPUS_BYTES=$(tree_bytes "$CORPUS")
 CORPUS_FILES=$(find "$CORPUS" -type f | wc -l)
 CORPUS_MB=$(awk -v b="$CORPUS_BYTES" 'BEGIN {printf "%.1f", b / 1e6}')
 CORPUS_TREES=$(cd "$CORPUS" && ls | tr '\n' ' ')
@@ -139,17 +133,13 @@ KS_SUMMARY=$(tail -n 1 "$WORK/ks-human.txt")
 FLOOR_SEEN=$("$READ_FILES" "$JOBS" "$CORPUS")
 RG_FILES=$(rg --files --no-ignore --hidden -uuu "$CORPUS" | wc -l)
 
-now_ns() { date +%s%N; }
-# run NAME CMD: appends "wall_seconds peak_rss_kib load1 cpu_seconds" to $WORK/NAME.times
+# run NAME CMD: one timed run (lib.sh time_run); an rg row is stopped at the -t cap.
 CAPPED=" "
 run() {
-  local name=$1 cmd=$2 t0 t1 rc=0 cap=""
+  local name=$1 cmd=$2 rc=0 cap=""
   [[ $CAPPED != *" $name "* ]] || { tail -n 1 "$WORK/$name.times" >> "$WORK/$name.times"; return; }
   [[ $name != rg* ]] || cap="timeout -k 10 -s INT $RG_CAP"
-  local load1; load1=$(cut -d' ' -f1 /proc/loadavg)
-  t0=$(now_ns)
-  /usr/bin/time -f '%M %U %S' -o "$WORK/rss.txt" $cap bash -c "$cmd" || rc=$?
-  t1=$(now_ns)
+  time_run "$name" $cap bash -c "$cmd" || rc=$?
   if [[ -n $cap && $rc -eq 124 ]]; then
     echo "  $name: stopped after ${RG_CAP}s; its figures are bounds, its later runs skipped"
     CAPPED+="$name "
@@ -157,8 +147,6 @@ run() {
   fi
   # rg exits 1 when nothing matched; anything else non-zero is a failed run.
   if [[ $rc -ne 0 && ! ($name == rg* && $rc -eq 1) ]]; then die "$name exited $rc: $cmd"; fi
-  tail -n 1 "$WORK/rss.txt" | awk -v a="$t0" -v b="$t1" -v l="$load1" \
-    '{printf "%.3f %s %s %.2f\n", (b - a) / 1e9, $1, l, $2 + $3}' >> "$WORK/$name.times"
 }
 # Interleaved, so load from anything else on the machine falls on all three alike.
 for ((i = 1; i <= RUNS; i++)); do
@@ -170,20 +158,15 @@ for ((i = 1; i <= RUNS; i++)); do
   run read-floor "$CMD_FLOOR"
 done
 
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-col() { awk -v c="$2" '{print $c}' "$WORK/$1.times"; }
-T_KS=$(col keysweep 1 | median); T_RG=$(col rg 1 | median); T_RGA=$(col rg-ascii 1 | median)
-T_READ=$(col read 1 | median); T_FLOOR=$(col read-floor 1 | median)
-mbs() { awk -v b="$CORPUS_BYTES" -v t="$1" 'BEGIN {printf "%.1f", b / 1e6 / t}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b / a}'; }  # throughput ratio = inverse time ratio
+T_KS=$(wall keysweep); T_RG=$(wall rg); T_RGA=$(wall rg-ascii)
+T_READ=$(wall read); T_FLOOR=$(wall read-floor)
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
-CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 
 {
   echo "keysweep scan throughput, $(date -u '+%F %T') UTC"
   echo
-  echo "machine:  $(nproc) cores, $CPU_MODEL, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM"
+  echo "machine:  $(machine)"
   echo "load:     1/5/15-min load average at the end: $LOAD_END (per-run 1-min load below)"
   echo "commit:   HEAD at start $COMMIT"
   echo "keysweep: $KEYSWEEP ($("$KEYSWEEP" --version 2>/dev/null | sed -n 1p)), report format $FORMAT"
@@ -209,12 +192,11 @@ CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   printf '%-10s %9s %9s %8s %9s   %s\n' "" "wall s" "MB/s" "CPU s" "RSS MiB" "runs (wall s @ 1-min load)"
   for n in keysweep rg rg-ascii read read-floor; do
     case $n in keysweep) t=$T_KS ;; rg) t=$T_RG ;; rg-ascii) t=$T_RGA ;; read) t=$T_READ ;; read-floor) t=$T_FLOOR ;; esac
-    rss=""; [[ $n == read* ]] || rss=$(awk -v k="$(col $n 2 | sort -n | tail -n 1)" 'BEGIN {printf "%.1f", k / 1024}')
-    printf '%-10s %9s %9s %8s %9s   %s\n' "$n" "$t" "$(mbs "$t")" "$(col $n 4 | median)" "${rss:--}" \
-      "$(awk '{printf "%s%s@%s", sep, $1, $3; sep = " "}' "$WORK/$n.times")"
+    rss=""; [[ $n == read* ]] || rss=$(peak_rss_mib $n)
+    printf '%-10s %9s %9s %8s %9s   %s\n' "$n" "$t" "$(mbs "$CORPUS_BYTES" "$t")" "$(cpu $n)" "${rss:--}" \
+      "$(runs $n)"
   done
   echo
-  cpu() { col "$1" 4 | median; }
   echo "throughput ratios        by wall time   by CPU seconds (the same work per CPU second)"
   printf '%-24s %10sx %12sx   %s\n' \
     "keysweep / rg" "$(ratio "$T_KS" "$T_RG")" "$(ratio "$(cpu keysweep)" "$(cpu rg)")" "target >= 30x" \
@@ -222,10 +204,4 @@ CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     "keysweep / read (cat)" "$(ratio "$T_KS" "$T_READ")" "$(ratio "$(cpu keysweep)" "$(cpu read)")" "target >= 0.50x" \
     "keysweep / read-floor" "$(ratio "$T_KS" "$T_FLOOR")" "$(ratio "$(cpu keysweep)" "$(cpu read-floor)")" "target >= 0.50x"
 } > "$WORK/result.txt"
-
-cat "$WORK/result.txt"
-if (( WRITE_RESULT )); then
-  mkdir -p "$(dirname "$RESULT")"
-  cp "$WORK/result.txt" "$RESULT"
-  echo "written: $RESULT"
-fi
+publish "$WORK/result.txt"
