@@ -79,6 +79,17 @@ inline const char* verification_status_name(Verification::Status s) {
   return "not_checked";
 }
 
+// Why a finding is hidden from the report (the suppression stage: baselines, allow comments,
+// ignore files, keysweep.toml allowlists). Reports that list hidden findings (SARIF, json/jsonl
+// with --include-suppressed) say which mechanism hid each and on whose authority.
+struct Suppression {
+  std::string mechanism;      // "ignore-file", "allowlist", "allow-comment", "baseline"
+  std::string source;         // the file that says so: ignore file, keysweep.toml, baseline, or
+                              // (allow-comment) the scanned file holding the comment
+  std::string justification;  // one sentence naming both, for a reviewer
+  bool in_source() const { return mechanism == "allow-comment"; }
+};
+
 struct Finding {
   std::string rule_id;  // "twilio.auth_token"
   std::string rule_name;

@@ -117,6 +117,7 @@ int run_scan(const ScanArgs& args) {
   ReportOptions ro;
   ro.show_secrets = a.show_secrets;
   ro.tool_version = kVersion;
+  ro.include_suppressed = a.suppress.include_suppressed;
   ro.color = a.color == "always" ||
              (a.color == "auto" && a.output.empty() && isatty(STDOUT_FILENO) && a.format == "human");
   if (a.git_mode())
@@ -168,13 +169,17 @@ int run_scan(const ScanArgs& args) {
 
   (*reporter)->begin();
   const RuleSet& rule_set = (*matcher)->rules();
-  for (const auto& f : outcome.findings) {
-    // A pair reports with the rule of its secret part (its remediation is the one that matters).
+  // A pair reports with the rule of its secret part (its remediation is the one that matters).
+  auto rule_of = [&](const Finding& f) {
     const Rule* rule = rule_set.find(f.rule_id);
     for (const auto& part : f.parts)
       if (!rule && part.pair_role == "secret") rule = rule_set.find(part.rule_id);
-    (*reporter)->finding(f, rule);
-  }
+    return rule;
+  };
+  for (const auto& f : outcome.findings) (*reporter)->finding(f, rule_of(f));
+  // Hidden findings were not verified: a report of live credentials only does not list them.
+  if (!a.only_verified)
+    for (const auto& h : suppression->hidden) (*reporter)->suppressed(h.finding, rule_of(h.finding), h.why);
   (*reporter)->end(outcome.summary);
   out->flush();
   if (!*out) return fail(Error{ErrorCode::kIo, "writing the report failed", a.output, std::nullopt});

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "suppress/setup.h"
 
 namespace keysweep::cli {
 
@@ -19,24 +20,14 @@ std::string dir_of(const std::string& file) {
   return dir.empty() ? "." : dir;
 }
 
-Result<void> merge_config(const suppress::ProjectConfig& c, ScanArgs& a, SuppressionPlan& plan) {
-  // Config first, flags after: a --rules file replaces a config rule of the same id.
+// Config first, flags after: a --rules file replaces a config rule of the same id.
+Result<void> merge_config(const suppress::ProjectConfig& c, ScanArgs& a) {
   a.rule_paths.insert(a.rule_paths.begin(), c.rule_paths.begin(), c.rule_paths.end());
   a.excludes.insert(a.excludes.end(), c.excludes.begin(), c.excludes.end());
   if (c.max_file_size && !(a.suppress.max_file_size_flag && a.suppress.max_file_size_flag->count())) {
     if (auto size = parse_size(*c.max_file_size); !size)
       return make_error(ErrorCode::kConfig, "'scan.max_file_size': " + size.error().message, c.path);
     a.max_file_size = *c.max_file_size;
-  }
-  auto& s = plan.settings;
-  s.disabled_rules.insert(s.disabled_rules.end(), c.disable_rules.begin(), c.disable_rules.end());
-  s.allow_sha256 = c.allow_sha256;
-  s.allow_regexes = c.allow_regexes;
-  if (!c.allow_paths.empty()) {
-    suppress::PathPatterns pp{{}, c.dir};
-    for (const auto& p : c.allow_paths)
-      if (auto r = pp.list.add(p, c.path + ": allowlist.paths"); !r) return r;
-    s.allow_paths = std::move(pp);
   }
   return {};
 }
@@ -60,6 +51,9 @@ void add_suppress_options(CLI::App& cmd, ScanArgs& a) {
   cmd.add_option("--disable-rule", s.disable_rules,
                  "Hide findings of this rule id or glob, e.g. generic.* (repeatable)")
       ->allow_extra_args(false);
+  cmd.add_flag("--include-suppressed", s.include_suppressed,
+               "json/jsonl: also list the hidden findings, each with `suppressed_by` (SARIF always "
+               "lists them as suppressed results)");
   cmd.add_flag("--no-suppress", s.no_suppress,
                "Report everything: ignore baselines, allow comments, ignore files, allowlists and "
                "disabled rules");
@@ -95,38 +89,24 @@ Result<SuppressionPlan> prepare_suppression(ScanArgs& a) {
     return make_error(ErrorCode::kConfig,
                       "--datastore stores every finding: baseline create, --baseline, --ignore-file "
                       "and --disable-rule apply to reports");
-  std::string config_path = s.config;
-  if (config_path.empty() && !s.no_config)
-    config_path = suppress::find_project_file(a.paths, suppress::kConfigFileName);
-  if (!config_path.empty()) {
-    auto config = suppress::load_project_config(config_path);
-    if (!config) return std::unexpected(config.error());
-    if (auto r = merge_config(*config, a, plan); !r) return std::unexpected(r.error());
+  if (s.include_suppressed && a.format != "json" && a.format != "jsonl" && a.format != "sarif")
+    return make_error(ErrorCode::kConfig,
+                      "--include-suppressed lists hidden findings in json and jsonl (SARIF always "
+                      "lists them, as suppressed results); drop it with --format " + a.format);
+  suppress::SuppressionRequest request;
+  request.scan_paths = a.paths;
+  request.discover = !s.no_config;
+  request.config = s.config;
+  if (!s.no_suppress) {  // --no-suppress still takes rules and excludes from keysweep.toml
+    request.ignore_files = s.ignore_files;
+    request.disable_rules = s.disable_rules;
+    request.baseline = s.baseline;
   }
-  if (s.no_suppress) return plan;
-
-  auto& settings = plan.settings;
-  settings.disabled_rules.insert(settings.disabled_rules.end(), s.disable_rules.begin(),
-                                 s.disable_rules.end());
-  auto add_ignore_file = [&](const std::string& path, const std::string& base) -> Result<void> {
-    auto list = suppress::IgnoreList::load(path);
-    if (!list) return std::unexpected(list.error());
-    settings.ignore_files.push_back({std::move(*list), base});
-    return {};
-  };
-  if (!s.no_config) {
-    std::string found = suppress::find_project_file(a.paths, suppress::kIgnoreFileName);
-    if (!found.empty())
-      if (auto r = add_ignore_file(found, dir_of(found)); !r) return std::unexpected(r.error());
-  }
-  for (const auto& f : s.ignore_files)
-    if (auto r = add_ignore_file(f, "."); !r) return std::unexpected(r.error());
-  if (!s.baseline.empty()) {
-    auto baseline = suppress::Baseline::load(s.baseline);
-    if (!baseline) return std::unexpected(baseline.error());
-    settings.baseline = std::move(*baseline);
-    settings.baseline_dir = dir_of(s.baseline);
-  }
+  auto setup = suppress::setup_suppression(request);
+  if (!setup) return std::unexpected(setup.error());
+  if (setup->config)
+    if (auto r = merge_config(*setup->config, a); !r) return std::unexpected(r.error());
+  plan.settings = std::move(setup->settings);
   return plan;
 }
 
@@ -140,7 +120,7 @@ Result<void> finish_suppression(SuppressionPlan& plan, const RuleSet& rules) {
 std::optional<int> apply_suppression(SuppressionPlan& plan, const ScanArgs& a, ScanOutcome& outcome) {
   auto& summary = outcome.summary;
   if (!a.suppress.no_suppress && plan.suppressor) {
-    plan.suppressor->apply(outcome.findings, summary.suppressed);
+    plan.suppressor->apply(outcome.findings, summary.suppressed, &plan.hidden);
     summary.findings = outcome.findings.size();
   }
   uint64_t hidden = 0;

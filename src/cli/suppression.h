@@ -29,6 +29,7 @@ struct SuppressArgs {
   std::vector<std::string> ignore_files;   // --ignore-file FILE
   std::vector<std::string> disable_rules;  // --disable-rule ID|GLOB
   bool no_suppress = false;                // report everything
+  bool include_suppressed = false;         // json/jsonl: list hidden findings with suppressed_by
   bool baseline_create = false;            // set by `keysweep baseline create`
   const CLI::Option* max_file_size_flag = nullptr;  // to tell a given flag from its default
 };
@@ -37,6 +38,8 @@ struct SuppressionPlan {
   suppress::SuppressionSettings settings;
   std::unique_ptr<suppress::Suppressor> suppressor;  // null with --no-suppress
   std::string baseline_out;                          // `baseline create`: where to write it
+  // What apply_suppression hid (not disabled rules): SARIF lists them as suppressed results.
+  std::vector<suppress::SuppressedFinding> hidden;
 };
 
 void add_suppress_options(CLI::App& cmd, ScanArgs& a);

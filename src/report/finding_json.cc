@@ -97,6 +97,14 @@ void VerificationCounts::add(const Finding& f) {
   }
 }
 
+Json suppression_json(const Suppression& s) {
+  Json j;
+  j["mechanism"] = s.mechanism;
+  j["source"] = json_text(s.source);
+  j["justification"] = json_text(s.justification);
+  return j;
+}
+
 Json verification_json(const Verification& v) {
   Json j;
   j["status"] = verification_status_name(v.status);

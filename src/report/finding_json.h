@@ -26,6 +26,9 @@ Json git_json(const GitOrigin& g);
 // `snippet_clear` unless options.show_secrets.
 Json finding_json(const Finding& f, const Rule* rule, const ReportOptions& options);
 
+// {mechanism, source, justification}: the `suppressed_by` of --include-suppressed.
+Json suppression_json(const Suppression& s);
+
 // {status, identity, detail, endpoint}
 Json verification_json(const Verification& v);
 

@@ -1,4 +1,5 @@
-// JSON: one document {"version", "findings": [...], "summary": {...}}. Findings are written as
+// JSON: one document {"version", "findings": [...], "summary": {...}}. With --include-suppressed
+// the hidden findings follow the reported ones, each with `suppressed_by`. Findings are written as
 // they arrive rather than held until the end, so a scan with many findings streams.
 #include <ostream>
 
@@ -33,17 +34,27 @@ class JsonReporter final : public Reporter {
 
   void finding(const Finding& f, const Rule* rule) override {
     begin();
-    out_ << (count_ ? ",\n    " : "\n    ")
+    out_ << (listed_ ? ",\n    " : "\n    ")
          << indent_nested(dump_json(finding_json(f, rule, opts_), 2), 4);
     ++count_;
+    ++listed_;
     verified_.add(f);
+  }
+
+  void suppressed(const Finding& f, const Rule* rule, const Suppression& why) override {
+    if (!opts_.include_suppressed) return;
+    begin();
+    Json j = finding_json(f, rule, opts_);
+    j["suppressed_by"] = suppression_json(why);
+    out_ << (listed_ ? ",\n    " : "\n    ") << indent_nested(dump_json(j, 2), 4);
+    ++listed_;
   }
 
   void end(const ScanSummary& s) override {
     begin();
     Json summary = summary_json(s, count_);
     if (opts_.verification) summary["verification"] = verification_run_json(verified_, opts_);
-    out_ << (count_ ? "\n  ]" : "]")
+    out_ << (listed_ ? "\n  ]" : "]")
          << ",\n  \"summary\": " << indent_nested(dump_json(summary, 2), 2)
          << "\n}\n";
   }
@@ -52,7 +63,8 @@ class JsonReporter final : public Reporter {
   std::ostream& out_;
   ReportOptions opts_;
   bool started_ = false;
-  uint64_t count_ = 0;
+  uint64_t count_ = 0;   // findings reported
+  uint64_t listed_ = 0;  // entries in the array: with --include-suppressed, hidden ones too
   VerificationCounts verified_;
 };
 

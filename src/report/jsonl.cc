@@ -22,6 +22,15 @@ class JsonlReporter final : public Reporter {
     verified_.add(f);
   }
 
+  void suppressed(const Finding& f, const Rule* rule, const Suppression& why) override {
+    if (!opts_.include_suppressed) return;
+    Json line;
+    line["type"] = "finding";
+    line.update(finding_json(f, rule, opts_));
+    line["suppressed_by"] = suppression_json(why);
+    out_ << dump_json(line, -1) << '\n';
+  }
+
   void end(const ScanSummary& s) override {
     Json line;
     line["type"] = "summary";

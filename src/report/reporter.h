@@ -35,6 +35,8 @@ struct ReportOptions {
   std::string git_repository_uri;  // remote "origin", else file:// of the repository
   std::string git_revision;        // HEAD's commit id
   std::string git_branch;
+  // `--include-suppressed`: json and jsonl list hidden findings too, with `suppressed_by`.
+  bool include_suppressed = false;
 };
 
 // Live / revoked / unknown / not checked among the findings a reporter wrote.
@@ -48,6 +50,12 @@ class Reporter {
   virtual ~Reporter() = default;
   virtual void begin() {}
   virtual void finding(const Finding& f, const Rule* rule) = 0;
+  // A finding the suppression stage hid (after every finding). Formats that cannot say it was
+  // hidden ignore it: SARIF lists it with `suppressions`, json/jsonl with `suppressed_by` when
+  // options.include_suppressed.
+  virtual void suppressed(const Finding& f, const Rule* rule, const Suppression& why) {
+    (void)f, (void)rule, (void)why;
+  }
   // Called once after the last finding.
   virtual void end(const ScanSummary& summary) = 0;
 };

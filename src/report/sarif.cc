@@ -1,7 +1,8 @@
 // SARIF 2.1.0 for GitHub code scanning and other SARIF viewers. One run; the driver lists one
 // reportingDescriptor per rule that produced a result. GitHub needs, per result, a relative URI of
 // a file in the checkout and a region with at least startLine, and uses partialFingerprints to
-// keep an alert the same across runs, so every result carries all three.
+// keep an alert the same across runs, so every result carries all three. Findings hidden by a
+// baseline, an allow comment, an ignore file or an allowlist are results too, with `suppressions`.
 #include <filesystem>
 #include <map>
 #include <ostream>
@@ -74,6 +75,22 @@ class SarifReporter final : public Reporter {
     if (!rules_.contains(f.rule_id)) rules_.emplace(f.rule_id, rule_descriptor(f, rule));
     results_.emplace_back(f.rule_id, result(f));
     verified_.add(f);
+    ++reported_;
+  }
+
+  // A hidden finding stays in the log as a result with `suppressions`, so a viewer (GitHub code
+  // scanning) shows it as dismissed rather than silently gone.
+  void suppressed(const Finding& f, const Rule* rule, const Suppression& why) override {
+    if (!rules_.contains(f.rule_id)) rules_.emplace(f.rule_id, rule_descriptor(f, rule));
+    Json r = result(f);
+    Json sup;
+    sup["kind"] = why.in_source() ? "inSource" : "external";
+    sup["status"] = "accepted";
+    sup["justification"] = json_text(why.justification);
+    sup["properties"]["mechanism"] = why.mechanism;
+    if (!why.source.empty()) sup["properties"]["source"] = json_text(why.source);
+    r["suppressions"] = Json::array({std::move(sup)});
+    results_.emplace_back(f.rule_id, std::move(r));
   }
 
   void end(const ScanSummary& s) override {
@@ -107,7 +124,7 @@ class SarifReporter final : public Reporter {
     invocation["executionSuccessful"] = !s.had_errors();
     invocation["toolExecutionNotifications"] = std::move(notifications);
 
-    Json summary = summary_json(s, results.size());
+    Json summary = summary_json(s, reported_);
     summary.erase("diagnostics");  // already above, as notifications
 
     Json run;
@@ -263,6 +280,7 @@ class SarifReporter final : public Reporter {
   std::map<std::string, Json> rules_;  // by id: a stable order for rules and ruleIndex
   std::vector<std::pair<std::string, Json>> results_;
   VerificationCounts verified_;
+  uint64_t reported_ = 0;  // results without suppressions
 };
 
 }  // namespace

@@ -2,12 +2,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "core/secret.h"
 #include "suppress/allow_comment.h"
 #include "suppress/baseline.h"
 #include "suppress/ignore_list.h"
 #include "suppress/project_config.h"
+#include "suppress/setup.h"
 #include "suppress/suppressor.h"
 
 namespace keysweep::suppress {
@@ -314,8 +316,10 @@ TEST(Suppressor, CountsEachFindingUnderTheFirstMechanismThatHidesIt) {
   TempDir dir;
   SuppressionSettings s;
   s.disabled_rules = {"generic.*"};
-  s.ignore_files.push_back({IgnoreList::parse("vendor/\n", "i").value(), dir.path()});
+  s.ignore_files.push_back(
+      {IgnoreList::parse("vendor/\n", "i").value(), dir.path(), dir.path() + "/.keysweepignore"});
   s.allow_regexes = {"^sk_test_"};
+  s.config_path = dir.path() + "/keysweep.toml";
   std::string repo = dir.path() + "/";
   Finding commented = finding("aws.access_key_id", repo + "a.env", "AKIA2");
   commented.allow_comment = "keysweep:allow";
@@ -323,6 +327,7 @@ TEST(Suppressor, CountsEachFindingUnderTheFirstMechanismThatHidesIt) {
   RelativePaths rel(dir.path());
   s.baseline = Baseline::from_findings({known}, rel);
   s.baseline_dir = dir.path();
+  s.baseline_path = dir.path() + "/keysweep-baseline.json";
   auto sup = Suppressor::create(std::move(s), test_rules());
   ASSERT_TRUE(sup) << sup.error().to_string();
 
@@ -337,7 +342,8 @@ TEST(Suppressor, CountsEachFindingUnderTheFirstMechanismThatHidesIt) {
       finding("aws.access_key_id", repo + "new.env", "AKIA4"),
   };
   std::map<std::string, uint64_t> counts;
-  sup->apply(found, counts);
+  std::vector<SuppressedFinding> hidden;
+  sup->apply(found, counts, &hidden);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].secret, "AKIA4");
   EXPECT_EQ(counts, (std::map<std::string, uint64_t>{{"rule-disabled", 2},
@@ -345,6 +351,51 @@ TEST(Suppressor, CountsEachFindingUnderTheFirstMechanismThatHidesIt) {
                                                      {"allowlist", 1},
                                                      {"allow-comment", 1},
                                                      {"baseline", 1}}));
+  // The hidden findings, with why and on whose authority; a disabled rule's are not listed.
+  std::vector<std::tuple<std::string, std::string, std::string>> why;
+  for (const auto& h : hidden) why.emplace_back(h.finding.secret, h.why.mechanism, h.why.source);
+  EXPECT_EQ(why, (std::vector<std::tuple<std::string, std::string, std::string>>{
+                     {"AKIA1", "ignore-file", repo + ".keysweepignore"},
+                     {"sk_test_456", "allowlist", repo + "keysweep.toml"},
+                     {"AKIA2", "allow-comment", repo + "a.env"},
+                     {"AKIA3", "baseline", repo + "keysweep-baseline.json"}}));
+  ASSERT_EQ(hidden.size(), 4u);
+  EXPECT_TRUE(hidden[2].why.in_source());
+  EXPECT_FALSE(hidden[3].why.in_source());
+  EXPECT_NE(hidden[2].why.justification.find("keysweep:allow"), std::string::npos);
+  EXPECT_NE(hidden[3].why.justification.find("keysweep-baseline.json"), std::string::npos);
+}
+
+// The path the CLI and libkeysweep share: discovery, the config's allowlist, ignore files, baseline.
+TEST(SetupSuppression, FindsTheProjectFilesAndReadsEveryMechanism) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/.git");
+  dir.file("keysweep.toml", "[rules]\ndisable = [\"generic.*\"]\npaths = [\"ci/rules\"]\n"
+                            "[allowlist]\nsecret_regex = [\"^sk_test_\"]\n");
+  dir.file(".keysweepignore", "vendor/\n");
+  dir.file("src/a.js");
+  SuppressionRequest r;
+  r.scan_paths = {dir.path() + "/src"};
+  auto setup = setup_suppression(r);
+  ASSERT_TRUE(setup) << setup.error().to_string();
+  ASSERT_TRUE(setup->config);
+  EXPECT_EQ(setup->config->rule_paths, std::vector<std::string>{dir.path() + "/ci/rules"});
+  EXPECT_EQ(setup->settings.disabled_rules, std::vector<std::string>{"generic.*"});
+  EXPECT_EQ(setup->settings.allow_regexes, std::vector<std::string>{"^sk_test_"});
+  EXPECT_EQ(setup->settings.config_path, dir.path() + "/keysweep.toml");
+  ASSERT_EQ(setup->settings.ignore_files.size(), 1u);
+  EXPECT_EQ(setup->settings.ignore_files[0].source, dir.path() + "/.keysweepignore");
+
+  r.discover = false;
+  r.baseline = dir.path() + "/missing-baseline.json";
+  auto missing = setup_suppression(r);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().to_string().find("missing-baseline.json"), std::string::npos);
+  r.baseline.clear();
+  auto bare = setup_suppression(r);
+  ASSERT_TRUE(bare);
+  EXPECT_FALSE(bare->config);
+  EXPECT_TRUE(bare->settings.ignore_files.empty());
 }
 
 TEST(Suppressor, EveryMechanismHasACountEvenWhenNothingIsHidden) {

@@ -76,23 +76,65 @@ bool Suppressor::allowlisted(const Finding& f) {
 }
 
 const char* Suppressor::reason(const Finding& f) {
-  if (!s_.disabled_rules.empty() && rule_disabled(f)) return kRuleDisabled;
-  for (size_t i = 0; i < s_.ignore_files.size(); ++i)
-    if (path_matches(s_.ignore_files[i], ignore_rel_[i], f)) return kIgnoreFile;
-  if (allowlisted(f)) return kAllowlist;
-  if (s_.allow_comments && allowed_by_comment(f)) return kAllowComment;
-  if (s_.baseline && s_.baseline->covers(f, *baseline_rel_)) return kBaseline;
+  auto s = suppression(f);
+  return s ? mechanism_name(s->mechanism) : nullptr;
+}
+
+const char* Suppressor::mechanism_name(const std::string& m) {
+  for (const char* k : {kRuleDisabled, kIgnoreFile, kAllowlist, kAllowComment, kBaseline})
+    if (m == k) return k;
   return nullptr;
 }
 
-void Suppressor::apply(std::vector<Finding>& findings, std::map<std::string, uint64_t>& counts) {
+std::optional<Suppression> Suppressor::suppression(const Finding& f) {
+  auto make = [](const char* mechanism, std::string source, std::string justification) {
+    return Suppression{mechanism, std::move(source), std::move(justification)};
+  };
+  if (!s_.disabled_rules.empty() && rule_disabled(f))
+    return make(kRuleDisabled, "", "rule " + f.rule_id + " is disabled");
+  for (size_t i = 0; i < s_.ignore_files.size(); ++i)
+    if (path_matches(s_.ignore_files[i], ignore_rel_[i], f)) {
+      const std::string& src = s_.ignore_files[i].source;
+      return make(kIgnoreFile, src, "path ignored by " + (src.empty() ? "an ignore file" : src));
+    }
+  if (allowlisted(f)) {
+    const std::string& src = s_.config_path;
+    return make(kAllowlist, src, "allowlisted in " + (src.empty() ? "the project config" : src));
+  }
+  if (s_.allow_comments && allowed_by_comment(f)) {
+    // The comment of a pair may sit on either part's line; name the one that has it.
+    const Finding* holder = &f;
+    for (const auto& p : f.parts)
+      if (holder->allow_comment.empty() && !p.allow_comment.empty()) holder = &p;
+    std::string where = holder->location.display_path();
+    if (holder->location.line) where += ":" + std::to_string(holder->location.line);
+    std::string comment = holder->allow_comment.empty() ? "keysweep:allow" : holder->allow_comment;
+    return make(kAllowComment, holder->location.display_path(),
+                "allowed in source by '" + comment + "' at " + where);
+  }
+  if (s_.baseline && s_.baseline->covers(f, *baseline_rel_)) {
+    const std::string& src = s_.baseline_path;
+    return make(kBaseline, src, "known in baseline " + (src.empty() ? "file" : src));
+  }
+  return std::nullopt;
+}
+
+void Suppressor::apply(std::vector<Finding>& findings, std::map<std::string, uint64_t>& counts,
+                       std::vector<SuppressedFinding>* hidden) {
   for (const char* k : {kRuleDisabled, kIgnoreFile, kAllowlist, kAllowComment, kBaseline})
     counts[k] += 0;
-  std::erase_if(findings, [&](const Finding& f) {
-    const char* why = reason(f);
-    if (why) ++counts[why];
-    return why != nullptr;
-  });
+  std::vector<Finding> kept;
+  kept.reserve(findings.size());
+  for (auto& f : findings) {
+    auto why = suppression(f);
+    if (!why) {
+      kept.push_back(std::move(f));
+      continue;
+    }
+    ++counts[why->mechanism];
+    if (hidden && why->mechanism != kRuleDisabled) hidden->push_back({std::move(f), std::move(*why)});
+  }
+  findings = std::move(kept);
 }
 
 }  // namespace keysweep::suppress

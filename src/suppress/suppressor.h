@@ -32,6 +32,7 @@ inline constexpr const char* kBaseline = "baseline";
 struct PathPatterns {
   IgnoreList list;
   std::string base_dir;  // what its patterns are relative to
+  std::string source;    // the file that lists them (named in a suppression's justification)
 };
 
 struct SuppressionSettings {
@@ -42,7 +43,15 @@ struct SuppressionSettings {
   std::optional<PathPatterns> allow_paths;
   bool allow_comments = true;
   std::optional<Baseline> baseline;
-  std::string baseline_dir;  // the baseline's paths are relative to it
+  std::string baseline_dir;   // the baseline's paths are relative to it
+  std::string baseline_path;  // the file, for justifications
+  std::string config_path;    // the keysweep.toml the allowlist comes from, for justifications
+};
+
+// A finding the stage hid, and why: what SARIF's `suppressions` and --include-suppressed show.
+struct SuppressedFinding {
+  Finding finding;
+  Suppression why;
 };
 
 class Suppressor {
@@ -55,17 +64,23 @@ class Suppressor {
   ~Suppressor();
 
   // Removes hidden findings and adds their counts to `counts` (every mechanism gets a key, 0 when
-  // it hid nothing, so machine-readable reports have a fixed shape).
-  void apply(std::vector<Finding>& findings, std::map<std::string, uint64_t>& counts);
+  // it hid nothing, so machine-readable reports have a fixed shape). When `hidden` is given, the
+  // hidden findings move there with their Suppression, except those of disabled rules: a disabled
+  // rule makes no findings at all, it is not an accepted risk to list.
+  void apply(std::vector<Finding>& findings, std::map<std::string, uint64_t>& counts,
+             std::vector<SuppressedFinding>* hidden = nullptr);
 
   // The mechanism hiding `f`, or nullptr.
   const char* reason(const Finding& f);
+  // The mechanism, the file behind it and a sentence saying so; nullopt when `f` is not hidden.
+  std::optional<Suppression> suppression(const Finding& f);
 
  private:
   Suppressor() = default;
   bool rule_disabled(const Finding& f) const;
   bool path_matches(PathPatterns& patterns, std::unique_ptr<RelativePaths>& rel, const Finding& f);
   bool allowlisted(const Finding& f);
+  static const char* mechanism_name(const std::string& m);
 
   SuppressionSettings s_;
   std::vector<std::unique_ptr<re2::RE2>> regexes_;

@@ -18,6 +18,9 @@ import jsonschema
 
 import e2e_util
 from e2e_util import ROOT
+from fake_credentials import Fakes  # noqa: E402  (e2e_util put tests/fixtures on sys.path)
+
+FAKES = Fakes("e2e-sarif-suppressed")
 
 SCHEMA_PATH = os.path.join(ROOT, "tests", "data", "sarif-schema-2.1.0.json")
 FORMATS = ["human", "json", "jsonl", "sarif", "csv"]
@@ -26,6 +29,8 @@ FORMATS = ["human", "json", "jsonl", "sarif", "csv"]
 # AKIA + 16 of [A-Z2-7]); written here, never issued by a provider.
 TWILIO_SID = "AC7d3e9b0f4a61c85e2d0b9f7a3c6e1d48"
 AWS_KEY_ID = "AKIAR5TQ2WXZ7MNB4KJH"
+GITHUB_TOKENS = [FAKES.github_token() for _ in range(3)]
+SLACK_TOKEN = FAKES.slack_bot_token()
 
 # RFC 3986 characters; jsonschema only checks "uri"/"uri-reference" with optional packages that
 # Debian's python3-jsonschema does not pull in, so the formats are checked here.
@@ -168,6 +173,80 @@ class SarifSchema(unittest.TestCase):
         if "examples" in self.fixture.paths:
             # Under the current directory: relative, as GitHub resolves against the checkout.
             self.assertTrue(any(u.startswith("examples/") for u in uris), uris)
+
+
+class SuppressedResults(unittest.TestCase):
+    """Findings hidden by an allow comment, .keysweepignore, a keysweep.toml allowlist or a
+    baseline stay in the log as results with `suppressions`; a disabled rule's do not."""
+
+    def setUp(self):
+        self.tmp = e2e_util.scratch_dir("sarif-suppressed")
+        with open(SCHEMA_PATH) as f:
+            self.schema = json.load(f)
+        files = {
+            "allowed.env": f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}  # keysweep:allow\n",
+            "vendor/Sms.java": f'String sid = "{TWILIO_SID}";\n',
+            "fixtures/gh.txt": f"token={GITHUB_TOKENS[0]}\n",
+            "old.txt": f"token={GITHUB_TOKENS[1]}\n",
+            "new.txt": f"token={GITHUB_TOKENS[2]}\n",
+            "slack.txt": f"SLACK_BOT_TOKEN={SLACK_TOKEN}\n",
+            ".keysweepignore": "vendor/\n",
+            "keysweep.toml": '[allowlist]\npaths = ["fixtures/**"]\n',
+        }
+        for rel, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(self.tmp, rel)), exist_ok=True)
+            with open(os.path.join(self.tmp, rel), "w") as f:
+                f.write(text)
+        # The baseline knows old.txt's token only.
+        self.baseline = os.path.join(self.tmp, "keysweep-baseline.json")
+        r = run("baseline", "create", "--no-config", "-o", self.baseline,
+                os.path.join(self.tmp, "old.txt"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def tearDown(self):
+        e2e_util.remove_tree(self.tmp)
+
+    def test_hidden_findings_are_suppressed_results(self):
+        r = run("scan", "--format", "sarif", "--baseline", self.baseline,
+                "--disable-rule", "slack.*", self.tmp)
+        self.assertEqual(r.returncode, 1, r.stderr)  # new.txt is new
+        log = json.loads(r.stdout)
+        validator = jsonschema.validators.validator_for(self.schema)(
+            self.schema, format_checker=FORMAT_CHECKER)
+        self.assertEqual([], [f"{list(e.absolute_path)}: {e.message}"
+                              for e in validator.iter_errors(log)][:20])
+        run_ = log["runs"][0]
+        by_file = {}
+        for res in run_["results"]:
+            uri = res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            by_file[os.path.basename(urllib.parse.unquote(uri))] = res
+        # The disabled rule made no finding at all; everything else is listed.
+        self.assertEqual(sorted(by_file), ["Sms.java", "allowed.env", "gh.txt", "new.txt", "old.txt"])
+        self.assertNotIn("suppressions", by_file["new.txt"])
+        kinds = {name: [(s["kind"], s["status"], s["properties"]["mechanism"])
+                        for s in res.get("suppressions", [])] for name, res in by_file.items()}
+        self.assertEqual(kinds["allowed.env"], [("inSource", "accepted", "allow-comment")])
+        self.assertEqual(kinds["Sms.java"], [("external", "accepted", "ignore-file")])
+        self.assertEqual(kinds["gh.txt"], [("external", "accepted", "allowlist")])
+        self.assertEqual(kinds["old.txt"], [("external", "accepted", "baseline")])
+        # The justification names the mechanism's file.
+        just = {n: r["suppressions"][0]["justification"] for n, r in by_file.items() if n != "new.txt"}
+        self.assertIn(".keysweepignore", just["Sms.java"])
+        self.assertIn("keysweep.toml", just["gh.txt"])
+        self.assertIn("keysweep-baseline.json", just["old.txt"])
+        self.assertIn("keysweep:allow", just["allowed.env"])
+        self.assertIn("allowed.env:1", just["allowed.env"])
+        # The counts stay; `findings` counts the reported ones only.
+        summary = run_["properties"]["summary"]
+        self.assertEqual(summary["findings"], 1)
+        self.assertEqual(summary["suppressed"], {"allow-comment": 1, "allowlist": 1, "baseline": 1,
+                                                 "ignore-file": 1, "rule-disabled": 1})
+
+    def test_no_suppress_lists_them_as_plain_results(self):
+        r = run("scan", "--format", "sarif", "--no-suppress", self.tmp)
+        results = json.loads(r.stdout)["runs"][0]["results"]
+        self.assertEqual(len(results), 6)
+        self.assertFalse(any("suppressions" in res for res in results))
 
 
 class NoSecretInClear(unittest.TestCase):

@@ -246,5 +246,40 @@ class CountsInEveryFormat(TreeTest):
         self.assertIn("2 findings suppressed (1 allow-comment, 1 ignore-file)", r.stderr)
 
 
+class IncludeSuppressed(TreeTest):
+    def setUp(self):
+        super().setUp()
+        self.write("deploy/.env", f"AWS_ACCESS_KEY_ID={AKID}  # keysweep:allow\n")
+        self.write(".keysweepignore", "app/\n")
+        self.write("new.txt", f"GITHUB_TOKEN={GHP2}\n")
+
+    def test_json_lists_hidden_findings_with_suppressed_by(self):
+        r, doc = scan_json("--include-suppressed", "--disable-rule", "github.*", self.root)
+        self.assertEqual(r.returncode, 0, r.stderr)  # nothing reported: exit code unchanged
+        self.assertEqual(doc["summary"]["findings"], 0)
+        by = {f["rule_id"]: f["suppressed_by"] for f in doc["findings"]}
+        # The disabled rule's finding is not listed: a disabled rule makes no findings.
+        self.assertEqual(sorted(by), ["aws.access_key_id", "twilio.account"])
+        self.assertEqual(by["aws.access_key_id"]["mechanism"], "allow-comment")
+        self.assertEqual(by["twilio.account"]["mechanism"], "ignore-file")
+        self.assertEqual(by["twilio.account"]["source"], self.path(".keysweepignore"))
+        self.assertIn(".keysweepignore", by["twilio.account"]["justification"])
+
+    def test_jsonl_lists_them_and_default_json_does_not(self):
+        r = run("scan", "--format", "jsonl", "--include-suppressed", self.root)
+        lines = [json.loads(line) for line in r.stdout.splitlines()]
+        findings = [x for x in lines if x["type"] == "finding"]
+        self.assertEqual(len(findings), 3)
+        self.assertEqual(sum("suppressed_by" in x for x in findings), 2)
+        r, doc = scan_json(self.root)
+        self.assertEqual(len(doc["findings"]), 1)
+        self.assertFalse(any("suppressed_by" in f for f in doc["findings"]))
+
+    def test_formats_that_cannot_list_them_refuse_the_flag(self):
+        r = run("scan", "--include-suppressed", self.root)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--include-suppressed", r.stderr)
+
+
 if __name__ == "__main__":
     e2e_util.main()
