@@ -36,6 +36,7 @@ struct FindingRow {
   std::string code_package;  // DEX code: the class's package ("com.twilio.sdk"); else ""
   std::string verification = "not_checked";  // not_checked | live | revoked | unknown
   AppIdentity app;
+  std::string decoders;  // "base64>hex": the decodings that revealed it; "" when in clear
 };
 
 // What a metadata CSV says about one app id (package name / bundle id).

@@ -46,7 +46,8 @@ Json cluster_json(const Cluster& c) {
           {"signers", c.signers},
           {"publishers", c.publishers},
           {"apps", array_of(c.apps, cluster_app_json)},
-          {"inputs", c.inputs}};
+          {"inputs", c.inputs},
+          {"decoders", c.decoders}};
 }
 
 Json summary_json(const FleetReport& r) {

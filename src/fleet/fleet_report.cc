@@ -62,7 +62,7 @@ std::vector<T> sorted(const std::set<T>& s) {
 
 struct ClusterBuild {
   Cluster c;
-  std::set<std::string> inputs, signers, publishers, holders;
+  std::set<std::string> inputs, signers, publishers, holders, decoders;
   std::set<std::pair<std::string, std::string>> versions;
   std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>> apps;
 };
@@ -138,6 +138,7 @@ FleetReport build_report(const FleetData& data) {
     }
     if (status_rank(f.verification) > status_rank(c.verification)) c.verification = f.verification;
     b.inputs.insert(f.input_path);
+    if (!f.decoders.empty()) b.decoders.insert(f.decoders);
     b.holders.insert(holder_of(f));
     if (!f.app.signer_sha256.empty()) b.signers.insert(f.app.signer_sha256);
     // Apps are counted by app id (package / bundle id); a finding outside any app counts only
@@ -154,6 +155,7 @@ FleetReport build_report(const FleetData& data) {
   for (auto& [id, b] : builds) {
     Cluster& c = b.c;
     c.inputs = sorted(b.inputs);
+    c.decoders = sorted(b.decoders);
     c.signers = sorted(b.signers);
     c.publishers = sorted(b.publishers);
     c.holders = sorted(b.holders);

@@ -40,6 +40,9 @@ struct Cluster {
   std::string verification;  // the best status seen: live > revoked > unknown > not_checked
   uint64_t findings = 0;     // occurrences
   std::vector<std::string> inputs;  // files on disk holding it
+  // The decoder chains that revealed its occurrences ("base64>hex"), sorted; "" for an
+  // occurrence in clear is not listed, so an empty list means every one was in clear.
+  std::vector<std::string> decoders;
   std::vector<ClusterApp> apps;  // only findings inside an app with a package name count
   uint64_t versions = 0;  // distinct (app, version)
   std::vector<std::string> signers, publishers, holders;

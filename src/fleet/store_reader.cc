@@ -62,10 +62,14 @@ Result<FleetData> read_fleet(store::Datastore& db) {
     if (as_text(row[1]) == "secret" || !pair_code.contains(id)) pair_code[id] = as_text(row[2]);
   }
 
+  auto version = db.schema_version();
+  if (!version) return std::unexpected(version.error());
+  // The decoders column came with schema version 3; `report` reads older stores as they are.
+  const bool has_decoders = *version >= 3;
   auto findings = db.query(
       std::string("SELECT f.id, i.path, fi.chain, f.rule_id, f.rule_name, f.provider, "
                   "f.secret_sha256, f.redacted, f.symbol, f.code_package, f.verification_status, ") +
-      kAppColumns +
+      kAppColumns + (has_decoders ? ", f.decoders" : "") +
       " FROM findings f JOIN inputs i ON i.id = f.input_id JOIN files fi ON fi.id = f.file_id "
       "LEFT JOIN apps a ON a.id = f.app_id WHERE f.pair_id IS NULL");
   if (!findings) return std::unexpected(findings.error());
@@ -84,11 +88,10 @@ Result<FleetData> read_fleet(store::Datastore& db) {
       if (auto it = pair_code.find(as_int(row[0])); it != pair_code.end()) f.code_package = it->second;
     f.verification = as_text(row[10]);
     f.app = app_from(row, 11);
+    if (has_decoders) f.decoders = as_text(row[16]);
     data.findings.push_back(std::move(f));
   }
 
-  auto version = db.schema_version();
-  if (!version) return std::unexpected(version.error());
   if (*version >= 2) {  // app_metadata came with schema version 2
     auto meta = db.query("SELECT app_id, publisher, installs, store FROM app_metadata");
     if (!meta) return std::unexpected(meta.error());

@@ -62,6 +62,10 @@ struct CodeLocation {
 };
 CodeLocation code_location(const Location& location);
 
+// How the findings table stores Location::decoders: outermost first, '>'-joined ("base64>hex");
+// "" when the secret is in the blob as written.
+std::string join_decoders(const std::vector<std::string>& decoders);
+
 class Datastore {
  public:
   // `target`: "postgresql://..." / "postgres://..." for PostgreSQL, anything else is a SQLite file

@@ -88,6 +88,61 @@ TEST(Datastore, UpgradesAVersion1StoreKeepingItsRows) {
   EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM app_metadata"), 0);
 }
 
+TEST(Datastore, StoresTheDecoderChainOfEachFinding) {
+  TempDb tmp;
+  auto db = Datastore::open(tmp.path);
+  ASSERT_TRUE(db) << db.error().to_string();
+  auto run = (*db)->begin_run({"0.1.0", "host", "keysweep scan", ""});
+  ASSERT_TRUE(run);
+  Finding decoded = make_finding("aws.access_key_id", "awshash", {"config.json"}, "");
+  decoded.location.decoders = {"base64", "hex"};
+  Finding clear = make_finding("twilio.auth_token", "tokhash", {"config.json"}, "");
+  InputRecord in{"config.json", "feed", 100, {}, 1, 100, {}};
+  ASSERT_TRUE((*db)->write_input(*run, in, {decoded, clear}));
+  auto rows = (*db)->query("SELECT rule_id, decoders FROM findings ORDER BY rule_id");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ(as_text((*rows)[0][1]), "base64>hex");
+  EXPECT_EQ(as_text((*rows)[1][1]), "");
+}
+
+TEST(Datastore, UpgradesAVersion2StoreItsOldFindingsReadAsInClear) {
+  TempDb tmp;
+  {
+    auto db = Datastore::open_unmigrated(tmp.path);
+    ASSERT_TRUE(db);
+    ASSERT_EQ(*(*db)->migrate(2), 2);
+    // Version 2 has no decoders column: write a finding row the way a version-2 keysweep did.
+    EXPECT_FALSE((*db)->query("SELECT decoders FROM findings"));
+    auto run = (*db)->begin_run({"0.0.2", "host", "keysweep scan", ""});
+    ASSERT_TRUE(run);
+    InputRecord in{"old.env", "bb", 10, {}, 1, 10, {}};
+    ASSERT_TRUE((*db)->write_input(*run, in, {}));
+    ASSERT_TRUE((*db)->query(
+        "INSERT INTO files (input_id, chain, depth) VALUES (1, 'old.env', 0)"));
+    ASSERT_TRUE((*db)->query(
+        "INSERT INTO findings (input_id, file_id, rule_id, rule_name, provider, confidence, "
+        "secret_sha256, redacted, fingerprint, symbol, line, col, byte_offset, code_class, "
+        "code_package, snippet, verification_status, verification_identity, verification_detail, "
+        "pair_role, git_commit, git_author, git_time, git_path) VALUES (1, 1, 'aws.access_key_id', "
+        "'AWS', 'aws', 'high', 'h', 'AKIA…', 'fp', '', 1, 1, 0, '', '', '', 'not_checked', '', '', "
+        "'', '', '', 0, '')"));
+  }
+  auto db = Datastore::open(tmp.path);
+  ASSERT_TRUE(db) << db.error().to_string();
+  EXPECT_EQ(*(*db)->schema_version(), latest_schema_version());
+  EXPECT_GE(latest_schema_version(), 3);
+  EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM findings WHERE decoders = ''"), 1);
+  // And the new binary writes decoders into the upgraded store.
+  auto run = (*db)->begin_run({"0.1.0", "host", "keysweep scan", ""});
+  ASSERT_TRUE(run);
+  Finding f = make_finding("aws.access_key_id", "h2", {"new.json"}, "");
+  f.location.decoders = {"base64"};
+  InputRecord in{"new.json", "cc", 10, {}, 1, 10, {}};
+  ASSERT_TRUE((*db)->write_input(*run, in, {f}));
+  EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM findings WHERE decoders = 'base64'"), 1);
+}
+
 TEST(Datastore, RefusesAStoreNewerThanThisKeysweep) {
   TempDb tmp;
   {

@@ -94,6 +94,22 @@ class Datastore(unittest.TestCase):
         for f in json.loads(plain.stdout)["findings"]:
             self.assertNotIn(f["secret"].encode(), blob, f["rule_id"])
 
+    def test_the_decoder_chain_is_stored_and_reported(self):
+        db = self.db("decoders.db")
+        r = run("scan", "--datastore", db, *self.apps)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        # service02.env holds a GitHub token only base64 reveals; everything else is in clear.
+        self.assertEqual(rows(db, """SELECT f.rule_id, fi.chain, f.decoders FROM findings f
+            JOIN files fi ON fi.id = f.file_id WHERE f.decoders <> ''"""),
+            [("github.pat_classic", os.path.join(self.fleet, "src", "service02.env"), "base64")])
+        plain = [f for f in self.report["findings"] if f["location"].get("decoders")]
+        self.assertEqual([f["location"]["decoders"] for f in plain], [["base64"]])
+        report = json.loads(run("report", "--datastore", db, "--deterministic").stdout)
+        decoded = [c for c in report["clusters"] if c["decoders"]]
+        self.assertEqual([(c["rule_id"], c["decoders"]) for c in decoded],
+                         [("github.pat_classic", ["base64"])])
+        self.assertTrue(all("decoders" in c for c in report["clusters"]))
+
     def test_second_run_skips_every_stored_input(self):
         db = self.db("resume.db")
         first = run("scan", "--datastore", db, *self.apps)

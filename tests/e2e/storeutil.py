@@ -22,7 +22,7 @@ DUMP_QUERIES = [
               f.byte_offset, f.code_class, f.code_package, f.snippet, f.verification_status,
               f.pair_role, COALESCE(p.rule_id, ''), COALESCE(p.byte_offset, -1),
               COALESCE(a.platform, ''), COALESCE(a.package, ''), COALESCE(a.version, ''),
-              COALESCE(a.signer_sha256, ''), COALESCE(a.team_id, '')
+              COALESCE(a.signer_sha256, ''), COALESCE(a.team_id, ''), f.decoders
        FROM findings f JOIN inputs i ON i.id = f.input_id JOIN files fi ON fi.id = f.file_id
        LEFT JOIN findings p ON p.id = f.pair_id LEFT JOIN apps a ON a.id = f.app_id""",
     """SELECT 'input', i.path, COALESCE(i.content_sha256, ''), i.size, i.status, i.reason,
