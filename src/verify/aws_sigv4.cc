@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/percent_encode.h"
 #include "core/utc_time.h"
 
 namespace keysweep::verify {
@@ -36,27 +37,6 @@ std::string hmac(std::string_view key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
   return std::string(reinterpret_cast<char*>(out), len);
-}
-
-bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
-// RFC 3986 encoding as SigV4 wants it: every byte but the unreserved ones, upper-case hex.
-std::string uri_encode(std::string_view s, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (unreserved(c) || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
 }
 
 int hex_value(char c) {
@@ -91,7 +71,7 @@ std::string canonical_path(std::string_view path) {
     if (seg == "..") {
       if (!segments.empty()) segments.pop_back();
     } else if (!seg.empty() && seg != ".") {
-      segments.push_back(uri_encode(uri_decode(seg), false));
+      segments.push_back(percent_encode(uri_decode(seg), false));
     }
     if (slash == std::string_view::npos) break;
     start = slash + 1;
@@ -112,7 +92,8 @@ std::string canonical_query(std::string_view query) {
       size_t eq = pair.find('=');
       std::string_view key = pair.substr(0, eq);
       std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
-      params.emplace_back(uri_encode(uri_decode(key), false), uri_encode(uri_decode(value), false));
+      params.emplace_back(percent_encode(uri_decode(key), false),
+                          percent_encode(uri_decode(value), false));
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);

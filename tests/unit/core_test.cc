@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "core/blob.h"
+#include "core/percent_encode.h"
 #include "core/secret.h"
 #include "core/utc_time.h"
 #include "io/byte_reader.h"
@@ -20,6 +21,12 @@ TEST(Redaction, ShortSecretsRevealAtMostAQuarter) {
 
 TEST(Sha256, KnownVector) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(PercentEncode, KeepsUnreservedAndOptionallySlash) {
+  EXPECT_EQ(percent_encode("deploy dir/prod#1.env", true), "deploy%20dir/prod%231.env");
+  EXPECT_EQ(percent_encode("a/b~c-d_e.f", false), "a%2Fb~c-d_e.f");
+  EXPECT_EQ(percent_encode("\xC3\xA9%:?", true), "%C3%A9%25%3A%3F");
 }
 
 TEST(UtcTime, Iso8601ExtendedAndBasic) {
