@@ -1,13 +1,19 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/suppression.h"
+#include "keysweep/error.h"
 
 namespace CLI {
 class App;
+}
+
+namespace keysweep::verify {
+class VerificationEngine;
 }
 
 namespace keysweep::cli {
@@ -86,6 +92,9 @@ void add_scan_options(CLI::App& cmd, ScanArgs& args);
 void add_rules_options(CLI::App& cmd, RulesArgs& args);
 void add_hook_options(CLI::App& cmd, HookArgs& args);
 int run_scan(const ScanArgs& args);
+// What --verify runs, in a plain scan and a fleet scan alike: every built-in verifier, the
+// --verify-endpoint-override targets (an error names a bad one), libcurl with default timeouts.
+Result<std::unique_ptr<verify::VerificationEngine>> make_verification_engine(const ScanArgs& args);
 int run_rules(const RulesArgs& args);
 int run_hook(const HookArgs& args);
 

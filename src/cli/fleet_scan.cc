@@ -12,7 +12,6 @@
 #include "input/shard.h"
 #include "store/datastore.h"
 #include "store/metadata_csv.h"
-#include "verify/registry.h"
 #include "verify/verification_engine.h"
 
 namespace keysweep::cli {
@@ -251,13 +250,9 @@ Result<std::unique_ptr<FleetScan>> FleetScan::prepare(const ScanArgs& a,
 
   auto impl = std::make_unique<FleetScanImpl>(a, std::move(store), std::move(progress), shard, paths);
   if (impl->has_datastore() && (a.verify || a.only_verified)) {
-    auto verifiers = verify::builtin_verifiers();
-    auto overrides = verify::parse_endpoint_overrides(a.verify_endpoint_overrides, verifiers);
-    if (!overrides) return std::unexpected(overrides.error());
-    verify::VerifyOptions options;
-    options.endpoint_overrides = std::move(*overrides);
-    impl->set_verifier(std::make_unique<verify::VerificationEngine>(
-        std::move(verifiers), verify::make_curl_transport(verify::HttpTimeouts{}), options));
+    auto engine = make_verification_engine(a);
+    if (!engine) return std::unexpected(engine.error());
+    impl->set_verifier(std::move(*engine));
   }
   impl->set_run_totals(total_inputs, total_bytes);
   config.shard = shard;

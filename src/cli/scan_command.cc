@@ -57,18 +57,23 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
       ->allow_extra_args(false);
 }
 
-namespace {
-
-// Runs the verifiers over the paired findings and tells the user, once, when there is no network.
-Result<verify::VerifyStats> verify_findings(const ScanArgs& a, std::vector<Finding>& findings) {
+Result<std::unique_ptr<verify::VerificationEngine>> make_verification_engine(const ScanArgs& a) {
   auto verifiers = verify::builtin_verifiers();
   auto overrides = verify::parse_endpoint_overrides(a.verify_endpoint_overrides, verifiers);
   if (!overrides) return std::unexpected(overrides.error());
   verify::VerifyOptions options;
   options.endpoint_overrides = std::move(*overrides);
-  verify::VerificationEngine engine(std::move(verifiers),
-                                    verify::make_curl_transport(verify::HttpTimeouts{}), options);
-  verify::VerifyStats stats = engine.verify(findings);
+  return std::make_unique<verify::VerificationEngine>(
+      std::move(verifiers), verify::make_curl_transport(verify::HttpTimeouts{}), options);
+}
+
+namespace {
+
+// Runs the verifiers over the paired findings and tells the user, once, when there is no network.
+Result<verify::VerifyStats> verify_findings(const ScanArgs& a, std::vector<Finding>& findings) {
+  auto engine = make_verification_engine(a);
+  if (!engine) return std::unexpected(engine.error());
+  verify::VerifyStats stats = (*engine)->verify(findings);
   if (!stats.offline_reason.empty())
     std::cerr << "keysweep: verification skipped: no network (" << stats.offline_reason << ")\n";
   return stats;

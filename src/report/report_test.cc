@@ -134,22 +134,26 @@ std::string read_file(const std::string& path) {
 
 const std::vector<std::string> kFormats = {"human", "json", "jsonl", "sarif", "csv"};
 
-class GoldenOutput : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(GoldenOutput, MatchesGoldenFile) {
-  const std::string format = GetParam();
+// Compares `actual` with tests/golden/report/NAME.golden; with KEYSWEEP_UPDATE_GOLDEN set, writes
+// it there instead and skips.
+void expect_golden(const std::string& name, const std::string& actual) {
   const std::string path =
-      std::string(KEYSWEEP_SOURCE_DIR) + "/tests/golden/report/" + format + ".golden";
-  // Relative paths resolve against the current directory, which is also the default base, so
-  // SARIF URIs come out relative whatever directory the test runs in.
-  const std::string actual = render(format, fixed_pair());
+      std::string(KEYSWEEP_SOURCE_DIR) + "/tests/golden/report/" + name + ".golden";
   if (std::getenv("KEYSWEEP_UPDATE_GOLDEN")) {
     std::ofstream(path, std::ios::binary) << actual;
     GTEST_SKIP() << "updated " << path;
   }
   const std::string expected = read_file(path);
   ASSERT_FALSE(expected.empty()) << "missing golden file " << path;
-  EXPECT_EQ(actual, expected) << "format " << format << " differs from " << path;
+  EXPECT_EQ(actual, expected) << name << " differs from " << path;
+}
+
+class GoldenOutput : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenOutput, MatchesGoldenFile) {
+  // Relative paths resolve against the current directory, which is also the default base, so
+  // SARIF URIs come out relative whatever directory the test runs in.
+  expect_golden(GetParam(), render(GetParam(), fixed_pair()));
 }
 
 INSTANTIATE_TEST_SUITE_P(report, GoldenOutput, ::testing::ValuesIn(kFormats),
@@ -185,17 +189,7 @@ std::string render_verified(const std::string& format) {
 class GoldenVerifiedOutput : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenVerifiedOutput, MatchesGoldenFile) {
-  const std::string format = GetParam();
-  const std::string path =
-      std::string(KEYSWEEP_SOURCE_DIR) + "/tests/golden/report/" + format + "_verified.golden";
-  const std::string actual = render_verified(format);
-  if (std::getenv("KEYSWEEP_UPDATE_GOLDEN")) {
-    std::ofstream(path, std::ios::binary) << actual;
-    GTEST_SKIP() << "updated " << path;
-  }
-  const std::string expected = read_file(path);
-  ASSERT_FALSE(expected.empty()) << "missing golden file " << path;
-  EXPECT_EQ(actual, expected) << "format " << format << " differs from " << path;
+  expect_golden(GetParam() + "_verified", render_verified(GetParam()));
 }
 
 INSTANTIATE_TEST_SUITE_P(report, GoldenVerifiedOutput, ::testing::ValuesIn(kFormats),
@@ -257,17 +251,7 @@ std::string render_git(const std::string& format) {
 class GoldenGitOutput : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenGitOutput, MatchesGoldenFile) {
-  const std::string format = GetParam();
-  const std::string path =
-      std::string(KEYSWEEP_SOURCE_DIR) + "/tests/golden/report/" + format + "_git.golden";
-  const std::string actual = render_git(format);
-  if (std::getenv("KEYSWEEP_UPDATE_GOLDEN")) {
-    std::ofstream(path, std::ios::binary) << actual;
-    GTEST_SKIP() << "updated " << path;
-  }
-  const std::string expected = read_file(path);
-  ASSERT_FALSE(expected.empty()) << "missing golden file " << path;
-  EXPECT_EQ(actual, expected) << "format " << format << " differs from " << path;
+  expect_golden(GetParam() + "_git", render_git(GetParam()));
 }
 
 INSTANTIATE_TEST_SUITE_P(report, GoldenGitOutput, ::testing::ValuesIn(kFormats),
