@@ -27,21 +27,26 @@ std::string LabelledTextBuilder::render_key(std::string_view symbol) {
 }
 
 void LabelledTextBuilder::add(std::string_view symbol, std::string_view value) {
-  segments_.push_back(Segment{text_.size(), std::string(symbol)});
+  // Consecutive lines of one symbol (a method loading several strings) share one segment: a
+  // finding anywhere in the run reports the same label, and no label is copied per line.
+  if (segments_.empty() || segments_.back().label != symbol) {
+    segments_.push_back(Segment{text_.size(), std::string(symbol)});
+  }
   append_key(text_, symbol);
   text_.append(" = \"");
   // Line breaks inside a value would split it from its key; quotes stay as they are, since rules
-  // end secrets at their own character classes. Runs without a break are appended whole.
-  while (!value.empty()) {
-    size_t brk = value.find_first_of("\r\n");
-    if (brk == std::string_view::npos) {
-      text_.append(value);
-      break;
-    }
-    text_.append(value.substr(0, brk));
-    text_.append(value[brk] == '\n' ? "\\n" : "\\r");
-    value.remove_prefix(brk + 1);
+  // end secrets at their own character classes. Runs without a break are appended whole. (Not
+  // string_view::find_first_of("\r\n"), which libstdc++ implements as a search of the two-byte
+  // set for each byte of the value: one call per byte, for every value of a table.)
+  size_t run = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (c != '\n' && c != '\r') continue;
+    text_.append(value.data() + run, i - run);
+    text_.append(c == '\n' ? "\\n" : "\\r");
+    run = i + 1;
   }
+  text_.append(value.data() + run, value.size() - run);
   text_.append("\"\n");
 }
 
@@ -52,6 +57,26 @@ Blob LabelledTextBuilder::finish(const Blob& parent, std::string name) {
   text_.clear();
   segments_.clear();
   return b;
+}
+
+std::vector<RenderedLine> rendered_lines(const Blob& text) {
+  std::vector<RenderedLine> out;
+  const auto& segs = text.segments();
+  std::string_view t = text.bytes();
+  for (size_t i = 0; i < segs.size(); ++i) {
+    size_t end = i + 1 < segs.size() ? segs[i + 1].offset : t.size();
+    std::string_view run = t.substr(segs[i].offset, end - segs[i].offset);
+    // A segment covers one line or several consecutive lines of the same symbol.
+    while (!run.empty()) {
+      size_t nl = run.find('\n');
+      std::string_view line = run.substr(0, nl);
+      run.remove_prefix(nl == std::string_view::npos ? run.size() : nl + 1);
+      size_t q = line.find(" = \"");
+      if (q == std::string_view::npos || line.size() < q + 5) continue;
+      out.push_back({segs[i].label, line.substr(q + 4, line.size() - q - 5)});
+    }
+  }
+  return out;
 }
 
 }  // namespace keysweep

@@ -6,10 +6,16 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/blob.h"
 
 namespace keysweep {
+
+// No built-in rule reports a secret shorter than this (generic.password_assignment takes 6
+// characters; provider keys are longer). Extractors that render one line per value leave shorter
+// values out: they are most of the values of a string table and cannot be a credential.
+inline constexpr size_t kShortestSecret = 6;
 
 class LabelledTextBuilder {
  public:
@@ -30,5 +36,13 @@ class LabelledTextBuilder {
   std::string text_;
   std::vector<Segment> segments_;
 };
+
+// One line of a text LabelledTextBuilder made: its segment's label and the value as rendered
+// (line breaks escaped). For tests and dump tools that read the text back.
+struct RenderedLine {
+  std::string_view label;
+  std::string_view value;
+};
+std::vector<RenderedLine> rendered_lines(const Blob& text);
 
 }  // namespace keysweep

@@ -46,11 +46,10 @@ inline void append_utf8_scalar(std::string& out, uint32_t cp) {
   append_utf8_codepoint(out, is_surrogate(cp) ? kReplacementCharacter : cp);
 }
 
-// UTF-16 code units (little- or big-endian) to UTF-8; an unpaired surrogate becomes U+FFFD, an odd
-// last byte is dropped.
-inline std::string utf16_to_utf8(std::string_view bytes, bool big_endian) {
-  std::string out;
-  out.reserve(bytes.size() / 2);
+// Appends UTF-16 code units (little- or big-endian) as UTF-8; an unpaired surrogate becomes
+// U+FFFD, an odd last byte is dropped. Callers decoding many strings reuse one `out`.
+inline void append_utf16_as_utf8(std::string& out, std::string_view bytes, bool big_endian) {
+  out.reserve(out.size() + bytes.size() / 2);
   const size_t units = bytes.size() / 2;
   auto unit = [&](size_t i) -> uint32_t {
     uint32_t first = static_cast<uint8_t>(bytes[2 * i]);
@@ -59,6 +58,10 @@ inline std::string utf16_to_utf8(std::string_view bytes, bool big_endian) {
   };
   for (size_t i = 0; i < units; ++i) {
     uint32_t u = unit(i);
+    if (u < 0x80) {  // ASCII, most of what apps hold
+      out += static_cast<char>(u);
+      continue;
+    }
     if (is_high_surrogate(u) && i + 1 < units) {
       uint32_t lo = unit(i + 1);
       if (is_low_surrogate(lo)) {
@@ -69,6 +72,12 @@ inline std::string utf16_to_utf8(std::string_view bytes, bool big_endian) {
     }
     append_utf8_scalar(out, u);
   }
+}
+
+// UTF-16 code units (little- or big-endian) to UTF-8, as append_utf16_as_utf8.
+inline std::string utf16_to_utf8(std::string_view bytes, bool big_endian) {
+  std::string out;
+  append_utf16_as_utf8(out, bytes, big_endian);
   return out;
 }
 

@@ -76,11 +76,15 @@ class ArscExtractor final : public Extractor {
     // The same value under several configurations (values-v21, values-fr) is one line.
     android_res::ResourceTableOptions options;
     options.unique_values = true;
+    options.min_value_units = kShortestSecret;
+    std::string symbol;
     auto stats = android_res::parse_resource_table(
         blob.bytes(), ctx.limits,
         [&](const android_res::ResourceString& s) {
           if (s.value.empty()) return;
-          text.add(android_res::resource_symbol(s), s.value);
+          symbol.clear();
+          android_res::append_resource_symbol(symbol, s);
+          text.add(symbol, s.value);
         },
         notes, options);
     report_notes(notes, blob, ctx);

@@ -8,6 +8,7 @@
 #include "formats/android_res/android_extractors.h"
 #include "formats/android_res/binary_xml.h"
 #include "formats/format_test_support.h"
+#include "formats/labelled_text.h"
 
 using namespace keysweep;
 using format_test::read_file;
@@ -54,19 +55,11 @@ int main(int argc, char** argv) {
     uint64_t expanded = 0;
     ExtractContext ctx{limits, sink, &expanded};
     auto r = ex->extract(blob, ctx, [&](Blob child) {
-      const auto& segs = child.segments();
-      std::string_view text = child.bytes();
-      for (size_t s = 0; s < segs.size(); ++s) {
-        size_t begin = segs[s].offset;
-        size_t end = s + 1 < segs.size() ? segs[s + 1].offset : text.size();
-        std::string_view line = text.substr(begin, end - begin);
-        // `KEY = "VALUE"\n`: the value sits between the first `= "` and the final `"\n`.
-        size_t q = line.find(" = \"");
-        std::string_view value = line.substr(q + 4, line.size() - q - 4 - 2);
+      for (const RenderedLine& l : rendered_lines(child)) {
         nlohmann::json j{{"file", argv[i]},
                          {"format", std::string(ex->name())},
-                         {"symbol", segs[s].label},
-                         {"value", std::string(value)}};
+                         {"symbol", std::string(l.label)},
+                         {"value", std::string(l.value)}};
         std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       }
     });

@@ -28,6 +28,13 @@ EXAMPLES = "/usr/share/doc/androguard/examples"
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "../../.."))
 TYPE_STRING = 3
+# keysweep leaves out resource values shorter than this many UTF-16 units (kShortestSecret in
+# src/formats/labelled_text.h): no rule reports a secret that short.
+SHORTEST_SECRET = 6
+
+
+def long_enough(value):
+    return len(value.encode("utf-16-le")) // 2 >= SHORTEST_SECRET
 
 
 def rendered(value):
@@ -55,11 +62,11 @@ def androguard_arsc(data):
                 for _, value in ate.item.items:
                     if value.get_data_type() == TYPE_STRING:
                         s = value.get_data_value()
-                        if s:
+                        if s and long_enough(s):
                             complex_items.add((symbol + "[", rendered(s)))
             elif ate.key.get_data_type() == TYPE_STRING:
                 s = ate.key.get_data_value()
-                if s:
+                if s and long_enough(s):
                     simple.add((symbol, rendered(s)))
     return simple, complex_items
 

@@ -6,6 +6,7 @@
 
 #include "formats/android_res/android_extractors.h"
 #include "formats/android_res/test_chunks.h"
+#include "formats/labelled_text.h"
 
 namespace keysweep::android_res {
 namespace {
@@ -78,14 +79,7 @@ Lines extract_axml(const std::string& data) {
   uint64_t expanded = 0;
   ExtractContext ctx{limits, sink, &expanded};
   auto r = ex->extract(blob, ctx, [&](Blob b) {
-    const auto& segs = b.segments();
-    std::string_view t = b.bytes();
-    for (size_t i = 0; i < segs.size(); ++i) {
-      size_t end = i + 1 < segs.size() ? segs[i + 1].offset : t.size();
-      std::string_view line = t.substr(segs[i].offset, end - segs[i].offset);
-      size_t q = line.find(" = \"");
-      out.lines.emplace_back(segs[i].label, std::string(line.substr(q + 4, line.size() - q - 6)));
-    }
+    for (const RenderedLine& l : rendered_lines(b)) out.lines.emplace_back(l.label, l.value);
   });
   out.ok = r.has_value();
   out.notes = sink.notes;

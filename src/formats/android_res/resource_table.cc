@@ -99,6 +99,7 @@ struct Table {
   StringPool values;
   bool have_values = false;
   ReportedValues reported;  // with options.unique_values
+  std::string value_scratch;  // a decoded value, reused from entry to entry
 };
 
 struct Package {
@@ -142,17 +143,21 @@ void emit_string(Table& t, ResourceString& rs, uint32_t string_index, size_t at)
     t.notes.add("string value at " + hex(at) + " but the table has no global string pool");
     return;
   }
+  if (t.options.min_value_units) {
+    auto units = t.values.units(string_index);
+    if (units && *units < t.options.min_value_units) return;
+  }
   if (t.options.unique_values) {
     bool first = rs.map_name ? t.reported.first_item(rs.id, *rs.map_name, string_index)
                              : t.reported.first_simple(rs.id, string_index);
     if (!first) return;
   }
-  auto s = t.values.get(string_index);
+  auto s = t.values.get(string_index, t.value_scratch);
   if (!s) {
     t.notes.add("value of " + resource_symbol(rs) + " at " + hex(at) + ": " + s.error().message);
     return;
   }
-  rs.value = std::move(*s);
+  rs.value = *s;
   ++t.stats.strings;
   t.emit(rs);
 }
@@ -173,16 +178,21 @@ void read_entry(Table& t, const Package& pkg, const ChunkHeader& h, const std::s
   rs.id = res_id;
   rs.type = type_name;
   rs.default_config = default_config;
+  std::string id_key;  // the id stands in for a missing key name
+  // Keys are looked up only for entries that hold a string: most entries (ids, layouts, dimens,
+  // colors) do not, and their keys need not be decoded at all.
+  auto set_key = [&](uint32_t key_index) {
+    rs.key = pkg.key(key_index);
+    if (rs.key.empty()) rs.key = id_key = hex(res_id);
+  };
   if (*flags & kEntryFlagCompact) {
     // Compact entry (Android 14+): the key index sits in `size`, the data type in the high byte
     // of `flags`, and the data in the word where the key would be.
-    rs.key = pkg.key(*esize);
-    if (rs.key.empty()) rs.key = hex(res_id);
-    if ((*flags >> 8) == kTypeString) emit_string(t, rs, *key, pos);
+    if ((*flags >> 8) != kTypeString) return;
+    set_key(*esize);
+    emit_string(t, rs, *key, pos);
     return;
   }
-  rs.key = pkg.key(*key);
-  if (rs.key.empty()) rs.key = hex(res_id);
   if (*esize < 8) {
     t.notes.add("entry " + hex(res_id) + " has size " + std::to_string(*esize));
     return;
@@ -191,12 +201,16 @@ void read_entry(Table& t, const Package& pkg, const ChunkHeader& h, const std::s
     auto dtype = r.le_at<uint8_t>(pos + *esize + 3);
     auto data = r.le_at<uint32_t>(pos + *esize + 4);
     if (!dtype || !data) {
+      set_key(*key);
       t.notes.add("value of " + resource_symbol(rs) + " runs past its type chunk");
       return;
     }
-    if (*dtype == kTypeString) emit_string(t, rs, *data, pos);
+    if (*dtype != kTypeString) return;
+    set_key(*key);
+    emit_string(t, rs, *data, pos);
     return;
   }
+  set_key(*key);
   auto count = r.le_at<uint32_t>(pos + 12);
   if (*esize < 16 || !count) {
     t.notes.add("complex entry " + resource_symbol(rs) + " has a short header");
@@ -318,8 +332,14 @@ Result<void> read_package(Table& t, const ChunkHeader& h) {
 }  // namespace
 
 std::string resource_symbol(const ResourceString& s) {
-  std::string out = "@" + s.type + "/" + s.key;
-  if (!s.map_name) return out;
+  std::string out;
+  append_resource_symbol(out, s);
+  return out;
+}
+
+void append_resource_symbol(std::string& out, const ResourceString& s) {
+  out.append("@").append(s.type).append("/").append(s.key);
+  if (!s.map_name) return;
   uint32_t n = *s.map_name;
   // Plural quantities are fixed attribute ids.
   static constexpr const char* kQuantities[] = {"other", "zero", "one", "two", "few", "many"};
@@ -337,7 +357,6 @@ std::string resource_symbol(const ResourceString& s) {
   } else {
     out.append("[").append(hex(n)).append("]");
   }
-  return out;
 }
 
 bool looks_like_resource_table(std::string_view data) {
@@ -362,7 +381,7 @@ Result<ResourceTableStats> parse_resource_table(std::string_view data, const Lim
                       {}, 0);
   }
   ResourceTableStats stats;
-  Table t{data, limits, notes, on_string, stats, options, {}, false, {}};
+  Table t{data, limits, notes, on_string, stats, options, {}, false, {}, {}};
   for (size_t pos = th->body(); pos + 8 <= th->end();) {
     auto c = read_chunk(data, pos, th->end());
     if (!c) {

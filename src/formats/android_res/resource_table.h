@@ -17,17 +17,22 @@
 
 namespace keysweep::android_res {
 
+// One string value as the parser hands it to its callback. The views point into the table or the
+// parser's buffers and are valid only during the callback: tables hold hundreds of thousands of
+// entries, and a copy of type, key and value per entry cost more than the parse itself.
 struct ResourceString {
   uint32_t id = 0;             // 0xPPTTEEEE
-  std::string type;            // "string", "array", "plurals", "xml", ...
-  std::string key;             // "twilio_auth_token"
+  std::string_view type;       // "string", "array", "plurals", "xml", ...
+  std::string_view key;        // "twilio_auth_token"
   std::optional<uint32_t> map_name;  // set for an item of a complex entry (ResTable_map::name)
-  std::string value;           // UTF-8
+  std::string_view value;      // UTF-8
   bool default_config = true;  // false for values under a qualifier (values-fr, -v21, ...)
 };
 
 // "@string/twilio_auth_token", "@array/servers[3]", "@plurals/minutes[one]".
 std::string resource_symbol(const ResourceString& s);
+// The same, appended to `out` (no temporary per value).
+void append_resource_symbol(std::string& out, const ResourceString& s);
 
 struct ResourceTableStats {
   uint64_t packages = 0;
@@ -42,6 +47,9 @@ struct ResourceTableOptions {
   // (values-v21, values-fr, ...) hold the same string. Decided on the pool indices, before any
   // string is decoded, so framework-sized tables with dozens of configurations stay cheap.
   bool unique_values = false;
+  // Values shorter than this many UTF-16 units (the length both pool encodings declare) are not
+  // decoded or reported: they cannot hold a credential, and most values of a table are short.
+  uint32_t min_value_units = 0;
 };
 
 // True when `data` starts like a resource table: RES_TABLE_TYPE, header size 12, a size that fits.

@@ -70,21 +70,33 @@ std::string hand_built_table(bool utf8, std::string* dense_chunk_out = nullptr) 
   return chunk(0x0002, u32(1), string_pool(kValues, utf8) + package);
 }
 
-std::vector<ResourceString> parse_all(const std::string& data, ParseNotes* notes_out = nullptr,
-                                      Result<ResourceTableStats>* result = nullptr) {
-  std::vector<ResourceString> out;
+// A reported value, copied out of the callback (the parser's views do not outlive it).
+struct SeenString {
+  std::string symbol;
+  std::string value;
+  bool default_config;
+};
+
+SeenString seen(const ResourceString& s) {
+  return {resource_symbol(s), std::string(s.value), s.default_config};
+}
+
+std::vector<SeenString> parse_all(const std::string& data, ParseNotes* notes_out = nullptr,
+                                  Result<ResourceTableStats>* result = nullptr,
+                                  const ResourceTableOptions& options = {}) {
+  std::vector<SeenString> out;
   ParseNotes notes;
-  auto r = parse_resource_table(data, Limits{}, [&](const ResourceString& s) { out.push_back(s); },
-                                notes);
+  auto r = parse_resource_table(
+      data, Limits{}, [&](const ResourceString& s) { out.push_back(seen(s)); }, notes, options);
   if (notes_out) *notes_out = notes;
   if (result) *result = r;
   return out;
 }
 
 std::multimap<std::string, std::pair<std::string, bool>> by_symbol(
-    const std::vector<ResourceString>& v) {
+    const std::vector<SeenString>& v) {
   std::multimap<std::string, std::pair<std::string, bool>> m;
-  for (const auto& s : v) m.emplace(resource_symbol(s), std::make_pair(s.value, s.default_config));
+  for (const auto& s : v) m.emplace(s.symbol, std::make_pair(s.value, s.default_config));
   return m;
 }
 
@@ -114,21 +126,33 @@ TEST_P(HandBuiltTable, ReadsDenseSparseOffset16CompactAndComplexEntries) {
 }
 
 TEST_P(HandBuiltTable, UniqueValuesReportsAValueOnceAcrossConfigurations) {
-  ParseNotes notes;
-  std::vector<ResourceString> out;
   ResourceTableOptions options;
   options.unique_values = true;
-  auto r = parse_resource_table(
-      hand_built_table(GetParam()), Limits{}, [&](const ResourceString& s) { out.push_back(s); },
-      notes, options);
+  Result<ResourceTableStats> r;
+  auto m = by_symbol(parse_all(hand_built_table(GetParam()), nullptr, &r, options));
   ASSERT_TRUE(r) << r.error().message;
-  auto m = by_symbol(out);
   // twilio_auth_token holds the same string under the default and the "fr" configuration: one
   // line. greeting differs by configuration ("hello", "bonjour"): both stay, and so do the
   // items of the array, which share the resource id but not the item name.
   EXPECT_EQ(m.count("@string/twilio_auth_token"), 1u);
   EXPECT_EQ(m.count("@string/greeting"), 2u);
   EXPECT_EQ(m.count("@array/servers[0]"), 1u);
+  EXPECT_EQ(m.count("@array/servers[1]"), 1u);
+  EXPECT_EQ(m.size(), 6u);
+}
+
+TEST_P(HandBuiltTable, MinValueUnitsLeavesOutShortValuesOnly) {
+  ResourceTableOptions options;
+  options.min_value_units = 6;
+  Result<ResourceTableStats> r;
+  auto m = by_symbol(parse_all(hand_built_table(GetParam()), nullptr, &r, options));
+  ASSERT_TRUE(r) << r.error().message;
+  using V = std::pair<std::string, bool>;
+  std::vector<V> greeting;
+  for (auto [it, end] = m.equal_range("@string/greeting"); it != end; ++it) greeting.push_back(it->second);
+  // "hello" has 5 units and is left out; "bonjour" (7) and every longer value stay.
+  EXPECT_EQ(greeting, (std::vector<V>{{"bonjour", false}}));
+  EXPECT_EQ(m.count("@string/twilio_auth_token"), 2u);
   EXPECT_EQ(m.count("@array/servers[1]"), 1u);
   EXPECT_EQ(m.size(), 6u);
 }
@@ -238,19 +262,21 @@ TEST(ArscExtractor, RendersOneLinePerDistinctNameAndValue) {
   EXPECT_EQ(t.find("_string_twilio_auth_token", at + 1), std::string::npos)
       << "the same value under the fr config is one line, not two";
   EXPECT_NE(t.find("_array_servers_1_ = \"backup.example.com\""), std::string::npos);
-  EXPECT_EQ(text.segments().size(), 6u);
+  EXPECT_EQ(t.find("hello"), std::string::npos) << "5 units: shorter than any secret";
+  EXPECT_NE(t.find("_string_greeting = \"bonjour\""), std::string::npos);
+  EXPECT_EQ(text.segments().size(), 5u);
 }
 
 TEST(ArscExtractor, RenderedTextStaysWithinTheEntrySizeLimit) {
   CollectSink sink;
   Limits limits;
-  limits.max_entry_size = 120;  // room for two of the six lines
+  limits.max_entry_size = 120;  // room for two of the five lines (the 5-unit "hello" is left out)
   auto children = extract_arsc(hand_built_table(true), sink, limits);
   ASSERT_EQ(children.size(), 1u);
   EXPECT_LE(children[0].size(), 120u);
   EXPECT_EQ(children[0].segments().size(), 2u);
   ASSERT_EQ(sink.notes.size(), 1u);
-  EXPECT_EQ(sink.notes[0], "4 values not rendered: the text would pass the expansion limit");
+  EXPECT_EQ(sink.notes[0], "3 values not rendered: the text would pass the expansion limit");
 }
 
 // ---- fixtures built by aapt, aapt2 and apktool ----------------------------------------------

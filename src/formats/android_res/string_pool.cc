@@ -113,7 +113,52 @@ Result<StringPool> StringPool::parse(std::string_view data, size_t offset, size_
   return pool;
 }
 
+namespace {
+
+// A length prefix of a UTF-8 pool string: 1 byte, or 2 with the high bit set.
+Result<uint32_t> read_len8(ByteReader& r) {
+  auto b0 = r.u8();
+  if (!b0) return std::unexpected(b0.error());
+  if (!(*b0 & 0x80)) return *b0;
+  auto b1 = r.u8();
+  if (!b1) return std::unexpected(b1.error());
+  return (static_cast<uint32_t>(*b0 & 0x7F) << 8) | *b1;
+}
+
+// A length prefix of a UTF-16 pool string: 1 unit, or 2 with the high bit set.
+Result<uint32_t> read_len16(ByteReader& r) {
+  auto u0 = r.u16le();
+  if (!u0) return std::unexpected(u0.error());
+  uint32_t len = *u0;
+  if (len & 0x8000) {
+    auto u1 = r.u16le();
+    if (!u1) return std::unexpected(u1.error());
+    len = ((len & 0x7FFF) << 16) | *u1;
+  }
+  return len;
+}
+
+}  // namespace
+
+std::optional<uint32_t> StringPool::units(uint32_t index) const {
+  if (index >= count_) return std::nullopt;
+  uint32_t off = *ByteReader(offsets_).le_at<uint32_t>(static_cast<size_t>(index) * 4);
+  ByteReader r(strings_);
+  if (off >= strings_.size() || !r.seek(off)) return std::nullopt;
+  auto n = utf8_ ? read_len8(r) : read_len16(r);
+  if (!n) return std::nullopt;
+  return *n;
+}
+
 Result<std::string> StringPool::get(uint32_t index) const {
+  std::string scratch;
+  auto s = get(index, scratch);
+  if (!s) return std::unexpected(s.error());
+  if (s->data() == scratch.data()) return scratch;
+  return std::string(*s);
+}
+
+Result<std::string_view> StringPool::get(uint32_t index, std::string& scratch) const {
   if (index >= count_) {
     return make_error(ErrorCode::kMalformed,
                       "string index " + std::to_string(index) + " out of range (pool has " +
@@ -130,18 +175,10 @@ Result<std::string> StringPool::get(uint32_t index) const {
   }
   if (auto s = r.seek(off); !s) return std::unexpected(s.error());
   if (utf8_) {
-    // Two lengths: UTF-16 units (unused here), then bytes; each 1 byte, or 2 with the high bit set.
-    auto read_len8 = [&]() -> Result<uint32_t> {
-      auto b0 = r.u8();
-      if (!b0) return std::unexpected(b0.error());
-      if (!(*b0 & 0x80)) return *b0;
-      auto b1 = r.u8();
-      if (!b1) return std::unexpected(b1.error());
-      return (static_cast<uint32_t>(*b0 & 0x7F) << 8) | *b1;
-    };
-    auto units = read_len8();
+    // Two lengths: UTF-16 units (unused here), then bytes.
+    auto units = read_len8(r);
     if (!units) return std::unexpected(units.error());
-    auto len = read_len8();
+    auto len = read_len8(r);
     if (!len) return std::unexpected(len.error());
     auto bytes = r.bytes(*len);
     if (!bytes) {
@@ -150,25 +187,22 @@ Result<std::string> StringPool::get(uint32_t index) const {
                             " bytes runs past the string data",
                         {}, where(off));
     }
-    std::string out(*bytes);
-    join_surrogate_pairs(out);
-    return out;
+    if (bytes->find('\xED') == std::string_view::npos) return *bytes;
+    scratch.assign(*bytes);
+    join_surrogate_pairs(scratch);
+    return std::string_view(scratch);
   }
-  auto u0 = r.u16le();
-  if (!u0) return std::unexpected(u0.error());
-  uint32_t len = *u0;
-  if (len & 0x8000) {
-    auto u1 = r.u16le();
-    if (!u1) return std::unexpected(u1.error());
-    len = ((len & 0x7FFF) << 16) | *u1;
-  }
-  if (static_cast<uint64_t>(len) * 2 > r.remaining()) {
+  auto len = read_len16(r);
+  if (!len) return std::unexpected(len.error());
+  if (static_cast<uint64_t>(*len) * 2 > r.remaining()) {
     return make_error(ErrorCode::kMalformed,
-                      "UTF-16 string " + std::to_string(index) + " of " + std::to_string(len) +
+                      "UTF-16 string " + std::to_string(index) + " of " + std::to_string(*len) +
                           " units runs past the string data",
                       {}, where(off));
   }
-  return utf16le_to_utf8(*r.bytes(static_cast<size_t>(len) * 2));
+  scratch.clear();
+  append_utf16_as_utf8(scratch, *r.bytes(static_cast<size_t>(*len) * 2), false);
+  return std::string_view(scratch);
 }
 
 std::string StringPool::get_or_empty(uint32_t index) const {

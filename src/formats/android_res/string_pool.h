@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,12 @@ class StringPool {
   bool utf8() const { return utf8_; }
   // String `index` as UTF-8 (UTF-16 is converted; an unpaired surrogate becomes U+FFFD).
   Result<std::string> get(uint32_t index) const;
+  // The same without a copy where none is needed: a view into the pool for UTF-8 strings that
+  // need no repair, else the string decoded into `scratch` (the view is then into scratch).
+  Result<std::string_view> get(uint32_t index, std::string& scratch) const;
+  // The length of string `index` in UTF-16 units as the pool declares it (UTF-8 pools store it
+  // too), read without decoding the string; nullopt when the index or prefix is unreadable.
+  std::optional<uint32_t> units(uint32_t index) const;
   // Like get(), but "" for a missing or broken string; for names where a gap is not fatal.
   std::string get_or_empty(uint32_t index) const;
 

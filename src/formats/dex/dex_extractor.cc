@@ -16,13 +16,26 @@ using dex::DexFile;
 
 // Strings shorter than this cannot be a credential any rule looks for; leaving them out keeps the
 // rendered text (and the matcher's work) small. Applies to attributed and unattributed strings.
-constexpr size_t kMinStringBytes = 8;
+// (Bytes of UTF-8, never fewer than the characters.)
+constexpr size_t kMinStringBytes = kShortestSecret;
 // Past this many broken classes, one summary line replaces a diagnostic per class.
 constexpr size_t kMaxClassDiagnostics = 10;
 
-struct Use {
-  std::string symbol;
-  uint32_t string_idx;
+// The strings one class uses: each use names its symbol by index into `symbols` (one per field
+// or method), not by a copy, since a method loading twenty strings would otherwise copy its name
+// twenty times.
+struct ClassUses {
+  struct Use {
+    uint32_t symbol;
+    uint32_t string_idx;
+  };
+  std::vector<std::string> symbols;
+  std::vector<Use> uses;
+  void clear() {
+    symbols.clear();
+    uses.clear();
+  }
+  void add(uint32_t string_idx) { uses.push_back({static_cast<uint32_t>(symbols.size() - 1), string_idx}); }
 };
 
 class StringAttributor {
@@ -30,7 +43,7 @@ class StringAttributor {
   // In a valid DEX no two classes share class data and no two methods share code, so the bytes
   // read here add up to less than the file. Hostile files can point thousands of classes at one
   // huge item; the budget turns that quadratic walk into a diagnostic.
-  StringAttributor(const DexFile& dex, const std::vector<std::string>& strings)
+  StringAttributor(const DexFile& dex, const dex::StringTable& strings)
       : dex_(dex),
         strings_(strings),
         seen_in_method_(strings.size(), UINT32_MAX),
@@ -41,9 +54,9 @@ class StringAttributor {
   // The uses of strings in one class: static field initial values first, then const-strings of
   // direct and virtual methods in declaration order. Fails as a whole, so a broken class adds
   // nothing half-read (its strings then appear in the unattributed list).
-  Result<std::vector<Use>> class_uses(const dex::ClassDef& def, const std::string& class_name) {
-    std::vector<Use> uses;
-    if (def.class_data_off == 0) return uses;  // a marker interface or empty class
+  Result<void> class_uses(const dex::ClassDef& def, std::string_view class_name, ClassUses& uses) {
+    uses.clear();
+    if (def.class_data_off == 0) return {};  // a marker interface or empty class
     auto data = dex_.class_data(def.class_data_off);
     if (!data) return std::unexpected(data.error());
     if (auto ok = charge(data->encoded_size); !ok) return std::unexpected(ok.error());
@@ -62,7 +75,8 @@ class StringAttributor {
         auto name = string(field->name_idx);
         auto value = check_index(v.string_idx);
         if (!name || !value) return std::unexpected(!name ? name.error() : value.error());
-        uses.push_back({class_name + "." + **name, v.string_idx});
+        uses.symbols.emplace_back(class_name).append(".").append(*name);
+        uses.add(v.string_idx);
       }
     }
     for (const dex::EncodedMethod& m : data->methods) {
@@ -74,7 +88,7 @@ class StringAttributor {
       auto insns = dex_.code_insns(m.code_off);
       if (!insns) return std::unexpected(insns.error());
       if (auto ok = charge(insns->size()); !ok) return std::unexpected(ok.error());
-      const std::string symbol = class_name + "." + **name + "()";
+      uses.symbols.emplace_back(class_name).append(".").append(*name).append("()");
       const uint32_t method_stamp = method_counter_++;
       bool bad_index = false;
       auto walked = dex::for_each_const_string(*insns, [&](uint32_t idx) {
@@ -85,7 +99,7 @@ class StringAttributor {
         // A method that loads the same string twice gets one line.
         if (seen_in_method_[idx] == method_stamp) return;
         seen_in_method_[idx] = method_stamp;
-        uses.push_back({symbol, idx});
+        uses.add(idx);
       });
       if (bad_index) {
         return make_error(ErrorCode::kMalformed, "const-string with an index past the string table",
@@ -94,7 +108,7 @@ class StringAttributor {
       if (!walked) {
         if (walked.error().code != ErrorCode::kUnsupported) {
           Error e = walked.error();
-          e.message = "method " + **name + ": " + e.message;
+          e.message = "method " + std::string(*name) + ": " + e.message;
           e.offset = uint64_t{m.code_off} + 16 + e.offset.value_or(0);
           return std::unexpected(e);
         }
@@ -103,7 +117,7 @@ class StringAttributor {
         ++methods_with_unknown_opcodes;
       }
     }
-    return uses;
+    return {};
   }
 
   size_t methods_with_unknown_opcodes = 0;
@@ -118,9 +132,9 @@ class StringAttributor {
     budget_ -= bytes;
     return {};
   }
-  Result<const std::string*> string(uint32_t idx) const {
+  Result<std::string_view> string(uint32_t idx) const {
     if (auto ok = check_index(idx); !ok) return std::unexpected(ok.error());
-    return &strings_[idx];
+    return strings_[idx];
   }
   Result<void> check_index(uint32_t idx) const {
     if (idx >= strings_.size()) {
@@ -130,7 +144,7 @@ class StringAttributor {
   }
 
   const DexFile& dex_;
-  const std::vector<std::string>& strings_;
+  const dex::StringTable& strings_;
   std::vector<uint32_t> seen_in_method_;
   uint32_t method_counter_ = 0;
   uint64_t budget_;
@@ -164,7 +178,7 @@ Result<void> DexExtractor::extract(const Blob& blob, ExtractContext& ctx, const 
   auto dex = DexFile::parse(blob.bytes(), ctx.limits);
   if (!dex) return std::unexpected(dex.error());
   size_t bad_strings = 0;
-  auto strings = dex::read_string_table(*dex, &bad_strings);
+  auto strings = dex::read_strings(*dex, &bad_strings);
   if (!strings) return std::unexpected(strings.error());
   if (bad_strings > 0) {
     ctx.diagnostics.warn(DiagnosticKind::kMalformed, blob.display_path(),
@@ -178,6 +192,7 @@ Result<void> DexExtractor::extract(const Blob& blob, ExtractContext& ctx, const 
   text.reserve(blob.size());
   std::vector<bool> used(strings->size(), false);
   StringAttributor attributor(*dex, *strings);
+  ClassUses uses;
   size_t broken_classes = 0;
   for (uint32_t i = 0; i < dex->header().class_defs_size; ++i) {
     auto def = dex->class_def(i);
@@ -193,10 +208,10 @@ Result<void> DexExtractor::extract(const Blob& blob, ExtractContext& ctx, const 
                                "remaining strings are listed without their methods");
       break;
     }
-    auto uses = attributor.class_uses(*def, class_name);
-    if (!uses) {
+    auto read = attributor.class_uses(*def, class_name, uses);
+    if (!read) {
       if (++broken_classes <= kMaxClassDiagnostics) {
-        Error e = uses.error();
+        Error e = read.error();
         ctx.diagnostics.warn(DiagnosticKind::kMalformed, blob.display_path(),
                              "class " + class_name + " skipped (its strings are still listed): " +
                                  (e.offset ? "at offset " + std::to_string(*e.offset) + ": " : "") +
@@ -204,10 +219,10 @@ Result<void> DexExtractor::extract(const Blob& blob, ExtractContext& ctx, const 
       }
       continue;
     }
-    for (const Use& u : *uses) {
+    for (const ClassUses::Use& u : uses.uses) {
       used[u.string_idx] = true;
-      const std::string& value = (*strings)[u.string_idx];
-      if (value.size() >= kMinStringBytes) text.add(u.symbol, value);
+      std::string_view value = (*strings)[u.string_idx];
+      if (value.size() >= kMinStringBytes) text.add(uses.symbols[u.symbol], value);
     }
   }
   if (broken_classes > kMaxClassDiagnostics) {
@@ -224,9 +239,11 @@ Result<void> DexExtractor::extract(const Blob& blob, ExtractContext& ctx, const 
   // Strings no code or field loads (annotation values, debug info) are still listed, so a secret
   // anywhere in the string table is found, if without a method to point to. Names are not.
   std::vector<bool> is_name = identifier_strings(*dex, strings->size());
+  std::string symbol;
   for (uint32_t i = 0; i < strings->size(); ++i) {
     if (!used[i] && !is_name[i] && (*strings)[i].size() >= kMinStringBytes) {
-      text.add("dex string #" + std::to_string(i), (*strings)[i]);
+      symbol.assign("dex string #").append(std::to_string(i));
+      text.add(symbol, (*strings)[i]);
     }
   }
   if (text.empty()) return {};

@@ -309,23 +309,56 @@ std::string java_class_name(std::string_view descriptor) {
   return name;
 }
 
-Result<std::vector<std::string>> read_string_table(const DexFile& dex, size_t* bad_strings) {
-  std::vector<std::string> strings;
-  strings.reserve(dex.header().string_ids_size);  // bounded by the file size at parse time
+namespace {
+
+bool is_ascii(std::string_view s) {
+  unsigned char any = 0;
+  for (char c : s) any |= static_cast<unsigned char>(c);
+  return (any & 0x80) == 0;
+}
+
+}  // namespace
+
+Result<StringTable> read_strings(const DexFile& dex, size_t* bad_strings) {
+  StringTable table;
+  const uint32_t count = dex.header().string_ids_size;  // bounded by the file size at parse time
+  table.views_.resize(count);
+  // Strings that need decoding go to one buffer; their views are made once it stops growing.
+  struct Decoded {
+    uint32_t index;
+    size_t offset, size;
+  };
+  std::vector<Decoded> decoded;
+  std::string& buffer = *table.decoded_;
   size_t bad = 0;
   uint64_t budget = 2 * uint64_t{dex.header().file_size};
-  for (uint32_t i = 0; i < dex.header().string_ids_size; ++i) {
+  for (uint32_t i = 0; i < count; ++i) {
     size_t searched = 0;
     auto data = dex.string_data(i, budget, &searched);
     budget -= std::min<uint64_t>(budget, searched);
     if (!data) {
       ++bad;
-      strings.emplace_back();
       continue;
     }
-    strings.push_back(decode_mutf8(*data));
+    if (is_ascii(*data)) {
+      table.views_[i] = *data;
+      continue;
+    }
+    size_t at = buffer.size();
+    append_mutf8_as_utf8(buffer, *data);
+    decoded.push_back({i, at, buffer.size() - at});
   }
+  for (const Decoded& d : decoded) table.views_[d.index] = std::string_view(buffer).substr(d.offset, d.size);
   if (bad_strings) *bad_strings = bad;
+  return table;
+}
+
+Result<std::vector<std::string>> read_string_table(const DexFile& dex, size_t* bad_strings) {
+  auto table = read_strings(dex, bad_strings);
+  if (!table) return std::unexpected(table.error());
+  std::vector<std::string> strings;
+  strings.reserve(table->size());
+  for (size_t i = 0; i < table->size(); ++i) strings.emplace_back((*table)[i]);
   return strings;
 }
 

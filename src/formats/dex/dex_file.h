@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,6 +98,23 @@ class DexFile {
 // "Lcom/example/sms/TwilioClient;" -> "com.example.sms.TwilioClient"; arrays and primitives are
 // returned as they are.
 std::string java_class_name(std::string_view descriptor);
+
+// Every string of the string table as UTF-8, in index order, without a copy per string: a string
+// of plain ASCII (in MUTF-8 the same bytes as in UTF-8; most strings of an app) is a view into the
+// DEX, which must outlive the table; the others are decoded into one buffer the table owns. A
+// string whose data lies outside the file is empty and counted in `bad_strings` (when given).
+class StringTable {
+ public:
+  size_t size() const { return views_.size(); }
+  std::string_view operator[](size_t i) const { return views_[i]; }
+
+ private:
+  friend Result<StringTable> read_strings(const DexFile& dex, size_t* bad_strings);
+  std::vector<std::string_view> views_;
+  // Behind a pointer so that moving the table never moves the characters the views point to.
+  std::unique_ptr<std::string> decoded_ = std::make_unique<std::string>();
+};
+Result<StringTable> read_strings(const DexFile& dex, size_t* bad_strings = nullptr);
 
 // Every string of the string table, decoded to UTF-8, in index order. A string whose data lies
 // outside the file is returned empty and counted in `bad_strings` (when given). String data never

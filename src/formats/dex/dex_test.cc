@@ -418,15 +418,9 @@ std::string rendered(std::string_view value) {
 }
 
 // (label, value) of every rendered line.
-std::set<std::pair<std::string, std::string>> rendered_lines(const Blob& text) {
+std::set<std::pair<std::string, std::string>> line_set(const Blob& text) {
   std::set<std::pair<std::string, std::string>> out;
-  const auto& segs = text.segments();
-  for (size_t i = 0; i < segs.size(); ++i) {
-    size_t end = i + 1 < segs.size() ? segs[i + 1].offset : text.size();
-    std::string_view line = text.bytes().substr(segs[i].offset, end - segs[i].offset);
-    size_t eq = line.find(" = \"");
-    out.emplace(segs[i].label, std::string(line.substr(eq + 4, line.size() - eq - 4 - 2)));
-  }
+  for (const RenderedLine& l : rendered_lines(text)) out.emplace(l.label, l.value);
   return out;
 }
 
@@ -476,7 +470,7 @@ TEST_F(DexFixture, OracleStringTablesAndConstStringsMatchAndroguard) {
     for (std::string c; std::getline(consts, c);) {
       auto j = nlohmann::json::parse(c);
       const std::string value = j[2].get<std::string>();
-      if (value.size() < 8) continue;
+      if (value.size() < kShortestSecret) continue;
       loaded.insert(value);
       expected_method_lines.emplace(
           dex::java_class_name(j[0].get<std::string>()) + "." + j[1].get<std::string>() + "()",
@@ -487,7 +481,7 @@ TEST_F(DexFixture, OracleStringTablesAndConstStringsMatchAndroguard) {
     for (const Diagnostic& d : x.diagnostics) ADD_FAILURE() << d.to_string();
     ASSERT_LE(x.children.size(), 1u);
     std::set<std::pair<std::string, std::string>> lines;  // a DEX of names only renders nothing
-    if (!x.children.empty()) lines = rendered_lines(x.children[0]);
+    if (!x.children.empty()) lines = line_set(x.children[0]);
     std::set<std::string> values;
     std::set<std::pair<std::string, std::string>> method_lines;
     for (const auto& [label, value] : lines) {
@@ -497,7 +491,7 @@ TEST_F(DexFixture, OracleStringTablesAndConstStringsMatchAndroguard) {
     size_t missing = 0;
     for (size_t i = 0; i < theirs.size(); ++i) {
       const std::string& s = theirs[i];
-      if (s.size() < 8) continue;
+      if (s.size() < kShortestSecret) continue;
       if (names.count(i) && !loaded.count(s)) continue;
       if (!values.count(rendered(s)) && ++missing <= 5) ADD_FAILURE() << "not rendered: " << s;
     }

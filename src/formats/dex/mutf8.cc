@@ -26,7 +26,12 @@ int32_t three_byte_unit(std::string_view in, size_t i) {
 
 std::string decode_mutf8(std::string_view in) {
   std::string out;
-  out.reserve(in.size());
+  append_mutf8_as_utf8(out, in);
+  return out;
+}
+
+void append_mutf8_as_utf8(std::string& out, std::string_view in) {
+  out.reserve(out.size() + in.size());
   size_t i = 0;
   while (i < in.size()) {
     uint8_t b = byte_at(in, i);
@@ -60,7 +65,6 @@ std::string decode_mutf8(std::string_view in) {
       ++i;
     }
   }
-  return out;
 }
 
 }  // namespace keysweep::dex

@@ -11,5 +11,7 @@ namespace keysweep::dex {
 // Converts MUTF-8 bytes (without the terminating NUL) to UTF-8. Never fails: a lone surrogate or
 // a malformed byte becomes U+FFFD, so a damaged or hostile string still yields its readable parts.
 std::string decode_mutf8(std::string_view in);
+// The same, appended to `out`.
+void append_mutf8_as_utf8(std::string& out, std::string_view in);
 
 }  // namespace keysweep::dex
