@@ -1,6 +1,9 @@
 // `keysweep scan --git / --staged / --diff A..B / --since REV / --ref R`: the flags, checked, turned
 // into a history walk (pipeline/git_scan.h), and what the reports say about the repository.
 
+#include <cstdlib>
+#include <string_view>
+
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "pipeline/git_scan.h"
@@ -58,6 +61,10 @@ Result<ScanOutcome> run_git_scan(const ScanArgs& a, const ScanPipeline& pipeline
   options.since = a.since;
   options.refs = a.refs;
   options.max_blob_size = pipeline.config().limits.max_file_size;
+  // KEYSWEEP_GIT_READER=libgit2: every object through libgit2, as before the pack reader (for
+  // comparing the two, and as a way out should a pack defeat the reader).
+  const char* reader = std::getenv("KEYSWEEP_GIT_READER");
+  options.read_packs = !(reader && std::string_view(reader) == "libgit2");
   auto r = scan_git(pipeline, repo_path(a), options, diagnostics);
   if (!r) return std::unexpected(r.error());
   return std::move(r->scan);

@@ -19,6 +19,9 @@ struct ScanSummary {
   // `scan --git`: blobs are git objects, not files; the commits walked (0 for --staged).
   bool git = false;
   uint64_t git_commits = 0;
+  // Blobs in the repository's packs that no walked ref reaches (unreachable or only in the
+  // reflog): not scanned, as git log would not show them.
+  uint64_t git_unreachable_blobs = 0;
   double seconds = 0.0;
   // Diagnostics by kind ("unreadable", "too-large", ...), so the summary can count each.
   std::map<std::string, uint64_t> diagnostics_by_kind;

@@ -52,13 +52,69 @@ GitObjectId raw_id(const git_oid* oid) {
   return id;
 }
 
-struct ObjectIdHash {
-  size_t operator()(const GitObjectId& id) const {
-    size_t h;  // object ids are already uniformly distributed
-    std::memcpy(&h, id.data(), sizeof h);
-    return h;
+using ObjectIdHash = GitObjectIdHash;
+
+GitObjectId raw_id(const unsigned char* id) {
+  GitObjectId out;
+  std::memcpy(out.data(), id, out.size());
+  return out;
+}
+
+git_oid to_oid(const unsigned char* id) {
+  git_oid oid;
+  std::memcpy(oid.id, id, GIT_OID_RAWSZ);
+  return oid;
+}
+
+// One tree's entries, whoever parsed it: names and ids point into the raw object (kept by the
+// GitObjectSource for the walk) or into libgit2's tree, owned here.
+struct TreeEntry {
+  std::string_view name;
+  const unsigned char* id;
+  git_object_t type;
+};
+
+struct TreeView {
+  std::vector<TreeEntry> entries;
+  git_tree* owned = nullptr;
+  TreeView() = default;
+  TreeView(const TreeView&) = delete;
+  TreeView& operator=(const TreeView&) = delete;
+  ~TreeView() { reset(); }
+  void reset() {
+    entries.clear();
+    if (owned) git_tree_free(owned);
+    owned = nullptr;
   }
 };
+
+// git_tree_entry_type's reading of a mode: gitlinks are commits, directories trees, the rest blobs.
+git_object_t type_of_mode(uint32_t mode) {
+  if ((mode & 0170000) == 0160000) return GIT_OBJECT_COMMIT;
+  if ((mode & 0170000) == 0040000) return GIT_OBJECT_TREE;
+  return GIT_OBJECT_BLOB;
+}
+
+// The raw tree format: `mode SP name NUL 20-byte id`, repeated. Strict: anything libgit2 might
+// read differently (a mode that is not octal digits, over 16 bits) is left to libgit2.
+bool parse_raw_tree(std::string_view raw, std::vector<TreeEntry>& out) {
+  size_t pos = 0;
+  while (pos < raw.size()) {
+    uint32_t mode = 0;
+    size_t digits = 0;
+    while (pos < raw.size() && raw[pos] >= '0' && raw[pos] <= '7') {
+      mode = mode * 8 + static_cast<uint32_t>(raw[pos++] - '0');
+      if (++digits > 7) return false;
+    }
+    if (!digits || mode > 0xffff || pos >= raw.size() || raw[pos++] != ' ') return false;
+    size_t nul = raw.find('\0', pos);
+    if (nul == std::string_view::npos || raw.size() - nul - 1 < GIT_OID_RAWSZ) return false;
+    out.push_back({raw.substr(pos, nul - pos),
+                   reinterpret_cast<const unsigned char*>(raw.data() + nul + 1), type_of_mode(mode)});
+    pos = nul + 1 + GIT_OID_RAWSZ;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -106,15 +162,19 @@ struct BlobCollector {
   DiagnosticSink& diagnostics;
   GitWalkStats& stats;
   const std::function<void(GitBlob)>& emit;
+  const GitObjectSource* source;
   std::unordered_set<GitObjectId, ObjectIdHash> seen_trees;
   std::unordered_set<GitObjectId, ObjectIdHash> seen_blobs;
   std::string path;  // of the tree being walked, with a trailing '/'
+  std::vector<std::unique_ptr<TreeView>> views;  // two a level (the tree, its parent's), reused
 
   void add_blob(const git_oid* id, const std::string& rel, const GitOrigin& origin_template) {
     if (!seen_blobs.insert(raw_id(id)).second) return;
     size_t size = 0;
-    git_object_t type;
-    if (git_odb_read_header(&size, &type, odb, id) != 0 || type != GIT_OBJECT_BLOB) {
+    git_object_t type = GIT_OBJECT_BLOB;
+    std::optional<uint64_t> known = source ? source->blob_size(raw_id(id)) : std::nullopt;
+    if (known) size = *known;
+    else if (git_odb_read_header(&size, &type, odb, id) != 0 || type != GIT_OBJECT_BLOB) {
       diagnostics.warn(DiagnosticKind::kMalformed, origin_template.short_commit() + ":" + rel,
                        "cannot read blob " + hex(id) + ": " + git_error_text(-1));
       return;
@@ -133,6 +193,24 @@ struct BlobCollector {
     emit(GitBlob{raw_id(id), size, std::move(origin)});
   }
 
+  // The tree's entries into `view`: from the source's raw bytes when it has them, else libgit2.
+  bool read_tree(const git_oid* id, TreeView& view) {
+    view.reset();
+    if (source)
+      if (auto raw = source->raw_tree(raw_id(id)))
+        if (parse_raw_tree(*raw, view.entries)) return true;
+    view.entries.clear();
+    if (int rc = git_tree_lookup(&view.owned, repo, id); rc != 0) {
+      view.owned = nullptr;
+      return false;
+    }
+    for (size_t i = 0, n = git_tree_entrycount(view.owned); i < n; ++i) {
+      const git_tree_entry* e = git_tree_entry_byindex(view.owned, i);
+      view.entries.push_back({git_tree_entry_name(e), git_tree_entry_id(e)->id, git_tree_entry_type(e)});
+    }
+    return true;
+  }
+
   // Walks `tree_id` against `old_id` (its first parent's tree at the same path, or null): an
   // entry the old tree has with the same id is unchanged and skipped without a lookup, so a
   // commit costs what it changed. `origin` null: only mark what the tree holds as seen (a
@@ -144,46 +222,47 @@ struct BlobCollector {
                                                          std::to_string(kMaxTreeDepth) + "; not walked");
       return;
     }
-    Owned<git_tree, git_tree_free> tree, old;
-    if (int rc = git_tree_lookup(tree.out(), repo, tree_id); rc != 0) {
+    while (views.size() < static_cast<size_t>(depth + 1) * 2) views.push_back(std::make_unique<TreeView>());
+    TreeView& tree = *views[depth * 2];
+    TreeView& old = *views[depth * 2 + 1];
+    if (!read_tree(tree_id, tree)) {
       diagnostics.warn(DiagnosticKind::kMalformed, path, "cannot read tree " + hex(tree_id) + ": " +
-                                                             git_error_text(rc));
+                                                             git_error_text(-1));
       return;
     }
-    if (old_id && git_tree_lookup(old.out(), repo, old_id) != 0) old.p = nullptr;
-    size_t n = git_tree_entrycount(tree.get());
-    size_t m = old.get() ? git_tree_entrycount(old.get()) : 0;
+    if (!old_id || !read_tree(old_id, old)) old.reset();
+    const size_t n = tree.entries.size(), m = old.entries.size();
     // Both trees are sorted in git's order, so one merge pass pairs the entries by name.
     for (size_t i = 0, j = 0; i < n; ++i) {
-      const git_tree_entry* e = git_tree_entry_byindex(tree.get(), i);
-      const git_tree_entry* before = nullptr;
+      const TreeEntry& e = tree.entries[i];
+      const TreeEntry* before = nullptr;
       while (j < m) {
-        const git_tree_entry* o = git_tree_entry_byindex(old.get(), j);
+        const TreeEntry& o = old.entries[j];
         int c = compare_entries(o, e);
         if (c > 0) break;
         ++j;
         if (c == 0) {
-          before = o;
+          before = &o;
           break;
         }
       }
-      const git_oid* id = git_tree_entry_id(e);
-      if (before && git_oid_equal(git_tree_entry_id(before), id)) continue;  // unchanged
-      switch (git_tree_entry_type(e)) {
+      if (before && std::memcmp(before->id, e.id, GIT_OID_RAWSZ) == 0) continue;  // unchanged
+      const git_oid id = to_oid(e.id);
+      switch (e.type) {
         case GIT_OBJECT_TREE: {
-          const git_oid* old_sub = before && git_tree_entry_type(before) == GIT_OBJECT_TREE
-                                       ? git_tree_entry_id(before)
-                                       : nullptr;
+          git_oid old_sub;
+          bool has_old = before && before->type == GIT_OBJECT_TREE;
+          if (has_old) old_sub = to_oid(before->id);
           size_t len = path.size();
-          path += git_tree_entry_name(e);
+          path += e.name;
           path += '/';
-          walk_tree(id, old_sub, origin, depth + 1);
+          walk_tree(&id, has_old ? &old_sub : nullptr, origin, depth + 1);
           path.resize(len);
           break;
         }
         case GIT_OBJECT_BLOB:
-          if (!origin) seen_blobs.insert(raw_id(id));
-          else add_blob(id, path + git_tree_entry_name(e), *origin);
+          if (!origin) seen_blobs.insert(raw_id(e.id));
+          else add_blob(&id, path + std::string(e.name), *origin);
           break;
         default:  // a submodule's commit: another repository
           break;
@@ -192,16 +271,15 @@ struct BlobCollector {
   }
 
   // git's tree order: names compared bytewise, a tree's name as if it ended in '/'.
-  static int compare_entries(const git_tree_entry* a, const git_tree_entry* b) {
-    const char* x = git_tree_entry_name(a);
-    const char* y = git_tree_entry_name(b);
-    size_t i = 0;
-    while (x[i] && x[i] == y[i]) ++i;
-    auto next = [](const git_tree_entry* e, char c) -> int {
-      if (c) return static_cast<unsigned char>(c);
-      return git_tree_entry_type(e) == GIT_OBJECT_TREE ? '/' : 0;
+  static int compare_entries(const TreeEntry& a, const TreeEntry& b) {
+    size_t k = std::min(a.name.size(), b.name.size());
+    int c = std::memcmp(a.name.data(), b.name.data(), k);
+    if (c) return c;
+    auto next = [k](const TreeEntry& e) -> int {
+      if (k < e.name.size()) return static_cast<unsigned char>(e.name[k]);
+      return e.type == GIT_OBJECT_TREE ? '/' : 0;
     };
-    return next(a, x[i]) - next(b, y[i]);
+    return next(a) - next(b);
   }
 
   // A commit against its first parent (nothing when marking, or for a root commit).
@@ -266,12 +344,13 @@ Result<git_oid> resolve_commit(git_repository* repo, const std::string& rev, con
 
 Result<void> GitRepository::walk_blobs(const GitScanOptions& options, DiagnosticSink& diagnostics,
                                        GitWalkStats& stats,
-                                       const std::function<void(GitBlob)>& emit) {
+                                       const std::function<void(GitBlob)>& emit,
+                                       const GitObjectSource* source) {
   git_repository* repo = impl_->repo;
   Owned<git_odb, git_odb_free> odb;
   if (int rc = git_repository_odb(odb.out(), repo); rc != 0)
     return make_error(ErrorCode::kIo, git_error_text(rc), path_);
-  BlobCollector collect{repo, odb.get(), options, diagnostics, stats, emit, {}, {}, {}};
+  BlobCollector collect{repo, odb.get(), options, diagnostics, stats, emit, source, {}, {}, {}, {}};
 
   if (options.staged) {
     Owned<git_index, git_index_free> index;
@@ -410,6 +489,10 @@ Result<GitBlobBytes> GitRepository::read_blob(const GitObjectId& id) {
     git_odb_object_free(static_cast<git_odb_object*>(const_cast<void*>(o)));
   });
   return out;
+}
+
+std::string GitRepository::objects_dir() {
+  return std::string(git_repository_commondir(impl_->repo)) + "objects/";
 }
 
 GitRepositoryInfo GitRepository::info() {

@@ -5,8 +5,10 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,9 +26,20 @@ struct GitScanOptions {
   std::string since;              // "REV": only commits after REV (REV and its ancestors hidden)
   std::vector<std::string> refs;  // revisions to start from; empty = every ref and HEAD
   uint64_t max_blob_size = 512ull << 20;
+  // Full-history walks (no staged / range / since) stream the repository's packs
+  // (pipeline/git_pack_scan.cc); false reads every object through libgit2.
+  bool read_packs = true;
 };
 
 using GitObjectId = std::array<unsigned char, 20>;
+
+struct GitObjectIdHash {
+  size_t operator()(const GitObjectId& id) const {
+    size_t h;  // object ids are already uniformly distributed
+    std::memcpy(&h, id.data(), sizeof h);
+    return h;
+  }
+};
 
 // One blob to scan, and where it was first seen.
 struct GitBlob {
@@ -41,6 +54,18 @@ struct GitWalkStats {
   uint64_t blobs = 0;       // unique blobs listed
   uint64_t blob_bytes = 0;  // their total size
   uint64_t skipped_large = 0;
+  uint64_t unreachable_blobs = 0;  // in a pack but not reachable from the walked refs: not scanned
+};
+
+// Objects another reader already has (the pack streamer of pipeline/git_pack_scan.h): trees as
+// raw bytes from memory, blob sizes from pack headers. "Not known" sends the walk to libgit2.
+class GitObjectSource {
+ public:
+  virtual ~GitObjectSource() = default;
+  // The raw tree object (`mode SP name NUL 20-byte id`...), valid for the walk.
+  virtual std::optional<std::string_view> raw_tree(const GitObjectId& id) const = 0;
+  // The size of a blob, or nullopt when unknown or not a blob.
+  virtual std::optional<uint64_t> blob_size(const GitObjectId& id) const = 0;
 };
 
 // A blob's bytes, kept alive by `owner` (libgit2's object) as long as the view is used.
@@ -65,14 +90,18 @@ class GitRepository {
   ~GitRepository();
   // Calls `emit` for each unique blob to scan, in first-seen order (parents before children, so
   // a blob is attributed to the commit that introduced it). Blobs over the size limit are
-  // counted and warned about, not emitted.
+  // counted and warned about, not emitted. With `source`, trees and blob sizes come from it
+  // first (the same walk, the same attribution), libgit2 reading what it does not have.
   Result<void> walk_blobs(const GitScanOptions& options, DiagnosticSink& diagnostics,
-                          GitWalkStats& stats, const std::function<void(GitBlob)>& emit);
+                          GitWalkStats& stats, const std::function<void(GitBlob)>& emit,
+                          const GitObjectSource* source = nullptr);
   Result<std::vector<GitBlob>> list_blobs(const GitScanOptions& options,
                                           DiagnosticSink& diagnostics, GitWalkStats& stats);
   // Reads a blob without copying it. Thread-safe when each thread uses its own GitRepository.
   Result<GitBlobBytes> read_blob(const GitObjectId& id);
   GitRepositoryInfo info();
+  // Where the object database lives (GITDIR/objects/, the common dir's in a linked worktree).
+  std::string objects_dir();
   // Where git runs hooks from: core.hooksPath when set, else GITDIR/hooks.
   std::string hooks_dir();
   const std::string& path() const { return path_; }

@@ -5,22 +5,11 @@
 #include <thread>
 #include <unordered_set>
 
-#include "pipeline/work_queue.h"
+#include "pipeline/git_scan_parts.h"
 
 namespace keysweep {
 
 namespace {
-
-// A blob and its place in the walk: the lower `seq`, the earlier the commit that introduced it.
-struct GitWork {
-  uint64_t seq = 0;
-  GitBlob blob;
-};
-
-struct SeqFinding {
-  uint64_t seq;
-  Finding finding;
-};
 
 void stamp(Finding& f, const GitOrigin& origin) {
   f.location.git = origin;
@@ -42,6 +31,45 @@ std::vector<Finding> first_sightings(std::vector<SeqFinding> all) {
 
 }  // namespace
 
+void scan_git_blob(const ScanPipeline& pipeline, const GitWork& work, std::string_view bytes,
+                   std::shared_ptr<const void> owner, Matcher::Scratch& scratch,
+                   DiagnosticSink& diagnostics, std::vector<Finding>& found, GitWorkerState& st) {
+  ++st.summary.files_scanned;
+  Blob blob(bytes, std::move(owner), {work.blob.origin.path});
+  found.clear();
+  pipeline.scan_blob(blob, scratch, diagnostics, found, st.summary);
+  for (auto& f : found) {
+    stamp(f, work.blob.origin);
+    st.findings.push_back({work.seq, std::move(f)});
+  }
+}
+
+void scan_git_blobs_libgit2(const ScanPipeline& pipeline, const std::string& repo_path,
+                            WorkQueue<GitWork>& queue, DiagnosticSink& diagnostics,
+                            GitWorkerState& st) {
+  GitWork work;
+  // libgit2 handles are not shared between threads: each worker opens its own.
+  auto own = GitRepository::open(repo_path);
+  if (!own) {
+    diagnostics.error(own.error());
+    while (queue.pop(work)) {
+    }
+    return;
+  }
+  auto scratch = pipeline.matcher().make_scratch();
+  std::vector<Finding> found;
+  while (queue.pop(work)) {
+    auto bytes = (*own)->read_blob(work.blob.id);
+    if (!bytes) {
+      Error e = bytes.error();
+      e.path = work.blob.origin.display();
+      diagnostics.error(e, Severity::kWarning);
+      continue;
+    }
+    scan_git_blob(pipeline, work, bytes->bytes, bytes->owner, *scratch, diagnostics, found, st);
+  }
+}
+
 Result<GitScanOutcome> scan_git(const ScanPipeline& pipeline, const std::string& repo_path,
                                 const GitScanOptions& options, DiagnosticSink& outer) {
   auto t0 = std::chrono::steady_clock::now();
@@ -53,54 +81,25 @@ Result<GitScanOutcome> scan_git(const ScanPipeline& pipeline, const std::string&
   CountingSink diagnostics(outer);
   const ScanConfig& config = pipeline.config();
   unsigned jobs = config.jobs ? config.jobs : std::max(1u, std::thread::hardware_concurrency());
-  WorkQueue<GitWork> queue(jobs * 256);
-
-  struct WorkerState {
-    std::vector<SeqFinding> findings;
-    ScanSummary summary;
-  };
-  std::vector<WorkerState> states(jobs);
-  std::vector<std::thread> workers;
-  for (unsigned i = 0; i < jobs; ++i) {
-    workers.emplace_back([&, i] {
-      WorkerState& st = states[i];
-      GitWork work;
-      // libgit2 handles are not shared between threads: each worker opens its own.
-      auto own = GitRepository::open(repo_path);
-      if (!own) {
-        diagnostics.error(own.error());
-        while (queue.pop(work)) {
-        }
-        return;
-      }
-      auto scratch = pipeline.matcher().make_scratch();
-      std::vector<Finding> found;
-      while (queue.pop(work)) {
-        auto bytes = (*own)->read_blob(work.blob.id);
-        if (!bytes) {
-          Error e = bytes.error();
-          e.path = work.blob.origin.display();
-          diagnostics.error(e, Severity::kWarning);
-          continue;
-        }
-        ++st.summary.files_scanned;
-        Blob blob(bytes->bytes, bytes->owner, {work.blob.origin.path});
-        found.clear();
-        pipeline.scan_blob(blob, *scratch, diagnostics, found, st.summary);
-        for (auto& f : found) {
-          stamp(f, work.blob.origin);
-          st.findings.push_back({work.seq, std::move(f)});
-        }
-      }
+  std::vector<GitWorkerState> states(jobs);
+  Result<void> walked;
+  if (use_pack_reader(options)) {
+    walked = scan_git_packs(pipeline, **repo, repo_path, options, jobs, diagnostics, result.walk, states);
+  } else {
+    // One thread walks and lists blobs as it finds them; the workers read and scan them.
+    WorkQueue<GitWork> queue(jobs * 256);
+    std::vector<std::thread> workers;
+    for (unsigned i = 0; i < jobs; ++i)
+      workers.emplace_back([&, i] {
+        scan_git_blobs_libgit2(pipeline, repo_path, queue, diagnostics, states[i]);
+      });
+    uint64_t seq = 0;
+    walked = (*repo)->walk_blobs(options, diagnostics, result.walk, [&](GitBlob b) {
+      queue.push(GitWork{seq++, std::move(b)});
     });
+    queue.close();
+    for (auto& t : workers) t.join();
   }
-
-  uint64_t seq = 0;
-  auto walked = (*repo)->walk_blobs(options, diagnostics, result.walk, [&](GitBlob b) {
-    queue.push(GitWork{seq++, std::move(b)});
-  });
-  queue.close();
-  for (auto& t : workers) t.join();
   if (!walked) return std::unexpected(walked.error());
 
   ScanOutcome& outcome = result.scan;
@@ -115,6 +114,7 @@ Result<GitScanOutcome> scan_git(const ScanPipeline& pipeline, const std::string&
   sort_findings(outcome.findings);
   outcome.summary.git = true;
   outcome.summary.git_commits = result.walk.commits;
+  outcome.summary.git_unreachable_blobs = result.walk.unreachable_blobs;
   outcome.summary.findings = outcome.findings.size();
   outcome.summary.diagnostics_by_kind = diagnostics.by_kind;
   outcome.summary.diagnostics = diagnostics.all;

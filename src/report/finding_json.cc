@@ -136,6 +136,7 @@ Json summary_json(const ScanSummary& s, uint64_t findings_reported) {
   j["findings"] = findings_reported;
   j["symlinks_skipped"] = s.symlinks_skipped;
   if (s.git) j["git_commits"] = s.git_commits;
+  if (s.git_unreachable_blobs) j["git_unreachable_blobs_skipped"] = s.git_unreachable_blobs;
   j["seconds"] = s.seconds;
   Json by_kind = Json::object();
   for (const auto& [kind, n] : s.diagnostics_by_kind) by_kind[kind] = n;

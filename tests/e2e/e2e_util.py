@@ -24,15 +24,16 @@ sys.path.insert(0, FIXTURES)
 KEYSWEEP = None
 
 
-def run(*args, cwd=None, stdin=None, user=None):
+def run(*args, cwd=None, stdin=None, user=None, env=None):
     """Runs keysweep with args and returns the CompletedProcess, output captured as text (bytes
     that are not UTF-8 replaced, so a test sees them rather than a decode error). With user, runs
-    it as that uid/gid without supplementary groups (tests of unreadable files, as root)."""
+    it as that uid/gid without supplementary groups (tests of unreadable files, as root). env:
+    variables set on top of this process's environment."""
     cmd = [KEYSWEEP, *args]
     if user is not None:
         cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, input=stdin,
-                          errors="replace")
+                          errors="replace", env={**os.environ, **env} if env else None)
 
 
 def scratch_dir(name):

@@ -26,8 +26,8 @@ SLACK = FAKE.slack_bot_token()
 STAGED_KEY = FAKE.aws_access_key_id()
 
 
-def scan_json(*args, cwd=None):
-    r = keysweep("scan", "-q", "--format", "json", *args, cwd=cwd)
+def scan_json(*args, cwd=None, env=None):
+    r = keysweep("scan", "-q", "--format", "json", *args, cwd=cwd, env=env)
     if r.returncode not in (0, 1):
         raise AssertionError(f"keysweep {args} failed ({r.returncode}): {r.stderr}")
     return r.returncode, json.loads(r.stdout)
@@ -311,6 +311,94 @@ class StagedAndHook(unittest.TestCase):
             self.assertEqual(f.read(), "#!/bin/sh\necho mine\n")
         with open(hook) as f:
             self.assertIn("scan --staged", f.read())
+
+
+class PackedHistory(unittest.TestCase):
+    """Full-history scans stream the packs (pipeline/git_pack_scan.cc); KEYSWEEP_GIT_READER=libgit2
+    reads every object through libgit2. On a repository whose history is mostly in one repacked
+    pack (long delta chains), with a later commit left loose and an unreachable blob kept in the
+    pack, both must report the same findings with the same origins."""
+
+    @classmethod
+    def setUpClass(cls):
+        r = cls.repo = Repo()
+        cls.fakes = [FAKE.github_token() for _ in range(12)]
+        lines = [f"setting_{i} = {i}\n" for i in range(300)]
+        for day in range(1, 13):
+            lines[day * 20] = f'token_{day} = "{cls.fakes[day - 1]}"\n'
+            if day > 3:
+                lines[(day - 3) * 20] = "rotated\n"  # the token three commits back is gone
+            r.write("app/config.py", "".join(lines))
+            r.write(f"app/notes/{day % 4}.txt", f"day {day}\n" * (day * 30))
+            # A .strings file is read as one (by name): its labels carry the file's name.
+            r.write("ios/Localizable.strings",
+                    f'"api_token" = "{cls.fakes[day - 1]}";\n"title_{day}" = "Day {day}";\n')
+            r.commit(f"day {day}", "alice", day)
+        unreachable = FAKE.slack_bot_token()
+        cls.unreachable = unreachable
+        r.git("checkout", "-q", "-b", "side")
+        r.write("side.txt", "side branch\n")
+        r.commit("side", "bob", 13)
+        r.git("checkout", "-q", "main")
+        blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=r.root, check=True,
+                              input=f"SLACK_BOT_TOKEN={unreachable}\n", capture_output=True,
+                              text=True).stdout.strip()
+        # Packed while a tag names it, then unnamed: in the pack, reachable from no ref.
+        r.git("tag", "keep-for-repack", blob)
+        r.git("repack", "-adf", "--depth=50", "--window=250")
+        r.git("tag", "-d", "keep-for-repack")
+        cls.loose_token = FAKE.aws_access_key_id()
+        r.write("deploy/.env", f"AWS_ACCESS_KEY_ID={cls.loose_token}\n")
+        r.commit("after the repack", "carol", 14)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.repo.cleanup()
+
+    def test_pack_reader_and_libgit2_report_the_same(self):
+        _, packed = scan_json("--git", "--jobs", "2", self.repo.root)
+        _, libgit2 = scan_json("--git", "--jobs", "2", self.repo.root,
+                               env={"KEYSWEEP_GIT_READER": "libgit2"})
+        self.assertEqual(packed["findings"], libgit2["findings"])
+        for key in ("files_scanned", "blobs_scanned", "bytes_scanned", "git_commits"):
+            self.assertEqual(packed["summary"][key], libgit2["summary"][key], key)
+        found = {(f["rule_id"], f["location"]["path"]) for f in packed["findings"]}
+        self.assertIn(("aws.access_key_id", "deploy/.env"), found)  # the loose commit's
+        self.assertGreaterEqual(len(packed["findings"]), 13)
+        strings = [f for f in packed["findings"] if f["location"]["path"] == "ios/Localizable.strings"]
+        self.assertTrue(strings and all(f["location"].get("symbol") for f in strings), strings)
+
+    def test_an_empty_commit_in_a_pack(self):
+        r = Repo()
+        try:
+            r.commit("nothing", "alice", 1)  # the empty tree: a zero-byte object
+            r.git("repack", "-adq")
+            rc, report = scan_json("--git", r.root)
+            self.assertEqual((rc, report["findings"], report["summary"]["git_commits"]), (0, [], 1))
+        finally:
+            r.cleanup()
+
+    def test_unreachable_blobs_are_counted_not_scanned(self):
+        _, report = scan_json("--git", self.repo.root)
+        self.assertNotIn(self.unreachable, json.dumps(report))
+        self.assertFalse([f for f in report["findings"] if f["rule_id"] == "slack.bot_token"])
+        self.assertEqual(report["summary"].get("git_unreachable_blobs_skipped"), 1)
+
+    def test_ref_selection_reads_the_packs_too(self):
+        _, packed = scan_json("--git", "--ref", "side", self.repo.root)
+        _, libgit2 = scan_json("--git", "--ref", "side", self.repo.root,
+                               env={"KEYSWEEP_GIT_READER": "libgit2"})
+        self.assertEqual(packed["findings"], libgit2["findings"])
+        self.assertNotIn("deploy/.env", json.dumps(packed["findings"]))
+
+
+def main():
+    global KEYSWEEP
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keysweep", required=True)
+    args, rest = parser.parse_known_args()
+    KEYSWEEP = os.path.abspath(args.keysweep)
+    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
 
 
 if __name__ == "__main__":
