@@ -1,6 +1,7 @@
 #include "input/git_history.h"
 
 #include "input/git_shallow.h"
+#include "input/object_id_table.h"
 
 #include <git2.h>
 
@@ -163,13 +164,13 @@ struct BlobCollector {
   GitWalkStats& stats;
   const std::function<void(GitBlob)>& emit;
   const GitObjectSource* source;
-  std::unordered_set<GitObjectId, ObjectIdHash> seen_trees;
-  std::unordered_set<GitObjectId, ObjectIdHash> seen_blobs;
+  ObjectIdSet seen_trees;
+  ObjectIdSet seen_blobs;
   std::string path;  // of the tree being walked, with a trailing '/'
   std::vector<std::unique_ptr<TreeView>> views;  // two a level (the tree, its parent's), reused
 
   void add_blob(const git_oid* id, const std::string& rel, const GitOrigin& origin_template) {
-    if (!seen_blobs.insert(raw_id(id)).second) return;
+    if (!seen_blobs.add(raw_id(id))) return;
     size_t size = 0;
     git_object_t type = GIT_OBJECT_BLOB;
     std::optional<uint64_t> known = source ? source->blob_size(raw_id(id)) : std::nullopt;
@@ -216,7 +217,7 @@ struct BlobCollector {
   // commit costs what it changed. `origin` null: only mark what the tree holds as seen (a
   // boundary commit of --since / --diff).
   void walk_tree(const git_oid* tree_id, const git_oid* old_id, const GitOrigin* origin, int depth) {
-    if (!seen_trees.insert(raw_id(tree_id)).second) return;
+    if (!seen_trees.add(raw_id(tree_id))) return;
     if (depth > kMaxTreeDepth) {
       diagnostics.warn(DiagnosticKind::kLimit, path, "trees nested deeper than " +
                                                          std::to_string(kMaxTreeDepth) + "; not walked");
@@ -261,7 +262,7 @@ struct BlobCollector {
           break;
         }
         case GIT_OBJECT_BLOB:
-          if (!origin) seen_blobs.insert(raw_id(e.id));
+          if (!origin) seen_blobs.add(raw_id(e.id));
           else add_blob(&id, path + std::string(e.name), *origin);
           break;
         default:  // a submodule's commit: another repository

@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!pack) return 0;
   gitpack::Resolver r;
   uint64_t total = 0;
-  for (uint32_t i = 0; i < (*pack)->object_count(); ++i) (void)(*pack)->object_size(i);
+  gitpack::SizeReader sizes;
+  for (uint32_t i = 0; i < (*pack)->object_count(); ++i) (void)(*pack)->object_size(i, sizes);
   for (const auto& chain : (*pack)->chains())
     (*pack)->resolve(chain, r, [&](uint32_t, gitpack::ObjectType, std::string_view bytes) {
       if (!bytes.empty()) total += static_cast<uint8_t>(bytes.front()) + static_cast<uint8_t>(bytes.back());

@@ -41,6 +41,16 @@ const char* type_name(ObjectType t) {
   }
 }
 
+struct SizeReader::Stream {
+  z_stream zs{};
+  bool ready = false;
+  ~Stream() {
+    if (ready) inflateEnd(&zs);
+  }
+};
+SizeReader::SizeReader() : stream_(std::make_unique<Stream>()) {}
+SizeReader::~SizeReader() = default;
+
 Resolver::Resolver() : inflater_(libdeflate_alloc_decompressor()) {}
 Resolver::~Resolver() { libdeflate_free_decompressor(inflater_); }
 
@@ -242,14 +252,20 @@ Result<void> PackFile::inflate(const Entry& e, Resolver& r, std::string& out) co
   return {};
 }
 
-Result<uint64_t> PackFile::object_size(uint32_t entry) const {
+Result<uint64_t> PackFile::object_size(uint32_t entry, SizeReader& reader) const {
   const Entry& e = entries_[entry];
   if (e.kind >= 1 && e.kind <= 4) return e.size;
   if (e.kind != 6 && e.kind != 7) return make_error(ErrorCode::kMalformed, "unreadable entry");
   // The two varints at the start of the delta: at most 20 bytes of output.
   unsigned char head[24];
-  z_stream zs{};
-  if (inflateInit(&zs) != Z_OK) return make_error(ErrorCode::kIo, "zlib init failed");
+  SizeReader::Stream& st = *reader.stream_;
+  if (!st.ready) {
+    if (inflateInit(&st.zs) != Z_OK) return make_error(ErrorCode::kIo, "zlib init failed");
+    st.ready = true;
+  } else if (inflateReset(&st.zs) != Z_OK) {
+    return make_error(ErrorCode::kIo, "zlib reset failed");
+  }
+  z_stream& zs = st.zs;
   std::string_view in = pack_.substr(e.data, e.end - e.data);
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   zs.avail_in = static_cast<uInt>(std::min<size_t>(in.size(), 1u << 20));
@@ -257,7 +273,6 @@ Result<uint64_t> PackFile::object_size(uint32_t entry) const {
   zs.avail_out = sizeof head;
   int rc = ::inflate(&zs, Z_SYNC_FLUSH);
   size_t got = sizeof head - zs.avail_out;
-  inflateEnd(&zs);
   if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
     return make_error(ErrorCode::kMalformed, "bad zlib data");
   auto sizes = read_delta_sizes(std::string_view(reinterpret_cast<const char*>(head), got));

@@ -62,6 +62,20 @@ class Resolver {
   std::string delta_, leaf_;
 };
 
+// Reads the sizes at the start of deltas with one zlib stream, reset rather than re-made for each.
+class SizeReader {
+ public:
+  SizeReader();
+  ~SizeReader();
+  SizeReader(const SizeReader&) = delete;
+  SizeReader& operator=(const SizeReader&) = delete;
+
+ private:
+  friend class PackFile;
+  struct Stream;
+  std::unique_ptr<Stream> stream_;
+};
+
 class PackFile {
  public:
   // One full object and every delta resolved from it, directly or not.
@@ -91,7 +105,7 @@ class PackFile {
 
   // The object's size without inflating it whole: a full object's is in its header, a delta's
   // in the first bytes of its data.
-  Result<uint64_t> object_size(uint32_t entry) const;
+  Result<uint64_t> object_size(uint32_t entry, SizeReader& reader) const;
 
   // Marks `entry` and every base it is resolved from in `needed` (sized object_count()).
   void mark_needed(uint32_t entry, std::vector<uint8_t>& needed) const;

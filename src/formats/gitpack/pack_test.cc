@@ -126,9 +126,10 @@ class GitRepoTest : public ::testing::Test {
     EXPECT_EQ(0u, diags.count());
     ASSERT_EQ(want.size(), got.size());
     size_t deltas = 0;
+    SizeReader sizes;
     for (uint32_t i = 0; i < (*pack)->object_count(); ++i) {
       deltas += (*pack)->is_delta(i);
-      auto size = (*pack)->object_size(i);
+      auto size = (*pack)->object_size(i, sizes);
       ASSERT_TRUE(size);
       EXPECT_EQ(want[hex((*pack)->index().id(i))].bytes.size(), *size);
     }
