@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/diagnostics.h"
+#include "core/size_text.h"
 #include "keysweep/error.h"
 #include "pipeline/scan_pipeline.h"
 #include "report/reporter.h"
@@ -12,8 +13,7 @@
 
 namespace keysweep::cli {
 
-// "512MiB", "10M", "1G", "4096" -> bytes.
-Result<uint64_t> parse_size(const std::string& text);
+using ::keysweep::parse_size;  // core/size_text.h: "512MiB" -> bytes
 // The built-in rules plus every --rules path.
 Result<RuleSet> load_rules(const std::vector<std::string>& extra_paths);
 // Prints "keysweep: error: ..." and returns the error exit code.

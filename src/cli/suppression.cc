@@ -21,15 +21,12 @@ std::string dir_of(const std::string& file) {
 }
 
 // Config first, flags after: a --rules file replaces a config rule of the same id.
-Result<void> merge_config(const suppress::ProjectConfig& c, ScanArgs& a) {
+void merge_config(const suppress::ProjectConfig& c, ScanArgs& a) {
   a.rule_paths.insert(a.rule_paths.begin(), c.rule_paths.begin(), c.rule_paths.end());
   a.excludes.insert(a.excludes.end(), c.excludes.begin(), c.excludes.end());
-  if (c.max_file_size && !(a.suppress.max_file_size_flag && a.suppress.max_file_size_flag->count())) {
-    if (auto size = parse_size(*c.max_file_size); !size)
-      return make_error(ErrorCode::kConfig, "'scan.max_file_size': " + size.error().message, c.path);
+  // setup_suppression checked the size.
+  if (c.max_file_size && !(a.suppress.max_file_size_flag && a.suppress.max_file_size_flag->count()))
     a.max_file_size = *c.max_file_size;
-  }
-  return {};
 }
 
 }  // namespace
@@ -104,8 +101,7 @@ Result<SuppressionPlan> prepare_suppression(ScanArgs& a) {
   }
   auto setup = suppress::setup_suppression(request);
   if (!setup) return std::unexpected(setup.error());
-  if (setup->config)
-    if (auto r = merge_config(*setup->config, a); !r) return std::unexpected(r.error());
+  if (setup->config) merge_config(*setup->config, a);
   plan.settings = std::move(setup->settings);
   return plan;
 }

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "core/size_text.h"
+
 namespace keysweep::suppress {
 
 namespace {
@@ -36,6 +38,13 @@ Result<SuppressionSetup> setup_suppression(const SuppressionRequest& r) {
     auto config = load_project_config(config_path);
     if (!config) return std::unexpected(config.error());
     if (auto a = add_config(*config, settings); !a) return std::unexpected(a.error());
+    if (config->max_file_size) {
+      auto size = parse_size(*config->max_file_size);
+      if (!size)
+        return make_error(ErrorCode::kConfig, "'scan.max_file_size': " + size.error().message,
+                          config->path);
+      out.max_file_size = *size;
+    }
     out.config = std::move(*config);
   }
   settings.disabled_rules.insert(settings.disabled_rules.end(), r.disable_rules.begin(),

@@ -29,6 +29,7 @@ struct SuppressionSetup {
   // The project config read, if any: its [rules] paths and [scan] settings are the caller's to
   // merge (flags win on the command line); its disables and allowlist are already in `settings`.
   std::optional<ProjectConfig> config;
+  std::optional<uint64_t> max_file_size;  // the config's [scan] max_file_size, checked
   SuppressionSettings settings;
 };
 
