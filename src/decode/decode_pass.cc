@@ -35,6 +35,13 @@ bool probe_rejects(Encoding e, std::string_view run) {
   return !head || !mostly_printable(*head);
 }
 
+// Base64 characters on the first line of a wrapped block.
+size_t first_line_width(std::string_view span) {
+  size_t n = 0;
+  while (n < span.size() && span[n] != '\n' && span[n] != '\r') ++n;
+  return n;
+}
+
 class NestedDecoder {
  public:
   NestedDecoder(const DecodeLimits& limits, uint64_t budget, std::vector<DecodedPiece>& out)
@@ -44,20 +51,31 @@ class NestedDecoder {
   void decode_runs(std::string_view text, int parent, int depth) {
     runs_.clear();
     find_encoded_runs(text, limits_.max_run, runs_);
+    wrapped_.clear();
+    find_wrapped_base64(text, runs_, limits_.max_run, wrapped_);
     std::vector<DecodedPiece> found;
     for (const EncodedRun& r : runs_) {
+      if (stats.budget_spent) break;
       ++stats.runs;
-      std::string_view run = text.substr(r.offset, r.length);
-      if (probe_rejects(r.encoding, run)) continue;
-      // No decoder here makes text longer than its run, so the run's length bounds the cost.
-      if (stats.decoded_bytes + run.size() > budget_) {
-        stats.budget_spent = true;
-        break;
+      try_run(r, text.substr(r.offset, r.length), parent, depth, found);
+    }
+    // Then each wrapped block as a whole, for what crosses its line breaks. Its lines were decoded
+    // one by one above too: a list of same-width values would otherwise be read as one, and
+    // what a line holds is reported at the line (the pipeline keeps the earlier of two reports).
+    for (const EncodedRun& w : wrapped_) {
+      if (stats.budget_spent) break;
+      ++stats.runs;
+      const std::string_view span = text.substr(w.offset, w.length);
+      if (!try_run(w, unwrap_base64(span), parent, depth, found)) continue;
+      DecodedPiece& piece = found.back();
+      piece.line_starts.push_back(w.offset);
+      for (size_t i = 0; i < span.size(); ++i) {
+        if (span[i] != '\n') continue;
+        size_t start = i + 1;
+        while (start < span.size() && (span[start] == ' ' || span[start] == '\t')) ++start;
+        if (start < span.size()) piece.line_starts.push_back(w.offset + start);
       }
-      auto decoded = decode_run(r.encoding, run);
-      if (!decoded || decoded->size() < kMinDecoded || !mostly_printable(*decoded)) continue;
-      stats.decoded_bytes += decoded->size();
-      found.push_back(DecodedPiece{parent, r.encoding, r.offset, r.length, depth, std::move(*decoded)});
+      piece.wrap_width = static_cast<uint32_t>(first_line_width(span));
     }
     // Appended after the loop: `text` may be a piece of out_, which growing would move.
     std::move(found.begin(), found.end(), std::back_inserter(out_));
@@ -81,10 +99,27 @@ class NestedDecoder {
   DecodeStats stats;
 
  private:
+  // Decodes one run (its encoded characters: `run`) into a piece, if it holds text.
+  bool try_run(const EncodedRun& r, std::string_view run, int parent, int depth,
+               std::vector<DecodedPiece>& found) {
+    if (probe_rejects(r.encoding, run)) return false;
+    // No decoder here makes text longer than its run, so the run's length bounds the cost.
+    if (stats.decoded_bytes + run.size() > budget_) {
+      stats.budget_spent = true;
+      return false;
+    }
+    auto decoded = decode_run(r.encoding, run);
+    if (!decoded || decoded->size() < kMinDecoded || !mostly_printable(*decoded)) return false;
+    stats.decoded_bytes += decoded->size();
+    found.push_back(DecodedPiece{parent, r.encoding, r.offset, r.length, depth, std::move(*decoded)});
+    return true;
+  }
+
   const DecodeLimits& limits_;
   uint64_t budget_;
   std::vector<DecodedPiece>& out_;
   std::vector<EncodedRun> runs_;
+  std::vector<EncodedRun> wrapped_;
 };
 
 }  // namespace
@@ -105,6 +140,14 @@ DecodeStats decode_nested(std::string_view bytes, bool looks_binary, const Decod
     decoder.decode_runs(out[i].text, static_cast<int>(i), out[i].depth + 1);
   }
   return decoder.stats;
+}
+
+uint64_t position_in_parent(const DecodedPiece& p, uint64_t pos) {
+  if (p.line_starts.empty() || p.wrap_width == 0) return p.offset;
+  // Base64 turns 3 bytes into 4 characters: byte `pos` starts in the group at character j.
+  const uint64_t j = pos / 3 * 4;
+  const uint64_t line = std::min<uint64_t>(j / p.wrap_width, p.line_starts.size() - 1);
+  return p.line_starts[line] + (j - line * p.wrap_width);
 }
 
 std::vector<std::string> decoding_chain(const std::vector<DecodedPiece>& pieces, int index) {

@@ -33,6 +33,10 @@ struct DecodedPiece {
   uint64_t length = 0;
   int depth = 1;  // decodings applied: 1 for a run of the Blob itself
   std::string text;
+  // Base64 wrapped over lines (decode/encoded_runs.h): where each line's characters start in the
+  // parent, and how many the full lines hold, so a position in `text` maps back to its line.
+  std::vector<uint64_t> line_starts{};
+  uint32_t wrap_width = 0;
 };
 
 struct DecodeStats {
@@ -45,6 +49,10 @@ struct DecodeStats {
 // caller's verdict (a NUL early on); such bytes are only tried as UTF-16 text.
 DecodeStats decode_nested(std::string_view bytes, bool looks_binary, const DecodeLimits& limits,
                           std::vector<DecodedPiece>& out);
+
+// Where in the parent's text the encoded form of `p.text[pos]` is: the start of the run, except in
+// wrapped base64, where it is the start of the 4-character group holding it, on its own line.
+uint64_t position_in_parent(const DecodedPiece& p, uint64_t pos);
 
 // The decodings from the Blob down to piece `index`, outermost first: {"base64", "percent"}.
 std::vector<std::string> decoding_chain(const std::vector<DecodedPiece>& pieces, int index);

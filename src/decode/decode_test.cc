@@ -336,5 +336,97 @@ TEST(DecodeNested, Utf16FileThenItsBase64) {
   EXPECT_TRUE(pieces.empty());
 }
 
+// --- base64 wrapped over lines -------------------------------------------------------------------
+
+// `encoded` cut into lines of `width`, each after `indent`, joined by `eol`.
+std::string wrap(std::string_view encoded, size_t width, std::string_view indent = "",
+                 std::string_view eol = "\n") {
+  std::string out;
+  for (size_t i = 0; i < encoded.size(); i += width)
+    out.append(indent).append(encoded.substr(i, width)).append(eol);
+  return out;
+}
+
+std::vector<EncodedRun> wrapped_of(std::string_view text) {
+  std::vector<EncodedRun> runs, wrapped;
+  find_encoded_runs(text, 1 << 20, runs);
+  find_wrapped_base64(text, runs, 1 << 20, wrapped);
+  return wrapped;
+}
+
+// A FAKE AWS key pair in a JSON document, the secret key placed across a 76-column line break.
+std::string aws_json() {
+  return "{\"region\": \"eu-west-1\", \"aws_access_key_id\": \"" +
+         std::string(kAwsKeyId) +
+         "\", \"aws_secret_access_key\": \"q7Rz2Lk9Vx4Nw8Tb3Hm6Pd1Sf5Gj0Yc7Ue2Ia9Xo\"}";
+}
+
+TEST(WrappedBase64, MimeAndPemBlocksAreFoundWithIndentationAndAShortLastLine) {
+  const std::string b = b64(aws_json());
+  ASSERT_GT(b.size() % 76, 0u);
+  const std::string mime = "Content-Transfer-Encoding: base64\r\n\r\n" + wrap(b, 76, "", "\r\n");
+  auto w = wrapped_of(mime);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(unwrap_base64(std::string_view(mime).substr(w[0].offset, w[0].length)), b);
+  EXPECT_TRUE(w[0].wrapped);
+
+  const std::string pem = "key: |\n" + wrap(b, 64, "    ");
+  w = wrapped_of(pem);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(unwrap_base64(std::string_view(pem).substr(w[0].offset, w[0].length)), b);
+}
+
+TEST(WrappedBase64, LinesOfOtherWidthsOrIndentationAreNotJoined) {
+  const std::string b = b64(aws_json());
+  // The second line is shorter than the first and not the last: not one wrapped block.
+  std::string ragged = b.substr(0, 76) + "\n" + b.substr(76, 60) + "\n" + b.substr(136) + "\n";
+  EXPECT_TRUE(wrapped_of(ragged).empty());
+  std::string indents = "  " + b.substr(0, 76) + "\n    " + b.substr(76, 76) + "\n  " + b.substr(152) + "\n";
+  auto w = wrapped_of(indents);  // the first two lines may join; never all three
+  for (const auto& r : w) EXPECT_LT(unwrap_base64(std::string_view(indents).substr(r.offset, r.length)).size(), b.size());
+  EXPECT_TRUE(wrapped_of(b.substr(0, 76) + "\n\n" + b.substr(76, 76) + "\n").empty());  // a blank line
+  EXPECT_TRUE(wrapped_of(b.substr(0, 75) + "\n" + b.substr(75, 75) + "\n").empty());  // 75: not 4n
+}
+
+TEST(WrappedBase64, ASecretAcrossALineBreakIsDecodedWholeAndPlacedOnItsLine) {
+  const std::string secret = "q7Rz2Lk9Vx4Nw8Tb3Hm6Pd1Sf5Gj0Yc7Ue2Ia9Xo";
+  const std::string b = b64(aws_json());
+  const std::string text = "-- payload --\n" + wrap(b, 76);
+  // Line by line, the secret is cut: no single line's decoding holds it.
+  std::vector<DecodedPiece> pieces;
+  decode_nested(text, false, DecodeLimits{}, pieces);
+  const DecodedPiece* p = piece_holding(pieces, secret);
+  ASSERT_NE(p, nullptr);
+  EXPECT_FALSE(p->line_starts.empty());
+  EXPECT_EQ(p->wrap_width, 76u);
+  EXPECT_EQ(decoding_chain(pieces, static_cast<int>(p - pieces.data())),
+            (std::vector<std::string>{"base64"}));
+  size_t line_pieces = 0;
+  for (const auto& q : pieces) line_pieces += q.line_starts.empty();
+  EXPECT_GE(line_pieces, 2u);  // the lines were decoded too
+  for (const auto& q : pieces)
+    if (q.line_starts.empty()) {
+      EXPECT_EQ(q.text.find(secret), std::string::npos);
+    }
+  // The secret's first byte maps to the 4-character group holding it, on its own line.
+  const size_t at = p->text.find(secret);
+  const uint64_t pos = position_in_parent(*p, at);
+  const size_t line = static_cast<size_t>(std::count(text.begin(), text.begin() + pos, '\n'));
+  const size_t group = at / 3 * 4;
+  EXPECT_EQ(line, 1 + group / 76);
+  EXPECT_EQ(text.substr(pos, 4), b.substr(group, 4));
+}
+
+TEST(WrappedBase64, WrappedBlocksStayWithinTheBudget) {
+  const std::string text = wrap(b64(std::string(6000, 'x') + aws_json()), 76);
+  DecodeLimits limits;
+  limits.min_budget = 0;
+  limits.max_ratio = 1;
+  std::vector<DecodedPiece> pieces;
+  DecodeStats st = decode_nested(text, false, limits, pieces);
+  EXPECT_LE(st.decoded_bytes, text.size());
+  EXPECT_TRUE(st.budget_spent);
+}
+
 }  // namespace
 }  // namespace keysweep::decode

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,10 +22,26 @@ struct EncodedRun {
   Encoding encoding;
   uint64_t offset = 0;  // in the text searched
   uint64_t length = 0;
+  // Base64 wrapped over lines: the span holds line breaks and indentation, to be dropped before
+  // decoding (see find_wrapped_base64).
+  bool wrapped = false;
 };
 
 // Appends the candidate runs in `text` (base64, hex, percent, escape; never UTF-16, which is a
 // property of a whole file), each at most `max_run` bytes long, ordered by kind then offset.
 void find_encoded_runs(std::string_view text, uint64_t max_run, std::vector<EncodedRun>& out);
+
+// Base64 wrapped at a fixed width (PEM bodies at 64, MIME at 76, a blob folded by an editor): runs
+// of `runs` (base64 ones, as find_encoded_runs found them) that fill their lines, followed each by
+// a line break and the same indentation, every line as long as the first but the last (which may
+// be shorter, down to one character, and need not be a run of its own). Appends one wrapped run
+// per such block of two lines or more, its span from the first run's start to the last line's
+// end, the characters in it at most `max_run`. A line-by-line decoding cuts whatever crosses a line
+// break; the wrapped run's decoding holds it whole.
+void find_wrapped_base64(std::string_view text, const std::vector<EncodedRun>& runs,
+                         uint64_t max_run, std::vector<EncodedRun>& out);
+
+// The base64 characters of a wrapped run: the span without its line breaks and indentation.
+std::string unwrap_base64(std::string_view span);
 
 }  // namespace keysweep::decode

@@ -54,7 +54,7 @@ void relocate(Finding& f, const Blob& blob, const std::vector<decode::DecodedPie
       placed = true;
       pos = p.offset + 2 * utf16_units_before(p.text, pos);
     } else {
-      pos = p.offset;
+      pos = decode::position_in_parent(p, pos);
     }
   }
   if (!placed && blob.has_meaningful_lines())

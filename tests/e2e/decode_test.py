@@ -26,6 +26,8 @@ STRIPE = FAKE.stripe_secret_key()
 AKID_UTF16 = FAKE.aws_access_key_id()
 GOOGLE = FAKE.google_api_key()
 AKID_BOTH = FAKE.aws_access_key_id()
+AKID_WRAPPED = FAKE.aws_access_key_id()
+SECRET_WRAPPED = FAKE.aws_secret_access_key()
 
 
 def b64(s):
@@ -34,6 +36,24 @@ def b64(s):
 
 def percent_all(s):
     return "".join("%%%02X" % b for b in s.encode())
+
+
+def wrapped_json_mail():
+    """A mail with a JSON document as a MIME attachment: base64 wrapped at 76 columns (57 bytes a
+    line), padded so that both the key id and the secret key cross a line break and no single
+    line's decoding holds either."""
+    for pad in range(57):
+        doc = json.dumps({"note": "x" * pad, "region": "eu-west-1",
+                          "aws_access_key_id": AKID_WRAPPED,
+                          "aws_secret_access_key": SECRET_WRAPPED})
+        crosses = [doc.index(v) // 57 != (doc.index(v) + len(v) - 1) // 57
+                   for v in (AKID_WRAPPED, SECRET_WRAPPED)]
+        if all(crosses):
+            body = base64.b64encode(doc.encode()).decode()
+            lines = [body[i:i + 76] for i in range(0, len(body), 76)]
+            return ("Content-Type: application/json\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                    + "\r\n".join(lines) + "\r\n"), doc
+    raise AssertionError("no padding puts both values across a line break")
 
 
 def json_escape_all(s):
@@ -58,6 +78,7 @@ class Decoded(unittest.TestCase):
             "nested.yaml": "a: 1\nblob: " + b64("maps=" + percent_all("key " + GOOGLE)) + "\n",
             "both.env": "AWS_ACCESS_KEY_ID=" + AKID_BOTH + "\nAWS_KEY_B64=" + b64(AKID_BOTH) + "\n",
             "images.html": images,
+            "attachment.eml": wrapped_json_mail()[0],
         }
         for rel, text in files.items():
             with open(os.path.join(cls.root, rel), "w") as f:
@@ -113,6 +134,27 @@ class Decoded(unittest.TestCase):
 
     def test_plain_and_encoded_is_reported_once_as_plain(self):
         self.assert_one("both.env", "aws.access_key_id", AKID_BOTH, [], 1, 19)
+
+    def test_base64_wrapped_at_76_columns_is_decoded_across_line_breaks(self):
+        found = self.find("attachment.eml")
+        self.assertEqual(len(found), 1, found)
+        f = found[0]
+        self.assertEqual(f["rule_id"], "aws.credentials")  # the key id paired with its secret
+        self.assertEqual(sorted(p["rule_id"] for p in f["parts"]),
+                         ["aws.access_key_id", "aws.secret_access_key"])
+        self.assertEqual(f["location"]["decoders"], ["base64"])
+        secrets = {"aws.access_key_id": AKID_WRAPPED, "aws.secret_access_key": SECRET_WRAPPED}
+        for part in f["parts"]:
+            self.assertEqual(part["location"]["decoders"], ["base64"])
+            secret = secrets[part["rule_id"]]
+            self.assertEqual(part["redacted"], secret[:4] + "\u2026" + secret[-4:])
+            self.assertNotIn(secret, part["snippet"])
+        # Each part is placed on the line holding the start of its encoded form: lines 4 and on
+        # (after two header lines and a blank one), 57 bytes of the document a line.
+        doc = wrapped_json_mail()[1]
+        lines = {p["rule_id"]: p["location"]["line"] for p in f["parts"]}
+        self.assertEqual(lines["aws.access_key_id"], 4 + doc.index(AKID_WRAPPED) // 57)
+        self.assertEqual(lines["aws.secret_access_key"], 4 + doc.index(SECRET_WRAPPED) // 57)
 
     def test_random_base64_and_hex_give_nothing(self):
         self.assertEqual(self.find("images.html"), [])
