@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "decode/encoded_runs.h"
+#include "io/utf16.h"
 
 namespace keysweep::decode {
 
@@ -23,6 +24,7 @@ std::optional<std::string> decode_run(Encoding e, std::string_view run) {
     case Encoding::kHex: return decode_hex(run);
     case Encoding::kPercent: return decode_percent(run);
     case Encoding::kEscape: return decode_escapes(run);
+    case Encoding::kUtf16LeRun: return utf16le_to_utf8(run);
     case Encoding::kUtf16Le:
     case Encoding::kUtf16Be: break;
   }
@@ -81,19 +83,34 @@ class NestedDecoder {
     std::move(found.begin(), found.end(), std::back_inserter(out_));
   }
 
-  void add_utf16(std::string_view bytes) {
+  // The UTF-16LE strings inside a binary, each a piece of its own.
+  void add_utf16_runs(std::string_view bytes) {
+    runs_.clear();
+    find_utf16le_runs(bytes, limits_.max_run, runs_);
+    std::vector<DecodedPiece> found;
+    for (const EncodedRun& r : runs_) {
+      if (stats.budget_spent) break;
+      ++stats.runs;
+      try_run(r, bytes.substr(r.offset, r.length), -1, 1, found);
+    }
+    std::move(found.begin(), found.end(), std::back_inserter(out_));
+  }
+
+  // Returns whether `bytes` was UTF-16 text.
+  bool add_utf16(std::string_view bytes) {
     auto head = decode_utf16_text(bytes.substr(0, kUtf16Probe), nullptr, nullptr);
-    if (!head || !mostly_printable(*head)) return;
+    if (!head || !mostly_printable(*head)) return false;
     Encoding enc = Encoding::kUtf16Le;
     size_t skip = 0;
     auto text = decode_utf16_text(bytes, &enc, &skip);
-    if (!text || !mostly_printable(*text)) return;
+    if (!text || !mostly_printable(*text)) return false;
     if (stats.decoded_bytes + text->size() > budget_) {
       stats.budget_spent = true;
-      return;
+      return true;
     }
     stats.decoded_bytes += text->size();
     out_.push_back(DecodedPiece{-1, enc, skip, bytes.size() - skip, 1, std::move(*text)});
+    return true;
   }
 
   DecodeStats stats;
@@ -131,7 +148,7 @@ DecodeStats decode_nested(std::string_view bytes, bool looks_binary, const Decod
   const size_t first = out.size();
   NestedDecoder decoder(limits, budget, out);
   if (looks_binary) {
-    decoder.add_utf16(bytes);
+    if (!decoder.add_utf16(bytes)) decoder.add_utf16_runs(bytes);
   } else {
     decoder.decode_runs(bytes, -1, 1);
   }
@@ -143,6 +160,8 @@ DecodeStats decode_nested(std::string_view bytes, bool looks_binary, const Decod
 }
 
 uint64_t position_in_parent(const DecodedPiece& p, uint64_t pos) {
+  // A run holds ASCII code units only: decoded byte `pos` is unit `pos`.
+  if (p.encoding == Encoding::kUtf16LeRun) return p.offset + 2 * std::min<uint64_t>(pos, p.length / 2);
   if (p.line_starts.empty() || p.wrap_width == 0) return p.offset;
   // Base64 turns 3 bytes into 4 characters: byte `pos` starts in the group at character j.
   const uint64_t j = pos / 3 * 4;

@@ -428,5 +428,73 @@ TEST(WrappedBase64, WrappedBlocksStayWithinTheBudget) {
   EXPECT_TRUE(st.budget_spent);
 }
 
+// --- UTF-16LE strings inside binaries --------------------------------------------------------------
+
+// A binary: NULs and high bytes, with `inside` at an odd offset (resource tables do not align).
+std::string binary_holding(std::string_view inside, size_t* at = nullptr) {
+  std::mt19937 rng(3);
+  std::string out("\x4D\x5A\x90\x00\x03\x00\x00\x00", 8);
+  for (int i = 0; i < 301; ++i) out += static_cast<char>(i % 3 ? rng() % 256 : 0);
+  if (at) *at = out.size();
+  out += inside;
+  for (int i = 0; i < 300; ++i) out += static_cast<char>(i % 2 ? 0 : 0xC0 + rng() % 64);
+  return out;
+}
+
+TEST(Utf16Runs, FoundAtEitherParityAndNotWhenShort) {
+  size_t at = 0;
+  const std::string bin = binary_holding(utf16le("ConnectionKey", false), &at);
+  ASSERT_EQ(at % 2, 1u);
+  std::vector<EncodedRun> runs;
+  find_utf16le_runs(bin, 1 << 20, runs);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].offset, at);
+  EXPECT_EQ(runs[0].length, 26u);
+  runs.clear();
+  find_utf16le_runs(binary_holding(utf16le("Seven77", false)), 1 << 20, runs);  // 7 units
+  EXPECT_TRUE(runs.empty());
+}
+
+TEST(Utf16Runs, ABinarysUtf16StringsAreDecodedThenTheirBase64) {
+  size_t at = 0;
+  const std::string value = "aws_access_key_id=" + std::string(kAwsKeyId);
+  const std::string bin =
+      binary_holding(utf16le(value, false) + std::string("\0\0", 2) +
+                         utf16le("blob=" + b64(std::string("id ") + kAwsKeyId), false),
+                     &at);
+  std::vector<DecodedPiece> pieces;
+  decode_nested(bin, true, DecodeLimits{}, pieces);
+  const DecodedPiece* p = piece_holding(pieces, value);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(decoding_chain(pieces, static_cast<int>(p - pieces.data())),
+            (std::vector<std::string>{"utf16le"}));
+  // The key's own place in the binary: two bytes a character.
+  const size_t key = p->text.find(kAwsKeyId);
+  EXPECT_EQ(position_in_parent(*p, key), at + 2 * key);
+  bool nested = false;
+  for (size_t i = 0; i < pieces.size(); ++i)
+    nested |= decoding_chain(pieces, static_cast<int>(i)) == std::vector<std::string>{"utf16le", "base64"} &&
+              pieces[i].text.find(kAwsKeyId) != std::string::npos;
+  EXPECT_TRUE(nested);
+  // A whole UTF-16 file stays one piece: runs are for binaries that are not UTF-16 text.
+  pieces.clear();
+  decode_nested(utf16le("# settings\r\n" + value + "\r\n", true), true, DecodeLimits{}, pieces);
+  ASSERT_FALSE(pieces.empty());
+  EXPECT_EQ(pieces[0].encoding, Encoding::kUtf16Le);
+}
+
+TEST(Utf16Runs, BoundedByTheBudget) {
+  std::string many;
+  for (int i = 0; i < 500; ++i) many += utf16le("resource string number " + std::to_string(i), false) + '\x01';
+  const std::string bin = binary_holding(many);
+  DecodeLimits limits;
+  limits.min_budget = 0;
+  limits.max_ratio = 0;
+  std::vector<DecodedPiece> pieces;
+  DecodeStats st = decode_nested(bin, true, limits, pieces);
+  EXPECT_TRUE(pieces.empty());
+  EXPECT_TRUE(st.budget_spent);
+}
+
 }  // namespace
 }  // namespace keysweep::decode

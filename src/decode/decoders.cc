@@ -66,7 +66,8 @@ std::string_view encoding_name(Encoding e) {
     case Encoding::kHex: return "hex";
     case Encoding::kPercent: return "percent";
     case Encoding::kEscape: return "escape";
-    case Encoding::kUtf16Le: return "utf16le";
+    case Encoding::kUtf16Le:
+    case Encoding::kUtf16LeRun: return "utf16le";
     case Encoding::kUtf16Be: return "utf16be";
   }
   return "unknown";
@@ -192,38 +193,12 @@ std::optional<std::string> decode_escapes(std::string_view run) {
 }
 
 std::optional<std::string> decode_utf16_text(std::string_view bytes, Encoding* which, size_t* skip) {
-  Encoding enc;
-  size_t bom = 0;
-  if (bytes.starts_with("\xFF\xFE")) {
-    enc = Encoding::kUtf16Le, bom = 2;
-  } else if (bytes.starts_with("\xFE\xFF")) {
-    enc = Encoding::kUtf16Be, bom = 2;
-  } else {
-    size_t n = std::min<size_t>(bytes.size() & ~size_t{1}, 512), even = 0, odd = 0;
-    for (size_t i = 0; i < n; i += 2) {
-      even += bytes[i] == '\0';
-      odd += bytes[i + 1] == '\0';
-    }
-    if (n >= 8 && odd * 4 >= n && even == 0) {
-      enc = Encoding::kUtf16Le;
-    } else if (n >= 8 && even * 4 >= n && odd == 0) {
-      enc = Encoding::kUtf16Be;
-    } else {
-      return std::nullopt;
-    }
-  }
+  auto layout = detect_utf16_text(bytes);
+  if (!layout) return std::nullopt;
+  const Encoding enc = layout->big_endian ? Encoding::kUtf16Be : Encoding::kUtf16Le;
+  const size_t bom = layout->bom;
   std::string_view body = bytes.substr(bom);
-  std::string out;
-  if (enc == Encoding::kUtf16Le) {
-    out = utf16le_to_utf8(body);
-  } else {
-    std::string swapped(body.size() & ~size_t{1}, '\0');
-    for (size_t i = 0; i + 1 < body.size(); i += 2) {
-      swapped[i] = body[i + 1];
-      swapped[i + 1] = body[i];
-    }
-    out = utf16le_to_utf8(swapped);
-  }
+  std::string out = utf16_to_utf8(body, layout->big_endian);
   if (which) *which = enc;
   if (skip) *skip = bom;
   return out;

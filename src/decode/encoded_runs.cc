@@ -223,6 +223,29 @@ void find_escaped_runs(std::string_view text, char trigger, Encoding e, uint64_t
 
 }  // namespace
 
+void find_utf16le_runs(std::string_view bytes, uint64_t max_run, std::vector<EncodedRun>& out) {
+  const size_t n = bytes.size();
+  auto unit_at = [&](size_t i) {
+    const auto c = static_cast<uint8_t>(bytes[i]);
+    return bytes[i + 1] == '\0' && ((c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n' || c == '\r');
+  };
+  // Most bytes of a binary start no unit: a NUL is looked for first, then the byte before it.
+  size_t i = 0;
+  while (i + 1 < n) {
+    const void* nul = std::memchr(bytes.data() + i + 1, 0, n - i - 1);
+    if (!nul) break;
+    size_t lo = static_cast<size_t>(static_cast<const char*>(nul) - bytes.data()) - 1;
+    if (!unit_at(lo)) {
+      i = lo + 2;
+      continue;
+    }
+    size_t hi = lo + 2;
+    while (hi + 1 < n && hi - lo < max_run && unit_at(hi)) hi += 2;
+    if ((hi - lo) / 2 >= kMinUtf16Units) add(out, Encoding::kUtf16LeRun, lo, hi);
+    i = hi;
+  }
+}
+
 void find_encoded_runs(std::string_view text, uint64_t max_run, std::vector<EncodedRun>& out) {
   if (max_run < kMinBase64Run) return;
   find_alphabet_runs(text, max_run, out);

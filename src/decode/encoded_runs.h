@@ -41,6 +41,12 @@ void find_encoded_runs(std::string_view text, uint64_t max_run, std::vector<Enco
 void find_wrapped_base64(std::string_view text, const std::vector<EncodedRun>& runs,
                          uint64_t max_run, std::vector<EncodedRun>& out);
 
+// UTF-16LE strings in a binary: runs of at least kMinUtf16Units code units that are printable
+// ASCII (or tab, CR, LF) with a zero high byte, at either byte parity, each at most `max_run`
+// bytes. Text in other scripts is not looked for: credentials are ASCII.
+inline constexpr size_t kMinUtf16Units = 8;
+void find_utf16le_runs(std::string_view bytes, uint64_t max_run, std::vector<EncodedRun>& out);
+
 // The base64 characters of a wrapped run: the span without its line breaks and indentation.
 std::string unwrap_base64(std::string_view span);
 

@@ -4,7 +4,9 @@
 // than writing their own.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -82,6 +84,30 @@ inline std::string utf16_to_utf8(std::string_view bytes, bool big_endian) {
 }
 
 inline std::string utf16le_to_utf8(std::string_view bytes) { return utf16_to_utf8(bytes, false); }
+
+// How a buffer is laid out as UTF-16 text, when it is.
+struct Utf16Layout {
+  bool big_endian = false;
+  size_t bom = 0;  // bytes of byte order mark to skip (0 or 2)
+};
+
+// Whether `bytes` is UTF-16 text: it starts with a byte order mark, or, without one, its first 512
+// bytes hold NULs in every other byte (at least a quarter of the code units, ASCII-heavy text) and
+// none in the others. The one detector of the tree: the decode pass (UTF-16 files) and .strings
+// files both ask it. Needs 4 bytes at least.
+inline std::optional<Utf16Layout> detect_utf16_text(std::string_view bytes) {
+  if (bytes.starts_with("\xFF\xFE")) return Utf16Layout{false, 2};
+  if (bytes.starts_with("\xFE\xFF")) return Utf16Layout{true, 2};
+  const size_t n = std::min<size_t>(bytes.size() & ~size_t{1}, 512);
+  size_t even = 0, odd = 0;
+  for (size_t i = 0; i < n; i += 2) {
+    even += bytes[i] == '\0';
+    odd += bytes[i + 1] == '\0';
+  }
+  if (n >= 4 && odd * 4 >= n && even == 0) return Utf16Layout{false, 0};
+  if (n >= 4 && even * 4 >= n && odd == 0) return Utf16Layout{true, 0};
+  return std::nullopt;
+}
 
 // Latin-1 (one byte per code point) to UTF-8: ASCII stays as it is.
 inline std::string latin1_to_utf8(std::string_view bytes) {

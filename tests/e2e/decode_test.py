@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end tests of the decode pass: a FAKE credential hidden only in base64, only in hex, only
-percent-encoded, only \\u-escaped in JSON, in a UTF-16LE file, and in base64 of percent-encoding,
+percent-encoded, only \\u-escaped in JSON, in a UTF-16LE file, in a UTF-16LE string inside a
+binary, in base64 wrapped at 76 columns across line breaks, and in base64 of percent-encoding,
 is found, placed at the encoded text in the file, and labelled with the decodings that revealed it
 in every output format. A secret both plain and encoded is reported once; random base64 (images)
 and hex (hashes) give nothing; --no-decode turns the pass off.
@@ -26,6 +27,7 @@ STRIPE = FAKE.stripe_secret_key()
 AKID_UTF16 = FAKE.aws_access_key_id()
 GOOGLE = FAKE.google_api_key()
 AKID_BOTH = FAKE.aws_access_key_id()
+GITHUB_UTF16 = FAKE.github_token()
 AKID_WRAPPED = FAKE.aws_access_key_id()
 SECRET_WRAPPED = FAKE.aws_secret_access_key()
 
@@ -83,6 +85,14 @@ class Decoded(unittest.TestCase):
         for rel, text in files.items():
             with open(os.path.join(cls.root, rel), "w") as f:
                 f.write(text)
+        # A binary (no format keysweep opens) with a UTF-16LE resource string at an odd offset.
+        rng2 = random.Random(9)
+        head = bytes(rng2.getrandbits(8) if i % 3 else 0 for i in range(4001))
+        cls.utf16_at = len(head)
+        cls.utf16_line = head.count(b"\n") + 1  # lines as keysweep counts them in any raw file
+        with open(os.path.join(cls.root, "resources.bin"), "wb") as f:
+            f.write(head + ("GITHUB_TOKEN=" + GITHUB_UTF16).encode("utf-16-le") + b"\0\0"
+                    + bytes(rng2.getrandbits(8) if i % 2 else 0 for i in range(3000)))
         # A Windows .ini saved as "Unicode": UTF-16LE with a byte order mark, CRLF.
         with open(os.path.join(cls.root, "App.ini"), "wb") as f:
             f.write(b"\xff\xfe" + ("[aws]\r\nregion=eu-west-1\r\naccess_key_id=" + AKID_UTF16 + "\r\n")
@@ -134,6 +144,12 @@ class Decoded(unittest.TestCase):
 
     def test_plain_and_encoded_is_reported_once_as_plain(self):
         self.assert_one("both.env", "aws.access_key_id", AKID_BOTH, [], 1, 19)
+
+    def test_utf16le_string_inside_a_binary(self):
+        f = self.assert_one("resources.bin", "github.pat_classic", GITHUB_UTF16, ["utf16le"],
+                            self.utf16_line)
+        # The token's own bytes in the binary: two a character, after "GITHUB_TOKEN=".
+        self.assertEqual(f["location"]["offset"], self.utf16_at + 2 * len("GITHUB_TOKEN="))
 
     def test_base64_wrapped_at_76_columns_is_decoded_across_line_breaks(self):
         found = self.find("attachment.eml")

@@ -10,19 +10,13 @@ namespace {
 
 enum class Encoding { kUtf8, kUtf16Le, kUtf16Be };
 
-// Without a BOM, ASCII-heavy UTF-16 shows itself by NULs in every other byte.
 Encoding detect(std::string_view b, size_t& skip) {
   skip = 0;
-  if (b.starts_with("\xFF\xFE")) return skip = 2, Encoding::kUtf16Le;
-  if (b.starts_with("\xFE\xFF")) return skip = 2, Encoding::kUtf16Be;
-  if (b.starts_with("\xEF\xBB\xBF")) return skip = 3, Encoding::kUtf8;
-  size_t n = std::min<size_t>(b.size() & ~size_t{1}, 512), even = 0, odd = 0;
-  for (size_t i = 0; i < n; i += 2) {
-    even += b[i] == '\0';
-    odd += b[i + 1] == '\0';
+  if (auto utf16 = detect_utf16_text(b)) {
+    skip = utf16->bom;
+    return utf16->big_endian ? Encoding::kUtf16Be : Encoding::kUtf16Le;
   }
-  if (n >= 4 && odd * 4 >= n && even == 0) return Encoding::kUtf16Le;
-  if (n >= 4 && even * 4 >= n && odd == 0) return Encoding::kUtf16Be;
+  if (b.starts_with("\xEF\xBB\xBF")) skip = 3;
   return Encoding::kUtf8;
 }
 
