@@ -10,7 +10,6 @@ namespace {
 
 // The delta-prepped form (magic inverted) is an intermediate for binary diffs, never shipped.
 constexpr uint64_t kHermesDeltaMagic = ~kHermesMagic;
-constexpr size_t kSmallFuncHeaderSize = 16;  // four words, 74..96
 constexpr uint32_t kOverflowedLength = 0xFF;
 
 // One table of the file: `count` entries of `entry` bytes from `pos`, then `pos` moves past it,
@@ -30,7 +29,36 @@ Result<std::string_view> take_table(const ByteReader& r, uint64_t& pos, uint64_t
   return *v;
 }
 
+// StringKind::Entry: a run of `count` strings of one kind, the top bit set for identifiers.
+constexpr uint32_t kKindIdentifierBit = 1u << 31;
+
+// The run-length string kinds must describe every string once and every identifier once; checked
+// where the function-header size is inferred rather than read from source for that version.
+Result<void> check_string_kinds(std::string_view kinds, uint32_t string_count,
+                                uint32_t identifier_count, uint32_t version) {
+  ByteReader k(kinds);
+  uint64_t strings = 0, identifiers = 0;
+  for (uint64_t at = 0; at + 4 <= kinds.size(); at += 4) {
+    const uint32_t e = *k.le_at<uint32_t>(at);
+    strings += e & ~kKindIdentifierBit;
+    if (e & kKindIdentifierBit) identifiers += e & ~kKindIdentifierBit;
+  }
+  if (strings == string_count && identifiers == identifier_count) return {};
+  return make_error(ErrorCode::kUnsupported,
+                    "Hermes bytecode version " + std::to_string(version) +
+                        " does not match the static Hermes layout (12-byte function headers): its "
+                        "string kinds cover " + std::to_string(strings) + " strings and " +
+                        std::to_string(identifiers) + " identifiers, the header says " +
+                        std::to_string(string_count) + " and " + std::to_string(identifier_count));
+}
+
 }  // namespace
+
+size_t hermes_function_header_size(uint32_t version) {
+  if (version >= kHermesMinVersion && version <= 96) return 16;
+  if (version >= 97 && version <= kHermesMaxVersion) return 12;
+  return 0;
+}
 
 Result<HermesFile> parse_hermes(std::string_view bytes) {
   ByteReader r(bytes);
@@ -44,10 +72,12 @@ Result<HermesFile> parse_hermes(std::string_view bytes) {
                                                  std::to_string(bytes.size()) + " bytes of 128");
   HermesFile f;
   f.version = *r.le_at<uint32_t>(8);
-  if (f.version < kHermesMinVersion || f.version > kHermesMaxVersion)
+  const size_t function_header_size = hermes_function_header_size(f.version);
+  if (function_header_size == 0)
     return make_error(ErrorCode::kUnsupported,
                       "Hermes bytecode version " + std::to_string(f.version) +
-                          " is not supported (versions 74-96 are)",
+                          " is not supported (versions 74-99 are; its layout is not known here, so "
+                          "the file is scanned as raw bytes)",
                       {}, 8);
   f.file_length = *r.le_at<uint32_t>(32);
   const uint32_t function_count = *r.le_at<uint32_t>(40);
@@ -59,10 +89,15 @@ Result<HermesFile> parse_hermes(std::string_view bytes) {
 
   uint64_t pos = kHermesHeaderSize;
   // Every count is checked against the bytes that remain before anything is allocated from it.
-  auto functions = take_table(r, pos, function_count, kSmallFuncHeaderSize, "function header table");
+  auto functions = take_table(r, pos, function_count, function_header_size,
+                              "function header table");
   if (!functions) return std::unexpected(functions.error());
   auto kinds = take_table(r, pos, string_kind_count, 4, "string kind table");
   if (!kinds) return std::unexpected(kinds.error());
+  if (function_header_size == 12) {
+    auto checked = check_string_kinds(*kinds, string_count, identifier_count, f.version);
+    if (!checked) return std::unexpected(checked.error());
+  }
   auto hashes = take_table(r, pos, identifier_count, 4, "identifier hash table");
   if (!hashes) return std::unexpected(hashes.error());
   auto small = take_table(r, pos, string_count, 4, "string table");

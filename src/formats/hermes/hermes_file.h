@@ -1,10 +1,20 @@
 // Hermes bytecode (React Native's index.android.bundle / main.jsbundle compiled by hermesc): the
 // header and the string table, which holds every string literal and identifier of the bundle.
-// Layout: facebook/hermes include/hermes/BCGen/HBC/BytecodeFileFormat.h. The 128-byte header keeps
-// the string-table fields at the same offsets from version 74 to 96 (fields added over time, such
-// as the BigInt table in 87 and the function-source table in 84, come after them), and the
-// segments before the string storage (function headers, string kinds, identifier hashes, small and
-// overflow string tables) keep their sizes, so one reader serves every version in that range.
+// Layout: facebook/hermes include/hermes/BCGen/HBC/BytecodeFileFormat.h. In every version read here
+// the 128-byte header keeps the string-table fields (functionCount at 40 .. stringStorageSize at 60)
+// at the same offsets, and the segments before the string storage come in the same order with the
+// same entry sizes, except one: the function header table (SmallFuncHeader), which precedes them.
+//   74-96  16-byte SmallFuncHeader: four words, the third holding infoOffset:25/frameSize:7
+//          (main branch, e.g. commit 41752c65 at BYTECODE_VERSION 87).
+//   97-99  12-byte SmallFuncHeader: infoOffset and environmentSize dropped, frameSize moved to a
+//          byte (static_h branch, "Static Hermes"; commit 4df97b14 has BYTECODE_VERSION 99 and
+//          static_assert(sizeof(SmallFuncHeader) == 12)). Header fields added in this line
+//          (objShapeTableCount, numStringSwitchImms) sit after stringStorageSize.
+// A 97-98 file could come from a static_h commit this reader has no source for, so for the
+// 12-byte layout the string-kind table is checked to cover exactly the string table (the
+// run-length counts of include/hermes/BCGen/HBC/StringKind.h must add up to stringCount and
+// identifierCount); a mismatch means the guess was wrong, reported as unsupported, not read.
+// Versions above 99 (none published by facebook/hermes at the time of writing) are refused.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +27,7 @@ namespace keysweep {
 
 inline constexpr uint64_t kHermesMagic = 0x1F1903C103BC1FC6ull;
 inline constexpr uint32_t kHermesMinVersion = 74;
-inline constexpr uint32_t kHermesMaxVersion = 96;
+inline constexpr uint32_t kHermesMaxVersion = 99;
 inline constexpr size_t kHermesHeaderSize = 128;
 
 struct HermesString {
@@ -32,8 +42,12 @@ struct HermesFile {
   uint32_t bad_entries = 0;           // string-table entries pointing outside the storage
 };
 
-// Parses the header and the string table. A version outside 74-96 is kUnsupported (its layout is
-// unverified, so the caller scans the raw bytes); a table outside the file is kMalformed.
+// Bytes per SmallFuncHeader for `version`, 0 for a version whose layout is not established.
+size_t hermes_function_header_size(uint32_t version);
+
+// Parses the header and the string table. A version outside 74-99 is kUnsupported (its layout is
+// unverified, so the caller scans the raw bytes), as is a 97-99 file whose string kinds do not
+// match its string table; a table outside the file is kMalformed.
 Result<HermesFile> parse_hermes(std::string_view bytes);
 
 }  // namespace keysweep

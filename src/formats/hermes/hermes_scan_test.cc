@@ -9,10 +9,13 @@
 namespace keysweep {
 namespace {
 
-TEST(HermesScan, FindingsNameTheBundleAndTheStringId) {
+// 96: the last main-branch version (16-byte function headers); 99: static Hermes (12-byte).
+class HermesScan : public ::testing::TestWithParam<uint32_t> {};
+
+TEST_P(HermesScan, FindingsNameTheBundleAndTheStringId) {
   using hermes_test::TestString;
   const std::string bundle = hermes_test::build_hbc(
-      96, {{"global", false},
+      GetParam(), {{"global", false},
            {"twilioAccountSid", false},
            {"AC3f9b2e7d41c6a08e5f9d3b2a7c41e6d8", false},
            {hermes_test::utf16le(u"AKIAR4M7QZ2W6HJ5TNVX – clé"), true}});
@@ -41,6 +44,8 @@ TEST(HermesScan, FindingsNameTheBundleAndTheStringId) {
   EXPECT_EQ(aws->secret, "AKIAR4M7QZ2W6HJ5TNVX");
   EXPECT_EQ(aws->location.symbol, "hermes string #3");
 }
+
+INSTANTIATE_TEST_SUITE_P(Versions, HermesScan, ::testing::Values(96u, 99u));
 
 }  // namespace
 }  // namespace keysweep

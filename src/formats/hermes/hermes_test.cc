@@ -71,30 +71,64 @@ TEST_P(HermesVersions, RendersEachStringWithItsId) {
 }
 
 // 84: function-source table added; 87: BigInt table; 90 and 94-96: what React Native 0.70-0.76
-// ship. The fields read sit before all of these, so each must parse alike.
-INSTANTIATE_TEST_SUITE_P(Versions, HermesVersions, ::testing::Values(74u, 84u, 87u, 90u, 94u, 96u));
+// ship. The fields read sit before all of these, so each must parse alike. 97-99: static Hermes,
+// 12-byte function headers (a 16-byte reader would take the string table from the wrong place).
+INSTANTIATE_TEST_SUITE_P(Versions, HermesVersions,
+                         ::testing::Values(74u, 84u, 87u, 90u, 94u, 96u, 97u, 98u, 99u));
+
+TEST(Hermes, FunctionHeaderSizeFollowsTheBranch) {
+  EXPECT_EQ(hermes_function_header_size(73), 0u);
+  EXPECT_EQ(hermes_function_header_size(74), 16u);
+  EXPECT_EQ(hermes_function_header_size(96), 16u);
+  EXPECT_EQ(hermes_function_header_size(97), 12u);
+  EXPECT_EQ(hermes_function_header_size(99), 12u);
+  EXPECT_EQ(hermes_function_header_size(100), 0u);
+}
+
+TEST(Hermes, StaticHermesFileWithOldFunctionHeadersIsRefusedNotMisread) {
+  // A 99 file laid out with 16-byte function headers: the string kinds would be read from the
+  // wrong place. The kind check catches it and says why.
+  std::string old_layout = build_hbc(96, sample_strings());
+  put32(old_layout, 8, 99);
+  auto f = parse_hermes(old_layout);
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().code, ErrorCode::kUnsupported);
+  EXPECT_NE(f.error().message.find("version 99 does not match the static Hermes layout"),
+            std::string::npos) << f.error().message;
+  // The right layout with a kind table that misses a string is refused the same way.
+  std::string short_kinds = build_hbc(98, sample_strings());
+  put32(short_kinds, 128 + 12, 4);  // one run of 4 strings, the table has 5
+  f = parse_hermes(short_kinds);
+  ASSERT_FALSE(f);
+  EXPECT_NE(f.error().message.find("string kinds cover 4 strings and 0 identifiers, the header says 5 and 0"),
+            std::string::npos) << f.error().message;
+  // An identifier run must match identifierCount too.
+  std::string ids = build_hbc(97, sample_strings());
+  put32(ids, 128 + 12, 0x80000005u);
+  EXPECT_FALSE(parse_hermes(ids));
+}
 
 TEST(Hermes, UnknownVersionsAreUnsupportedNotGuessed) {
-  for (uint32_t v : {59u, 73u, 97u, 120u}) {
+  for (uint32_t v : {59u, 73u, 100u, 120u}) {
     auto f = parse_hermes(build_hbc(v, sample_strings()));
     ASSERT_FALSE(f);
     EXPECT_EQ(f.error().code, ErrorCode::kUnsupported);
     EXPECT_NE(f.error().message.find("version " + std::to_string(v) + " is not supported"),
               std::string::npos);
   }
-  auto r = extract(build_hbc(97, sample_strings()));
+  auto r = extract(build_hbc(100, sample_strings()));
   ASSERT_FALSE(r.result);
   EXPECT_EQ(r.result.error().path, "app.apk!assets/index.android.bundle");
 }
 
 TEST(Hermes, TruncatedFilesAreErrorsNamingTheTable) {
-  const std::string good = build_hbc(96, sample_strings());
   // Cut anywhere before the end of the string storage: an error, never a crash or a read past.
-  const size_t storage_end = good.size() - 20;
-  for (size_t n = 0; n + 4 < storage_end; ++n) {
-    auto f = parse_hermes(good.substr(0, n));
-    EXPECT_FALSE(f) << n;
+  for (uint32_t version : {96u, 99u}) {
+    const std::string file = build_hbc(version, sample_strings());
+    const size_t storage_end = file.size() - 20;
+    for (size_t n = 0; n + 4 < storage_end; ++n) EXPECT_FALSE(parse_hermes(file.substr(0, n))) << n;
   }
+  const std::string good = build_hbc(96, sample_strings());
   auto f = parse_hermes(good.substr(0, 150));
   ASSERT_FALSE(f);
   EXPECT_NE(f.error().message.find("runs past the end of the file"), std::string::npos)
@@ -120,7 +154,7 @@ TEST(Hermes, AbsurdCountsAndOffsetsAreRefused) {
 
   // A string entry pointing past the storage is skipped with a warning; the others are read.
   bad = build_hbc(90, sample_strings());
-  const size_t table = 128 + 16 + 4;
+  const size_t table = hermes_test::string_table_offset(90);
   put32(bad, table + 1 * 4, (0x7FFFFFu << 1) | (200u << 24));
   auto r = extract(bad);
   ASSERT_TRUE(r.result);
