@@ -83,17 +83,29 @@ class NestedDecoder {
     std::move(found.begin(), found.end(), std::back_inserter(out_));
   }
 
-  // The UTF-16LE strings inside a binary, each a piece of its own.
+  // The UTF-16LE strings inside a binary, as one piece: one line each. A binary may hold
+  // hundreds of thousands of short runs (tables that happen to look like text); one piece keeps
+  // that to one scan by the matcher.
   void add_utf16_runs(std::string_view bytes) {
     runs_.clear();
     find_utf16le_runs(bytes, limits_.max_run, runs_);
-    std::vector<DecodedPiece> found;
+    if (runs_.empty()) return;
+    DecodedPiece piece{-1, Encoding::kUtf16LeRun, runs_.front().offset, 0, 1, {}};
     for (const EncodedRun& r : runs_) {
-      if (stats.budget_spent) break;
       ++stats.runs;
-      try_run(r, bytes.substr(r.offset, r.length), -1, 1, found);
+      if (stats.decoded_bytes + r.length / 2 + 1 > budget_) {
+        stats.budget_spent = true;
+        break;
+      }
+      piece.line_starts.push_back(r.offset);
+      piece.run_text_starts.push_back(piece.text.size());
+      piece.text += utf16le_to_utf8(bytes.substr(r.offset, r.length));  // ASCII units only
+      piece.text += '\n';
+      stats.decoded_bytes += r.length / 2 + 1;
     }
-    std::move(found.begin(), found.end(), std::back_inserter(out_));
+    if (piece.text.empty()) return;
+    piece.length = piece.line_starts.back() - piece.offset + 2 * (piece.text.size() - piece.run_text_starts.back() - 1);
+    out_.push_back(std::move(piece));
   }
 
   // Returns whether `bytes` was UTF-16 text.
@@ -160,8 +172,13 @@ DecodeStats decode_nested(std::string_view bytes, bool looks_binary, const Decod
 }
 
 uint64_t position_in_parent(const DecodedPiece& p, uint64_t pos) {
-  // A run holds ASCII code units only: decoded byte `pos` is unit `pos`.
-  if (p.encoding == Encoding::kUtf16LeRun) return p.offset + 2 * std::min<uint64_t>(pos, p.length / 2);
+  // UTF-16LE runs of a binary, one a line: runs hold ASCII code units only, so decoded byte `pos`
+  // of run k is unit `pos - run_text_starts[k]` of it.
+  if (p.encoding == Encoding::kUtf16LeRun && !p.run_text_starts.empty()) {
+    auto it = std::upper_bound(p.run_text_starts.begin(), p.run_text_starts.end(), pos);
+    const size_t k = static_cast<size_t>(it - p.run_text_starts.begin()) - (it != p.run_text_starts.begin());
+    return p.line_starts[k] + 2 * (pos - p.run_text_starts[k]);
+  }
   if (p.line_starts.empty() || p.wrap_width == 0) return p.offset;
   // Base64 turns 3 bytes into 4 characters: byte `pos` starts in the group at character j.
   const uint64_t j = pos / 3 * 4;

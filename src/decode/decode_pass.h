@@ -37,6 +37,9 @@ struct DecodedPiece {
   // parent, and how many the full lines hold, so a position in `text` maps back to its line.
   std::vector<uint64_t> line_starts{};
   uint32_t wrap_width = 0;
+  // UTF-16LE runs of a binary (kUtf16LeRun), joined one a line: where each run's text starts in
+  // `text`; line_starts holds where its bytes start in the binary.
+  std::vector<uint64_t> run_text_starts{};
 };
 
 struct DecodeStats {
