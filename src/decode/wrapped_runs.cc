@@ -1,5 +1,6 @@
 // Joining base64 that is wrapped over lines (encoded_runs.h, find_wrapped_base64). This looks only
 // at the base64 runs the finder already found, a few per file, never at the other bytes.
+#include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -38,6 +39,12 @@ size_t next_line(std::string_view text, size_t end, std::string_view& indent) {
 
 void find_wrapped_base64(std::string_view text, const std::vector<EncodedRun>& runs,
                          uint64_t max_run, std::vector<EncodedRun>& out) {
+  // Most texts have no base64 run that fills its line: nothing to index then.
+  auto fills_line = [&](const EncodedRun& r) {
+    return r.encoding == Encoding::kBase64 && !r.wrapped && r.length % 4 == 0 &&
+           text[r.offset + r.length - 1] != '=' && line_break(text, r.offset + r.length) != 0;
+  };
+  if (std::none_of(runs.begin(), runs.end(), fills_line)) return;
   std::unordered_map<uint64_t, const EncodedRun*> by_start;
   std::unordered_set<uint64_t> ends;
   for (const auto& r : runs)
@@ -63,7 +70,7 @@ void find_wrapped_base64(std::string_view text, const std::vector<EncodedRun>& r
     const size_t width = r.length;
     // A full line has no padding ('=' ends the data) and whole groups of four, as every wrapper
     // cuts base64 (64, 76).
-    if (width % 4 != 0 || text[r.offset + width - 1] == '=' || follows_base64_line(r.offset)) continue;
+    if (!fills_line(r) || follows_base64_line(r.offset)) continue;
     std::string_view indent, first_indent;
     size_t line_end = r.offset + width;
     size_t chars = width;
