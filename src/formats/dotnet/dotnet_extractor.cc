@@ -50,10 +50,17 @@ bool AssemblyStoreExtractor::sniff(const Blob& blob) const {
 
 Result<void> AssemblyStoreExtractor::extract(const Blob& blob, ExtractContext& ctx,
                                              const EmitBlob& emit) const {
-  auto entries = parse_assembly_store(blob.bytes(), ctx.limits.max_entries);
-  if (!entries) return with_path(entries.error(), blob);
-  for (const AssemblyStoreEntry& e : *entries)
-    emit(blob.child_view("assembly #" + std::to_string(e.index), e.data));
+  auto store = parse_assembly_store(blob.bytes(), ctx.limits.max_entries);
+  if (!store) return with_path(store.error(), blob);
+  if (!store->names_problem.empty()) {
+    ctx.diagnostics.warn(DiagnosticKind::kMalformed, blob.display_path(),
+                         "assembly store names unreadable (" + store->names_problem +
+                             "); assemblies listed by number");
+  }
+  for (const AssemblyStoreEntry& e : store->entries) {
+    std::string name = e.name.empty() ? "assembly #" + std::to_string(e.index) : std::string(e.name);
+    emit(blob.child_view(std::move(name), e.data));
+  }
   return {};
 }
 

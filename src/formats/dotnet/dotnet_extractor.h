@@ -18,8 +18,9 @@ class DotnetAssemblyExtractor final : public Extractor {
   bool scan_raw_too() const override { return true; }
 };
 
-// An assembly store: each assembly becomes a child named "assembly #N" (the names live in a
-// separate manifest), sniffed again as XALZ or PE.
+// An assembly store (v1, or the v2/v3 payload of libassemblies.<abi>.blob.so): each assembly becomes
+// a child named after it ("Contoso.Sms.dll"; "assembly #N" in v1 stores, which hold no names),
+// sniffed again as XALZ or PE.
 class AssemblyStoreExtractor final : public Extractor {
  public:
   std::string_view name() const override { return "assembly-store"; }

@@ -95,5 +95,33 @@ TEST(DotnetScan, FindingsNameTheMethodOrFieldInPlainAndXalzAssemblies) {
   }
 }
 
+// .NET 9+: the store in the payload section of lib/<abi>/libassemblies.<abi>.blob.so, a real shared
+// library; a literal of an mcs-compiled assembly is reported under the assembly's own name.
+TEST(DotnetScan, Net9StoreInsideItsSharedLibraryNamesTheAssembly) {
+  if (std::system("command -v mcs >/dev/null 2>&1") != 0) GTEST_SKIP() << "mcs is not installed";
+  std::string log;
+  const std::string dll = build_assembly(log);
+  ASSERT_FALSE(dll.empty()) << log;
+  const StoreFiles files =
+      make_store({{"Contoso.Sms.dll", dll}, {"Contoso.Packed.dll", xalz_wrap(dll)}});
+  ASSERT_FALSE(files.so.empty()) << files.log;
+
+  const std::string so = "app.apk!lib/x86_64/libassemblies.x86_64.blob.so";
+  auto findings = scan(files.so, so);
+  for (const auto& [assembly, chain] :
+       {std::pair<std::string, std::vector<std::string>>{
+            "Contoso.Sms.dll", {so, "payload", "Contoso.Sms.dll", "strings"}},
+        {"Contoso.Packed.dll", {so, "payload", "Contoso.Packed.dll", "Contoso.Packed.dll", "strings"}}}) {
+    SCOPED_TRACE(assembly);
+    const Finding* aws = nullptr;
+    for (const Finding* f : flatten(findings))
+      if (f->rule_id == "aws.access_key_id" && f->location.symbol == "Contoso.Sms.AwsUploader.KeyId()" &&
+          f->location.chain == chain)
+        aws = f;
+    ASSERT_NE(aws, nullptr) << describe(findings);
+    EXPECT_EQ(aws->secret, kAwsKeyId);
+  }
+}
+
 }  // namespace
 }  // namespace keysweep

@@ -5,6 +5,7 @@
 #include "formats/dotnet/dotnet_extractor.h"
 #include "formats/dotnet/dotnet_il.h"
 #include "formats/dotnet/dotnet_test_fixture.h"
+#include "formats/elf/elf_extractor.h"
 #include "formats/format_test_support.h"
 #include "io/byte_reader.h"
 
@@ -144,6 +145,123 @@ TEST_F(DotnetFixture, AssemblyStoresYieldEachAssembly) {
   ASSERT_FALSE(e);
   EXPECT_NE(e.error().message.find("assembly #1"), std::string::npos);
   for (size_t n = 0; n < 20 + 48; ++n) EXPECT_FALSE(parse_assembly_store(store.substr(0, n), 1000));
+}
+
+TEST_F(DotnetFixture, Net9StoresNameEachAssembly) {
+  const std::string xalz = xalz_wrap(dll_);
+  for (int format : {2, 3}) {
+    SCOPED_TRACE(format);
+    const StoreFiles files = make_store({{"Contoso.Sms.dll", dll_}, {"Contoso.Packed.dll", xalz}}, format);
+    ASSERT_FALSE(files.raw.empty()) << files.log;
+    auto store = parse_assembly_store(files.raw, 1000);
+    ASSERT_TRUE(store) << store.error().to_string();
+    EXPECT_EQ(store->format, static_cast<uint32_t>(format));
+    EXPECT_EQ(store->abi, "x86_64");
+    ASSERT_EQ(store->entries.size(), 2u);
+    EXPECT_EQ(store->entries[0].name, "Contoso.Sms.dll");
+    EXPECT_EQ(store->entries[0].data, dll_);
+    EXPECT_EQ(store->entries[1].name, "Contoso.Packed.dll");
+    EXPECT_EQ(store->entries[1].data, xalz);
+
+    auto r = run(AssemblyStoreExtractor(), files.raw, "payload");
+    ASSERT_TRUE(r.result) << r.result.error().to_string();
+    EXPECT_TRUE(r.diagnostics.empty());
+    ASSERT_EQ(r.children.size(), 2u);
+    EXPECT_EQ(r.children[0].chain().back(), "Contoso.Sms.dll");
+    EXPECT_TRUE(DotnetAssemblyExtractor().sniff(r.children[0]));
+    EXPECT_EQ(r.children[1].chain().back(), "Contoso.Packed.dll");
+    EXPECT_TRUE(XalzExtractor().sniff(r.children[1]));
+  }
+}
+
+TEST_F(DotnetFixture, Net9StoreIsFoundInItsSharedLibrary) {
+  const StoreFiles files = make_store({{"Contoso.Sms.dll", dll_}});
+  ASSERT_FALSE(files.so.empty()) << files.log;
+  auto r = run(ElfExtractor(), files.so, "lib/x86_64/libassemblies.x86_64.blob.so");
+  ASSERT_TRUE(r.result) << r.result.error().to_string();
+  const Blob* payload = nullptr;
+  for (const Blob& c : r.children)
+    if (c.chain().back() == "payload") payload = &c;
+  ASSERT_NE(payload, nullptr);
+  EXPECT_EQ(payload->bytes(), files.raw);  // unchanged: no NUL-to-newline rendering
+  EXPECT_TRUE(AssemblyStoreExtractor().sniff(*payload));
+}
+
+TEST_F(DotnetFixture, MalformedNet9StoresSayWhatIsWrong) {
+  const StoreFiles files = make_store({{"Contoso.Sms.dll", dll_}, {"Contoso.Two.dll", dll_}});
+  ASSERT_FALSE(files.raw.empty()) << files.log;
+  const std::string& good = files.raw;
+  // Header: 20 bytes; index: 4 entries of 12 bytes (64-bit v2); descriptors: 2 x 28 bytes.
+  const size_t descriptors = 20 + 4 * 12, names = descriptors + 2 * 28;
+  auto put = [](std::string& s, size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) s[at + i] = static_cast<char>(v >> (8 * i));
+  };
+  auto message = [](const std::string& bytes) {
+    auto e = parse_assembly_store(bytes, 1u << 30);
+    return e ? std::string("parsed") : e.error().message;
+  };
+
+  std::string bad = good;
+  put(bad, 4, 0x80010004);  // format 4
+  EXPECT_NE(message(bad).find("format version 0x80010004 is not supported"), std::string::npos);
+  EXPECT_EQ(parse_assembly_store(bad, 1000).error().code, ErrorCode::kUnsupported);
+  bad = good;
+  put(bad, 4, 0x80070002);  // no such ABI
+  EXPECT_EQ(parse_assembly_store(bad, 1000).error().code, ErrorCode::kUnsupported);
+
+  bad = good;
+  put(bad, 16, 47);  // index size that no entry size explains
+  EXPECT_NE(message(bad).find("index of 4 entries cannot be 47 bytes"), std::string::npos) << message(bad);
+  bad = good;
+  put(bad, 12, 0x10000000);  // index entries x 12 bytes: past the end
+  put(bad, 16, 0xC0000000);
+  EXPECT_NE(message(bad).find("index (3221225472 bytes) runs past the end"), std::string::npos)
+      << message(bad);
+  bad = good;
+  put(bad, 8, 0x00100000);  // entry count
+  EXPECT_NE(message(bad).find("1048576 descriptors run past the end"), std::string::npos) << message(bad);
+
+  bad = good;
+  put(bad, descriptors + 28 + 8, 0x7FFFFFFF);  // second assembly's size
+  EXPECT_NE(message(bad).find("assembly #1 (Contoso.Two.dll) (offset"), std::string::npos) << message(bad);
+
+  // A broken name table: the assemblies are still listed, by number, with a warning.
+  bad = good;
+  put(bad, names, 0xFFFF);
+  auto r = run(AssemblyStoreExtractor(), bad, "lib/x86_64/libassemblies.x86_64.blob.so");
+  ASSERT_TRUE(r.result) << r.result.error().to_string();
+  ASSERT_EQ(r.children.size(), 2u);
+  EXPECT_EQ(r.children[0].chain().back(), "assembly #0");
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  const std::string warning = r.diagnostics[0].to_string();
+  EXPECT_NE(warning.find("app.apk!lib/x86_64/libassemblies.x86_64.blob.so"), std::string::npos) << warning;
+  EXPECT_NE(warning.find("name #0 at offset 124 has length 65535"), std::string::npos) << warning;
+
+  // The extractor's error names the file.
+  bad = good;
+  put(bad, 16, 47);
+  r = run(AssemblyStoreExtractor(), bad, "lib/x86_64/libassemblies.x86_64.blob.so");
+  ASSERT_FALSE(r.result);
+  EXPECT_EQ(r.result.error().path, "app.apk!lib/x86_64/libassemblies.x86_64.blob.so");
+
+  // Cut anywhere: an error or a shorter listing, never a read past the end.
+  for (size_t n = 0; n < good.size(); n += (n < 200 ? 1 : 97)) (void)parse_assembly_store(good.substr(0, n), 1000);
+  for (size_t n = 0; n < names; ++n) EXPECT_FALSE(parse_assembly_store(good.substr(0, n), 1000)) << n;
+}
+
+TEST_F(DotnetFixture, Net10StoreSkipsIgnoredAssemblies) {
+  const StoreFiles files = make_store({{"Contoso.Sms.dll", dll_}, {"Gone.dll", "x"}}, 3);
+  ASSERT_FALSE(files.raw.empty()) << files.log;
+  std::string store = files.raw;
+  // The script writes v3 index entries as the current build task does (4-byte hash, descriptor
+  // index, ignore byte: 9 bytes). An ignored assembly's descriptor has offset and size 0.
+  const size_t descriptors = 20 + 4 * 9;
+  for (size_t i = 0; i < 8; ++i) store[descriptors + 28 + 4 + i] = 0;
+  auto s = parse_assembly_store(store, 1000);
+  ASSERT_TRUE(s) << s.error().to_string();
+  ASSERT_EQ(s->entries.size(), 1u);
+  EXPECT_EQ(s->entries[0].name, "Contoso.Sms.dll");
+  EXPECT_EQ(s->ignored, 1u);
 }
 
 TEST_F(DotnetFixture, BrokenTablesStillListTheLiterals) {

@@ -100,4 +100,39 @@ inline std::string assembly_store(const std::vector<std::string>& assemblies) {
   return out;
 }
 
+// A .NET 9+ store (format 2 or 3) from tests/fixtures/dotnet/make_assembly_store.py: the bare store
+// and the same store in the payload section of a shared library built with gcc and objcopy.
+struct StoreFiles {
+  std::string raw, so, log;  // raw and so empty when the script failed; log says why
+};
+
+inline StoreFiles make_store(const std::vector<std::pair<std::string, std::string>>& assemblies,
+                             int format = 2) {
+  StoreFiles out;
+  std::string tmpl = (std::filesystem::temp_directory_path() / "keysweep-store-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) {
+    out.log = "mkdtemp failed";
+    return out;
+  }
+  const std::filesystem::path dir = tmpl;
+  std::string cmd = std::string("python3 ") + KEYSWEEP_SOURCE_DIR +
+                    "/tests/fixtures/dotnet/make_assembly_store.py --format " + std::to_string(format) +
+                    " --raw " + (dir / "store.blob").string() + " --so " +
+                    (dir / "libassemblies.x86_64.blob.so").string();
+  for (size_t i = 0; i < assemblies.size(); ++i) {
+    const auto file = dir / ("a" + std::to_string(i));
+    std::ofstream(file, std::ios::binary) << assemblies[i].second;
+    cmd += " '" + assemblies[i].first + "=" + file.string() + "'";
+  }
+  cmd += " >" + (dir / "log").string() + " 2>&1";
+  if (std::system(cmd.c_str()) == 0) {
+    out.raw = format_test::read_file(dir / "store.blob");
+    out.so = format_test::read_file(dir / "libassemblies.x86_64.blob.so");
+  }
+  out.log = "make_assembly_store.py failed (needs python3, gcc, objcopy): " +
+            format_test::read_file(dir / "log");
+  std::filesystem::remove_all(dir);
+  return out;
+}
+
 }  // namespace keysweep::dotnet_test

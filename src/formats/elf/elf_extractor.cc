@@ -11,6 +11,10 @@ namespace {
 constexpr uint32_t kShtProgbits = 1, kShtSymtab = 2, kShtDynsym = 11;
 constexpr uint64_t kShfAlloc = 0x2, kShfExecinstr = 0x4;
 constexpr uint8_t kSttObject = 1;
+// .NET for Android 9+ wraps its assembly store in a shared library (libassemblies.<abi>.blob.so)
+// whose section of this name holds the store (dotnet/android: the runtime's
+// get_wrapper_dso_payload_pointer_and_size; the build adds it with objcopy --add-section).
+constexpr std::string_view kWrapperPayloadSection = "payload";
 // More section headers than this is not a real library; refuse rather than allocate.
 constexpr uint32_t kMaxSections = 65535;
 // Symbols read from one table: enough for any real .so, bounded against hostile counts.
@@ -184,11 +188,18 @@ Result<void> ElfExtractor::extract(const Blob& blob, ExtractContext& ctx,
   const std::string abi_label = "(" + info->abi + ")";
   size_t emitted = 0;
   for (const ElfSection& sec : info->sections) {
-    if (!elf_section_holds_strings(sec)) continue;
+    const bool payload = sec.name == kWrapperPayloadSection && sec.type == kShtProgbits && sec.size;
+    if (!payload && !elf_section_holds_strings(sec)) continue;
     uint64_t end = 0;
     if (!checked_add(sec.offset, sec.size, &end) || end > blob.size()) {
       ctx.diagnostics.warn(DiagnosticKind::kMalformed, blob.display_path(),
                            "section " + sec.name + " lies outside the file; skipped");
+      continue;
+    }
+    if (payload) {
+      // Handed on as it is, to be sniffed by content (an assembly store is "XABA").
+      emit(blob.child_view(sec.name, blob.bytes().substr(sec.offset, sec.size)));
+      ++emitted;
       continue;
     }
     // C strings sit side by side separated by NULs. A NUL becomes a line break so that a key

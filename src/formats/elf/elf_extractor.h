@@ -1,6 +1,8 @@
 // ELF shared objects and executables (Android native libraries lib/<abi>/*.so, Flutter's
 // libapp.so, IL2CPP's libil2cpp.so): the string-bearing sections, each as a child Blob named after
 // the section, labelled with the data symbol that covers each string where the symbol table says.
+// A section named `payload` (.NET for Android's libassemblies.<abi>.blob.so) is handed on unchanged,
+// to be opened by content.
 #pragma once
 
 #include <string>
