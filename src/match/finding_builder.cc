@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "core/secret.h"
 
@@ -43,16 +44,46 @@ class LineCounter {
   uint32_t line_ = 1;
 };
 
+// Where a secret lies in the blob.
+struct SecretSpan {
+  uint64_t start, end;
+};
+
+// Appends data[a, b) printable, with every secret of `others` that shows in it redacted: a
+// snippet is the line around one finding, and the same line often holds another (an AWS key id
+// beside its secret key) that must not leak through its neighbour's snippet. `others` is sorted
+// by start. A secret cut by the window's left edge is shown as "…" only.
+void append_redacted(std::string& out, std::string_view data, uint64_t a, uint64_t b,
+                     const std::vector<SecretSpan>* others) {
+  uint64_t pos = a;
+  if (others) {
+    for (const SecretSpan& o : *others) {
+      if (o.start >= b) break;
+      if (o.end <= pos) continue;
+      uint64_t from = std::max(o.start, pos);
+      out += printable_utf8(data.substr(pos, from - pos));
+      out += o.start >= pos ? redact_secret(data.substr(o.start, o.end - o.start))
+                            : std::string("\xE2\x80\xA6");
+      pos = std::min(o.end, b);
+    }
+  }
+  out += printable_utf8(data.substr(pos, b - pos));
+}
+
+// The line around the secret [s_start, s_end), at most kSnippetSide bytes on each side, with
+// `replacement` standing for the secret and (when `others` is given) the other secrets redacted.
 std::string make_snippet(std::string_view data, uint64_t line_start, uint64_t s_start,
-                         uint64_t s_end, std::string_view replacement) {
+                         uint64_t s_end, std::string_view replacement,
+                         const std::vector<SecretSpan>* others) {
   uint64_t from = std::max(line_start, s_start > kSnippetSide ? s_start - kSnippetSide : 0);
   const void* nl = std::memchr(data.data() + s_end, '\n', data.size() - s_end);
   uint64_t line_end = nl ? static_cast<uint64_t>(static_cast<const char*>(nl) - data.data())
                          : data.size();
   uint64_t to = std::min(line_end, s_end + kSnippetSide);
-  std::string out = printable_utf8(data.substr(from, s_start - from));
+  std::string out;
+  append_redacted(out, data, from, s_start, others);
   out += replacement;
-  out += printable_utf8(data.substr(s_end, to - s_end));
+  append_redacted(out, data, s_end, to, others);
   // Trim indentation; it says nothing.
   size_t first = out.find_first_not_of(" \t");
   return first == std::string::npos ? std::string() : out.substr(first);
@@ -81,6 +112,11 @@ void build_findings(const Blob& blob, const RuleSet& rules, const std::vector<Ru
                     const FindingOptions& options, std::vector<Finding>& out) {
   std::string_view data = blob.bytes();
   LineCounter lines(data);
+  std::vector<SecretSpan> secrets;
+  secrets.reserve(matches.size());
+  for (const RuleMatch& m : matches) secrets.push_back({m.secret_start, m.secret_end});
+  std::sort(secrets.begin(), secrets.end(),
+            [](const SecretSpan& a, const SecretSpan& b) { return a.start < b.start; });
   for (const RuleMatch& m : matches) {
     const Rule& rule = rules.rules[m.rule_index];
     Finding f;
@@ -100,10 +136,10 @@ void build_findings(const Blob& blob, const RuleSet& rules, const std::vector<Ru
       f.location.column =
           count_code_points(data.substr(line_start, m.secret_start - line_start)) + 1;
     }
-    f.snippet = make_snippet(data, line_start, m.secret_start, m.secret_end, f.redacted);
+    f.snippet = make_snippet(data, line_start, m.secret_start, m.secret_end, f.redacted, &secrets);
     if (options.show_secrets)
       f.snippet_clear = make_snippet(data, line_start, m.secret_start, m.secret_end,
-                                     printable_utf8(f.secret));
+                                     printable_utf8(f.secret), nullptr);
     f.allow_comment = find_allow_comment(data, line_start, m.secret_start, m.secret_end);
     f.fingerprint = finding_fingerprint(rule.id, f.secret_sha256, f.location.display_path(),
                                         f.location.symbol);

@@ -171,6 +171,36 @@ TEST(Findings, LineColumnSnippetAndSymbol) {
   EXPECT_EQ(f.secret_sha256.size(), 64u);
 }
 
+TEST(Findings, ASnippetRedactsTheOtherSecretsOnItsLine) {
+  RuleSet set;
+  set.rules = {make_rule("t.id", "t", R"(\b(AKIA[0-9A-Z]{16})\b)"),
+               make_rule("t.key", "t", R"(\b([A-Za-z0-9/+]{40})\b)")};
+  auto m = Matcher::compile(set);
+  ASSERT_TRUE(m);
+  auto scratch = (*m)->make_scratch();
+  // An AWS-style pair on one JSON line (fake values): each snippet shows its own secret redacted
+  // and must not carry the other one in clear.
+  const std::string id = "AKIA2E4RTQ5NB7XKW3JM";
+  const std::string key = "q8Vd3kR2mZ7xW1nB5tY9pL4cH6jF0sA3eU8iO2gK";
+  std::string text = "{\"id\": \"" + id + "\", \"key\": \"" + key + "\"}\n";
+  Blob blob(text, nullptr, {"creds.json"});
+  std::vector<RuleMatch> matches;
+  ASSERT_TRUE((*m)->scan(blob, *scratch, matches));
+  std::vector<Finding> findings;
+  FindingOptions show;
+  show.show_secrets = true;
+  build_findings(blob, (*m)->rules(), matches, show, findings);
+  ASSERT_EQ(findings.size(), 2u);
+  for (const Finding& f : findings) {
+    EXPECT_EQ(f.snippet.find(id.substr(4, 8)), std::string::npos) << f.snippet;
+    EXPECT_EQ(f.snippet.find(key.substr(4, 32)), std::string::npos) << f.snippet;
+    // --show-secrets shows the line as it is.
+    EXPECT_NE(f.snippet_clear.find(id), std::string::npos);
+    EXPECT_NE(f.snippet_clear.find(key), std::string::npos);
+  }
+  EXPECT_EQ(findings[0].snippet, "{\"id\": \"AKIA\xE2\x80\xA6W3JM\", \"key\": \"q8Vd\xE2\x80\xA6O2gK\"}");
+}
+
 TEST(Findings, AllowCommentIsReadFromTheSecretsOwnLineOnly) {
   RuleSet set;
   set.rules = {make_rule("t.sid", "t", R"(\b(AC[0-9a-f]{32})\b)")};
