@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "core/percent_encode.h"
 #include "pipeline/git_scan.h"
 #include "report/reporter.h"
 
@@ -29,7 +30,7 @@ std::string repository_uri(const GitRepositoryInfo& info) {
       url.find('/') > colon)
     return "ssh://" + url.substr(0, colon) + "/" + url.substr(colon + 1);
   std::string path = !url.empty() ? url : info.workdir.empty() ? info.gitdir : info.workdir;
-  return "file://" + percent_encode_path(path);
+  return "file://" + percent_encode(path, true);
 }
 
 }  // namespace

@@ -61,10 +61,6 @@ class Reporter {
 };
 
 // "human", "json", "jsonl", "sarif", "csv"; an unknown name is an error listing the known ones.
-// A path as a URI path: RFC 3986 unreserved characters and '/' kept, every other byte
-// percent-encoded. SARIF locations and the git scan's repository URI use it.
-std::string percent_encode_path(std::string_view path);
-
 Result<std::unique_ptr<Reporter>> make_reporter(const std::string& format, std::ostream& out,
                                                 const ReportOptions& options);
 const std::vector<std::string>& reporter_names();

@@ -8,29 +8,11 @@
 #include <ostream>
 #include <system_error>
 
+#include "core/percent_encode.h"
 #include "report/finding_json.h"
 #include "report/reporters.h"
 
 namespace keysweep {
-
-// RFC 3986: keep unreserved characters and '/', percent-encode every other byte (so '%', ' ',
-// '#', '?' and ':' in a file name cannot change the meaning of the URI reference).
-std::string percent_encode_path(std::string_view path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : path) {
-    bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
-    if (keep) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
 
 namespace {
 
@@ -165,12 +147,12 @@ class SarifReporter final : public Reporter {
     if (!base_.empty() && abs.is_absolute()) {
       fs::path rel = abs.lexically_relative(base_);
       if (!rel.empty() && *rel.begin() != ".." && rel != ".")
-        return percent_encode_path(rel.generic_string());
-      return "file://" + percent_encode_path(abs.generic_string());
+        return percent_encode(rel.generic_string(), true);
+      return "file://" + percent_encode(abs.generic_string(), true);
     }
     std::string generic = abs.generic_string();
     if (generic.starts_with("./")) generic.erase(0, 2);
-    return percent_encode_path(generic);
+    return percent_encode(generic, true);
   }
 
   Json rule_descriptor(const Finding& f, const Rule* rule) const {
@@ -220,7 +202,7 @@ class SarifReporter final : public Reporter {
     Json physical;
     // A git path is already relative to the repository root, as code scanning wants it.
     physical["artifactLocation"]["uri"] =
-        !loc.git.empty() ? json_text(percent_encode_path(loc.git.path))
+        !loc.git.empty() ? json_text(percent_encode(loc.git.path, true))
                          : json_text(artifact_uri(loc.chain.empty() ? std::string() : loc.chain.front()));
     // Lines count in the innermost blob; they only address the artifact when that is the file
     // itself. GitHub requires a startLine, so a finding inside a container points at line 1 of
