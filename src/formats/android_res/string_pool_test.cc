@@ -14,6 +14,7 @@ const std::vector<std::string> kStrings = {
     std::string(300, 'k'),  // two-byte UTF-8 length prefix
 };
 
+// The pool holds views into `chunk`: callers keep the chunk alive while they use the pool.
 Result<StringPool> parse(const std::string& chunk, Limits limits = {}) {
   ParseNotes notes;
   return StringPool::parse(chunk, 0, chunk.size(), limits, &notes);
@@ -35,7 +36,8 @@ TEST_P(StringPoolEncodings, ReadsEveryStringBackAsUtf8) {
 }
 
 TEST_P(StringPoolEncodings, IndexPastTheEndIsAnError) {
-  auto pool = parse(string_pool(kStrings, GetParam()));
+  const std::string chunk = string_pool(kStrings, GetParam());
+  auto pool = parse(chunk);
   ASSERT_TRUE(pool);
   EXPECT_FALSE(pool->get(static_cast<uint32_t>(kStrings.size())));
   EXPECT_FALSE(pool->get(0xFFFFFFFF));
@@ -63,7 +65,8 @@ INSTANTIATE_TEST_SUITE_P(Utf8AndUtf16, StringPoolEncodings, ::testing::Values(tr
 
 TEST(StringPool, Utf16LongStringUsesTwoUnitLength) {
   std::string long_string(0x8001, 'a');
-  auto pool = parse(string_pool({long_string}, false));
+  const std::string chunk = string_pool({long_string}, false);
+  auto pool = parse(chunk);
   ASSERT_TRUE(pool);
   auto s = pool->get(0);
   ASSERT_TRUE(s) << s.error().message;
@@ -73,7 +76,8 @@ TEST(StringPool, Utf16LongStringUsesTwoUnitLength) {
 TEST(StringPool, CountOverTheLimitIsALimitError) {
   Limits limits;
   limits.max_strings = 2;
-  auto pool = parse(string_pool(kStrings, true), limits);
+  const std::string chunk = string_pool(kStrings, true);
+  auto pool = parse(chunk, limits);
   ASSERT_FALSE(pool);
   EXPECT_EQ(pool.error().code, ErrorCode::kLimit);
 }
@@ -104,7 +108,8 @@ TEST(StringPool, OffsetOrLengthPastTheDataIsAnErrorForThatStringOnly) {
 TEST(StringPool, JoinsCesu8SurrogatePairsFromAapt2) {
   // U+1F511 as aapt2 writes it in a UTF-8 pool: two 3-byte surrogates.
   std::string cesu = "key \xED\xA0\xBD\xED\xB4\x91";
-  auto pool = parse(string_pool({cesu}, true));
+  const std::string chunk = string_pool({cesu}, true);
+  auto pool = parse(chunk);
   ASSERT_TRUE(pool);
   EXPECT_EQ(*pool->get(0), "key \xF0\x9F\x94\x91");
 }
