@@ -26,7 +26,8 @@ Extracted extract(const std::string& bytes) {
 class Il2CppVersions : public ::testing::TestWithParam<int32_t> {};
 
 TEST_P(Il2CppVersions, ReadsEveryLiteral) {
-  auto md = parse_il2cpp_metadata(build_metadata(GetParam(), kLiterals));
+  const std::string file = build_metadata(GetParam(), kLiterals);  // the literals are views into it
+  auto md = parse_il2cpp_metadata(file);
   ASSERT_TRUE(md) << md.error().to_string();
   EXPECT_EQ(md->version, GetParam());
   EXPECT_FALSE(md->length_free_literals);
@@ -38,7 +39,8 @@ TEST_P(Il2CppVersions, ReadsEveryLiteral) {
 INSTANTIATE_TEST_SUITE_P(Versions, Il2CppVersions, ::testing::Values(24, 27, 29, 31));
 
 TEST(Il2Cpp, Version31WithoutLengthsIsRecognisedByItsShape) {
-  auto md = parse_il2cpp_metadata(build_metadata(31, kLiterals, /*length_free=*/true));
+  const std::string file = build_metadata(31, kLiterals, /*length_free=*/true);
+  auto md = parse_il2cpp_metadata(file);
   ASSERT_TRUE(md) << md.error().to_string();
   EXPECT_TRUE(md->length_free_literals);
   ASSERT_EQ(md->literals.size(), kLiterals.size());
