@@ -140,12 +140,28 @@ Result<uint32_t> read_len16(ByteReader& r) {
 
 }  // namespace
 
-std::optional<uint32_t> StringPool::units(uint32_t index) const {
-  if (index >= count_) return std::nullopt;
+Result<ByteReader> StringPool::seek_string(uint32_t index) const {
+  if (index >= count_) {
+    return make_error(ErrorCode::kMalformed,
+                      "string index " + std::to_string(index) + " out of range (pool has " +
+                          std::to_string(count_) + ")");
+  }
   uint32_t off = *ByteReader(offsets_).le_at<uint32_t>(static_cast<size_t>(index) * 4);
+  if (off >= strings_.size()) {
+    return make_error(ErrorCode::kMalformed,
+                      "string " + std::to_string(index) + " starts past the string data", {},
+                      base_ + off);
+  }
   ByteReader r(strings_);
-  if (off >= strings_.size() || !r.seek(off)) return std::nullopt;
-  auto n = utf8_ ? read_len8(r) : read_len16(r);
+  if (auto s = r.seek(off); !s) return std::unexpected(s.error());
+  return r;
+}
+
+std::optional<uint32_t> StringPool::units(uint32_t index) const {
+  auto r = seek_string(index);
+  if (!r) return std::nullopt;
+  // Both encodings start with the length in UTF-16 units.
+  auto n = utf8_ ? read_len8(*r) : read_len16(*r);
   if (!n) return std::nullopt;
   return *n;
 }
@@ -154,26 +170,15 @@ Result<std::string> StringPool::get(uint32_t index) const {
   std::string scratch;
   auto s = get(index, scratch);
   if (!s) return std::unexpected(s.error());
-  if (s->data() == scratch.data()) return scratch;
   return std::string(*s);
 }
 
 Result<std::string_view> StringPool::get(uint32_t index, std::string& scratch) const {
-  if (index >= count_) {
-    return make_error(ErrorCode::kMalformed,
-                      "string index " + std::to_string(index) + " out of range (pool has " +
-                          std::to_string(count_) + ")");
-  }
-  ByteReader idx(offsets_);
-  uint32_t off = *idx.le_at<uint32_t>(static_cast<size_t>(index) * 4);
-  ByteReader r(strings_);
+  auto at = seek_string(index);
+  if (!at) return std::unexpected(at.error());
+  ByteReader& r = *at;
+  const size_t off = r.pos();
   auto where = [&](size_t at) { return base_ + at; };
-  if (off >= strings_.size()) {
-    return make_error(ErrorCode::kMalformed,
-                      "string " + std::to_string(index) + " starts past the string data", {},
-                      where(off));
-  }
-  if (auto s = r.seek(off); !s) return std::unexpected(s.error());
   if (utf8_) {
     // Two lengths: UTF-16 units (unused here), then bytes.
     auto units = read_len8(r);

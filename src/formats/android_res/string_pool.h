@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "formats/android_res/res_chunk.h"
+#include "io/byte_reader.h"
 #include "io/limits.h"
 #include "keysweep/error.h"
 
@@ -37,6 +38,10 @@ class StringPool {
   std::string get_or_empty(uint32_t index) const;
 
  private:
+  // A reader over the string data at string `index`'s length prefix; fails for an index out of
+  // range or an offset past the data.
+  Result<ByteReader> seek_string(uint32_t index) const;
+
   std::string_view offsets_;  // u32 per string, relative to strings_
   std::string_view strings_;  // the string data, up to the styles or the end of the chunk
   uint32_t count_ = 0;
