@@ -29,6 +29,12 @@ struct ScanSummary {
   // Findings hidden by each mechanism ("baseline", "allow-comment", ...): suppression stays visible.
   std::map<std::string, uint64_t> suppressed;
   bool had_errors() const;
+  // Adds what another worker read (files, blobs, bytes) to this summary's counts.
+  void add_read_counts(const ScanSummary& other) {
+    files_scanned += other.files_scanned;
+    blobs_scanned += other.blobs_scanned;
+    bytes_scanned += other.bytes_scanned;
+  }
 };
 
 }  // namespace keysweep

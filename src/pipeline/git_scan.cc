@@ -105,9 +105,7 @@ Result<GitScanOutcome> scan_git(const ScanPipeline& pipeline, const std::string&
   ScanOutcome& outcome = result.scan;
   std::vector<SeqFinding> all;
   for (auto& st : states) {
-    outcome.summary.files_scanned += st.summary.files_scanned;
-    outcome.summary.blobs_scanned += st.summary.blobs_scanned;
-    outcome.summary.bytes_scanned += st.summary.bytes_scanned;
+    outcome.summary.add_read_counts(st.summary);
     std::move(st.findings.begin(), st.findings.end(), std::back_inserter(all));
   }
   outcome.findings = first_sightings(std::move(all));

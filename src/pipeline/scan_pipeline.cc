@@ -258,9 +258,7 @@ ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
   uint64_t findings_seen = 0;
   for (auto& st : states) {
     findings_seen += st.findings_seen;
-    outcome.summary.files_scanned += st.summary.files_scanned;
-    outcome.summary.blobs_scanned += st.summary.blobs_scanned;
-    outcome.summary.bytes_scanned += st.summary.bytes_scanned;
+    outcome.summary.add_read_counts(st.summary);
     std::move(st.findings.begin(), st.findings.end(), std::back_inserter(outcome.findings));
   }
   sort_findings(outcome.findings);
