@@ -35,11 +35,33 @@ Blob Blob::child_view(std::string name, std::string_view bytes) const {
   return b;
 }
 
-std::string_view Blob::label_at(uint64_t offset) const {
-  auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
-                             [](uint64_t off, const Segment& s) { return off < s.offset; });
-  if (it == segments_.begin()) return {};
-  return std::prev(it)->label;
+void Segments::push_back(const Segment& s) {
+  constexpr size_t kMaxLabel = (size_t{1} << 24) - 1;
+  std::string_view label = s.label.substr(0, kMaxLabel);
+  entries_.push_back(Entry{s.offset, labels_.size(), label.size()});
+  labels_.append(label);
+}
+
+void Segments::pop_back() {
+  labels_.resize(entries_.back().label_begin);
+  entries_.pop_back();
+}
+
+void Segments::reserve(size_t segments, size_t label_bytes) {
+  entries_.reserve(segments);
+  labels_.reserve(label_bytes);
+}
+
+void Segments::clear() {
+  entries_.clear();
+  labels_.clear();
+}
+
+std::string_view Segments::label_at(uint64_t offset) const {
+  auto it = std::upper_bound(entries_.begin(), entries_.end(), offset,
+                             [](uint64_t off, const Entry& e) { return off < e.offset; });
+  if (it == entries_.begin()) return {};
+  return (*this)[static_cast<size_t>(std::prev(it) - entries_.begin())].label;
 }
 
 }  // namespace keysweep

@@ -2,6 +2,7 @@
 // scans Blobs; every finding carries its Blob's provenance chain.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,10 +16,59 @@ namespace keysweep {
 // Marks where a labelled piece of a synthetic text Blob starts. Extractors that turn structured data
 // into text (a DEX method's strings, a resource entry, a plist key) write one line per item and
 // record its label here; a finding at byte `offset` or after it (up to the next segment) reports
-// `label` as its symbol. Sorted by offset.
+// `label` as its symbol. A view: Segments owns the label.
 struct Segment {
   uint64_t offset = 0;
-  std::string label;
+  std::string_view label;
+};
+
+// A Blob's segments, sorted by offset. The labels live in one buffer: a rendered DEX or resource
+// table has a label per line, hundreds of thousands of them, and a std::string each cost a heap
+// allocation per line (and the vector's growth moved them all again).
+class Segments {
+ public:
+  // Copies `s.label`; `s.offset` must not be below the last segment's.
+  void push_back(const Segment& s);
+  void pop_back();
+  void reserve(size_t segments, size_t label_bytes);
+  void clear();
+
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  Segment operator[](size_t i) const {
+    const Entry& e = entries_[i];
+    return {e.offset, std::string_view(labels_).substr(e.label_begin, e.label_size)};
+  }
+  Segment back() const { return (*this)[size() - 1]; }
+  // The label of the segment holding `offset`, or "" when there is none.
+  std::string_view label_at(uint64_t offset) const;
+
+  class const_iterator {
+   public:
+    using value_type = Segment;
+    using difference_type = std::ptrdiff_t;
+    const_iterator() = default;
+    const_iterator(const Segments* s, size_t i) : s_(s), i_(i) {}
+    Segment operator*() const { return (*s_)[i_]; }
+    const_iterator& operator++() { ++i_; return *this; }
+    const_iterator operator++(int) { auto t = *this; ++i_; return t; }
+    bool operator==(const const_iterator& o) const { return i_ == o.i_; }
+
+   private:
+    const Segments* s_ = nullptr;
+    size_t i_ = 0;
+  };
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, size()}; }
+
+ private:
+  struct Entry {
+    uint64_t offset;
+    uint64_t label_begin : 40;  // into labels_
+    uint64_t label_size : 24;   // longer labels are cut (a label names a symbol; 16 MiB is plenty)
+  };
+  std::vector<Entry> entries_;
+  std::string labels_;
 };
 
 class Blob {
@@ -40,10 +90,10 @@ class Blob {
   Blob child(std::string name, std::string bytes) const;
   Blob child_view(std::string name, std::string_view bytes) const;  // bytes must live in this Blob
 
-  std::vector<Segment>& segments() { return segments_; }
-  const std::vector<Segment>& segments() const { return segments_; }
+  Segments& segments() { return segments_; }
+  const Segments& segments() const { return segments_; }
   // The label of the segment holding `offset`, or "" when there is none.
-  std::string_view label_at(uint64_t offset) const;
+  std::string_view label_at(uint64_t offset) const { return segments_.label_at(offset); }
 
   // Synthetic text (rendered by an extractor) has lines of its own making: a finding reports its
   // segment label instead of a line number.
@@ -59,7 +109,7 @@ class Blob {
   std::string_view bytes_;
   std::shared_ptr<const void> owner_;
   std::vector<std::string> chain_;
-  std::vector<Segment> segments_;
+  Segments segments_;
   std::shared_ptr<const AppIdentity> app_;
   bool meaningful_lines_ = true;
 };

@@ -22,7 +22,8 @@ class LabelledTextBuilder {
   // `symbol` is what a finding reports ("@string/twilio_auth_token",
   // "com.example.sms.TwilioClient.send()"); `value` the string as the format stores it (UTF-8).
   void add(std::string_view symbol, std::string_view value);
-  void reserve(size_t bytes) { text_.reserve(bytes); }
+  // Room for `bytes` of text, with a guess of the lines' count and labels from it.
+  void reserve(size_t bytes);
   bool empty() const { return text_.empty(); }
   size_t size() const { return text_.size(); }
   // A child of `parent` named `name` holding the rendered text and its segments.
@@ -34,7 +35,7 @@ class LabelledTextBuilder {
 
  private:
   std::string text_;
-  std::vector<Segment> segments_;
+  Segments segments_;
 };
 
 // One line of a text LabelledTextBuilder made: its segment's label and the value as rendered

@@ -106,6 +106,12 @@ TEST(Blob, SegmentLabelsAndChildChains) {
   parent.segments().push_back({8, "@string/k2"});
   EXPECT_EQ(parent.label_at(3), "@string/k1");
   EXPECT_EQ(parent.label_at(9), "@string/k2");
+  EXPECT_EQ(parent.label_at(100), "@string/k2");
+  parent.segments().pop_back();
+  EXPECT_EQ(parent.label_at(9), "@string/k1");
+  parent.segments().push_back({8, std::string(40, 'x') + "@string/k3"});
+  EXPECT_EQ(parent.label_at(8), std::string(40, 'x') + "@string/k3");
+  EXPECT_EQ(parent.label_at(7), "@string/k1");
   Blob child = parent.child("classes.dex", "bytes");
   EXPECT_EQ(child.display_path(), "app.apk!classes.dex");
   EXPECT_EQ(child.depth(), 1);

@@ -36,7 +36,7 @@ class MatcherTest : public ::testing::Test {
   }
   std::vector<RuleMatch> scan(const std::string& text, std::vector<Segment> segments = {}) {
     Blob blob(text, nullptr, {"test.txt"});
-    blob.segments() = std::move(segments);
+    for (const Segment& s : segments) blob.segments().push_back(s);
     std::vector<RuleMatch> out;
     auto r = matcher->scan(blob, *scratch, out);
     EXPECT_TRUE(r);

@@ -280,12 +280,22 @@ Result<void> MachOExtractor::extract(const Blob& blob, ExtractContext& ctx,
   Blob child = text.finish(blob, "strings");
   // The rendered key stays the bare symbol (keyword rules read it as context); the label a finding
   // reports adds the slices holding the string.
-  auto& segments = child.segments();
-  for (size_t i = 0; i < segments.size() && i < found.strings.size(); ++i) {
-    std::string slices;
-    for (const std::string& a : found.strings[i].slices) slices += (slices.empty() ? "" : ", ") + a;
-    segments[i].label += " [" + slices + "]";
+  const Segments& segments = child.segments();
+  Segments labelled;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    Segment s = segments[i];
+    if (i >= found.strings.size()) {
+      labelled.push_back(s);
+      continue;
+    }
+    std::string label(s.label);
+    label += " [";
+    for (size_t k = 0; k < found.strings[i].slices.size(); ++k)
+      label.append(k ? ", " : "").append(found.strings[i].slices[k]);
+    label += "]";
+    labelled.push_back({s.offset, label});
   }
+  child.segments() = std::move(labelled);
   emit(std::move(child));
   return {};
 }

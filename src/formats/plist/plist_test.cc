@@ -216,7 +216,7 @@ TEST(PlistExtractor, RendersKeyPathsPrefixedWithTheFileName) {
   EXPECT_NE(text.bytes().find("GoogleService-Info.plist_API_KEY = \"AIzaSyB7kQ2mX9vL4pR8tN1wZ6cF3hJ5dG0sYeU\"\n"),
             std::string_view::npos);
   std::vector<std::string> labels;
-  for (const auto& s : text.segments()) labels.push_back(s.label);
+  for (const auto& s : text.segments()) labels.emplace_back(s.label);
   EXPECT_EQ(labels, (std::vector<std::string>{
                         "GoogleService-Info.plist:API_KEY",
                         "GoogleService-Info.plist:NSAppTransportSecurity.NSExceptionDomains.example.com",
@@ -280,7 +280,7 @@ TEST(StringsExtractor, Utf16LocalizableStringsRendersKeyPaths) {
   ASSERT_TRUE(out.result) << out.result.error().message;
   ASSERT_EQ(out.children.size(), 1u);
   EXPECT_EQ(out.children[0].bytes(), "Localizable.strings_upload_access_key_id = \"AKIA5VQ3WX7LRTZ2MPKD\"\n");
-  EXPECT_EQ(out.children[0].segments().at(0).label, "Localizable.strings:upload_access_key_id");
+  EXPECT_EQ(out.children[0].segments()[0].label, "Localizable.strings:upload_access_key_id");
 }
 
 TEST(StringsExtractor, Utf16TextThatIsNotPairsIsStillHandedOnAsUtf8) {
