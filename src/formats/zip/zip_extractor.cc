@@ -74,7 +74,7 @@ class ArchiveReader {
     }
     skip_overlapping_entries();
     for (size_t i = 0; i < entries_.size(); ++i) {
-      if (skip_[i]) continue;
+      if (skip_[i] || never_read_[i]) continue;
       if (!extract_entry(entries_[i])) break;
     }
     report_suppressed();
@@ -111,11 +111,19 @@ class ArchiveReader {
     emit_(blob_.child_view("(bytes before the zip archive)", data_.substr(0, prefix)));
   }
 
+  // Entries never read (directories, media) are not resolved: their local headers lie all over
+  // an APK of thousands of PNGs, one page touched each, for data nobody reads. Nor do they take
+  // part in the overlap check, which guards only what is inflated.
   void resolve_central_entries() {
     skip_.assign(entries_.size(), false);
+    never_read_.assign(entries_.size(), false);
     std::string mismatch;
     for (size_t i = 0; i < entries_.size(); ++i) {
       ZipEntry& e = entries_[i];
+      if (is_directory(e) || is_media_only(e.raw_name)) {
+        never_read_[i] = true;
+        continue;
+      }
       auto r = zip::resolve_local_header(data_, e, &mismatch);
       if (!r) {
         warn(DiagnosticKind::kMalformed, e,
@@ -145,6 +153,7 @@ class ArchiveReader {
       }
       entries_.push_back(std::move(e));
       skip_.push_back(false);
+      never_read_.push_back(false);  // extract_entry still passes over media
       ++added;
     }
     std::string msg = "archive is truncated or damaged: " + walk_reason_ + "; " +
@@ -163,7 +172,7 @@ class ArchiveReader {
   void skip_overlapping_entries() {
     std::vector<size_t> order;
     for (size_t i = 0; i < entries_.size(); ++i) {
-      if (!skip_[i]) order.push_back(i);
+      if (!skip_[i] && !never_read_[i]) order.push_back(i);
     }
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
       return entries_[a].local_header_offset < entries_[b].local_header_offset;
@@ -289,6 +298,7 @@ class ArchiveReader {
   uint64_t* expanded_;
   std::vector<ZipEntry> entries_;
   std::vector<bool> skip_;
+  std::vector<bool> never_read_;  // directories and media: not resolved, not read
   std::string walk_reason_;
   size_t entry_problems_ = 0;
 };
