@@ -6,6 +6,11 @@
 // Prints: files, entries inflated, entries stored, compressed and uncompressed bytes, and the
 // files it could not walk (bad or ZIP64 directories), which it skips. Files up to 1 MiB are read
 // into a per-thread buffer and larger ones mapped, as keysweep's pipeline does.
+//
+// Built a second time as apk_inflate_match (KEYSWEEP_INFLATE_AND_MATCH): the same walk, then
+// keysweep's matcher with every built-in rule over each entry's bytes as they are (inflated or
+// stored), no parsing. What a scanner that greps the inside of an APK costs: the reference between
+// inflate-only and keysweep, which parses DEX, resources and manifests before it matches.
 #include <fcntl.h>
 #include <libdeflate.h>
 #include <sys/mman.h>
@@ -18,13 +23,53 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <cctype>
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#ifdef KEYSWEEP_INFLATE_AND_MATCH
+#include "core/blob.h"
+#include "match/matcher.h"
+#include "rules/rule.h"
+#endif
+
 namespace {
+
+#ifdef KEYSWEEP_INFLATE_AND_MATCH
+const keysweep::Matcher* g_matcher = nullptr;
+thread_local std::unique_ptr<keysweep::Matcher::Scratch> t_scratch;
+std::atomic<uint64_t> g_matches{0};
+
+// The media keysweep skips by name (src/formats/zip/zip_extractor.cc, is_media_only), skipped here
+// too: a PNG holds no text, and grepping it would charge this reference for work keysweep omits.
+bool is_media(std::string_view name) {
+  static constexpr std::string_view kMedia[] = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp3",
+                                                ".ogg", ".mp4", ".ttf", ".otf", ".woff", ".woff2"};
+  for (std::string_view ext : kMedia) {
+    if (name.size() < ext.size()) continue;
+    std::string_view tail = name.substr(name.size() - ext.size());
+    if (std::equal(tail.begin(), tail.end(), ext.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        }))
+      return true;
+  }
+  return false;
+}
+
+// Runs every rule over one entry's bytes (the matcher confirms each candidate with RE2).
+void match_entry(std::string_view name, std::string_view bytes) {
+  if (is_media(name)) return;
+  if (!t_scratch) t_scratch = g_matcher->make_scratch();
+  keysweep::Blob blob(bytes, nullptr, {"entry"});
+  std::vector<keysweep::RuleMatch> found;
+  if (g_matcher->scan(blob, *t_scratch, found)) g_matches += found.size();
+}
+#else
+void match_entry(std::string_view, std::string_view) {}
+#endif
 
 constexpr uint64_t kReadThreshold = 1u << 20;
 constexpr uint64_t kMaxEntrySize = 512ull << 20;  // keysweep's default --max-file-size
@@ -66,6 +111,7 @@ bool inflate_archive(std::string_view data, libdeflate_decompressor* d, std::str
     uint64_t csize = le32(b + p + 20), usize = le32(b + p + 24);
     uint64_t name_len = le16(b + p + 28), extra_len = le16(b + p + 30), comment_len = le16(b + p + 32);
     uint64_t local = le32(b + p + 42) + prefix;
+    std::string_view name(data.data() + p + 46, std::min<uint64_t>(name_len, n - p - 46));
     p += 46 + name_len + extra_len + comment_len;
     if (local + 30 > n || le32(b + local) != 0x04034b50) {
       ++t.errors;
@@ -78,8 +124,9 @@ bool inflate_archive(std::string_view data, libdeflate_decompressor* d, std::str
     }
     t.compressed_bytes += csize;
     if (method == 0) {
-      ++t.stored;  // nothing to do: a scanner reads stored bytes in place
+      ++t.stored;  // nothing to inflate: a scanner reads stored bytes in place
       t.uncompressed_bytes += csize;
+      match_entry(name, data.substr(start, csize));
       continue;
     }
     if (method != 8) {
@@ -95,6 +142,7 @@ bool inflate_archive(std::string_view data, libdeflate_decompressor* d, std::str
     }
     ++t.inflated;
     t.uncompressed_bytes += produced;
+    match_entry(name, std::string_view(out.data(), produced));
   }
   return true;
 }
@@ -157,6 +205,19 @@ int main(int argc, char** argv) {
       files.emplace_back(argv[i]);
     }
   }
+#ifdef KEYSWEEP_INFLATE_AND_MATCH
+  auto rules = keysweep::load_builtin_rules();
+  if (!rules) {
+    std::fprintf(stderr, "apk_inflate_match: %s\n", rules.error().message.c_str());
+    return 1;
+  }
+  auto matcher = keysweep::Matcher::compile(std::move(*rules));
+  if (!matcher) {
+    std::fprintf(stderr, "apk_inflate_match: %s\n", matcher.error().message.c_str());
+    return 1;
+  }
+  g_matcher = matcher->get();
+#endif
   Totals t;
   std::atomic<size_t> next{0};
   std::vector<std::thread> workers;
@@ -179,5 +240,8 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(t.errors.load()),
               static_cast<unsigned long long>(t.compressed_bytes.load()),
               static_cast<unsigned long long>(t.uncompressed_bytes.load()));
+#ifdef KEYSWEEP_INFLATE_AND_MATCH
+  std::printf("rule matches %llu\n", static_cast<unsigned long long>(g_matches.load()));
+#endif
   return 0;
 }

@@ -7,6 +7,11 @@
 #                 central directory and inflate every entry with libdeflate, nothing else. What
 #                 keysweep cannot beat without skipping entries (it does skip media entries such as
 #                 PNGs, which inflate-only still inflates).
+#   inflate+match bench/apk_inflate_only.cc built as apk_inflate_match (bench/micro/, needs a build
+#                 with KEYSWEEP_BENCH): the same walk, then keysweep's matcher (every built-in rule)
+#                 over each non-media entry's bytes as they are. A scanner that greps inside the APK
+#                 without parsing anything: where matching alone puts a scanner against the limit.
+#                 Skipped (with a note) when the binary is not there.
 # Target: keysweep >= 70% of inflate-only's MB/s.
 #
 # Corpus (build/bench-apks, built once and reused; delete build/bench-apks.stamp to rebuild): the sample APKs of
@@ -15,11 +20,13 @@
 # One untimed pass of each warms the page cache (the corpus fits in memory: this measures CPU).
 #
 # Usage: bench/suite/apk_throughput.sh [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-i INFLATE_ONLY] [-o FILE | -n]
+#        [-m INFLATE_MATCH]
 #   -j JOBS          threads for both (default 2)
 #   -r RUNS          timed runs of each, interleaved; medians reported (default 3)
 #   -k KEYSWEEP      default build/release/src/cli/keysweep
 #   -i INFLATE_ONLY  default: the apk_inflate_only next to KEYSWEEP's build (bench/micro/), else
 #                    compiled here from bench/apk_inflate_only.cc into build/bench-tools/
+#   -m INFLATE_MATCH default: the apk_inflate_match next to INFLATE_ONLY
 #   -o FILE          result file (default bench/results/YYYY-MM-DD-apk-throughput.txt); -n: print only
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -28,17 +35,19 @@ JOBS=2
 RUNS=3
 KEYSWEEP=$ROOT/build/release/src/cli/keysweep
 INFLATE=""
+MATCH=""
 RESULT=$ROOT/bench/results/$(date -u +%F)-apk-throughput.txt
 WRITE_RESULT=1
 CORPUS=$ROOT/build/bench-apks
 MIN_BYTES=$((200 * 1000 * 1000))
 STAMP=$ROOT/build/bench-apks.stamp  # outside the corpus, so neither tool reads it
-while getopts "j:r:k:i:o:nh" opt; do
+while getopts "j:r:k:i:m:o:nh" opt; do
   case $opt in
     j) JOBS=$OPTARG ;;
     r) RUNS=$OPTARG ;;
     k) KEYSWEEP=$OPTARG ;;
     i) INFLATE=$OPTARG ;;
+    m) MATCH=$OPTARG ;;
     o) RESULT=$OPTARG ;;
     n) WRITE_RESULT=0 ;;
     *) usage ;;
@@ -58,6 +67,11 @@ if [[ -z $INFLATE ]]; then
   fi
 fi
 [[ -x $INFLATE ]] || die "no apk_inflate_only at $INFLATE"
+[[ -n $MATCH ]] || MATCH=$(dirname "$INFLATE")/apk_inflate_match
+if [[ ! -x $MATCH ]]; then
+  echo "apk_throughput: note: no apk_inflate_match at $MATCH; the inflate+match row is left out" >&2
+  MATCH=""
+fi
 make_work apkbench
 
 # --- corpus --------------------------------------------------------------------------------------
@@ -95,6 +109,12 @@ echo "warming the page cache..."
   "$CORPUS" > "$WORK/ks-human.txt" 2>&1 || die "keysweep failed on the corpus"
 KS_SUMMARY=$(tail -n 1 "$WORK/ks-human.txt")
 INF_SUMMARY=$($CMD_INF)
+NAMES="keysweep inflate-only"
+if [[ -n $MATCH ]]; then
+  CMD_MATCH="$MATCH $JOBS $CORPUS"
+  MATCH_SUMMARY=$($CMD_MATCH | tail -n 1)
+  NAMES="keysweep inflate+match inflate-only"
+fi
 
 run() { time_run "$1" bash -c "$2" || die "$1 failed: $2"; }  # run NAME CMD
 UPTIME_START=$(uptime)
@@ -102,6 +122,7 @@ for ((i = 1; i <= RUNS; i++)); do
   echo "run $i/$RUNS (load $(cut -d' ' -f1-3 /proc/loadavg))"
   run keysweep "$CMD_KS"
   run inflate-only "$CMD_INF"
+  [[ -z $MATCH ]] || run inflate+match "$CMD_MATCH"
 done
 UPTIME_END=$(uptime)
 
@@ -120,21 +141,28 @@ COMMIT=$(commit)
   echo "          $REP_FILES files ($((REP_FILES - DEMO_FILES)) APKs from /usr/share/doc/androguard/examples + $DEMO_FILES demo apps)"
   echo "          keysweep saw: $KS_SUMMARY"
   echo "          inflate-only: $INF_SUMMARY"
+  [[ -z $MATCH ]] || echo "          inflate+match: $MATCH_SUMMARY"
   echo "jobs:     $JOBS;  runs: $RUNS each, interleaved, after one untimed pass of each; medians"
   echo
   echo "commands:"
   echo "  keysweep:     $CMD_KS"
   echo "  inflate-only: $CMD_INF   (bench/apk_inflate_only.cc)"
+  [[ -z $MATCH ]] || echo "  inflate+match: $CMD_MATCH   (the same source, KEYSWEEP_INFLATE_AND_MATCH)"
   echo
   echo "MB/s = corpus MB (APK bytes on disk) / median wall s; CPU s = median user+sys of all threads;"
   echo "RSS = highest peak resident set over the runs (/usr/bin/time %M)."
   printf '%-13s %8s %8s %8s %9s   %s\n' "" "wall s" "MB/s" "CPU s" "RSS MiB" "runs (wall s @ 1-min load)"
-  for n in keysweep inflate-only; do
+  for n in $NAMES; do
     t=$(wall $n)
     printf '%-13s %8s %8s %8s %9s   %s\n' "$n" "$t" "$(mbs "$CORPUS_BYTES" "$t")" "$(cpu $n)" \
       "$(peak_rss_mib $n)" "$(runs $n)"
   done
   echo
   echo "keysweep / inflate-only: $(pct "$T_KS" "$T_INF") by wall time, $(pct "$C_KS" "$C_INF") by CPU seconds   (target >= 70%)"
+  if [[ -n $MATCH ]]; then
+    T_M=$(wall inflate+match); C_M=$(cpu inflate+match)
+    echo "inflate+match / inflate-only: $(pct "$T_M" "$T_INF") by wall time, $(pct "$C_M" "$C_INF") by CPU seconds"
+    echo "keysweep / inflate+match: $(pct "$T_KS" "$T_M") by wall time, $(pct "$C_KS" "$C_M") by CPU seconds"
+  fi
 } > "$WORK/result.txt"
 publish "$WORK/result.txt"
