@@ -35,7 +35,8 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
   cmd.add_option("--color", a.color, "auto, always or never")->capture_default_str();
   cmd.add_flag("--no-extract", a.no_extract, "Scan containers (zip, dex, ...) as raw bytes only");
   cmd.add_flag("--no-decode", a.no_decode,
-               "Do not decode base64, hex, %XX, \\u escapes or UTF-16 text to scan it too");
+               "Do not decode base64, hex, %XX, \\u escapes or UTF-16 text, nor join string "
+               "literals, to scan it too");
   cmd.add_flag("-q,--quiet", a.quiet, "Do not echo warnings to standard error as they happen");
   cmd.add_flag("--verify", a.verify,
                "Ask each credential's provider whether it works and as whom (one read-only API "

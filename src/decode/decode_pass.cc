@@ -26,7 +26,8 @@ std::optional<std::string> decode_run(Encoding e, std::string_view run) {
     case Encoding::kEscape: return decode_escapes(run);
     case Encoding::kUtf16LeRun: return utf16le_to_utf8(run);
     case Encoding::kUtf16Le:
-    case Encoding::kUtf16Be: break;
+    case Encoding::kUtf16Be:
+    case Encoding::kConcat: break;  // decoded whole, not run by run
   }
   return std::nullopt;
 }
@@ -78,6 +79,21 @@ class NestedDecoder {
         if (start < span.size()) piece.line_starts.push_back(w.offset + start);
       }
       piece.wrap_width = static_cast<uint32_t>(first_line_width(span));
+    }
+    // Literals joined by `+`: one piece per chain, read as the one string it stands for.
+    chains_.clear();
+    find_literal_chains(text, limits_.max_run, chains_);
+    for (const LiteralChain& c : chains_) {
+      if (stats.budget_spent) break;
+      ++stats.runs;
+      if (stats.decoded_bytes + (c.end - c.start) > budget_) {
+        stats.budget_spent = true;
+        break;
+      }
+      DecodedPiece piece{parent, Encoding::kConcat, c.start, c.end - c.start, depth, {}};
+      piece.text = join_literal_chain(text, c, &piece.run_text_starts, &piece.line_starts);
+      stats.decoded_bytes += piece.text.size();
+      found.push_back(std::move(piece));
     }
     // Appended after the loop: `text` may be a piece of out_, which growing would move.
     std::move(found.begin(), found.end(), std::back_inserter(out_));
@@ -149,6 +165,7 @@ class NestedDecoder {
   std::vector<DecodedPiece>& out_;
   std::vector<EncodedRun> runs_;
   std::vector<EncodedRun> wrapped_;
+  std::vector<LiteralChain> chains_;
 };
 
 }  // namespace
@@ -174,10 +191,14 @@ DecodeStats decode_nested(std::string_view bytes, bool looks_binary, const Decod
 uint64_t position_in_parent(const DecodedPiece& p, uint64_t pos) {
   // UTF-16LE runs of a binary, one a line: runs hold ASCII code units only, so decoded byte `pos`
   // of run k is unit `pos - run_text_starts[k]` of it.
-  if (p.encoding == Encoding::kUtf16LeRun && !p.run_text_starts.empty()) {
+  // Joined literals: each part's characters are where they were, so byte `pos` of part k is
+  // `pos - run_text_starts[k]` bytes into it.
+  if ((p.encoding == Encoding::kUtf16LeRun || p.encoding == Encoding::kConcat) &&
+      !p.run_text_starts.empty()) {
     auto it = std::upper_bound(p.run_text_starts.begin(), p.run_text_starts.end(), pos);
     const size_t k = static_cast<size_t>(it - p.run_text_starts.begin()) - (it != p.run_text_starts.begin());
-    return p.line_starts[k] + 2 * (pos - p.run_text_starts[k]);
+    const uint64_t unit = p.encoding == Encoding::kUtf16LeRun ? 2 : 1;
+    return p.line_starts[k] + unit * (pos - p.run_text_starts[k]);
   }
   if (p.line_starts.empty() || p.wrap_width == 0) return p.offset;
   // Base64 turns 3 bytes into 4 characters: byte `pos` starts in the group at character j.

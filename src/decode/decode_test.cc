@@ -496,5 +496,101 @@ TEST(Utf16Runs, BoundedByTheBudget) {
   EXPECT_TRUE(st.budget_spent);
 }
 
+// --- literals joined by `+` ---------------------------------------------------------------
+
+std::vector<std::string> chain_contents(std::string_view text, const LiteralChain& c) {
+  std::vector<std::string> out;
+  for (const auto& p : c.parts) out.emplace_back(text.substr(p.offset, p.length));
+  return out;
+}
+
+std::vector<LiteralChain> chains_in(std::string_view text, uint64_t max_run = 1 << 20) {
+  std::vector<LiteralChain> chains;
+  find_literal_chains(text, max_run, chains);
+  return chains;
+}
+
+TEST(LiteralChains, JavaKeySplitOverLinesIsJoinedWithItsName) {
+  const std::string text =
+      "class A {\n"
+      "    static final String TWILIO_AUTH_TOKEN = \"8c1f5a2e9d7b3c6f\" +\n"
+      "            \"0a4e1d8b2c9f7a3e\";\n"
+      "}\n";
+  const std::vector<LiteralChain> chains = chains_in(text);
+  ASSERT_EQ(chains.size(), 1u);
+  EXPECT_EQ(chain_contents(text, chains[0]),
+            (std::vector<std::string>{"8c1f5a2e9d7b3c6f", "0a4e1d8b2c9f7a3e"}));
+  EXPECT_EQ(text.substr(chains[0].start, 6), "static");
+  EXPECT_EQ(chains[0].end, text.find(";\n}"));
+  std::vector<uint64_t> text_starts, starts;
+  const std::string joined = join_literal_chain(text, chains[0], &text_starts, &starts);
+  EXPECT_EQ(joined, "static final String TWILIO_AUTH_TOKEN = \"8c1f5a2e9d7b3c6f0a4e1d8b2c9f7a3e\"");
+  ASSERT_EQ(text_starts.size(), 2u);
+  // Part 1 of the joined text starts where its literal's content does in the file.
+  EXPECT_EQ(joined.substr(text_starts[1], 16), text.substr(starts[1], 16));
+}
+
+TEST(LiteralChains, ThreePartsWithSingleQuotesAndLeadingPlus) {
+  const std::string text =
+      "const key = 'sk_live_'\n"
+      "  + 'abcdefgh12345678'\n"
+      "  + \"ABCDEFGH\";\n";
+  const std::vector<LiteralChain> chains = chains_in(text);
+  ASSERT_EQ(chains.size(), 1u);
+  EXPECT_EQ(chain_contents(text, chains[0]),
+            (std::vector<std::string>{"sk_live_", "abcdefgh12345678", "ABCDEFGH"}));
+}
+
+TEST(LiteralChains, WhatIsNotAChainOfLiterals) {
+  const std::string text =
+      "a = \"abcdefghijklmnop\" + name + \"qrstuvwxyz123456\";\n"  // a variable between
+      "b = f(\"abcdefghijklmnop\") + \"qrstuvwxyz123456\";\n"      // a call's result
+      "c = \"short\" + \"x\";\n"                                   // under 16 characters
+      "d += \"abcdefghijklmnop\";\n"                               // compound assignment
+      "e = \"abcdefghijklmnop\" += \"qrstuvwxyz123456\";\n"
+      "f = \"abcdefghijklmnop\"\n\n\n\n" + std::string(80, ' ') + "+ \"qrstuvwxyz123456\";\n";  // gap
+  const std::vector<LiteralChain> chains = chains_in(text);
+  EXPECT_TRUE(chains.empty()) << chain_contents(text, chains[0])[0];
+}
+
+TEST(LiteralChains, EscapedQuotesStayInsideTheirLiteral) {
+  const std::string text = "s = \"ab\\\"cd+\" + \"efghijklmnopqrst\"\n";
+  const std::vector<LiteralChain> chains = chains_in(text);
+  ASSERT_EQ(chains.size(), 1u);
+  EXPECT_EQ(chain_contents(text, chains[0]),
+            (std::vector<std::string>{"ab\\\"cd+", "efghijklmnopqrst"}));
+}
+
+TEST(LiteralChains, AChainLongerThanTheRunLimitIsLeft) {
+  const std::string text = "k = \"" + std::string(40, 'a') + "\" + \"" + std::string(40, 'b') + "\"\n";
+  EXPECT_TRUE(chains_in(text, 60).empty());
+  EXPECT_EQ(chains_in(text).size(), 1u);
+}
+
+TEST(DecodeNested, Base64SplitOverConcatenatedLinesIsJoinedThenDecoded) {
+  const std::string b = b64("{\"aws_access_key_id\": \"" + std::string(kAwsKeyId) + "\"}");
+  ASSERT_GT(b.size(), 48u);
+  // Cut inside the key id's encoding: no literal's own decoding holds it whole.
+  const std::string text = "String blob = \"" + b.substr(0, 24) + "\" +\n    \"" + b.substr(24, 24) +
+                           "\" +\n    \"" + b.substr(48) + "\";\n";
+  std::vector<DecodedPiece> pieces;
+  decode_nested(text, false, DecodeLimits{}, pieces);
+  const DecodedPiece* p = piece_holding(pieces, kAwsKeyId);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(decoding_chain(pieces, static_cast<int>(p - pieces.data())),
+            (std::vector<std::string>{"concat", "base64"}));
+  const DecodedPiece& joined = pieces[p->parent];
+  EXPECT_EQ(joined.text, "String blob = \"" + b + "\"");
+  // A byte of the second literal maps back to its place on line 2.
+  const uint64_t in_joined = joined.text.find(b.substr(30, 5));
+  const uint64_t pos = position_in_parent(joined, in_joined);
+  EXPECT_EQ(text.substr(pos, 5), b.substr(30, 5));
+  EXPECT_EQ(std::count(text.begin(), text.begin() + pos, '\n'), 1);
+  for (const auto& q : pieces)
+    if (q.encoding == Encoding::kBase64 && q.parent == -1) {
+      EXPECT_EQ(q.text.find(kAwsKeyId), std::string::npos);  // the literals one by one
+    }
+}
+
 }  // namespace
 }  // namespace keysweep::decode

@@ -69,6 +69,7 @@ std::string_view encoding_name(Encoding e) {
     case Encoding::kUtf16Le:
     case Encoding::kUtf16LeRun: return "utf16le";
     case Encoding::kUtf16Be: return "utf16be";
+    case Encoding::kConcat: return "concat";
   }
   return "unknown";
 }

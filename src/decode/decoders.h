@@ -18,10 +18,11 @@ enum class Encoding : uint8_t {
   kUtf16Le,  // a whole UTF-16 text file
   kUtf16Be,
   kUtf16LeRun,  // a run of UTF-16LE text inside a binary (a .NET or Windows resource string)
+  kConcat,      // string literals joined by `+` ("AKIA" + "IOSF..."), read as one
 };
 
 // The name a finding reports: "base64", "hex", "percent", "escape", "utf16le" (a file or a run in
-// a binary), "utf16be".
+// a binary), "utf16be", "concat".
 std::string_view encoding_name(Encoding e);
 
 // A transcoding keeps every character where it was (lines, columns): positions map back exactly.

@@ -50,4 +50,26 @@ void find_utf16le_runs(std::string_view bytes, uint64_t max_run, std::vector<Enc
 // The base64 characters of a wrapped run: the span without its line breaks and indentation.
 std::string unwrap_base64(std::string_view span);
 
+// String literals joined by `+`, on one line or across several ("AKIA" +\n "IOSF..."): a key
+// split to keep it off one line, or a long value folded by a formatter. `start` is where the
+// first literal's line text begins (after its indentation: `key = "` is kept, so keyword rules
+// see the name), `parts` the literals' contents without quotes, `end` one past the last closing
+// quote. Chains of two or more literals holding at least kMinJoinedLiterals characters between
+// them, each at most `max_run` bytes from start to end, in order. Quotes: " and '.
+inline constexpr size_t kMinJoinedLiterals = 16;
+struct LiteralChain {
+  struct Part {
+    uint64_t offset = 0, length = 0;
+  };
+  uint64_t start = 0, end = 0;
+  std::vector<Part> parts;
+};
+void find_literal_chains(std::string_view text, uint64_t max_run, std::vector<LiteralChain>& out);
+
+// The chain as one line of text: the first literal's line text up to its opening quote, every
+// literal's content, and a closing quote. For each part k, `text_starts` gets where it starts in
+// the result and `starts` where it starts in `text` (part 0: the chain's start).
+std::string join_literal_chain(std::string_view text, const LiteralChain& chain,
+                               std::vector<uint64_t>* text_starts, std::vector<uint64_t>* starts);
+
 }  // namespace keysweep::decode

@@ -2,6 +2,7 @@
 """End-to-end tests of the decode pass: a FAKE credential hidden only in base64, only in hex, only
 percent-encoded, only \\u-escaped in JSON, in a UTF-16LE file, in a UTF-16LE string inside a
 binary, in base64 wrapped at 76 columns across line breaks, and in base64 of percent-encoding,
+or split into string literals joined by `+` over several lines (and base64 split that way),
 is found, placed at the encoded text in the file, and labelled with the decodings that revealed it
 in every output format. A secret both plain and encoded is reported once; random base64 (images)
 and hex (hashes) give nothing; --no-decode turns the pass off.
@@ -30,6 +31,8 @@ AKID_BOTH = FAKE.aws_access_key_id()
 GITHUB_UTF16 = FAKE.github_token()
 AKID_WRAPPED = FAKE.aws_access_key_id()
 SECRET_WRAPPED = FAKE.aws_secret_access_key()
+TWILIO_SPLIT = FAKE.twilio_auth_token()
+GITHUB_SPLIT = FAKE.github_token()
 
 
 def b64(s):
@@ -58,6 +61,13 @@ def wrapped_json_mail():
     raise AssertionError("no padding puts both values across a line break")
 
 
+def split_js(text):
+    """`text` cut in three literals joined by `+`, one a line."""
+    third = len(text) // 3
+    parts = [text[:third], text[third:2 * third], text[2 * third:]]
+    return "const blob = '" + "' +\n  '".join(parts) + "';\n"
+
+
 def json_escape_all(s):
     return "".join("\\u%04x" % ord(c) for c in s)
 
@@ -81,6 +91,12 @@ class Decoded(unittest.TestCase):
             "both.env": "AWS_ACCESS_KEY_ID=" + AKID_BOTH + "\nAWS_KEY_B64=" + b64(AKID_BOTH) + "\n",
             "images.html": images,
             "attachment.eml": wrapped_json_mail()[0],
+            # A token split in two literals to keep it off one line; its name is the keyword.
+            "Split.java": ("class Split {\n    static final String TWILIO_AUTH_TOKEN = \"" +
+                           TWILIO_SPLIT[:16] + "\" +\n            \"" + TWILIO_SPLIT[16:] +
+                           "\";\n}\n"),
+            # Base64 folded into three quoted lines by a formatter.
+            "blob.js": split_js(b64("token " + GITHUB_SPLIT)),
         }
         for rel, text in files.items():
             with open(os.path.join(cls.root, rel), "w") as f:
@@ -171,6 +187,17 @@ class Decoded(unittest.TestCase):
         lines = {p["rule_id"]: p["location"]["line"] for p in f["parts"]}
         self.assertEqual(lines["aws.access_key_id"], 4 + doc.index(AKID_WRAPPED) // 57)
         self.assertEqual(lines["aws.secret_access_key"], 4 + doc.index(SECRET_WRAPPED) // 57)
+
+    def test_key_split_into_concatenated_literals(self):
+        # Placed at the secret's first character, in the first literal on line 2.
+        line2 = "    static final String TWILIO_AUTH_TOKEN = \""
+        self.assert_one("Split.java", "twilio.auth_token", TWILIO_SPLIT, ["concat"], 2,
+                        len(line2) + 1)
+
+    def test_base64_split_into_concatenated_literals(self):
+        # Decoded from the joined literals; placed at the start of the base64, line 1.
+        self.assert_one("blob.js", "github.pat_classic", GITHUB_SPLIT, ["concat", "base64"], 1,
+                        len("const blob = '") + 1)
 
     def test_random_base64_and_hex_give_nothing(self):
         self.assertEqual(self.find("images.html"), [])
