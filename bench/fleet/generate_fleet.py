@@ -30,6 +30,7 @@ ones; they are kept in OUT/.keys and reused, as build_demo_apps.sh keeps its key
 Needs: aapt2, smali, openssl, /usr/share/android-framework-res/framework-res.apk.
 """
 import argparse
+import base64
 import csv
 import hashlib
 import io
@@ -303,13 +304,22 @@ def plan(args):
     return publishers, stripe, sdks, packages, apps, malformed
 
 
+def sendgrid_encoded(app):
+    """Half of the apps with a SendGrid key store it base64-encoded only (from the app's own seed,
+    so the other draws stay as they were): the report shows the decoding that revealed it."""
+    return app["seed"] & 1 == 1
+
+
 def config_json(app, pub, stripe):
     cfg = {"api_base": f"https://api.{app['package'].split('.')[1]}.example.com/v1",
            "refresh_seconds": 30}
     if app["twilio"]:
         cfg["twilio"] = {"account_sid": pub["twilio"][0], "auth_token": pub["twilio"][1]}
     if app["sendgrid"]:
-        cfg["sendgrid_api_key"] = app["sendgrid"]
+        if sendgrid_encoded(app):
+            cfg["sendgrid_api_key_b64"] = base64.b64encode(app["sendgrid"].encode()).decode()
+        else:
+            cfg["sendgrid_api_key"] = app["sendgrid"]
     if app["stripe"]:
         cfg["stripe_secret_key"] = stripe
     return json.dumps(cfg, indent=2).encode()
@@ -408,9 +418,10 @@ def main():
 
     truth = {}  # secret sha256 -> what was planted
 
-    def plant(secret, rule, holder, app, path):
+    def plant(secret, rule, holder, app, path, decoders=""):
         t = truth.setdefault(sha256(secret), {"rule": rule, "holder": holder, "files": [],
-                                              "packages": set(), "publishers": set()})
+                                              "packages": set(), "publishers": set(),
+                                              "decoders": decoders})
         t["files"].append(path)
         t["packages"].add(app["package"])
         t["publishers"].add(app["publisher"])
@@ -434,7 +445,8 @@ def main():
         if app["twilio"]:
             plant(pub["twilio"][1], "twilio.auth_token", "app", app, rel)
         if app["sendgrid"]:
-            plant(app["sendgrid"], "sendgrid.api_key", "app", app, rel)
+            plant(app["sendgrid"], "sendgrid.api_key", "app", app, rel,
+                  "base64" if sendgrid_encoded(app) else "")
         if app["stripe"]:
             plant(stripe, "stripe.secret_key", "app", app, rel)
     os.makedirs(f"{out}/apps/malformed", exist_ok=True)

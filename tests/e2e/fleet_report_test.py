@@ -110,6 +110,15 @@ class FleetReport(unittest.TestCase):
         [mapkit] = self.clusters("google.api_key", "sdk:io.mapkit.core")
         self.assertGreater(mapkit["app_count"], 0)
 
+    def test_encoded_keys_name_the_decoding_that_revealed_them(self):
+        want = self.truth_for("app", "sendgrid.api_key")
+        self.assertTrue(any(t["decoders"] for t in want), "the fleet hides some keys in base64")
+        self.assertTrue(any(not t["decoders"] for t in want))
+        by_app = {tuple(a["app_id"] for a in c["apps"]): c for c in self.clusters("sendgrid.api_key")}
+        for t in want:
+            c = by_app[tuple(t["packages"])]
+            self.assertEqual(c["decoders"], [t["decoders"]] if t["decoders"] else [], c)
+
     def test_versions_installs_and_users_at_risk(self):
         packages = {p for t in self.truth["secrets"].values() for p in t["packages"]}
         self.assertEqual(self.report["users_at_risk"]["all_apps"], len(packages))
@@ -249,6 +258,12 @@ class FleetReport(unittest.TestCase):
         self.assertGreaterEqual(dom.count('class="edge"'), len(reused[:24]))
         self.assertEqual(dom.count('class="problem-row"'), len(self.report["problem_inputs"]))
         self.assertIn("sdk:com.example.sdk", dom)
+        # Each shown cluster found only through a decoding names it beside the secret.
+        decoded = [c for c in self.report["clusters"][:100] if any(c["decoders"])]
+        self.assertGreater(len(decoded), 0)
+        self.assertEqual(dom.count('class="decoded"'), sum(len([d for d in c["decoders"] if d])
+                                                           for c in decoded))
+        self.assertIn('title="decoded: base64">base64</span>', dom)
 
         shot = os.path.join(self.tmp, "report.png")
         subprocess.run(base + [f"--screenshot={shot}", url], capture_output=True, timeout=120)
