@@ -58,7 +58,7 @@ KEY_PLACEHOLDER = "AIza" + "Q" * 35  # the app's own Google key, patched per app
 # (after "<init>", before "Lcom/..."), so the DEX string table stays sorted.
 NO_KEY = "APIKEY-loaded-from-remote-config-000000"
 STAMP = (2023, 11, 14, 22, 13, 20)
-GENERATOR_VERSION = "4"  # bump when the output changes, so cached fleets are rebuilt
+GENERATOR_VERSION = "5"  # bump when the output changes, so cached fleets are rebuilt
 
 
 def run(cmd, **kw):
