@@ -1,6 +1,8 @@
 #include "formats/dex/dex_code.h"
 
 #include <array>
+#include <bit>
+#include <cstring>
 #include <string>
 
 namespace keysweep::dex {
@@ -60,6 +62,16 @@ constexpr std::array<uint8_t, 256> make_width_table() {
 
 constexpr std::array<uint8_t, 256> kWidths = make_width_table();
 
+// The widths of the opcodes the walk steps over without a second look; 0 for the few that need
+// one: nop (which may be a payload ident), the two const-strings and the unused opcodes.
+constexpr std::array<uint8_t, 256> make_plain_width_table() {
+  std::array<uint8_t, 256> w = kWidths;
+  w[0x00] = w[0x1a] = w[0x1b] = 0;
+  return w;
+}
+
+constexpr std::array<uint8_t, 256> kPlainWidths = make_plain_width_table();
+
 constexpr uint16_t kPackedSwitchPayload = 0x0100;
 constexpr uint16_t kSparseSwitchPayload = 0x0200;
 constexpr uint16_t kFillArrayDataPayload = 0x0300;
@@ -68,16 +80,24 @@ constexpr uint16_t kFillArrayDataPayload = 0x0300;
 
 uint8_t instruction_width(uint8_t opcode) { return kWidths[opcode]; }
 
-Result<void> for_each_const_string(std::string_view insns,
-                                   const std::function<void(uint32_t)>& on_string) {
+Result<void> append_const_strings(std::string_view insns, std::vector<uint32_t>& out) {
   const uint64_t units = insns.size() / 2;
   auto unit = [&](uint64_t pc) -> uint32_t {
-    return static_cast<uint8_t>(insns[2 * pc]) | (static_cast<uint8_t>(insns[2 * pc + 1]) << 8);
+    uint16_t u;
+    std::memcpy(&u, insns.data() + 2 * pc, 2);
+    if constexpr (std::endian::native == std::endian::big) u = std::byteswap(u);
+    return u;
   };
   uint64_t pc = 0;
   while (pc < units) {
     const uint32_t first = unit(pc);
     const uint8_t opcode = first & 0xff;
+    // Most instructions: a table lookup and a bounds check, one branch when both pass. The full
+    // checks below see everything else, an instruction running past the end included.
+    if (const uint64_t plain = kPlainWidths[opcode]; plain != 0 && plain <= units - pc) {
+      pc += plain;
+      continue;
+    }
     uint64_t width = instruction_width(opcode);
     // Payloads carry their own length right after the ident; a header cut short is caught by the
     // width check below (a header-sized width runs past the end).
@@ -104,9 +124,9 @@ Result<void> for_each_const_string(std::string_view insns,
                         2 * pc);
     }
     if (opcode == 0x1a) {
-      on_string(unit(pc + 1));
+      out.push_back(unit(pc + 1));
     } else if (opcode == 0x1b) {
-      on_string(unit(pc + 1) | (unit(pc + 2) << 16));
+      out.push_back(unit(pc + 1) | (unit(pc + 2) << 16));
     }
     pc += width;
   }

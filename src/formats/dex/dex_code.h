@@ -4,8 +4,8 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string_view>
+#include <vector>
 
 #include "keysweep/error.h"
 
@@ -16,10 +16,10 @@ namespace keysweep::dex {
 // "odex"/quickened code, whose widths differ between Android releases).
 uint8_t instruction_width(uint8_t opcode);
 
-// Calls `on_string(string_idx)` for each const-string (0x1a) and const-string/jumbo (0x1b) in
-// `insns` (the code_item's instructions, 2 bytes per unit, little-endian). Fails with the byte
-// offset inside `insns` when an instruction runs past the end or an unused opcode appears.
-Result<void> for_each_const_string(std::string_view insns,
-                                   const std::function<void(uint32_t)>& on_string);
+// Appends to `out` the string index of each const-string (0x1a) and const-string/jumbo (0x1b) in
+// `insns` (the code_item's instructions, 2 bytes per unit, little-endian), in code order. Fails
+// with the byte offset inside `insns` when an instruction runs past the end or an unused opcode
+// appears; the strings before that point are appended all the same.
+Result<void> append_const_strings(std::string_view insns, std::vector<uint32_t>& out);
 
 }  // namespace keysweep::dex

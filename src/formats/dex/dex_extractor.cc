@@ -1,5 +1,6 @@
 #include "formats/dex/dex_extractor.h"
 
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,16 +22,25 @@ constexpr size_t kMinStringBytes = kShortestSecret;
 // Past this many broken classes, one summary line replaces a diagnostic per class.
 constexpr size_t kMaxClassDiagnostics = 10;
 
-// The strings one class uses: each use names its symbol by index into `symbols` (one per field
-// or method), not by a copy, since a method loading twenty strings would otherwise copy its name
-// twenty times.
+// The strings of kMinStringBytes or more one class uses (shorter ones render nothing, and the
+// unattributed list skips them anyway). Each use names its symbol by index into `symbols` (one per
+// field or method), a name in the string table: the rendered symbol ("com.example.Foo.bar()") is
+// built only for the lines written, since most methods load no string long enough for one.
 struct ClassUses {
+  struct Symbol {
+    std::string_view name;
+    bool method;  // rendered with "()"
+  };
   struct Use {
     uint32_t symbol;
     uint32_t string_idx;
   };
-  std::vector<std::string> symbols;
+  std::vector<Symbol> symbols;
   std::vector<Use> uses;
+  // Storage for reading one class, kept here so that it is allocated once per DEX, not per class.
+  dex::ClassData data;
+  std::vector<dex::StaticString> static_values;
+  std::vector<uint32_t> method_strings;
   void clear() {
     symbols.clear();
     uses.clear();
@@ -54,32 +64,35 @@ class StringAttributor {
   // The uses of strings in one class: static field initial values first, then const-strings of
   // direct and virtual methods in declaration order. Fails as a whole, so a broken class adds
   // nothing half-read (its strings then appear in the unattributed list).
-  Result<void> class_uses(const dex::ClassDef& def, std::string_view class_name, ClassUses& uses) {
+  Result<void> class_uses(const dex::ClassDef& def, ClassUses& uses) {
     uses.clear();
     if (def.class_data_off == 0) return {};  // a marker interface or empty class
-    auto data = dex_.class_data(def.class_data_off);
-    if (!data) return std::unexpected(data.error());
-    if (auto ok = charge(data->encoded_size); !ok) return std::unexpected(ok.error());
+    dex::ClassData& data = uses.data;
+    if (auto read = dex_.class_data(def.class_data_off, data); !read) return read;
+    if (auto ok = charge(data.encoded_size); !ok) return std::unexpected(ok.error());
     if (def.static_values_off != 0) {
       size_t encoded_size = 0;
-      auto values = dex_.static_strings(def.static_values_off, &encoded_size);
-      if (!values) return std::unexpected(values.error());
+      if (auto read = dex_.static_strings(def.static_values_off, uses.static_values, &encoded_size);
+          !read) {
+        return read;
+      }
       if (auto ok = charge(encoded_size); !ok) return std::unexpected(ok.error());
-      for (const dex::StaticString& v : *values) {
-        if (v.position >= data->static_field_idx.size()) {
+      for (const dex::StaticString& v : uses.static_values) {
+        if (v.position >= data.static_field_idx.size()) {
           return make_error(ErrorCode::kMalformed, "more static values than static fields", {},
                             def.static_values_off);
         }
-        auto field = dex_.field_id(data->static_field_idx[v.position]);
+        auto field = dex_.field_id(data.static_field_idx[v.position]);
         if (!field) return std::unexpected(field.error());
         auto name = string(field->name_idx);
         auto value = check_index(v.string_idx);
         if (!name || !value) return std::unexpected(!name ? name.error() : value.error());
-        uses.symbols.emplace_back(class_name).append(".").append(*name);
+        if (strings_[v.string_idx].size() < kMinStringBytes) continue;
+        uses.symbols.push_back({*name, false});
         uses.add(v.string_idx);
       }
     }
-    for (const dex::EncodedMethod& m : data->methods) {
+    for (const dex::EncodedMethod& m : data.methods) {
       if (m.code_off == 0) continue;  // abstract or native
       auto id = dex_.method_id(m.method_idx);
       if (!id) return std::unexpected(id.error());
@@ -88,22 +101,21 @@ class StringAttributor {
       auto insns = dex_.code_insns(m.code_off);
       if (!insns) return std::unexpected(insns.error());
       if (auto ok = charge(insns->size()); !ok) return std::unexpected(ok.error());
-      uses.symbols.emplace_back(class_name).append(".").append(*name).append("()");
+      uses.method_strings.clear();
+      auto walked = dex::append_const_strings(*insns, uses.method_strings);
+      if (uses.method_strings.empty() && walked) continue;
+      uses.symbols.push_back({*name, true});
       const uint32_t method_stamp = method_counter_++;
-      bool bad_index = false;
-      auto walked = dex::for_each_const_string(*insns, [&](uint32_t idx) {
+      for (uint32_t idx : uses.method_strings) {
         if (idx >= strings_.size()) {
-          bad_index = true;
-          return;
+          return make_error(ErrorCode::kMalformed,
+                            "const-string with an index past the string table", {}, m.code_off);
         }
+        if (strings_[idx].size() < kMinStringBytes) continue;
         // A method that loads the same string twice gets one line.
-        if (seen_in_method_[idx] == method_stamp) return;
+        if (seen_in_method_[idx] == method_stamp) continue;
         seen_in_method_[idx] = method_stamp;
         uses.add(idx);
-      });
-      if (bad_index) {
-        return make_error(ErrorCode::kMalformed, "const-string with an index past the string table",
-                          {}, m.code_off);
       }
       if (!walked) {
         if (walked.error().code != ErrorCode::kUnsupported) {
@@ -150,15 +162,14 @@ class StringAttributor {
   uint64_t budget_;
 };
 
-// Marks the strings the DEX uses as names: type descriptors, field and method names, proto
-// shorties. They are identifiers the compiler wrote ("Lcom/example/Foo;", "getApiKey", "VLL"),
+// Marks in `skip` the strings the DEX uses as names: type descriptors, field and method names,
+// proto shorties. They are identifiers the compiler wrote ("Lcom/example/Foo;", "getApiKey", "VLL"),
 // often half of a string table, and no credential; skipping them in the list of strings no code
 // loads keeps both the rendered text and high-entropy false positives (obfuscated names) down.
 // A name that code also loads with const-string is still reported through that use.
-std::vector<bool> identifier_strings(const DexFile& dex, size_t string_count) {
-  std::vector<bool> is_name(string_count, false);
+void mark_identifier_strings(const DexFile& dex, std::vector<bool>& skip) {
   auto mark = [&](const Result<uint32_t>& idx) {
-    if (idx && *idx < string_count) is_name[*idx] = true;
+    if (idx && *idx < skip.size()) skip[*idx] = true;
   };
   const auto& h = dex.header();
   for (uint32_t i = 0; i < h.type_ids_size; ++i) mark(dex.type_descriptor_idx(i));
@@ -167,7 +178,17 @@ std::vector<bool> identifier_strings(const DexFile& dex, size_t string_count) {
     if (auto f = dex.field_id(i)) mark(f->name_idx);
   for (uint32_t i = 0; i < h.method_ids_size; ++i)
     if (auto m = dex.method_id(i)) mark(m->name_idx);
-  return is_name;
+}
+
+// The name class_def `i` is reported under: its Java name, or its index when its type is broken.
+void append_class_name(std::string& out, const DexFile& dex, const dex::StringTable& strings,
+                       uint32_t i, const dex::ClassDef& def) {
+  auto descriptor = dex.type_descriptor_idx(def.class_idx);
+  if (descriptor && *descriptor < strings.size()) {
+    dex::append_java_class_name(out, strings[*descriptor]);
+  } else {
+    out.append("<class_def #").append(std::to_string(i)).append(">");
+  }
 }
 
 }  // namespace
@@ -190,27 +211,30 @@ Result<void> DexExtractor::extract(const Blob& blob, ExtractContext& ctx, const 
   // The rendered text is about the size of the string data; reserving it spares the copies (and
   // fresh page faults) of growing a multi-megabyte buffer by doubling.
   text.reserve(blob.size());
-  std::vector<bool> used(strings->size(), false);
+  // Strings not to list as unattributed: those a class uses, then the names.
+  std::vector<bool> skip(strings->size(), false);
   StringAttributor attributor(*dex, *strings);
   ClassUses uses;
   size_t broken_classes = 0;
+  // One buffer each for the class name and the symbol of the line being written, reused.
+  std::string class_name, symbol;
   for (uint32_t i = 0; i < dex->header().class_defs_size; ++i) {
     auto def = dex->class_def(i);
     if (!def) return std::unexpected(def.error());  // the table was checked: only a bug gets here
-    auto descriptor = dex->type_descriptor_idx(def->class_idx);
-    std::string class_name = descriptor && *descriptor < strings->size()
-                                 ? dex::java_class_name((*strings)[*descriptor])
-                                 : "<class_def #" + std::to_string(i) + ">";
     if (attributor.budget_exhausted()) {
+      class_name.clear();
+      append_class_name(class_name, *dex, *strings, i, *def);
       ctx.diagnostics.warn(DiagnosticKind::kLimit, blob.display_path(),
                            "stopped attributing strings at class " + class_name +
                                ": class data and code read exceed 4 times the file size; the "
                                "remaining strings are listed without their methods");
       break;
     }
-    auto read = attributor.class_uses(*def, class_name, uses);
+    auto read = attributor.class_uses(*def, uses);
     if (!read) {
       if (++broken_classes <= kMaxClassDiagnostics) {
+        class_name.clear();
+        append_class_name(class_name, *dex, *strings, i, *def);
         Error e = read.error();
         ctx.diagnostics.warn(DiagnosticKind::kMalformed, blob.display_path(),
                              "class " + class_name + " skipped (its strings are still listed): " +
@@ -219,10 +243,19 @@ Result<void> DexExtractor::extract(const Blob& blob, ExtractContext& ctx, const 
       }
       continue;
     }
+    if (uses.uses.empty()) continue;
+    class_name.clear();
+    append_class_name(class_name, *dex, *strings, i, *def);
+    uint32_t symbol_built = UINT32_MAX;
     for (const ClassUses::Use& u : uses.uses) {
-      used[u.string_idx] = true;
-      std::string_view value = (*strings)[u.string_idx];
-      if (value.size() >= kMinStringBytes) text.add(uses.symbols[u.symbol], value);
+      skip[u.string_idx] = true;
+      if (u.symbol != symbol_built) {
+        const ClassUses::Symbol& s = uses.symbols[u.symbol];
+        symbol.assign(class_name).append(".").append(s.name);
+        if (s.method) symbol.append("()");
+        symbol_built = u.symbol;
+      }
+      text.add(symbol, (*strings)[u.string_idx]);
     }
   }
   if (broken_classes > kMaxClassDiagnostics) {
@@ -238,12 +271,14 @@ Result<void> DexExtractor::extract(const Blob& blob, ExtractContext& ctx, const 
   }
   // Strings no code or field loads (annotation values, debug info) are still listed, so a secret
   // anywhere in the string table is found, if without a method to point to. Names are not.
-  std::vector<bool> is_name = identifier_strings(*dex, strings->size());
-  std::string symbol;
+  mark_identifier_strings(*dex, skip);
+  constexpr std::string_view kUnattributed = "dex string #";
+  char label[kUnattributed.size() + 10];  // the prefix and a uint32_t's digits
+  kUnattributed.copy(label, kUnattributed.size());
   for (uint32_t i = 0; i < strings->size(); ++i) {
-    if (!used[i] && !is_name[i] && (*strings)[i].size() >= kMinStringBytes) {
-      symbol.assign("dex string #").append(std::to_string(i));
-      text.add(symbol, (*strings)[i]);
+    if (!skip[i] && (*strings)[i].size() >= kMinStringBytes) {
+      char* end = std::to_chars(label + kUnattributed.size(), label + sizeof label, i).ptr;
+      text.add(std::string_view(label, static_cast<size_t>(end - label)), (*strings)[i]);
     }
   }
   if (text.empty()) return {};

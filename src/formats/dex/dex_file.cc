@@ -1,7 +1,9 @@
 #include "formats/dex/dex_file.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 
 #include "formats/dex/mutf8.h"
 #include "io/byte_reader.h"
@@ -37,6 +39,31 @@ Result<void> check_table(std::string_view bytes, uint32_t count, uint32_t off, u
                      field_off);
   }
   return {};
+}
+
+// An unsigned LEB128 at `*pos`, read without the Result of ByteReader::uleb128 (class data is
+// mostly LEB128s, every string starts with one). False, with `*pos` unchanged, where that would
+// fail; uleb128_error() then gives its error.
+bool read_uleb128(std::string_view bytes, size_t* pos, uint32_t* out) {
+  uint32_t result = 0;
+  size_t p = *pos;
+  for (int i = 0; i < 5; ++i) {
+    if (p >= bytes.size()) return false;
+    const uint8_t b = static_cast<uint8_t>(bytes[p++]);
+    result |= static_cast<uint32_t>(b & 0x7f) << (7 * i);
+    if (!(b & 0x80)) {
+      *pos = p;
+      *out = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::unexpected<Error> uleb128_error(std::string_view bytes, size_t pos) {
+  ByteReader r(bytes, pos);
+  auto v = r.uleb128();
+  return std::unexpected(v ? Error{} : v.error());  // only called where read_uleb128 failed
 }
 
 Result<void> skip_encoded_value(ByteReader& r, int depth);
@@ -157,17 +184,18 @@ Result<std::string_view> DexFile::string_data(uint32_t idx, size_t max_len,
   if (idx >= header_.string_ids_size) {
     return malformed("string index " + std::to_string(idx) + " out of range", 0);
   }
-  ByteReader r(bytes_);
-  auto data_off = r.le_at<uint32_t>(header_.string_ids_off + size_t{idx} * kStringIdSize);
-  if (!data_off) return std::unexpected(data_off.error());
-  if (auto s = r.seek(*data_off); !s) return std::unexpected(s.error());
+  const uint32_t data_off = in_table<uint32_t>(header_.string_ids_off + size_t{idx} * kStringIdSize);
+  if (data_off > bytes_.size()) return std::unexpected(ByteReader(bytes_).seek(data_off).error());
   // utf16_size counts UTF-16 units, not bytes; the NUL terminator is what bounds the data.
-  if (auto utf16_size = r.uleb128(); !utf16_size) return std::unexpected(utf16_size.error());
-  std::string_view rest = bytes_.substr(r.pos());
+  size_t pos = data_off;
+  if (uint32_t utf16_size = 0; !read_uleb128(bytes_, &pos, &utf16_size)) {
+    return uleb128_error(bytes_, pos);
+  }
+  std::string_view rest = bytes_.substr(pos);
   size_t end = rest.substr(0, max_len).find('\0');
   if (searched) *searched = end == std::string_view::npos ? std::min(max_len, rest.size()) : end + 1;
   if (end == std::string_view::npos) {
-    return malformed("string " + std::to_string(idx) + " has no terminating NUL", *data_off);
+    return malformed("string " + std::to_string(idx) + " has no terminating NUL", data_off);
   }
   return rest.substr(0, end);
 }
@@ -178,26 +206,35 @@ Result<std::string> DexFile::string_at(uint32_t idx) const {
   return decode_mutf8(*data);
 }
 
+// The id tables are read once per id and per use (every method of every class), so their items are
+// read without a ByteReader: parse() checked that each table lies inside the file, and an index
+// below the table's count is all an item needs to be in bounds.
+template <class T>
+T DexFile::in_table(size_t offset) const {
+  T v;
+  std::memcpy(&v, bytes_.data() + offset, sizeof(T));
+  if constexpr (std::endian::native == std::endian::big) v = std::byteswap(v);
+  return v;
+}
+
 Result<uint32_t> DexFile::type_descriptor_idx(uint32_t idx) const {
   if (idx >= header_.type_ids_size) return malformed("type index " + std::to_string(idx) + " out of range", 0);
-  return ByteReader(bytes_).le_at<uint32_t>(header_.type_ids_off + size_t{idx} * kTypeIdSize);
+  return in_table<uint32_t>(header_.type_ids_off + size_t{idx} * kTypeIdSize);
 }
 
 Result<uint32_t> DexFile::proto_shorty_idx(uint32_t idx) const {
   if (idx >= header_.proto_ids_size) return malformed("proto index " + std::to_string(idx) + " out of range", 0);
-  return ByteReader(bytes_).le_at<uint32_t>(header_.proto_ids_off + size_t{idx} * kProtoIdSize);
+  return in_table<uint32_t>(header_.proto_ids_off + size_t{idx} * kProtoIdSize);
 }
 
 Result<MemberId> DexFile::member_id(uint32_t table_off, uint32_t count, uint32_t idx,
                                     const char* what) const {
   if (idx >= count) return malformed(std::string(what) + " index " + std::to_string(idx) + " out of range", 0);
-  ByteReader r(bytes_, table_off + size_t{idx} * 8);
+  const size_t base = table_off + size_t{idx} * 8;
   MemberId m;
-  auto class_idx = r.u16le();
-  auto type_idx = r.u16le();
-  auto name_idx = r.u32le();
-  if (!class_idx || !type_idx || !name_idx) return malformed(std::string(what) + " past the end", r.pos());
-  m.class_idx = *class_idx, m.type_or_proto_idx = *type_idx, m.name_idx = *name_idx;
+  m.class_idx = in_table<uint16_t>(base);
+  m.type_or_proto_idx = in_table<uint16_t>(base + 2);
+  m.name_idx = in_table<uint32_t>(base + 4);
   return m;
 }
 
@@ -211,52 +248,48 @@ Result<MemberId> DexFile::method_id(uint32_t idx) const {
 
 Result<ClassDef> DexFile::class_def(uint32_t idx) const {
   if (idx >= header_.class_defs_size) return malformed("class_def index out of range", 0);
-  ByteReader r(bytes_);
-  size_t base = header_.class_defs_off + size_t{idx} * kClassDefSize;
-  auto class_idx = r.le_at<uint32_t>(base);
-  auto class_data_off = r.le_at<uint32_t>(base + 24);
-  auto static_values_off = r.le_at<uint32_t>(base + 28);
-  if (!class_idx || !class_data_off || !static_values_off) return malformed("class_def past the end", base);
-  return ClassDef{*class_idx, *class_data_off, *static_values_off};
+  const size_t base = header_.class_defs_off + size_t{idx} * kClassDefSize;
+  return ClassDef{in_table<uint32_t>(base), in_table<uint32_t>(base + 24),
+                  in_table<uint32_t>(base + 28)};
 }
 
-Result<ClassData> DexFile::class_data(uint32_t offset) const {
-  ByteReader r(bytes_);
-  if (auto s = r.seek(offset); !s) return std::unexpected(s.error());
+Result<void> DexFile::class_data(uint32_t offset, ClassData& cd) const {
+  if (offset > bytes_.size()) return std::unexpected(ByteReader(bytes_).seek(offset).error());
+  size_t pos = offset;
   uint32_t sizes[4];
   for (uint32_t& s : sizes) {
-    auto v = r.uleb128();
-    if (!v) return std::unexpected(v.error());
-    s = *v;
+    if (!read_uleb128(bytes_, &pos, &s)) return uleb128_error(bytes_, pos);
   }
   // Each encoded member takes at least two bytes; larger counts cannot be real and must not size
   // an allocation.
   uint64_t members = uint64_t{sizes[0]} + sizes[1] + sizes[2] + sizes[3];
-  if (members * 2 > r.remaining()) {
+  if (members * 2 > bytes_.size() - pos) {
     return malformed("class_data_item counts (" + std::to_string(members) +
                          " members) exceed the bytes left",
                      offset);
   }
-  ClassData cd;
+  cd.static_field_idx.clear();
+  cd.methods.clear();
   cd.static_field_idx.reserve(sizes[0]);
   cd.methods.reserve(size_t{sizes[2]} + sizes[3]);
   for (int list = 0; list < 4; ++list) {
     // Indices are delta-encoded, restarting at each list.
     uint32_t idx = 0;
     for (uint32_t i = 0; i < sizes[list]; ++i) {
-      auto diff = r.uleb128();
-      auto access = diff ? r.uleb128() : diff;
-      if (!diff || !access) return std::unexpected(diff ? access.error() : diff.error());
-      idx += *diff;
+      uint32_t diff = 0, access = 0;
+      if (!read_uleb128(bytes_, &pos, &diff) || !read_uleb128(bytes_, &pos, &access)) {
+        return uleb128_error(bytes_, pos);
+      }
+      idx += diff;
       if (list == 0) cd.static_field_idx.push_back(idx);
       if (list < 2) continue;
-      auto code_off = r.uleb128();
-      if (!code_off) return std::unexpected(code_off.error());
-      cd.methods.push_back({idx, *code_off});
+      uint32_t code_off = 0;
+      if (!read_uleb128(bytes_, &pos, &code_off)) return uleb128_error(bytes_, pos);
+      cd.methods.push_back({idx, code_off});
     }
   }
-  cd.encoded_size = r.pos() - offset;
-  return cd;
+  cd.encoded_size = pos - offset;
+  return {};
 }
 
 Result<std::string_view> DexFile::code_insns(uint32_t offset) const {
@@ -270,14 +303,14 @@ Result<std::string_view> DexFile::code_insns(uint32_t offset) const {
   return *insns;
 }
 
-Result<std::vector<StaticString>> DexFile::static_strings(uint32_t offset,
-                                                         size_t* encoded_size) const {
+Result<void> DexFile::static_strings(uint32_t offset, std::vector<StaticString>& out,
+                                     size_t* encoded_size) const {
+  out.clear();
   ByteReader r(bytes_);
   if (auto s = r.seek(offset); !s) return std::unexpected(s.error());
   auto size = r.uleb128();
   if (!size) return std::unexpected(size.error());
   if (*size > r.remaining()) return malformed("static_values size beyond the end of the file", offset);
-  std::vector<StaticString> out;
   for (uint32_t i = 0; i < *size; ++i) {
     auto head = r.le_at<uint8_t>(r.pos());
     if (!head) return std::unexpected(head.error());
@@ -295,26 +328,38 @@ Result<std::vector<StaticString>> DexFile::static_strings(uint32_t offset,
     out.push_back({i, idx});
   }
   *encoded_size = r.pos() - offset;
-  return out;
+  return {};
 }
 
 std::string java_class_name(std::string_view descriptor) {
-  if (descriptor.size() < 2 || descriptor.front() != 'L' || descriptor.back() != ';') {
-    return std::string(descriptor);
-  }
-  std::string name(descriptor.substr(1, descriptor.size() - 2));
-  for (char& c : name) {
-    if (c == '/') c = '.';
-  }
+  std::string name;
+  append_java_class_name(name, descriptor);
   return name;
+}
+
+void append_java_class_name(std::string& out, std::string_view descriptor) {
+  if (descriptor.size() < 2 || descriptor.front() != 'L' || descriptor.back() != ';') {
+    out.append(descriptor);
+    return;
+  }
+  const size_t start = out.size();
+  out.append(descriptor.substr(1, descriptor.size() - 2));
+  std::replace(out.begin() + static_cast<std::ptrdiff_t>(start), out.end(), '/', '.');
 }
 
 namespace {
 
+// Eight bytes at a time: every string of the table passes through here.
 bool is_ascii(std::string_view s) {
-  unsigned char any = 0;
-  for (char c : s) any |= static_cast<unsigned char>(c);
-  return (any & 0x80) == 0;
+  uint64_t any = 0;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    any |= word;
+  }
+  for (; i < s.size(); ++i) any |= static_cast<unsigned char>(s[i]);
+  return (any & 0x8080808080808080ULL) == 0;
 }
 
 }  // namespace

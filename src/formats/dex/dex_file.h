@@ -79,17 +79,22 @@ class DexFile {
   Result<MemberId> field_id(uint32_t idx) const;
   Result<MemberId> method_id(uint32_t idx) const;
   Result<ClassDef> class_def(uint32_t idx) const;
-  Result<ClassData> class_data(uint32_t offset) const;
+  // Reads into `out`, reusing its vectors' storage (one call per class adds up).
+  Result<void> class_data(uint32_t offset, ClassData& out) const;
   // The instruction bytes of the code_item at `offset`.
   Result<std::string_view> code_insns(uint32_t offset) const;
-  // The VALUE_STRING entries of the encoded_array_item at `offset`; `*encoded_size` gets the
-  // bytes it takes in the file.
-  Result<std::vector<StaticString>> static_strings(uint32_t offset, size_t* encoded_size) const;
+  // The VALUE_STRING entries of the encoded_array_item at `offset`, into `out` (cleared first);
+  // `*encoded_size` gets the bytes it takes in the file.
+  Result<void> static_strings(uint32_t offset, std::vector<StaticString>& out,
+                              size_t* encoded_size) const;
 
  private:
   DexFile(std::string_view bytes, DexHeader header) : bytes_(bytes), header_(header) {}
   Result<MemberId> member_id(uint32_t table_off, uint32_t count, uint32_t idx,
                              const char* what) const;
+  // The little-endian value at `offset` of a table parse() checked to lie inside the file.
+  template <class T>
+  T in_table(size_t offset) const;
 
   std::string_view bytes_;  // cut to header.file_size
   DexHeader header_;
@@ -98,6 +103,8 @@ class DexFile {
 // "Lcom/example/sms/TwilioClient;" -> "com.example.sms.TwilioClient"; arrays and primitives are
 // returned as they are.
 std::string java_class_name(std::string_view descriptor);
+// The same, appended to `out` (no string of its own).
+void append_java_class_name(std::string& out, std::string_view descriptor);
 
 // Every string of the string table as UTF-8, in index order, without a copy per string: a string
 // of plain ASCII (in MUTF-8 the same bytes as in UTF-8; most strings of an app) is a view into the

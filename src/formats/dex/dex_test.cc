@@ -74,7 +74,7 @@ std::string units(std::initializer_list<uint16_t> us) {
 
 std::vector<uint32_t> const_strings(std::string_view insns, Result<void>* result = nullptr) {
   std::vector<uint32_t> found;
-  auto r = dex::for_each_const_string(insns, [&](uint32_t idx) { found.push_back(idx); });
+  auto r = dex::append_const_strings(insns, found);
   if (result) *result = r;
   return found;
 }
