@@ -66,6 +66,34 @@ std::unexpected<Error> uleb128_error(std::string_view bytes, size_t pos) {
   return std::unexpected(v ? Error{} : v.error());  // only called where read_uleb128 failed
 }
 
+// The index of the first NUL in `s` (npos when there is none), and in `*ascii` whether the bytes
+// before it are all below 0x80. One pass of eight bytes at a time over the bytes memchr and an
+// ASCII check would each read: it runs for every string of the table, most of them short.
+size_t find_nul(std::string_view s, bool* ascii) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+  uint64_t high = 0;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if constexpr (std::endian::native == std::endian::big) w = std::byteswap(w);  // byte k = bits 8k
+    // The lowest flagged byte is the first NUL (a borrow can only flag bytes above a NUL).
+    if (const uint64_t nul = (w - kOnes) & ~w & kHighs; nul != 0) {
+      const int at = std::countr_zero(nul) / 8;
+      const uint64_t before = at == 0 ? 0 : ~uint64_t{0} >> (64 - 8 * at);
+      *ascii = ((high | (w & before)) & kHighs) == 0;
+      return i + static_cast<size_t>(at);
+    }
+    high |= w;
+  }
+  for (; i < s.size(); ++i) {
+    if (s[i] == '\0') break;
+    high |= static_cast<uint8_t>(s[i]);
+  }
+  *ascii = (high & kHighs) == 0;
+  return i < s.size() ? i : std::string_view::npos;
+}
+
 Result<void> skip_encoded_value(ByteReader& r, int depth);
 
 Result<void> skip_encoded_array(ByteReader& r, int depth) {
@@ -178,8 +206,8 @@ Result<DexFile> DexFile::parse(std::string_view bytes, const Limits& limits) {
   return DexFile(file, h);
 }
 
-Result<std::string_view> DexFile::string_data(uint32_t idx, size_t max_len,
-                                              size_t* searched) const {
+Result<std::string_view> DexFile::string_data(uint32_t idx, size_t max_len, size_t* searched,
+                                              bool* ascii) const {
   if (searched) *searched = 0;
   if (idx >= header_.string_ids_size) {
     return malformed("string index " + std::to_string(idx) + " out of range", 0);
@@ -192,7 +220,9 @@ Result<std::string_view> DexFile::string_data(uint32_t idx, size_t max_len,
     return uleb128_error(bytes_, pos);
   }
   std::string_view rest = bytes_.substr(pos);
-  size_t end = rest.substr(0, max_len).find('\0');
+  bool all_ascii = false;
+  size_t end = find_nul(rest.substr(0, max_len), &all_ascii);
+  if (ascii) *ascii = all_ascii;
   if (searched) *searched = end == std::string_view::npos ? std::min(max_len, rest.size()) : end + 1;
   if (end == std::string_view::npos) {
     return malformed("string " + std::to_string(idx) + " has no terminating NUL", data_off);
@@ -347,23 +377,6 @@ void append_java_class_name(std::string& out, std::string_view descriptor) {
   std::replace(out.begin() + static_cast<std::ptrdiff_t>(start), out.end(), '/', '.');
 }
 
-namespace {
-
-// Eight bytes at a time: every string of the table passes through here.
-bool is_ascii(std::string_view s) {
-  uint64_t any = 0;
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, s.data() + i, 8);
-    any |= word;
-  }
-  for (; i < s.size(); ++i) any |= static_cast<unsigned char>(s[i]);
-  return (any & 0x8080808080808080ULL) == 0;
-}
-
-}  // namespace
-
 Result<StringTable> read_strings(const DexFile& dex, size_t* bad_strings) {
   StringTable table;
   const uint32_t count = dex.header().string_ids_size;  // bounded by the file size at parse time
@@ -379,13 +392,14 @@ Result<StringTable> read_strings(const DexFile& dex, size_t* bad_strings) {
   uint64_t budget = 2 * uint64_t{dex.header().file_size};
   for (uint32_t i = 0; i < count; ++i) {
     size_t searched = 0;
-    auto data = dex.string_data(i, budget, &searched);
+    bool ascii = false;
+    auto data = dex.string_data(i, budget, &searched, &ascii);
     budget -= std::min<uint64_t>(budget, searched);
     if (!data) {
       ++bad;
       continue;
     }
-    if (is_ascii(*data)) {
+    if (ascii) {
       table.views_[i] = *data;
       continue;
     }

@@ -68,9 +68,10 @@ class DexFile {
   const DexHeader& header() const { return header_; }
 
   // The raw MUTF-8 bytes of string `idx` (without the NUL), looking at most `max_len` bytes for
-  // the NUL (`*searched` gets how many it looked at), and the decoded UTF-8 string.
+  // the NUL (`*searched` gets how many it looked at; `*ascii` whether every byte is below 0x80),
+  // and the decoded UTF-8 string.
   Result<std::string_view> string_data(uint32_t idx, size_t max_len = SIZE_MAX,
-                                       size_t* searched = nullptr) const;
+                                       size_t* searched = nullptr, bool* ascii = nullptr) const;
   Result<std::string> string_at(uint32_t idx) const;
   // The string index of type `idx`'s descriptor ("Lcom/example/Foo;").
   Result<uint32_t> type_descriptor_idx(uint32_t idx) const;

@@ -397,6 +397,45 @@ TEST(DexHostile, StringIdsIntoOneUnterminatedRegionDoNotRescanIt) {
       << x.diagnostics[0].message;
 }
 
+// Strings packed back to back, of every length around the 8-byte steps the terminator search
+// takes, plain or with a MUTF-8 NUL (C0 80, which only decoding turns into '\0') at every
+// position: each must end at its own NUL and come out decoded exactly when it needs decoding.
+TEST(DexStrings, EveryLengthAndNonAsciiPositionEndsAtItsOwnNul) {
+  std::vector<std::string> want;
+  std::string data;
+  for (size_t len = 0; len <= 20; ++len) {
+    for (size_t mark = 0; mark <= len; ++mark) {  // mark == len: plain ASCII
+      std::string raw(len, 'a'), decoded(len, 'a');
+      for (size_t i = 0; i < len; ++i) raw[i] = decoded[i] = static_cast<char>('a' + (i + len) % 26);
+      if (mark < len) raw.replace(mark, 1, "\xC0\x80"), decoded[mark] = '\0';
+      data += static_cast<char>(len);  // utf16_size
+      data += raw;
+      data += '\0';
+      want.push_back(decoded);
+    }
+  }
+  const uint32_t ids = static_cast<uint32_t>(want.size()), data_off = 0x70 + 4 * ids;
+  std::string d(data_off, '\0');
+  d.replace(0, 8, std::string("dex\n035\0", 8));
+  d += data;
+  put_u32(d, 0x20, static_cast<uint32_t>(d.size()));
+  put_u32(d, 0x24, 0x70);
+  put_u32(d, 0x28, 0x12345678);
+  put_u32(d, 0x38, ids), put_u32(d, 0x3c, 0x70);
+  for (uint32_t i = 0, off = data_off; i < ids; ++i) {
+    put_u32(d, 0x70 + 4 * i, off);
+    off += 1 + static_cast<uint32_t>(std::count(want[i].begin(), want[i].end(), '\0')) +
+           static_cast<uint32_t>(want[i].size()) + 1;
+  }
+  size_t bad = 0;
+  auto dex = dex::DexFile::parse(d, Limits{});
+  ASSERT_TRUE(dex) << dex.error().to_string();
+  auto got = dex::read_string_table(*dex, &bad);
+  ASSERT_TRUE(got) << got.error().to_string();
+  EXPECT_EQ(bad, 0u);
+  EXPECT_EQ(*got, want);
+}
+
 // ---- oracle: androguard -----------------------------------------------------------------------
 
 std::vector<std::string> read_json_lines(const std::string& path) {
