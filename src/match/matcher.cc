@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "core/secret.h"
@@ -29,16 +31,55 @@ struct Window {
   uint64_t first_end, last_end;
 };
 
+// A rule's confirming RE2, Latin-1 so any byte is matchable, built once by whichever thread needs
+// it first (workers share the Matcher). `error` is set instead when the pattern is unusable.
+struct Confirmer {
+  std::once_flag once;
+  std::unique_ptr<RE2> re;
+  std::optional<Error> error;
+};
+
+Result<std::unique_ptr<RE2>> compile_confirmer(const Rule& r) {
+  RE2::Options opts;
+  opts.set_encoding(RE2::Options::EncodingLatin1);
+  opts.set_log_errors(false);
+  opts.set_max_mem(64 << 20);
+  auto re = std::make_unique<RE2>(r.pattern, opts);
+  if (!re->ok())
+    return make_error(ErrorCode::kConfig, "rule '" + r.id + "': pattern: " + re->error(),
+                      r.source_file);
+  if (r.secret_group < 0 || r.secret_group > re->NumberOfCapturingGroups())
+    return make_error(ErrorCode::kConfig,
+                      "rule '" + r.id + "': secret_group " + std::to_string(r.secret_group) +
+                          " but the pattern has " + std::to_string(re->NumberOfCapturingGroups()) +
+                          " groups",
+                      r.source_file);
+  return re;
+}
+
 }  // namespace
 
 struct Matcher::Impl {
   hs_database_t* db = nullptr;
   hs_scratch_t* prototype_scratch = nullptr;
-  std::vector<std::unique_ptr<RE2>> confirm;  // one per rule, Latin-1 so any byte is matchable
-  std::vector<bool> generic;                  // provider == "generic"
+  std::unique_ptr<Confirmer[]> confirm;  // one per rule
+  std::vector<bool> generic;             // provider == "generic"
   ~Impl() {
     if (prototype_scratch) hs_free_scratch(prototype_scratch);
     if (db) hs_free_database(db);
+  }
+
+  Result<const RE2*> confirmer(uint32_t index, const Rule& rule) const {
+    Confirmer& c = confirm[index];
+    std::call_once(c.once, [&] {
+      auto re = compile_confirmer(rule);
+      if (re)
+        c.re = std::move(*re);
+      else
+        c.error = std::move(re.error());
+    });
+    if (c.error) return std::unexpected(*c.error);
+    return c.re.get();
   }
 };
 
@@ -147,30 +188,19 @@ void evict_old(const std::string& dir, size_t keep) {
 
 }  // namespace
 
-Result<std::unique_ptr<Matcher>> Matcher::compile(RuleSet rules) {
+Result<std::unique_ptr<Matcher>> Matcher::compile(RuleSet rules, PatternCheck check) {
   std::unique_ptr<Matcher> m(new Matcher());
   m->rules_ = std::move(rules);
   m->impl_ = std::make_unique<Impl>();
   const auto& rs = m->rules_.rules;
   if (rs.empty()) return make_error(ErrorCode::kConfig, "no rules to compile");
 
-  RE2::Options opts;
-  opts.set_encoding(RE2::Options::EncodingLatin1);
-  opts.set_log_errors(false);
-  opts.set_max_mem(64 << 20);
-  for (const auto& r : rs) {
-    auto re = std::make_unique<RE2>(r.pattern, opts);
-    if (!re->ok())
-      return make_error(ErrorCode::kConfig, "rule '" + r.id + "': pattern: " + re->error(),
-                        r.source_file);
-    if (r.secret_group < 0 || r.secret_group > re->NumberOfCapturingGroups())
-      return make_error(ErrorCode::kConfig,
-                        "rule '" + r.id + "': secret_group " + std::to_string(r.secret_group) +
-                            " but the pattern has " +
-                            std::to_string(re->NumberOfCapturingGroups()) + " groups",
-                        r.source_file);
-    m->impl_->confirm.push_back(std::move(re));
+  m->impl_->confirm = std::make_unique<Confirmer[]>(rs.size());
+  for (uint32_t i = 0; i < rs.size(); ++i) {
+    const Rule& r = rs[i];
     m->impl_->generic.push_back(r.provider == "generic");
+    if (check == PatternCheck::kAll || !r.builtin)
+      if (auto re = m->impl_->confirmer(i, r); !re) return std::unexpected(re.error());
   }
 
   // Vectorscan rejects some constructs RE2 accepts (and vice versa, e.g. lookarounds, which the
@@ -280,7 +310,9 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
   for (const Window& w : scratch.windows) {
     if (stats) ++stats->candidates;
     const Rule& rule = rules_.rules[w.rule];
-    const RE2& re = *impl_->confirm[w.rule];
+    auto confirmer = impl_->confirmer(w.rule, rule);
+    if (!confirmer) return std::unexpected(confirmer.error());
+    const RE2& re = **confirmer;
     if (w.rule != last_rule) {
       last_rule = w.rule;
       last_match_end = 0;

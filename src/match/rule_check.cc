@@ -8,7 +8,7 @@
 namespace keysweep {
 
 Result<RuleCheckReport> check_rule_examples(const RuleSet& rules) {
-  auto matcher = Matcher::compile(rules);
+  auto matcher = Matcher::compile(rules, PatternCheck::kAll);
   if (!matcher) return std::unexpected(matcher.error());
   auto scratch = (*matcher)->make_scratch();
   RuleCheckReport report;

@@ -105,7 +105,10 @@ Result<RuleSet> load_builtin_rules() {
   for (const auto& file : builtin_rule_files()) {
     auto rules = parse_rule_file(file.text, file.name);
     if (!rules) return std::unexpected(rules.error());
-    for (auto& r : *rules) set.rules.push_back(std::move(r));
+    for (auto& r : *rules) {
+      r.builtin = true;
+      set.rules.push_back(std::move(r));
+    }
   }
   return set;
 }

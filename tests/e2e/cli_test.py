@@ -221,6 +221,23 @@ remediation = "none"
         finally:
             os.unlink(f.name)
 
+    def test_a_user_rule_is_checked_at_start_even_without_a_candidate(self):
+        # Vectorscan accepts this pattern; only RE2's group count shows secret_group is wrong. A
+        # built-in rule's RE2 is compiled on its first candidate, a user's at start, so the scan of
+        # a file holding no candidate must still fail, naming the rule (also one that replaces a
+        # built-in rule's id).
+        for rid in ("test.badgroup", "twilio.auth_token"):
+            with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+                f.write('[[rules]]\nid = "%s"\nname = "Bad group"\nprovider = "test"\n'
+                        "pattern = '''\\b(zq[0-9]{8})\\b'''\nsecret_group = 2\n"
+                        'positive_examples = ["key = zq12345678"]\nremediation = "none"\n' % rid)
+            try:
+                r = run("scan", "--rules", f.name, "README.md")
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertIn("rule '%s': secret_group 2" % rid, r.stderr)
+            finally:
+                os.unlink(f.name)
+
     def test_list_has_at_least_the_core_providers(self):
         out = run("rules", "list").stdout
         for rid in ("twilio.account_sid", "twilio.auth_token", "aws.access_key_id",

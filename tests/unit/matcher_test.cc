@@ -2,10 +2,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "core/blob.h"
 #include "match/finding_builder.h"
 #include "match/matcher.h"
+#include "rules/rule.h"
 #include "rules/validators.h"
 
 namespace keysweep {
@@ -146,6 +148,76 @@ TEST_F(MatcherTest, BadPatternIsAConfigErrorNamingTheRule) {
   ASSERT_FALSE(m);
   EXPECT_EQ(m.error().code, ErrorCode::kConfig);
   EXPECT_NE(m.error().message.find("t.bad"), std::string::npos);
+}
+
+// Vectorscan accepts this rule; only RE2's group count shows that secret_group 3 does not exist.
+Rule rule_with_missing_group(bool builtin) {
+  Rule r = make_rule("t.group", "t", R"(\b(AC[0-9a-f]{32})\b)");
+  r.secret_group = 3;
+  r.builtin = builtin;
+  return r;
+}
+
+TEST(LazyConfirm, AUserRulesPatternIsCheckedAtCompile) {
+  RuleSet set;
+  set.rules = {rule_with_missing_group(false)};
+  auto m = Matcher::compile(std::move(set));
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message.find("rule 't.group': secret_group 3"), std::string::npos)
+      << m.error().message;
+}
+
+TEST(LazyConfirm, ABuiltinRulesPatternIsCheckedOnItsFirstCandidateOrByRulesCheck) {
+  RuleSet set;
+  set.rules = {rule_with_missing_group(true)};
+  auto all = Matcher::compile(set, PatternCheck::kAll);
+  ASSERT_FALSE(all);
+  EXPECT_NE(all.error().message.find("t.group"), std::string::npos);
+
+  auto lazy = Matcher::compile(set);
+  ASSERT_TRUE(lazy) << lazy.error().to_string();
+  auto scratch = (*lazy)->make_scratch();
+  std::vector<RuleMatch> out;
+  EXPECT_TRUE((*lazy)->scan(Blob("no candidate here", nullptr, {"a"}), *scratch, out));
+  auto r = (*lazy)->scan(Blob("sid=AC0123456789abcdef0123456789abcdef", nullptr, {"b"}), *scratch,
+                         out);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("t.group"), std::string::npos);
+}
+
+// The built-in rules are compiled lazily by a scan, so this is where a bad one fails (and in the
+// rules_check test, `keysweep rules check`).
+TEST(LazyConfirm, EveryBuiltinPatternCompilesWithRe2) {
+  auto rules = load_builtin_rules();
+  ASSERT_TRUE(rules) << rules.error().to_string();
+  ASSERT_GT(rules->rules.size(), 100u);
+  for (const Rule& r : rules->rules) EXPECT_TRUE(r.builtin) << r.id;
+  auto m = Matcher::compile(std::move(*rules), PatternCheck::kAll);
+  EXPECT_TRUE(m) << m.error().to_string();
+}
+
+TEST(LazyConfirm, WorkersSharingTheMatcherAllFindEverySecret) {
+  RuleSet set;
+  std::string text;
+  for (int i = 0; i < 16; ++i) {
+    std::string tag = "K" + std::string(1, static_cast<char>('a' + i));
+    Rule r = make_rule("t.r" + std::to_string(i), "t", "\\b(" + tag + "[0-9a-f]{24})\\b");
+    r.builtin = true;
+    set.rules.push_back(std::move(r));
+    text += "k = " + tag + "0123456789abcdef8c3e5a7" + std::string(1, "0123456789abcdef"[i]) + "\n";
+  }
+  auto m = Matcher::compile(std::move(set));
+  ASSERT_TRUE(m);
+  std::vector<size_t> found(8);
+  std::vector<std::thread> workers;
+  for (size_t t = 0; t < found.size(); ++t)
+    workers.emplace_back([&, t] {
+      auto scratch = (*m)->make_scratch();
+      std::vector<RuleMatch> out;
+      if ((*m)->scan(Blob(text, nullptr, {"t"}), *scratch, out)) found[t] = out.size();
+    });
+  for (auto& w : workers) w.join();
+  for (size_t n : found) EXPECT_EQ(n, 16u);
 }
 
 TEST(Findings, LineColumnSnippetAndSymbol) {
