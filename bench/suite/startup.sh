@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Start-up cost: what every pre-commit hook, CI call and per-app scan pays before reading a byte.
+#   version     keysweep --version: loading the binary and its shared libraries, static init
+#   rules-list  keysweep rules list: plus parsing the built-in rule files
+#   scan-tiny   keysweep scan --jobs 1 ... of a one-line file: plus the matcher (Vectorscan database
+#               from the on-disk cache, warmed first; RE2 per rule), a worker, a report
+# Each runs RUNS times, interleaved (and with -b, interleaved with the baseline binary too, so load
+# falls on both alike); figures are medians. CPU is user + sys from wait4() at microsecond
+# resolution (GNU time prints hundredths of a second, the whole range measured here).
+#
+# Usage: bench/suite/startup.sh [-r RUNS] [-k KEYSWEEP] [-b BASELINE] [-o RESULT_FILE | -n]
+#   -r RUNS      timed runs of each command (default 21)
+#   -k KEYSWEEP  the binary (default build/release/src/cli/keysweep)
+#   -b BASELINE  a second binary (e.g. a copy built from an older commit) measured in the same run
+#   -o FILE      where to write the result (default bench/results/YYYY-MM-DD-startup.txt)
+#   -n           print only, write no result file
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+RUNS=21
+KEYSWEEP=$ROOT/build/release/src/cli/keysweep
+BASELINE=""
+RESULT=$ROOT/bench/results/$(date -u +%F)-startup.txt
+WRITE_RESULT=1
+while getopts "r:k:b:o:nh" opt; do
+  case $opt in
+    r) RUNS=$OPTARG ;;
+    k) KEYSWEEP=$OPTARG ;;
+    b) BASELINE=$(realpath "$OPTARG") ;;
+    o) RESULT=$OPTARG ;;
+    n) WRITE_RESULT=0 ;;
+    *) usage ;;
+  esac
+done
+require_keysweep_and_time
+[[ -z $BASELINE || -x $BASELINE ]] || die "no baseline binary at $BASELINE"
+command -v python3 >/dev/null || die "python3 is needed for the timed runs"
+make_work startup
+COMMIT=$(commit)
+
+TINY=$WORK/tiny.txt
+echo 'hello = "world"  # one line, no credential' > "$TINY"
+# The Vectorscan database is cached per pattern set; a private cache, warmed below, keeps the runs
+# independent of the user's cache and of its eviction.
+export KEYSWEEP_CACHE_DIR=$WORK/cache
+
+# precise_run NAME CMD...: lib.sh's time_run line ("wall_s peak_rss_kib load1 cpu_s"), with CPU in
+# microseconds and a fifth column, minor page faults; stdout discarded.
+RUNNER='
+import os, sys, time
+load, cmd = sys.argv[1], sys.argv[2:]
+t0 = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    os.execv(cmd[0], cmd)
+_, status, ru = os.wait4(pid, 0)
+wall = time.monotonic() - t0
+print(f"{wall:.4f} {ru.ru_maxrss} {load} {ru.ru_utime + ru.ru_stime:.6f} {ru.ru_minflt}")
+sys.exit(os.waitstatus_to_exitcode(status))
+'
+precise_run() {
+  local name=$1
+  python3 -c "$RUNNER" "$(cut -d' ' -f1 /proc/loadavg)" "${@:2}" >> "$WORK/$name.times" \
+    || die "$name failed: ${*:2}"
+}
+
+declare -A BIN=([new]=$KEYSWEEP)
+VARIANTS=(new)
+if [[ -n $BASELINE ]]; then BIN[base]=$BASELINE; VARIANTS=(base new); fi
+COMMANDS=(version rules-list scan-tiny)
+args_of() {
+  case $1 in
+    version) echo "--version" ;;
+    rules-list) echo "rules list" ;;
+    scan-tiny) echo "scan --jobs 1 --format jsonl --exit-zero -q --output /dev/null $TINY" ;;
+  esac
+}
+
+for v in "${VARIANTS[@]}"; do  # warm-up: page cache, Vectorscan cache
+  # shellcheck disable=SC2046
+  "${BIN[$v]}" $(args_of scan-tiny) || die "${BIN[$v]} cannot scan $TINY"
+done
+for ((i = 1; i <= RUNS; i++)); do
+  for c in "${COMMANDS[@]}"; do
+    for v in "${VARIANTS[@]}"; do
+      # shellcheck disable=SC2046
+      precise_run "$v-$c" "${BIN[$v]}" $(args_of "$c")
+    done
+  done
+done
+
+ms() { awk '{printf "%.1f", $1 * 1000}'; }
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+  echo "keysweep start-up cost, $(date -u '+%F %T') UTC"
+  echo
+  echo "machine:  $(machine)"
+  echo "load:     1/5/15-min load average at the end: $LOAD_END; 1-min load over the runs: $(cat "$WORK"/*.times | awk '{print $3}' | sort -n | sed -n '1p;$p' | paste -sd- )"
+  echo "commit:   HEAD at start $COMMIT"
+  for v in "${VARIANTS[@]}"; do
+    echo "$v:$(printf '%*s' $((9 - ${#v})) '')${BIN[$v]} (modified $(date -u -r "${BIN[$v]}" '+%F %T') UTC)"
+  done
+  echo "runs:     $RUNS of each, interleaved, after one untimed scan (warms the Vectorscan cache)"
+  echo "commands: keysweep --version | keysweep rules list | keysweep $(args_of scan-tiny | sed "s|$WORK|WORK|")"
+  echo "          (KEYSWEEP_CACHE_DIR=WORK/cache; WORK/tiny.txt is one line)"
+  echo
+  echo "CPU = median user+sys ms (wait4 rusage); wall = median ms; RSS = highest peak MiB;"
+  echo "faults = median minor page faults"
+  printf '%-22s %8s %8s %8s %8s\n' "" "CPU ms" "wall ms" "RSS MiB" "faults"
+  for c in "${COMMANDS[@]}"; do
+    for v in "${VARIANTS[@]}"; do
+      n=$v-$c
+      printf '%-22s %8s %8s %8s %8s\n' "$c ($v)" "$(cpu "$n" | ms)" "$(wall "$n" | ms)" \
+        "$(peak_rss_mib "$n")" "$(col "$n" 5 | median)"
+    done
+  done
+} > "$WORK/result.txt"
+publish "$WORK/result.txt"
