@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "core/secret.h"
+#include "io/mapped_file.h"
 #include "rules/validators.h"
 
 namespace keysweep {
@@ -130,17 +131,21 @@ void make_dirs(const std::string& dir) {
 }
 
 // File layout: "KSDB1\n", then one line listing the indices compiled in prefilter mode, then the
-// serialized database.
+// serialized database. The file is mapped, not read: the database is ~1.7 MB, and reading it
+// through a stringstream cost three copies and their page faults on every start.
 hs_database_t* load_cached(const std::string& path, std::vector<unsigned>& flags) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return nullptr;
-  std::string magic, prefiltered;
-  if (!std::getline(in, magic) || magic != "KSDB1" || !std::getline(in, prefiltered)) return nullptr;
-  std::stringstream rest;
-  rest << in.rdbuf();
-  std::string bytes = rest.str();
+  auto file = MappedFile::open(path);
+  if (!file) return nullptr;
+  std::string_view rest = (*file)->bytes();
+  constexpr std::string_view kMagic = "KSDB1\n";
+  if (!rest.starts_with(kMagic)) return nullptr;
+  rest.remove_prefix(kMagic.size());
+  size_t eol = rest.find('\n');
+  if (eol == std::string_view::npos) return nullptr;
+  std::string prefiltered(rest.substr(0, eol));
+  rest.remove_prefix(eol + 1);
   hs_database_t* db = nullptr;
-  if (hs_deserialize_database(bytes.data(), bytes.size(), &db) != HS_SUCCESS) return nullptr;
+  if (hs_deserialize_database(rest.data(), rest.size(), &db) != HS_SUCCESS) return nullptr;
   std::istringstream ids(prefiltered);
   for (size_t idx; ids >> idx;)
     if (idx < flags.size()) flags[idx] |= HS_FLAG_PREFILTER;
