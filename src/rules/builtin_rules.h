@@ -1,16 +1,37 @@
-// The rule files compiled into the binary; generated at build time from rules/*.toml.
+// The rules built into the binary: rules/*.toml, parsed at build time by embed_rules.cc (with the
+// same parser as --rules files) into constant data, so a run starts without parsing ~340 KB of
+// TOML, which was a sixth of the CPU of a small scan.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string_view>
-#include <vector>
+
+#include "keysweep/finding.h"
 
 namespace keysweep {
 
-struct BuiltinRuleFile {
-  std::string_view name;  // "rules/twilio.toml"
-  std::string_view text;
+struct BuiltinStrings {
+  const std::string_view* items = nullptr;
+  size_t size = 0;
 };
 
-const std::vector<BuiltinRuleFile>& builtin_rule_files();
+// Rule's fields as constants; load_builtin_rules() turns each into a Rule.
+struct BuiltinRule {
+  std::string_view id, name, provider, pattern;
+  int secret_group;
+  BuiltinStrings keywords;
+  double min_entropy;
+  BuiltinStrings validators;
+  Confidence confidence;
+  uint32_t max_length;
+  std::string_view pair, pair_role;
+  BuiltinStrings positive_examples, negative_examples, references;
+  std::string_view remediation, source_file;
+};
+
+// In the order of the sorted file names, then of the [[rules]] tables in each file.
+std::span<const BuiltinRule> builtin_rule_data();
 
 }  // namespace keysweep

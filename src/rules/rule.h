@@ -38,6 +38,10 @@ struct Rule {
   // Embedded in the binary (load_builtin_rules), so its pattern was checked by the test suite
   // when the binary was built; the matcher compiles such a rule's RE2 only when first needed.
   bool builtin = false;
+
+  // Every field: a test compares the built-in rules with rules/*.toml parsed at run time, so a
+  // field that embed_rules.cc does not carry fails it.
+  bool operator==(const Rule&) const = default;
 };
 
 struct RuleSet {
@@ -47,7 +51,7 @@ struct RuleSet {
 
 // Rule files are TOML with an array of [[rules]] tables; see docs/RULES.md.
 Result<std::vector<Rule>> parse_rule_file(std::string_view toml_text, std::string_view source_name);
-// The rules compiled into the binary (rules/*.toml at build time).
+// The rules compiled into the binary (rules/*.toml, parsed at build time; see builtin_rules.h).
 Result<RuleSet> load_builtin_rules();
 // Adds the rules of a file or of every *.toml in a directory; an id already present is replaced.
 Result<void> load_rules_from_path(RuleSet& set, const std::string& path);

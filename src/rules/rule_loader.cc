@@ -4,72 +4,11 @@
 #include <set>
 #include <sstream>
 
-#include <toml++/toml.h>
-
 #include "rules/builtin_rules.h"
 #include "rules/rule.h"
 #include "rules/validators.h"
 
 namespace keysweep {
-
-namespace {
-
-std::vector<std::string> string_array(const toml::table& t, std::string_view key) {
-  std::vector<std::string> out;
-  if (const auto* arr = t[key].as_array()) {
-    for (const auto& v : *arr)
-      if (auto s = v.value<std::string>()) out.push_back(*s);
-  }
-  return out;
-}
-
-Result<Confidence> parse_confidence(std::string_view s) {
-  if (s == "low") return Confidence::kLow;
-  if (s == "medium") return Confidence::kMedium;
-  if (s == "high") return Confidence::kHigh;
-  return make_error(ErrorCode::kConfig, "confidence must be low, medium or high, not '" +
-                                            std::string(s) + "'");
-}
-
-Result<Rule> parse_rule(const toml::table& t, std::string_view source) {
-  Rule r;
-  r.source_file = std::string(source);
-  r.id = t["id"].value_or(std::string());
-  auto fail = [&](std::string why) {
-    return make_error(ErrorCode::kConfig,
-                      "rule '" + (r.id.empty() ? std::string("?") : r.id) + "': " + why,
-                      std::string(source));
-  };
-  if (r.id.empty()) return fail("missing id");
-  r.name = t["name"].value_or(std::string());
-  r.provider = t["provider"].value_or(std::string());
-  r.pattern = t["pattern"].value_or(std::string());
-  if (r.name.empty()) return fail("missing name");
-  if (r.provider.empty()) return fail("missing provider");
-  if (r.pattern.empty()) return fail("missing pattern");
-  r.secret_group = static_cast<int>(t["secret_group"].value_or(int64_t{1}));
-  r.keywords = string_array(t, "keywords");
-  r.min_entropy = t["min_entropy"].value_or(0.0);
-  r.validators = string_array(t, "validators");
-  auto conf = parse_confidence(t["confidence"].value_or(std::string("medium")));
-  if (!conf) return fail(conf.error().message);
-  r.confidence = *conf;
-  int64_t max_len = t["max_length"].value_or(int64_t{512});
-  if (max_len < 8 || max_len > 65536) return fail("max_length must be between 8 and 65536");
-  r.max_length = static_cast<uint32_t>(max_len);
-  r.pair = t["pair"].value_or(std::string());
-  r.pair_role = t["pair_role"].value_or(std::string());
-  r.positive_examples = string_array(t, "positive_examples");
-  r.negative_examples = string_array(t, "negative_examples");
-  r.references = string_array(t, "references");
-  r.remediation = t["remediation"].value_or(std::string());
-  // Trim the leading newline of TOML multi-line strings.
-  while (!r.remediation.empty() && (r.remediation.front() == '\n' || r.remediation.front() == ' '))
-    r.remediation.erase(0, 1);
-  return r;
-}
-
-}  // namespace
 
 const Rule* RuleSet::find(std::string_view id) const {
   for (const auto& r : rules)
@@ -77,38 +16,38 @@ const Rule* RuleSet::find(std::string_view id) const {
   return nullptr;
 }
 
-Result<std::vector<Rule>> parse_rule_file(std::string_view text, std::string_view source) {
-  // tomlplusplus reports errors by exception; this adapter turns them into values.
-  toml::table doc;
-  try {
-    doc = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << e.description() << " (line " << e.source().begin.line << ")";
-    return make_error(ErrorCode::kConfig, msg.str(), std::string(source));
-  }
-  std::vector<Rule> out;
-  const auto* rules = doc["rules"].as_array();
-  if (!rules) return make_error(ErrorCode::kConfig, "no [[rules]] tables", std::string(source));
-  for (const auto& node : *rules) {
-    const auto* t = node.as_table();
-    if (!t) return make_error(ErrorCode::kConfig, "rules must be tables", std::string(source));
-    auto r = parse_rule(*t, source);
-    if (!r) return std::unexpected(r.error());
-    out.push_back(std::move(*r));
-  }
-  return out;
+namespace {
+
+std::vector<std::string> to_strings(BuiltinStrings list) {
+  return {list.items, list.items + list.size};
 }
+
+}  // namespace
 
 Result<RuleSet> load_builtin_rules() {
   RuleSet set;
-  for (const auto& file : builtin_rule_files()) {
-    auto rules = parse_rule_file(file.text, file.name);
-    if (!rules) return std::unexpected(rules.error());
-    for (auto& r : *rules) {
-      r.builtin = true;
-      set.rules.push_back(std::move(r));
-    }
+  const auto data = builtin_rule_data();
+  set.rules.reserve(data.size());
+  for (const BuiltinRule& b : data) {
+    Rule& r = set.rules.emplace_back();
+    r.id = b.id;
+    r.name = b.name;
+    r.provider = b.provider;
+    r.pattern = b.pattern;
+    r.secret_group = b.secret_group;
+    r.keywords = to_strings(b.keywords);
+    r.min_entropy = b.min_entropy;
+    r.validators = to_strings(b.validators);
+    r.confidence = b.confidence;
+    r.max_length = b.max_length;
+    r.pair = b.pair;
+    r.pair_role = b.pair_role;
+    r.positive_examples = to_strings(b.positive_examples);
+    r.negative_examples = to_strings(b.negative_examples);
+    r.references = to_strings(b.references);
+    r.remediation = b.remediation;
+    r.source_file = b.source_file;
+    r.builtin = true;
   }
   return set;
 }

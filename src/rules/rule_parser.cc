@@ -1,0 +1,93 @@
+// Rule files are TOML; this is the one place that reads them, both at build time (embed_rules.cc
+// turns rules/*.toml into the binary's built-in rules) and at run time (--rules files).
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "rules/rule.h"
+
+namespace keysweep {
+
+namespace {
+
+std::vector<std::string> string_array(const toml::table& t, std::string_view key) {
+  std::vector<std::string> out;
+  if (const auto* arr = t[key].as_array()) {
+    for (const auto& v : *arr)
+      if (auto s = v.value<std::string>()) out.push_back(*s);
+  }
+  return out;
+}
+
+Result<Confidence> parse_confidence(std::string_view s) {
+  if (s == "low") return Confidence::kLow;
+  if (s == "medium") return Confidence::kMedium;
+  if (s == "high") return Confidence::kHigh;
+  return make_error(ErrorCode::kConfig, "confidence must be low, medium or high, not '" +
+                                            std::string(s) + "'");
+}
+
+Result<Rule> parse_rule(const toml::table& t, std::string_view source) {
+  Rule r;
+  r.source_file = std::string(source);
+  r.id = t["id"].value_or(std::string());
+  auto fail = [&](std::string why) {
+    return make_error(ErrorCode::kConfig,
+                      "rule '" + (r.id.empty() ? std::string("?") : r.id) + "': " + why,
+                      std::string(source));
+  };
+  if (r.id.empty()) return fail("missing id");
+  r.name = t["name"].value_or(std::string());
+  r.provider = t["provider"].value_or(std::string());
+  r.pattern = t["pattern"].value_or(std::string());
+  if (r.name.empty()) return fail("missing name");
+  if (r.provider.empty()) return fail("missing provider");
+  if (r.pattern.empty()) return fail("missing pattern");
+  r.secret_group = static_cast<int>(t["secret_group"].value_or(int64_t{1}));
+  r.keywords = string_array(t, "keywords");
+  r.min_entropy = t["min_entropy"].value_or(0.0);
+  r.validators = string_array(t, "validators");
+  auto conf = parse_confidence(t["confidence"].value_or(std::string("medium")));
+  if (!conf) return fail(conf.error().message);
+  r.confidence = *conf;
+  int64_t max_len = t["max_length"].value_or(int64_t{512});
+  if (max_len < 8 || max_len > 65536) return fail("max_length must be between 8 and 65536");
+  r.max_length = static_cast<uint32_t>(max_len);
+  r.pair = t["pair"].value_or(std::string());
+  r.pair_role = t["pair_role"].value_or(std::string());
+  r.positive_examples = string_array(t, "positive_examples");
+  r.negative_examples = string_array(t, "negative_examples");
+  r.references = string_array(t, "references");
+  r.remediation = t["remediation"].value_or(std::string());
+  // Trim the leading newline of TOML multi-line strings.
+  while (!r.remediation.empty() && (r.remediation.front() == '\n' || r.remediation.front() == ' '))
+    r.remediation.erase(0, 1);
+  return r;
+}
+
+}  // namespace
+
+Result<std::vector<Rule>> parse_rule_file(std::string_view text, std::string_view source) {
+  // tomlplusplus reports errors by exception; this adapter turns them into values.
+  toml::table doc;
+  try {
+    doc = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << e.description() << " (line " << e.source().begin.line << ")";
+    return make_error(ErrorCode::kConfig, msg.str(), std::string(source));
+  }
+  std::vector<Rule> out;
+  const auto* rules = doc["rules"].as_array();
+  if (!rules) return make_error(ErrorCode::kConfig, "no [[rules]] tables", std::string(source));
+  for (const auto& node : *rules) {
+    const auto* t = node.as_table();
+    if (!t) return make_error(ErrorCode::kConfig, "rules must be tables", std::string(source));
+    auto r = parse_rule(*t, source);
+    if (!r) return std::unexpected(r.error());
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+}  // namespace keysweep
