@@ -6,12 +6,16 @@
 #               from the on-disk cache, warmed first; RE2 per rule), a worker, a report
 # Each runs RUNS times, interleaved (and with -b, interleaved with the baseline binary too, so load
 # falls on both alike); figures are medians. CPU is user + sys from wait4() at microsecond
-# resolution (GNU time prints hundredths of a second, the whole range measured here).
+# resolution (GNU time prints hundredths of a second, the whole range measured here). With -i, each
+# command also runs once under valgrind's callgrind, whose count of user-space instructions (the
+# dynamic loader included, the kernel not) does not move with the machine's load.
 #
-# Usage: bench/suite/startup.sh [-r RUNS] [-k KEYSWEEP] [-b BASELINE] [-o RESULT_FILE | -n]
+# Usage: bench/suite/startup.sh [-r RUNS] [-k KEYSWEEP] [-b BASELINE] [-i] [-o RESULT_FILE | -n]
 #   -r RUNS      timed runs of each command (default 21)
 #   -k KEYSWEEP  the binary (default build/release/src/cli/keysweep)
 #   -b BASELINE  a second binary (e.g. a copy built from an older commit) measured in the same run
+#   -i           also count instructions with valgrind (Debian package valgrind; the first run
+#                under valgrind compiles the Vectorscan database for its CPU model, about a minute)
 #   -o FILE      where to write the result (default bench/results/YYYY-MM-DD-startup.txt)
 #   -n           print only, write no result file
 set -euo pipefail
@@ -22,11 +26,13 @@ KEYSWEEP=$ROOT/build/release/src/cli/keysweep
 BASELINE=""
 RESULT=$ROOT/bench/results/$(date -u +%F)-startup.txt
 WRITE_RESULT=1
-while getopts "r:k:b:o:nh" opt; do
+INSTRUCTIONS=0
+while getopts "r:k:b:io:nh" opt; do
   case $opt in
     r) RUNS=$OPTARG ;;
     k) KEYSWEEP=$OPTARG ;;
     b) BASELINE=$(realpath "$OPTARG") ;;
+    i) INSTRUCTIONS=1 ;;
     o) RESULT=$OPTARG ;;
     n) WRITE_RESULT=0 ;;
     *) usage ;;
@@ -35,6 +41,7 @@ done
 require_keysweep_and_time
 [[ -z $BASELINE || -x $BASELINE ]] || die "no baseline binary at $BASELINE"
 command -v python3 >/dev/null || die "python3 is needed for the timed runs"
+(( ! INSTRUCTIONS )) || command -v valgrind >/dev/null || die "-i needs valgrind (Debian package valgrind)"
 make_work startup
 COMMIT=$(commit)
 
@@ -90,6 +97,24 @@ for ((i = 1; i <= RUNS; i++)); do
   done
 done
 
+# instructions NAME CMD...: user-space instructions of one run under callgrind, into $WORK/NAME.ir.
+instructions() {
+  local name=$1
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "${@:2}" 2>&1 >/dev/null \
+    | awk '/Collected :/ {print $NF}' > "$WORK/$name.ir"
+}
+if (( INSTRUCTIONS )); then
+  for v in "${VARIANTS[@]}"; do
+    # shellcheck disable=SC2046
+    instructions warm "${BIN[$v]}" $(args_of scan-tiny)  # valgrind's CPU model has its own cache entry
+    for c in "${COMMANDS[@]}"; do
+      # shellcheck disable=SC2046
+      instructions "$v-$c" "${BIN[$v]}" $(args_of "$c")
+    done
+  done
+fi
+ir() { [[ -s $WORK/$1.ir ]] && awk '{printf "%.1fM", $1 / 1e6}' "$WORK/$1.ir" || echo -; }
+
 ms() { awk '{printf "%.1f", $1 * 1000}'; }
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 {
@@ -106,13 +131,13 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "          (KEYSWEEP_CACHE_DIR=WORK/cache; WORK/tiny.txt is one line)"
   echo
   echo "CPU = median user+sys ms (wait4 rusage); wall = median ms; RSS = highest peak MiB;"
-  echo "faults = median minor page faults"
-  printf '%-22s %8s %8s %8s %8s\n' "" "CPU ms" "wall ms" "RSS MiB" "faults"
+  echo "faults = median minor page faults; instr = user-space instructions of one run (callgrind, -i)"
+  printf '%-22s %8s %8s %8s %8s %9s\n' "" "CPU ms" "wall ms" "RSS MiB" "faults" "instr"
   for c in "${COMMANDS[@]}"; do
     for v in "${VARIANTS[@]}"; do
       n=$v-$c
-      printf '%-22s %8s %8s %8s %8s\n' "$c ($v)" "$(cpu "$n" | ms)" "$(wall "$n" | ms)" \
-        "$(peak_rss_mib "$n")" "$(col "$n" 5 | median)"
+      printf '%-22s %8s %8s %8s %8s %9s\n' "$c ($v)" "$(cpu "$n" | ms)" "$(wall "$n" | ms)" \
+        "$(peak_rss_mib "$n")" "$(col "$n" 5 | median)" "$(ir "$n")"
     done
   done
 } > "$WORK/result.txt"
