@@ -145,14 +145,15 @@ class StringAttributor {
     return {};
   }
   Result<std::string_view> string(uint32_t idx) const {
-    if (auto ok = check_index(idx); !ok) return std::unexpected(ok.error());
+    if (idx >= strings_.size()) return index_error(idx);
     return strings_[idx];
   }
   Result<void> check_index(uint32_t idx) const {
-    if (idx >= strings_.size()) {
-      return make_error(ErrorCode::kMalformed, "string index " + std::to_string(idx) + " out of range");
-    }
+    if (idx >= strings_.size()) return index_error(idx);
     return {};
+  }
+  static std::unexpected<Error> index_error(uint32_t idx) {
+    return make_error(ErrorCode::kMalformed, "string index " + std::to_string(idx) + " out of range");
   }
 
   const DexFile& dex_;

@@ -236,17 +236,6 @@ Result<std::string> DexFile::string_at(uint32_t idx) const {
   return decode_mutf8(*data);
 }
 
-// The id tables are read once per id and per use (every method of every class), so their items are
-// read without a ByteReader: parse() checked that each table lies inside the file, and an index
-// below the table's count is all an item needs to be in bounds.
-template <class T>
-T DexFile::in_table(size_t offset) const {
-  T v;
-  std::memcpy(&v, bytes_.data() + offset, sizeof(T));
-  if constexpr (std::endian::native == std::endian::big) v = std::byteswap(v);
-  return v;
-}
-
 Result<uint32_t> DexFile::type_descriptor_idx(uint32_t idx) const {
   if (idx >= header_.type_ids_size) return malformed("type index " + std::to_string(idx) + " out of range", 0);
   return in_table<uint32_t>(header_.type_ids_off + size_t{idx} * kTypeIdSize);
@@ -257,23 +246,8 @@ Result<uint32_t> DexFile::proto_shorty_idx(uint32_t idx) const {
   return in_table<uint32_t>(header_.proto_ids_off + size_t{idx} * kProtoIdSize);
 }
 
-Result<MemberId> DexFile::member_id(uint32_t table_off, uint32_t count, uint32_t idx,
-                                    const char* what) const {
-  if (idx >= count) return malformed(std::string(what) + " index " + std::to_string(idx) + " out of range", 0);
-  const size_t base = table_off + size_t{idx} * 8;
-  MemberId m;
-  m.class_idx = in_table<uint16_t>(base);
-  m.type_or_proto_idx = in_table<uint16_t>(base + 2);
-  m.name_idx = in_table<uint32_t>(base + 4);
-  return m;
-}
-
-Result<MemberId> DexFile::field_id(uint32_t idx) const {
-  return member_id(header_.field_ids_off, header_.field_ids_size, idx, "field");
-}
-
-Result<MemberId> DexFile::method_id(uint32_t idx) const {
-  return member_id(header_.method_ids_off, header_.method_ids_size, idx, "method");
+std::unexpected<Error> DexFile::index_error(const char* what, uint32_t idx) {
+  return malformed(std::string(what) + " index " + std::to_string(idx) + " out of range", 0);
 }
 
 Result<ClassDef> DexFile::class_def(uint32_t idx) const {

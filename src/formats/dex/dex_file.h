@@ -3,7 +3,9 @@
 // dex_file.cc; this header exposes only what the extractor needs.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -77,8 +79,12 @@ class DexFile {
   Result<uint32_t> type_descriptor_idx(uint32_t idx) const;
   // The string index of proto `idx`'s shorty descriptor ("VLL").
   Result<uint32_t> proto_shorty_idx(uint32_t idx) const;
-  Result<MemberId> field_id(uint32_t idx) const;
-  Result<MemberId> method_id(uint32_t idx) const;
+  Result<MemberId> field_id(uint32_t idx) const {
+    return member_id(header_.field_ids_off, header_.field_ids_size, idx, "field");
+  }
+  Result<MemberId> method_id(uint32_t idx) const {
+    return member_id(header_.method_ids_off, header_.method_ids_size, idx, "method");
+  }
   Result<ClassDef> class_def(uint32_t idx) const;
   // Reads into `out`, reusing its vectors' storage (one call per class adds up).
   Result<void> class_data(uint32_t offset, ClassData& out) const;
@@ -91,11 +97,25 @@ class DexFile {
 
  private:
   DexFile(std::string_view bytes, DexHeader header) : bytes_(bytes), header_(header) {}
+  // Inline, like field_id() and method_id(): every method of every class and every id of the
+  // tables is looked up here, and parse() checked that each table lies inside the file, so an
+  // index below the table's count is all an item needs to be in bounds.
   Result<MemberId> member_id(uint32_t table_off, uint32_t count, uint32_t idx,
-                             const char* what) const;
+                             const char* what) const {
+    if (idx >= count) return index_error(what, idx);
+    const size_t base = table_off + size_t{idx} * 8;
+    return MemberId{in_table<uint16_t>(base), in_table<uint16_t>(base + 2),
+                    in_table<uint32_t>(base + 4)};
+  }
+  static std::unexpected<Error> index_error(const char* what, uint32_t idx);
   // The little-endian value at `offset` of a table parse() checked to lie inside the file.
   template <class T>
-  T in_table(size_t offset) const;
+  T in_table(size_t offset) const {
+    T v;
+    std::memcpy(&v, bytes_.data() + offset, sizeof(T));
+    if constexpr (std::endian::native == std::endian::big) v = std::byteswap(v);
+    return v;
+  }
 
   std::string_view bytes_;  // cut to header.file_size
   DexHeader header_;
