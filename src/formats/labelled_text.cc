@@ -1,23 +1,30 @@
 #include "formats/labelled_text.h"
 
+#include <array>
 #include <cstring>
 
 namespace keysweep {
 
 namespace {
 
-bool is_key_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '.' || c == '-';
-}
+// Each byte as a rendered key has it: itself in [A-Za-z0-9_.-], '_' otherwise (one table load per
+// byte, no branch: DEX and resource tables render hundreds of thousands of keys).
+constexpr std::array<char, 256> kKeyChar = [] {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                c == '_' || c == '.' || c == '-';
+    t[c] = keep ? static_cast<char>(c) : '_';
+  }
+  return t;
+}();
 
-// Appends `symbol` rendered as a key (see render_key) without a temporary string: DEX and
-// resource tables add hundreds of thousands of lines.
+// Appends `symbol` rendered as a key (see render_key) without a temporary string.
 void append_key(std::string& out, std::string_view symbol) {
-  size_t start = out.size();
+  const size_t start = out.size();
   out.append(symbol);
-  for (size_t i = start; i < out.size(); ++i)
-    if (!is_key_char(out[i])) out[i] = '_';
+  char* key = out.data() + start;
+  for (size_t i = 0; i < symbol.size(); ++i) key[i] = kKeyChar[static_cast<unsigned char>(key[i])];
 }
 
 }  // namespace
@@ -39,8 +46,12 @@ void LabelledTextBuilder::add(std::string_view symbol, std::string_view value) {
   // finding anywhere in the run reports the same label, and no label is copied per line.
   if (segments_.empty() || segments_.back().label != symbol) {
     segments_.push_back(Segment{text_.size(), symbol});
+    last_key_ = text_.size();
+    append_key(text_, symbol);
+  } else {
+    // The same symbol as the line before: its rendered key is there to copy.
+    text_.append(text_, last_key_, symbol.size());
   }
-  append_key(text_, symbol);
   text_.append(" = \"");
   // Line breaks inside a value would split it from its key; quotes stay as they are, since rules
   // end secrets at their own character classes. Most values have no break: two memchr calls
@@ -70,6 +81,7 @@ Blob LabelledTextBuilder::finish(const Blob& parent, std::string name) {
   b.set_meaningful_lines(false);
   text_.clear();
   segments_.clear();
+  last_key_ = 0;
   return b;
 }
 

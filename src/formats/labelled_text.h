@@ -36,6 +36,7 @@ class LabelledTextBuilder {
  private:
   std::string text_;
   Segments segments_;
+  size_t last_key_ = 0;  // where the last segment's rendered key starts in text_
 };
 
 // One line of a text LabelledTextBuilder made: its segment's label and the value as rendered
