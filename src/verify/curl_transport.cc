@@ -5,13 +5,49 @@
 
 #include <algorithm>
 #include <cctype>
-#include <mutex>
 
+#include "io/shared_library.h"
 #include "verify/http_client.h"
 
 namespace keysweep::verify {
 
 namespace {
+
+// libcurl, opened on first use (io/shared_library.h says why it is not linked). Each member has
+// the type curl.h declares for its function, so calls are checked as if linked.
+struct CurlApi {
+  decltype(&curl_global_init) global_init = nullptr;
+  decltype(&curl_easy_init) easy_init = nullptr;
+  decltype(&curl_easy_cleanup) easy_cleanup = nullptr;
+  decltype(&curl_easy_reset) easy_reset = nullptr;
+  decltype(&curl_easy_setopt) easy_setopt = nullptr;
+  decltype(&curl_easy_perform) easy_perform = nullptr;
+  decltype(&curl_easy_getinfo) easy_getinfo = nullptr;
+  decltype(&curl_easy_strerror) easy_strerror = nullptr;
+  decltype(&curl_slist_append) slist_append = nullptr;
+  decltype(&curl_slist_free_all) slist_free_all = nullptr;
+};
+
+// Loaded once per process (curl_global_init included); the error, if any, every time after.
+const Result<CurlApi>& curl_api() {
+  static const Result<CurlApi> api = []() -> Result<CurlApi> {
+    auto lib = SharedLibrary::open("libcurl.so.4");
+    if (!lib) return std::unexpected(lib.error());
+    CurlApi a;
+    for (auto r : {lib->load("curl_global_init", a.global_init), lib->load("curl_easy_init", a.easy_init),
+                   lib->load("curl_easy_cleanup", a.easy_cleanup), lib->load("curl_easy_reset", a.easy_reset),
+                   lib->load("curl_easy_setopt", a.easy_setopt), lib->load("curl_easy_perform", a.easy_perform),
+                   lib->load("curl_easy_getinfo", a.easy_getinfo),
+                   lib->load("curl_easy_strerror", a.easy_strerror),
+                   lib->load("curl_slist_append", a.slist_append),
+                   lib->load("curl_slist_free_all", a.slist_free_all)}) {
+      if (!r) return std::unexpected(r.error());
+    }
+    a.global_init(CURL_GLOBAL_DEFAULT);
+    return a;
+  }();
+  return api;
+}
 
 constexpr size_t kMaxBody = 1 << 20;
 constexpr const char* kUserAgent = "keysweep-verify/0.1 (+https://github.com/keysweep/keysweep)";
@@ -65,73 +101,78 @@ TransportError::Kind kind_of(CURLcode code) {
 class CurlTransport final : public HttpTransport {
  public:
   explicit CurlTransport(const HttpTimeouts& t) : timeouts_(t) {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    handle_ = curl_easy_init();
+    if (const auto& api = curl_api()) {
+      api_ = &*api;
+      handle_ = api_->easy_init();
+    }
   }
   ~CurlTransport() override {
-    if (handle_) curl_easy_cleanup(handle_);
+    if (handle_) api_->easy_cleanup(handle_);
   }
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;
 
   std::expected<HttpResponse, TransportError> send(const HttpRequest& req) override {
+    if (!api_)
+      return std::unexpected(TransportError{TransportError::Kind::kOther, curl_api().error().message});
     if (!handle_)
       return std::unexpected(TransportError{TransportError::Kind::kOther, "libcurl init failed"});
+    const CurlApi& curl = *api_;
     // One handle for the run: connections to the same provider are reused.
-    curl_easy_reset(handle_);
+    curl.easy_reset(handle_);
     CURL* h = handle_;
     HttpResponse resp;
     char errbuf[CURL_ERROR_SIZE] = {0};
     curl_slist* headers = nullptr;
     for (const auto& [name, value] : req.headers)
-      headers = curl_slist_append(headers, (name + ": " + value).c_str());
+      headers = curl.slist_append(headers, (name + ": " + value).c_str());
     // Without this, curl adds "Expect: 100-continue" to POSTs and waits for an answer.
-    headers = curl_slist_append(headers, "Expect:");
+    headers = curl.slist_append(headers, "Expect:");
 
-    curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
-    curl_easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts_.connect.count()));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeouts_.total.count()));
-    curl_easy_setopt(h, CURLOPT_USERAGENT, kUserAgent);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp.body);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
+    curl.easy_setopt(h, CURLOPT_URL, req.url.c_str());
+    curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl.easy_setopt(h, CURLOPT_VERBOSE, 0L);
+    curl.easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+    curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts_.connect.count()));
+    curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeouts_.total.count()));
+    curl.easy_setopt(h, CURLOPT_USERAGENT, kUserAgent);
+    curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl.easy_setopt(h, CURLOPT_WRITEDATA, &resp.body);
+    curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl.easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
     if (req.method == "POST") {
-      curl_easy_setopt(h, CURLOPT_POST, 1L);
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(req.body.size()));
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.c_str());
+      curl.easy_setopt(h, CURLOPT_POST, 1L);
+      curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(req.body.size()));
+      curl.easy_setopt(h, CURLOPT_POSTFIELDS, req.body.c_str());
     } else if (req.method != "GET") {
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+      curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     }
 
-    CURLcode code = curl_easy_perform(h);
-    curl_slist_free_all(headers);
+    CURLcode code = curl.easy_perform(h);
+    curl.slist_free_all(headers);
     if (code != CURLE_OK) {
-      std::string message = errbuf[0] ? errbuf : curl_easy_strerror(code);
+      std::string message = errbuf[0] ? errbuf : curl.easy_strerror(code);
       TransportError::Kind kind = kind_of(code);
       // A firewall that drops packets shows as a timeout before any connection: that is "cannot
       // connect", so the first request of a run can still conclude there is no network.
       curl_off_t connected_after = 0;
       if (kind == TransportError::Kind::kTimeout &&
-          curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connected_after) == CURLE_OK &&
+          curl.easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connected_after) == CURLE_OK &&
           connected_after == 0)
         kind = TransportError::Kind::kConnect;
       return std::unexpected(TransportError{kind, message});
     }
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
+    curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
     return resp;
   }
 
  private:
   HttpTimeouts timeouts_;
+  const CurlApi* api_ = nullptr;  // null when libcurl could not be loaded
   CURL* handle_ = nullptr;
 };
 

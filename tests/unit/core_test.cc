@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "core/blob.h"
 #include "core/percent_encode.h"
 #include "core/secret.h"
 #include "core/utc_time.h"
 #include "io/byte_reader.h"
+#include "io/shared_library.h"
 #include "io/utf16.h"
 
 namespace keysweep {
@@ -115,6 +118,22 @@ TEST(Blob, SegmentLabelsAndChildChains) {
   Blob child = parent.child("classes.dex", "bytes");
   EXPECT_EQ(child.display_path(), "app.apk!classes.dex");
   EXPECT_EQ(child.depth(), 1);
+}
+
+TEST(SharedLibrary, LoadsASymbolAndNamesWhatIsMissing) {
+  auto libc = SharedLibrary::open("libc.so.6");
+  ASSERT_TRUE(libc) << libc.error().message;
+  decltype(&std::strlen) len = nullptr;
+  ASSERT_TRUE(libc->load("strlen", len));
+  EXPECT_EQ(len("keysweep"), 8u);
+  auto missing_symbol = libc->load("no_such_symbol_in_libc", len);
+  ASSERT_FALSE(missing_symbol);
+  EXPECT_NE(missing_symbol.error().message.find("libc.so.6 has no symbol no_such_symbol_in_libc"),
+            std::string::npos);
+  auto missing = SharedLibrary::open("libkeysweep-no-such-library.so.9");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("cannot load libkeysweep-no-such-library.so.9"),
+            std::string::npos);
 }
 
 }  // namespace
