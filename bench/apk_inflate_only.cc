@@ -23,7 +23,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <cctype>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -32,6 +31,7 @@
 
 #ifdef KEYSWEEP_INFLATE_AND_MATCH
 #include "core/blob.h"
+#include "formats/zip/zip_archive.h"
 #include "match/matcher.h"
 #include "rules/rule.h"
 #endif
@@ -43,25 +43,11 @@ const keysweep::Matcher* g_matcher = nullptr;
 thread_local std::unique_ptr<keysweep::Matcher::Scratch> t_scratch;
 std::atomic<uint64_t> g_matches{0};
 
-// The media keysweep skips by name (src/formats/zip/zip_extractor.cc, is_media_only), skipped here
-// too: a PNG holds no text, and grepping it would charge this reference for work keysweep omits.
-bool is_media(std::string_view name) {
-  static constexpr std::string_view kMedia[] = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp3",
-                                                ".ogg", ".mp4", ".ttf", ".otf", ".woff", ".woff2"};
-  for (std::string_view ext : kMedia) {
-    if (name.size() < ext.size()) continue;
-    std::string_view tail = name.substr(name.size() - ext.size());
-    if (std::equal(tail.begin(), tail.end(), ext.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == b;
-        }))
-      return true;
-  }
-  return false;
-}
-
 // Runs every rule over one entry's bytes (the matcher confirms each candidate with RE2).
+// Media keysweep never reads are skipped too (the same test): grepping a PNG would charge this
+// reference for work keysweep omits.
 void match_entry(std::string_view name, std::string_view bytes) {
-  if (is_media(name)) return;
+  if (keysweep::zip::is_media_only(name)) return;
   if (!t_scratch) t_scratch = g_matcher->make_scratch();
   keysweep::Blob blob(bytes, nullptr, {"entry"});
   std::vector<keysweep::RuleMatch> found;

@@ -3,6 +3,7 @@
 #include <libdeflate.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -406,6 +407,17 @@ InflateStatus inflate_exact(std::string_view in, size_t expected_size, std::stri
 
 uint32_t crc32(std::string_view bytes) {
   return libdeflate_crc32(0, bytes.data(), bytes.size());
+}
+
+bool is_media_only(std::string_view name) {
+  static constexpr std::string_view kMedia[] = {"png", "jpg", "jpeg", "gif", "webp", "mp3",
+                                                "ogg", "mp4", "ttf", "otf", "woff", "woff2"};
+  size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || name.find('/', dot) != std::string_view::npos) return false;
+  std::string ext(name.substr(dot + 1));
+  if (ext.size() > 5) return false;
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return std::find(std::begin(kMedia), std::end(kMedia), ext) != std::end(kMedia);
 }
 
 std::string printable_entry_name(std::string_view raw) {

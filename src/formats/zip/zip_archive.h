@@ -113,6 +113,12 @@ uint32_t crc32(std::string_view bytes);
 Result<std::string> read_entry_data(std::string_view data, ZipEntry entry, uint64_t max_size,
                                     uint32_t max_ratio);
 
+// Whether an entry named `name` is media that holds no text worth scanning (compressed pixels,
+// audio, video, glyph outlines: .png .jpg .jpeg .gif .webp .mp3 .ogg .mp4 .ttf .otf .woff .woff2,
+// any case). An APK carries thousands; anything that could hold a string (SVG, JSON, XML, .so,
+// .dex, unknown names) is not media.
+bool is_media_only(std::string_view name);
+
 // An entry name made safe to print in a provenance chain: valid UTF-8 is kept, control characters
 // and bytes that are not UTF-8 become \xNN. Nothing is written to disk, so "../" and absolute
 // names stay as they are: they are labels only.

@@ -1,7 +1,6 @@
 #include "formats/zip/zip_extractor.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <string>
 #include <unordered_set>
@@ -18,24 +17,13 @@ using zip::ZipEntry;
 
 constexpr size_t kMaxEntryDiagnostics = 50;
 
-// Media formats that hold no text worth scanning are skipped to save time (an APK carries
-// thousands of PNGs). Only extensions whose content is compressed pixels, audio, video or glyph
-// outlines: anything that could hold a string (SVG, JSON, XML, .so, .dex, unknown names) is kept.
-bool is_media_only(std::string_view name) {
-  static constexpr std::string_view kMedia[] = {"png", "jpg", "jpeg", "gif", "webp", "mp3",
-                                                "ogg", "mp4", "ttf", "otf", "woff", "woff2"};
-  size_t dot = name.rfind('.');
-  if (dot == std::string_view::npos || name.find('/', dot) != std::string_view::npos) return false;
-  std::string ext(name.substr(dot + 1));
-  if (ext.size() > 5) return false;
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return std::find(std::begin(kMedia), std::end(kMedia), ext) != std::end(kMedia);
-}
-
 bool is_directory(const ZipEntry& e) {
   return !e.raw_name.empty() && e.raw_name.back() == '/' && e.uncompressed_size == 0 &&
          e.compressed_size <= 2;  // an empty deflate stream is 2 bytes
 }
+
+// Entries whose data is never read: directories, and media (zip::is_media_only).
+bool never_read(const ZipEntry& e) { return is_directory(e) || zip::is_media_only(e.raw_name); }
 
 class ArchiveReader {
  public:
@@ -120,7 +108,7 @@ class ArchiveReader {
     std::string mismatch;
     for (size_t i = 0; i < entries_.size(); ++i) {
       ZipEntry& e = entries_[i];
-      if (is_directory(e) || is_media_only(e.raw_name)) {
+      if (never_read(e)) {
         never_read_[i] = true;
         continue;
       }
@@ -197,9 +185,8 @@ class ArchiveReader {
 
   // Returns false when the archive must stop (the expansion budget is spent).
   bool extract_entry(const ZipEntry& e) {
-    if (is_directory(e)) return true;
+    if (never_read(e)) return true;  // walked entries (central ones were passed over already)
     std::string name = zip::printable_entry_name(e.raw_name);
-    if (is_media_only(name)) return true;
     if (e.flags & zip::kFlagEncrypted) {
       warn(DiagnosticKind::kEncrypted, e, "skipped: the entry is encrypted");
       return true;
