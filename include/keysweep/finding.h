@@ -112,6 +112,9 @@ struct Finding {
   // its own finding, in role order. Empty for single findings.
   std::vector<Finding> parts;
   std::string pair_role;  // this finding's role inside a pair ("id", "secret", ...), if any
+  // Context rules (generic credentials found by name = value): why the scorer believed it, the
+  // strongest signals first ("+the name says password", "-a test, fixture, mock or example file").
+  std::vector<std::string> signals;
   // Filled by `scan --verify` for findings whose rule (or pair) has a verifier.
   Verification verification;
   bool is_pair() const { return !parts.empty(); }

@@ -18,6 +18,7 @@
 
 #include "core/secret.h"
 #include "io/mapped_file.h"
+#include "match/context_scan.h"
 #include "rules/validators.h"
 
 namespace keysweep {
@@ -67,6 +68,8 @@ struct Matcher::Impl {
   hs_scratch_t* prototype_scratch = nullptr;
   std::unique_ptr<Confirmer[]> confirm;  // one per rule
   std::vector<bool> generic;             // provider == "generic"
+  std::vector<bool> is_context;          // Rule::context set: confirmed by the context scorer
+  ContextRules context_rules;
   ~Impl() {
     if (prototype_scratch) hs_free_scratch(prototype_scratch);
     if (db && db_mapping_size > 0) ::munmap(db, db_mapping_size);
@@ -93,6 +96,7 @@ struct Matcher::Scratch::State {
   std::vector<Window> open;
   std::vector<bool> is_open;
   std::vector<Window> windows;
+  std::vector<ContextHit> context_hits;
   ~State() {
     if (hs) hs_free_scratch(hs);
   }
@@ -223,6 +227,13 @@ Result<std::unique_ptr<Matcher>> Matcher::compile(RuleSet rules, PatternCheck ch
   for (uint32_t i = 0; i < rs.size(); ++i) {
     const Rule& r = rs[i];
     m->impl_->generic.push_back(r.provider == "generic");
+    m->impl_->is_context.push_back(!r.context.empty());
+    if (!r.context.empty()) {
+      size_t cls = static_cast<size_t>(r.context == "password" ? context::NameClass::kPassword
+                                                               : context::NameClass::kSecret);
+      m->impl_->context_rules.by_class[cls] = i;
+      continue;  // its pattern is a keyword prefilter only: no RE2 confirms it
+    }
     if (check == PatternCheck::kAll || !r.builtin)
       if (auto re = m->impl_->confirmer(i, r); !re) return std::unexpected(re.error());
   }
@@ -335,9 +346,14 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
   re2::StringPiece groups[10];
   uint32_t last_rule = UINT32_MAX;
   uint64_t last_match_end = 0;
+  scratch.context_hits.clear();
   for (const Window& w : scratch.windows) {
     if (stats) ++stats->candidates;
     const Rule& rule = rules_.rules[w.rule];
+    if (impl_->is_context[w.rule]) {
+      scratch.context_hits.push_back({w.first_end, w.last_end});
+      continue;
+    }
     auto confirmer = impl_->confirmer(w.rule, rule);
     if (!confirmer) return std::unexpected(confirmer.error());
     const RE2& re = **confirmer;
@@ -370,6 +386,10 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
     }
   }
 
+  if (!scratch.context_hits.empty())
+    scan_context(data, blob.display_path(), scratch.context_hits, impl_->context_rules,
+                 context::builtin_scorer_model(), out);
+
   // Drop a generic-rule match whose secret overlaps a specific rule's secret: the specific rule
   // says more (provider, remediation, verifier).
   auto begin = out.begin() + static_cast<std::ptrdiff_t>(first_new);
@@ -385,14 +405,28 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
   auto same_span = [](const RuleMatch& a, const RuleMatch& b) {
     return a.secret_start == b.secret_start && a.secret_end == b.secret_end;
   };
+  auto confidence_of = [&](const RuleMatch& m) {
+    return m.confidence >= 0 ? static_cast<Confidence>(m.confidence)
+                             : rules_.rules[m.rule_index].confidence;
+  };
   std::vector<RuleMatch> deduped;
   for (size_t i = 0; i < kept.size();) {
     size_t j = i;
     Confidence best = Confidence::kLow;
-    while (j < kept.size() && same_span(kept[i], kept[j]))
-      best = std::max(best, rules_.rules[kept[j++].rule_index].confidence);
+    bool any_specific = false;
+    for (size_t k = i; k < kept.size() && same_span(kept[i], kept[k]); ++k)
+      any_specific |= !impl_->generic[kept[k].rule_index];
+    // A provider rule beats a generic one whatever the scorer's confidence.
+    auto competes = [&](const RuleMatch& m) { return !any_specific || !impl_->generic[m.rule_index]; };
+    for (; j < kept.size() && same_span(kept[i], kept[j]); ++j)
+      if (competes(kept[j])) best = std::max(best, confidence_of(kept[j]));
+    // One match per span: two rules of equal confidence (a context rule and a generic pattern)
+    // would otherwise report the same secret twice.
     for (size_t k = i; k < j; ++k)
-      if (rules_.rules[kept[k].rule_index].confidence == best) deduped.push_back(kept[k]);
+      if (competes(kept[k]) && confidence_of(kept[k]) == best) {
+        deduped.push_back(kept[k]);
+        if (impl_->is_context[kept[k].rule_index]) break;
+      }
     i = j;
   }
   kept.swap(deduped);

@@ -3,6 +3,7 @@
 // those ends and extracts the secret group, and the validators drop placeholders.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,10 @@ struct RuleMatch {
   uint32_t rule_index = 0;  // into Matcher::rules().rules
   uint64_t match_start = 0, match_end = 0;
   uint64_t secret_start = 0, secret_end = 0;
+  // Context rules (Rule::context) only: the scorer's confidence (-1: the rule's own) and the
+  // features that moved the score most, as +/-(feature index + 1), strongest first, 0 = none.
+  int8_t confidence = -1;
+  std::array<int8_t, 6> signals{};
 };
 
 struct MatchStats {

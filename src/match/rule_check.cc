@@ -16,7 +16,9 @@ Result<RuleCheckReport> check_rule_examples(const RuleSet& rules) {
   for (uint32_t i = 0; i < rs.size(); ++i) {
     const Rule& rule = rs[i];
     auto hits = [&](const std::string& example) -> Result<bool> {
-      Blob blob(example, nullptr, {rule.id + " example"});
+      // A name with no extension, so the context scorer weighs the example as it would a line of
+      // a file of unknown kind (not as code, configuration or documentation).
+      Blob blob(example, nullptr, {"rule example"});
       std::vector<RuleMatch> matches;
       auto r = (*matcher)->scan(blob, *scratch, matches);
       if (!r) return std::unexpected(r.error());

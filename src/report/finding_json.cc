@@ -55,6 +55,7 @@ Json finding_json(const Finding& f, const Rule* rule, const ReportOptions& optio
   j["rule_name"] = f.rule_name;
   j["provider"] = f.provider;
   j["confidence"] = confidence_name(f.confidence);
+  if (!f.signals.empty()) j["signals"] = f.signals;
   if (options.show_secrets) j["secret"] = json_text(f.secret);
   j["secret_sha256"] = f.secret_sha256;
   j["redacted"] = json_text(f.redacted);

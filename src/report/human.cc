@@ -46,6 +46,11 @@ class HumanReporter final : public Reporter {
            << paint(kDim, "  sha256:" + f.secret_sha256.substr(0, 16)) << '\n';
     }
     if (!loc.decoders.empty()) out_ << "  decoded: " << decoder_list(loc.decoders, " > ") << '\n';
+    if (!f.signals.empty()) {
+      out_ << "  why:    ";
+      for (const auto& s : f.signals) out_ << ' ' << s << (&s == &f.signals.back() ? "" : ";");
+      out_ << '\n';
+    }
     const std::string& snip = opts_.show_secrets ? f.snippet_clear : f.snippet;
     if (!snip.empty()) out_ << "  " << paint(kDim, snip) << '\n';
     if (!f.app.empty()) {

@@ -26,7 +26,7 @@ struct BuiltinRule {
   BuiltinStrings validators;
   Confidence confidence;
   uint32_t max_length;
-  std::string_view pair, pair_role;
+  std::string_view pair, pair_role, context;
   BuiltinStrings positive_examples, negative_examples, references;
   std::string_view remediation, source_file;
 };

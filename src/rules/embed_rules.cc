@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
                       std::to_string(r.secret_group) + ", " + keywords + ", " + entropy + ", " +
                       validators + ", " + confidence(r.confidence) + ", " +
                       std::to_string(r.max_length) + "u, " + literal(r.pair) + ", " +
-                      literal(r.pair_role) + ",\n     " + positive + ", " + negative + ", " +
+                      literal(r.pair_role) + ", " + literal(r.context) + ",\n     " + positive + ", " + negative + ", " +
                       references + ",\n     " + literal(r.remediation) + ",\n     " +
                       literal(r.source_file) + "},\n");
   }

@@ -30,6 +30,11 @@ struct Rule {
   // Multi-part credentials: parts with the same `pair` name found in one scope are joined.
   std::string pair;       // "twilio.account"
   std::string pair_role;  // "id" | "secret" | "token" ...
+  // Empty: the pattern's secret group is the secret. "password" or "secret": the pattern is only a
+  // keyword prefilter, and the context reader and scorer (src/context/) find and weigh each
+  // `name = value` near its matches; the rule receives the candidates whose name (or syntax) is of
+  // its class, each with its own confidence and signals.
+  std::string context;
   std::vector<std::string> positive_examples;
   std::vector<std::string> negative_examples;
   std::vector<std::string> references;

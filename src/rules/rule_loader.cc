@@ -42,6 +42,7 @@ Result<RuleSet> load_builtin_rules() {
     r.max_length = b.max_length;
     r.pair = b.pair;
     r.pair_role = b.pair_role;
+    r.context = b.context;
     r.positive_examples = to_strings(b.positive_examples);
     r.negative_examples = to_strings(b.negative_examples);
     r.references = to_strings(b.references);

@@ -55,6 +55,9 @@ Result<Rule> parse_rule(const toml::table& t, std::string_view source) {
   r.max_length = static_cast<uint32_t>(max_len);
   r.pair = t["pair"].value_or(std::string());
   r.pair_role = t["pair_role"].value_or(std::string());
+  r.context = t["context"].value_or(std::string());
+  if (!r.context.empty() && r.context != "password" && r.context != "secret")
+    return fail("context must be \"password\" or \"secret\", not '" + r.context + "'");
   r.positive_examples = string_array(t, "positive_examples");
   r.negative_examples = string_array(t, "negative_examples");
   r.references = string_array(t, "references");

@@ -1,0 +1,459 @@
+#include "context/assignment_reader.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+namespace keysweep::context {
+
+const char* syntax_name(Syntax s) {
+  switch (s) {
+    case Syntax::kAssignment: return "assignment";
+    case Syntax::kPairArgs: return "pair-args";
+    case Syntax::kCall: return "call";
+    case Syntax::kXml: return "xml";
+    case Syntax::kCommandLine: return "command-line";
+    case Syntax::kSql: return "sql";
+    case Syntax::kSecureString: return "secure-string";
+    case Syntax::kAuthHeader: return "auth-header";
+    case Syntax::kUrl: return "url";
+  }
+  return "?";
+}
+
+namespace {
+
+bool is_name_char(char c) {
+  unsigned char u = static_cast<unsigned char>(c);
+  return std::isalnum(u) || c == '_' || c == '-' || c == '.' || c == '$' || c == '@' || u >= 0x80;
+}
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool ieq(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+bool is_type_word(std::string_view w) {
+  for (std::string_view t : {"string", "String", "str", "byte", "[]byte", "char", "var", "val", "let",
+                             "const", "CharSequence", "SecureString", "Str", "&str", "&'static", "NSString",
+                             "NSString*", "text", "varchar", "Option<String>", "string?", "String?"})
+    if (w == t) return true;
+  return false;
+}
+bool istarts(std::string_view s, std::string_view p) { return s.size() >= p.size() && ieq(s.substr(0, p.size()), p); }
+
+// One line, with offsets relative to the text handed to read_assignments.
+class LineReader {
+ public:
+  LineReader(std::string_view line, uint32_t base, std::vector<Assignment>& out)
+      : s_(line), base_(base), out_(out) {}
+
+  // The syntaxes that say more come first: a value they claim is not claimed again by the plain
+  // `name: value` reading (in "curl -u admin:pw", admin is not the name of pw).
+  void run() {
+    command_lines();
+    auth_schemes();
+    url_credentials();
+    for (size_t i = 0; i < s_.size(); ++i) {
+      char c = s_[i];
+      if (c == '=' || c == ':') operator_at(i);
+      else if (c == ',') pair_args_at(i);
+      else if (c == '>') xml_text_at(i);
+    }
+  }
+
+ private:
+  std::string_view s_;
+  uint32_t base_;
+  std::vector<Assignment>& out_;
+
+  void emit(std::string_view name, size_t vstart, size_t vlen, Syntax syn, Quote q,
+            Implied implied = Implied::kNone, std::string_view wrapper = {}) {
+    vlen = std::min(vlen, kMaxValue);
+    if (vlen == 0) return;
+    std::string_view value = s_.substr(vstart, vlen);
+    Assignment a;
+    a.name = name;
+    a.syntax = syn;
+    a.quote = q;
+    a.implied = implied;
+    a.wrapper = wrapper;
+    // "Authorization: Bearer x": the scheme word is not part of the credential.
+    static constexpr std::string_view kSchemes[] = {"Bearer ", "Basic ", "Token ", "token ",
+                                                    "bearer ", "basic ", "ApiKey ", "Digest "};
+    for (auto sch : kSchemes)
+      if (value.size() > sch.size() && value.starts_with(sch)) {
+        a.scheme = value.substr(0, sch.size() - 1);
+        value.remove_prefix(sch.size());
+        vstart += sch.size();
+        while (!value.empty() && value.front() == ' ') value.remove_prefix(1), ++vstart;
+        break;
+      }
+    if (value.empty()) return;
+    a.value = value;
+    a.in_comment = in_comment();
+    a.value_offset = base_ + static_cast<uint32_t>(vstart);
+    // The same value reached through two syntaxes (an attribute that is also a pair) once.
+    for (const Assignment& o : out_)
+      if (o.value_offset == a.value_offset) return;
+    out_.push_back(a);
+  }
+
+  // A quoted literal starting at s_[i] (the opening quote, or \" or &quot;): returns the content's
+  // start and length, or npos when there is no literal or no closing quote on the line.
+  struct Literal {
+    size_t start = std::string_view::npos, len = 0, end = 0;  // end: one past the closing quote
+    Quote quote = Quote::kNone;
+  };
+  Literal literal_at(size_t i) const {
+    Literal lit;
+    if (i >= s_.size()) return lit;
+    if (s_.compare(i, 6, "&quot;") == 0) {
+      size_t close = s_.find("&quot;", i + 6);
+      if (close == std::string_view::npos) return lit;
+      return {i + 6, close - i - 6, close + 6, Quote::kEntity};
+    }
+    if (s_[i] == '\\' && i + 1 < s_.size() && s_[i + 1] == '"') {
+      size_t close = s_.find("\\\"", i + 2);
+      if (close == std::string_view::npos) return lit;
+      return {i + 2, close - i - 2, close + 2, Quote::kEscapedDouble};
+    }
+    char q = s_[i];
+    if (q != '"' && q != '\'' && q != '`') return lit;
+    for (size_t j = i + 1; j < s_.size(); ++j) {
+      if (s_[j] == '\\') {
+        ++j;
+        continue;
+      }
+      if (s_[j] == q)
+        return {i + 1, j - i - 1, j + 1,
+                q == '"' ? Quote::kDouble : q == '\'' ? Quote::kSingle : Quote::kBacktick};
+    }
+    return lit;
+  }
+
+  // The name that ends just before `end` (exclusive), skipping closing quotes/brackets and spaces.
+  // Returns an empty view when there is none.
+  std::string_view name_before(size_t end, bool* quoted = nullptr) const {
+    size_t j = end;
+    while (j > 0 && is_space(s_[j - 1])) --j;
+    bool q = false;
+    while (j > 0 && (s_[j - 1] == '"' || s_[j - 1] == '\'' || s_[j - 1] == ']' || s_[j - 1] == '\\' ||
+                     s_[j - 1] == '`')) {
+      q = q || s_[j - 1] != ']';
+      --j;
+    }
+    if (j >= 6 && s_.compare(j - 6, 6, "&quot;") == 0) j -= 6, q = true;
+    size_t e = j;
+    while (j > 0 && is_name_char(s_[j - 1])) --j;
+    // A quoted name may hold spaces ("Api Key": x); read back to its opening quote.
+    if (q && j > 0 && s_[j - 1] == ' ') {
+      size_t k = j;
+      while (k > 0 && (is_name_char(s_[k - 1]) || s_[k - 1] == ' ') && e - k < 48) --k;
+      if (k > 0 && (s_[k - 1] == '"' || s_[k - 1] == '\'')) j = k;
+    }
+    if (quoted) *quoted = q;
+    std::string_view name = s_.substr(j, e - j);
+    // A type between the name and the operator: Go's `Password string = "x"`, Kotlin's
+    // `val password: String = "x"`, TypeScript's `password: string = "x"`.
+    if (!q && is_type_word(name) && j > 0) {
+      size_t k = j;
+      while (k > 0 && (is_space(s_[k - 1]) || s_[k - 1] == ':' || s_[k - 1] == ']' || s_[k - 1] == '[')) --k;
+      if (k < j) {
+        std::string_view before = name_before(k, nullptr);
+        if (!before.empty() && !is_type_word(before)) return before;
+      }
+    }
+    while (!name.empty() && (name.front() == '-' || name.front() == '$' || name.front() == '@' ||
+                             name.front() == '.'))
+      name.remove_prefix(1);
+    return name;
+  }
+
+  // Parses the value that starts at or after `i` (spaces skipped) and emits it under `name`.
+  void value_after(std::string_view name, size_t i, Syntax syn, Implied implied = Implied::kNone) {
+    while (i < s_.size() && is_space(s_[i])) ++i;
+    if (i >= s_.size()) return;
+    // String prefixes: r"", b'', u"", f"", @"", L"", $"".
+    if (i + 1 < s_.size() && std::strchr("rbufRBUF@L$", s_[i]) && (s_[i + 1] == '"' || s_[i + 1] == '\''))
+      ++i;
+    if (Literal lit = literal_at(i); lit.start != std::string_view::npos) {
+      if (lit.quote == Quote::kBacktick && s_.substr(lit.start, lit.len).find("${") != std::string_view::npos)
+        return;  // a template literal is an expression
+      // "part one" + "part two": only a piece of the value; the decode pass joins the pieces
+      // (decode/literal_chains.cc) and the whole is scanned there.
+      size_t next = lit.end;
+      while (next < s_.size() && is_space(s_[next])) ++next;
+      if (next < s_.size() && s_[next] == '+' && (next + 1 >= s_.size() || s_[next + 1] != '+')) return;
+      emit(name, lit.start, lit.len, syn, lit.quote, implied);
+      return;
+    }
+    // A call around a literal: Guid("x"), []byte("x"), new String("x"), os.getenv("X").
+    size_t j = i;
+    if (s_.compare(j, 4, "new ") == 0) j += 4;
+    if (s_.compare(j, 2, "[]") == 0) j += 2;
+    size_t callee = j;
+    while (j < s_.size() && (is_name_char(s_[j]) || s_[j] == ':')) ++j;
+    if (j > callee && j < s_.size() && s_[j] == '(' && j - callee <= 48) {
+      Literal lit = literal_at(j + 1);
+      if (lit.start != std::string_view::npos && lit.end < s_.size() + 1) {
+        emit(name, lit.start, lit.len, Syntax::kCall, lit.quote, implied, s_.substr(callee, j - callee));
+      }
+      return;
+    }
+    // Unquoted: YAML, .env, properties, INI, command lines, query strings; and in code a
+    // variable or expression, which the scorer tells apart by shape.
+    size_t v = i;
+    while (v < s_.size() && !is_space(s_[v]) && !std::strchr(",;)}]&\"'<>", s_[v])) ++v;
+    // os.environ["X"], config.get("X"): an unquoted value that is indexed or called is an
+    // expression, whatever the quotes after it hold.
+    if (v > i && (s_[v - 1] == '[' || s_[v - 1] == '(')) return;
+    // A YAML/INI value may end in a comment: "secret # note".
+    emit(name, i, v - i, syn, Quote::kNone, implied);
+  }
+
+  void operator_at(size_t i) {
+    char c = s_[i];
+    size_t after = i + 1;
+    size_t name_end = i;
+    if (c == '=') {
+      if (after < s_.size() && s_[after] == '=') return;  // == ===
+      if (after < s_.size() && s_[after] == '>') ++after;  // =>
+      else if (i > 0 && std::strchr("!<>=", s_[i - 1])) return;  // != <= >= ==
+      else if (i > 0 && std::strchr(":?+.|", s_[i - 1])) {
+        name_end = i - 1;  // := ?= += .= ||=
+        if (s_[i - 1] == '|' && i > 1 && s_[i - 2] == '|') name_end = i - 2;
+      }
+    } else {  // ':'
+      if (after < s_.size() && (s_[after] == ':' || s_[after] == '=')) return;  // :: and := (seen at '=')
+      if (i > 0 && s_[i - 1] == ':') return;
+      if (after + 1 < s_.size() && s_[after] == '/' && s_[after + 1] == '/') return;  // scheme://
+    }
+    bool quoted = false;
+    std::string_view name = name_before(name_end, &quoted);
+    if (name.empty()) {
+      // Ruby's :password => 'x' and a bare "=> 'x'" have the name before a ':' sigil.
+      return;
+    }
+    if (name.front() == ':') name.remove_prefix(1);
+    // "Password:" inside a string is a label: an unquoted name right after a quote, with a quote
+    // right after the colon.
+    if (c == ':' && !quoted && name.data() > s_.data() && (name.data()[-1] == '"' || name.data()[-1] == '\'') &&
+        after < s_.size() && (s_[after] == '"' || s_[after] == '\'' || s_[after] == ' '))
+      return;
+    // <add key="Password" value="x"/>, <Setting Name="ApiKey" Value="x"/>: the value attribute
+    // belongs to the name given by the element's key/name attribute.
+    if (c == '=' && (ieq(name, "value") || ieq(name, "content"))) {
+      size_t lt = s_.rfind('<', i);
+      if (lt != std::string_view::npos && s_.find('>', lt) > i) {
+        std::string_view tag = s_.substr(lt, i - lt);
+        for (std::string_view attr : {"key=", "name=", "Key=", "Name=", "id="}) {
+          size_t a = tag.find(attr);
+          if (a == std::string_view::npos || (a > 0 && is_name_char(tag[a - 1]))) continue;
+          Literal lit = literal_at(lt + a + attr.size());
+          if (lit.start != std::string_view::npos) {
+            name = s_.substr(lit.start, lit.len);
+            break;
+          }
+        }
+      }
+    }
+    value_after(name, after, Syntax::kAssignment);
+  }
+
+  // "name", "value" as in put("api_key", "x") or setHeader("Authorization", "Bearer x"). Both
+  // must be quoted literals on this line.
+  void pair_args_at(size_t i) {
+    if (i == 0 || (s_[i - 1] != '"' && s_[i - 1] != '\'' && !is_space(s_[i - 1]))) return;
+    size_t j = i;
+    while (j > 0 && is_space(s_[j - 1])) --j;
+    if (j < 3 || (s_[j - 1] != '"' && s_[j - 1] != '\'')) return;
+    char q = s_[j - 1];
+    size_t open = s_.rfind(q, j - 2);
+    if (open == std::string_view::npos || open + 2 >= j || j - open > 64) return;
+    // A call or a braced pair: put("name", "value"), {"name", "value"}; not a list of strings.
+    size_t before = open;
+    while (before > 0 && is_space(s_[before - 1])) --before;
+    if (before == 0 || (s_[before - 1] != '(' && s_[before - 1] != '{')) return;
+    std::string_view name = s_.substr(open + 1, j - 2 - open);
+    if (name.find_first_of(" \t,") != std::string_view::npos) return;
+    size_t k = i + 1;
+    while (k < s_.size() && is_space(s_[k])) ++k;
+    Literal lit = literal_at(k);
+    if (lit.start == std::string_view::npos) return;
+    // The value must close the argument list or the pair: `)`, `,`, `]` or `}` (a list of many
+    // strings is not a name and its value).
+    size_t e = lit.end;
+    while (e < s_.size() && is_space(s_[e])) ++e;
+    if (e >= s_.size() || (s_[e] != ')' && s_[e] != '}')) return;
+    emit(name, lit.start, lit.len, Syntax::kPairArgs, lit.quote);
+  }
+
+  // <password>x</password>, <string name="api_key">x</string>, <entry key="token">x</entry>.
+  void xml_text_at(size_t i) {
+    if (i == 0 || i + 1 >= s_.size() || std::strchr("/-=", s_[i - 1])) return;
+    size_t lt = s_.rfind('<', i);
+    if (lt == std::string_view::npos || i - lt > 256) return;
+    size_t close = s_.find("</", i + 1);
+    if (close == std::string_view::npos || close == i + 1) return;
+    std::string_view text = s_.substr(i + 1, close - i - 1);
+    if (text.find('<') != std::string_view::npos) return;
+    std::string_view tag = s_.substr(lt + 1, i - lt - 1);
+    size_t tag_end = 0;
+    while (tag_end < tag.size() && (is_name_char(tag[tag_end]) || tag[tag_end] == ':')) ++tag_end;
+    std::string_view name = tag.substr(0, tag_end);
+    if (name.empty()) return;
+    for (std::string_view attr : {" name=", " key=", " Name=", " Key="}) {
+      size_t a = tag.find(attr);
+      if (a == std::string_view::npos) continue;
+      Literal lit = literal_at(lt + 1 + a + attr.size());
+      if (lit.start != std::string_view::npos) {
+        name = s_.substr(lit.start, lit.len);
+        break;
+      }
+    }
+    size_t vs = i + 1, ve = close;
+    while (vs < ve && is_space(s_[vs])) ++vs;
+    while (ve > vs && is_space(s_[ve - 1])) --ve;
+    if (ve - vs >= 2 && s_[vs] == '"' && s_[ve - 1] == '"') ++vs, --ve;  // <string>"x"</string>
+    emit(name, vs, ve - vs, Syntax::kXml, Quote::kNone);
+  }
+
+  // Flags, SQL and PowerShell: the syntax names a password although no variable does.
+  void command_lines() {
+    for (size_t i = 0; i + 2 < s_.size(); ++i) {
+      bool boundary = i == 0 || is_space(s_[i - 1]) || s_[i - 1] == '"' || s_[i - 1] == '\'';
+      if (!boundary) continue;
+      std::string_view rest = s_.substr(i);
+      if (rest.starts_with("--")) {
+        // --password value (the '=' form is an ordinary assignment).
+        size_t n = 2;
+        while (n < rest.size() && (is_name_char(rest[n]) && rest[n] != '.')) ++n;
+        if (n < rest.size() && rest[n] == ' ' && n + 1 < rest.size() && rest[n + 1] != '-')
+          value_after(rest.substr(2, n - 2), i + n + 1, Syntax::kCommandLine);
+      } else if (rest.starts_with("-p") && rest.size() > 2 && !is_space(rest[2]) && rest[2] != '-' &&
+                 mysql_like()) {
+        value_after("-p", i + 2, Syntax::kCommandLine, Implied::kPassword);
+      } else if ((rest.starts_with("-u ") || rest.starts_with("--user ")) && curl_like()) {
+        size_t v = i + (rest[1] == 'u' ? 3 : 7);
+        while (v < s_.size() && is_space(s_[v])) ++v;
+        bool q = v < s_.size() && (s_[v] == '"' || s_[v] == '\'');
+        size_t start = v + (q ? 1 : 0), e = start;
+        while (e < s_.size() && !is_space(s_[e]) && s_[e] != '"' && s_[e] != '\'') ++e;
+        std::string_view cred = s_.substr(start, e - start);
+        size_t colon = cred.find(':');
+        if (colon != std::string_view::npos && colon + 1 < cred.size())
+          emit("curl -u", start + colon + 1, cred.size() - colon - 1, Syntax::kCommandLine,
+               q ? Quote::kSingle : Quote::kNone, Implied::kPassword);
+      } else if ((istarts(rest, "identified by ") || istarts(rest, "password ")) && sql_like()) {
+        size_t v = i + (istarts(rest, "identified by ") ? 14 : 9);
+        Literal lit = literal_at(v);
+        if (lit.start != std::string_view::npos)
+          emit("identified by", lit.start, lit.len, Syntax::kSql, lit.quote, Implied::kPassword);
+      } else if (istarts(rest, "convertto-securestring ")) {
+        size_t v = i + 23;
+        if (istarts(s_.substr(v), "-string ")) v += 8;
+        Literal lit = literal_at(v);
+        if (lit.start != std::string_view::npos && s_.find("-AsPlainText", lit.end) != std::string_view::npos)
+          emit("ConvertTo-SecureString", lit.start, lit.len, Syntax::kSecureString, lit.quote,
+               Implied::kPassword);
+      }
+    }
+  }
+
+  bool in_comment() const {
+    size_t i = 0;
+    while (i < s_.size() && is_space(s_[i])) ++i;
+    std::string_view rest = s_.substr(i);
+    return rest.starts_with("//") || rest.starts_with("#") || rest.starts_with("*") ||
+           rest.starts_with("/*") || rest.starts_with("--") || rest.starts_with("<!--") ||
+           rest.starts_with(";") || rest.starts_with("%") || rest.starts_with("REM ");
+  }
+
+  // CREATE USER ... IDENTIFIED BY, ALTER ROLE ... PASSWORD: only where the line is SQL.
+  bool sql_like() const {
+    for (std::string_view w : {"create ", "alter ", "grant ", "CREATE ", "ALTER ", "GRANT ", "Create ", "Alter "})
+      if (s_.find(w) != std::string_view::npos) return true;
+    return false;
+  }
+
+  bool contains_word(std::string_view w) const {
+    for (size_t p = s_.find(w); p != std::string_view::npos; p = s_.find(w, p + 1))
+      if ((p == 0 || !is_name_char(s_[p - 1])) &&
+          (p + w.size() >= s_.size() || !is_name_char(s_[p + w.size()])))
+        return true;
+    return false;
+  }
+  bool mysql_like() const {
+    return contains_word("mysql") || contains_word("mysqladmin") || contains_word("mysqldump") ||
+           contains_word("mariadb");
+  }
+  bool curl_like() const { return contains_word("curl") || contains_word("http") || contains_word("wget"); }
+
+  // "Bearer x" and "Basic x" wherever they stand (a header line, a string in a test).
+  void auth_schemes() {
+    for (std::string_view sch : {"Bearer ", "Basic ", "bearer "}) {
+      for (size_t p = s_.find(sch); p != std::string_view::npos; p = s_.find(sch, p + 1)) {
+        if (p > 0 && is_name_char(s_[p - 1])) continue;
+        size_t v = p + sch.size();
+        while (v < s_.size() && s_[v] == ' ') ++v;
+        size_t e = v;
+        while (e < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[e])) ||
+                                 std::strchr("-._~+/=", s_[e])))
+          ++e;
+        if (e - v < 8) continue;
+        // A token, not a word of prose ("Basic arithmetic", "Bearer authentication"): it has a
+        // digit or base64 padding, or is long and mixes cases.
+        std::string_view tok = s_.substr(v, e - v);
+        bool digit = tok.find_first_of("0123456789=") != std::string_view::npos;
+        bool mixed = tok.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string_view::npos &&
+                     tok.find_first_of("abcdefghijklmnopqrstuvwxyz") != std::string_view::npos;
+        if (!digit && !(mixed && tok.size() >= 16)) continue;
+        Assignment a;
+        a.name = "Authorization";
+        a.value = s_.substr(v, std::min(e - v, kMaxValue));
+        a.value_offset = base_ + static_cast<uint32_t>(v);
+        a.syntax = Syntax::kAuthHeader;
+        a.scheme = s_.substr(p, sch.size() - 1);
+        a.implied = Implied::kToken;
+        bool seen = false;
+        for (Assignment& o : out_)
+          if (o.value_offset == a.value_offset) {
+            o.syntax = Syntax::kAuthHeader, o.scheme = a.scheme, o.implied = Implied::kToken;
+            seen = true;
+          }
+        if (!seen) out_.push_back(a);
+      }
+    }
+  }
+
+  // scheme://user:password@host
+  void url_credentials() {
+    for (size_t p = s_.find("://"); p != std::string_view::npos; p = s_.find("://", p + 3)) {
+      size_t u = p + 3, e = u;
+      while (e < s_.size() && !is_space(s_[e]) && !std::strchr("/\"'<>@`", s_[e])) ++e;
+      if (e >= s_.size() || s_[e] != '@') continue;
+      std::string_view userinfo = s_.substr(u, e - u);
+      size_t colon = userinfo.find(':');
+      if (colon == std::string_view::npos || colon == 0 || colon + 1 >= userinfo.size()) continue;
+      size_t s0 = p;
+      while (s0 > 0 && std::isalnum(static_cast<unsigned char>(s_[s0 - 1]))) --s0;
+      emit(s_.substr(s0, p - s0), u + colon + 1, userinfo.size() - colon - 1, Syntax::kUrl,
+           Quote::kNone, Implied::kPassword);
+    }
+  }
+};
+
+}  // namespace
+
+void read_assignments(std::string_view text, std::vector<Assignment>& out) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
+    size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
+    LineReader(text.substr(pos, end - pos), static_cast<uint32_t>(pos), out).run();
+    pos = end + 1;
+  }
+}
+
+}  // namespace keysweep::context

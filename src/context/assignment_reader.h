@@ -1,0 +1,58 @@
+// Reads the places where a text gives a name a value, in the syntaxes people write credentials in:
+//   source and config assignments    password = "x"   PASSWORD=x   password: x   $pw .= 'x'
+//                                    "password": "x"  {\"password\":\"x\"}  :password => 'x'
+//   calls and maps                   put("api_key", "x")   []byte("x")   new Guid("x")
+//   XML                              <password>x</password>  <string name="api_key">x</string>
+//                                    <add key="Password" value="x"/>
+//   command lines and SQL            mysql -px   --password x   curl -u user:x   IDENTIFIED BY 'x'
+//                                    ConvertTo-SecureString "x" -AsPlainText
+//   HTTP                             Authorization: Bearer x   Basic x   https://user:x@host
+// It knows syntax only: which names matter and whether a value is a credential is the scorer's
+// job (name_vocabulary.h, scorer.h). It works on one line at a time, so a value never pairs with a
+// name on another line, and it never looks past the text it is given, so a 100 MB minified line
+// costs what the caller's window costs.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace keysweep::context {
+
+enum class Syntax : uint8_t {
+  kAssignment,   // name <op> value: = : := => ?= .= += and "name": value
+  kPairArgs,     // "name", "value" (a map put, a header setter)
+  kCall,         // name = Wrapper("value"): the literal inside a call
+  kXml,          // <name>value</name>, <string name="name">value</string>, key=/value= attributes
+  kCommandLine,  // --password value, -pvalue, curl -u user:value
+  kSql,          // IDENTIFIED BY 'value', PASSWORD 'value'
+  kSecureString, // ConvertTo-SecureString "value" -AsPlainText
+  kAuthHeader,   // Bearer value, Basic value, Token value
+  kUrl,          // scheme://user:value@host
+};
+const char* syntax_name(Syntax s);
+
+enum class Quote : uint8_t { kNone, kDouble, kSingle, kBacktick, kEscapedDouble, kEntity };
+
+// What the syntax alone says the value is, when it says it (a SQL IDENTIFIED BY is a password
+// whatever the surrounding names).
+enum class Implied : uint8_t { kNone, kPassword, kToken };
+
+struct Assignment {
+  std::string_view name;     // as written, without quotes; may be dotted (spring.datasource.password)
+  std::string_view value;    // without quotes and without an auth scheme word
+  uint32_t value_offset = 0; // of value in the text given to read_assignments
+  Syntax syntax = Syntax::kAssignment;
+  Quote quote = Quote::kNone;
+  Implied implied = Implied::kNone;
+  std::string_view wrapper;  // the call around a literal value (getenv, Guid, byte), if any
+  std::string_view scheme;   // the auth scheme before the value (Bearer, Basic), if any
+  bool in_comment = false;   // the line is a comment (//, #, *, --, <!--): prose or disabled config
+};
+
+// Appends every assignment found in `text` (one or more lines) to `out`. Values longer than
+// kMaxValue are cut there; the caller decides what is too long to be a credential.
+constexpr size_t kMaxValue = 1024;
+void read_assignments(std::string_view text, std::vector<Assignment>& out);
+
+}  // namespace keysweep::context

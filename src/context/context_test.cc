@@ -1,0 +1,127 @@
+// The context reader and scorer: which assignments each syntax yields, and what the built-in model
+// reports of them.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "context/assignment_reader.h"
+#include "context/features.h"
+#include "context/scorer.h"
+
+namespace keysweep::context {
+namespace {
+
+struct Found {
+  std::string name, value;
+  Syntax syntax;
+};
+
+std::vector<Found> read(std::string_view text) {
+  std::vector<Assignment> out;
+  read_assignments(text, out);
+  std::vector<Found> f;
+  for (const auto& a : out) {
+    EXPECT_EQ(text.substr(a.value_offset, a.value.size()), a.value) << "offset of " << a.value;
+    f.push_back({std::string(a.name), std::string(a.value), a.syntax});
+  }
+  return f;
+}
+
+// The (name, value) the reader gives for `text`, or "" when it gives none with that value.
+std::string name_of(std::string_view text, std::string_view value) {
+  for (const auto& f : read(text))
+    if (f.value == value) return f.name;
+  return "<none>";
+}
+
+TEST(AssignmentReader, SourceAndConfigSyntaxes) {
+  EXPECT_EQ(name_of(R"(DB_PASSWORD = "OO2tN4aGC7Kl2hIMFy")", "OO2tN4aGC7Kl2hIMFy"), "DB_PASSWORD");
+  EXPECT_EQ(name_of("POSTGRES_PASSWORD: gjmgkuhp", "gjmgkuhp"), "POSTGRES_PASSWORD");
+  EXPECT_EQ(name_of("export API_TOKEN=ab12cd34ef", "ab12cd34ef"), "API_TOKEN");
+  EXPECT_EQ(name_of("spring.datasource.password=Welcome1", "Welcome1"), "spring.datasource.password");
+  EXPECT_EQ(name_of(R"({"client_secret": "b7I6KMmWfkOBm0"})", "b7I6KMmWfkOBm0"), "client_secret");
+  EXPECT_EQ(name_of(R"("AsString": "{\"password\":\"hunter22\"}")", "hunter22"), "password");
+  EXPECT_EQ(name_of("  :password => 'tq8!vZ2mR',", "tq8!vZ2mR"), "password");
+  EXPECT_EQ(name_of("$pw .= 'secretive9';", "secretive9"), "pw");
+  EXPECT_EQ(name_of("ENV DB_PASS=passw0rd", "passw0rd"), "DB_PASS");
+  EXPECT_EQ(name_of("PASSWORD ?= Winter2022", "Winter2022"), "PASSWORD");
+  EXPECT_EQ(name_of(R"(const apiKey string = "k3y-v4lue-123")", "k3y-v4lue-123"), "apiKey");
+  EXPECT_EQ(name_of(R"(	Password      string = "x9y8z7w6")", "x9y8z7w6"), "Password");
+}
+
+TEST(AssignmentReader, CallsPairsAndXml) {
+  EXPECT_EQ(name_of(R"(headers.put("X-Api-Key", "yoEQRYweM83zz99gvx1y5");)", "yoEQRYweM83zz99gvx1y5"),
+            "X-Api-Key");
+  EXPECT_EQ(name_of(R"(secret := []byte("s3cr3t-bytes"))", "s3cr3t-bytes"), "secret");
+  EXPECT_EQ(name_of(R"(<string name="test_url">https://adm1n:passw0rd@dev.victim.com</string>)",
+                    "passw0rd"),
+            "https");
+  EXPECT_EQ(name_of(R"(<string name="backend_api_key">dTAV6Agi9gDjvX8</string>)", "dTAV6Agi9gDjvX8"),
+            "backend_api_key");
+  EXPECT_EQ(name_of(R"(<add key="Password" value="Pl8n-Kj2x"/>)", "Pl8n-Kj2x"), "Password");
+  EXPECT_EQ(name_of("<password>hunter22</password>", "hunter22"), "password");
+}
+
+TEST(AssignmentReader, CommandLinesSqlAndHeaders) {
+  EXPECT_EQ(name_of("mysql -u root -pS3cretPw db", "S3cretPw"), "-p");
+  EXPECT_EQ(name_of("tool --password hunter22 --verbose", "hunter22"), "password");
+  EXPECT_EQ(name_of("curl -u admin:Tr0ub4dor https://api.example.com", "Tr0ub4dor"), "curl -u");
+  EXPECT_EQ(name_of("CREATE USER app IDENTIFIED BY 'Sup3rPw';", "Sup3rPw"), "identified by");
+  EXPECT_EQ(name_of(R"($p = ConvertTo-SecureString "P@ssw0rd1" -AsPlainText -Force)", "P@ssw0rd1"),
+            "ConvertTo-SecureString");
+  EXPECT_EQ(name_of("Authorization: Bearer abcDEF123456ghiJKL", "abcDEF123456ghiJKL"), "Authorization");
+  EXPECT_EQ(name_of("docker run -e MYSQL_PASSWORD=Kz9walrus img", "Kz9walrus"), "MYSQL_PASSWORD");
+}
+
+TEST(AssignmentReader, NeverPairsAcrossLines) {
+  // A translation file: the key of one line is not the name of the next line's value.
+  for (const auto& f : read("  \"reset_token\",\n  \"Abc123defGhi\": \"x\"\n"))
+    EXPECT_NE(f.value, "Abc123defGhi");
+  EXPECT_TRUE(read("a == b\nx != y\n").empty());
+}
+
+double probability(std::string_view text, std::string_view value, std::string_view path = "src/app.py") {
+  std::vector<Assignment> out;
+  read_assignments(text, out);
+  for (const auto& a : out)
+    if (a.value == value) {
+      FeatureVector f;
+      if (compute_features(a, classify_path(path), f) == NameClass::kNone) return -1;
+      return score(builtin_scorer_model(), f).probability;
+    }
+  return -2;
+}
+
+TEST(Scorer, ReportsRealCredentialsAndDropsLookAlikes) {
+  const double report = builtin_scorer_model().report;
+  EXPECT_GE(probability(R"(DB_PASSWORD = "OO2tN4aGC7Kl2hIMFy")", "OO2tN4aGC7Kl2hIMFy"), report);
+  EXPECT_GE(probability("POSTGRES_PASSWORD: gjmgkuhp", "gjmgkuhp", "docker-compose.yml"), report);
+  EXPECT_GE(probability(R"(password = "Winter2022")", "Winter2022"), report);
+  EXPECT_GE(probability(R"(client_secret = "dfab5b4ac41554e7dc58a16705444c33")",
+                        "dfab5b4ac41554e7dc58a16705444c33"),
+            report);
+  EXPECT_LT(probability(R"(password = "${DB_PASSWORD}")", "${DB_PASSWORD}"), report);
+  EXPECT_LT(probability(R"(password = "changeme")", "changeme"), report);
+  EXPECT_LT(probability("password = user.password", "user.password"), report);
+  EXPECT_LT(probability(R"(password_hint = "Enter your password")", "Enter your password"), report);
+  EXPECT_LT(probability(R"(api_key = os.getenv("API_KEY"))", "API_KEY"), report);
+  EXPECT_LT(probability(R"(token = "xxxxxxxxxxxxxxxx")", "xxxxxxxxxxxxxxxx"), report);
+  // Not a credential name at all: not scored.
+  EXPECT_EQ(probability(R"(color = "Abc123defGhi99")", "Abc123defGhi99"), -1);
+}
+
+TEST(ScorerModel, RejectsMalformedFilesNamingTheLine) {
+  auto missing = parse_scorer_model("bias 1\n", "m.txt");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message.find("no weight for feature"), std::string::npos);
+  auto unknown = parse_scorer_model("bias 1\nweight no_such_feature 2\n", "m.txt");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message.find("line 2: unknown feature 'no_such_feature'"), std::string::npos);
+  auto nan = parse_scorer_model("bias x\n", "m.txt");
+  ASSERT_FALSE(nan.has_value());
+  EXPECT_NE(nan.error().message.find("line 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace keysweep::context

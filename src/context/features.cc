@@ -1,0 +1,448 @@
+#include "context/features.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace keysweep::context {
+
+namespace {
+
+constexpr std::string_view kFeatureNames[] = {
+#define KEYSWEEP_FEATURE_NAME(id, name, text) name,
+    KEYSWEEP_CONTEXT_FEATURES(KEYSWEEP_FEATURE_NAME)
+#undef KEYSWEEP_FEATURE_NAME
+};
+constexpr std::string_view kFeatureTexts[] = {
+#define KEYSWEEP_FEATURE_TEXT(id, name, text) text,
+    KEYSWEEP_CONTEXT_FEATURES(KEYSWEEP_FEATURE_TEXT)
+#undef KEYSWEEP_FEATURE_TEXT
+};
+
+char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+bool contains(std::string_view hay, std::string_view needle) {
+  return hay.find(needle) != std::string_view::npos;
+}
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lower(c);
+  return out;
+}
+
+// "spring.datasource.DB_PASSWORD" -> {spring, datasource, db, password}; "APIKey" -> {api, key};
+// "userPassword2" -> {user, password, 2}. At most 12 words (a longer name is a sentence).
+std::vector<std::string> split_words(std::string_view name) {
+  std::vector<std::string> words;
+  std::string cur;
+  auto flush = [&] {
+    if (!cur.empty() && words.size() < 12) words.push_back(to_lower(cur));
+    cur.clear();
+  };
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (!is_alnum(c)) {
+      flush();
+      continue;
+    }
+    if (!cur.empty()) {
+      char p = cur.back();
+      bool boundary = (is_lower(p) && is_upper(c)) ||
+                      (is_upper(p) && is_upper(c) && i + 1 < name.size() && is_lower(name[i + 1])) ||
+                      (is_digit(p) != is_digit(c) && !(is_digit(c) && cur.size() == 1));
+      if (boundary) flush();
+    }
+    cur.push_back(c);
+  }
+  flush();
+  return words;
+}
+
+bool is_password_word(const std::string& w) {
+  return w == "pass" || w == "pw" || w == "pwd" || w == "pswd" || w == "passwd" || w == "pword" ||
+         contains(w, "password") || contains(w, "passwd") || contains(w, "passphrase") ||
+         contains(w, "passcode") || contains(w, "passwort") ||
+         (w.size() <= 8 && w.size() > 3 && w.ends_with("pwd"));
+}
+bool is_secret_word(const std::string& w) {
+  return contains(w, "secret") || contains(w, "token") || w == "salt" || w == "nonce" ||
+         w == "seed" || w == "jwt" || w == "otp" || w == "totp" || w == "hmac" || w == "signature";
+}
+bool is_apikey_word(const std::string& w) {
+  return contains(w, "apikey") || w == "accesskey" || w == "secretkey" || w == "privatekey" ||
+         w == "authkey" || w == "masterkey" || w == "signingkey" || w == "encryptionkey" ||
+         w == "appkey" || w == "licensekey" || w == "clientkey" || w == "consumerkey" ||
+         w == "subscriptionkey" || w == "accountkey" || w == "sharedkey";
+}
+bool is_auth_word(const std::string& w) {
+  return w == "auth" || w == "authorization" || w == "oauth" || w == "authn" || w == "basicauth" ||
+         w == "credential" || w == "credentials" || w == "creds" || w == "cred" || w == "bearer" ||
+         w == "authentication" || w == "cookie" || w == "session" || w == "sid";
+}
+bool is_key_word(const std::string& w) { return w == "key" || w == "keys"; }
+bool is_credential_word(const std::string& w) {
+  return is_password_word(w) || is_secret_word(w) || is_apikey_word(w) || is_auth_word(w) ||
+         is_key_word(w);
+}
+
+// Words after the credential word that make the name about something else: its hint, its URL,
+// its length, its type, the field that holds it.
+bool is_describing_word(const std::string& w) {
+  static constexpr std::string_view kWords[] = {
+      "url", "uri", "endpoint", "path", "file", "filename", "dir", "directory", "name", "type",
+      "length", "len", "size", "count", "field", "label", "hint", "title", "text", "message", "msg",
+      "prompt", "placeholder", "error", "err", "regex", "pattern", "format", "policy", "mode",
+      "header", "prefix", "suffix", "expiry", "expires", "expiration", "expire", "ttl", "timeout",
+      "lifetime", "enabled", "enable", "required", "min", "max", "column", "param", "input",
+      "button", "icon", "class", "style", "validator", "validation", "strength", "reset", "change",
+      "changed", "ref", "reference", "store", "provider", "manager", "service", "handler", "helper",
+      "factory", "id", "ids", "index", "idx", "used", "usage", "flag", "source", "location", "env",
+      "var", "variable", "option", "options", "setting", "settings", "config", "method", "algorithm",
+      "alg", "scheme", "scope", "scopes", "audience", "issuer", "request", "response", "generator",
+      "hash", "hashed", "digest", "encrypted", "encoded", "version", "status", "state", "callback",
+      "event", "view", "page", "dialog", "form", "screen", "visible", "visibility", "toggle", "show",
+      "hide", "min", "characters", "chars", "rule", "rules", "entry", "table", "list", "map",
+      "cache", "mapping", "question", "forgot", "forgotten", "confirmation", "sent", "ok", "valid",
+      "invalid", "wrong", "incorrect", "mismatch", "empty", "missing", "for", "to", "from", "by",
+      "of", "type", "kind", "data", "bytes", "endpoint", "host", "port", "server", "user",
+      "username", "login", "account", "email", "duration", "interval", "time", "date", "age",
+      "sha256", "sha1", "sha", "md5", "fingerprint", "checksum", "preview", "redacted"};
+  return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
+}
+bool is_identifier_word(const std::string& w) {
+  return w == "id" || w == "ids" || w == "user" || w == "username" || w == "login" || w == "email" ||
+         w == "name" || w == "account" || w == "uid" || w == "guid" || w == "public" || w == "pub";
+}
+
+double shannon(std::string_view s) {
+  if (s.empty()) return 0;
+  std::array<uint32_t, 256> counts{};
+  for (unsigned char c : s) ++counts[c];
+  double h = 0, n = static_cast<double>(s.size());
+  for (uint32_t c : counts)
+    if (c) {
+      double p = c / n;
+      h -= p * std::log2(p);
+    }
+  return h;
+}
+
+// Runs, ascending or descending sequences and a short repeated unit: "xxxxxxxx", "12345678",
+// "abcabcabc", "A1B2C3D4".
+bool is_filler(std::string_view v) {
+  if (v.size() < 4) return false;
+  size_t best = 1, same = 1, up = 1, down = 1;
+  for (size_t i = 1; i < v.size(); ++i) {
+    char a = lower(v[i - 1]), b = lower(v[i]);
+    same = a == b ? same + 1 : 1;
+    up = b == a + 1 ? up + 1 : 1;
+    down = b == a - 1 ? down + 1 : 1;
+    best = std::max({best, same, up, down});
+  }
+  if (best >= 6 || best * 2 > v.size()) return true;
+  for (size_t unit = 1; unit <= 4 && unit * 3 <= v.size(); ++unit) {
+    size_t match = 0;
+    for (size_t i = unit; i < v.size(); ++i) match += lower(v[i]) == lower(v[i - unit]);
+    if (match * 10 >= (v.size() - unit) * 9) return true;
+  }
+  // A1B2C3D4: letters ascending in even places and digits ascending in odd places.
+  if (v.size() >= 6) {
+    size_t steps = 0;
+    for (size_t i = 2; i < v.size(); ++i) steps += v[i] == v[i - 2] + 1;
+    if (steps * 10 >= (v.size() - 2) * 8) return true;
+  }
+  return false;
+}
+
+bool is_hex_char(int c) { return std::isxdigit(c) != 0; }
+bool is_b64_char(int c) { return std::isalnum(c) != 0 || c == '+' || c == '/' || c == '=' || c == '-' || c == '_'; }
+
+bool all_of(std::string_view v, bool (*pred)(int)) {
+  return std::all_of(v.begin(), v.end(), [&](char c) { return pred(static_cast<unsigned char>(c)); });
+}
+bool is_uuid(std::string_view v) {
+  if (v.size() != 36) return false;
+  for (size_t i = 0; i < 36; ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? v[i] != '-' : !std::isxdigit(static_cast<unsigned char>(v[i]))) return false;
+  }
+  return true;
+}
+
+bool is_identifier_shaped(std::string_view v) {
+  if (v.empty() || !(std::isalpha(static_cast<unsigned char>(v[0])) || v[0] == '_')) return false;
+  bool inner_upper = false, underscore = false, digit = false;
+  for (size_t i = 0; i < v.size(); ++i) {
+    char c = v[i];
+    if (!(is_alnum(c) || c == '_' || c == '.')) return false;
+    if (i > 0 && is_upper(c) && is_lower(v[i - 1])) inner_upper = true;
+    if (c == '_' || c == '.') underscore = true;
+    if (is_digit(c)) digit = true;
+  }
+  // userPassword, DB_PASSWORD, config.password: words joined as names are. A random token mixes
+  // case and digits too, so a name must not have many digits or many case flips.
+  size_t flips = 0;
+  for (size_t i = 1; i < v.size(); ++i)
+    if (is_upper(v[i]) != is_upper(v[i - 1]) && std::isalpha(static_cast<unsigned char>(v[i])) &&
+        std::isalpha(static_cast<unsigned char>(v[i - 1])))
+      ++flips;
+  return (inner_upper || underscore) && !digit && flips * 4 <= v.size();
+}
+
+}  // namespace
+
+bool is_graded(Feature f) {
+  return f == Feature::kLogLength || f == Feature::kEntropy || f == Feature::kEntropyRatio ||
+         f == Feature::kCharClasses;
+}
+
+std::string_view feature_name(Feature f) { return kFeatureNames[static_cast<size_t>(f)]; }
+std::string_view feature_text(Feature f) { return kFeatureTexts[static_cast<size_t>(f)]; }
+
+bool is_placeholder_value(std::string_view value) {
+  std::string v = to_lower(value);
+  static constexpr std::string_view kWords[] = {
+      "example", "sample", "dummy", "placeholder", "your_", "your-", "yourpass", "yourkey",
+      "yoursecret", "yourtoken", "xxxx", "changeme", "change_me", "change-me", "changeit",
+      "redacted", "replace", "insert", "fixme", "todo", "****", "....", "…", "<", "${", "{{",
+      "%(", "#{", "<%", "fake", "notreal", "not-a-real", "not_a_real", "enter_", "put_your",
+      "secret_here", "key_here", "token_here", "password_here", "here", "removed", "hidden",
+      "masked", "censored", "foobar", "lorem", "ipsum"};
+  for (auto w : kWords)
+    if (contains(v, w)) return true;
+  return false;
+}
+
+FileKind classify_path(std::string_view path) {
+  FileKind k;
+  std::string p = to_lower(path);
+  // Only the last few components matter: an APK entry's chain ends in the entry's own path.
+  size_t bang = p.rfind('!');
+  if (bang != std::string::npos) p = p.substr(bang + 1);
+  for (std::string_view w : {"test", "spec", "mock", "fixture", "example", "sample", "demo", "fake",
+                             "stub", "dummy"})
+    if (contains(p, w)) k.test = true;
+  size_t slash = p.rfind('/');
+  std::string base = slash == std::string::npos ? p : p.substr(slash + 1);
+  size_t dot = base.rfind('.');
+  std::string ext = dot == std::string::npos ? std::string() : base.substr(dot);
+  static constexpr std::string_view kDoc[] = {".md", ".rst", ".txt", ".adoc", ".asciidoc", ".html",
+                                              ".htm", ".tex", ".markdown", ".ipynb"};
+  static constexpr std::string_view kConfig[] = {
+      ".yml", ".yaml", ".env", ".properties", ".ini", ".toml", ".conf", ".cfg", ".config", ".xml",
+      ".tf", ".tfvars", ".plist", ".gradle", ".cnf", ".json", ".example", ".sample", ".template",
+      ".dist", ".xaml", ".settings", ".npmrc", ".pypirc", ".netrc", ".strings"};
+  static constexpr std::string_view kData[] = {".log", ".tfstate", ".har", ".csv", ".snap",
+                                               ".sql", ".dump", ".out", ".yaml-tmpl"};
+  auto in = [&](const auto& list) { return std::find(std::begin(list), std::end(list), ext) != std::end(list); };
+  if (in(kDoc)) k.doc = true;
+  else if (in(kConfig) || base.starts_with(".env") || base == "dockerfile") k.config = true;
+  else if (in(kData)) k.data = true;
+  else if (!ext.empty()) k.code = true;
+  return k;
+}
+
+NameClass classify_name(const Assignment& a) {
+  if (a.implied == Implied::kPassword) return NameClass::kPassword;
+  if (a.implied == Implied::kToken) return NameClass::kSecret;
+  auto words = split_words(a.name);
+  NameClass cls = NameClass::kNone;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    if (is_password_word(w)) return NameClass::kPassword;
+    if (is_secret_word(w) || is_apikey_word(w) || is_auth_word(w) || is_key_word(w))
+      cls = NameClass::kSecret;
+  }
+  return cls;
+}
+
+NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVector& out) {
+  out.fill(0);
+  auto set = [&](Feature f, float v = 1) { out[static_cast<size_t>(f)] = v; };
+  NameClass cls = classify_name(a);
+  if (cls == NameClass::kNone) return cls;
+
+  // Name.
+  auto words = split_words(a.name);
+  size_t last_kw = words.size();
+  for (size_t i = 0; i < words.size(); ++i)
+    if (is_credential_word(words[i])) last_kw = i;
+  bool has_api = std::find(words.begin(), words.end(), "api") != words.end() ||
+                 std::find(words.begin(), words.end(), "access") != words.end() ||
+                 std::find(words.begin(), words.end(), "private") != words.end() ||
+                 std::find(words.begin(), words.end(), "secret") != words.end();
+  bool any_password = false, any_secret = false, any_apikey = false, any_auth = false, any_key = false;
+  for (const auto& w : words) {
+    any_password |= is_password_word(w);
+    any_secret |= is_secret_word(w);
+    any_apikey |= is_apikey_word(w);
+    any_auth |= is_auth_word(w);
+    any_key |= is_key_word(w);
+  }
+  if (any_password || a.implied == Implied::kPassword) set(Feature::kNamePassword);
+  if (any_secret) set(Feature::kNameSecret);
+  if (any_apikey || (any_key && has_api)) set(Feature::kNameApiKey);
+  if (any_key && !any_password && !any_secret && !any_apikey && !any_auth && !has_api)
+    set(Feature::kNameKeyOnly);
+  if (any_auth) set(Feature::kNameAuth);
+  if (!words.empty() && last_kw + 1 == words.size()) set(Feature::kNameKeywordLast);
+  bool describes = false;
+  for (size_t i = last_kw + 1; i < words.size(); ++i) describes |= is_describing_word(words[i]);
+  if (describes) set(Feature::kNameDescribes);
+  if (!words.empty() && is_identifier_word(words.back())) set(Feature::kNameIdentifier);
+  for (size_t i = last_kw + 1; i < words.size(); ++i)
+    for (std::string_view d : {"sha256", "sha1", "sha", "md5", "hash", "hashed", "digest", "fingerprint", "checksum"})
+      if (words[i] == d) set(Feature::kNameDigest);
+  if (a.syntax == Syntax::kAssignment || a.syntax == Syntax::kPairArgs) {
+    // The name was quoted when the byte after it in the source is a quote; the reader strips it,
+    // so look at the name's neighbour.
+    const char* after = a.name.data() + a.name.size();
+    if (!a.name.empty() && (*after == '"' || *after == '\'')) set(Feature::kNameQuoted);
+  }
+  if (a.implied == Implied::kPassword) set(Feature::kImpliedPassword);
+  if (a.implied == Implied::kToken || !a.scheme.empty()) set(Feature::kImpliedToken);
+
+  // Value.
+  std::string_view v = a.value;
+  size_t upper = 0, low = 0, digit = 0, symbol = 0, space = 0;
+  for (char c : v) {
+    if (is_upper(c)) ++upper;
+    else if (is_lower(c)) ++low;
+    else if (is_digit(c)) ++digit;
+    else if (c == ' ') ++space;
+    else ++symbol;
+  }
+  double len = static_cast<double>(v.size());
+  set(Feature::kLogLength, static_cast<float>(std::log2(len + 1)));
+  if (v.size() < 8) set(Feature::kShort);
+  if (v.size() > 64) set(Feature::kLong);
+  double h = shannon(v);
+  set(Feature::kEntropy, static_cast<float>(h));
+  double hmax = std::log2(std::min(len, 64.0));
+  set(Feature::kEntropyRatio, static_cast<float>(hmax > 0 ? h / hmax : 0));
+  set(Feature::kCharClasses, static_cast<float>((upper > 0) + (low > 0) + (digit > 0) + (symbol > 0)));
+  if (digit) set(Feature::kHasDigit);
+  if (v.size() >= 8 && all_of(v, is_hex_char) && digit) set(Feature::kHex);
+  if (v.size() >= 16 && all_of(v, is_b64_char) && digit && (upper || low)) set(Feature::kBase64Like);
+  if (is_uuid(v)) set(Feature::kUuid);
+  if (upper + low == v.size()) set(Feature::kWordLike);
+  {
+    size_t letters = 0;
+    while (letters < v.size() && std::isalpha(static_cast<unsigned char>(v[letters]))) ++letters;
+    if (letters >= 3 && letters < v.size() && v.size() - letters <= 6 && symbol + digit == v.size() - letters)
+      set(Feature::kWordDigits);
+    else if (letters >= 2 && digit == 1 && symbol == 0 && v.size() <= 16)  // passw0rd
+      set(Feature::kWordDigits);
+  }
+  if (is_identifier_shaped(v)) set(Feature::kIdentifierLike);
+  for (size_t i = 1; i + 1 < v.size(); ++i)
+    if (v[i] == '.' && is_alnum(v[i - 1]) && std::isalpha(static_cast<unsigned char>(v[i + 1]))) {
+      set(Feature::kDotted);
+      break;
+    }
+  if (v.find_first_of("/\\") != std::string_view::npos) set(Feature::kPathLike);
+  // Paths, routes and resource names: /en/docs, ./config, ~/.ssh, arn:aws:iam::..., and Rails'
+  // "controller/path#action".
+  bool rails_route = v.find('/') != std::string_view::npos && v.find('#') != std::string_view::npos &&
+                     std::all_of(v.begin(), v.end(), [](char c) { return is_lower(c) || c == '_' || c == '/' || c == '#'; });
+  if (v.starts_with("/") || v.starts_with("./") || v.starts_with("../") || v.starts_with("~/") ||
+      v.starts_with("arn:") || rails_route)
+    set(Feature::kRoute);
+  if (!v.empty() && std::string_view("$%{[(<&*@:#!/").find(v.front()) != std::string_view::npos)
+    set(Feature::kExpression);
+  for (std::string_view t : {"${", "{{", "%(", "%s", "#{", "<%", "{0}", "$(", "%v"})
+    if (contains(v, t)) set(Feature::kTemplate);
+  // $DB_PASSWORD: a shell variable, where "P@$$w0rd" is not.
+  for (size_t i = 0; i + 3 < v.size(); ++i)
+    if (v[i] == '$' && std::all_of(v.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                                   v.begin() + static_cast<std::ptrdiff_t>(i) + 4,
+                                   [](char c) { return is_upper(c) || c == '_'; }))
+      set(Feature::kTemplate);
+  if (is_placeholder_value(v)) set(Feature::kPlaceholder);
+  if (is_filler(v)) set(Feature::kFiller);
+  {
+    std::string lv = to_lower(v);
+    // "your_password", "secret-key": the value names itself. A weak password that merely holds
+    // the word ("passw0rd", "Password1!") has digits or symbols and is not this.
+    bool letters_only = std::all_of(lv.begin(), lv.end(), [](char c) { return is_lower(c) || c == '_' || c == '-'; });
+    for (std::string_view w : {"password", "passwd", "secret", "token", "apikey", "api_key", "pass",
+                               "credential"})
+      if (letters_only && contains(lv, w)) set(Feature::kMentionsKeyword);
+    for (std::string_view w : {"admin", "test", "demo", "guest", "user", "default", "root", "qwerty",
+                               "letmein", "welcome"})
+      if (contains(lv, w)) set(Feature::kWeakWord);
+    // Literals and language keywords: `password: true`, C++'s `class FooPass : public Base`.
+    for (std::string_view w : {"true", "false", "null", "none", "nil", "undefined", "empty", "yes",
+                               "no", "string", "str", "bool", "int", "object", "required", "optional",
+                               "public", "private", "protected", "virtual", "static", "final", "const",
+                               "class", "struct", "return", "new", "function", "lambda", "self", "this",
+                               "await", "yield", "typename", "default", "void", "var", "let", "val",
+                               "nullptr"})
+      if (lv == w) set(Feature::kKeywordValue);
+  }
+  if (space) set(Feature::kHasSpace);
+  if (digit == v.size()) set(Feature::kNumeric);
+
+  // Syntax.
+  if (a.quote != Quote::kNone) set(Feature::kQuoted);
+  if (a.in_comment) set(Feature::kInComment);
+  if (a.quote == Quote::kNone && file.code && a.syntax == Syntax::kAssignment)
+    set(Feature::kUnquotedInCode);
+  if (a.syntax == Syntax::kCall) {
+    std::string w = to_lower(a.wrapper);
+    if (contains(w, "env") || contains(w, "get") || contains(w, "config") || contains(w, "secret") ||
+        contains(w, "vault") || contains(w, "prompt") || contains(w, "input") || contains(w, "param") ||
+        contains(w, "arg") || contains(w, "fetch") || contains(w, "lookup") || contains(w, "read"))
+      set(Feature::kEnvLookup);
+    else
+      set(Feature::kCallLiteral);
+  }
+  if (a.syntax == Syntax::kXml) set(Feature::kSyntaxXml);
+  if (a.syntax == Syntax::kPairArgs) set(Feature::kSyntaxPairArgs);
+  if (a.syntax == Syntax::kCommandLine || a.syntax == Syntax::kSql || a.syntax == Syntax::kSecureString)
+    set(Feature::kSyntaxCommand);
+  if (a.syntax == Syntax::kUrl) set(Feature::kSyntaxUrl);
+  if (a.scheme == "Basic" || a.scheme == "basic") {
+    // Basic credentials are base64("user:password").
+    static constexpr std::string_view kB64 =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string decoded;
+    uint32_t acc = 0;
+    int bits = 0;
+    bool ok = true;
+    for (char c : v) {
+      if (c == '=') break;
+      size_t d = kB64.find(c);
+      if (d == std::string_view::npos) {
+        ok = false;
+        break;
+      }
+      acc = (acc << 6) | static_cast<uint32_t>(d);
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        decoded.push_back(static_cast<char>((acc >> bits) & 0xFF));
+      }
+    }
+    size_t colon = decoded.find(':');
+    if (ok && colon != std::string::npos && colon > 0 && colon + 1 < decoded.size() &&
+        std::all_of(decoded.begin(), decoded.end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
+      set(Feature::kBasicUserPass);
+  }
+
+  // File.
+  if (file.test) set(Feature::kFileTest);
+  if (file.doc) set(Feature::kFileDoc);
+  if (file.config) set(Feature::kFileConfig);
+  if (file.code) set(Feature::kFileCode);
+  if (file.data) set(Feature::kFileData);
+  return cls;
+}
+
+}  // namespace keysweep::context

@@ -1,0 +1,102 @@
+// What the scorer knows about one assignment: its name, its value, its syntax and its file, as a
+// fixed vector of named numbers. The names are the model file's vocabulary (scorer_model.txt);
+// training (scripts/train_context_model.py) reads the same vector from `keysweep debug
+// candidates`, so the features are computed in exactly one place, here.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "context/assignment_reader.h"
+
+namespace keysweep::context {
+
+// X(identifier, "name in the model file", "what it means, for the finding's signals")
+#define KEYSWEEP_CONTEXT_FEATURES(X)                                                            \
+  X(kNamePassword, "name_password", "the name says password")                                    \
+  X(kNameSecret, "name_secret", "the name says secret or token")                                 \
+  X(kNameApiKey, "name_api_key", "the name says API key or access key")                          \
+  X(kNameKeyOnly, "name_key_only", "the name says only 'key'")                                   \
+  X(kNameAuth, "name_auth", "the name says auth or credential")                                  \
+  X(kNameKeywordLast, "name_keyword_last", "the credential word ends the name")                  \
+  X(kNameDescribes, "name_describes", "the name describes the credential (hint, url, length...)")\
+  X(kNameIdentifier, "name_identifier", "the name is an id, user or public identifier")          \
+  X(kNameDigest, "name_digest", "the name is a hash or fingerprint of the credential")            \
+  X(kNameQuoted, "name_quoted", "the name is a quoted key")                                      \
+  X(kImpliedPassword, "implied_password", "the syntax is a password (SQL, CLI, URL, curl -u)")   \
+  X(kImpliedToken, "implied_token", "an auth header scheme (Bearer, Basic)")                     \
+  X(kBasicUserPass, "basic_user_pass", "the Basic value decodes to user:password")              \
+  X(kLogLength, "log_length", "log2 of the value's length")                                      \
+  X(kShort, "short", "fewer than 8 characters")                                                  \
+  X(kLong, "long", "more than 64 characters")                                                    \
+  X(kEntropy, "entropy", "Shannon entropy of the value, bits per character")                    \
+  X(kEntropyRatio, "entropy_ratio", "entropy relative to the most its length allows")           \
+  X(kCharClasses, "char_classes", "how many of upper, lower, digit, symbol it mixes")           \
+  X(kHasDigit, "has_digit", "holds a digit")                                                     \
+  X(kHex, "hex", "hexadecimal")                                                                  \
+  X(kBase64Like, "base64_like", "a base64 or base64url run of 16+ characters")                  \
+  X(kUuid, "uuid", "shaped like a UUID")                                                         \
+  X(kWordLike, "word_like", "letters only, like a word")                                         \
+  X(kWordDigits, "word_digits", "a word followed by digits or a symbol (Winter2022, passw0rd)")  \
+  X(kIdentifierLike, "identifier_like", "shaped like a variable or field name")                 \
+  X(kDotted, "dotted", "dotted like a property path, host or version")                           \
+  X(kPathLike, "path_like", "holds a / or \\ like a path or route")                              \
+  X(kRoute, "route", "starts like a file path or URL route")                                     \
+  X(kExpression, "expression", "starts like an expression, variable or template")               \
+  X(kTemplate, "template", "holds a template or format placeholder")                             \
+  X(kPlaceholder, "placeholder", "a known placeholder or sample word")                           \
+  X(kFiller, "filler", "a run, sequence or repeated pattern (xxxx, 123456, abcabc)")            \
+  X(kMentionsKeyword, "mentions_keyword", "the value itself says password, secret or key")       \
+  X(kWeakWord, "weak_word", "a weak password word (admin, test, guest, demo, default)")           \
+  X(kHasSpace, "has_space", "holds spaces, like prose")                                          \
+  X(kNumeric, "numeric", "digits only")                                                          \
+  X(kKeywordValue, "keyword_value", "a literal like true, null, none, empty")                    \
+  X(kQuoted, "quoted", "a quoted literal")                                                       \
+  X(kInComment, "in_comment", "on a comment line")                                               \
+  X(kUnquotedInCode, "unquoted_in_code", "unquoted in source code, so a variable or call")       \
+  X(kEnvLookup, "env_lookup", "read from the environment or a config call")                     \
+  X(kCallLiteral, "call_literal", "a literal inside a constructor or conversion call")           \
+  X(kSyntaxXml, "syntax_xml", "an XML element or attribute")                                     \
+  X(kSyntaxPairArgs, "syntax_pair_args", "a name and value passed together (put, setHeader)")   \
+  X(kSyntaxCommand, "syntax_command", "a command-line flag")                                     \
+  X(kSyntaxUrl, "syntax_url", "the password of a URL")                                           \
+  X(kFileTest, "file_test", "a test, fixture, mock or example file")                            \
+  X(kFileDoc, "file_doc", "documentation or prose")                                              \
+  X(kFileConfig, "file_config", "a configuration file")                                          \
+  X(kFileCode, "file_code", "source code")                                                       \
+  X(kFileData, "file_data", "a data, log or recording file")
+
+enum class Feature : uint8_t {
+#define KEYSWEEP_FEATURE_ENUM(id, name, text) id,
+  KEYSWEEP_CONTEXT_FEATURES(KEYSWEEP_FEATURE_ENUM)
+#undef KEYSWEEP_FEATURE_ENUM
+      kCount
+};
+constexpr size_t kFeatureCount = static_cast<size_t>(Feature::kCount);
+// Graded features (length, entropy, class count) move every score a little; a finding's signals
+// name only the yes/no features that fired.
+bool is_graded(Feature f);
+std::string_view feature_name(Feature f);
+std::string_view feature_text(Feature f);
+
+using FeatureVector = std::array<float, kFeatureCount>;
+
+// What kind of credential the name (or the syntax) speaks of; kNone: not a credential name, and
+// the assignment is not scored at all.
+enum class NameClass : uint8_t { kNone, kPassword, kSecret };
+
+struct FileKind {
+  bool test = false, doc = false, config = false, code = false, data = false;
+};
+// From the path's directories, base name and extension ("src/test/Foo.java", "config/.env").
+FileKind classify_path(std::string_view path);
+
+NameClass classify_name(const Assignment& a);
+// Fills `out`; returns the class (kNone leaves `out` unspecified).
+NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVector& out);
+
+// Value checks shared with the rest of the scorer.
+bool is_placeholder_value(std::string_view value);
+
+}  // namespace keysweep::context

@@ -1,0 +1,79 @@
+#include "match/context_scan.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace keysweep {
+
+namespace {
+
+// How far from a keyword hit the reader looks: names come before values, so more ahead than
+// behind. Bounded, so a minified file's single line is read only near its hits.
+constexpr uint64_t kReachBack = 256;
+constexpr uint64_t kReachAhead = 1536;
+
+uint64_t line_start_before(std::string_view data, uint64_t pos, uint64_t limit) {
+  while (pos > limit && data[pos - 1] != '\n') --pos;
+  return pos;
+}
+
+uint64_t line_end_after(std::string_view data, uint64_t pos, uint64_t limit) {
+  const void* nl = std::memchr(data.data() + pos, '\n', limit - pos);
+  return nl ? static_cast<uint64_t>(static_cast<const char*>(nl) - data.data()) : limit;
+}
+
+}  // namespace
+
+void scan_context(std::string_view data, std::string_view path, std::vector<ContextHit>& hits,
+                  const ContextRules& rules, const context::ScorerModel& model,
+                  std::vector<RuleMatch>& out) {
+  if (hits.empty() || !rules.any()) return;
+  // Each hit becomes the whole lines around it, cut to the reach; overlapping regions merge so a
+  // line is read once however many keywords it holds.
+  std::vector<std::pair<uint64_t, uint64_t>> regions;
+  regions.reserve(hits.size());
+  for (const ContextHit& h : hits) {
+    uint64_t first = std::min<uint64_t>(h.first_end, data.size());
+    uint64_t last = std::min<uint64_t>(h.last_end, data.size());
+    uint64_t lo = line_start_before(data, first ? first - 1 : 0, first > kReachBack ? first - kReachBack : 0);
+    uint64_t hi = line_end_after(data, last, std::min<uint64_t>(data.size(), last + kReachAhead));
+    regions.emplace_back(lo, hi);
+  }
+  std::sort(regions.begin(), regions.end());
+  std::vector<std::pair<uint64_t, uint64_t>> merged;
+  for (const auto& r : regions) {
+    if (!merged.empty() && r.first <= merged.back().second) merged.back().second = std::max(merged.back().second, r.second);
+    else merged.push_back(r);
+  }
+
+  const context::FileKind file = context::classify_path(path);
+  std::vector<context::Assignment> found;
+  context::FeatureVector features;
+  for (const auto& [lo, hi] : merged) {
+    found.clear();
+    context::read_assignments(data.substr(lo, hi - lo), found);
+    for (const context::Assignment& a : found) {
+      context::NameClass cls = context::compute_features(a, file, features);
+      int64_t rule = rules.by_class[static_cast<size_t>(cls)];
+      if (rule < 0) continue;
+      context::Score s = context::score(model, features);
+      if (!s.confidence) continue;
+      RuleMatch m;
+      m.rule_index = static_cast<uint32_t>(rule);
+      m.secret_start = lo + a.value_offset;
+      m.secret_end = m.secret_start + a.value.size();
+      m.match_start = m.secret_start;
+      m.match_end = m.secret_end;
+      m.confidence = static_cast<int8_t>(*s.confidence);
+      // The strongest contributions, kept as indices so a match stays small; the finding
+      // builder turns them into words.
+      auto contrib = context::strongest_contributions(model, features, m.signals.size());
+      for (size_t k = 0; k < contrib.size(); ++k)
+        m.signals[k] = static_cast<int8_t>((contrib[k].logit > 0 ? 1 : -1) *
+                                           (static_cast<int>(contrib[k].feature) + 1));
+      out.push_back(m);
+    }
+  }
+}
+
+}  // namespace keysweep

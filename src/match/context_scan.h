@@ -1,0 +1,34 @@
+// The matcher's side of context rules (Rule::context): Vectorscan found a credential keyword
+// (password, token, Bearer, IDENTIFIED BY...); here the text around each hit is read for
+// `name = value` assignments (context/assignment_reader.h), each is scored (context/scorer.h), and
+// those the model reports become matches of the rule of their class.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "context/scorer.h"
+#include "match/matcher.h"
+
+namespace keysweep {
+
+struct ContextHit {
+  uint64_t first_end, last_end;  // a window of keyword matches
+};
+
+struct ContextRules {
+  // Rule index per context::NameClass (kNone, kPassword, kSecret); -1: no such rule loaded.
+  std::array<int64_t, 3> by_class{-1, -1, -1};
+  bool any() const { return by_class[1] >= 0 || by_class[2] >= 0; }
+};
+
+// Appends the reported candidates of `hits` (in any order) to `out`. `path` is the blob's
+// display path (test and documentation files weigh less). Reads at most a bounded window around
+// each hit, so a 100 MB line costs what its hits cost.
+void scan_context(std::string_view data, std::string_view path, std::vector<ContextHit>& hits,
+                  const ContextRules& rules, const context::ScorerModel& model,
+                  std::vector<RuleMatch>& out);
+
+}  // namespace keysweep
