@@ -48,6 +48,9 @@ FIXED = {
     'route': -3.0,
     # secret_sha256, token_hash: a digest of a credential is not the credential.
     'name_digest': -4.0,
+    # client_id, key_id, PublicKeyToken: identifiers, public by design. CredData labels many ids
+    # True (its identifier categories), which would teach the opposite.
+    'name_identifier': -2.5,
     # Weak passwords (Welcome1, admin123) are credentials: the issue is that they are weak,
     # not that they are not passwords. The split labels many test values False; keep neutral.
     'weak_word': 0.0,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <unordered_map>
 
 namespace keysweep::context {
 
@@ -42,6 +43,11 @@ bool is_type_word(std::string_view w) {
 }
 bool istarts(std::string_view s, std::string_view p) { return s.size() >= p.size() && ieq(s.substr(0, p.size()), p); }
 
+// Every search below looks at most this far from where it starts, so one line costs time linear in
+// its length however hostile it is (a 100 MB minified line of quotes, colons and "://").
+constexpr size_t kNearby = 256;
+constexpr size_t kMaxName = 128;
+
 // One line, with offsets relative to the text handed to read_assignments.
 class LineReader {
  public:
@@ -66,6 +72,22 @@ class LineReader {
   std::string_view s_;
   uint32_t base_;
   std::vector<Assignment>& out_;
+  int comment_ = -1;  // in_comment(), computed on first use
+  // Value offsets already emitted on this line, with their index in out_: a value is claimed once.
+  std::unordered_map<uint32_t, size_t> claimed_;
+
+  // s_.find / s_.rfind, looking no further than `reach` bytes from `pos`.
+  size_t find_near(std::string_view what, size_t pos, size_t reach = kNearby) const {
+    if (pos >= s_.size()) return std::string_view::npos;
+    size_t r = s_.substr(pos, reach + what.size()).find(what);
+    return r == std::string_view::npos ? r : pos + r;
+  }
+  size_t rfind_near(char c, size_t pos, size_t reach = kNearby) const {
+    size_t lo = pos > reach ? pos - reach : 0;
+    for (size_t k = std::min(pos + 1, s_.size()); k > lo; --k)
+      if (s_[k - 1] == c) return k - 1;
+    return std::string_view::npos;
+  }
 
   void emit(std::string_view name, size_t vstart, size_t vlen, Syntax syn, Quote q,
             Implied implied = Implied::kNone, std::string_view wrapper = {}) {
@@ -94,8 +116,7 @@ class LineReader {
     a.in_comment = in_comment();
     a.value_offset = base_ + static_cast<uint32_t>(vstart);
     // The same value reached through two syntaxes (an attribute that is also a pair) once.
-    for (const Assignment& o : out_)
-      if (o.value_offset == a.value_offset) return;
+    if (!claimed_.emplace(a.value_offset, out_.size()).second) return;
     out_.push_back(a);
   }
 
@@ -109,18 +130,18 @@ class LineReader {
     Literal lit;
     if (i >= s_.size()) return lit;
     if (s_.compare(i, 6, "&quot;") == 0) {
-      size_t close = s_.find("&quot;", i + 6);
+      size_t close = find_near("&quot;", i + 6, kMaxValue);
       if (close == std::string_view::npos) return lit;
       return {i + 6, close - i - 6, close + 6, Quote::kEntity};
     }
     if (s_[i] == '\\' && i + 1 < s_.size() && s_[i + 1] == '"') {
-      size_t close = s_.find("\\\"", i + 2);
+      size_t close = find_near("\\\"", i + 2, kMaxValue);
       if (close == std::string_view::npos) return lit;
       return {i + 2, close - i - 2, close + 2, Quote::kEscapedDouble};
     }
     char q = s_[i];
     if (q != '"' && q != '\'' && q != '`') return lit;
-    for (size_t j = i + 1; j < s_.size(); ++j) {
+    for (size_t j = i + 1; j < s_.size() && j <= i + kMaxValue + 1; ++j) {
       if (s_[j] == '\\') {
         ++j;
         continue;
@@ -145,7 +166,7 @@ class LineReader {
     }
     if (j >= 6 && s_.compare(j - 6, 6, "&quot;") == 0) j -= 6, q = true;
     size_t e = j;
-    while (j > 0 && is_name_char(s_[j - 1])) --j;
+    while (j > 0 && is_name_char(s_[j - 1]) && e - j < kMaxName) --j;
     // A quoted name may hold spaces ("Api Key": x); read back to its opening quote.
     if (q && j > 0 && s_[j - 1] == ' ') {
       size_t k = j;
@@ -236,16 +257,16 @@ class LineReader {
       return;
     }
     if (name.front() == ':') name.remove_prefix(1);
-    // "Password:" inside a string is a label: an unquoted name right after a quote, with a quote
-    // right after the colon.
-    if (c == ':' && !quoted && name.data() > s_.data() && (name.data()[-1] == '"' || name.data()[-1] == '\'') &&
-        after < s_.size() && (s_[after] == '"' || s_[after] == '\'' || s_[after] == ' '))
+    // "Password: x" and "secretsmanager:GetSecretValue" inside a string are a label and a
+    // prefixed name: an unquoted name right after an opening quote is text, not a key.
+    if (c == ':' && !quoted && name.data() > s_.data() && (name.data()[-1] == '"' || name.data()[-1] == '\''))
       return;
     // <add key="Password" value="x"/>, <Setting Name="ApiKey" Value="x"/>: the value attribute
     // belongs to the name given by the element's key/name attribute.
     if (c == '=' && (ieq(name, "value") || ieq(name, "content"))) {
-      size_t lt = s_.rfind('<', i);
-      if (lt != std::string_view::npos && s_.find('>', lt) > i) {
+      size_t lt = rfind_near('<', i);
+      size_t gt = lt == std::string_view::npos ? lt : find_near(">", lt, i - lt);
+      if (lt != std::string_view::npos && (gt == std::string_view::npos || gt > i)) {
         std::string_view tag = s_.substr(lt, i - lt);
         for (std::string_view attr : {"key=", "name=", "Key=", "Name=", "id="}) {
           size_t a = tag.find(attr);
@@ -269,7 +290,7 @@ class LineReader {
     while (j > 0 && is_space(s_[j - 1])) --j;
     if (j < 3 || (s_[j - 1] != '"' && s_[j - 1] != '\'')) return;
     char q = s_[j - 1];
-    size_t open = s_.rfind(q, j - 2);
+    size_t open = rfind_near(q, j - 2, 64);
     if (open == std::string_view::npos || open + 2 >= j || j - open > 64) return;
     // A call or a braced pair: put("name", "value"), {"name", "value"}; not a list of strings.
     size_t before = open;
@@ -292,9 +313,9 @@ class LineReader {
   // <password>x</password>, <string name="api_key">x</string>, <entry key="token">x</entry>.
   void xml_text_at(size_t i) {
     if (i == 0 || i + 1 >= s_.size() || std::strchr("/-=", s_[i - 1])) return;
-    size_t lt = s_.rfind('<', i);
-    if (lt == std::string_view::npos || i - lt > 256) return;
-    size_t close = s_.find("</", i + 1);
+    size_t lt = rfind_near('<', i);
+    if (lt == std::string_view::npos) return;
+    size_t close = find_near("</", i + 1, kMaxValue);
     if (close == std::string_view::npos || close == i + 1) return;
     std::string_view text = s_.substr(i + 1, close - i - 1);
     if (text.find('<') != std::string_view::npos) return;
@@ -339,7 +360,7 @@ class LineReader {
         while (v < s_.size() && is_space(s_[v])) ++v;
         bool q = v < s_.size() && (s_[v] == '"' || s_[v] == '\'');
         size_t start = v + (q ? 1 : 0), e = start;
-        while (e < s_.size() && !is_space(s_[e]) && s_[e] != '"' && s_[e] != '\'') ++e;
+        while (e < s_.size() && e - start < kNearby && !is_space(s_[e]) && s_[e] != '"' && s_[e] != '\'') ++e;
         std::string_view cred = s_.substr(start, e - start);
         size_t colon = cred.find(':');
         if (colon != std::string_view::npos && colon + 1 < cred.size())
@@ -354,14 +375,18 @@ class LineReader {
         size_t v = i + 23;
         if (istarts(s_.substr(v), "-string ")) v += 8;
         Literal lit = literal_at(v);
-        if (lit.start != std::string_view::npos && s_.find("-AsPlainText", lit.end) != std::string_view::npos)
+        if (lit.start != std::string_view::npos && find_near("-AsPlainText", lit.end) != std::string_view::npos)
           emit("ConvertTo-SecureString", lit.start, lit.len, Syntax::kSecureString, lit.quote,
                Implied::kPassword);
       }
     }
   }
 
-  bool in_comment() const {
+  bool in_comment() {
+    if (comment_ < 0) comment_ = starts_as_comment() ? 1 : 0;
+    return comment_ == 1;
+  }
+  bool starts_as_comment() const {
     size_t i = 0;
     while (i < s_.size() && is_space(s_[i])) ++i;
     std::string_view rest = s_.substr(i);
@@ -371,10 +396,13 @@ class LineReader {
   }
 
   // CREATE USER ... IDENTIFIED BY, ALTER ROLE ... PASSWORD: only where the line is SQL.
-  bool sql_like() const {
-    for (std::string_view w : {"create ", "alter ", "grant ", "CREATE ", "ALTER ", "GRANT ", "Create ", "Alter "})
-      if (s_.find(w) != std::string_view::npos) return true;
-    return false;
+  bool sql_like() {
+    if (sql_ < 0) {
+      sql_ = 0;
+      for (std::string_view w : {"create ", "alter ", "grant ", "CREATE ", "ALTER ", "GRANT ", "Create ", "Alter "})
+        if (s_.find(w) != std::string_view::npos) sql_ = 1;
+    }
+    return sql_ == 1;
   }
 
   bool contains_word(std::string_view w) const {
@@ -384,11 +412,18 @@ class LineReader {
         return true;
     return false;
   }
-  bool mysql_like() const {
-    return contains_word("mysql") || contains_word("mysqladmin") || contains_word("mysqldump") ||
-           contains_word("mariadb");
+  // Each is a scan of the whole line, so each is answered once per line.
+  int mysql_ = -1, curl_ = -1, sql_ = -1;
+  bool mysql_like() {
+    if (mysql_ < 0)
+      mysql_ = contains_word("mysql") || contains_word("mysqladmin") || contains_word("mysqldump") ||
+               contains_word("mariadb");
+    return mysql_ == 1;
   }
-  bool curl_like() const { return contains_word("curl") || contains_word("http") || contains_word("wget"); }
+  bool curl_like() {
+    if (curl_ < 0) curl_ = contains_word("curl") || contains_word("http") || contains_word("wget");
+    return curl_ == 1;
+  }
 
   // "Bearer x" and "Basic x" wherever they stand (a header line, a string in a test).
   void auth_schemes() {
@@ -398,8 +433,8 @@ class LineReader {
         size_t v = p + sch.size();
         while (v < s_.size() && s_[v] == ' ') ++v;
         size_t e = v;
-        while (e < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[e])) ||
-                                 std::strchr("-._~+/=", s_[e])))
+        while (e < s_.size() && e - v < kMaxValue &&
+               (std::isalnum(static_cast<unsigned char>(s_[e])) || std::strchr("-._~+/=", s_[e])))
           ++e;
         if (e - v < 8) continue;
         // A token, not a word of prose ("Basic arithmetic", "Bearer authentication"): it has a
@@ -416,13 +451,13 @@ class LineReader {
         a.syntax = Syntax::kAuthHeader;
         a.scheme = s_.substr(p, sch.size() - 1);
         a.implied = Implied::kToken;
-        bool seen = false;
-        for (Assignment& o : out_)
-          if (o.value_offset == a.value_offset) {
-            o.syntax = Syntax::kAuthHeader, o.scheme = a.scheme, o.implied = Implied::kToken;
-            seen = true;
-          }
-        if (!seen) out_.push_back(a);
+        auto [it, fresh] = claimed_.emplace(a.value_offset, out_.size());
+        if (fresh) {
+          out_.push_back(a);
+        } else {
+          Assignment& o = out_[it->second];
+          o.syntax = Syntax::kAuthHeader, o.scheme = a.scheme, o.implied = Implied::kToken;
+        }
       }
     }
   }
@@ -431,13 +466,13 @@ class LineReader {
   void url_credentials() {
     for (size_t p = s_.find("://"); p != std::string_view::npos; p = s_.find("://", p + 3)) {
       size_t u = p + 3, e = u;
-      while (e < s_.size() && !is_space(s_[e]) && !std::strchr("/\"'<>@`", s_[e])) ++e;
+      while (e < s_.size() && e - u < kNearby && !is_space(s_[e]) && !std::strchr("/\"'<>@`", s_[e])) ++e;
       if (e >= s_.size() || s_[e] != '@') continue;
       std::string_view userinfo = s_.substr(u, e - u);
       size_t colon = userinfo.find(':');
       if (colon == std::string_view::npos || colon == 0 || colon + 1 >= userinfo.size()) continue;
       size_t s0 = p;
-      while (s0 > 0 && std::isalnum(static_cast<unsigned char>(s_[s0 - 1]))) --s0;
+      while (s0 > 0 && p - s0 < 16 && std::isalnum(static_cast<unsigned char>(s_[s0 - 1]))) --s0;
       emit(s_.substr(s0, p - s0), u + colon + 1, userinfo.size() - colon - 1, Syntax::kUrl,
            Quote::kNone, Implied::kPassword);
     }

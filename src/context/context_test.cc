@@ -125,3 +125,24 @@ TEST(ScorerModel, RejectsMalformedFilesNamingTheLine) {
 
 }  // namespace
 }  // namespace keysweep::context
+
+namespace keysweep::context {
+namespace {
+
+// A hostile 16 MB line: every construct the reader looks for, repeated without ever closing.
+// Each search is bounded, so this finishes in linear time; a quadratic reader would not finish
+// within the test's timeout.
+TEST(AssignmentReader, HostileLongLineIsReadInLinearTime) {
+  std::string line;
+  const std::string_view pieces[] = {"password=\"", "a:", "://u:", "<x>", "\\\"", "&quot;", "Bearer ",
+                                     "-p", "--password ", "value=", "\"k\", ", "IDENTIFIED BY '"};
+  while (line.size() < (16u << 20))
+    for (auto p : pieces) line += p;
+  std::vector<Assignment> out;
+  read_assignments(line, out);
+  for (const auto& a : out) ASSERT_LE(a.value_offset + a.value.size(), line.size());
+  EXPECT_FALSE(out.empty());
+}
+
+}  // namespace
+}  // namespace keysweep::context

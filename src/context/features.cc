@@ -273,10 +273,13 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
   size_t last_kw = words.size();
   for (size_t i = 0; i < words.size(); ++i)
     if (is_credential_word(words[i])) last_kw = i;
-  bool has_api = std::find(words.begin(), words.end(), "api") != words.end() ||
-                 std::find(words.begin(), words.end(), "access") != words.end() ||
-                 std::find(words.begin(), words.end(), "private") != words.end() ||
-                 std::find(words.begin(), words.end(), "secret") != words.end();
+  // "key" after one of these is a credential key (ConsumerKey, client_key, MASTER_KEY), not a map
+  // key or a primary key.
+  bool has_api = false;
+  for (std::string_view q : {"api", "access", "private", "secret", "consumer", "client", "app",
+                             "master", "signing", "encryption", "license", "subscription", "account",
+                             "shared", "auth", "service", "storage", "admin", "developer", "dev"})
+    has_api |= std::find(words.begin(), words.end(), q) != words.end();
   bool any_password = false, any_secret = false, any_apikey = false, any_auth = false, any_key = false;
   for (const auto& w : words) {
     any_password |= is_password_word(w);
@@ -295,10 +298,13 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
   bool describes = false;
   for (size_t i = last_kw + 1; i < words.size(); ++i) describes |= is_describing_word(words[i]);
   if (describes) set(Feature::kNameDescribes);
-  if (!words.empty() && is_identifier_word(words.back())) set(Feature::kNameIdentifier);
-  for (size_t i = last_kw + 1; i < words.size(); ++i)
+  // client_id, private_key_id, PublicKeyToken, publishable_key: identifiers, public by design.
+  bool public_word = false;
+  for (const auto& w : words) public_word |= w == "public" || w == "pub" || w == "publishable";
+  if ((!words.empty() && is_identifier_word(words.back())) || public_word) set(Feature::kNameIdentifier);
+  for (const auto& w : words)
     for (std::string_view d : {"sha256", "sha1", "sha", "md5", "hash", "hashed", "digest", "fingerprint", "checksum"})
-      if (words[i] == d) set(Feature::kNameDigest);
+      if (w == d) set(Feature::kNameDigest);
   if (a.syntax == Syntax::kAssignment || a.syntax == Syntax::kPairArgs) {
     // The name was quoted when the byte after it in the source is a quote; the reader strips it,
     // so look at the name's neighbour.

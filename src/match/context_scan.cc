@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "rules/validators.h"
+
 namespace keysweep {
 
 namespace {
@@ -56,6 +58,7 @@ void scan_context(std::string_view data, std::string_view path, std::vector<Cont
       context::NameClass cls = context::compute_features(a, file, features);
       int64_t rule = rules.by_class[static_cast<size_t>(cls)];
       if (rule < 0) continue;
+      if (is_public_sample(a.value)) continue;
       context::Score s = context::score(model, features);
       if (!s.confidence) continue;
       RuleMatch m;

@@ -104,9 +104,36 @@ bool jwt_structure_ok(std::string_view token) {
   return header.find('{') != std::string::npos && header.find("\"alg\"") != std::string::npos;
 }
 
+bool is_public_sample(std::string_view secret) {
+  // Compared by hash, so the tree holds no string that looks like a key. Sources: Microsoft's
+  // Azurite docs ("well-known storage account and key", devstoreaccount1).
+  static constexpr std::string_view kSampleSha256[] = {
+      "0011cc25eb4320717494d2703e8cba85743e71b500283c21c8b88147992f9059",  // Azurite account key
+  };
+  if (secret.size() == 88) {
+    std::string h = sha256_hex(secret);
+    for (auto s : kSampleSha256)
+      if (h == s) return true;
+  }
+  // jwt.io's debugger opens on a token for {"sub":"1234567890","name":"John Doe",...}; docs copy
+  // it with every algorithm and secret, so the payload, not the signature, is the sample.
+  if (secret.starts_with("eyJ")) {
+    size_t dot1 = secret.find('.');
+    size_t dot2 = dot1 == std::string_view::npos ? dot1 : secret.find('.', dot1 + 1);
+    if (dot2 != std::string_view::npos) {
+      std::string payload = base64url_decode(secret.substr(dot1 + 1, dot2 - dot1 - 1));
+      if (payload.find("\"John Doe\"") != std::string::npos &&
+          payload.find("\"1234567890\"") != std::string::npos)
+        return true;
+    }
+  }
+  return false;
+}
+
 std::string_view reject_reason(const Rule& rule, std::string_view secret, std::string_view match,
                                std::string_view context_label) {
   if (looks_like_placeholder(secret)) return "placeholder";
+  if (is_public_sample(secret)) return "public sample";
   if (rule.min_entropy > 0 && shannon_entropy(secret) < rule.min_entropy) return "low entropy";
   if (!rule.keywords.empty()) {
     bool found = std::any_of(rule.keywords.begin(), rule.keywords.end(),

@@ -314,5 +314,24 @@ TEST(Validators, Placeholders) {
   EXPECT_FALSE(looks_like_placeholder("AKIA2E4RTQ5NB7XKW3JM"));
 }
 
+TEST(Validators, PublicSamplesAreNotLeaks) {
+  // Microsoft publishes the Azurite / Storage Emulator key (devstoreaccount1); it opens only a
+  // local emulator.
+  const std::string azurite =
+      "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+  EXPECT_TRUE(is_public_sample(azurite));
+  std::string other = azurite;
+  other[10] = 'Q';
+  EXPECT_FALSE(is_public_sample(other));
+  // jwt.io's John Doe payload under any signature; another payload is not a sample.
+  EXPECT_TRUE(is_public_sample(
+      "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ."
+      "q7Vx2mLk9RtB4nWc8ZpYd3FhJs6GuAe1KoXiTb5NlEw"));
+  EXPECT_FALSE(is_public_sample("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI5OTEifQ.q7Vx2mLk9RtB4nWc8ZpYd3FhJs6G"));
+  Rule rule;
+  rule.id = "azure.storage_key";
+  EXPECT_EQ(reject_reason(rule, azurite, azurite, ""), "public sample");
+}
+
 }  // namespace
 }  // namespace keysweep
