@@ -51,6 +51,11 @@ FIXED = {
     # client_id, key_id, PublicKeyToken: identifiers, public by design. CredData labels many ids
     # True (its identifier categories), which would teach the opposite.
     'name_identifier': -2.5,
+    # true, null, nullptr, typename, public: a literal or language keyword is never the secret.
+    'keyword_value': -4.0,
+    # "APIKEY-loaded-from-remote-config-000000": words joined as a description. A passphrase
+    # of that shape loses, and still shows when its name is strong.
+    'phrase': -2.5,
     # Weak passwords (Welcome1, admin123) are credentials: the issue is that they are weak,
     # not that they are not passwords. The split labels many test values False; keep neutral.
     'weak_word': 0.0,
@@ -102,8 +107,10 @@ def main():
     ap.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'src', 'context', 'scorer_model.txt'))
     ap.add_argument('--folds', type=int, default=5)
     ap.add_argument('--C', type=float, default=0.3)
-    ap.add_argument('--min-precision', type=float, default=0.85,
-                    help='the report threshold is the lowest one whose held-out precision reaches this')
+    ap.add_argument('--min-precision', type=float, default=0.87,
+                    help='the report threshold is the lowest one whose held-out precision reaches this '
+                         '(0.87: the 0.85 target with a margin, since the precision curve is flat there '
+                         'and a threshold at its edge moves with every retraining)')
     a = ap.parse_args()
 
     rows = [json.loads(l) for l in open(a.jsonl, encoding='utf8')]

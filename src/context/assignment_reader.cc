@@ -24,9 +24,11 @@ const char* syntax_name(Syntax s) {
 
 namespace {
 
+// '@' is not one: "user:pw@host:5432" must not make "pw@host" a name. A leading sigil (@ivar,
+// $var) is skipped by name_before.
 bool is_name_char(char c) {
   unsigned char u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || c == '_' || c == '-' || c == '.' || c == '$' || c == '@' || u >= 0x80;
+  return std::isalnum(u) || c == '_' || c == '-' || c == '.' || c == '$' || u >= 0x80;
 }
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 bool ieq(std::string_view a, std::string_view b) {

@@ -145,7 +145,8 @@ bool is_filler(std::string_view v) {
     down = b == a - 1 ? down + 1 : 1;
     best = std::max({best, same, up, down});
   }
-  if (best >= 6 || best * 2 > v.size()) return true;
+  // A run that is most of the value, or very long; "abuser123456" is a weak password, not filler.
+  if (best >= 10 || best * 2 > v.size()) return true;
   for (size_t unit = 1; unit <= 4 && unit * 3 <= v.size(); ++unit) {
     size_t match = 0;
     for (size_t i = unit; i < v.size(); ++i) match += lower(v[i]) == lower(v[i - unit]);
@@ -185,14 +186,21 @@ bool is_identifier_shaped(std::string_view v) {
     if (c == '_' || c == '.') underscore = true;
     if (is_digit(c)) digit = true;
   }
-  // userPassword, DB_PASSWORD, config.password: words joined as names are. A random token mixes
-  // case and digits too, so a name must not have many digits or many case flips.
-  size_t flips = 0;
-  for (size_t i = 1; i < v.size(); ++i)
-    if (is_upper(v[i]) != is_upper(v[i - 1]) && std::isalpha(static_cast<unsigned char>(v[i])) &&
-        std::isalpha(static_cast<unsigned char>(v[i - 1])))
-      ++flips;
-  return (inner_upper || underscore) && !digit && flips * 4 <= v.size();
+  // userPassword, DB_PASSWORD, V1LocalObjectReference: words joined as names are. A random token
+  // mixes case and digits too, but its lowercase runs are short: in a name, runs of three or more
+  // lowercase letters (or a whole UPPER_SNAKE word) make up most of it.
+  size_t in_words = 0, run = 0;
+  for (size_t i = 0; i <= v.size(); ++i) {
+    if (i < v.size() && is_lower(v[i])) {
+      ++run;
+      continue;
+    }
+    if (run >= 3) in_words += run + 1;  // the run and the capital that starts its word
+    run = 0;
+  }
+  bool upper_snake = underscore && std::none_of(v.begin(), v.end(), [](char c) { return is_lower(c); });
+  (void)digit;
+  return (inner_upper || underscore) && (upper_snake || in_words * 10 >= v.size() * 7);
 }
 
 }  // namespace
@@ -232,13 +240,14 @@ FileKind classify_path(std::string_view path) {
   std::string base = slash == std::string::npos ? p : p.substr(slash + 1);
   size_t dot = base.rfind('.');
   std::string ext = dot == std::string::npos ? std::string() : base.substr(dot);
-  static constexpr std::string_view kDoc[] = {".md", ".rst", ".txt", ".adoc", ".asciidoc", ".html",
+  // .txt is data more often than prose: logs, recordings, dumps, notes of credentials.
+  static constexpr std::string_view kDoc[] = {".md", ".rst", ".adoc", ".asciidoc", ".html",
                                               ".htm", ".tex", ".markdown", ".ipynb"};
   static constexpr std::string_view kConfig[] = {
       ".yml", ".yaml", ".env", ".properties", ".ini", ".toml", ".conf", ".cfg", ".config", ".xml",
       ".tf", ".tfvars", ".plist", ".gradle", ".cnf", ".json", ".example", ".sample", ".template",
       ".dist", ".xaml", ".settings", ".npmrc", ".pypirc", ".netrc", ".strings"};
-  static constexpr std::string_view kData[] = {".log", ".tfstate", ".har", ".csv", ".snap",
+  static constexpr std::string_view kData[] = {".log", ".txt", ".tfstate", ".har", ".csv", ".snap",
                                                ".sql", ".dump", ".out", ".yaml-tmpl"};
   auto in = [&](const auto& list) { return std::find(std::begin(list), std::end(list), ext) != std::end(list); };
   if (in(kDoc)) k.doc = true;
@@ -334,6 +343,7 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
   set(Feature::kEntropyRatio, static_cast<float>(hmax > 0 ? h / hmax : 0));
   set(Feature::kCharClasses, static_cast<float>((upper > 0) + (low > 0) + (digit > 0) + (symbol > 0)));
   if (digit) set(Feature::kHasDigit);
+  if (symbol) set(Feature::kHasSymbol);
   if (v.size() >= 8 && all_of(v, is_hex_char) && digit) set(Feature::kHex);
   if (v.size() >= 16 && all_of(v, is_b64_char) && digit && (upper || low)) set(Feature::kBase64Like);
   if (is_uuid(v)) set(Feature::kUuid);
@@ -393,6 +403,23 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
       if (lv == w) set(Feature::kKeywordValue);
   }
   if (space) set(Feature::kHasSpace);
+  {
+    // Three or more lowercase words of 3+ letters joined by '-' or '_': a slug or a description.
+    size_t words = 0, run = 0;
+    bool word_only = true;
+    for (size_t i = 0; i <= v.size(); ++i) {
+      char c = i < v.size() ? v[i] : '-';
+      if (c == '-' || c == '_') {
+        if (run >= 3 && word_only) ++words;
+        run = 0;
+        word_only = true;
+      } else {
+        ++run;
+        word_only = word_only && (is_lower(c) || is_upper(c));
+      }
+    }
+    if (words >= 3) set(Feature::kPhrase);
+  }
   if (digit == v.size()) set(Feature::kNumeric);
 
   // Syntax.

@@ -34,6 +34,7 @@ namespace keysweep::context {
   X(kEntropyRatio, "entropy_ratio", "entropy relative to the most its length allows")           \
   X(kCharClasses, "char_classes", "how many of upper, lower, digit, symbol it mixes")           \
   X(kHasDigit, "has_digit", "holds a digit")                                                     \
+  X(kHasSymbol, "has_symbol", "holds a symbol ($, !, @, %...)")                                   \
   X(kHex, "hex", "hexadecimal")                                                                  \
   X(kBase64Like, "base64_like", "a base64 or base64url run of 16+ characters")                  \
   X(kUuid, "uuid", "shaped like a UUID")                                                         \
@@ -50,6 +51,7 @@ namespace keysweep::context {
   X(kMentionsKeyword, "mentions_keyword", "the value itself says password, secret or key")       \
   X(kWeakWord, "weak_word", "a weak password word (admin, test, guest, demo, default)")           \
   X(kHasSpace, "has_space", "holds spaces, like prose")                                          \
+  X(kPhrase, "phrase", "words joined by - or _, like a description (loaded-from-remote-config)")   \
   X(kNumeric, "numeric", "digits only")                                                          \
   X(kKeywordValue, "keyword_value", "a literal like true, null, none, empty")                    \
   X(kQuoted, "quoted", "a quoted literal")                                                       \
