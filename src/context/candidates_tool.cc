@@ -1,6 +1,6 @@
 // keysweep_context_candidates FILE|DIR...: every context candidate in the given files as JSON
-// lines (path, 1-based line, byte column of the value, name, class, syntax, value length, score and
-// the feature vector). It is how scripts/train_context_model.py sees exactly the features the
+// lines (path, 1-based line, byte column of the value, name, class, syntax, value length, score,
+// the feature vector and each feature's share of the score). It is how scripts/train_context_model.py sees exactly the features the
 // scanner computes; values are never printed, only their length.
 #include <cstdio>
 #include <filesystem>
@@ -52,9 +52,22 @@ void scan_file(const std::filesystem::path& path) {
            std::to_string(c::score(c::builtin_scorer_model(), f).probability) + ",\"features\":{";
     for (size_t i = 0; i < c::kFeatureCount; ++i) {
       if (i) out += ",";
-      out += "\"" + std::string(c::feature_name(static_cast<c::Feature>(i))) + "\":" + std::to_string(f[i]);
+      // %.9g: every float exactly, so training sees the values the scanner compares.
+      char num[32];
+      std::snprintf(num, sizeof num, "%.9g", static_cast<double>(f[i]));
+      out += "\"" + std::string(c::feature_name(static_cast<c::Feature>(i))) + "\":" + num;
     }
-    out += "}}\n";
+    // Each feature's share of the logit, strongest first: what the scanner would give as signals.
+    out += "},\"contributions\":[";
+    auto contrib = c::strongest_contributions(c::builtin_scorer_model(), f, c::kFeatureCount);
+    for (size_t k = 0; k < contrib.size(); ++k) {
+      char num[32];
+      std::snprintf(num, sizeof num, "%.3f", contrib[k].logit);
+      out += (k ? ",[" : "[");
+      json_string(c::signal_text(contrib[k]), out);
+      out += std::string(",") + num + "]";
+    }
+    out += "]}\n";
     std::fputs(out.c_str(), stdout);
   }
 }

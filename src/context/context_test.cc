@@ -146,3 +146,37 @@ TEST(AssignmentReader, HostileLongLineIsReadInLinearTime) {
 
 }  // namespace
 }  // namespace keysweep::context
+
+namespace keysweep::context {
+namespace {
+
+bool has(std::string_view text, std::string_view value, Feature feature) {
+  std::vector<Assignment> out;
+  read_assignments(text, out);
+  for (const auto& a : out)
+    if (a.value == value) {
+      FeatureVector f;
+      compute_features(a, classify_path("app.env"), f);
+      return f[static_cast<size_t>(feature)] != 0;
+    }
+  ADD_FAILURE() << "no assignment of " << value;
+  return false;
+}
+
+TEST(Features, FillersSequencesAndPhrasesAreToldFromKeys) {
+  EXPECT_TRUE(has("api_key=a1b2c3d4e5f6g7h8i9j0", "a1b2c3d4e5f6g7h8i9j0", Feature::kFiller));
+  EXPECT_TRUE(has("apiKey=px-api-a1b2c3d4-e5f6-g7h8", "px-api-a1b2c3d4-e5f6-g7h8", Feature::kFiller));
+  EXPECT_TRUE(has("token=xxxxxxxxxxxx", "xxxxxxxxxxxx", Feature::kFiller));
+  EXPECT_FALSE(has("token=IhRYWpz3612y3YoXKdoElka1eS90wuCr", "IhRYWpz3612y3YoXKdoElka1eS90wuCr", Feature::kFiller));
+  EXPECT_FALSE(has("password=abuser123456", "abuser123456", Feature::kFiller));  // weak, not filler
+  EXPECT_TRUE(has("api_key=APIKEY-loaded-from-remote-config", "APIKEY-loaded-from-remote-config", Feature::kPhrase));
+  EXPECT_TRUE(has("secret_ref=V1LocalObjectReference", "V1LocalObjectReference", Feature::kIdentifierLike));
+  EXPECT_FALSE(has("secret_ref=V1LocalObjectReference", "V1LocalObjectReference", Feature::kBase64Like));
+  EXPECT_TRUE(has("secret_sha256=ab12", "ab12", Feature::kNameDigest));
+  EXPECT_TRUE(has("private_key_id=ab12", "ab12", Feature::kNameIdentifier));
+  EXPECT_TRUE(has("password=$DB_PASSWORD", "$DB_PASSWORD", Feature::kTemplate));
+  EXPECT_FALSE(has("password=P@$$w0rd", "P@$$w0rd", Feature::kTemplate));
+}
+
+}  // namespace
+}  // namespace keysweep::context

@@ -152,11 +152,16 @@ bool is_filler(std::string_view v) {
     for (size_t i = unit; i < v.size(); ++i) match += lower(v[i]) == lower(v[i - unit]);
     if (match * 10 >= (v.size() - unit) * 9) return true;
   }
-  // A1B2C3D4: letters ascending in even places and digits ascending in odd places.
-  if (v.size() >= 6) {
-    size_t steps = 0;
-    for (size_t i = 2; i < v.size(); ++i) steps += v[i] == v[i - 2] + 1;
-    if (steps * 10 >= (v.size() - 2) * 8) return true;
+  // A1B2C3D4, a1b2-c3d4-e5f6, d4c3b2a1: letters and digits interleaved, each stepping by one. Eight
+  // such characters in a row (separators aside) do not occur by chance in a random token.
+  std::string compact;
+  for (char c : v)
+    if (is_alnum(c)) compact.push_back(lower(c));
+  size_t up2 = 0, down2 = 0;
+  for (size_t i = 2; i < compact.size(); ++i) {
+    up2 = compact[i] == compact[i - 2] + 1 ? (up2 ? up2 + 1 : 3) : 0;
+    down2 = compact[i] == compact[i - 2] - 1 ? (down2 ? down2 + 1 : 3) : 0;
+    if (up2 >= 8 || down2 >= 8) return true;
   }
   return false;
 }
@@ -345,7 +350,10 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
   if (digit) set(Feature::kHasDigit);
   if (symbol) set(Feature::kHasSymbol);
   if (v.size() >= 8 && all_of(v, is_hex_char) && digit) set(Feature::kHex);
-  if (v.size() >= 16 && all_of(v, is_b64_char) && digit && (upper || low)) set(Feature::kBase64Like);
+  const bool identifier_shaped = is_identifier_shaped(v);
+  // Random base64 material, not a type name that happens to hold a digit (V1LocalObjectReference).
+  if (v.size() >= 16 && all_of(v, is_b64_char) && digit && (upper || low) && !identifier_shaped)
+    set(Feature::kBase64Like);
   if (is_uuid(v)) set(Feature::kUuid);
   if (upper + low == v.size()) set(Feature::kWordLike);
   {
@@ -356,7 +364,7 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
     else if (letters >= 2 && digit == 1 && symbol == 0 && v.size() <= 16)  // passw0rd
       set(Feature::kWordDigits);
   }
-  if (is_identifier_shaped(v)) set(Feature::kIdentifierLike);
+  if (identifier_shaped) set(Feature::kIdentifierLike);
   for (size_t i = 1; i + 1 < v.size(); ++i)
     if (v[i] == '.' && is_alnum(v[i - 1]) && std::isalpha(static_cast<unsigned char>(v[i + 1]))) {
       set(Feature::kDotted);

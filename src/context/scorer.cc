@@ -8,6 +8,10 @@ namespace keysweep::context {
 
 namespace {
 
+constexpr size_t kMaxTrees = 4096;
+constexpr size_t kMaxNodesPerTree = 1024;
+static_assert(kFeatureCount < 64, "signal codes keep the feature in 6 bits");
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
@@ -19,6 +23,12 @@ std::optional<double> parse_double(std::string_view s) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
   return v;
+}
+
+std::optional<size_t> feature_index(std::string_view name) {
+  for (size_t i = 0; i < kFeatureCount; ++i)
+    if (feature_name(static_cast<Feature>(i)) == name) return i;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -33,6 +43,24 @@ Result<ScorerModel> parse_scorer_model(std::string_view text, std::string_view s
     return make_error(ErrorCode::kConfig,
                       (line_no ? "line " + std::to_string(line_no) + ": " : std::string()) + why,
                       std::string(source));
+  };
+  // Children are numbered within their tree; they are checked and made absolute when the tree ends.
+  size_t tree_start = 0;
+  auto close_tree = [&]() -> std::optional<std::string> {
+    if (m.tree_roots.empty()) return std::nullopt;
+    size_t n = m.nodes.size() - tree_start;
+    if (n == 0) return std::string("a tree with no nodes");
+    for (size_t k = tree_start; k < m.nodes.size(); ++k) {
+      TreeNode& node = m.nodes[k];
+      if (node.feature < 0) continue;
+      size_t local = k - tree_start;
+      if (node.left <= local || node.right <= local || node.left >= n || node.right >= n)
+        return "tree " + std::to_string(m.tree_roots.size()) + ": node " + std::to_string(local) +
+               " has a child out of range (children come after their parent, within the tree)";
+      node.left = static_cast<uint16_t>(node.left + tree_start);
+      node.right = static_cast<uint16_t>(node.right + tree_start);
+    }
+    return std::nullopt;
   };
   while (!text.empty()) {
     ++line_no;
@@ -54,12 +82,38 @@ Result<ScorerModel> parse_scorer_model(std::string_view text, std::string_view s
     } else if (parts[0] == "weight" && parts.size() == 3) {
       auto v = parse_double(parts[2]);
       if (!v) return fail("weight of '" + std::string(parts[1]) + "' is not a number");
-      size_t i = 0;
-      while (i < kFeatureCount && feature_name(static_cast<Feature>(i)) != parts[1]) ++i;
-      if (i == kFeatureCount) return fail("unknown feature '" + std::string(parts[1]) + "'");
-      if (seen[i]) return fail("feature '" + std::string(parts[1]) + "' given twice");
-      seen[i] = true;
-      m.weights[i] = *v;
+      auto i = feature_index(parts[1]);
+      if (!i) return fail("unknown feature '" + std::string(parts[1]) + "'");
+      if (seen[*i]) return fail("feature '" + std::string(parts[1]) + "' given twice");
+      seen[*i] = true;
+      m.weights[*i] = *v;
+    } else if (parts[0] == "tree" && parts.size() == 1) {
+      if (auto e = close_tree()) return fail(*e);
+      if (m.tree_roots.size() >= kMaxTrees) return fail("more than " + std::to_string(kMaxTrees) + " trees");
+      tree_start = m.nodes.size();
+      m.tree_roots.push_back(static_cast<uint32_t>(tree_start));
+    } else if ((parts[0] == "split" && parts.size() == 6) || (parts[0] == "leaf" && parts.size() == 2)) {
+      if (m.tree_roots.empty()) return fail("a node before the first 'tree'");
+      if (m.nodes.size() - tree_start >= kMaxNodesPerTree)
+        return fail("a tree of more than " + std::to_string(kMaxNodesPerTree) + " nodes");
+      if (m.nodes.size() >= 65535) return fail("more than 65535 nodes in all");
+      TreeNode node;
+      auto value = parse_double(parts.back());
+      if (!value) return fail("node value is not a number");
+      node.value = *value;
+      if (parts[0] == "split") {
+        auto i = feature_index(parts[1]);
+        if (!i) return fail("unknown feature '" + std::string(parts[1]) + "'");
+        auto threshold = parse_double(parts[2]);
+        auto left = parse_double(parts[3]), right = parse_double(parts[4]);
+        if (!threshold || !left || !right || *left < 0 || *right < 0 || *left > 65535 || *right > 65535)
+          return fail("split needs a numeric threshold and child indices");
+        node.feature = static_cast<int16_t>(*i);
+        node.threshold = *threshold;
+        node.left = static_cast<uint16_t>(*left);
+        node.right = static_cast<uint16_t>(*right);
+      }
+      m.nodes.push_back(node);
     } else if (parts[0] == "threshold" && parts.size() == 3) {
       auto v = parse_double(parts[2]);
       if (!v || *v <= 0 || *v >= 1) return fail("threshold must be a probability between 0 and 1");
@@ -68,9 +122,11 @@ Result<ScorerModel> parse_scorer_model(std::string_view text, std::string_view s
       else if (parts[1] == "high") m.high = *v, have_threshold[2] = true;
       else return fail("unknown threshold '" + std::string(parts[1]) + "'");
     } else {
-      return fail("expected 'bias W', 'weight NAME W' or 'threshold report|medium|high P'");
+      return fail("expected 'bias W', 'weight NAME W', 'tree', 'split NAME T LEFT RIGHT V', 'leaf V' "
+                  "or 'threshold report|medium|high P'");
     }
   }
+  if (auto e = close_tree()) return fail(*e);
   line_no = 0;
   if (!have_bias) return fail("no bias");
   for (size_t i = 0; i < kFeatureCount; ++i)
@@ -81,9 +137,33 @@ Result<ScorerModel> parse_scorer_model(std::string_view text, std::string_view s
   return m;
 }
 
+namespace {
+
+// Walks every tree; `on_split(feature, change)` is told each split's change of the node value.
+// Returns the sum of the leaves reached.
+template <typename OnSplit>
+double walk_trees(const ScorerModel& model, const FeatureVector& f, OnSplit&& on_split) {
+  double sum = 0;
+  for (uint32_t root : model.tree_roots) {
+    const TreeNode* node = &model.nodes[root];
+    while (node->feature >= 0) {
+      const TreeNode* next = &model.nodes[f[static_cast<size_t>(node->feature)] <= node->threshold
+                                              ? node->left
+                                              : node->right];
+      on_split(static_cast<size_t>(node->feature), next->value - node->value);
+      node = next;
+    }
+    sum += node->value;
+  }
+  return sum;
+}
+
+}  // namespace
+
 Score score(const ScorerModel& model, const FeatureVector& f) {
   double z = model.bias;
   for (size_t i = 0; i < kFeatureCount; ++i) z += model.weights[i] * f[i];
+  z += walk_trees(model, f, [](size_t, double) {});
   Score s;
   s.probability = 1.0 / (1.0 + std::exp(-z));
   if (s.probability >= model.high) s.confidence = Confidence::kHigh;
@@ -94,19 +174,38 @@ Score score(const ScorerModel& model, const FeatureVector& f) {
 
 std::vector<Contribution> strongest_contributions(const ScorerModel& model, const FeatureVector& f,
                                                   size_t max) {
+  std::array<double, kFeatureCount> share{};
+  for (size_t i = 0; i < kFeatureCount; ++i) share[i] = model.weights[i] * f[i];
+  walk_trees(model, f, [&](size_t feature, double change) { share[feature] += change; });
   std::vector<Contribution> out;
-  for (size_t i = 0; i < kFeatureCount; ++i) {
-    double c = model.weights[i] * f[i];
-    if (!is_graded(static_cast<Feature>(i)) && std::fabs(c) >= 0.5) out.push_back({static_cast<Feature>(i), c});
-  }
+  for (size_t i = 0; i < kFeatureCount; ++i)
+    if (std::fabs(share[i]) >= 0.5) out.push_back({static_cast<Feature>(i), share[i], f[i] != 0});
   std::sort(out.begin(), out.end(),
             [](const Contribution& a, const Contribution& b) { return std::fabs(a.logit) > std::fabs(b.logit); });
   if (out.size() > max) out.resize(max);
   return out;
 }
 
-std::string signal_text(Feature feature, bool raised) {
-  return (raised ? "+" : "-") + std::string(feature_text(feature));
+std::string signal_text(const Contribution& c) {
+  std::string s = c.logit > 0 ? "+" : "-";
+  // A graded feature (length, entropy) is always present; a yes/no one may weigh by its absence.
+  if (!c.present && !is_graded(c.feature)) s += "not: ";
+  s += feature_text(c.feature);
+  return s;
+}
+
+int8_t encode_signal(const Contribution& c) {
+  int code = static_cast<int>(c.feature) + 1 + (c.present ? 0 : 64);
+  return static_cast<int8_t>(c.logit > 0 ? code : -code);
+}
+
+std::optional<Contribution> decode_signal(int8_t code) {
+  if (code == 0) return std::nullopt;
+  int magnitude = code > 0 ? code : -code;
+  bool present = magnitude <= 64;
+  int feature = (present ? magnitude : magnitude - 64) - 1;
+  if (feature < 0 || static_cast<size_t>(feature) >= kFeatureCount) return std::nullopt;
+  return Contribution{static_cast<Feature>(feature), code > 0 ? 1.0 : -1.0, present};
 }
 
 }  // namespace keysweep::context

@@ -1,10 +1,17 @@
-// Weighs a context candidate (features.h) with the scoring model: a logistic regression whose
-// weights are data (scorer_model.txt, trained by scripts/train_context_model.py on labelled lines
-// and checked when the binary is built). The score is a probability; the model's thresholds turn
-// it into "not reported", low, medium or high confidence, and the features that moved it most are
-// the finding's signals, so a reader can see why keysweep believed it.
+// Weighs a context candidate (features.h) with the scoring model, which is data
+// (scorer_model.txt, trained by scripts/train_context_model.py on labelled lines and checked when
+// the binary is built):
+//   logit = bias + sum(weight[f] * feature[f]) + sum over trees(leaf value)
+// Boosted regression trees carry what the labelled data teaches (scikit-learn's histogram gradient
+// boosting, depth 3, with monotone constraints); the linear weights carry the few priors set by design (a test file lowers
+// confidence, an environment lookup is not a secret). A file with no trees is a plain logistic
+// regression. The probability's thresholds turn it into "not reported", low, medium or high
+// confidence, and each feature's share of the logit (exact for the linear part, the path
+// attribution of Saabas for the trees) gives the finding's signals, so a reader sees why.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,17 +23,30 @@
 
 namespace keysweep::context {
 
+// One node of a regression tree. A split sends `feature <= threshold` left. `value` is the node's
+// mean output (a leaf's is its output), used to attribute each split's change to its feature.
+struct TreeNode {
+  int16_t feature = -1;  // -1: a leaf
+  uint16_t left = 0, right = 0;  // indices into ScorerModel::nodes
+  double threshold = 0;
+  double value = 0;
+};
+
 struct ScorerModel {
   double bias = 0;
   std::array<double, kFeatureCount> weights{};
+  std::vector<TreeNode> nodes;        // every tree's nodes, each tree's root first
+  std::vector<uint32_t> tree_roots;   // index of each tree's root in `nodes`
   double report = 0.5;  // below: not reported
   double medium = 0.7;  // from here: medium confidence
   double high = 0.9;    // from here: high confidence
 };
 
-// Parses a model file: `bias W`, `weight NAME W` for every feature and `threshold
-// report|medium|high P`. Every feature must have a weight, no name may be unknown or repeated,
-// and the thresholds must rise; the error names the source and line.
+// Parses a model file: `bias W`, `weight NAME W` for every feature, optionally trees (`tree`, then
+// its nodes in order: `split NAME THRESHOLD LEFT RIGHT VALUE` or `leaf VALUE`, children numbered
+// within the tree and after their parent), and `threshold report|medium|high P`. Unknown or
+// repeated names, missing weights, children out of range and falling thresholds are errors naming
+// the source and line.
 Result<ScorerModel> parse_scorer_model(std::string_view text, std::string_view source);
 
 // The model built into the binary (checked at build time, so this cannot fail at run time).
@@ -38,16 +58,21 @@ struct Score {
 };
 Score score(const ScorerModel& model, const FeatureVector& features);
 
-// A feature's share of the score: weight x value, in logits.
+// A feature's share of the logit, and whether the feature was present (non-zero) in the candidate.
 struct Contribution {
   Feature feature;
   double logit;
+  bool present;
 };
-// The yes/no features (not the graded ones) that moved the score by at least 0.5 logits,
-// strongest first, at most `max`.
+// The features that moved the logit by at least 0.5, strongest first, at most `max`.
 std::vector<Contribution> strongest_contributions(const ScorerModel& model,
                                                   const FeatureVector& features, size_t max);
-// "+the name says password", "-a test, fixture, mock or example file": a finding's signal.
-std::string signal_text(Feature feature, bool raised);
+// "+the name says password", "-not: holds a digit": a finding's signal.
+std::string signal_text(const Contribution& c);
+
+// A contribution packed into one byte for a match record (sign = raised or lowered, magnitude =
+// feature + 1, +64 when the feature was absent); 0 = none.
+int8_t encode_signal(const Contribution& c);
+std::optional<Contribution> decode_signal(int8_t code);
 
 }  // namespace keysweep::context

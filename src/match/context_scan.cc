@@ -70,10 +70,10 @@ void scan_context(std::string_view data, std::string_view path, std::vector<Cont
       m.confidence = static_cast<int8_t>(*s.confidence);
       // The strongest contributions, kept as indices so a match stays small; the finding
       // builder turns them into words.
-      auto contrib = context::strongest_contributions(model, features, m.signals.size());
-      for (size_t k = 0; k < contrib.size(); ++k)
-        m.signals[k] = static_cast<int8_t>((contrib[k].logit > 0 ? 1 : -1) *
-                                           (static_cast<int>(contrib[k].feature) + 1));
+      // A finding names what is there ("+the name says password"), not what is missing.
+      size_t k = 0;
+      for (const auto& c : context::strongest_contributions(model, features, context::kFeatureCount))
+        if (c.present && k < m.signals.size()) m.signals[k++] = context::encode_signal(c);
       out.push_back(m);
     }
   }

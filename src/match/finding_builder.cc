@@ -126,8 +126,7 @@ void build_findings(const Blob& blob, const RuleSet& rules, const std::vector<Ru
     f.provider = rule.provider;
     f.confidence = m.confidence >= 0 ? static_cast<Confidence>(m.confidence) : rule.confidence;
     for (int8_t s : m.signals)
-      if (s != 0)
-        f.signals.push_back(context::signal_text(static_cast<context::Feature>((s > 0 ? s : -s) - 1), s > 0));
+      if (auto c = context::decode_signal(s)) f.signals.push_back(context::signal_text(*c));
     f.secret.assign(data.substr(m.secret_start, m.secret_end - m.secret_start));
     f.secret_sha256 = sha256_hex(f.secret);
     f.redacted = redact_secret(f.secret);

@@ -19,7 +19,7 @@ struct RuleMatch {
   uint64_t match_start = 0, match_end = 0;
   uint64_t secret_start = 0, secret_end = 0;
   // Context rules (Rule::context) only: the scorer's confidence (-1: the rule's own) and the
-  // features that moved the score most, as +/-(feature index + 1), strongest first, 0 = none.
+  // features that moved the score most (context::encode_signal), strongest first, 0 = none.
   int8_t confidence = -1;
   std::array<int8_t, 6> signals{};
 };

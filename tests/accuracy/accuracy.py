@@ -131,7 +131,10 @@ def load_disagreements(path):
     except OSError as e:
         raise SystemExit(f"accuracy: error: cannot read {path}: {e.strerror}")
     for e in entries:
-        if not e.get("reason") or e.get("category") not in ("identifier", "placeholder", "invalid"):
+        # identifier/placeholder/invalid: a positive keysweep does not report on purpose;
+        # credential: a negative it reports on purpose (a hardcoded secret the suite's own rule
+        # format does not accept).
+        if not e.get("reason") or e.get("category") not in ("identifier", "placeholder", "invalid", "credential"):
             raise SystemExit(f"accuracy: error: {path}: every entry needs a category and a reason: {e}")
     return {e["sha256_16"]: e["category"] for e in entries}
 
@@ -149,10 +152,10 @@ def main(argv):
     ap.add_argument("--keysweep", required=True, help="path to the keysweep binary")
     ap.add_argument("--corpus", help="labelled JSONL corpus (default: ../shared/corpora/"
                     "credential-examples.jsonl if present, else tests/data/credential-examples.jsonl)")
-    ap.add_argument("--min-recall", type=float, default=0.95,
-                    help="fail when overall recall on positives is below this (default 0.95)")
+    ap.add_argument("--min-recall", type=float, default=0.99,
+                    help="fail when recall on the positives not set aside in the disagreements file is below this (default 0.99)")
     ap.add_argument("--max-fp-rate", type=float, default=0.05,
-                    help="fail when more than this share of negatives is reported (default 0.05)")
+                    help="fail when more than this share of the negatives not set aside is reported (default 0.05)")
     ap.add_argument("--misses", action="store_true",
                     help="list the positives missed and the negatives reported (redacted)")
     ap.add_argument("--timeout", type=float, default=600, help="seconds allowed for the scan")
@@ -228,8 +231,12 @@ def main(argv):
                       f"  <- {rules}")
 
     disputed = load_disagreements(args.disagreements)
+    def disputed_as(row):
+        return disputed.get(hashlib.sha256(row["text"].encode()).hexdigest()[:16])
     disputed_rows = [i for i, row in enumerate(rows) if row["kind"] == "positive" and
-                     hashlib.sha256(row["text"].encode()).hexdigest()[:16] in disputed]
+                     disputed_as(row) not in (None, "credential")]
+    disputed_neg = [i for i, row in enumerate(rows) if row["kind"] == "negative" and
+                    disputed_as(row) == "credential"]
     by_category = collections.Counter(disputed[hashlib.sha256(rows[i]["text"].encode()).hexdigest()[:16]]
                                       for i in disputed_rows)
     judged_pos = tp - len(disputed_rows)
@@ -237,17 +244,25 @@ def main(argv):
 
     recall, fp_rate = rate(tf, tp), rate(tr, tn)
     judged_recall = rate(judged_found, judged_pos)
+    judged_neg = tn - len(disputed_neg)
+    judged_reported = tr - sum(1 for i in disputed_neg if i in rules_by_snippet)
+    judged_fp_rate = rate(judged_reported, judged_neg)
     failures = []
     if judged_pos and judged_recall < args.min_recall:
         failures.append(f"recall {100 * judged_recall:.1f}% is below {100 * args.min_recall:.1f}%")
-    if tn and fp_rate > args.max_fp_rate:
-        failures.append(f"false-positive rate {100 * fp_rate:.1f}% is above {100 * args.max_fp_rate:.1f}%")
+    if judged_neg and judged_fp_rate > args.max_fp_rate:
+        failures.append(f"false-positive rate {100 * judged_fp_rate:.1f}% is above {100 * args.max_fp_rate:.1f}%")
     print(f"\noverall: recall {100 * recall:.1f}% ({tf}/{tp}), false positives {100 * fp_rate:.1f}% ({tr}/{tn})")
     if disputed_rows:
         cats = ", ".join(f"{n} {c}" for c, n in sorted(by_category.items()))
         print(f"deliberately not reported: {len(disputed_rows)} positives ({cats}; "
               f"reasons in {os.path.relpath(args.disagreements, REPO_ROOT)})")
         print(f"recall on the other positives: {100 * judged_recall:.1f}% ({judged_found}/{judged_pos})")
+    if disputed_neg:
+        print(f"reported on purpose: {len(disputed_neg)} negatives (category credential; reasons in "
+              f"{os.path.relpath(args.disagreements, REPO_ROOT)})")
+        print(f"false positives on the other negatives: {100 * judged_fp_rate:.1f}% "
+              f"({judged_reported}/{judged_neg})")
     if failures:
         print("FAIL: " + "; ".join(failures))
         return 1

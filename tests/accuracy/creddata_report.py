@@ -29,15 +29,12 @@ DEFAULT_JSONL = os.path.join(ROOT, '..', 'shared', 'corpora', 'creddata', 'credd
 MODEL = os.path.join(ROOT, 'src', 'context', 'scorer_model.txt')
 
 
-def read_model(path):
-    weights, report = {}, 0.5
+def report_threshold(path):
     for line in open(path):
         parts = line.split()
-        if len(parts) == 3 and parts[0] == 'weight':
-            weights[parts[1]] = float(parts[2])
-        elif len(parts) == 3 and parts[:2] == ['threshold', 'report']:
-            report = float(parts[2])
-    return weights, report
+        if len(parts) == 3 and parts[:2] == ['threshold', 'report']:
+            return float(parts[2])
+    return 0.5
 
 
 def row_path(wd, r):
@@ -89,13 +86,11 @@ def main():
             for line in out.splitlines():
                 c = json.loads(line)
                 cands.setdefault(path_of.get(os.path.normpath(c['path'])), []).append(c)
-        weights, report = read_model(MODEL)
+        report = report_threshold(MODEL)
 
         def pulls(c, sign):
-            contrib = [(weights.get(k, 0) * v, k) for k, v in c['features'].items() if v]
-            contrib = [x for x in contrib if x[0] * sign > 0.4]
-            contrib.sort(key=lambda x: -abs(x[0]))
-            return ', '.join('%s %+.1f' % (k, w) for w, k in contrib[:4])
+            # The scanner's own attribution (keysweep_context_candidates), strongest first.
+            return ', '.join('%s %+.1f' % (text, w) for text, w in c['contributions'] if w * sign > 0)[:240]
 
         def snippet(i):
             return rows[i]['text'].split('\n')[0].strip()[:90]
