@@ -45,7 +45,7 @@ TREES = dict(max_iter=300, max_depth=3, learning_rate=0.05, random_state=0)
 # likely a credential (it is described, derived, a placeholder, an expression, prose) can only
 # lower the score; a credential name or syntax can only raise it. They keep the model sane on code
 # unlike the training split.
-MONOTONE_DOWN = {'name_describes', 'name_identifier', 'name_digest', 'placeholder', 'template', 'filler',
+MONOTONE_DOWN = {'name_identifier', 'name_digest', 'placeholder', 'template', 'filler',
                  'has_space', 'keyword_value', 'expression', 'route', 'env_lookup', 'phrase',
                  'mentions_keyword', 'identifier_like', 'unquoted_in_code', 'dotted', 'path_like'}
 MONOTONE_UP = {'name_password', 'name_keyword_last', 'implied_password', 'implied_token',
@@ -110,6 +110,13 @@ FIXED = {
     # "APIKEY-loaded-from-remote-config-000000": words joined as a description. A passphrase
     # of that shape loses, and still shows when its name is strong.
     'phrase': -2.5,
+    # Translated UI text (Android string resources in thirty languages) and a value that repeats its
+    # own name are never secrets; the training split has almost none of either.
+    'non_ascii': -4.0,
+    'echoes_name': -4.0,
+    # save_password_label, password_hint, token_url: names that describe, do not hold, a secret.
+    # Fixed, not learned: app resources are full of them and the split has few.
+    'name_describes': -3.0,
     # Weak passwords (Welcome1, admin123) are credentials: the issue is that they are weak,
     # not that they are not passwords. The split labels many test values False; keep neutral.
     'weak_word': 0.0,

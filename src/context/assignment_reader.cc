@@ -53,8 +53,8 @@ constexpr size_t kMaxName = 128;
 // One line, with offsets relative to the text handed to read_assignments.
 class LineReader {
  public:
-  LineReader(std::string_view line, uint32_t base, std::vector<Assignment>& out)
-      : s_(line), base_(base), out_(out) {}
+  LineReader(std::string_view line, uint32_t base, std::vector<Assignment>& out, NameFilter filter)
+      : s_(line), base_(base), out_(out), filter_(filter) {}
 
   // The syntaxes that say more come first: a value they claim is not claimed again by the plain
   // `name: value` reading (in "curl -u admin:pw", admin is not the name of pw).
@@ -74,7 +74,9 @@ class LineReader {
   std::string_view s_;
   uint32_t base_;
   std::vector<Assignment>& out_;
-  int comment_ = -1;  // in_comment(), computed on first use
+  NameFilter filter_;
+  int comment_ = -1;
+  bool wanted(std::string_view name) const { return !filter_ || filter_(name); }  // in_comment(), computed on first use
   // Value offsets already emitted on this line, with their index in out_: a value is claimed once.
   std::unordered_map<uint32_t, size_t> claimed_;
 
@@ -281,6 +283,7 @@ class LineReader {
         }
       }
     }
+    if (!wanted(name)) return;
     value_after(name, after, Syntax::kAssignment);
   }
 
@@ -309,6 +312,7 @@ class LineReader {
     size_t e = lit.end;
     while (e < s_.size() && is_space(s_[e])) ++e;
     if (e >= s_.size() || (s_[e] != ')' && s_[e] != '}')) return;
+    if (!wanted(name)) return;
     emit(name, lit.start, lit.len, Syntax::kPairArgs, lit.quote);
   }
 
@@ -339,12 +343,17 @@ class LineReader {
     while (vs < ve && is_space(s_[vs])) ++vs;
     while (ve > vs && is_space(s_[ve - 1])) --ve;
     if (ve - vs >= 2 && s_[vs] == '"' && s_[ve - 1] == '"') ++vs, --ve;  // <string>"x"</string>
+    if (!wanted(name)) return;
     emit(name, vs, ve - vs, Syntax::kXml, Quote::kNone);
   }
 
   // Flags, SQL and PowerShell: the syntax names a password although no variable does.
   void command_lines() {
     for (size_t i = 0; i + 2 < s_.size(); ++i) {
+      // Every form starts with '-' or a letter of identified/password/convertto: a cheap test
+      // before the string comparisons.
+      char first = static_cast<char>(s_[i] | 0x20);
+      if (s_[i] != '-' && first != 'i' && first != 'p' && first != 'c') continue;
       bool boundary = i == 0 || is_space(s_[i - 1]) || s_[i - 1] == '"' || s_[i - 1] == '\'';
       if (!boundary) continue;
       std::string_view rest = s_.substr(i);
@@ -352,7 +361,8 @@ class LineReader {
         // --password value (the '=' form is an ordinary assignment).
         size_t n = 2;
         while (n < rest.size() && (is_name_char(rest[n]) && rest[n] != '.')) ++n;
-        if (n < rest.size() && rest[n] == ' ' && n + 1 < rest.size() && rest[n + 1] != '-')
+        if (n < rest.size() && rest[n] == ' ' && n + 1 < rest.size() && rest[n + 1] != '-' &&
+            wanted(rest.substr(2, n - 2)))
           value_after(rest.substr(2, n - 2), i + n + 1, Syntax::kCommandLine);
       } else if (rest.starts_with("-p") && rest.size() > 2 && !is_space(rest[2]) && rest[2] != '-' &&
                  mysql_like()) {
@@ -483,12 +493,12 @@ class LineReader {
 
 }  // namespace
 
-void read_assignments(std::string_view text, std::vector<Assignment>& out) {
+void read_assignments(std::string_view text, std::vector<Assignment>& out, NameFilter name_filter) {
   size_t pos = 0;
   while (pos < text.size()) {
     const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
     size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
-    LineReader(text.substr(pos, end - pos), static_cast<uint32_t>(pos), out).run();
+    LineReader(text.substr(pos, end - pos), static_cast<uint32_t>(pos), out, name_filter).run();
     pos = end + 1;
   }
 }

@@ -52,7 +52,13 @@ struct Assignment {
 
 // Appends every assignment found in `text` (one or more lines) to `out`. Values longer than
 // kMaxValue are cut there; the caller decides what is too long to be a credential.
+// `name_filter`, when given, is asked about each name before its value is read: a scan passes
+// features.h's could_name_credential, so the `i = 0` and `x: int` of ordinary code cost a name
+// check, not a value parse and a record. Syntaxes that imply a credential (SQL, curl -u, URLs,
+// auth schemes) are not filtered.
 constexpr size_t kMaxValue = 1024;
-void read_assignments(std::string_view text, std::vector<Assignment>& out);
+using NameFilter = bool (*)(std::string_view name);
+void read_assignments(std::string_view text, std::vector<Assignment>& out,
+                      NameFilter name_filter = nullptr);
 
 }  // namespace keysweep::context

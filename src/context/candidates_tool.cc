@@ -33,7 +33,7 @@ void scan_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<c::Assignment> found;
-  c::read_assignments(text, found);
+  c::read_assignments(text, found, c::could_name_credential);
   const c::FileKind kind = c::classify_path(path.string());
   c::FeatureVector f;
   for (const c::Assignment& a : found) {

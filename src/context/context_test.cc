@@ -12,6 +12,8 @@
 namespace keysweep::context {
 namespace {
 
+double probability(std::string_view text, std::string_view value, std::string_view path = "src/app.py");
+
 struct Found {
   std::string name, value;
   Syntax syntax;
@@ -81,7 +83,7 @@ TEST(AssignmentReader, NeverPairsAcrossLines) {
   EXPECT_TRUE(read("a == b\nx != y\n").empty());
 }
 
-double probability(std::string_view text, std::string_view value, std::string_view path = "src/app.py") {
+double probability(std::string_view text, std::string_view value, std::string_view path) {
   std::vector<Assignment> out;
   read_assignments(text, out);
   for (const auto& a : out)
@@ -176,6 +178,52 @@ TEST(Features, FillersSequencesAndPhrasesAreToldFromKeys) {
   EXPECT_TRUE(has("private_key_id=ab12", "ab12", Feature::kNameIdentifier));
   EXPECT_TRUE(has("password=$DB_PASSWORD", "$DB_PASSWORD", Feature::kTemplate));
   EXPECT_FALSE(has("password=P@$$w0rd", "P@$$w0rd", Feature::kTemplate));
+}
+
+}  // namespace
+}  // namespace keysweep::context
+
+namespace keysweep::context {
+namespace {
+
+// The reader's name filter must never drop a name the scorer would classify.
+TEST(Features, NameFilterKeepsEveryCredentialName) {
+  for (std::string_view name :
+       {"password", "DB_PASS", "pwd", "rootPw", "passphrase", "client_secret", "apiKey", "X-Api-Key",
+        "authToken", "Authorization", "credentials", "salt", "nonce", "jwt", "otp_seed", "hmac",
+        "signature", "session_cookie", "sid", "bearer", "ConsumerKey", "PASSWORT", "passcode"}) {
+    Assignment a;
+    a.name = name;
+    EXPECT_NE(classify_name(a), NameClass::kNone) << name;
+    EXPECT_TRUE(could_name_credential(name)) << name;
+  }
+  EXPECT_FALSE(could_name_credential("color"));
+  EXPECT_FALSE(could_name_credential("i"));
+}
+
+}  // namespace
+}  // namespace keysweep::context
+
+namespace keysweep::context {
+namespace {
+
+// What app resources are full of: UI text about passwords, in every language, and fields named
+// after themselves. None of it may be reported.
+TEST(Scorer, AppResourceStringsAreNotCredentials) {
+  const double report = builtin_scorer_model().report;
+  auto p = [](std::string_view line, std::string_view value) {
+    return probability(line, value, "app.apk!resources.arsc");
+  };
+  EXPECT_LT(p(R"(_string_save_password_label = "Contraseña")", "Contraseña"), report);
+  EXPECT_LT(p(R"(_string_save_password_message = "是否保存密码？")", "是否保存密码？"), report);
+  EXPECT_LT(p(R"(_string_password_hint = "Password")", "Password"), report);
+  EXPECT_LT(p(R"(keyPoolSize = "keypoolsize")", "keypoolsize"), report);
+  EXPECT_LT(p(R"(_drawable_avd_hide_password = "res/drawable-v21/avd_hide_password.xml")",
+              "res/drawable-v21/avd_hide_password.xml"),
+            report);
+  EXPECT_GE(p(R"(_string_backend_api_key = "dTAV6Agi9gDjvX8gJ0oygT7IrCBDTYgX")",
+              "dTAV6Agi9gDjvX8gJ0oygT7IrCBDTYgX"),
+            report);
 }
 
 }  // namespace

@@ -112,12 +112,17 @@ bool is_describing_word(const std::string& w) {
       "invalid", "wrong", "incorrect", "mismatch", "empty", "missing", "for", "to", "from", "by",
       "of", "type", "kind", "data", "bytes", "endpoint", "host", "port", "server", "user",
       "username", "login", "account", "email", "duration", "interval", "time", "date", "age",
-      "sha256", "sha1", "sha", "md5", "fingerprint", "checksum", "preview", "redacted"};
+      "sha256", "sha1", "sha", "md5", "fingerprint", "checksum", "preview", "redacted",
+      // UI strings (Android resources name them by what the screen does with the password)
+      "save", "remember", "never", "notnow", "instructions", "touch", "expire", "expired",
+      "recovery", "forgot", "strong", "weak", "show", "visible", "desc", "description", "summary",
+      "title", "dialog", "warning", "notice", "tooltip", "caption", "heading", "accessibility"};
   return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
 }
 bool is_identifier_word(const std::string& w) {
   return w == "id" || w == "ids" || w == "user" || w == "username" || w == "login" || w == "email" ||
-         w == "name" || w == "account" || w == "uid" || w == "guid" || w == "public" || w == "pub";
+         w == "name" || w == "account" || w == "uid" || w == "guid" || w == "public" || w == "pub" ||
+         w == "keyid" || w == "recv" || w == "keyserver" || w == "gpg" || w == "pgp";  // key ids
 }
 
 double shannon(std::string_view s) {
@@ -259,7 +264,26 @@ FileKind classify_path(std::string_view path) {
   else if (in(kConfig) || base.starts_with(".env") || base == "dockerfile") k.config = true;
   else if (in(kData)) k.data = true;
   else if (!ext.empty()) k.code = true;
+  for (std::string_view s : {".sh", ".bash", ".zsh", ".ksh", ".ps1", ".psm1", ".bat", ".cmd", ".mk"})
+    if (ext == s) k.script = true;
+  if (base == "makefile" || base == "gnumakefile") k.script = true;
   return k;
+}
+
+bool could_name_credential(std::string_view name) {
+  // Every word classify_name accepts contains one of these (case-insensitively); "value" and
+  // "content" stay too: <add key="Password" value="x"/> is renamed before the filter, but an
+  // unnamed value attribute must not be lost either.
+  static constexpr std::string_view kStems[] = {
+      "pass", "pw", "pswd", "pword", "secret", "token", "salt", "nonce", "seed", "jwt", "otp", "hmac",
+      "signature", "key", "auth", "cred", "bearer", "cookie", "session", "sid"};
+  char buf[160];
+  size_t n = std::min(name.size(), sizeof buf);
+  for (size_t i = 0; i < n; ++i) buf[i] = lower(name[i]);
+  std::string_view low(buf, n);
+  for (auto stem : kStems)
+    if (low.find(stem) != std::string_view::npos) return true;
+  return false;
 }
 
 NameClass classify_name(const Assignment& a) {
@@ -276,11 +300,31 @@ NameClass classify_name(const Assignment& a) {
   return cls;
 }
 
+// Unquoted in source code and shaped like a variable, a keyword or an expression
+// (`key = self.key`, `token = nullptr`, `password = $input`): a reference, never the secret. Most
+// candidates in code are these; they are dropped before the features are computed (the model
+// gave them nothing: unquoted_in_code, identifier_like, keyword_value and expression all lower
+// the score), which keeps the scorer off the scan's hot path.
+bool is_code_reference(const Assignment& a, const FileKind& file) {
+  if (a.quote != Quote::kNone || !file.code || file.script || a.syntax != Syntax::kAssignment) return false;
+  std::string_view v = a.value;
+  if (v.empty() || std::string_view("$%{[(<&*@:#!/").find(v.front()) != std::string_view::npos) return true;
+  if (!(std::isalpha(static_cast<unsigned char>(v.front())) || v.front() == '_')) return false;
+  bool digit = false;
+  for (char c : v) {
+    if (!(is_alnum(c) || c == '_' || c == '.')) return false;
+    digit |= is_digit(c);
+  }
+  // Letters, '_' and '.' only: a name (self.key, nullptr, DEFAULT_TOKEN, getToken). With digits
+  // it may be a bare secret in a shell or config-like script (PASSWORD=hunter22): kept.
+  return !digit;
+}
+
 NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVector& out) {
   out.fill(0);
   auto set = [&](Feature f, float v = 1) { out[static_cast<size_t>(f)] = v; };
   NameClass cls = classify_name(a);
-  if (cls == NameClass::kNone) return cls;
+  if (cls == NameClass::kNone || is_code_reference(a, file)) return NameClass::kNone;
 
   // Name.
   auto words = split_words(a.name);
@@ -312,9 +356,11 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
   bool describes = false;
   for (size_t i = last_kw + 1; i < words.size(); ++i) describes |= is_describing_word(words[i]);
   if (describes) set(Feature::kNameDescribes);
-  // client_id, private_key_id, PublicKeyToken, publishable_key: identifiers, public by design.
+  // client_id, private_key_id, PublicKeyToken, publishable_key, gpg --recv-keys: identifiers,
+  // public by design.
   bool public_word = false;
-  for (const auto& w : words) public_word |= w == "public" || w == "pub" || w == "publishable";
+  for (const auto& w : words)
+    public_word |= w == "public" || w == "pub" || w == "publishable" || w == "recv" || w == "keyserver";
   if ((!words.empty() && is_identifier_word(words.back())) || public_word) set(Feature::kNameIdentifier);
   for (const auto& w : words)
     for (std::string_view d : {"sha256", "sha1", "sha", "md5", "hash", "hashed", "digest", "fingerprint", "checksum"})
@@ -375,8 +421,14 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
   // "controller/path#action".
   bool rails_route = v.find('/') != std::string_view::npos && v.find('#') != std::string_view::npos &&
                      std::all_of(v.begin(), v.end(), [](char c) { return is_lower(c) || c == '_' || c == '/' || c == '#'; });
+  // A resource or file: res/drawable/x.xml, icon.png.
+  bool file_name = false;
+  if (size_t dot = v.rfind('.'); dot != std::string_view::npos && dot + 1 < v.size())
+    for (std::string_view e : {"xml", "png", "jpg", "jpeg", "gif", "svg", "webp", "json", "js", "html",
+                               "css", "txt", "so", "dex", "mp3", "ogg", "ttf", "otf"})
+      file_name |= v.substr(dot + 1) == e;
   if (v.starts_with("/") || v.starts_with("./") || v.starts_with("../") || v.starts_with("~/") ||
-      v.starts_with("arn:") || rails_route)
+      v.starts_with("arn:") || v.starts_with("res/") || rails_route || file_name)
     set(Feature::kRoute);
   if (!v.empty() && std::string_view("$%{[(<&*@:#!/").find(v.front()) != std::string_view::npos)
     set(Feature::kExpression);
@@ -411,6 +463,17 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
       if (lv == w) set(Feature::kKeywordValue);
   }
   if (space) set(Feature::kHasSpace);
+  if (std::any_of(v.begin(), v.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+    set(Feature::kNonAscii);
+  {
+    // The value spells the name again, in any case, without separators: a field's own name.
+    std::string lv, ln;
+    for (char c : v)
+      if (is_alnum(c)) lv.push_back(lower(c));
+    for (char c : a.name)
+      if (is_alnum(c)) ln.push_back(lower(c));
+    if (lv.size() >= 4 && (lv == ln || (ln.size() > lv.size() && ln.ends_with(lv)))) set(Feature::kEchoesName);
+  }
   {
     // Three or more lowercase words of 3+ letters joined by '-' or '_': a slug or a description.
     size_t words = 0, run = 0;

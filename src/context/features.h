@@ -52,6 +52,8 @@ namespace keysweep::context {
   X(kWeakWord, "weak_word", "a weak password word (admin, test, guest, demo, default)")           \
   X(kHasSpace, "has_space", "holds spaces, like prose")                                          \
   X(kPhrase, "phrase", "words joined by - or _, like a description (loaded-from-remote-config)")   \
+  X(kNonAscii, "non_ascii", "holds non-ASCII text, like a translated UI string")                  \
+  X(kEchoesName, "echoes_name", "repeats the name (keyPoolSize = \"keypoolsize\")")               \
   X(kNumeric, "numeric", "digits only")                                                          \
   X(kKeywordValue, "keyword_value", "a literal like true, null, none, empty")                    \
   X(kQuoted, "quoted", "a quoted literal")                                                       \
@@ -90,11 +92,15 @@ enum class NameClass : uint8_t { kNone, kPassword, kSecret };
 
 struct FileKind {
   bool test = false, doc = false, config = false, code = false, data = false;
+  bool script = false;  // shell, PowerShell, batch, make: code whose unquoted values are literals
 };
 // From the path's directories, base name and extension ("src/test/Foo.java", "config/.env").
 FileKind classify_path(std::string_view path);
 
 NameClass classify_name(const Assignment& a);
+// A cheap superset of classify_name's vocabulary for the reader's name filter: false only when no
+// credential word can be in the name.
+bool could_name_credential(std::string_view name);
 // Fills `out`; returns the class (kNone leaves `out` unspecified).
 NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVector& out);
 

@@ -53,7 +53,7 @@ void scan_context(std::string_view data, std::string_view path, std::vector<Cont
   context::FeatureVector features;
   for (const auto& [lo, hi] : merged) {
     found.clear();
-    context::read_assignments(data.substr(lo, hi - lo), found);
+    context::read_assignments(data.substr(lo, hi - lo), found, context::could_name_credential);
     for (const context::Assignment& a : found) {
       context::NameClass cls = context::compute_features(a, file, features);
       int64_t rule = rules.by_class[static_cast<size_t>(cls)];
