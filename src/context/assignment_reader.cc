@@ -59,6 +59,7 @@ class LineReader {
   // The syntaxes that say more come first: a value they claim is not claimed again by the plain
   // `name: value` reading (in "curl -u admin:pw", admin is not the name of pw).
   void run() {
+    dockerfile_env();
     command_lines();
     auth_schemes();
     url_credentials();
@@ -345,6 +346,20 @@ class LineReader {
     if (ve - vs >= 2 && s_[vs] == '"' && s_[ve - 1] == '"') ++vs, --ve;  // <string>"x"</string>
     if (!wanted(name)) return;
     emit(name, vs, ve - vs, Syntax::kXml, Quote::kNone);
+  }
+
+  // Dockerfile's older form, `ENV NAME value` (the `ENV NAME=value` form is an assignment).
+  void dockerfile_env() {
+    size_t i = 0;
+    while (i < s_.size() && is_space(s_[i])) ++i;
+    if (s_.compare(i, 4, "ENV ") != 0) return;
+    size_t n = i + 4;
+    while (n < s_.size() && is_space(s_[n])) ++n;
+    size_t e = n;
+    while (e < s_.size() && e - n < kMaxName && is_name_char(s_[e])) ++e;
+    if (e == n || e >= s_.size() || s_[e] != ' ') return;
+    std::string_view name = s_.substr(n, e - n);
+    if (wanted(name)) value_after(name, e, Syntax::kAssignment);
   }
 
   // Flags, SQL and PowerShell: the syntax names a password although no variable does.

@@ -47,6 +47,7 @@ TEST(AssignmentReader, SourceAndConfigSyntaxes) {
   EXPECT_EQ(name_of("  :password => 'tq8!vZ2mR',", "tq8!vZ2mR"), "password");
   EXPECT_EQ(name_of("$pw .= 'secretive9';", "secretive9"), "pw");
   EXPECT_EQ(name_of("ENV DB_PASS=passw0rd", "passw0rd"), "DB_PASS");
+  EXPECT_EQ(name_of("ENV DB_PASSWORD passw0rd", "passw0rd"), "DB_PASSWORD");
   EXPECT_EQ(name_of("PASSWORD ?= Winter2022", "Winter2022"), "PASSWORD");
   EXPECT_EQ(name_of(R"(const apiKey string = "k3y-v4lue-123")", "k3y-v4lue-123"), "apiKey");
   EXPECT_EQ(name_of(R"(	Password      string = "x9y8z7w6")", "x9y8z7w6"), "Password");

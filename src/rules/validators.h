@@ -23,7 +23,9 @@ std::string_view reject_reason(const Rule& rule, std::string_view secret, std::s
 bool looks_like_placeholder(std::string_view secret);
 // GitHub (ghp_/gho_/ghu_/ghs_/ghr_) and npm (npm_) tokens: 30 random base62 + CRC32 in base62.
 bool github_token_checksum_ok(std::string_view token);
-bool jwt_structure_ok(std::string_view token);           // header is base64url JSON with "alg"
+bool jwt_structure_ok(std::string_view token);
+// NATS nkeys (seeds, public keys): base32 whose last two bytes are the CRC-16/XMODEM of the rest.
+bool nkey_checksum_ok(std::string_view key);           // header is base64url JSON with "alg"
 // A value its provider publishes as a sample, which grants nothing: the Azurite / Storage
 // Emulator account key, jwt.io's example tokens (any signature over its "John Doe" payload).
 bool is_public_sample(std::string_view secret);

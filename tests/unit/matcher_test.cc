@@ -314,6 +314,17 @@ TEST(Validators, Placeholders) {
   EXPECT_FALSE(looks_like_placeholder("AKIA2E4RTQ5NB7XKW3JM"));
 }
 
+TEST(Validators, NatsNkeyChecksum) {
+  // Seeds with valid CRC-16/XMODEM (rules/nats.toml's examples), and the same with one character
+  // changed, which the checksum catches.
+  EXPECT_TRUE(nkey_checksum_ok("SUADYHPZ4RSPGOH7K7CRNHAEBM2E2OB5LGVHZS4ZXPMAS4S5NGS4C54KKY"));
+  EXPECT_TRUE(nkey_checksum_ok("SOAAZYVU72OXGL6OMIW2VKMNIRKH6A2SONEPJF5UMRKCURH37DNJG6Q2JI"));
+  EXPECT_FALSE(nkey_checksum_ok("SUADYHPZ4RSPGOH7K7CRNHAEBM2E2OB5LGVHZS4ZXPMAS4S5NGS4C54KKB"));
+  EXPECT_FALSE(nkey_checksum_ok("SUADYHPZ4RSPGOH7K7CRNHAEBM2E2OB5LGVHZS4ZXPMAS4S5NGS4C55KKY"));
+  EXPECT_FALSE(nkey_checksum_ok("SU1!"));
+  EXPECT_FALSE(nkey_checksum_ok(""));
+}
+
 TEST(Validators, PublicSamplesAreNotLeaks) {
   // Microsoft publishes the Azurite / Storage Emulator key (devstoreaccount1); it opens only a
   // local emulator.
