@@ -55,10 +55,16 @@ struct SecretSpan {
 // beside its secret key) that must not leak through its neighbour's snippet. `others` is sorted
 // by start. A secret cut by the window's left edge is shown as "…" only.
 void append_redacted(std::string& out, std::string_view data, uint64_t a, uint64_t b,
-                     const std::vector<SecretSpan>* others) {
+                     const std::vector<SecretSpan>* others, uint64_t longest_other = 0) {
   uint64_t pos = a;
   if (others) {
-    for (const SecretSpan& o : *others) {
+    // Start at the first span that can reach `a` (none starts more than the longest span before
+    // it), not at the blob's first: a line with many findings stays linear.
+    uint64_t reach_back = a > longest_other ? a - longest_other : 0;
+    auto first = std::lower_bound(others->begin(), others->end(), reach_back,
+                                  [](const SecretSpan& s, uint64_t v) { return s.start < v; });
+    for (auto it = first; it != others->end(); ++it) {
+      const SecretSpan& o = *it;
       if (o.start >= b) break;
       if (o.end <= pos) continue;
       uint64_t from = std::max(o.start, pos);
@@ -75,16 +81,17 @@ void append_redacted(std::string& out, std::string_view data, uint64_t a, uint64
 // `replacement` standing for the secret and (when `others` is given) the other secrets redacted.
 std::string make_snippet(std::string_view data, uint64_t line_start, uint64_t s_start,
                          uint64_t s_end, std::string_view replacement,
-                         const std::vector<SecretSpan>* others) {
+                         const std::vector<SecretSpan>* others, uint64_t longest_other) {
   uint64_t from = std::max(line_start, s_start > kSnippetSide ? s_start - kSnippetSide : 0);
-  const void* nl = std::memchr(data.data() + s_end, '\n', data.size() - s_end);
-  uint64_t line_end = nl ? static_cast<uint64_t>(static_cast<const char*>(nl) - data.data())
-                         : data.size();
-  uint64_t to = std::min(line_end, s_end + kSnippetSide);
+  // Only the next kSnippetSide bytes matter: searching to the end of a 100 MB minified line for
+  // each of its findings made a many-finding line quadratic.
+  uint64_t reach = std::min<uint64_t>(data.size(), s_end + kSnippetSide);
+  const void* nl = std::memchr(data.data() + s_end, '\n', reach - s_end);
+  uint64_t to = nl ? static_cast<uint64_t>(static_cast<const char*>(nl) - data.data()) : reach;
   std::string out;
-  append_redacted(out, data, from, s_start, others);
+  append_redacted(out, data, from, s_start, others, longest_other);
   out += replacement;
-  append_redacted(out, data, s_end, to, others);
+  append_redacted(out, data, s_end, to, others, longest_other);
   // Trim indentation; it says nothing.
   size_t first = out.find_first_not_of(" \t");
   return first == std::string::npos ? std::string() : out.substr(first);
@@ -115,7 +122,13 @@ void build_findings(const Blob& blob, const RuleSet& rules, const std::vector<Ru
   LineCounter lines(data);
   std::vector<SecretSpan> secrets;
   secrets.reserve(matches.size());
-  for (const RuleMatch& m : matches) secrets.push_back({m.secret_start, m.secret_end});
+  uint64_t column_line = UINT64_MAX, column_pos = 0;
+  uint32_t column = 1;
+  uint64_t longest = 0;
+  for (const RuleMatch& m : matches) {
+    secrets.push_back({m.secret_start, m.secret_end});
+    longest = std::max(longest, m.secret_end - m.secret_start);
+  }
   std::sort(secrets.begin(), secrets.end(),
             [](const SecretSpan& a, const SecretSpan& b) { return a.start < b.start; });
   for (const RuleMatch& m : matches) {
@@ -136,13 +149,20 @@ void build_findings(const Blob& blob, const RuleSet& rules, const std::vector<Ru
     auto [line, line_start] = lines.locate(m.secret_start);
     if (blob.has_meaningful_lines()) {
       f.location.line = line;
-      f.location.column =
-          count_code_points(data.substr(line_start, m.secret_start - line_start)) + 1;
+      // Counted on from the previous finding of the same line: counting from the line's start
+      // each time made a 100 MB minified line with many findings quadratic.
+      if (line_start != column_line || m.secret_start < column_pos) {
+        column_line = column_pos = line_start;
+        column = 1;
+      }
+      column += count_code_points(data.substr(column_pos, m.secret_start - column_pos));
+      column_pos = m.secret_start;
+      f.location.column = column;
     }
-    f.snippet = make_snippet(data, line_start, m.secret_start, m.secret_end, f.redacted, &secrets);
+    f.snippet = make_snippet(data, line_start, m.secret_start, m.secret_end, f.redacted, &secrets, longest);
     if (options.show_secrets)
       f.snippet_clear = make_snippet(data, line_start, m.secret_start, m.secret_end,
-                                     printable_utf8(f.secret), nullptr);
+                                     printable_utf8(f.secret), nullptr, 0);
     f.allow_comment = find_allow_comment(data, line_start, m.secret_start, m.secret_end);
     f.fingerprint = finding_fingerprint(rule.id, f.secret_sha256, f.location.display_path(),
                                         f.location.symbol);
