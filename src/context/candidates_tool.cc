@@ -36,12 +36,13 @@ void scan_file(const std::filesystem::path& path) {
   c::read_assignments(text, found, c::could_name_credential);
   const c::FileKind kind = c::classify_path(path.string());
   c::FeatureVector f;
+  // Assignments come line by line, so lines are counted on from the previous one.
+  size_t line = 1, line_start = 0, counted = 0;
   for (const c::Assignment& a : found) {
     c::NameClass cls = c::compute_features(a, kind, f);
     if (cls == c::NameClass::kNone) continue;
-    size_t line = 1, line_start = 0;
-    for (size_t i = 0; i < a.value_offset; ++i)
-      if (text[i] == '\n') ++line, line_start = i + 1;
+    for (; counted < a.value_offset; ++counted)
+      if (text[counted] == '\n') ++line, line_start = counted + 1;
     std::string out = "{\"path\":";
     json_string(path.string(), out);
     out += ",\"line\":" + std::to_string(line) + ",\"column\":" + std::to_string(a.value_offset - line_start) +

@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "core/secret.h"
+#include "decode/decoders.h"
+
 namespace keysweep::context {
 
 namespace {
@@ -125,18 +128,6 @@ bool is_identifier_word(const std::string& w) {
          w == "keyid" || w == "recv" || w == "keyserver" || w == "gpg" || w == "pgp";  // key ids
 }
 
-double shannon(std::string_view s) {
-  if (s.empty()) return 0;
-  std::array<uint32_t, 256> counts{};
-  for (unsigned char c : s) ++counts[c];
-  double h = 0, n = static_cast<double>(s.size());
-  for (uint32_t c : counts)
-    if (c) {
-      double p = c / n;
-      h -= p * std::log2(p);
-    }
-  return h;
-}
 
 // Runs, ascending or descending sequences and a short repeated unit: "xxxxxxxx", "12345678",
 // "abcabcabc", "A1B2C3D4".
@@ -388,7 +379,7 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
   set(Feature::kLogLength, static_cast<float>(std::log2(len + 1)));
   if (v.size() < 8) set(Feature::kShort);
   if (v.size() > 64) set(Feature::kLong);
-  double h = shannon(v);
+  double h = shannon_entropy(v);
   set(Feature::kEntropy, static_cast<float>(h));
   double hmax = std::log2(std::min(len, 64.0));
   set(Feature::kEntropyRatio, static_cast<float>(hmax > 0 ? h / hmax : 0));
@@ -513,30 +504,14 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
     set(Feature::kSyntaxCommand);
   if (a.syntax == Syntax::kUrl) set(Feature::kSyntaxUrl);
   if (a.scheme == "Basic" || a.scheme == "basic") {
-    // Basic credentials are base64("user:password").
-    static constexpr std::string_view kB64 =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string decoded;
-    uint32_t acc = 0;
-    int bits = 0;
-    bool ok = true;
-    for (char c : v) {
-      if (c == '=') break;
-      size_t d = kB64.find(c);
-      if (d == std::string_view::npos) {
-        ok = false;
-        break;
-      }
-      acc = (acc << 6) | static_cast<uint32_t>(d);
-      bits += 6;
-      if (bits >= 8) {
-        bits -= 8;
-        decoded.push_back(static_cast<char>((acc >> bits) & 0xFF));
-      }
-    }
-    size_t colon = decoded.find(':');
-    if (ok && colon != std::string::npos && colon > 0 && colon + 1 < decoded.size() &&
-        std::all_of(decoded.begin(), decoded.end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
+    // Basic credentials are standard base64 of "user:password" (RFC 7617): read up to the first
+    // '=', and not in the URL-safe alphabet.
+    std::string_view b64 = v.substr(0, v.find('='));
+    auto decoded = b64.find_first_of("-_") == std::string_view::npos ? decode::decode_base64(b64)
+                                                                      : std::nullopt;
+    size_t colon = decoded ? decoded->find(':') : std::string::npos;
+    if (colon != std::string::npos && colon > 0 && colon + 1 < decoded->size() &&
+        std::all_of(decoded->begin(), decoded->end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
       set(Feature::kBasicUserPass);
   }
 

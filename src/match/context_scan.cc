@@ -68,9 +68,9 @@ void scan_context(std::string_view data, std::string_view path, std::vector<Cont
       m.match_start = m.secret_start;
       m.match_end = m.secret_end;
       m.confidence = static_cast<int8_t>(*s.confidence);
-      // The strongest contributions, kept as indices so a match stays small; the finding
-      // builder turns them into words.
-      // A finding names what is there ("+the name says password"), not what is missing.
+      // The strongest contributions of features present in the candidate ("+the name says
+      // password", not what is missing), packed so a match stays small; the finding builder
+      // turns them into words.
       size_t k = 0;
       for (const auto& c : context::strongest_contributions(model, features, context::kFeatureCount))
         if (c.present && k < m.signals.size()) m.signals[k++] = context::encode_signal(c);

@@ -412,14 +412,14 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
   std::vector<RuleMatch> deduped;
   for (size_t i = 0; i < kept.size();) {
     size_t j = i;
-    Confidence best = Confidence::kLow;
     bool any_specific = false;
-    for (size_t k = i; k < kept.size() && same_span(kept[i], kept[k]); ++k)
-      any_specific |= !impl_->generic[kept[k].rule_index];
+    for (; j < kept.size() && same_span(kept[i], kept[j]); ++j)
+      any_specific |= !impl_->generic[kept[j].rule_index];
     // A provider rule beats a generic one whatever the scorer's confidence.
     auto competes = [&](const RuleMatch& m) { return !any_specific || !impl_->generic[m.rule_index]; };
-    for (; j < kept.size() && same_span(kept[i], kept[j]); ++j)
-      if (competes(kept[j])) best = std::max(best, confidence_of(kept[j]));
+    Confidence best = Confidence::kLow;
+    for (size_t k = i; k < j; ++k)
+      if (competes(kept[k])) best = std::max(best, confidence_of(kept[k]));
     // One match per span: two rules of equal confidence (a context rule and a generic pattern)
     // would otherwise report the same secret twice.
     for (size_t k = i; k < j; ++k)
