@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/secret.h"
+#include "core/value_shape.h"
 #include "decode/decoders.h"
 
 namespace keysweep::context {
@@ -128,39 +129,6 @@ bool is_identifier_word(const std::string& w) {
          w == "keyid" || w == "recv" || w == "keyserver" || w == "gpg" || w == "pgp";  // key ids
 }
 
-
-// Runs, ascending or descending sequences and a short repeated unit: "xxxxxxxx", "12345678",
-// "abcabcabc", "A1B2C3D4".
-bool is_filler(std::string_view v) {
-  if (v.size() < 4) return false;
-  size_t best = 1, same = 1, up = 1, down = 1;
-  for (size_t i = 1; i < v.size(); ++i) {
-    char a = lower(v[i - 1]), b = lower(v[i]);
-    same = a == b ? same + 1 : 1;
-    up = b == a + 1 ? up + 1 : 1;
-    down = b == a - 1 ? down + 1 : 1;
-    best = std::max({best, same, up, down});
-  }
-  // A run that is most of the value, or very long; "abuser123456" is a weak password, not filler.
-  if (best >= 10 || best * 2 > v.size()) return true;
-  for (size_t unit = 1; unit <= 4 && unit * 3 <= v.size(); ++unit) {
-    size_t match = 0;
-    for (size_t i = unit; i < v.size(); ++i) match += lower(v[i]) == lower(v[i - unit]);
-    if (match * 10 >= (v.size() - unit) * 9) return true;
-  }
-  // A1B2C3D4, a1b2-c3d4-e5f6, d4c3b2a1: letters and digits interleaved, each stepping by one. Eight
-  // such characters in a row (separators aside) do not occur by chance in a random token.
-  std::string compact;
-  for (char c : v)
-    if (is_alnum(c)) compact.push_back(lower(c));
-  size_t up2 = 0, down2 = 0;
-  for (size_t i = 2; i < compact.size(); ++i) {
-    up2 = compact[i] == compact[i - 2] + 1 ? (up2 ? up2 + 1 : 3) : 0;
-    down2 = compact[i] == compact[i - 2] - 1 ? (down2 ? down2 + 1 : 3) : 0;
-    if (up2 >= 8 || down2 >= 8) return true;
-  }
-  return false;
-}
 
 bool is_hex_char(int c) { return std::isxdigit(c) != 0; }
 bool is_b64_char(int c) { return std::isalnum(c) != 0 || c == '+' || c == '/' || c == '=' || c == '-' || c == '_'; }

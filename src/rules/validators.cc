@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "core/secret.h"
+#include "core/value_shape.h"
 
 namespace keysweep {
 
@@ -17,18 +18,6 @@ bool icontains(std::string_view hay, std::string_view needle) {
            return std::tolower(static_cast<unsigned char>(a)) ==
                   std::tolower(static_cast<unsigned char>(b));
          }) != hay.end();
-}
-
-// Longest run of one repeated character, and of an ascending/descending sequence (abcd, 4321).
-size_t longest_run(std::string_view s) {
-  size_t best = s.empty() ? 0 : 1, same = 1, up = 1, down = 1;
-  for (size_t i = 1; i < s.size(); ++i) {
-    same = s[i] == s[i - 1] ? same + 1 : 1;
-    up = s[i] == s[i - 1] + 1 ? up + 1 : 1;
-    down = s[i] == s[i - 1] - 1 ? down + 1 : 1;
-    best = std::max({best, same, up, down});
-  }
-  return best;
 }
 
 int base64url_value(char c) {
@@ -72,8 +61,11 @@ bool looks_like_placeholder(std::string_view secret) {
   for (auto w : kWords)
     if (icontains(secret, w)) return true;
   // "AC" + 32 identical characters, "AKIA" + "AAAA…": a run of more than half the secret (and at
-  // least 8) is filler, not key material.
-  size_t run = longest_run(secret);
+  // least 8) is filler, not key material. Looser than the context scorer's is_filler on purpose:
+  // provider formats are checked by their own shape, and other scanners' suites use sequences
+  // like "ABCDEFGHIJKL" inside positives of the right format.
+  CharacterRuns runs = longest_runs(secret);
+  size_t run = std::max(runs.repeated, runs.sequence);
   return run >= 8 && run * 2 > secret.size();
 }
 
@@ -133,15 +125,25 @@ bool jwt_structure_ok(std::string_view token) {
 }
 
 bool is_public_sample(std::string_view secret) {
-  // Compared by hash, so the tree holds no string that looks like a key. Sources: Microsoft's
-  // Azurite docs ("well-known storage account and key", devstoreaccount1).
-  static constexpr std::string_view kSampleSha256[] = {
-      "0011cc25eb4320717494d2703e8cba85743e71b500283c21c8b88147992f9059",  // Azurite account key
+  // Values a provider's own documentation publishes as the example to copy. Compared by length,
+  // then hash, so the tree holds no string that looks like a key and most secrets are never
+  // hashed. Sources: Microsoft's Azurite docs ("well-known storage account and key",
+  // devstoreaccount1); MongoDB's connection-string manual (user myDatabaseUser), both as written
+  // in a URI (percent-encoded) and decoded.
+  struct Sample {
+    size_t length;
+    std::string_view sha256;
   };
-  if (secret.size() == 88) {
-    std::string h = sha256_hex(secret);
-    for (auto s : kSampleSha256)
-      if (h == s) return true;
+  static constexpr Sample kSamples[] = {
+      {88, "0011cc25eb4320717494d2703e8cba85743e71b500283c21c8b88147992f9059"},  // Azurite key
+      {17, "d179a5dc9a45dfa90720ea2fffc2f39c9df65d245da6f9c3130b2a5b4ed83076"},  // MongoDB manual
+      {19, "412a54cd6f4c7f2859ec2a6988a79bbd6e64d17733f4b021f3253d9ed6ab57da"},  // same, %40
+  };
+  std::string hash;
+  for (const auto& sample : kSamples) {
+    if (secret.size() != sample.length) continue;
+    if (hash.empty()) hash = sha256_hex(secret);
+    if (hash == sample.sha256) return true;
   }
   // jwt.io's debugger opens on a token for {"sub":"1234567890","name":"John Doe",...}; docs copy
   // it with every algorithm and secret, so the payload, not the signature, is the sample.

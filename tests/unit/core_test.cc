@@ -6,6 +6,7 @@
 #include "core/percent_encode.h"
 #include "core/secret.h"
 #include "core/utc_time.h"
+#include "core/value_shape.h"
 #include "io/byte_reader.h"
 #include "io/shared_library.h"
 #include "io/utf16.h"
@@ -134,6 +135,23 @@ TEST(SharedLibrary, LoadsASymbolAndNamesWhatIsMissing) {
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message.find("cannot load libkeysweep-no-such-library.so.9"),
             std::string::npos);
+}
+
+TEST(ValueShape, RunsAndFiller) {
+  EXPECT_EQ(longest_runs("xxxxxxxx").repeated, 8u);
+  EXPECT_EQ(longest_runs("zzABCDEFGHIJzz").sequence, 10u);
+  EXPECT_EQ(longest_runs("9f4321aa").sequence, 4u);
+  EXPECT_EQ(longest_runs("").repeated, 0u);
+  // Typed filler: a run most of the value, a long sequence anywhere, a repeated unit, A1B2C3D4.
+  EXPECT_TRUE(is_filler("AKIAAAAAAAAAAAAAAAAA"));
+  EXPECT_TRUE(is_filler("00QCjAl4MlV-WPXM-ABCDEFGHIJKL-0HmjFx"));
+  EXPECT_TRUE(is_filler("abcabcabcabc"));
+  EXPECT_TRUE(is_filler("A1B2C3D4E5F6"));
+  // Weak passwords and real formats with a long run of one character are not filler.
+  EXPECT_FALSE(is_filler("abuser123456"));
+  EXPECT_FALSE(is_filler("Welcome1"));
+  EXPECT_FALSE(is_filler("AAAAAAAAAAAAAAAAAAAAA76Fx5R7XAAAAAAVbySyZeqephxpPV4DRrI"));
+  EXPECT_FALSE(is_filler("q7Vx2mLk9RtB4nWc8ZpYd3FhJs6GuAe1"));
 }
 
 }  // namespace

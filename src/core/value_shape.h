@@ -1,0 +1,27 @@
+// What a value's characters say about it, independent of the rule or context that found it. One
+// definition shared by the provider validators and the context scorer, so "filler" means the same
+// thing whichever path a finding took.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace keysweep {
+
+// Longest runs (case-insensitive) in a value: of one repeated character (8 for "xxxxxxxx") and of
+// an ascending or descending sequence (10 for "ABCDEFGHIJ", 4 for "4321").
+struct CharacterRuns {
+  size_t repeated = 0;
+  size_t sequence = 0;
+};
+CharacterRuns longest_runs(std::string_view value);
+
+// Filler a person typed, not key material: a run or sequence that is most of the value ("AKIA" +
+// "AAAA…"), a long sequence anywhere ("…-ABCDEFGHIJKL-…"; a long run of one character is not enough,
+// real formats have them: Twitter bearer tokens, Dropbox long-lived tokens), a short repeated
+// unit ("abcabcabc"), or letters and
+// digits interleaved, each stepping by one ("A1B2C3D4"). None of these occurs by chance in a
+// random token of any length keysweep reports.
+bool is_filler(std::string_view value);
+
+}  // namespace keysweep
