@@ -364,6 +364,9 @@ class LineReader {
 
   // Flags, SQL and PowerShell: the syntax names a password although no variable does.
   void command_lines() {
+    // Flags (and ConvertTo-SecureString) hold a '-'; the other forms are SQL. Most lines read
+    // near a keyword are neither, and one memchr says so.
+    if (s_.find('-') == std::string_view::npos && !sql_like()) return;
     for (size_t i = 0; i + 2 < s_.size(); ++i) {
       // Every form starts with '-' or a letter of identified/password/convertto: a cheap test
       // before the string comparisons.

@@ -2,6 +2,7 @@
 // reports of them.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -124,6 +125,59 @@ TEST(ScorerModel, RejectsMalformedFilesNamingTheLine) {
   auto nan = parse_scorer_model("bias x\n", "m.txt");
   ASSERT_FALSE(nan.has_value());
   EXPECT_NE(nan.error().message.find("line 1"), std::string::npos);
+}
+
+// score() walks the trees in their flattened, padded layout; the reference here walks the parsed
+// nodes. They must agree on every path, including a feature exactly at a threshold (the float
+// threshold is rounded down so `f <= t` keeps its meaning) and a tree shallower on one side.
+double reference_probability(const ScorerModel& m, const FeatureVector& f) {
+  double z = m.bias;
+  for (size_t i = 0; i < kFeatureCount; ++i) z += m.weights[i] * f[i];
+  for (uint32_t root : m.tree_roots) {
+    const TreeNode* n = &m.nodes[root];
+    while (n->feature >= 0) n = &m.nodes[f[static_cast<size_t>(n->feature)] <= n->threshold ? n->left : n->right];
+    z += n->value;
+  }
+  return 1.0 / (1.0 + std::exp(-z));
+}
+
+TEST(ScorerModel, FlatTreesAgreeWithTheNodeWalk) {
+  const ScorerModel& builtin = builtin_scorer_model();
+  ASSERT_GT(builtin.flat.depth, 0u) << "the built-in model is expected to be flattened";
+  std::vector<float> probes = {0.0f, 1.0f, -1.0f, 100.0f};
+  for (const TreeNode& n : builtin.nodes)
+    if (n.feature >= 0) {
+      float t = static_cast<float>(n.threshold);
+      probes.insert(probes.end(), {t, std::nextafter(t, -1e9f), std::nextafter(t, 1e9f)});
+    }
+  uint64_t state = 88172645463325252ull;  // xorshift: a fixed, reproducible sample of vectors
+  auto next = [&] {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    return state;
+  };
+  FeatureVector f;
+  for (int round = 0; round < 4000; ++round) {
+    for (auto& v : f) v = probes[next() % probes.size()];
+    ASSERT_NEAR(score(builtin, f).probability, reference_probability(builtin, f), 1e-12) << "round " << round;
+  }
+
+  // A hand-written model whose tree is a leaf on the left at depth 1 and splits twice on the right.
+  std::string text = "bias 0\n";
+  for (size_t i = 0; i < kFeatureCount; ++i)
+    text += "weight " + std::string(feature_name(static_cast<Feature>(i))) + " 0\n";
+  std::string a(feature_name(static_cast<Feature>(0))), b(feature_name(static_cast<Feature>(1)));
+  text += "tree\nsplit " + a + " 0.5 1 2 0\nleaf -2\nsplit " + b + " 0.25 3 4 0\nleaf 1\nsplit " + a +
+          " 2.5 5 6 0\nleaf 3\nleaf 5\n";
+  text += "threshold report 0.5\nthreshold medium 0.6\nthreshold high 0.7\n";
+  auto model = parse_scorer_model(text, "hand.txt");
+  ASSERT_TRUE(model.has_value()) << model.error().message;
+  EXPECT_EQ(model->flat.depth, 3u);
+  for (float x : {0.0f, 0.5f, 0.75f, 2.5f, 3.0f})
+    for (float y : {0.0f, 0.25f, 1.0f}) {
+      FeatureVector g{};
+      g[0] = x, g[1] = y;
+      EXPECT_NEAR(score(*model, g).probability, reference_probability(*model, g), 1e-12) << x << "," << y;
+    }
 }
 
 }  // namespace

@@ -68,36 +68,47 @@ std::vector<std::string> split_words(std::string_view name) {
   return words;
 }
 
-bool is_password_word(const std::string& w) {
+bool is_password_word(std::string_view w) {
   return w == "pass" || w == "pw" || w == "pwd" || w == "pswd" || w == "passwd" || w == "pword" ||
          contains(w, "password") || contains(w, "passwd") || contains(w, "passphrase") ||
          contains(w, "passcode") || contains(w, "passwort") ||
          (w.size() <= 8 && w.size() > 3 && w.ends_with("pwd"));
 }
-bool is_secret_word(const std::string& w) {
+bool is_secret_word(std::string_view w) {
   return contains(w, "secret") || contains(w, "token") || w == "salt" || w == "nonce" ||
          w == "seed" || w == "jwt" || w == "otp" || w == "totp" || w == "hmac" || w == "signature";
 }
-bool is_apikey_word(const std::string& w) {
+bool is_apikey_word(std::string_view w) {
   return contains(w, "apikey") || w == "accesskey" || w == "secretkey" || w == "privatekey" ||
          w == "authkey" || w == "masterkey" || w == "signingkey" || w == "encryptionkey" ||
          w == "appkey" || w == "licensekey" || w == "clientkey" || w == "consumerkey" ||
          w == "subscriptionkey" || w == "accountkey" || w == "sharedkey";
 }
-bool is_auth_word(const std::string& w) {
+bool is_auth_word(std::string_view w) {
   return w == "auth" || w == "authorization" || w == "oauth" || w == "authn" || w == "basicauth" ||
          w == "credential" || w == "credentials" || w == "creds" || w == "cred" || w == "bearer" ||
          w == "authentication" || w == "cookie" || w == "session" || w == "sid";
 }
-bool is_key_word(const std::string& w) { return w == "key" || w == "keys"; }
-bool is_credential_word(const std::string& w) {
-  return is_password_word(w) || is_secret_word(w) || is_apikey_word(w) || is_auth_word(w) ||
-         is_key_word(w);
+bool is_key_word(std::string_view w) { return w == "key" || w == "keys"; }
+
+// What one word of a name is, worked out once per word: the name tests below ask each question of
+// every word, and a candidate's name is read by both classify_name and compute_features.
+enum WordFlag : uint8_t {
+  kWordPassword = 1,
+  kWordSecret = 2,
+  kWordApiKey = 4,
+  kWordAuth = 8,
+  kWordKey = 16,
+};
+uint8_t word_flags(std::string_view w) {
+  return static_cast<uint8_t>((is_password_word(w) ? kWordPassword : 0) | (is_secret_word(w) ? kWordSecret : 0) |
+                              (is_apikey_word(w) ? kWordApiKey : 0) | (is_auth_word(w) ? kWordAuth : 0) |
+                              (is_key_word(w) ? kWordKey : 0));
 }
 
 // Words after the credential word that make the name about something else: its hint, its URL,
 // its length, its type, the field that holds it.
-bool is_describing_word(const std::string& w) {
+bool is_describing_word(std::string_view w) {
   static constexpr std::string_view kWords[] = {
       "url", "uri", "endpoint", "path", "file", "filename", "dir", "directory", "name", "type",
       "length", "len", "size", "count", "field", "label", "hint", "title", "text", "message", "msg",
@@ -123,7 +134,7 @@ bool is_describing_word(const std::string& w) {
       "title", "dialog", "warning", "notice", "tooltip", "caption", "heading", "accessibility"};
   return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
 }
-bool is_identifier_word(const std::string& w) {
+bool is_identifier_word(std::string_view w) {
   return w == "id" || w == "ids" || w == "user" || w == "username" || w == "login" || w == "email" ||
          w == "name" || w == "account" || w == "uid" || w == "guid" || w == "public" || w == "pub" ||
          w == "keyid" || w == "recv" || w == "keyserver" || w == "gpg" || w == "pgp";  // key ids
@@ -245,18 +256,29 @@ bool could_name_credential(std::string_view name) {
   return false;
 }
 
+// The name's class from its words' flags: a password word anywhere wins, then any other credential
+// word.
+NameClass class_of(const Assignment& a, const std::vector<uint8_t>& flags) {
+  if (a.implied == Implied::kPassword) return NameClass::kPassword;
+  if (a.implied == Implied::kToken) return NameClass::kSecret;
+  NameClass cls = NameClass::kNone;
+  for (uint8_t f : flags) {
+    if (f & kWordPassword) return NameClass::kPassword;
+    if (f) cls = NameClass::kSecret;
+  }
+  return cls;
+}
+
+std::vector<uint8_t> flags_of(const std::vector<std::string>& words) {
+  std::vector<uint8_t> flags(words.size());
+  for (size_t i = 0; i < words.size(); ++i) flags[i] = word_flags(words[i]);
+  return flags;
+}
+
 NameClass classify_name(const Assignment& a) {
   if (a.implied == Implied::kPassword) return NameClass::kPassword;
   if (a.implied == Implied::kToken) return NameClass::kSecret;
-  auto words = split_words(a.name);
-  NameClass cls = NameClass::kNone;
-  for (size_t i = 0; i < words.size(); ++i) {
-    const std::string& w = words[i];
-    if (is_password_word(w)) return NameClass::kPassword;
-    if (is_secret_word(w) || is_apikey_word(w) || is_auth_word(w) || is_key_word(w))
-      cls = NameClass::kSecret;
-  }
-  return cls;
+  return class_of(a, flags_of(split_words(a.name)));
 }
 
 // Unquoted in source code and shaped like a variable, a keyword or an expression
@@ -282,14 +304,15 @@ bool is_code_reference(const Assignment& a, const FileKind& file) {
 NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVector& out) {
   out.fill(0);
   auto set = [&](Feature f, float v = 1) { out[static_cast<size_t>(f)] = v; };
-  NameClass cls = classify_name(a);
+  const std::vector<std::string> words = split_words(a.name);
+  const std::vector<uint8_t> flags = flags_of(words);
+  NameClass cls = class_of(a, flags);
   if (cls == NameClass::kNone || is_code_reference(a, file)) return NameClass::kNone;
 
   // Name.
-  auto words = split_words(a.name);
   size_t last_kw = words.size();
   for (size_t i = 0; i < words.size(); ++i)
-    if (is_credential_word(words[i])) last_kw = i;
+    if (flags[i]) last_kw = i;
   // "key" after one of these is a credential key (ConsumerKey, client_key, MASTER_KEY), not a map
   // key or a primary key.
   bool has_api = false;
@@ -298,12 +321,12 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
                              "shared", "auth", "service", "storage", "admin", "developer", "dev"})
     has_api |= std::find(words.begin(), words.end(), q) != words.end();
   bool any_password = false, any_secret = false, any_apikey = false, any_auth = false, any_key = false;
-  for (const auto& w : words) {
-    any_password |= is_password_word(w);
-    any_secret |= is_secret_word(w);
-    any_apikey |= is_apikey_word(w);
-    any_auth |= is_auth_word(w);
-    any_key |= is_key_word(w);
+  for (uint8_t f : flags) {
+    any_password |= (f & kWordPassword) != 0;
+    any_secret |= (f & kWordSecret) != 0;
+    any_apikey |= (f & kWordApiKey) != 0;
+    any_auth |= (f & kWordAuth) != 0;
+    any_key |= (f & kWordKey) != 0;
   }
   if (any_password || a.implied == Implied::kPassword) set(Feature::kNamePassword);
   if (any_secret) set(Feature::kNameSecret);

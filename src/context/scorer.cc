@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 namespace keysweep::context {
 
@@ -10,6 +11,57 @@ namespace {
 
 constexpr size_t kMaxTrees = 4096;
 constexpr size_t kMaxNodesPerTree = 1024;
+// Deeper trees are walked node by node: padded to 2^depth leaves each they would outgrow the cache.
+constexpr unsigned kMaxFlatDepth = 6;
+
+unsigned tree_depth(const std::vector<TreeNode>& nodes, size_t i) {
+  const TreeNode& n = nodes[i];
+  if (n.feature < 0) return 0;
+  return 1 + std::max(tree_depth(nodes, n.left), tree_depth(nodes, n.right));
+}
+
+float float_at_or_below(double t) {
+  float f = static_cast<float>(t);
+  if (static_cast<double>(f) > t) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+  return f;
+}
+
+// Copies node `i` (and its subtree) to breadth-first position `at` of a tree padded to `depth`.
+void flatten_node(const std::vector<TreeNode>& nodes, size_t i, size_t at, unsigned level,
+                  unsigned depth, size_t split_base, size_t leaf_base, FlatTrees& out) {
+  const TreeNode& n = nodes[i];
+  if (level == depth) {
+    out.leaf[leaf_base + at - ((size_t{1} << depth) - 1)] = n.value;
+    return;
+  }
+  if (n.feature < 0) {  // a leaf above the bottom: a split that always goes left, same leaf below
+    out.feature[split_base + at] = 0;
+    out.threshold[split_base + at] = std::numeric_limits<float>::infinity();
+    flatten_node(nodes, i, 2 * at + 1, level + 1, depth, split_base, leaf_base, out);
+    flatten_node(nodes, i, 2 * at + 2, level + 1, depth, split_base, leaf_base, out);
+    return;
+  }
+  out.feature[split_base + at] = static_cast<uint8_t>(n.feature);
+  out.threshold[split_base + at] = float_at_or_below(n.threshold);
+  flatten_node(nodes, n.left, 2 * at + 1, level + 1, depth, split_base, leaf_base, out);
+  flatten_node(nodes, n.right, 2 * at + 2, level + 1, depth, split_base, leaf_base, out);
+}
+
+void flatten_trees(ScorerModel& m) {
+  static_assert(kFeatureCount <= 256, "FlatTrees stores feature indices in a byte");
+  FlatTrees& flat = m.flat;
+  flat = {};
+  unsigned depth = 0;
+  for (uint32_t root : m.tree_roots) depth = std::max(depth, tree_depth(m.nodes, root));
+  if (m.tree_roots.empty() || depth == 0 || depth > kMaxFlatDepth) return;
+  const size_t splits = (size_t{1} << depth) - 1, leaves = size_t{1} << depth;
+  flat.feature.resize(splits * m.tree_roots.size());
+  flat.threshold.resize(splits * m.tree_roots.size());
+  flat.leaf.resize(leaves * m.tree_roots.size());
+  for (size_t t = 0; t < m.tree_roots.size(); ++t)
+    flatten_node(m.nodes, m.tree_roots[t], 0, 0, depth, t * splits, t * leaves, flat);
+  flat.depth = depth;
+}
 static_assert(kFeatureCount < 64, "signal codes keep the feature in 6 bits");
 
 std::string_view trim(std::string_view s) {
@@ -134,6 +186,7 @@ Result<ScorerModel> parse_scorer_model(std::string_view text, std::string_view s
   if (!have_threshold[0] || !have_threshold[1] || !have_threshold[2])
     return fail("thresholds report, medium and high are all required");
   if (!(m.report <= m.medium && m.medium <= m.high)) return fail("thresholds must rise: report <= medium <= high");
+  flatten_trees(m);
   return m;
 }
 
@@ -160,10 +213,29 @@ double walk_trees(const ScorerModel& model, const FeatureVector& f, OnSplit&& on
 
 }  // namespace
 
+namespace {
+
+double sum_flat_trees(const FlatTrees& flat, const FeatureVector& f) {
+  const size_t splits = (size_t{1} << flat.depth) - 1, leaves = splits + 1;
+  const size_t trees = flat.leaf.size() / leaves;
+  const uint8_t* feature = flat.feature.data();
+  const float* threshold = flat.threshold.data();
+  double sum = 0;
+  for (size_t t = 0; t < trees; ++t, feature += splits, threshold += splits) {
+    size_t at = 0;
+    for (unsigned level = 0; level < flat.depth; ++level)
+      at = 2 * at + 1 + static_cast<size_t>(f[feature[at]] > threshold[at]);
+    sum += flat.leaf[t * leaves + at - splits];
+  }
+  return sum;
+}
+
+}  // namespace
+
 Score score(const ScorerModel& model, const FeatureVector& f) {
   double z = model.bias;
   for (size_t i = 0; i < kFeatureCount; ++i) z += model.weights[i] * f[i];
-  z += walk_trees(model, f, [](size_t, double) {});
+  z += model.flat.depth ? sum_flat_trees(model.flat, f) : walk_trees(model, f, [](size_t, double) {});
   Score s;
   s.probability = 1.0 / (1.0 + std::exp(-z));
   if (s.probability >= model.high) s.confidence = Confidence::kHigh;

@@ -32,11 +32,24 @@ struct TreeNode {
   double value = 0;
 };
 
+// The same trees laid out for speed, built by the parser: every tree padded to one depth and
+// stored breadth-first, so a tree is walked with no branch to mispredict (child = 2i+1 + (f > t))
+// and all of them fit in the first-level cache. A padding split always goes left (threshold
+// +inf). Thresholds are the largest float not above the model's double threshold, so a float
+// feature goes the same way as it would in the node walk; leaves stay double.
+struct FlatTrees {
+  unsigned depth = 0;                 // 0: no trees, or too deep to flatten (the node walk is used)
+  std::vector<uint8_t> feature;       // (2^depth - 1) splits per tree
+  std::vector<float> threshold;
+  std::vector<double> leaf;           // 2^depth leaves per tree
+};
+
 struct ScorerModel {
   double bias = 0;
   std::array<double, kFeatureCount> weights{};
   std::vector<TreeNode> nodes;        // every tree's nodes, each tree's root first
   std::vector<uint32_t> tree_roots;   // index of each tree's root in `nodes`
+  FlatTrees flat;                     // the trees again, for score()
   double report = 0.5;  // below: not reported
   double medium = 0.7;  // from here: medium confidence
   double high = 0.9;    // from here: high confidence
