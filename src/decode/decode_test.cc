@@ -84,6 +84,11 @@ TEST(DecodePercent, ValidInvalidTruncated) {
   EXPECT_EQ(decode_percent("key%3DAKIA%2Bx+y"), "key=AKIA+x+y");  // '+' stays: it may be base64
   EXPECT_EQ(decode_percent("100%zz%4"), std::nullopt);              // no %XX at all
   EXPECT_EQ(decode_percent("a%41%4"), "aA%4");                      // truncated escape kept
+  // In a URI's authority the delimiters stay escaped (the password keeps its '@'); elsewhere, and
+  // after the authority ends, they are decoded.
+  EXPECT_EQ(decode_percent("mongodb://u:P%40ss%2Dw@%2Ftmp%2Fdb.sock"), "mongodb://u:P%40ss-w@%2Ftmp%2Fdb.sock");
+  EXPECT_EQ(decode_percent("mongodb://u:P%40ss@%2Ftmp%2Fdb.sock"), std::nullopt);
+  EXPECT_EQ(decode_percent("https://h/cb?next=https%3A%2F%2Fu%3Ap%40h"), "https://h/cb?next=https://u:p@h");
 }
 
 TEST(DecodeEscapes, UnicodeHexAndJsonSlash) {

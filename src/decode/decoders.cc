@@ -116,9 +116,21 @@ std::optional<std::string> decode_percent(std::string_view run) {
   std::string out;
   out.reserve(run.size());
   bool decoded = false;
+  // RFC 3986 2.4: a URI is split into its parts before they are decoded. In the authority of a
+  // URI written out (after "://", up to the next '/', '?' or '#'), an escaped '@', ':' or '/' is
+  // part of the user, password or host, so it stays escaped: decoding it would move the boundary
+  // ("user:P%40ss@host" is not "user:P" at "ss@host"). URL rules read the password and decode it.
+  bool in_authority = false;
   for (size_t i = 0; i < run.size(); ++i) {
+    if (run.compare(i, 3, "://") == 0) {
+      in_authority = true;
+      out += "://";
+      i += 2;
+      continue;
+    }
+    if (in_authority && (run[i] == '/' || run[i] == '?' || run[i] == '#')) in_authority = false;
     int64_t v = run[i] == '%' ? hex_at(run, i + 1, 2) : -1;
-    if (v < 0) {
+    if (v < 0 || (in_authority && (v == '@' || v == ':' || v == '/'))) {
       out += run[i];
       continue;
     }

@@ -127,17 +127,15 @@ bool jwt_structure_ok(std::string_view token) {
 bool is_public_sample(std::string_view secret) {
   // Values a provider's own documentation publishes as the example to copy. Compared by length,
   // then hash, so the tree holds no string that looks like a key and most secrets are never
-  // hashed. Sources: Microsoft's Azurite docs ("well-known storage account and key",
-  // devstoreaccount1); MongoDB's connection-string manual (user myDatabaseUser), both as written
-  // in a URI (percent-encoded) and decoded.
+  // hashed. Source: Microsoft's Azurite docs ("well-known storage account and key",
+  // devstoreaccount1). Not MongoDB's manual password (myDatabaseUser's): other scanners' suites
+  // count copies of it as leaks, and a copied sample is often the password actually deployed.
   struct Sample {
     size_t length;
     std::string_view sha256;
   };
   static constexpr Sample kSamples[] = {
       {88, "0011cc25eb4320717494d2703e8cba85743e71b500283c21c8b88147992f9059"},  // Azurite key
-      {17, "d179a5dc9a45dfa90720ea2fffc2f39c9df65d245da6f9c3130b2a5b4ed83076"},  // MongoDB manual
-      {19, "412a54cd6f4c7f2859ec2a6988a79bbd6e64d17733f4b021f3253d9ed6ab57da"},  // same, %40
   };
   std::string hash;
   for (const auto& sample : kSamples) {
