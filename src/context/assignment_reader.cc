@@ -264,7 +264,8 @@ class LineReader {
     if (name.front() == ':') name.remove_prefix(1);
     // "Password: x" and "secretsmanager:GetSecretValue" inside a string are a label and a
     // prefixed name: an unquoted name right after an opening quote is text, not a key.
-    if (c == ':' && !quoted && name.data() > s_.data() && (name.data()[-1] == '"' || name.data()[-1] == '\''))
+    if (c == ':' && !quoted && name.data() > s_.data() && (name.data()[-1] == '"' || name.data()[-1] == '\'') &&
+        !is_header_string(name))
       return;
     // <add key="Password" value="x"/>, <Setting Name="ApiKey" Value="x"/>: the value attribute
     // belongs to the name given by the element's key/name attribute.
@@ -286,6 +287,19 @@ class LineReader {
     }
     if (!wanted(name)) return;
     value_after(name, after, Syntax::kAssignment);
+  }
+
+  // "X-Auth-Token: v" in a string is an HTTP header, not a label: its name is a custom header
+  // (X-…) or the string is curl's/wget's/httpie's header argument (-H "…", --header "…").
+  bool is_header_string(std::string_view name) const {
+    if (name.size() > 2 && (name[0] == 'X' || name[0] == 'x') && name[1] == '-') return true;
+    size_t q = static_cast<size_t>(name.data() - s_.data()) - 1;  // the opening quote
+    size_t e = q;
+    while (e > 0 && is_space(s_[e - 1])) --e;
+    size_t b = e;
+    while (b > 0 && !is_space(s_[b - 1])) --b;
+    std::string_view flag = s_.substr(b, e - b);
+    return e < q && (flag == "-H" || flag == "--header" || flag == "--headers");
   }
 
   // "name", "value" as in put("api_key", "x") or setHeader("Authorization", "Bearer x"). Both

@@ -76,6 +76,12 @@ TEST(AssignmentReader, CommandLinesSqlAndHeaders) {
             "ConvertTo-SecureString");
   EXPECT_EQ(name_of("Authorization: Bearer abcDEF123456ghiJKL", "abcDEF123456ghiJKL"), "Authorization");
   EXPECT_EQ(name_of("docker run -e MYSQL_PASSWORD=Kz9walrus img", "Kz9walrus"), "MYSQL_PASSWORD");
+  // A header inside a quoted header argument, or a custom X- header in any string, is a name and
+  // its value; a label inside ordinary text stays text.
+  EXPECT_EQ(name_of(R"(curl -H "Token: ff0443a8e5ba8515" http://h)", "ff0443a8e5ba8515"), "Token");
+  EXPECT_EQ(name_of(R"(requests.get(u, headers=["X-Auth-Token: ff0443a8e5ba8515"]))", "ff0443a8e5ba8515"),
+            "X-Auth-Token");
+  EXPECT_EQ(name_of(R"(print("Password: hunter22"))", "hunter22"), "<none>");
 }
 
 TEST(AssignmentReader, NeverPairsAcrossLines) {
