@@ -48,7 +48,7 @@ TREES = dict(max_iter=300, max_depth=3, learning_rate=0.05, random_state=0)
 MONOTONE_DOWN = {'name_identifier', 'name_digest', 'placeholder', 'template', 'filler',
                  'has_space', 'keyword_value', 'expression', 'route', 'env_lookup', 'phrase',
                  'mentions_keyword', 'identifier_like', 'unquoted_in_code', 'dotted', 'path_like'}
-MONOTONE_UP = {'name_password', 'name_keyword_last', 'implied_password', 'implied_token',
+MONOTONE_UP = {'random_letters', 'name_password', 'name_keyword_last', 'implied_password', 'implied_token',
                'basic_user_pass', 'name_api_key', 'name_secret'}
 
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -154,6 +155,27 @@ bool is_uuid(std::string_view v) {
     if (dash ? v[i] != '-' : !std::isxdigit(static_cast<unsigned char>(v[i]))) return false;
   }
   return true;
+}
+
+// "fkxhiiedpllwwqnyw", "qniU2hdoeZsc": letters no language spells. Words and names (even joined,
+// even with digits: "changeme", "development", "Winter2022") keep about one letter in three a vowel
+// and break consonants into short runs; random letters have one vowel in five and runs of five or
+// more consonants.
+bool reads_as_random_letters(std::string_view v) {
+  size_t letters = 0, vowels = 0, run = 0, longest = 0;
+  for (char c : v) {
+    if (!std::isalpha(static_cast<unsigned char>(c))) {
+      run = 0;
+      continue;
+    }
+    ++letters;
+    bool vowel = std::strchr("aeiouAEIOU", c) != nullptr;
+    vowels += vowel;
+    run = vowel ? 0 : run + 1;
+    longest = std::max(longest, run);
+  }
+  if (letters < 8) return false;
+  return longest >= 5 || vowels * 5 < letters;
 }
 
 bool is_identifier_shaped(std::string_view v) {
@@ -353,6 +375,12 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
     const char* after = a.name.data() + a.name.size();
     if (!a.name.empty() && (*after == '"' || *after == '\'')) set(Feature::kNameQuoted);
   }
+  // STRIPE_KEY=…, LASTFM_SECRET=…: a deployment setting, named for what it configures. In code
+  // an upper-snake constant is just as often a map key or a message id; the model weighs that.
+  if (a.name.find('_') != std::string_view::npos && words.size() >= 2 &&
+      std::none_of(a.name.begin(), a.name.end(), [](char c) { return is_lower(c); }) &&
+      std::all_of(a.name.begin(), a.name.end(), [](char c) { return is_upper(c) || is_digit(c) || c == '_'; }))
+    set(Feature::kNameEnvStyle);
   if (a.implied == Implied::kPassword) set(Feature::kImpliedPassword);
   if (a.implied == Implied::kToken || !a.scheme.empty()) set(Feature::kImpliedToken);
 
@@ -393,6 +421,7 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
       set(Feature::kWordDigits);
   }
   if (identifier_shaped) set(Feature::kIdentifierLike);
+  if (reads_as_random_letters(v)) set(Feature::kRandomLetters);
   for (size_t i = 1; i + 1 < v.size(); ++i)
     if (v[i] == '.' && is_alnum(v[i - 1]) && std::isalpha(static_cast<unsigned char>(v[i + 1]))) {
       set(Feature::kDotted);

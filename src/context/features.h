@@ -24,6 +24,7 @@ namespace keysweep::context {
   X(kNameIdentifier, "name_identifier", "the name is an id, user or public identifier")          \
   X(kNameDigest, "name_digest", "the name is a hash or fingerprint of the credential")            \
   X(kNameQuoted, "name_quoted", "the name is a quoted key")                                      \
+  X(kNameEnvStyle, "name_env_style", "an UPPER_SNAKE environment-style name (STRIPE_KEY)")       \
   X(kImpliedPassword, "implied_password", "the syntax is a password (SQL, CLI, URL, curl -u)")   \
   X(kImpliedToken, "implied_token", "an auth header scheme (Bearer, Basic)")                     \
   X(kBasicUserPass, "basic_user_pass", "the Basic value decodes to user:password")              \
@@ -39,6 +40,7 @@ namespace keysweep::context {
   X(kBase64Like, "base64_like", "a base64 or base64url run of 16+ characters")                  \
   X(kUuid, "uuid", "shaped like a UUID")                                                         \
   X(kWordLike, "word_like", "letters only, like a word")                                         \
+  X(kRandomLetters, "random_letters", "its letters read as random, not as words")                \
   X(kWordDigits, "word_digits", "a word followed by digits or a symbol (Winter2022, passw0rd)")  \
   X(kIdentifierLike, "identifier_like", "shaped like a variable or field name")                 \
   X(kDotted, "dotted", "dotted like a property path, host or version")                           \

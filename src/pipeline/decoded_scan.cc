@@ -127,6 +127,15 @@ void drop_decoded_duplicates(std::vector<Finding>& findings) {
   std::set<std::string> kept;  // fingerprints of decoded findings kept
   for (size_t i : decoded)
     drop[i] = plain.count(findings[i].secret_sha256) || !kept.insert(findings[i].fingerprint).second;
+  // AWS_KEY_B64=<base64 of a key id>: the context scorer reports the encoded value as a generic
+  // secret, and the decoded layer finds the provider's key in it, placed at the same offset. The
+  // provider finding says more; the generic one is the same credential seen through its wrapping.
+  std::set<std::pair<std::string, uint64_t>> decoded_at;
+  for (size_t i : decoded) decoded_at.emplace(findings[i].location.display_path(), findings[i].location.offset);
+  for (size_t i = 0; i < findings.size(); ++i)
+    if (findings[i].location.decoders.empty() && !findings[i].signals.empty() &&
+        decoded_at.count({findings[i].location.display_path(), findings[i].location.offset}))
+      drop[i] = true;
   size_t w = 0;
   for (size_t i = 0; i < findings.size(); ++i)
     if (!drop[i]) {

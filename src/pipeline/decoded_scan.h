@@ -23,7 +23,9 @@ void scan_decoded(const Blob& blob, const Matcher& matcher, Matcher::Scratch& sc
 
 // One report per secret: a decoded finding goes when the same secret is in plain text anywhere in
 // `findings` (one top-level input), and of decoded findings with one fingerprint (same rule,
-// secret, file and symbol) only the one with the fewest decodings, then the first, stays.
+// secret, file and symbol) only the one with the fewest decodings, then the first, stays. A
+// generic (context-scored) finding goes when a decoded finding sits at its offset: the encoded
+// value it flagged was decoded into something more specific.
 void drop_decoded_duplicates(std::vector<Finding>& findings);
 
 }  // namespace keysweep
