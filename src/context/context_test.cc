@@ -239,6 +239,15 @@ TEST(Features, FillersSequencesAndPhrasesAreToldFromKeys) {
   EXPECT_TRUE(has("private_key_id=ab12", "ab12", Feature::kNameIdentifier));
   EXPECT_TRUE(has("password=$DB_PASSWORD", "$DB_PASSWORD", Feature::kTemplate));
   EXPECT_FALSE(has("password=P@$$w0rd", "P@$$w0rd", Feature::kTemplate));
+  // Random letters against words, names and weak passwords.
+  EXPECT_TRUE(has("TUMBLR_OAUTH_KEY=fkxhiiedpllwwqnyw", "fkxhiiedpllwwqnyw", Feature::kRandomLetters));
+  for (std::string_view word : {"development", "changeme", "Winter2022", "correcthorsebattery"}) {
+    std::string line = "password=" + std::string(word);
+    EXPECT_FALSE(has(line, word, Feature::kRandomLetters)) << word;
+  }
+  EXPECT_TRUE(has("LASTFM_KEY=b2c9fb7a1a8f541d6089", "b2c9fb7a1a8f541d6089", Feature::kNameEnvStyle));
+  EXPECT_FALSE(has("lastfmKey=b2c9fb7a1a8f541d6089", "b2c9fb7a1a8f541d6089", Feature::kNameEnvStyle));
+  EXPECT_FALSE(has("TOKEN=b2c9fb7a1a8f541d6089", "b2c9fb7a1a8f541d6089", Feature::kNameEnvStyle));
 }
 
 }  // namespace
