@@ -118,7 +118,7 @@ Result<SuppressionPlan> prepare_suppression(ScanArgs& a) {
   // git scan reports that itself.)
   if (a.git_mode())
     if (auto repo = GitRepository::open(a.paths.empty() ? "." : a.paths.front()))
-      plan.settings.finding_root = (*repo)->info().workdir;
+      plan.settings.finding_root = plan.finding_root = (*repo)->info().workdir;
   return plan;
 }
 
@@ -152,7 +152,7 @@ std::optional<int> apply_suppression(SuppressionPlan& plan, const ScanArgs& a, S
     return std::nullopt;
   }
 
-  suppress::RelativePaths paths(dir_of(plan.baseline_out));
+  suppress::RelativePaths paths(dir_of(plan.baseline_out), plan.finding_root);
   auto baseline = suppress::Baseline::from_findings(outcome.findings, paths);
   std::ofstream out(plan.baseline_out, std::ios::binary | std::ios::trunc);
   out << baseline.to_json(kVersion);

@@ -136,6 +136,18 @@ class BaselineEverywhere(unittest.TestCase):
         r = keysweep("scan", "--no-suppress", root)
         self.assertEqual(r.returncode, 1)
 
+    def test_a_baseline_made_from_history_elsewhere_matches_the_work_tree(self):
+        root = self.repo.root
+        elsewhere = os.path.dirname(root)
+        out = os.path.join(root, "from-history.json")
+        # --no-config: the settings' baseline would hide the key from the new one.
+        made = keysweep("baseline", "create", "--no-config", "--git", root, "-o", out, cwd=elsewhere)
+        self.assertEqual(made.returncode, 0, made.stdout + made.stderr)
+        with open(out) as f:
+            self.assertEqual([e["path"] for e in json.load(f)["findings"]], ["app/settings.py"])
+        r = keysweep("scan", "--baseline", out, root)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
     def test_hook_accepts_an_edit_around_a_known_key_and_refuses_a_new_one(self):
         r = self.repo
         head = r.git("rev-parse", "HEAD").stdout
