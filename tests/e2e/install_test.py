@@ -40,15 +40,42 @@ def sh(cmd, cwd=None, env=None, check=True):
     return r
 
 
+def build_package(out):
+    """The .deb of the test build tree, made by the same cpack call `make package` ends with."""
+    sh(["cpack", "-G", "DEB", "-B", out, "--config", os.path.join(BUILD_DIR, "CPackConfig.cmake")])
+    debs = glob.glob(os.path.join(out, "keysweep_*.deb"))
+    assert len(debs) == 1, debs
+    return debs[0]
+
+
+def refuses_a_key_in_a_fresh_repository(test, keysweep, env):
+    """`hook install` by this keysweep, then a commit adding a key is refused and a clean one is
+    not."""
+    repo = Repo()
+    try:
+        r = sh([keysweep, "hook", "install", repo.root], env=env, check=False)
+        test.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(repo.root, ".git", "hooks", "pre-commit")) as f:
+            test.assertIn(keysweep, f.read())
+        repo.write("deploy/.env", f"AWS_ACCESS_KEY_ID={KEY}\n")
+        repo.git("add", "-A")
+        refused = repo.git("commit", "-m", "key", check=False, env=env)
+        test.assertNotEqual(refused.returncode, 0)
+        test.assertIn("deploy/.env", refused.stdout + refused.stderr)
+        repo.git("rm", "-q", "--cached", "deploy/.env")
+        repo.write("README.md", "hello\n")
+        repo.git("add", "README.md")
+        ok = repo.git("commit", "-m", "readme", check=False, env=env)
+        test.assertEqual(ok.returncode, 0, ok.stdout + ok.stderr)
+    finally:
+        repo.cleanup()
+
+
 class Package(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.scratch = e2e_util.scratch_dir("install")
-        out = os.path.join(cls.scratch, "pkg")
-        sh(["cpack", "-G", "DEB", "-B", out, "--config", os.path.join(BUILD_DIR, "CPackConfig.cmake")])
-        debs = glob.glob(os.path.join(out, "keysweep_*.deb"))
-        assert len(debs) == 1, debs
-        cls.deb = debs[0]
+        cls.deb = build_package(os.path.join(cls.scratch, "pkg"))
         cls.root = os.path.join(cls.scratch, "root")
         sh(["dpkg-deb", "-x", cls.deb, cls.root])
         cls.bin = os.path.join(cls.root, "usr", "bin")
@@ -90,24 +117,35 @@ class Package(unittest.TestCase):
         self.assertTrue(os.path.exists(os.path.join(self.root, "usr", "share", "doc", "keysweep", "CI.md")))
 
     def test_hook_install_in_a_fresh_repository(self):
-        repo = Repo()
+        refuses_a_key_in_a_fresh_repository(self, os.path.join(self.bin, "keysweep"), self.env)
+
+
+@unittest.skipUnless(os.environ.get("CI") == "true" and os.geteuid() == 0,
+                     "installs into the system: CI only (CI=true, as root)")
+class AptInstall(unittest.TestCase):
+    """What docs/CI.md's install step does, for real: apt-get install ./keysweep_*.deb on the
+    CI machine, keysweep used from PATH, then removed again."""
+
+    def test_apt_get_install_and_use_from_path(self):
+        if sh(["dpkg-query", "-W", "keysweep"], check=False).returncode == 0:
+            self.skipTest("a keysweep package is installed already; not replacing it")
+        scratch = e2e_util.scratch_dir("install-apt")
         try:
-            r = self.keysweep("hook", "install", repo.root)
-            self.assertEqual(r.returncode, 0, r.stderr)
-            with open(os.path.join(repo.root, ".git", "hooks", "pre-commit")) as f:
-                self.assertIn(os.path.join(self.bin, "keysweep"), f.read())
-            repo.write("deploy/.env", f"AWS_ACCESS_KEY_ID={KEY}\n")
-            repo.git("add", "-A")
-            refused = repo.git("commit", "-m", "key", check=False, env=self.env)
-            self.assertNotEqual(refused.returncode, 0)
-            self.assertIn("deploy/.env", refused.stdout + refused.stderr)
-            repo.git("rm", "-q", "--cached", "deploy/.env")
-            repo.write("README.md", "hello\n")
-            repo.git("add", "README.md")
-            ok = repo.git("commit", "-m", "readme", check=False, env=self.env)
-            self.assertEqual(ok.returncode, 0, ok.stdout + ok.stderr)
+            deb = build_package(os.path.join(scratch, "pkg"))
+            sh(["apt-get", "install", "-y", "-qq", "--no-install-recommends",
+                "./" + os.path.basename(deb)], cwd=os.path.dirname(deb),
+               env={"DEBIAN_FRONTEND": "noninteractive"})
+            try:
+                self.assertEqual(shutil.which("keysweep", path="/usr/bin:/bin"), "/usr/bin/keysweep")
+                self.assertIn(VERSION, sh(["/usr/bin/keysweep", "--version"]).stdout)
+                demo = sh(["keysweep", "scan", "/usr/share/keysweep/examples"],
+                          env={"PATH": "/usr/bin:/bin"}, check=False)
+                self.assertEqual(demo.returncode, 1, demo.stderr)
+                refuses_a_key_in_a_fresh_repository(self, "/usr/bin/keysweep", {"PATH": "/usr/bin:/bin"})
+            finally:
+                sh(["dpkg", "--purge", "keysweep"])
         finally:
-            repo.cleanup()
+            e2e_util.remove_tree(scratch)
 
 
 class CmakeInstall(unittest.TestCase):
