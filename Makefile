@@ -2,11 +2,15 @@
 #   make demo   - install what is missing, build Release, scan the bundled demo tree and apps
 #   make test   - install what is missing, build, run every test and a short fuzz smoke run
 #   make test-asan - the C++ tests again under AddressSanitizer + UBSan (a separate CI job)
+#   make install   - build the Release binary and install it under PREFIX (default /usr/local;
+#                    DESTDIR works)
+#   make package   - build the Release binary and the Debian package build/keysweep_VERSION_ARCH.deb
 JOBS ?= $(shell nproc)
+PREFIX ?= /usr/local
 KEYSWEEP_RELEASE := build/release/src/cli/keysweep
 FUZZ_SECONDS ?= 10
 
-.PHONY: deps build demo test test-unit test-asan fuzz fuzz-smoke bench clean
+.PHONY: deps build build-package install package demo test test-unit test-asan fuzz fuzz-smoke bench clean
 
 deps:
 	@bash scripts/install-deps
@@ -14,6 +18,21 @@ deps:
 build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
+
+# The binary alone (preset `package`: Release, no tests or benchmarks), with only the build
+# dependencies: what a user or a CI job installing keysweep needs.
+build-package:
+	@KEYSWEEP_DEPS=build bash scripts/install-deps
+	@cmake --preset package >/dev/null
+	@cmake --build --preset package -j $(JOBS)
+
+install: build-package
+	@cmake --install build/package --prefix $(PREFIX) --strip
+
+# build/keysweep_VERSION_ARCH.deb; Depends computed by dpkg-shlibdeps (cmake/packaging.cmake).
+# Install it with `apt-get install ./build/keysweep_*.deb`.
+package: build-package
+	@cd build/package && cpack -G DEB
 
 demo: build
 	@bash scripts/demo $(KEYSWEEP_RELEASE)

@@ -31,7 +31,9 @@ struct SuppressionOptions {
   // Look for keysweep.toml and .keysweepignore here and up to the repository root, as `scan`
   // does from its first path; "" looks nowhere (a library should not read files it was not
   // told about). A config found or given adds its [rules] paths, [scan] exclude and
-  // max_file_size (when max_file_size is left at its default), disables and allowlist.
+  // max_file_size (when max_file_size is left at its default), disables and allowlist, and its
+  // [suppress] baseline and ignore_files (unless `baseline` is given); a .gitleaksignore found
+  // there counts as an ignore file. Scanned directories skip `.git`, as `scan` does.
   std::string project_dir{};
   // Like --ignore-file FILE: patterns relative to the working directory at create().
   std::vector<std::string> ignore_files{};

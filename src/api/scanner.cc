@@ -35,6 +35,7 @@ suppress::SuppressionRequest request_from(const SuppressionOptions& o) {
   r.discover = !o.project_dir.empty();
   r.config = o.config;
   r.allow_comments = o.allow_comments;
+  r.use_config_suppressions = o.enabled;  // disabled: no baseline or ignore files from the config
   if (o.enabled) {
     r.ignore_files = o.ignore_files;
     r.disable_rules = o.disable_rules;

@@ -44,6 +44,8 @@ struct ScanArgs {
   std::string max_file_size = "512MiB";
   std::vector<std::string> excludes;
   bool follow_symlinks = false;
+  bool include_git_dir = false;    // walk `.git` directories too
+  bool respect_gitignore = false;  // skip what .gitignore ignores (keysweep.toml can turn it on)
   std::vector<std::string> rule_paths;
   bool exit_zero = false;
   std::string color = "auto";

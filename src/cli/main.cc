@@ -28,6 +28,40 @@ void keep_freed_memory_for_reuse() {
   mallopt(M_ARENA_MAX, 1);
 }
 
+// `keysweep help [SUBCOMMAND...]`: the same text as `keysweep SUBCOMMAND --help`, as git and
+// cargo users expect.
+int run_help(CLI::App& app, const std::vector<std::string>& topic) {
+  CLI::App* cmd = &app;
+  std::string path = "keysweep", parents;  // parents: what --help's usage line puts before the name
+  for (const auto& name : topic) {
+    CLI::App* sub = nullptr;
+    for (CLI::App* candidate : cmd->get_subcommands({}))
+      if (candidate->get_name() == name) sub = candidate;
+    if (!sub || name == "help") {
+      std::fprintf(stderr, "keysweep: error: no subcommand '%s %s' (see keysweep --help)\n",
+                   path.c_str(), name.c_str());
+      return keysweep::cli::kExitError;
+    }
+    path += " " + name;
+    parents += (parents.empty() ? "" : " ") + cmd->get_name();
+    cmd = sub;
+  }
+  // The formatter directly: App::help() on the top level would describe the subcommand parsed
+  // last, which is `help` itself.
+  std::string usage = parents.empty() ? cmd->get_name() : parents + " " + cmd->get_name();
+  std::cout << cmd->get_formatter()->make_help(cmd, usage, CLI::AppFormatMode::Normal);
+  return keysweep::cli::kExitClean;
+}
+
+// Every command's --help ends with what its exit status means, so a CI script can be written from
+// --help alone.
+void add_exit_codes(CLI::App& cmd, bool findings) {
+  cmd.footer(findings ? "Exit codes: 0 no credentials found (or all suppressed, or --exit-zero); "
+                        "1 credentials found; 2 the run failed (bad flag or settings file, a path "
+                        "that does not exist, the report not written)."
+                      : "Exit codes: 0 done; 2 it failed (bad flag or settings, I/O error).");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,8 +87,21 @@ int main(int argc, char** argv) {
       "report", "Report credential reuse across the apps in a datastore (JSON or HTML)");
   add_report_options(*report_cmd, report);
   HookArgs hook;
-  auto* hook_cmd = app.add_subcommand("hook", "Install a git pre-commit hook that runs scan --staged");
+  auto* hook_cmd = app.add_subcommand(
+      "hook", "Install (or uninstall) a git pre-commit hook that runs scan --staged");
   add_hook_options(*hook_cmd, hook);
+
+  std::vector<std::string> help_topic;
+  auto* help_cmd = app.add_subcommand("help", "Show the help of keysweep or of a subcommand (keysweep help scan)");
+  help_cmd->add_option("subcommand", help_topic, "e.g. scan, or baseline create");
+
+  add_exit_codes(app, true);
+  add_exit_codes(*scan_cmd, true);
+  add_exit_codes(*baseline_create_cmd, false);
+  rules_cmd->footer("Exit codes: 0 done; 1 `rules check` found a failing example; 2 it failed (bad "
+                    "flag, a rule file that does not load).");
+  add_exit_codes(*report_cmd, false);
+  add_exit_codes(*hook_cmd, false);
 
   try {
     app.parse(argc, argv);
@@ -67,5 +114,6 @@ int main(int argc, char** argv) {
   if (report_cmd->parsed()) return run_report(report);
   if (baseline_create_cmd->parsed()) return run_scan(baseline);
   if (hook_cmd->parsed()) return run_hook(hook);
+  if (help_cmd->parsed()) return run_help(app, help_topic);
   return kExitError;
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cinttypes>
 
+#include "core/stderr_lines.h"
+
 namespace keysweep::cli {
 
 bool parse_progress_style(const std::string& mode, bool stderr_is_tty, ProgressStyle& out) {
@@ -25,6 +27,25 @@ std::string clock_text(double seconds) {
   return buf;
 }
 
+// The time left, from the bytes left at the byte rate so far and from the inputs left at the input
+// rate so far, whichever is longer: many small inputs after a few big ones (or the reverse) fool
+// either one alone ("ETA 0:00" with 1,300 inputs to go). Inputs count only once finished, so
+// before a second has passed and something was scanned the rates are noise: "unknown".
+std::string eta_text(const ProgressCounts& c, double scanned_bytes) {
+  const uint64_t scanned_inputs = c.inputs_done - std::min(c.inputs_done, c.skipped);
+  if (c.seconds < 1.0 || scanned_inputs == 0 || scanned_bytes <= 0 || c.inputs_total == 0)
+    return "unknown";
+  if (c.inputs_done >= c.inputs_total) return "0:00";
+  double bytes_left = static_cast<double>(c.bytes_total - std::min(c.bytes_total, c.bytes_done));
+  double inputs_left = static_cast<double>(c.inputs_total - c.inputs_done);
+  double by_bytes = bytes_left * c.seconds / scanned_bytes;
+  double by_inputs = inputs_left * c.seconds / static_cast<double>(scanned_inputs);
+  double eta = std::max(by_bytes, by_inputs);
+  if (eta >= 100 * 3600) return "unknown";  // past 100 hours an estimate says nothing
+  // An input left is at least a second's work on a display that ticks by the second.
+  return clock_text(std::max(eta, 1.0));
+}
+
 }  // namespace
 
 std::string format_progress(const ProgressCounts& c, bool final_line) {
@@ -43,16 +64,8 @@ std::string format_progress(const ProgressCounts& c, bool final_line) {
   std::snprintf(buf, sizeof buf, ", %.1f MB/s, %" PRIu64 " finding%s", mb_per_s, c.findings,
                 c.findings == 1 ? "" : "s");
   out += buf;
-  if (final_line) {
-    out += ", done in " + clock_text(c.seconds);
-  } else if (double eta = rate > 0 ? static_cast<double>(c.bytes_total - std::min(c.bytes_total, c.bytes_done)) / rate : -1;
-             eta >= 0 && eta < 100 * 3600) {
-    // Inputs count as done when finished: early on, with only small ones done and a large one
-    // in flight, the rate is far too low and the estimate absurd; past 100 hours it says nothing.
-    out += ", ETA " + clock_text(eta);
-  } else {
-    out += ", ETA --:--";
-  }
+  if (final_line) out += ", done in " + clock_text(c.seconds);
+  else out += ", ETA " + eta_text(c, static_cast<double>(scanned));
   return out;
 }
 
@@ -93,10 +106,8 @@ ProgressCounts Progress::snapshot() const {
 void Progress::draw(bool final_line) {
   std::string line = "keysweep: " + format_progress(snapshot(), final_line);
   if (style_ == ProgressStyle::kBar) {
-    // Pad over the previous, longer line; the final line ends with a newline and stays.
-    std::string pad(last_width_ > line.size() ? last_width_ - line.size() : 0, ' ');
-    std::fprintf(out_, "\r%s%s%s", line.c_str(), pad.c_str(), final_line ? "\n" : "");
-    last_width_ = line.size();
+    // Under the lock warnings take (core/stderr_lines.h): a warning erases this line first.
+    draw_live_line(out_, line, final_line);
   } else {
     std::fprintf(out_, "%s\n", line.c_str());
   }

@@ -61,7 +61,6 @@ class Progress {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false, finished_ = false;
-  size_t last_width_ = 0;
   std::thread thread_;
 };
 

@@ -29,6 +29,11 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
   cmd.add_option("--exclude", a.excludes, "Skip paths matching this glob (repeatable)")
       ->allow_extra_args(false);
   cmd.add_flag("--follow-symlinks", a.follow_symlinks, "Follow symbolic links while walking");
+  cmd.add_flag("--include-git-dir", a.include_git_dir,
+               "Also walk .git directories as files (skipped by default; --git scans history)");
+  cmd.add_flag("--respect-gitignore", a.respect_gitignore,
+               "Skip files the repository's .gitignore ignores (off by default: an ignored .env "
+               "is where secrets hide)");
   cmd.add_option("--rules", a.rule_paths, "Extra rule file or directory of *.toml (repeatable)")
       ->allow_extra_args(false);
   cmd.add_flag("--exit-zero", a.exit_zero, "Exit 0 even when credentials are found");
@@ -99,6 +104,8 @@ int run_scan(const ScanArgs& args) {
   config.limits.max_file_size = *max_size;
   config.walk.follow_symlinks = a.follow_symlinks;
   config.walk.excludes = a.excludes;
+  config.walk.include_git_dirs = a.include_git_dir;
+  config.walk.respect_gitignore = a.respect_gitignore;
   config.finding.show_secrets = a.show_secrets;
   config.open_containers = !a.no_extract;
   if (a.no_decode) config.limits.max_decode_depth = 0;

@@ -40,6 +40,13 @@ Result<void> prepare_git_scan(const ScanArgs& a, ReportOptions& report) {
                                                               std::to_string(a.paths.size()) + " paths"));
   if (a.staged && (!a.diff.empty() || !a.since.empty() || !a.refs.empty()))
     return std::unexpected(config_error("--staged scans the index; it takes no --diff, --since or --ref"));
+  // --since and --ref narrow a history walk; alone they would silently start one.
+  if (!a.git && a.diff.empty() && (!a.since.empty() || !a.refs.empty()))
+    return std::unexpected(config_error("--since and --ref narrow a history scan; add --git"));
+  if (a.include_git_dir || a.respect_gitignore)
+    return std::unexpected(config_error(
+        "--include-git-dir and --respect-gitignore choose the files of a directory walk; a git "
+        "scan reads commits (drop them, or drop the git flags)"));
   if (!a.diff.empty() && (!a.since.empty() || !a.refs.empty()))
     return std::unexpected(config_error("--diff A..B names its commits; it takes no --since or --ref"));
   if (!a.diff.empty() && a.diff.find("..") == std::string::npos)

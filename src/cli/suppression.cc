@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "input/git_history.h"
 #include "suppress/setup.h"
 
 namespace keysweep::cli {
@@ -25,6 +26,11 @@ void merge_config(const suppress::ProjectConfig& c, ScanArgs& a) {
   a.rule_paths.insert(a.rule_paths.begin(), c.rule_paths.begin(), c.rule_paths.end());
   a.excludes.insert(a.excludes.end(), c.excludes.begin(), c.excludes.end());
   // setup_suppression checked the size.
+  // Directory-walk settings; a git scan of the same repository (the hook) reads commits instead.
+  if (!a.git_mode()) {
+    if (c.respect_gitignore) a.respect_gitignore = a.respect_gitignore || *c.respect_gitignore;
+    if (c.include_git_dir) a.include_git_dir = a.include_git_dir || *c.include_git_dir;
+  }
   if (c.max_file_size && !(a.suppress.max_file_size_flag && a.suppress.max_file_size_flag->count()))
     a.max_file_size = *c.max_file_size;
 }
@@ -92,7 +98,11 @@ Result<SuppressionPlan> prepare_suppression(ScanArgs& a) {
                       "lists them, as suppressed results); drop it with --format " + a.format);
   suppress::SuppressionRequest request;
   request.scan_paths = a.paths;
+  // `scan --staged` with no path (as a hook or a person may run it) is the current repository:
+  // its keysweep.toml applies just as for `scan --staged .`.
+  if (request.scan_paths.empty() && a.git_mode()) request.scan_paths = {"."};
   request.discover = !s.no_config;
+  request.use_config_suppressions = !s.no_suppress;
   request.config = s.config;
   if (!s.no_suppress) {  // --no-suppress still takes rules and excludes from keysweep.toml
     request.ignore_files = s.ignore_files;
@@ -103,6 +113,12 @@ Result<SuppressionPlan> prepare_suppression(ScanArgs& a) {
   if (!setup) return std::unexpected(setup.error());
   if (setup->config) merge_config(*setup->config, a);
   plan.settings = std::move(setup->settings);
+  // A git scan's findings name paths inside the repository; a baseline or ignore file must see
+  // them relative to the work tree wherever keysweep runs from. (A bare repository, or none: the
+  // git scan reports that itself.)
+  if (a.git_mode())
+    if (auto repo = GitRepository::open(a.paths.empty() ? "." : a.paths.front()))
+      plan.settings.finding_root = plan.finding_root = (*repo)->info().workdir;
   return plan;
 }
 
@@ -118,6 +134,9 @@ std::optional<int> apply_suppression(SuppressionPlan& plan, const ScanArgs& a, S
   if (!a.suppress.no_suppress && plan.suppressor) {
     plan.suppressor->apply(outcome.findings, summary.suppressed, &plan.hidden);
     summary.findings = outcome.findings.size();
+    if (!a.quiet)
+      for (const auto& w : plan.suppressor->warnings())
+        std::fprintf(stderr, "keysweep: warning: %s\n", w.c_str());
   }
   uint64_t hidden = 0;
   std::string by;
@@ -133,7 +152,7 @@ std::optional<int> apply_suppression(SuppressionPlan& plan, const ScanArgs& a, S
     return std::nullopt;
   }
 
-  suppress::RelativePaths paths(dir_of(plan.baseline_out));
+  suppress::RelativePaths paths(dir_of(plan.baseline_out), plan.finding_root);
   auto baseline = suppress::Baseline::from_findings(outcome.findings, paths);
   std::ofstream out(plan.baseline_out, std::ios::binary | std::ios::trunc);
   out << baseline.to_json(kVersion);

@@ -38,6 +38,7 @@ struct SuppressionPlan {
   suppress::SuppressionSettings settings;
   std::unique_ptr<suppress::Suppressor> suppressor;  // null with --no-suppress
   std::string baseline_out;                          // `baseline create`: where to write it
+  std::string finding_root;  // a git scan's work tree: what its findings' paths are relative to
   // What apply_suppression hid (not disabled rules): SARIF lists them as suppressed results.
   std::vector<suppress::SuppressedFinding> hidden;
 };

@@ -1,5 +1,7 @@
 #include "core/diagnostics.h"
 
+#include "core/stderr_lines.h"
+
 #include <cstdio>
 
 namespace keysweep {
@@ -37,8 +39,8 @@ void DiagnosticSink::error(const Error& e, Severity severity) {
 void CollectingDiagnostics::report(Diagnostic d) {
   std::lock_guard lock(mu_);
   if (echo_) {
-    std::fprintf(stderr, "keysweep: %s: %s\n", d.severity == Severity::kError ? "error" : "warning",
-                 d.to_string().c_str());
+    print_stderr_line(std::string("keysweep: ") +
+                      (d.severity == Severity::kError ? "error" : "warning") + ": " + d.to_string());
   }
   items_.push_back(std::move(d));
 }

@@ -16,6 +16,8 @@ struct ScanSummary {
   uint64_t bytes_scanned = 0;  // bytes given to the matcher
   uint64_t findings = 0;       // reported (after suppression)
   uint64_t symlinks_skipped = 0;
+  uint64_t git_dirs_skipped = 0;  // `.git` directories not walked (--include-git-dir walks them)
+  uint64_t gitignored = 0;        // paths skipped by --respect-gitignore
   // `scan --git`: blobs are git objects, not files; the commits walked (0 for --staged).
   bool git = false;
   uint64_t git_commits = 0;

@@ -8,7 +8,10 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <memory>
 #include <utility>
+
+#include "input/gitignore_filter.h"
 
 namespace keysweep {
 
@@ -27,7 +30,9 @@ std::string join(const std::string& dir, const std::string& name) {
 class Walker {
  public:
   Walker(const WalkOptions& o, DiagnosticSink& d, const std::function<void(WalkedFile)>& f)
-      : opts_(o), diag_(d), on_file_(f) {}
+      : opts_(o), diag_(d), on_file_(f) {
+    if (o.respect_gitignore) gitignore_ = std::make_unique<GitIgnoreFilter>();
+  }
 
   void visit(const std::string& path, bool is_root) {
     if (!is_root && path_excluded(path, opts_.excludes)) {
@@ -52,6 +57,11 @@ class Walker {
                    std::string("broken symlink: ") + std::strerror(errno));
         return;
       }
+    }
+    // Only what the walk finds: a path named on the command line is scanned as asked.
+    if (!is_root && gitignore_ && gitignore_->ignored(path, S_ISDIR(st.st_mode))) {
+      ++stats.gitignored;
+      return;
     }
     if (S_ISREG(st.st_mode)) {
       on_file_(WalkedFile{path, static_cast<uint64_t>(st.st_size)});
@@ -84,6 +94,10 @@ class Walker {
     std::vector<std::string> names;
     while (struct dirent* e = readdir(dir)) {
       if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+      if (!opts_.include_git_dirs && std::strcmp(e->d_name, ".git") == 0) {
+        ++stats.git_dirs_skipped;
+        continue;
+      }
       names.emplace_back(e->d_name);
     }
     closedir(dir);
@@ -95,6 +109,7 @@ class Walker {
   const WalkOptions& opts_;
   DiagnosticSink& diag_;
   const std::function<void(WalkedFile)>& on_file_;
+  std::unique_ptr<GitIgnoreFilter> gitignore_;
   // Directories on the current path from the root: a cycle revisits one of them.
   std::set<std::pair<dev_t, ino_t>> ancestors_;
   std::set<std::pair<dev_t, ino_t>> visited_;

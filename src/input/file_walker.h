@@ -1,5 +1,7 @@
 // The filesystem source: walks files and directories, honours --exclude globs, does not follow
 // symlinks unless asked (and then detects directory cycles), and reports what it cannot read.
+// A `.git` met while walking is skipped: its object files are compressed history that `scan --git`
+// reads properly, and as raw bytes they only cost time and "not valid UTF-8" warnings.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +16,11 @@ namespace keysweep {
 struct WalkOptions {
   bool follow_symlinks = false;
   std::vector<std::string> excludes;  // fnmatch globs, tried on the full path and the base name
+  bool include_git_dirs = false;  // --include-git-dir: descend into `.git` too
+  // --respect-gitignore: skip what the enclosing repository's .gitignore files (and
+  // .git/info/exclude) ignore, as git itself decides (libgit2). Off by default: an ignored `.env`
+  // is exactly where a secret hides.
+  bool respect_gitignore = false;
 };
 
 struct WalkedFile {
@@ -24,6 +31,8 @@ struct WalkedFile {
 struct WalkStats {
   uint64_t symlinks_skipped = 0;
   uint64_t excluded = 0;
+  uint64_t git_dirs_skipped = 0;  // `.git` entries not descended into
+  uint64_t gitignored = 0;        // files and directories skipped by --respect-gitignore
 };
 
 // Calls `on_file` for every regular file under `roots`, in a deterministic (sorted) order.

@@ -99,9 +99,12 @@ std::string make_snippet(std::string_view data, uint64_t line_start, uint64_t s_
 
 // The "keysweep:allow ..." comment on the secret's line, if any: from the marker to the end of the
 // line. Both searches are bounded, so a megabyte-long minified line costs the same as a short one.
+// gitleaks' and TruffleHog's own markers count too, so a repository moving to keysweep keeps the
+// decisions already written into its source (suppress/allow_comment.h reads them).
 std::string find_allow_comment(std::string_view data, uint64_t line_start, uint64_t s_start,
                                uint64_t s_end) {
-  static constexpr std::string_view kMarker = "keysweep:allow";
+  static constexpr std::string_view kMarkers[] = {"keysweep:allow", "gitleaks:allow",
+                                                   "trufflehog:ignore"};
   constexpr uint64_t kReach = 4096;  // bytes searched on each side of the secret
   constexpr size_t kKeep = 256;      // bytes of the comment kept
   uint64_t from = std::max(line_start, s_start > kReach ? s_start - kReach : 0);
@@ -109,7 +112,8 @@ std::string find_allow_comment(std::string_view data, uint64_t line_start, uint6
   const void* nl = std::memchr(data.data() + s_end, '\n', to - s_end);
   if (nl) to = static_cast<uint64_t>(static_cast<const char*>(nl) - data.data());
   std::string_view line = data.substr(from, to - from);
-  size_t at = line.find(kMarker);
+  size_t at = std::string_view::npos;
+  for (std::string_view marker : kMarkers) at = std::min(at, line.find(marker));
   if (at == std::string_view::npos) return {};
   return printable_utf8(line.substr(at, kKeep));
 }

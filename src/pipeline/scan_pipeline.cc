@@ -265,6 +265,8 @@ ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
   outcome.summary.findings = config_.keep_findings || !config_.observer ? outcome.findings.size()
                                                                        : findings_seen;
   outcome.summary.symlinks_skipped = ws.symlinks_skipped;
+  outcome.summary.git_dirs_skipped = ws.git_dirs_skipped;
+  outcome.summary.gitignored = ws.gitignored;
   outcome.summary.diagnostics_by_kind = diagnostics.by_kind;
   outcome.summary.diagnostics = diagnostics.all;
   outcome.summary.seconds =

@@ -136,6 +136,8 @@ Json summary_json(const ScanSummary& s, uint64_t findings_reported) {
   j["bytes_scanned"] = s.bytes_scanned;
   j["findings"] = findings_reported;
   j["symlinks_skipped"] = s.symlinks_skipped;
+  if (s.git_dirs_skipped) j["git_dirs_skipped"] = s.git_dirs_skipped;
+  if (s.gitignored) j["gitignored_skipped"] = s.gitignored;
   if (s.git) j["git_commits"] = s.git_commits;
   if (s.git_unreachable_blobs) j["git_unreachable_blobs_skipped"] = s.git_unreachable_blobs;
   j["seconds"] = s.seconds;

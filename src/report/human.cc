@@ -94,6 +94,9 @@ class HumanReporter final : public Reporter {
     }
     for (const auto& [how, n] : s.suppressed)
       if (n) out_ << "; " << n << " suppressed by " << how;
+    // History belongs to `scan --git`; say so, so nobody believes .git was read.
+    if (s.git_dirs_skipped) out_ << "; .git not scanned (--include-git-dir scans it, --git its history)";
+    if (s.gitignored) out_ << "; " << s.gitignored << " ignored by .gitignore (--respect-gitignore)";
     if (opts_.verification) {
       out_ << "; verified: " << verified_.live << " live, " << verified_.revoked << " revoked, "
            << verified_.unknown << " unknown";

@@ -10,6 +10,8 @@ namespace keysweep::suppress {
 namespace {
 
 constexpr std::string_view kMarker = "keysweep:allow";
+constexpr std::string_view kGitleaksMarker = "gitleaks:allow";
+constexpr std::string_view kTrufflehogMarker = "trufflehog:ignore";
 
 bool id_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -29,7 +31,16 @@ bool directive_covers(const AllowDirective& d, std::string_view rule_id) {
 
 AllowDirective parse_allow_comment(std::string_view text) {
   AllowDirective d;
+  // gitleaks' and TruffleHog's markers allow every rule on the line, as they do in those tools;
+  // keysweep rule ids after them are not read (neither tool would read them either).
+  for (std::string_view foreign : {kGitleaksMarker, kTrufflehogMarker})
+    if (text.starts_with(foreign)) {
+      d.present = true;
+      d.marker = std::string(foreign);
+      return d;
+    }
   if (!text.starts_with(kMarker)) return d;
+  d.marker = std::string(kMarker);
   text.remove_prefix(kMarker.size());
   // "keysweep:allowed" or "keysweep:allow-list" is some other word, not the directive.
   if (!text.empty() && (id_char(text.front()) && text.front() != '*' && text.front() != '.'))

@@ -1,5 +1,6 @@
 // Inline allow comments: `keysweep:allow` on the secret's line hides the finding; followed by rule
 // ids (`keysweep:allow twilio.auth_token, aws.*`) it hides only findings of those rules.
+// `gitleaks:allow` and `trufflehog:ignore` (the other tools' markers) hide every finding on the line.
 #pragma once
 
 #include <string>
@@ -13,6 +14,7 @@ namespace keysweep::suppress {
 struct AllowDirective {
   bool present = false;
   std::vector<std::string> rules;  // globs; empty: every rule
+  std::string marker;              // "keysweep:allow", "gitleaks:allow" or "trufflehog:ignore"
 };
 
 // `text` starts at the marker (Finding::allow_comment). Rule ids follow it, separated by spaces or

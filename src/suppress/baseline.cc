@@ -1,12 +1,11 @@
 #include "suppress/baseline.h"
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <tuple>
 
 #include "core/secret.h"
+#include "core/text_file.h"
 
 namespace keysweep::suppress {
 
@@ -87,8 +86,15 @@ Result<Baseline> Baseline::parse(std::string_view text, const std::string& sourc
   auto fail = [&](const std::string& why) {
     return make_error(ErrorCode::kConfig, "not a keysweep baseline: " + why, source);
   };
-  Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return fail("invalid JSON");
+  Json doc;
+  try {
+    doc = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    // nlohmann counts bytes; a person looks for a line (a merge conflict marker, a cut-off file).
+    size_t upto = std::min<size_t>(e.byte ? e.byte - 1 : 0, text.size());
+    size_t line = 1 + std::count(text.begin(), text.begin() + upto, '\n');
+    return fail("invalid JSON at line " + std::to_string(line));
+  }
   if (!doc.is_object() || !doc.contains("keysweep_baseline"))
     return fail("no \"keysweep_baseline\" version field");
   const Json& version = doc["keysweep_baseline"];
@@ -116,11 +122,9 @@ Result<Baseline> Baseline::parse(std::string_view text, const std::string& sourc
 }
 
 Result<Baseline> Baseline::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorCode::kIo, "cannot read baseline", path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path);
+  auto text = read_text_file(path, "baseline");
+  if (!text) return std::unexpected(text.error());
+  return parse(*text, path);
 }
 
 bool Baseline::covers(const Finding& f, RelativePaths& paths) const {

@@ -2,8 +2,7 @@
 
 #include <fnmatch.h>
 
-#include <fstream>
-#include <sstream>
+#include "core/text_file.h"
 
 namespace keysweep::suppress {
 
@@ -87,11 +86,9 @@ Result<IgnoreList> IgnoreList::parse(std::string_view text, const std::string& s
 }
 
 Result<IgnoreList> IgnoreList::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorCode::kIo, "cannot read ignore file", path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path);
+  auto text = read_text_file(path, "ignore file");
+  if (!text) return std::unexpected(text.error());
+  return parse(*text, path);
 }
 
 int IgnoreList::verdict(const std::vector<std::string_view>& segments, size_t count,

@@ -4,9 +4,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
+
+#include "core/text_file.h"
 
 namespace keysweep::suppress {
 
@@ -16,13 +17,19 @@ namespace {
 
 using Known = std::set<std::string_view>;
 
+// "... (line 7)": the line of the value at fault, so the user need not hunt for it.
+std::string at_line(const toml::node& n, std::string message) {
+  if (n.source().begin.line) message += " (line " + std::to_string(n.source().begin.line) + ")";
+  return message;
+}
+
 Result<void> check_keys(const toml::table& t, const Known& known, const std::string& prefix,
                         const std::string& path) {
   for (const auto& [key, value] : t) {
     if (known.count(key.str())) continue;
     std::string name = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
     std::string what = prefix.empty() ? "unknown table or key '" : "unknown key '";
-    return make_error(ErrorCode::kConfig, what + name + "'", path);
+    return make_error(ErrorCode::kConfig, at_line(value, what + name + "'"), path);
   }
   return {};
 }
@@ -34,7 +41,8 @@ Result<std::vector<std::string>> strings(const toml::table& t, std::string_view 
   if (!node) return out;
   auto bad = [&] {
     return make_error(ErrorCode::kConfig,
-                      "'" + table + "." + std::string(key) + "' must be an array of strings", path);
+                      at_line(*node, "'" + table + "." + std::string(key) + "' must be an array of strings"),
+                      path);
   };
   const auto* arr = node->as_array();
   if (!arr) return bad();
@@ -66,14 +74,15 @@ Result<ProjectConfig> parse_project_config(std::string_view text, const std::str
   c.path = path;
   c.dir = fs::path(path).parent_path().string();
   if (c.dir.empty()) c.dir = ".";
-  if (auto r = check_keys(doc, {"rules", "scan", "allowlist"}, "", path); !r)
+  if (auto r = check_keys(doc, {"rules", "scan", "allowlist", "suppress"}, "", path); !r)
     return std::unexpected(r.error());
 
   auto table = [&](const char* name) -> Result<const toml::table*> {
     const toml::node* n = doc.get(name);
     if (!n) return nullptr;
     if (!n->is_table())
-      return make_error(ErrorCode::kConfig, "'" + std::string(name) + "' must be a table", path);
+      return make_error(ErrorCode::kConfig, at_line(*n, "'" + std::string(name) + "' must be a table"),
+                        path);
     return n->as_table();
   };
 #define KEYSWEEP_TRY(var, expr)                           \
@@ -91,8 +100,20 @@ Result<ProjectConfig> parse_project_config(std::string_view text, const std::str
   }
   KEYSWEEP_TRY(scan, table("scan"));
   if (*scan) {
-    if (auto r = check_keys(**scan, {"exclude", "max_file_size"}, "scan", path); !r)
+    if (auto r = check_keys(**scan,
+                            {"exclude", "max_file_size", "respect_gitignore", "include_git_dir"},
+                            "scan", path);
+        !r)
       return std::unexpected(r.error());
+    for (auto [key, field] : {std::pair{"respect_gitignore", &c.respect_gitignore},
+                              std::pair{"include_git_dir", &c.include_git_dir}}) {
+      const toml::node* n = (*scan)->get(key);
+      if (!n) continue;
+      auto b = n->value_exact<bool>();
+      if (!b) return make_error(ErrorCode::kConfig, at_line(*n, "'scan." + std::string(key) +
+                                                                    "' must be true or false"), path);
+      *field = *b;
+    }
     KEYSWEEP_TRY(exclude, strings(**scan, "exclude", "scan", path));
     c.excludes = *exclude;
     if (const toml::node* n = (*scan)->get("max_file_size")) {
@@ -100,7 +121,7 @@ Result<ProjectConfig> parse_project_config(std::string_view text, const std::str
       else if (auto i = n->value<int64_t>(); i && *i >= 0) c.max_file_size = std::to_string(*i);
       else
         return make_error(ErrorCode::kConfig,
-                          "'scan.max_file_size' must be a size such as \"50MiB\" or a byte count",
+                          at_line(*n, "'scan.max_file_size' must be a size such as \"50MiB\" or a byte count"),
                           path);
     }
   }
@@ -125,16 +146,29 @@ Result<ProjectConfig> parse_project_config(std::string_view text, const std::str
     KEYSWEEP_TRY(paths, strings(**allow, "paths", "allowlist", path));
     c.allow_paths = *paths;
   }
+  KEYSWEEP_TRY(suppress, table("suppress"));
+  if (*suppress) {
+    if (auto r = check_keys(**suppress, {"baseline", "ignore_files"}, "suppress", path); !r)
+      return std::unexpected(r.error());
+    if (const toml::node* n = (*suppress)->get("baseline")) {
+      auto s = n->value<std::string>();
+      if (!s || s->empty())
+        return make_error(ErrorCode::kConfig,
+                          at_line(*n, "'suppress.baseline' must be the baseline file's path"), path);
+      c.baseline = resolve_against(c.dir, *s);
+      c.baseline_line = static_cast<int>(n->source().begin.line);
+    }
+    KEYSWEEP_TRY(ignore, strings(**suppress, "ignore_files", "suppress", path));
+    for (const auto& p : *ignore) c.ignore_files.push_back(resolve_against(c.dir, p));
+  }
 #undef KEYSWEEP_TRY
   return c;
 }
 
 Result<ProjectConfig> load_project_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorCode::kIo, "cannot read config file", path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_project_config(text.str(), path);
+  auto text = read_text_file(path, "config file");
+  if (!text) return std::unexpected(text.error());
+  return parse_project_config(*text, path);
 }
 
 std::string find_project_file(const std::vector<std::string>& scan_paths, std::string_view name) {

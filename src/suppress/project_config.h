@@ -10,6 +10,12 @@
 //   secret_sha256 = ["<64 hex digits>"]      # SHA-256 of a secret, as every output shows it
 //   secret_regex = ["^sk_test_"]             # RE2, searched in the secret
 //   paths = ["tests/fixtures/**"]            # gitignore-style
+//   [suppress]
+//   baseline = "keysweep-baseline.json"      # like --baseline, for every scan and the hook
+//   ignore_files = [".secretsignore"]        # like --ignore-file (patterns relative to the file)
+//   [scan]
+//   respect_gitignore = true                 # like --respect-gitignore (default false)
+//   include_git_dir = true                   # like --include-git-dir (default false)
 //
 // Relative paths are resolved against the file's directory. An unknown table or key is an error
 // naming the file and the key: a typo must not silently turn a setting off.
@@ -37,6 +43,11 @@ struct ProjectConfig {
   std::vector<std::string> allow_sha256;  // lower-case hex
   std::vector<std::string> allow_regexes;
   std::vector<std::string> allow_paths;  // gitignore-style, relative to dir
+  std::string baseline;                  // [suppress] baseline, resolved against dir
+  int baseline_line = 0;                 // where the file names it, for a missing baseline's error
+  std::vector<std::string> ignore_files;  // [suppress] ignore_files, resolved against dir
+  std::optional<bool> respect_gitignore;
+  std::optional<bool> include_git_dir;
 };
 
 Result<ProjectConfig> parse_project_config(std::string_view text, const std::string& path);

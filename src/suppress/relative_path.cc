@@ -19,12 +19,14 @@ fs::path resolve(const std::string& p) {
 
 }  // namespace
 
-RelativePaths::RelativePaths(const std::string& base_dir) : base_(resolve(base_dir).string()) {}
+RelativePaths::RelativePaths(const std::string& base_dir, std::string root)
+    : base_(resolve(base_dir).string()), root_(std::move(root)) {}
 
 const std::string& RelativePaths::relative(const std::string& path) {
   auto it = cache_.find(path);
   if (it != cache_.end()) return it->second;
-  fs::path rel = resolve(path).lexically_relative(base_);
+  bool rooted = !root_.empty() && !path.empty() && path.front() != '/';
+  fs::path rel = resolve(rooted ? (fs::path(root_) / path).string() : path).lexically_relative(base_);
   std::string text = rel.empty() ? path : rel.generic_string();
   return cache_.emplace(path, std::move(text)).first->second;
 }

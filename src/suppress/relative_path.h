@@ -10,8 +10,10 @@ namespace keysweep::suppress {
 
 class RelativePaths {
  public:
-  // An empty `base_dir` means the current directory.
-  explicit RelativePaths(const std::string& base_dir);
+  // An empty `base_dir` means the current directory. A relative finding path is taken relative to
+  // `root` when one is given (a git scan's paths are relative to the work tree, not to where
+  // keysweep runs), else to the current directory.
+  explicit RelativePaths(const std::string& base_dir, std::string root = {});
   // "src/a.js" for <base>/src/a.js; "../other/a.js" outside it. A path that does not exist on
   // disk (a git blob's path) is resolved lexically against the current directory.
   const std::string& relative(const std::string& path);
@@ -19,6 +21,7 @@ class RelativePaths {
 
  private:
   std::string base_;
+  std::string root_;
   std::unordered_map<std::string, std::string> cache_;
 };
 

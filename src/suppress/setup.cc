@@ -56,19 +56,44 @@ Result<SuppressionSetup> setup_suppression(const SuppressionRequest& r) {
     settings.ignore_files.push_back({std::move(*list), base, path});
     return {};
   };
+  if (r.discover && r.use_config_suppressions) {
+    // A repository coming from gitleaks keeps the fingerprints it accepted there.
+    std::string gitleaks = find_project_file(r.scan_paths, kGitleaksIgnoreFileName);
+    if (!gitleaks.empty()) {
+      auto list = GitleaksIgnore::load(gitleaks);
+      if (!list) return std::unexpected(list.error());
+      settings.gitleaks_ignore = std::move(*list);
+      settings.gitleaks_ignore_path = gitleaks;
+    }
+  }
   if (r.discover) {
     std::string found = find_project_file(r.scan_paths, kIgnoreFileName);
     if (!found.empty())
       if (auto a = add_ignore_file(found, dir_of(found)); !a) return std::unexpected(a.error());
   }
+  // keysweep.toml's [suppress] ignore files hold patterns relative to themselves, like
+  // .keysweepignore; --ignore-file's are relative to the current directory.
+  if (out.config && r.use_config_suppressions)
+    for (const auto& f : out.config->ignore_files)
+      if (auto a = add_ignore_file(f, dir_of(f)); !a) return std::unexpected(a.error());
   for (const auto& f : r.ignore_files)
     if (auto a = add_ignore_file(f, "."); !a) return std::unexpected(a.error());
-  if (!r.baseline.empty()) {
-    auto baseline = Baseline::load(r.baseline);
-    if (!baseline) return std::unexpected(baseline.error());
+  // --baseline wins over the settings file's; a baseline the settings name must exist, or every
+  // accepted finding would come back as new (or, worse, a typo would pass silently).
+  std::string baseline_path = r.baseline;
+  if (baseline_path.empty() && out.config && r.use_config_suppressions) baseline_path = out.config->baseline;
+  if (!baseline_path.empty()) {
+    auto baseline = Baseline::load(baseline_path);
+    if (!baseline) {
+      Error e = baseline.error();
+      if (r.baseline.empty())
+        e.message += " (named by " + out.config->path + " line " +
+                     std::to_string(out.config->baseline_line) + ", [suppress] baseline)";
+      return std::unexpected(std::move(e));
+    }
     settings.baseline = std::move(*baseline);
-    settings.baseline_dir = dir_of(r.baseline);
-    settings.baseline_path = r.baseline;
+    settings.baseline_dir = dir_of(baseline_path);
+    settings.baseline_path = baseline_path;
   }
   return out;
 }

@@ -23,6 +23,8 @@ struct SuppressionRequest {
   std::vector<std::string> disable_rules;  // ids or globs
   std::string baseline;
   bool allow_comments = true;
+  // false (--no-suppress): the settings file's baseline and ignore files are not read either.
+  bool use_config_suppressions = true;
 };
 
 struct SuppressionSetup {

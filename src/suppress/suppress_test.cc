@@ -7,6 +7,7 @@
 #include "core/secret.h"
 #include "suppress/allow_comment.h"
 #include "suppress/baseline.h"
+#include "suppress/gitleaks_ignore.h"
 #include "suppress/ignore_list.h"
 #include "suppress/project_config.h"
 #include "suppress/setup.h"
@@ -80,6 +81,36 @@ IgnoreList ignore(std::string_view text) {
   auto l = IgnoreList::parse(text, ".keysweepignore");
   EXPECT_TRUE(l.has_value());
   return l.value_or(IgnoreList{});
+}
+
+TEST(GitleaksIgnore, ReadsBothFingerprintFormsAndSkipsOtherLines) {
+  auto list = GitleaksIgnore::parse(
+      "# comment\n"
+      "config/app.py:generic-api-key:12\r\n"
+      "0123456789abcdef0123456789abcdef01234567:src/a:b.js:aws-access-token:3\n"
+      "no line number:x\n"
+      "file.py:rule:0\n"
+      "\n");
+  ASSERT_EQ(list.entries().size(), 2u);
+  EXPECT_EQ(list.entries()[0].path, "config/app.py");
+  EXPECT_EQ(list.entries()[0].rule, "generic-api-key");
+  EXPECT_EQ(list.entries()[0].line, 12u);
+  EXPECT_TRUE(list.entries()[0].commit.empty());
+  EXPECT_EQ(list.entries()[1].commit, "0123456789abcdef0123456789abcdef01234567");
+  EXPECT_EQ(list.entries()[1].path, "src/a:b.js");  // a ':' in a file name stays in the path
+}
+
+TEST(GitleaksIgnore, MatchesFileLineAndCommit) {
+  auto list = GitleaksIgnore::parse("app.py:generic-api-key:2\nabc1234:old.py:x:5\n");
+  RelativePaths paths(".");
+  EXPECT_NE(list.match(finding("generic.api_key", "app.py", "s3cr3t-value-1", 2), paths), nullptr);
+  EXPECT_EQ(list.match(finding("generic.api_key", "app.py", "s3cr3t-value-1", 3), paths), nullptr);
+  Finding old = finding("aws.access_key_id", "old.py", "s3cr3t-value-2", 5);
+  EXPECT_EQ(list.match(old, paths), nullptr);  // the entry names a commit; this one has none
+  old.location.git.commit = "abc1234f00d";
+  EXPECT_NE(list.match(old, paths), nullptr);
+  old.location.git.commit = "def5678f00d";
+  EXPECT_EQ(list.match(old, paths), nullptr);
 }
 
 TEST(IgnoreList, PatternWithoutSlashMatchesAtAnyDepth) {

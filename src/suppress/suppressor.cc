@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "suppress/allow_comment.h"
 
@@ -33,10 +34,20 @@ Result<Suppressor> Suppressor::create(SuppressionSettings settings, const RuleSe
                         "allowlist regex '" + pattern + "' does not compile: " + re->error());
     s.regexes_.push_back(std::move(re));
   }
+  for (const Rule& r : rules.rules) {
+    s.known_ids_.push_back(r.id);
+    if (!r.pair.empty()) s.known_ids_.push_back(r.pair);
+  }
+  const std::string& root = settings.finding_root;
   for (const auto& f : settings.ignore_files)
-    s.ignore_rel_.push_back(std::make_unique<RelativePaths>(f.base_dir));
-  if (settings.allow_paths) s.allow_rel_ = std::make_unique<RelativePaths>(settings.allow_paths->base_dir);
-  if (settings.baseline) s.baseline_rel_ = std::make_unique<RelativePaths>(settings.baseline_dir);
+    s.ignore_rel_.push_back(std::make_unique<RelativePaths>(f.base_dir, root));
+  if (settings.allow_paths)
+    s.allow_rel_ = std::make_unique<RelativePaths>(settings.allow_paths->base_dir, root);
+  if (settings.gitleaks_ignore) {
+    std::string dir = std::filesystem::path(settings.gitleaks_ignore_path).parent_path().string();
+    s.gitleaks_rel_ = std::make_unique<RelativePaths>(dir.empty() ? "." : dir, root);
+  }
+  if (settings.baseline) s.baseline_rel_ = std::make_unique<RelativePaths>(settings.baseline_dir, root);
   s.s_ = std::move(settings);
   return s;
 }
@@ -97,10 +108,22 @@ std::optional<Suppression> Suppressor::suppression(const Finding& f) {
       const std::string& src = s_.ignore_files[i].source;
       return make(kIgnoreFile, src, "path ignored by " + (src.empty() ? "an ignore file" : src));
     }
+  if (s_.gitleaks_ignore) {
+    const GitleaksFingerprint* hit = s_.gitleaks_ignore->match(f, *gitleaks_rel_);
+    for (size_t i = 0; !hit && i < f.parts.size(); ++i)
+      hit = s_.gitleaks_ignore->match(f.parts[i], *gitleaks_rel_);
+    if (hit) {
+      const std::string& src = s_.gitleaks_ignore_path;
+      return make(kIgnoreFile, src,
+                  "gitleaks fingerprint " + (hit->commit.empty() ? "" : hit->commit + ":") + hit->path +
+                      ":" + hit->rule + ":" + std::to_string(hit->line) + " listed in " + src);
+    }
+  }
   if (allowlisted(f)) {
     const std::string& src = s_.config_path;
     return make(kAllowlist, src, "allowlisted in " + (src.empty() ? "the project config" : src));
   }
+  if (s_.allow_comments) check_allow_comment_ids(f);
   if (s_.allow_comments && allowed_by_comment(f)) {
     // The comment of a pair may sit on either part's line; name the one that has it.
     const Finding* holder = &f;
@@ -117,6 +140,26 @@ std::optional<Suppression> Suppressor::suppression(const Finding& f) {
     return make(kBaseline, src, "known in baseline " + (src.empty() ? "file" : src));
   }
   return std::nullopt;
+}
+
+void Suppressor::check_allow_comment_ids(const Finding& f) {
+  auto check = [&](const Finding& x) {
+    if (x.allow_comment.empty()) return;
+    AllowDirective d = parse_allow_comment(x.allow_comment);
+    for (const auto& glob : d.rules) {
+      bool known = std::any_of(known_ids_.begin(), known_ids_.end(), [&](const std::string& id) {
+        return fnmatch(glob.c_str(), id.c_str(), 0) == 0;
+      });
+      if (known) continue;
+      std::string where = x.location.display_path();
+      if (x.location.line) where += ":" + std::to_string(x.location.line);
+      if (!warned_.insert(where + '\n' + glob).second) continue;
+      warnings_.push_back(where + ": allow comment names '" + glob +
+                          "', which matches no rule (see `keysweep rules list`); it hides nothing");
+    }
+  };
+  check(f);
+  for (const auto& p : f.parts) check(p);
 }
 
 void Suppressor::apply(std::vector<Finding>& findings, std::map<std::string, uint64_t>& counts,

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "keysweep/finding.h"
 #include "rules/rule.h"
 #include "suppress/baseline.h"
+#include "suppress/gitleaks_ignore.h"
 #include "suppress/ignore_list.h"
 
 namespace re2 {
@@ -38,6 +40,9 @@ struct PathPatterns {
 struct SuppressionSettings {
   std::vector<std::string> disabled_rules;  // ids or globs ("generic.*")
   std::vector<PathPatterns> ignore_files;
+  // .gitleaksignore found beside keysweep.toml's place: counted as an ignore file.
+  std::optional<GitleaksIgnore> gitleaks_ignore;
+  std::string gitleaks_ignore_path;  // its paths are relative to this file's directory
   std::vector<std::string> allow_sha256;
   std::vector<std::string> allow_regexes;
   std::optional<PathPatterns> allow_paths;
@@ -46,6 +51,9 @@ struct SuppressionSettings {
   std::string baseline_dir;   // the baseline's paths are relative to it
   std::string baseline_path;  // the file, for justifications
   std::string config_path;    // the keysweep.toml the allowlist comes from, for justifications
+  // What relative finding paths are relative to (a git scan's work tree); empty: the current
+  // directory.
+  std::string finding_root;
 };
 
 // A finding the stage hid, and why: what SARIF's `suppressions` and --include-suppressed show.
@@ -70,6 +78,10 @@ class Suppressor {
   void apply(std::vector<Finding>& findings, std::map<std::string, uint64_t>& counts,
              std::vector<SuppressedFinding>* hidden = nullptr);
 
+  // Allow comments naming a rule id or glob that matches no rule ("keysweep:allow aws.acess_key" at
+  // FILE:LINE), each once: such a comment hides nothing, and its author should hear about it.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
   // The mechanism hiding `f`, or nullptr.
   const char* reason(const Finding& f);
   // The mechanism, the file behind it and a sentence saying so; nullopt when `f` is not hidden.
@@ -81,12 +93,17 @@ class Suppressor {
   bool path_matches(PathPatterns& patterns, std::unique_ptr<RelativePaths>& rel, const Finding& f);
   bool allowlisted(const Finding& f);
   static const char* mechanism_name(const std::string& m);
+  void check_allow_comment_ids(const Finding& f);
 
   SuppressionSettings s_;
   std::vector<std::unique_ptr<re2::RE2>> regexes_;
   std::vector<std::unique_ptr<RelativePaths>> ignore_rel_;
   std::unique_ptr<RelativePaths> allow_rel_;
   std::unique_ptr<RelativePaths> baseline_rel_;
+  std::unique_ptr<RelativePaths> gitleaks_rel_;
+  std::vector<std::string> known_ids_;  // rule ids and pair ids
+  std::set<std::string> warned_;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace keysweep::suppress

@@ -12,6 +12,7 @@ Skips (exit 0 with "skipped") when the Android tools are missing (the builder ex
 import hashlib
 import json
 import os
+import re
 import subprocess
 import unittest
 import zipfile
@@ -196,6 +197,33 @@ class DemoApps(unittest.TestCase):
                      "@string/aws_access_key_id", "nightbus.apk!AndroidManifest.xml!attributes",
                      "lib/arm64-v8a/libkeys.so!.rodata (kGoogleMapsApiKey"):
             self.assertIn(text, self.human_text)
+
+    def test_readme_example_is_what_keysweep_prints(self):
+        # README's example is `make demo`'s output: examples/ and these apps as build/demo-apps.
+        # The signer differs per build (keytool draws a fresh key), the time per run.
+        with open(os.path.join(e2e_util.ROOT, "README.md")) as f:
+            readme = f.read()
+        block = re.search(r"\$ keysweep scan examples build/demo-apps\n(.*?)\n```", readme, re.S)
+        self.assertTrue(block, "README lost its example")
+        r = run("scan", "--color", "never", "examples", self.out, cwd=e2e_util.ROOT)
+
+        def normal(text):
+            text = re.sub(r"signer [0-9a-f]{16}", "signer SIGNER", text)
+            return re.sub(r"MB in [0-9.]+s", "MB in Ts", text)
+        printed = normal(r.stdout.replace(self.out, "build/demo-apps"))
+        shown = [p for p in normal(block.group(1)).split("\n\n") if p.strip()]
+        summary, exit_line = shown[-2], shown[-1]
+        for finding in shown[:-2]:
+            self.assertIn(finding + "\n\n", printed)
+        # The findings README shows appear in the order printed.
+        where = [printed.index(f) for f in shown[:-2]]
+        self.assertEqual(where, sorted(where))
+        self.assertTrue(printed.endswith(summary + "\n"), printed[-300:])
+        # Its count is the number of findings printed (one paragraph each, then the summary).
+        self.assertEqual(int(re.match(r"(\d+) findings", summary).group(1)),
+                         len(printed.split("\n\n")) - 1)
+        self.assertEqual(exit_line, "keysweep exited 1 (0 nothing found, 1 credentials found, 2 the "
+                                    "run failed).")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,17 @@
+#include "core/text_file.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace keysweep {
+
+Result<std::string> read_text_file(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(ErrorCode::kIo, "cannot read " + std::string(what), path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return make_error(ErrorCode::kIo, "cannot read " + std::string(what), path);
+  return text.str();
+}
+
+}  // namespace keysweep
