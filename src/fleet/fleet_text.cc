@@ -60,7 +60,9 @@ void summary_text(std::ostream& out, const FleetReport& r) {
   out << '\n';
   const VerificationTally& v = r.verification;
   out << "  verified:  ";
-  if (v.checked() == 0)
+  if (r.credentials == 0)
+    out << "no credential to check\n";
+  else if (v.checked() == 0)
     out << "nothing checked (0 of " << with_commas(static_cast<int64_t>(r.credentials))
         << "): not knowing is not \"0 live\" (keysweep scan --verify checks them)\n";
   else
@@ -88,7 +90,8 @@ void summary_text(std::ostream& out, const FleetReport& r) {
                 : std::string())
         << '\n';
   out << "  at risk:   ";
-  if (v.checked() == 0) out << "not known: no credential was checked\n";
+  if (r.credentials == 0) out << "no credential found\n";
+  else if (v.checked() == 0) out << "not known: no credential was checked\n";
   else if (u.live_apps == 0) out << "no app holds a credential verified live\n";
   else if (u.live_apps_without_installs == u.live_apps)
     out << plural(u.live_apps, "app holds", "apps hold") << " credentials verified live; installs not known\n";
@@ -108,12 +111,18 @@ void cluster_text(std::ostream& out, const Cluster& c) {
   const std::string pad = "    ";
   out << pad << c.rule_name << "  [" << c.rule_id << ", " << confidence_name(c.confidence)
       << " confidence]\n";
-  out << pad << "secret:  " << c.redacted << "  sha256:" << c.secret_sha256.substr(0, 16) << '\n';
+  out << pad << (c.public_by_design() ? "value:   " : "secret:  ") << c.redacted << "  sha256:" << c.secret_sha256.substr(0, 16) << '\n';
   for (size_t i = 0; i < c.parts.size(); ++i)
     out << pad << (i ? "         " : "parts:   ") << c.parts[i].role << ' ' << c.parts[i].redacted
         << "  (" << c.parts[i].rule_id << ")\n";
-  for (size_t i = 0; i < c.apps.size() && i < kAppsShown; ++i) {
-    const ClusterApp& a = c.apps[i];
+  // The apps most people use first: those are the ones to name when only a few fit.
+  std::vector<const ClusterApp*> apps;
+  for (const auto& a : c.apps) apps.push_back(&a);
+  std::stable_sort(apps.begin(), apps.end(), [](const ClusterApp* x, const ClusterApp* y) {
+    return x->installs.value_or(-1) > y->installs.value_or(-1);
+  });
+  for (size_t i = 0; i < apps.size() && i < kAppsShown; ++i) {
+    const ClusterApp& a = *apps[i];
     out << pad << (i ? "         " : "apps:    ") << a.app_id;
     if (!a.versions.empty()) out << ' ' << join(a.versions, ", ");
     for (const auto& s : a.signers) out << "  signer " << s.substr(0, 16);
@@ -127,9 +136,10 @@ void cluster_text(std::ostream& out, const Cluster& c) {
   }
   if (c.apps.size() > kAppsShown)
     out << pad << "         +" << plural(c.apps.size() - kAppsShown, "more app", "more apps")
-        << " (the JSON, CSV and HTML list every one)\n";
+        << " with fewer installs (the JSON, CSV and HTML list every one)\n";
   for (size_t k = 0; k < c.other_locations.size() && k < kLocationsShown; ++k)
-    out << pad << (k ? "         " : "also in: ") << where(c.other_locations[k], true) << '\n';
+    out << pad << (k ? "         " : c.apps.empty() ? "in:      " : "also in: ")
+        << where(c.other_locations[k], true) << '\n';
   if (c.other_locations.size() > kLocationsShown)
     out << pad << "         +" << c.other_locations.size() - kLocationsShown << " more places\n";
   if (!c.holders.empty()) out << pad << "held by: " << join(c.holders, ", ") << '\n';
