@@ -11,7 +11,8 @@ Writes, under OUT:
                         reads package, version and signing certificate as it does for store APKs
   apps/malformed/*.apk  a few broken inputs: truncated, garbage, zip-bomb-ish, bad central directory
   metadata.csv          app_id,publisher,installs,store (one row per package)
-  truth.json            what was planted where: each credential's sha256, rule, holder, apps, publishers
+  truth.json            what was planted where: each credential's sha256, rule, holder, apps, publishers,
+                        and what it grants (rules/*.toml `grants`: the report's risk order starts there)
 
 How the apps differ (all values FAKE, from tests/fixtures/fake_credentials.Fakes, seeded):
   - package com.pNNN.appNNNNN (publisher NNN); version a.b.c; about 10% of packages in two versions
@@ -58,7 +59,7 @@ KEY_PLACEHOLDER = "AIza" + "Q" * 35  # the app's own Google key, patched per app
 # (after "<init>", before "Lcom/..."), so the DEX string table stays sorted.
 NO_KEY = "APIKEY-loaded-from-remote-config-000000"
 STAMP = (2023, 11, 14, 22, 13, 20)
-GENERATOR_VERSION = "5"  # bump when the output changes, so cached fleets are rebuilt
+GENERATOR_VERSION = "6"  # bump when the output changes, so cached fleets are rebuilt
 
 
 def run(cmd, **kw):
@@ -304,6 +305,15 @@ def plan(args):
     return publishers, stripe, sdks, packages, apps, malformed
 
 
+# What each planted credential grants, as rules/*.toml say (the twilio.account pair takes its
+# Auth Token's): the report's risk order starts from it.
+RULE_GRANTS = {"google.api_key": "scoped-write", "twilio.auth_token": "full-account",
+               "sendgrid.api_key": "scoped-write", "stripe.secret_key": "full-account"}
+SDK_GRANTS = {"com/example/sdk/Telemetry": "full-account",  # an AWS key pair
+              "com/adnet/ads/AdConfig": "scoped-write",     # a Slack webhook
+              "io/mapkit/core/MapKit": "scoped-write"}      # a Google API key
+
+
 def sendgrid_encoded(app):
     """Half of the apps with a SendGrid key store it base64-encoded only (from the app's own seed,
     so the other draws stay as they were): the report shows the decoding that revealed it."""
@@ -418,10 +428,11 @@ def main():
 
     truth = {}  # secret sha256 -> what was planted
 
-    def plant(secret, rule, holder, app, path, decoders=""):
+    def plant(secret, rule, holder, app, path, decoders="", grants=None):
         t = truth.setdefault(sha256(secret), {"rule": rule, "holder": holder, "files": [],
                                               "packages": set(), "publishers": set(),
-                                              "decoders": decoders})
+                                              "decoders": decoders,
+                                              "grants": grants or RULE_GRANTS[rule]})
         t["files"].append(path)
         t["packages"].add(app["package"])
         t["publishers"].add(app["publisher"])
@@ -441,7 +452,7 @@ def main():
         for s in app["sdks"]:
             cls, fields = sdks[s]
             pkg = ".".join(cls.split("/")[:3])
-            plant(fields[-1][1], "sdk-secret", "sdk:" + pkg, app, rel)
+            plant(fields[-1][1], "sdk-secret", "sdk:" + pkg, app, rel, grants=SDK_GRANTS[cls])
         if app["twilio"]:
             plant(pub["twilio"][1], "twilio.auth_token", "app", app, rel)
         if app["sendgrid"]:

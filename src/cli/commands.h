@@ -1,12 +1,18 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/suppression.h"
+#include "core/risk.h"
+#include "core/scan_summary.h"
 #include "keysweep/error.h"
+#include "keysweep/finding.h"
+#include "rules/rule.h"
 
 namespace CLI {
 class App;
@@ -54,6 +60,8 @@ struct ScanArgs {
   bool quiet = false;
   bool verify = false;         // check found credentials at their providers
   bool only_verified = false;  // report only credentials verified live (implies verify)
+  std::string min_confidence;  // low | medium | high: hide findings below it ("" = all)
+  std::string min_severity;    // info | low | medium | high | critical (core/risk.h)
   std::vector<std::string> verify_endpoint_overrides;  // PROVIDER=http://127.0.0.1:PORT, tests only
   FleetArgs fleet;
   SuppressArgs suppress;  // baselines, ignore files, disabled rules, keysweep.toml (cli/suppression.h)
@@ -81,11 +89,15 @@ struct RulesArgs {
 
 struct ReportArgs {
   std::string datastore;  // SQLite path or postgresql:// URI
-  std::string format = "json";
+  std::string format = "json";  // json | html | human | csv
   std::string output;
   std::string metadata;   // CSV: app_id,publisher,installs,store
-  size_t top = 0;         // clusters listed (0: all)
+  std::optional<size_t> top;  // clusters listed (0: all; default by format)
   bool deterministic = false;
+  std::string by = "cluster";  // cluster | publisher
+  std::vector<std::string> disable_rules;  // ids or globs
+  std::string min_confidence, min_severity;
+  std::vector<std::string> rule_paths;  // --rules: custom rules' grants and remediation
 };
 void add_report_options(CLI::App& cmd, ReportArgs& args);
 int run_report(const ReportArgs& args);
@@ -98,6 +110,36 @@ int run_scan(const ScanArgs& args);
 // --verify-endpoint-override targets (an error names a bad one), libcurl with default timeouts.
 Result<std::unique_ptr<verify::VerificationEngine>> make_verification_engine(const ScanArgs& args);
 int run_rules(const RulesArgs& args);
+
+// --only-verified: what it did not list, by why (the exit code and a message on stderr say so).
+struct OnlyVerifiedCounts {
+  uint64_t unknown = 0;      // a verifier ran but could not tell (no network, provider error)
+  uint64_t no_verifier = 0;  // no verifier for the rule: nobody can say it is not live
+  uint64_t revoked = 0;
+  uint64_t total() const { return unknown + no_verifier + revoked; }
+  void add(const OnlyVerifiedCounts& o) {
+    unknown += o.unknown;
+    no_verifier += o.no_verifier;
+    revoked += o.revoked;
+  }
+};
+OnlyVerifiedCounts count_not_live(const std::vector<Finding>& findings);
+void tell_only_verified(const OnlyVerifiedCounts& counts, const std::string& offline_reason);
+// 2 when some credential could not be checked, else 1 when some has no verifier, else `rc`.
+int only_verified_exit(const OnlyVerifiedCounts& counts, int rc);
+
+// --min-confidence / --min-severity on `scan`: hides findings below either and counts them in
+// ScanSummary::suppressed ("min-confidence", "min-severity").
+struct FindingFilter {
+  std::optional<Confidence> min_confidence;
+  std::optional<Risk> min_severity;
+  static Result<FindingFilter> from(const ScanArgs& args);
+  bool active() const { return min_confidence || min_severity; }
+  void apply(std::vector<Finding>& findings, ScanSummary& summary,
+             const std::function<const Rule*(const Finding&)>& rule_of) const;
+};
+// A single finding's severity: its rule's grants, its confidence and verification, one app.
+Risk finding_severity(const Finding& f, const Rule* rule);
 int run_hook(const HookArgs& args);
 
 }  // namespace keysweep::cli

@@ -100,9 +100,11 @@ class FleetScanImpl final : public FleetScan, public ScanObserver {
       auto stats = verifier_->verify(r.findings);
       if (!stats.offline_reason.empty() && !offline_told_) {
         offline_told_ = true;
+        offline_reason_ = stats.offline_reason;
         std::fprintf(stderr, "keysweep: verification skipped: no network (%s)\n",
                      stats.offline_reason.c_str());
       }
+      if (args_.only_verified) not_live_.add(count_not_live(r.findings));
       if (args_.only_verified)
         std::erase_if(r.findings, [](const Finding& f) {
           return f.verification.status != Verification::Status::kLive;
@@ -160,9 +162,12 @@ class FleetScanImpl final : public FleetScan, public ScanObserver {
                 static_cast<unsigned long long>(totals.findings), totals.findings == 1 ? "" : "s",
                 display_target().c_str(), static_cast<long long>(run_id_));
     std::fflush(stdout);
+    if (args_.only_verified) tell_only_verified(not_live_, offline_reason_);
     if (args_.exit_zero) return kExitClean;
-    if (outcome.summary.had_errors()) return kExitError;
-    return totals.findings ? kExitFindings : kExitClean;
+    int rc = outcome.summary.had_errors() ? kExitError
+             : totals.findings            ? kExitFindings
+                                          : kExitClean;
+    return args_.only_verified ? only_verified_exit(not_live_, rc) : rc;
   }
 
   void finish_progress() override {
@@ -195,6 +200,8 @@ class FleetScanImpl final : public FleetScan, public ScanObserver {
   std::unique_ptr<verify::VerificationEngine> verifier_;
   std::mutex verify_mu_;
   bool offline_told_ = false;
+  std::string offline_reason_;
+  OnlyVerifiedCounts not_live_;  // --only-verified: what was not stored, by why (verify_mu_)
 };
 
 }  // namespace

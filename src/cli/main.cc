@@ -84,7 +84,9 @@ int main(int argc, char** argv) {
 
   ReportArgs report;
   auto* report_cmd = app.add_subcommand(
-      "report", "Report credential reuse across the apps in a datastore (JSON or HTML)");
+      "report",
+      "Report the credentials in a datastore's apps, most urgent first, with who ships them and "
+      "what to do (JSON, HTML, human or CSV)");
   add_report_options(*report_cmd, report);
   HookArgs hook;
   auto* hook_cmd = app.add_subcommand(

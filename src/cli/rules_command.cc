@@ -32,6 +32,7 @@ nlohmann::json rule_json(const Rule& r) {
           {"confidence", confidence_name(r.confidence)},
           {"pair", r.pair},
           {"pair_role", r.pair_role},
+          {"grants", grants_name(r.grants)},
           {"references", r.references},
           {"remediation", r.remediation},
           {"source", r.source_file}};
@@ -50,7 +51,8 @@ int run_rules(const RulesArgs& a) {
       std::cout << arr.dump(2) << '\n';
     } else {
       for (const auto& r : rules->rules)
-        std::printf("%-40s %-8s %s\n", r.id.c_str(), confidence_name(r.confidence), r.name.c_str());
+        std::printf("%-40s %-8s %-13s %s\n", r.id.c_str(), confidence_name(r.confidence),
+                    grants_name(r.grants), r.name.c_str());
       std::printf("%zu rules\n", rules->rules.size());
     }
     return kExitClean;

@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 
@@ -47,7 +48,15 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
                "Ask each credential's provider whether it works and as whom (one read-only API "
                "call per credential, to the provider's documented host only)");
   cmd.add_flag("--only-verified", a.only_verified,
-               "Report only credentials verified live (implies --verify)");
+               "Report only credentials verified live (implies --verify); exits 2 when some could "
+               "not be checked (no network, provider error), 1 when some have no verifier");
+  cmd.add_option("--min-confidence", a.min_confidence,
+                 "Hide findings below this confidence: low, medium or high (the summary counts them)")
+      ->check(CLI::IsMember({"low", "medium", "high"}));
+  cmd.add_option("--min-severity", a.min_severity,
+                 "Hide findings below this severity: info, low, medium, high or critical (from what "
+                 "the credential grants, its confidence and verification; docs/FLEET.md)")
+      ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}));
   // For tests against a local mock only (README, "Testing"); hidden from --help.
   cmd.add_option("--verify-endpoint-override", a.verify_endpoint_overrides,
                  "PROVIDER=http://127.0.0.1:PORT: send PROVIDER's checks to a loopback test server")
@@ -73,6 +82,76 @@ Result<std::unique_ptr<verify::VerificationEngine>> make_verification_engine(con
       std::move(verifiers), verify::make_curl_transport(verify::HttpTimeouts{}), options);
 }
 
+OnlyVerifiedCounts count_not_live(const std::vector<Finding>& findings) {
+  OnlyVerifiedCounts c;
+  for (const auto& f : findings) {
+    switch (f.verification.status) {
+      case Verification::Status::kLive: break;
+      case Verification::Status::kRevoked: ++c.revoked; break;
+      case Verification::Status::kUnknown: ++c.unknown; break;
+      case Verification::Status::kNotChecked: ++c.no_verifier; break;
+    }
+  }
+  return c;
+}
+
+void tell_only_verified(const OnlyVerifiedCounts& c, const std::string& offline_reason) {
+  if (!c.unknown && !c.no_verifier) return;
+  std::string why = offline_reason.empty() ? "the provider did not say" : "no network: " + offline_reason;
+  std::fprintf(stderr,
+               "keysweep: --only-verified: not listed, although they may be live: %llu credential%s "
+               "that could not be checked (%s), %llu with no verifier; %llu revoked\n",
+               static_cast<unsigned long long>(c.unknown), c.unknown == 1 ? "" : "s", why.c_str(),
+               static_cast<unsigned long long>(c.no_verifier),
+               static_cast<unsigned long long>(c.revoked));
+}
+
+int only_verified_exit(const OnlyVerifiedCounts& c, int rc) {
+  if (rc == kExitError || c.unknown) return kExitError;  // the check itself did not happen
+  if (c.no_verifier) return kExitFindings;               // found, and nobody can say it is dead
+  return rc;
+}
+
+Result<FindingFilter> FindingFilter::from(const ScanArgs& a) {
+  FindingFilter f;
+  if (!a.min_confidence.empty()) f.min_confidence = parse_confidence(a.min_confidence);
+  if (!a.min_severity.empty()) f.min_severity = parse_risk(a.min_severity);
+  if ((!a.min_confidence.empty() && !f.min_confidence) || (!a.min_severity.empty() && !f.min_severity))
+    return make_error(ErrorCode::kConfig, "--min-confidence takes low, medium or high; "
+                                          "--min-severity info, low, medium, high or critical");
+  return f;
+}
+
+Risk finding_severity(const Finding& f, const Rule* rule) {
+  Reach reach;
+  if (!f.app.empty()) {
+    reach.apps = 1;
+    reach.signers = f.app.signer_sha256.empty() ? 0 : 1;
+  }
+  return assess_risk(rule ? rule->grants : kDefaultGrants, f.confidence, f.verification.status,
+                     reach, f.provider)
+      .severity;
+}
+
+void FindingFilter::apply(std::vector<Finding>& findings, ScanSummary& summary,
+                          const std::function<const Rule*(const Finding&)>& rule_of) const {
+  if (!active()) return;
+  if (min_confidence) summary.suppressed["min-confidence"] += 0;
+  if (min_severity) summary.suppressed["min-severity"] += 0;
+  std::erase_if(findings, [&](const Finding& f) {
+    if (min_confidence && f.confidence < *min_confidence) {
+      ++summary.suppressed["min-confidence"];
+      return true;
+    }
+    if (min_severity && finding_severity(f, rule_of(f)) < *min_severity) {
+      ++summary.suppressed["min-severity"];
+      return true;
+    }
+    return false;
+  });
+  summary.findings = findings.size();
+}
+
 namespace {
 
 // Runs the verifiers over the paired findings and tells the user, once, when there is no network.
@@ -91,6 +170,13 @@ int run_scan(const ScanArgs& args) {
   ScanArgs a = args;  // keysweep.toml adds to the flags
   auto suppression = prepare_suppression(a);
   if (!suppression) return fail(suppression.error());
+  auto filter = FindingFilter::from(a);
+  if (!filter) return fail(filter.error());
+  if (filter->active() && !a.fleet.datastore.empty())
+    return fail(Error{ErrorCode::kConfig,
+                      "--datastore stores every finding: --min-confidence and --min-severity apply "
+                      "to reports (keysweep report)",
+                      "", std::nullopt});
   auto rules = load_rules(a.rule_paths);
   if (!rules) return fail(rules.error());
   auto matcher = Matcher::compile(std::move(*rules));
@@ -165,22 +251,6 @@ int run_scan(const ScanArgs& args) {
   (*fleet)->finish_progress();
   if (auto rc = apply_suppression(*suppression, a, outcome)) return *rc;
 
-  if (verify) {
-    auto stats = verify_findings(a, outcome.findings);
-    if (!stats) return fail(stats.error());
-    if (a.only_verified)
-      std::erase_if(outcome.findings, [](const Finding& f) {
-        return f.verification.status != Verification::Status::kLive;
-      });
-    ro.verification = true;
-    ro.verify_endpoint_overrides = a.verify_endpoint_overrides;
-    ro.verify_offline_reason = stats->offline_reason;
-    // The report states the verification's outcome, known only now.
-    reporter = make_reporter(a.format, *out, ro);
-    if (!reporter) return fail(reporter.error());
-  }
-
-  (*reporter)->begin();
   const RuleSet& rule_set = (*matcher)->rules();
   // A pair reports with the rule of its secret part (its remediation is the one that matters).
   auto rule_of = [&](const Finding& f) {
@@ -189,6 +259,39 @@ int run_scan(const ScanArgs& args) {
       if (!rule && part.pair_role == "secret") rule = rule_set.find(part.rule_id);
     return rule;
   };
+  OnlyVerifiedCounts not_live;
+  std::string offline_reason;
+  if (verify) {
+    auto stats = verify_findings(a, outcome.findings);
+    if (!stats) return fail(stats.error());
+    offline_reason = stats->offline_reason;
+    if (a.only_verified) {
+      // Not live is not "not a credential": what could not be checked is counted and told.
+      not_live = count_not_live(outcome.findings);
+      std::erase_if(outcome.findings, [](const Finding& f) {
+        return f.verification.status != Verification::Status::kLive;
+      });
+      outcome.summary.suppressed["only-verified"] += not_live.total();
+      outcome.summary.findings = outcome.findings.size();
+    }
+    ro.verification = true;
+    ro.verify_endpoint_overrides = a.verify_endpoint_overrides;
+    ro.verify_offline_reason = stats->offline_reason;
+    // The report states the verification's outcome, known only now.
+    reporter = make_reporter(a.format, *out, ro);
+    if (!reporter) return fail(reporter.error());
+  }
+
+  // After verification: a credential verified live is more severe.
+  filter->apply(outcome.findings, outcome.summary, rule_of);
+  if (a.format == "csv" || a.format == "sarif")
+    for (const char* how : {"min-confidence", "min-severity"})
+      if (auto it = outcome.summary.suppressed.find(how);
+          it != outcome.summary.suppressed.end() && it->second)
+        std::fprintf(stderr, "keysweep: %llu findings hidden by --%s\n",
+                     static_cast<unsigned long long>(it->second), how);
+
+  (*reporter)->begin();
   for (const auto& f : outcome.findings) (*reporter)->finding(f, rule_of(f));
   // Hidden findings were not verified: a report of live credentials only does not list them.
   if (!a.only_verified)
@@ -197,9 +300,12 @@ int run_scan(const ScanArgs& args) {
   out->flush();
   if (!*out) return fail(Error{ErrorCode::kIo, "writing the report failed", a.output, std::nullopt});
 
+  if (a.only_verified) tell_only_verified(not_live, offline_reason);
   if (a.exit_zero) return kExitClean;
-  if (outcome.summary.had_errors()) return kExitError;
-  return outcome.findings.empty() ? kExitClean : kExitFindings;
+  int rc = outcome.summary.had_errors() ? kExitError
+           : outcome.findings.empty()   ? kExitClean
+                                        : kExitFindings;
+  return a.only_verified ? only_verified_exit(not_live, rc) : rc;
 }
 
 }  // namespace keysweep::cli

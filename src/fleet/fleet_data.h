@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/risk.h"
 #include "keysweep/finding.h"
 
 namespace keysweep::fleet {
@@ -24,7 +25,15 @@ struct InputRow {
   AppIdentity app;     // empty when the input is not an app
 };
 
-// One top-level finding: a single credential, or a pair as one (its parts only lend their code
+// One part of a pair (a Twilio Account SID beside its Auth Token), as stored: the report shows the
+// parts (redacted) so a reader knows which account a pair is.
+struct PartRow {
+  std::string role;  // "id", "secret", ...
+  std::string rule_id, redacted, symbol, chain;
+  uint32_t line = 0;
+};
+
+// One top-level finding: a single credential, or a pair as one (its parts lend their code
 // location: a pair found in an SDK's class is held by that SDK).
 struct FindingRow {
   std::string input_path;  // the top-level input holding it
@@ -37,6 +46,18 @@ struct FindingRow {
   std::string verification = "not_checked";  // not_checked | live | revoked | unknown
   AppIdentity app;
   std::string decoders;  // "base64>hex": the decodings that revealed it; "" when in clear
+  Confidence confidence = Confidence::kMedium;
+  uint32_t line = 0;     // 0 when the blob has no meaningful lines
+  std::string snippet;   // redacted
+  std::vector<PartRow> parts;  // a pair's parts in role order; empty for a single credential
+};
+
+// What the rules say about a rule id (the CLI fills it from the rules the binary knows and any
+// --rules files): what the credential grants, and how to fix it.
+struct RuleInfo {
+  Grants grants = kDefaultGrants;
+  std::string remediation;
+  std::vector<std::string> references;
 };
 
 // What a metadata CSV says about one app id (package name / bundle id).
@@ -50,6 +71,7 @@ struct FleetData {
   std::vector<InputRow> inputs;
   std::vector<FindingRow> findings;
   std::map<std::string, AppMeta> metadata;  // by app id
+  std::map<std::string, RuleInfo> rules;    // by rule id; a rule not in it gets the defaults
 };
 
 }  // namespace keysweep::fleet

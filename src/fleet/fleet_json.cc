@@ -1,7 +1,7 @@
-#include "fleet/fleet_output.h"
-
 #include <algorithm>
 #include <span>
+
+#include "fleet/fleet_output.h"
 
 namespace keysweep::fleet {
 
@@ -20,18 +20,50 @@ Json array_of(const Range& items, ToJson to_json) {
 
 Json installs_json(const std::optional<int64_t>& n) { return n ? Json(*n) : Json(nullptr); }
 
+Json location_json(const ClusterLocation& l) {
+  return {{"file", l.file},
+          {"symbol", l.symbol},
+          {"line", l.line},
+          {"snippet", l.snippet},
+          {"versions", l.versions}};
+}
+
+Json other_location_json(const ClusterLocation& l) {
+  return {{"input", l.input},
+          {"file", l.file},
+          {"symbol", l.symbol},
+          {"line", l.line},
+          {"snippet", l.snippet}};
+}
+
 Json cluster_app_json(const ClusterApp& a) {
-  return {{"app_id", a.app_id},       {"versions", a.versions},
-          {"signers", a.signers},     {"publisher", a.publisher},
-          {"installs", installs_json(a.installs)}, {"store", a.store}};
+  return {{"app_id", a.app_id},
+          {"versions", a.versions},
+          {"signers", a.signers},
+          {"publisher", a.publisher},
+          {"installs", installs_json(a.installs)},
+          {"store", a.store},
+          {"locations", array_of(a.locations, location_json)}};
+}
+
+Json part_json(const ClusterPart& p) {
+  return {{"role", p.role}, {"rule_id", p.rule_id}, {"redacted", p.redacted}};
 }
 
 Json cluster_json(const Cluster& c) {
-  return {{"rule_id", c.rule_id},
+  return {{"rank", c.rank},
+          {"severity", risk_name(c.severity)},
+          {"why", c.why()},
+          {"reasons", c.reasons},
+          {"grants", grants_name(c.grants)},
+          {"public_by_design", c.public_by_design()},
+          {"rule_id", c.rule_id},
           {"rule_name", c.rule_name},
           {"provider", c.provider},
           {"secret_sha256", c.secret_sha256},
           {"redacted", c.redacted},
+          {"parts", array_of(c.parts, part_json)},
+          {"confidence", confidence_name(c.confidence)},
           {"verification", c.verification},
           {"findings", c.findings},
           {"app_count", c.apps.size()},
@@ -46,8 +78,11 @@ Json cluster_json(const Cluster& c) {
           {"signers", c.signers},
           {"publishers", c.publishers},
           {"apps", array_of(c.apps, cluster_app_json)},
+          {"other_locations", array_of(c.other_locations, other_location_json)},
           {"inputs", c.inputs},
-          {"decoders", c.decoders}};
+          {"decoders", c.decoders},
+          {"remediation", c.remediation},
+          {"references", c.references}};
 }
 
 Json summary_json(const FleetReport& r) {
@@ -57,10 +92,41 @@ Json summary_json(const FleetReport& r) {
           {"bytes", r.bytes},
           {"findings", r.findings},
           {"credentials", r.credentials},
+          {"configuration_values", r.configuration.size()},
           {"reused_credentials", r.reused_credentials},
           {"multi_signer_credentials", r.multi_signer_credentials},
+          {"checked_credentials", r.verification.checked()},
           {"live_credentials", r.live_credentials},
           {"problem_inputs", r.problems.size()}};
+}
+
+Json verification_json(const VerificationTally& v) {
+  return {{"checked", v.checked()},
+          {"live", v.live},
+          {"revoked", v.revoked},
+          {"unknown", v.unknown},
+          {"not_checked", v.not_checked}};
+}
+
+Json severities_json(const FleetReport& r) {
+  Json j = Json::object();
+  for (Risk s : {Risk::kCritical, Risk::kHigh, Risk::kMedium, Risk::kLow}) {
+    auto it = r.severities.find(s);
+    j[risk_name(s)] = it == r.severities.end() ? 0 : it->second;
+  }
+  return j;
+}
+
+Json filters_json(const FleetReport& r) {
+  const ReportFilter& f = r.filter;
+  Json by = Json::object();
+  for (const auto& [how, n] : r.hidden.findings_by) by[how] = n;
+  return {{"disabled_rules", f.disabled_rules},
+          {"min_confidence", f.min_confidence ? Json(confidence_name(*f.min_confidence)) : Json(nullptr)},
+          {"min_severity", f.min_severity ? Json(risk_name(*f.min_severity)) : Json(nullptr)},
+          {"hidden_clusters", r.hidden.clusters},
+          {"hidden_findings", r.hidden.findings},
+          {"hidden_findings_by", std::move(by)}};
 }
 
 Json users_at_risk_json(const UsersAtRisk& u) {
@@ -86,6 +152,37 @@ Json problem_json(const ProblemInput& p) {
   return {{"path", p.path}, {"status", p.status}, {"kinds", p.kinds}, {"reason", p.reason}};
 }
 
+Json publisher_json(const FleetReport& r, const PublisherView& v) {
+  auto entry = [](const Cluster& c, const std::vector<std::string>& apps) {
+    return Json{{"rank", c.rank},
+                {"severity", risk_name(c.severity)},
+                {"why", c.why()},
+                {"provider", c.provider},
+                {"rule_id", c.rule_id},
+                {"redacted", c.redacted},
+                {"secret_sha256", c.secret_sha256},
+                {"verification", c.verification},
+                {"apps", apps}};
+  };
+  Json creds = Json::array(), config = Json::array();
+  for (const auto& [i, apps] : v.clusters) creds.push_back(entry(r.clusters[i], apps));
+  for (const auto& [i, apps] : v.configuration) config.push_back(entry(r.configuration[i], apps));
+  return {{"publisher", v.name},
+          {"kind", v.kind},
+          {"id", v.id},
+          {"worst_severity", v.clusters.empty() ? Json(nullptr) : Json(risk_name(v.worst))},
+          {"installs", v.installs},
+          {"apps_without_installs", v.apps_without_installs},
+          {"apps", array_of(v.apps,
+                            [](const PublisherView::App& a) {
+                              return Json{{"app_id", a.app_id},
+                                          {"versions", a.versions},
+                                          {"installs", installs_json(a.installs)}};
+                            })},
+          {"credentials", std::move(creds)},
+          {"configuration", std::move(config)}};
+}
+
 Json run_json(const ReportRun& run) {
   return {{"generated_at", run.generated_at},
           {"datastore", run.datastore},
@@ -97,16 +194,29 @@ Json run_json(const ReportRun& run) {
 
 }  // namespace
 
-Json report_json(const FleetReport& r, const std::optional<ReportRun>& run, size_t max_clusters) {
-  const size_t n = max_clusters ? std::min(max_clusters, r.clusters.size()) : r.clusters.size();
+Json report_json(const FleetReport& r, const std::optional<ReportRun>& run,
+                 const OutputOptions& options) {
+  auto listed = [&](const std::vector<Cluster>& list) {
+    return options.max_clusters ? std::min(options.max_clusters, list.size()) : list.size();
+  };
+  const size_t n = listed(r.clusters), m = listed(r.configuration);
   Json j = {{"schema", kReportSchema},
+            {"view", options.view},
+            {"notice", r.notice},
             {"summary", summary_json(r)},
+            {"verification", verification_json(r.verification)},
+            {"severities", severities_json(r)},
             {"users_at_risk", users_at_risk_json(r.users_at_risk)},
+            {"filters", filters_json(r)},
             {"providers", array_of(r.providers, provider_json)},
             {"holders", array_of(r.holders, holder_json)},
             {"clusters_listed", n},
             {"clusters", array_of(std::span(r.clusters).first(n), cluster_json)},
-            {"problem_inputs", array_of(r.problems, problem_json)}};
+            {"configuration_listed", m},
+            {"configuration", array_of(std::span(r.configuration).first(m), cluster_json)}};
+  if (options.view == "publisher" || options.publishers)
+    j["by_publisher"] = array_of(r.publishers, [&](const PublisherView& v) { return publisher_json(r, v); });
+  j["problem_inputs"] = array_of(r.problems, problem_json);
   if (run) j["run"] = run_json(*run);
   return j;
 }

@@ -1,5 +1,6 @@
-// The fleet report as JSON (schema in docs/FLEET.md) and as one self-contained HTML page (inline
-// CSS, JS and the JSON itself; no network), which draws the charts in the browser.
+// The fleet report's outputs: JSON (schema in docs/FLEET.md), one self-contained HTML page (inline
+// CSS, JS and the JSON itself; no network) which draws the charts and tables in the browser, a
+// human summary for the terminal, and CSV (one row per credential and app).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -10,7 +11,7 @@
 
 namespace keysweep::fleet {
 
-inline constexpr const char* kReportSchema = "keysweep-fleet-report/1";
+inline constexpr const char* kReportSchema = "keysweep-fleet-report/2";
 
 // What differs between two reports over the same findings: kept in the one "run" field, which
 // `report --deterministic` leaves out.
@@ -22,9 +23,25 @@ struct ReportRun {
   std::string first_scan_started, last_scan_finished;
 };
 
-// max_clusters: how many clusters to list (0: all); the counts always cover every cluster.
+struct OutputOptions {
+  // How many clusters (and, apart, configuration values) to list, in risk order (0: all); the
+  // counts always cover every one.
+  size_t max_clusters = 0;
+  // "cluster" (credentials in risk order) or "publisher" (`report --by publisher`: each
+  // publisher's apps and credentials). JSON lists `by_publisher` with "publisher" or `publishers`.
+  std::string view = "cluster";
+  bool publishers = false;  // list by_publisher in the JSON whatever the view (the HTML page does)
+};
+
 nlohmann::ordered_json report_json(const FleetReport& report, const std::optional<ReportRun>& run,
-                                   size_t max_clusters = 0);
+                                   const OutputOptions& options = {});
 std::string report_html(const nlohmann::ordered_json& report_json);
+// For a terminal: the counts (honest about what was not checked), then each credential in risk
+// order with why, where (apps, locations) and what to do; or, by publisher, each publisher's.
+std::string report_text(const FleetReport& report, const std::optional<ReportRun>& run,
+                        const OutputOptions& options = {});
+// RFC 4180, CRLF: one row per credential and app (a credential outside apps: one row), in risk
+// order; by publisher: one row per publisher, credential and app. Columns in docs/FLEET.md.
+std::string report_csv(const FleetReport& report, const OutputOptions& options = {});
 
 }  // namespace keysweep::fleet

@@ -164,7 +164,9 @@ TEST(FleetReport, JsonIsTheSameWhateverTheRowOrder) {
   run.generated_at = "2026-11-29T10:00:00Z";
   auto with_run = report_json(build_report(d), run);
   EXPECT_EQ(with_run["run"]["generated_at"], "2026-11-29T10:00:00Z");
-  EXPECT_EQ(report_json(build_report(d), std::nullopt, 1)["clusters"].size(), 1u);
+  OutputOptions one;
+  one.max_clusters = 1;
+  EXPECT_EQ(report_json(build_report(d), std::nullopt, one)["clusters"].size(), 1u);
 }
 
 TEST(FleetHtml, SelfContainedAndDataCannotCloseTheScript) {
@@ -176,9 +178,235 @@ TEST(FleetHtml, SelfContainedAndDataCannotCloseTheScript) {
   EXPECT_EQ(page.find("/*@REPORT_DATA@*/"), std::string::npos);
   EXPECT_EQ(page.find("alert(1)</script>"), std::string::npos);
   EXPECT_NE(page.find("\\u003c/script>\\u003cscript>alert(1)"), std::string::npos);
-  // Nothing is fetched: no external scripts, styles, images or fonts.
+  // Nothing is fetched: no external scripts, styles, images or fonts (the data may hold
+  // references' addresses, shown as text; the page around it names none).
+  const std::string around = page.substr(0, page.find("id=\"report-data\""));
   for (const char* bad : {"<script src", "<link", "<img", "url(", "@import", "https://"})
+    EXPECT_EQ(around.find(bad), std::string::npos) << bad;
+  for (const char* bad : {"<script src", "<link", "<img", "@import", "fetch(", "XMLHttpRequest"})
     EXPECT_EQ(page.find(bad), std::string::npos) << bad;
+}
+
+// A fleet for the risk order: a Twilio pair (full account) in two publishers' apps, one Slack
+// webhook (scoped) verified live in one app, a revoked AWS pair, a Firebase URL (public by
+// design) and a generic password at low confidence in a source file.
+FleetData risk_fleet() {
+  FleetData d;
+  auto night = android("com.night.bus", "2.4.1", "sig-night");
+  auto night2 = android("com.night.bus", "2.4.2", "sig-night");
+  auto ride = android("com.other.ride", "1.0.3", "sig-other");
+  auto lone = android("com.lone.app", "1.0", "sig-lone");
+  d.inputs = {{"apps/night-2.4.1.apk", 10, "ok", "", {}, night},
+              {"apps/night-2.4.2.apk", 10, "ok", "", {}, night2},
+              {"apps/ride.apk", 10, "ok", "", {}, ride},
+              {"apps/lone.apk", 10, "ok", "", {}, lone},
+              {"src/Config.java", 10, "ok", "", {}, {}}};
+  auto twilio = [](std::string input, AppIdentity app, std::string symbol) {
+    FindingRow f = finding(input, app, "twilio.account", "twilio", "h-twilio");
+    f.rule_name = "Twilio Account SID + Twilio Auth Token";
+    f.chain = input + "!classes2.dex!strings";
+    f.symbol = std::move(symbol);
+    f.redacted = "9a23…be54";
+    f.confidence = Confidence::kHigh;
+    f.snippet = f.symbol + " = \"9a23…be54\"";
+    f.parts = {{"id", "twilio.account_sid", "ACfc…82fe", "com.x.Tw.SID", f.chain, 0},
+               {"secret", "twilio.auth_token", "9a23…be54", f.symbol, f.chain, 0}};
+    return f;
+  };
+  FindingRow slack = finding("apps/lone.apk", lone, "slack.webhook_url", "slack", "h-slack", "", "live");
+  slack.chain = "apps/lone.apk!assets/config.json";
+  slack.line = 4;
+  slack.confidence = Confidence::kHigh;
+  FindingRow aws = finding("apps/ride.apk", ride, "aws.credentials", "aws", "h-aws", "", "revoked");
+  aws.confidence = Confidence::kHigh;
+  aws.parts = {{"id", "aws.access_key_id", "AKIA…W3JM", "", aws.chain, 0},
+               {"secret", "aws.secret_access_key", "vmc4…YofI", "", aws.chain, 0}};
+  FindingRow url = finding("apps/lone.apk", lone, "firebase.database_url", "firebase", "h-fb");
+  url.confidence = Confidence::kLow;
+  FindingRow password = finding("src/Config.java", {}, "generic.password", "generic", "h-pw");
+  password.chain = "src/Config.java";
+  password.line = 12;
+  password.confidence = Confidence::kLow;
+  d.findings = {twilio("apps/night-2.4.1.apk", night, "com.night.bus.Sms.send()"),
+                twilio("apps/night-2.4.2.apk", night2, "com.night.bus.Sms.send()"),
+                twilio("apps/ride.apk", ride, "com.other.ride.Gateway.TOKEN"),
+                slack, aws, url, password};
+  d.metadata["com.night.bus"] = {"Night Bus Ltd", 1'000'000, "play"};
+  d.metadata["com.other.ride"] = {"OtherCorp", 5000, "play"};
+  d.rules["twilio.auth_token"] = {Grants::kFullAccount,
+                                  "Rotate the Auth Token now. Never ship it in an app: keep it on a "
+                                  "backend.",
+                                  {"https://www.twilio.com/docs/iam/api/authtoken"}};
+  d.rules["twilio.account_sid"] = {Grants::kIdentifier, "An identifier.", {}};
+  d.rules["slack.webhook_url"] = {Grants::kScopedWrite, "Anyone with the URL can post. Revoke it.", {}};
+  d.rules["aws.secret_access_key"] = {Grants::kFullAccount, "Deactivate the key.", {}};
+  d.rules["firebase.database_url"] = {Grants::kPublicConfig, "The URL itself is public.", {}};
+  d.rules["generic.password"] = {Grants::kFullAccount, "Change the password.", {}};
+  return d;
+}
+
+TEST(FleetRisk, OrderSeverityWhyAndConfigurationApart) {
+  FleetReport r = build_report(risk_fleet());
+  ASSERT_EQ(r.clusters.size(), 4u);
+  // Twilio: full account, 2 publishers: critical though not checked. Slack: scoped, live: high.
+  // The password: full access at low confidence: medium. AWS: revoked: low.
+  EXPECT_EQ(r.clusters[0].rule_id, "twilio.account");
+  EXPECT_EQ(r.clusters[0].severity, Risk::kCritical);
+  EXPECT_EQ(r.clusters[0].why(), "full Twilio account; 2 publishers; 2 apps; 1M installs; not checked");
+  EXPECT_EQ(r.clusters[0].grants, Grants::kFullAccount);  // the secret part's rule
+  EXPECT_EQ(r.clusters[1].rule_id, "slack.webhook_url");
+  EXPECT_EQ(r.clusters[1].severity, Risk::kHigh);
+  EXPECT_EQ(r.clusters[1].why(), "scoped Slack access; 1 app; live");
+  EXPECT_EQ(r.clusters[2].rule_id, "generic.password");
+  EXPECT_EQ(r.clusters[2].severity, Risk::kMedium);
+  EXPECT_EQ(r.clusters[3].rule_id, "aws.credentials");
+  EXPECT_EQ(r.clusters[3].severity, Risk::kLow);
+  for (size_t i = 0; i < r.clusters.size(); ++i) EXPECT_EQ(r.clusters[i].rank, i + 1);
+  // The Firebase URL is configuration to review, counted apart from the credentials.
+  ASSERT_EQ(r.configuration.size(), 1u);
+  EXPECT_EQ(r.configuration[0].rule_id, "firebase.database_url");
+  EXPECT_EQ(r.configuration[0].severity, Risk::kInfo);
+  EXPECT_TRUE(r.configuration[0].public_by_design());
+  EXPECT_EQ(r.credentials, 4u);
+  EXPECT_EQ(r.severities[Risk::kCritical], 1u);
+  // Checked: the live Slack webhook and the revoked AWS pair; the rest were not.
+  EXPECT_EQ(r.verification.checked(), 2u);
+  EXPECT_EQ(r.verification.not_checked, 2u);
+}
+
+TEST(FleetRisk, ClusterSaysWhereAndWhatToDo) {
+  FleetReport r = build_report(risk_fleet());
+  const Cluster& tw = r.clusters[0];
+  ASSERT_EQ(tw.parts.size(), 2u);  // the Account SID names the account
+  EXPECT_EQ(tw.parts[0].role, "id");
+  EXPECT_EQ(tw.parts[0].redacted, "ACfc…82fe");
+  EXPECT_EQ(tw.confidence, Confidence::kHigh);
+  EXPECT_EQ(tw.remediation, "Rotate the Auth Token now. Never ship it in an app: keep it on a backend.");
+  EXPECT_EQ(tw.references, (std::vector<std::string>{"https://www.twilio.com/docs/iam/api/authtoken"}));
+  ASSERT_EQ(tw.apps.size(), 2u);
+  const ClusterApp& night = tw.apps[0];
+  EXPECT_EQ(night.app_id, "com.night.bus");
+  EXPECT_EQ(night.publisher, "Night Bus Ltd");
+  EXPECT_EQ(night.signers, (std::vector<std::string>{"sig-night"}));
+  ASSERT_EQ(night.locations.size(), 1u);  // one place, in both versions
+  EXPECT_EQ(night.locations[0].file, "classes2.dex!strings");
+  EXPECT_EQ(night.locations[0].symbol, "com.night.bus.Sms.send()");
+  EXPECT_EQ(night.locations[0].versions, (std::vector<std::string>{"2.4.1", "2.4.2"}));
+  EXPECT_EQ(night.locations[0].snippet, "com.night.bus.Sms.send() = \"9a23…be54\"");
+  const Cluster& pw = r.clusters[2];
+  EXPECT_TRUE(pw.apps.empty());
+  ASSERT_EQ(pw.other_locations.size(), 1u);
+  EXPECT_EQ(pw.other_locations[0].input, "src/Config.java");
+  EXPECT_EQ(pw.other_locations[0].file, "");
+  EXPECT_EQ(pw.other_locations[0].line, 12u);
+  EXPECT_EQ(r.clusters[1].apps[0].locations[0].file, "assets/config.json");
+  EXPECT_EQ(r.clusters[1].apps[0].locations[0].line, 4u);
+}
+
+TEST(FleetRisk, FiltersCountWhatTheyHide) {
+  ReportFilter f;
+  f.disabled_rules = {"generic.*"};
+  f.min_confidence = Confidence::kMedium;
+  FleetReport r = build_report(risk_fleet(), f);
+  EXPECT_EQ(r.clusters.size(), 3u);  // the password is disabled
+  EXPECT_TRUE(r.configuration.empty());  // the URL is low confidence
+  EXPECT_EQ(r.hidden.clusters, 2u);
+  EXPECT_EQ(r.hidden.findings_by["disable-rule"], 1u);
+  EXPECT_EQ(r.hidden.findings_by["min-confidence"], 1u);
+  EXPECT_EQ(r.hidden.findings, 2u);
+
+  ReportFilter sev;
+  sev.min_severity = Risk::kHigh;
+  r = build_report(risk_fleet(), sev);
+  ASSERT_EQ(r.clusters.size(), 2u);
+  EXPECT_EQ(r.hidden.clusters, 3u);
+  EXPECT_EQ(r.hidden.findings_by["min-severity"], 3u);
+
+  // A pair goes by its own id, or when every part's rule is disabled; one part is not enough.
+  FindingRow pair = risk_fleet().findings[0];
+  EXPECT_TRUE(rule_disabled(pair, {"twilio.account"}));
+  EXPECT_FALSE(rule_disabled(pair, {"twilio.account_sid"}));
+  EXPECT_TRUE(rule_disabled(pair, {"twilio.account_sid", "twilio.auth_token"}));
+}
+
+TEST(FleetRisk, ByPublisherWorstFirstWithSignersWhenNoneIsKnown) {
+  FleetReport r = build_report(risk_fleet());
+  ASSERT_EQ(r.publishers.size(), 3u);
+  // Night Bus and OtherCorp hold the critical Twilio pair (rank 1); Night Bus has more installs
+  // but the tie goes by how many credentials each holds, then name: OtherCorp also has AWS.
+  EXPECT_EQ(r.publishers[0].name, "OtherCorp");
+  EXPECT_EQ(r.publishers[0].worst, Risk::kCritical);
+  EXPECT_EQ(r.publishers[0].clusters.size(), 2u);
+  EXPECT_EQ(r.publishers[1].name, "Night Bus Ltd");
+  EXPECT_EQ(r.publishers[1].apps[0].versions, (std::vector<std::string>{"2.4.1", "2.4.2"}));
+  EXPECT_EQ(r.publishers[1].installs, 1'000'000);
+  // No metadata for com.lone.app: its signing certificate stands for the publisher.
+  EXPECT_EQ(r.publishers[2].kind, "signer");
+  EXPECT_EQ(r.publishers[2].name, "signer sig-lone");
+  EXPECT_EQ(r.publishers[2].worst, Risk::kHigh);
+  EXPECT_EQ(r.publishers[2].configuration.size(), 1u);
+}
+
+TEST(FleetRisk, EmptyStoreSaysSo) {
+  FleetReport r = build_report(FleetData{});
+  EXPECT_NE(r.notice.find("no scanned input"), std::string::npos);
+  auto j = report_json(r, std::nullopt);
+  EXPECT_EQ(j["notice"], r.notice);
+  EXPECT_EQ(j["clusters"].size(), 0u);
+  EXPECT_NE(report_text(r, std::nullopt).find("no scanned input"), std::string::npos);
+  FleetData clean;
+  clean.inputs = {{"apps/a.apk", 1, "ok", "", {}, android("a.b.c", "1", "s")}};
+  EXPECT_NE(build_report(clean).notice.find("No credential was found in the 1 inputs"), std::string::npos);
+}
+
+TEST(FleetOutput, JsonTextAndCsvCarryTheTriage) {
+  FleetReport r = build_report(risk_fleet());
+  OutputOptions o;
+  auto j = report_json(r, std::nullopt, o);
+  EXPECT_EQ(j["schema"], "keysweep-fleet-report/2");
+  EXPECT_EQ(j["clusters"][0]["severity"], "critical");
+  EXPECT_EQ(j["clusters"][0]["parts"][0]["redacted"], "ACfc…82fe");
+  EXPECT_EQ(j["clusters"][0]["apps"][0]["locations"][0]["symbol"], "com.night.bus.Sms.send()");
+  EXPECT_EQ(j["configuration"][0]["rule_id"], "firebase.database_url");
+  EXPECT_EQ(j["summary"]["checked_credentials"], 2);
+  EXPECT_EQ(j["verification"]["not_checked"], 2);
+  EXPECT_FALSE(j.contains("by_publisher"));
+  o.view = "publisher";
+  EXPECT_EQ(report_json(r, std::nullopt, o)["by_publisher"][0]["credentials"][0]["rank"], 1);
+
+  std::string text = report_text(r, std::nullopt);
+  EXPECT_NE(text.find("#1  CRITICAL  full Twilio account; 2 publishers"), std::string::npos) << text;
+  EXPECT_NE(text.find("parts:   id ACfc…82fe  (twilio.account_sid)"), std::string::npos) << text;
+  // The whole remediation, not only its first sentence.
+  EXPECT_NE(text.find("Rotate the Auth Token now. Never ship it in an app: keep it on a backend."),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("Configuration to review: 1 public-by-design value"), std::string::npos);
+  EXPECT_NE(report_text(r, std::nullopt, o).find("OtherCorp  (publisher; 1 app, 5,000 installs; worst: critical)"),
+            std::string::npos) << report_text(r, std::nullopt, o);
+
+  std::string csv = report_csv(r);
+  auto header = csv.substr(0, csv.find("\r\n"));
+  for (const char* col : {"app_package", "app_versions", "app_signers", "publisher", "severity", "why"})
+    EXPECT_NE(header.find(col), std::string::npos) << col;
+  // One row per credential and app: Twilio in 2 apps, Slack, the password, AWS, the URL.
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 2 + 1 + 1 + 1 + 1);
+  EXPECT_NE(csv.find("credential,1,critical,"), std::string::npos);
+  EXPECT_NE(csv.find("com.night.bus,2.4.1; 2.4.2,sig-night,Night Bus Ltd,1000000"), std::string::npos) << csv;
+}
+
+// Honest counts: nothing checked is never shown as "0 live".
+TEST(FleetOutput, NothingCheckedIsNotZeroLive) {
+  FleetReport r = build_report(sample());  // one AWS finding is live
+  FleetData d = sample();
+  for (auto& f : d.findings) f.verification = "not_checked";
+  d.metadata.clear();
+  r = build_report(d);
+  std::string text = report_text(r, std::nullopt);
+  EXPECT_NE(text.find("verified:  nothing checked (0 of 3)"), std::string::npos) << text;
+  EXPECT_NE(text.find("at risk:   not known: no credential was checked"), std::string::npos) << text;
+  EXPECT_NE(text.find("installs:  not known: no metadata"), std::string::npos) << text;
+  std::string page = report_html(report_json(r, std::nullopt));
+  EXPECT_NE(page.find("\"not checked\""), std::string::npos);
 }
 
 }  // namespace

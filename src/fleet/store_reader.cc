@@ -50,16 +50,22 @@ Result<FleetData> read_fleet(store::Datastore& db) {
     data.inputs.push_back(std::move(in));
   }
 
-  // A pair's own row has the code location of the part it was reported at; when that is not
-  // code, the parts say which class holds it (the secret part first).
+  // A pair's parts, in role order (as written): the report shows them redacted. A pair's own
+  // row has the code location of the part it was reported at; when that is not code, the parts
+  // say which class holds it (the secret part first).
   auto parts = db.query(
-      "SELECT pair_id, pair_role, code_package FROM findings "
-      "WHERE pair_id IS NOT NULL AND code_package <> ''");
+      "SELECT p.pair_id, p.pair_role, p.code_package, p.rule_id, p.redacted, p.symbol, p.line, "
+      "fi.chain FROM findings p JOIN files fi ON fi.id = p.file_id "
+      "WHERE p.pair_id IS NOT NULL ORDER BY p.pair_id, p.id");
   if (!parts) return std::unexpected(parts.error());
   std::map<int64_t, std::string> pair_code;
+  std::map<int64_t, std::vector<PartRow>> pair_parts;
   for (const auto& row : *parts) {
     int64_t id = as_int(row[0]);
-    if (as_text(row[1]) == "secret" || !pair_code.contains(id)) pair_code[id] = as_text(row[2]);
+    std::string role = as_text(row[1]), code = as_text(row[2]);
+    if (!code.empty() && (role == "secret" || !pair_code.contains(id))) pair_code[id] = code;
+    pair_parts[id].push_back({role, as_text(row[3]), as_text(row[4]), as_text(row[5]), as_text(row[7]),
+                              static_cast<uint32_t>(as_int(row[6]))});
   }
 
   auto version = db.schema_version();
@@ -69,7 +75,7 @@ Result<FleetData> read_fleet(store::Datastore& db) {
   auto findings = db.query(
       std::string("SELECT f.id, i.path, fi.chain, f.rule_id, f.rule_name, f.provider, "
                   "f.secret_sha256, f.redacted, f.symbol, f.code_package, f.verification_status, ") +
-      kAppColumns + (has_decoders ? ", f.decoders" : "") +
+      kAppColumns + ", f.confidence, f.line, f.snippet" + (has_decoders ? ", f.decoders" : "") +
       " FROM findings f JOIN inputs i ON i.id = f.input_id JOIN files fi ON fi.id = f.file_id "
       "LEFT JOIN apps a ON a.id = f.app_id WHERE f.pair_id IS NULL");
   if (!findings) return std::unexpected(findings.error());
@@ -88,7 +94,11 @@ Result<FleetData> read_fleet(store::Datastore& db) {
       if (auto it = pair_code.find(as_int(row[0])); it != pair_code.end()) f.code_package = it->second;
     f.verification = as_text(row[10]);
     f.app = app_from(row, 11);
-    if (has_decoders) f.decoders = as_text(row[16]);
+    f.confidence = parse_confidence(as_text(row[16])).value_or(Confidence::kMedium);
+    f.line = static_cast<uint32_t>(as_int(row[17]));
+    f.snippet = as_text(row[18]);
+    if (has_decoders) f.decoders = as_text(row[19]);
+    if (auto it = pair_parts.find(as_int(row[0])); it != pair_parts.end()) f.parts = std::move(it->second);
     data.findings.push_back(std::move(f));
   }
 
@@ -104,6 +114,10 @@ Result<FleetData> read_fleet(store::Datastore& db) {
     }
   }
   return data;
+}
+
+void add_rule_info(FleetData& data, const RuleSet& rules) {
+  for (const auto& r : rules.rules) data.rules[r.id] = RuleInfo{r.grants, r.remediation, r.references};
 }
 
 Result<ReportRun> read_run_info(store::Datastore& db) {

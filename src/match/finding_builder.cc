@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "context/scorer.h"
@@ -118,6 +119,31 @@ std::string find_allow_comment(std::string_view data, uint64_t line_start, uint6
   return printable_utf8(line.substr(at, kKeep));
 }
 
+// Structured formats (DEX, resources.arsc, binary XML, plists, Mach-O) are scanned as lines
+// `KEY = "VALUE"`, KEY being the symbol with characters outside [A-Za-z0-9_.-] turned into '_'
+// (formats/labelled_text.h). When the secret's line is such a line, returns the symbol as written
+// and where the value starts, so the snippet can name it as people know it (`@string/aws_key =
+// "…"`, `com.example.Sender.send() = "…"`) rather than as rendered (`_string_aws_key`,
+// `send__`). A label may add to the rendered symbol a bracketed note (" [arm64]"), left out.
+struct LabelledLine {
+  std::string_view symbol;
+  uint64_t value_start;
+};
+std::optional<LabelledLine> labelled_line(std::string_view data, uint64_t line_start,
+                                          std::string_view label, uint64_t s_start) {
+  if (label.empty() || s_start <= line_start) return std::nullopt;
+  const size_t sep = data.substr(line_start, s_start - line_start).find(" = \"");
+  if (sep == std::string_view::npos || sep == 0 || sep > label.size()) return std::nullopt;
+  if (sep < label.size() && label.substr(sep, 2) != " [") return std::nullopt;
+  for (size_t i = 0; i < sep; ++i) {
+    unsigned char c = static_cast<unsigned char>(label[i]);
+    bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                c == '_' || c == '.' || c == '-';
+    if (data[line_start + i] != (keep ? label[i] : '_')) return std::nullopt;
+  }
+  return LabelledLine{label.substr(0, sep), line_start + sep + 4};
+}
+
 }  // namespace
 
 void build_findings(const Blob& blob, const RuleSet& rules, const std::vector<RuleMatch>& matches,
@@ -163,10 +189,17 @@ void build_findings(const Blob& blob, const RuleSet& rules, const std::vector<Ru
       column_pos = m.secret_start;
       f.location.column = column;
     }
-    f.snippet = make_snippet(data, line_start, m.secret_start, m.secret_end, f.redacted, &secrets, longest);
+    // A rendered `KEY = "VALUE"` line shows its symbol as is, then the value around the secret.
+    std::optional<LabelledLine> labelled;
+    if (!blob.segments().empty() && !blob.has_meaningful_lines())
+      labelled = labelled_line(data, line_start, f.location.symbol, m.secret_start);
+    const std::string prefix = labelled ? printable_utf8(labelled->symbol) + " = \"" : "";
+    const uint64_t snippet_start = labelled ? labelled->value_start : line_start;
+    f.snippet = prefix + make_snippet(data, snippet_start, m.secret_start, m.secret_end, f.redacted,
+                                      &secrets, longest);
     if (options.show_secrets)
-      f.snippet_clear = make_snippet(data, line_start, m.secret_start, m.secret_end,
-                                     printable_utf8(f.secret), nullptr, 0);
+      f.snippet_clear = prefix + make_snippet(data, snippet_start, m.secret_start, m.secret_end,
+                                              printable_utf8(f.secret), nullptr, 0);
     f.allow_comment = find_allow_comment(data, line_start, m.secret_start, m.secret_end);
     f.fingerprint = finding_fingerprint(rule.id, f.secret_sha256, f.location.display_path(),
                                         f.location.symbol);

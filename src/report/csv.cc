@@ -31,7 +31,10 @@ class CsvReporter final : public Reporter {
     started_ = true;
     std::vector<std::string> header = {
         "path",     "display_path", "line", "column", "symbol", "rule_id", "provider", "confidence",
-        opts_.show_secrets ? "secret" : "redacted", "secret_sha256", "fingerprint", "decoders"};
+        opts_.show_secrets ? "secret" : "redacted", "secret_sha256", "fingerprint", "decoders",
+        // The app holding it (empty outside apps); the publisher is not in the package itself:
+        // `keysweep report --format csv` joins it from the metadata of a datastore.
+        "app_package", "app_version", "app_signer_sha256", "app_team_id"};
     // Only with --git / --verify, so the columns of a plain scan stay what they were.
     if (opts_.git) header.insert(header.end(), {"git_commit", "git_author", "git_date"});
     if (opts_.verification)
@@ -47,7 +50,8 @@ class CsvReporter final : public Reporter {
         loc.chain.empty() ? std::string() : loc.chain.front(), loc.display_path(),
         std::to_string(loc.line), std::to_string(loc.column), loc.symbol, f.rule_id, f.provider,
         confidence_name(f.confidence), opts_.show_secrets ? f.secret : f.redacted, f.secret_sha256,
-        f.fingerprint, decoder_list(loc.decoders, ">")};
+        f.fingerprint, decoder_list(loc.decoders, ">"), f.app.package, f.app.version,
+        f.app.signer_sha256, f.app.team_id};
     if (opts_.git) {
       const GitOrigin& g = loc.git;
       fields.insert(fields.end(), {g.staged ? "(staged)" : g.commit, g.author,

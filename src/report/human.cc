@@ -2,6 +2,7 @@
 // it, then a one-line summary. Colour only when asked (the CLI asks on a TTY).
 #include <ostream>
 
+#include "core/text_wrap.h"
 #include "report/reporters.h"
 
 namespace keysweep {
@@ -65,7 +66,9 @@ class HumanReporter final : public Reporter {
       out_ << "  commit:  " << loc.git.commit << ' ' << loc.git.iso_time() << ' ' << loc.git.author
            << '\n';
     if (opts_.verification) out_ << "  verified: " << verification_line(f.verification) << '\n';
-    if (rule && !rule->remediation.empty()) out_ << "  fix:     " << first_sentence(rule->remediation) << '\n';
+    // The whole remediation: its first sentence often only says what the credential is.
+    if (rule && !rule->remediation.empty())
+      out_ << "  fix:     " << wrap_words(rule->remediation, 11) << '\n';
     out_ << '\n';
     ++count_;
     verified_.add(f);
@@ -127,10 +130,6 @@ class HumanReporter final : public Reporter {
     add(v.detail);
     add(v.endpoint);
     return extra.empty() ? status : status + " (" + extra + ")";
-  }
-  static std::string first_sentence(const std::string& text) {
-    auto end = text.find(". ");
-    return end == std::string::npos ? text : text.substr(0, end + 1);
   }
   std::ostream& out_;
   ReportOptions opts_;

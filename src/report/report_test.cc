@@ -383,7 +383,8 @@ TEST(report_csv, QuotesCommasAndQuotesPerRfc4180) {
   std::getline(lines, row);
   EXPECT_EQ(header,
             "path,display_path,line,column,symbol,rule_id,provider,confidence,redacted,"
-            "secret_sha256,fingerprint,decoders\r");
+            "secret_sha256,fingerprint,decoders,app_package,app_version,app_signer_sha256,"
+            "app_team_id\r");
   EXPECT_TRUE(row.starts_with("\"odd,\"\"name\"\".env\",\"odd,\"\"name\"\".env\",12,38,,")) << row;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);  // header + one row, CRLF ends
 }

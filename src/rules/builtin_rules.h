@@ -8,6 +8,7 @@
 #include <span>
 #include <string_view>
 
+#include "core/risk.h"
 #include "keysweep/finding.h"
 
 namespace keysweep {
@@ -27,6 +28,7 @@ struct BuiltinRule {
   Confidence confidence;
   uint32_t max_length;
   std::string_view pair, pair_role, context;
+  Grants grants;
   BuiltinStrings positive_examples, negative_examples, references;
   std::string_view remediation, source_file;
 };

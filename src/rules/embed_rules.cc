@@ -42,6 +42,17 @@ const char* confidence(keysweep::Confidence c) {
   return "Confidence::kMedium";
 }
 
+const char* grants(keysweep::Grants g) {
+  switch (g) {
+    case keysweep::Grants::kPublicConfig: return "Grants::kPublicConfig";
+    case keysweep::Grants::kIdentifier: return "Grants::kIdentifier";
+    case keysweep::Grants::kReadOnly: return "Grants::kReadOnly";
+    case keysweep::Grants::kScopedWrite: return "Grants::kScopedWrite";
+    case keysweep::Grants::kFullAccount: return "Grants::kFullAccount";
+  }
+  return "Grants::kScopedWrite";
+}
+
 // Emits the array NAME for a non-empty list and returns the BuiltinStrings initializer.
 std::string strings(std::ostream& out, const std::string& name, const std::vector<std::string>& v) {
   if (v.empty()) return "{}";
@@ -99,7 +110,8 @@ int main(int argc, char** argv) {
                       std::to_string(r.secret_group) + ", " + keywords + ", " + entropy + ", " +
                       validators + ", " + confidence(r.confidence) + ", " +
                       std::to_string(r.max_length) + "u, " + literal(r.pair) + ", " +
-                      literal(r.pair_role) + ", " + literal(r.context) + ",\n     " + positive + ", " + negative + ", " +
+                      literal(r.pair_role) + ", " + literal(r.context) + ", " + grants(r.grants) +
+                      ",\n     " + positive + ", " + negative + ", " +
                       references + ",\n     " + literal(r.remediation) + ",\n     " +
                       literal(r.source_file) + "},\n");
   }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/risk.h"
 #include "keysweep/error.h"
 #include "keysweep/finding.h"
 
@@ -35,6 +36,9 @@ struct Rule {
   // `name = value` near its matches; the rule receives the candidates whose name (or syntax) is of
   // its class, each with its own confidence and signals.
   std::string context;
+  // What the credential lets its holder do (docs/RULES.md): orders `keysweep report` by risk and
+  // sets apart public-by-design configuration. Rules that leave it out get kDefaultGrants.
+  Grants grants = kDefaultGrants;
   std::vector<std::string> positive_examples;
   std::vector<std::string> negative_examples;
   std::vector<std::string> references;

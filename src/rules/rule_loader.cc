@@ -43,6 +43,7 @@ Result<RuleSet> load_builtin_rules() {
     r.pair = b.pair;
     r.pair_role = b.pair_role;
     r.context = b.context;
+    r.grants = b.grants;
     r.positive_examples = to_strings(b.positive_examples);
     r.negative_examples = to_strings(b.negative_examples);
     r.references = to_strings(b.references);

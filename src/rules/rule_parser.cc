@@ -19,7 +19,7 @@ std::vector<std::string> string_array(const toml::table& t, std::string_view key
   return out;
 }
 
-Result<Confidence> parse_confidence(std::string_view s) {
+Result<Confidence> confidence_from(std::string_view s) {
   if (s == "low") return Confidence::kLow;
   if (s == "medium") return Confidence::kMedium;
   if (s == "high") return Confidence::kHigh;
@@ -59,7 +59,7 @@ Result<Rule> parse_rule(const toml::table& t, std::string_view source) {
   r.keywords = string_array(t, "keywords");
   r.min_entropy = t["min_entropy"].value_or(0.0);
   r.validators = string_array(t, "validators");
-  auto conf = parse_confidence(t["confidence"].value_or(std::string("medium")));
+  auto conf = confidence_from(t["confidence"].value_or(std::string("medium")));
   if (!conf) return fail(conf.error().message);
   r.confidence = *conf;
   int64_t max_len = t["max_length"].value_or(int64_t{512});
@@ -70,6 +70,16 @@ Result<Rule> parse_rule(const toml::table& t, std::string_view source) {
   r.context = t["context"].value_or(std::string());
   if (!r.context.empty() && r.context != "password" && r.context != "secret")
     return fail("context must be \"password\" or \"secret\", not '" + r.context + "'");
+  if (auto g = t["grants"]; g) {
+    auto name = g.value<std::string>();
+    auto parsed = name ? parse_grants(*name) : std::nullopt;
+    if (!parsed) {
+      std::string known;
+      for (const auto& n : grants_names()) known += (known.empty() ? "" : ", ") + n;
+      return fail("grants must be one of " + known + ", not '" + name.value_or("?") + "'");
+    }
+    r.grants = *parsed;
+  }
   r.positive_examples = string_array(t, "positive_examples");
   r.negative_examples = string_array(t, "negative_examples");
   r.references = string_array(t, "references");

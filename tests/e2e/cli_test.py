@@ -114,6 +114,36 @@ class FindingsAndExitCodes(unittest.TestCase):
         self.assertEqual(strip(one), strip(four))
 
 
+    def test_min_severity_and_min_confidence_hide_and_count(self):
+        import json
+        # The Twilio pair grants the whole account (high); the AWS key id alone names an account
+        # and grants nothing (low).
+        r = run("scan", "--format", "json", "--min-severity", "medium", self.tree.path())
+        self.assertEqual(r.returncode, 1, r.stderr)
+        doc = json.loads(r.stdout)
+        self.assertEqual([f["rule_id"] for f in doc["findings"]], ["twilio.account"])
+        self.assertEqual(doc["summary"]["suppressed"]["min-severity"], 1)
+        r = run("scan", "--color", "never", "--min-confidence", "high", self.tree.path())
+        self.assertIn("1 finding in 3 files", r.stdout)  # the AWS key id is medium confidence
+        self.assertIn("1 suppressed by min-confidence", r.stdout)
+        r = run("scan", "--format", "csv", "--min-severity", "critical", self.tree.path())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("keysweep: 2 findings hidden by --min-severity", r.stderr)
+        self.assertIn("app_package,app_version,app_signer_sha256", r.stdout.splitlines()[0])
+        r = run("scan", "--min-severity", "severe", self.tree.path())
+        self.assertEqual(r.returncode, 2)
+        db = os.path.join(self.tree.path(), "fleet.db")
+        r = run("scan", "--datastore", db, "--min-severity", "high", self.tree.path("app"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("apply to reports", r.stderr)
+
+    def test_fix_prints_the_whole_remediation(self):
+        r = run("scan", "--color", "never", self.tree.path("app"))
+        # The Twilio remediation's first sentence says how to rotate; the rest, what to ship.
+        self.assertIn("fix:     Rotate the Auth Token now", r.stdout)
+        self.assertIn("Access Tokens or call your backend.", r.stdout)
+
+
 class BadInput(unittest.TestCase):
     """Each problem is named with its path on stderr, counted in the summary, and the scan of the
     other files goes on (the planted AWS key is still found)."""
@@ -237,6 +267,25 @@ remediation = "none"
                 self.assertIn("rule '%s': secret_group 2" % rid, r.stderr)
             finally:
                 os.unlink(f.name)
+
+    def test_check_refuses_an_unknown_grants_value(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+            f.write('[[rules]]\nid = "x.y"\nname = "n"\nprovider = "p"\npattern = "\\\\b(zz[0-9]{8})"\n'
+                    'grants = "root"\npositive_examples = ["zz12345678"]\nremediation = "r"\n')
+        try:
+            r = run("rules", "check", "--rules", f.name)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("rule 'x.y': grants must be one of public-config, identifier, read-only, "
+                          "scoped-write, full-account, not 'root'", r.stderr)
+        finally:
+            os.unlink(f.name)
+
+    def test_list_and_show_say_what_each_rule_grants(self):
+        import json
+        listed = run("rules", "list").stdout
+        self.assertRegex(listed, r"twilio\.auth_token\s+medium\s+full-account\s+Twilio Auth Token")
+        shown = json.loads(run("rules", "show", "firebase.database_url").stdout)
+        self.assertEqual(shown["grants"], "public-config")
 
     def test_list_has_at_least_the_core_providers(self):
         out = run("rules", "list").stdout

@@ -8,12 +8,18 @@ rows (so the inline script ran), and the screenshot must show them (decoded with
 
 The same report from a throwaway PostgreSQL server (tests/e2e/storeutil.py) must equal it.
 
+The report's risk order is checked against an oracle computed from truth.json (what each planted
+credential grants, its apps and publishers); every format lists the same order; the HTML page's
+DOM (the order, an expanded cluster's apps and locations, the filters, the counts) matches the
+JSON. Empty, older-schema, newer and foreign datastores are handled as docs/FLEET.md says.
+
 Run: /usr/bin/python3 tests/e2e/fleet_report_test.py --keysweep build/src/cli/keysweep \
          [--fleet-dir build/fleet-40]
 Skips (exit 0, "skipped") when the Android tools or chromium are missing.
 """
 import argparse
 import csv
+import io
 import json
 import os
 import re
@@ -37,7 +43,9 @@ def keysweep(*args, cwd=None, check=True):
     return r
 
 
-class FleetReport(unittest.TestCase):
+class FleetFixture(unittest.TestCase):
+    """The generated fleet, scanned into a datastore, and its JSON report."""
+
     @classmethod
     def setUpClass(cls):
         missing = [t for t in ("aapt2", "smali", "openssl") if not shutil.which(t)]
@@ -79,6 +87,8 @@ class FleetReport(unittest.TestCase):
         return [t for t in self.truth["secrets"].values()
                 if t["holder"].startswith(holder_prefix) and (rule is None or t["rule"] == rule)]
 
+
+class FleetReport(FleetFixture):
     def test_sdk_key_is_one_cluster_across_publishers_and_signers(self):
         [aws] = self.clusters("aws.credentials")
         self.assertEqual(self.holders(aws), ["sdk:com.example.sdk"])
@@ -235,50 +245,322 @@ class FleetReport(unittest.TestCase):
         r = keysweep("report", "--datastore", self.db, "--format", "pdf", check=False)
         self.assertEqual(r.returncode, 2)
 
-    def test_html_renders_offline_in_chromium(self):
+    def test_risk_order_follows_what_each_credential_grants_and_reaches(self):
+        """The order is the documented model (docs/FLEET.md, "Risk order") computed here from the
+        generator's truth (what each planted credential grants, its apps and publishers) and the
+        metadata's installs: an independent oracle for the C++."""
+        ranks = [c["rank"] for c in self.report["clusters"]]
+        self.assertEqual(ranks, list(range(1, len(ranks) + 1)))
+        order = ["info", "low", "medium", "high", "critical"]
+        sev = [order.index(c["severity"]) for c in self.report["clusters"]]
+        self.assertEqual(sev, sorted(sev, reverse=True), "clusters are most severe first")
+        checked = 0
+        for c in self.report["clusters"]:
+            truth = self.truth_of(c)
+            if truth is None:
+                continue
+            checked += 1
+            self.assertEqual(c["grants"], truth["grants"], c["rule_id"])
+            apps = truth["packages"]
+            installs = sum(int(self.meta[p]["installs"]) for p in apps)
+            wide = len(truth["publishers"]) >= 2 or len(apps) >= 10 or installs >= 1_000_000
+            base = {"full-account": 3, "scoped-write": 2, "read-only": 1}[truth["grants"]]
+            level = base + (1 if wide else 0) - (1 if c["confidence"] == "low" else 0)
+            want = order[max(1, min(4, level))]
+            self.assertEqual(c["severity"], want, c["why"])
+            self.assertIn("not checked", c["why"])  # nothing was verified: said, not hidden
+            if len(truth["publishers"]) >= 2:
+                self.assertIn(f"{len(truth['publishers'])} publishers", c["why"])
+        self.assertGreater(checked, 10)
+        # What the seed incident was about comes first: a full-account credential shipped by
+        # several publishers outranks every scoped one.
+        first = self.report["clusters"][0]
+        self.assertEqual(first["grants"], "full-account")
+        self.assertEqual(first["severity"], "critical")
+        [aws] = self.clusters("aws.credentials")
+        self.assertEqual(aws["parts"][0]["role"], "id")
+        self.assertTrue(aws["parts"][0]["redacted"].startswith("AKIA"))
+        for t in self.clusters("twilio.account"):
+            self.assertTrue(t["parts"][0]["redacted"].startswith("AC"), t["parts"])  # the Account SID
+            self.assertTrue(t["remediation"].startswith("Rotate the Auth Token now"))
+            self.assertIn("Never ship it in an app", t["remediation"])  # the whole text
+            self.assertTrue(t["references"])
+            for a in t["apps"]:
+                self.assertEqual([l["file"] for l in a["locations"]], ["assets/config.json"])
+                self.assertTrue(a["publisher"].startswith("Publisher "))
+
+    def truth_of(self, cluster):
+        """The truth entry of a cluster: by its hash, or a pair's by its secret part's."""
+        for t_hash, t in self.truth["secrets"].items():
+            if t_hash == cluster["secret_sha256"]:
+                return t
+        # A pair's hash combines its parts'; the generator records the secret part's value.
+        if cluster["rule_id"] in ("twilio.account", "aws.credentials"):
+            apps = [a["app_id"] for a in cluster["apps"]]
+            for t in self.truth["secrets"].values():
+                if t["packages"] == apps and t["grants"] == cluster["grants"]:
+                    return t
+        return None
+
+    def test_every_format_lists_the_same_order_and_counts(self):
+        human = keysweep("report", "--datastore", self.db, "--format", "human", "--top", "0").stdout
+        heads = re.findall(r"^#(\d+)  ([A-Z]+)  (.*)$", human, re.M)
+        self.assertEqual([(int(n), s.lower(), why) for n, s, why in heads],
+                         [(c["rank"], c["severity"], c["why"]) for c in self.report["clusters"]])
+        self.assertIn('verified:  nothing checked (0 of %d)' % self.report["summary"]["credentials"], human)
+        self.assertIn("at risk:   not known: no credential was checked", human)
+        csv_text = keysweep("report", "--datastore", self.db, "--format", "csv").stdout
+        rows = list(csv.DictReader(io.StringIO(csv_text)))
+        for col in ("app_package", "app_versions", "app_signers", "publisher", "severity", "why"):
+            self.assertIn(col, rows[0])
+        # One row per credential and app, plus one for places outside apps (the damaged copies).
+        want = sum(len(c["apps"]) + (1 if c["other_locations"] or not c["apps"] else 0)
+                   for c in self.report["clusters"])
+        self.assertEqual(len(rows), want)
+        self.assertEqual([int(r["rank"]) for r in rows], sorted(int(r["rank"]) for r in rows))
+        by_pub = json.loads(keysweep("report", "--datastore", self.db, "--by", "publisher",
+                                     "--deterministic").stdout)
+        pubs = by_pub["by_publisher"]
+        self.assertEqual({p["publisher"] for p in pubs}, {m["publisher"] for m in self.meta.values()
+                                                          if any(m["app_id"] in t["packages"]
+                                                                 for t in self.truth["secrets"].values())})
+        for p in pubs:
+            ranks = [c["rank"] for c in p["credentials"]]
+            self.assertEqual(ranks, sorted(ranks))
+            mine = {a["app_id"] for a in p["apps"]}
+            for c in p["credentials"]:
+                self.assertTrue(set(c["apps"]) <= mine)
+        human_pub = keysweep("report", "--datastore", self.db, "--format", "human", "--by",
+                             "publisher").stdout
+        self.assertIn(pubs[0]["publisher"] + "  (publisher; ", human_pub)
+
+    def test_json_and_csv_follow_their_documented_schemas(self):
+        import jsonschema
+        with open(os.path.join(ROOT, "docs/schemas/fleet-report-2.schema.json")) as f:
+            schema = json.load(f)
+        jsonschema.Draft202012Validator.check_schema(schema)
+        validator = jsonschema.Draft202012Validator(schema)
+        docs = [self.report, json.loads(keysweep("report", "--datastore", self.db).stdout),
+                json.loads(keysweep("report", "--datastore", self.db, "--by", "publisher").stdout),
+                json.loads(keysweep("report", "--datastore", self.db, "--min-severity", "critical",
+                                    "--disable-rule", "stripe.*", "--min-confidence", "high").stdout)]
+        for doc in docs:
+            errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
+            self.assertEqual([], [f"{list(e.path)}: {e.message}" for e in errors[:5]])
+        # The CSV header is the documented one (docs/FLEET.md, "CSV").
+        documented = ("section,rank,severity,why,grants,provider,rule_id,rule_name,redacted,"
+                      "secret_sha256,parts,confidence,verification,app_count,publisher_count,"
+                      "signer_count,app_package,app_versions,app_signers,publisher,app_installs,"
+                      "app_store,locations,holders,decoders,remediation,references")
+        out = os.path.join(self.tmp, "report.csv")
+        keysweep("report", "--datastore", self.db, "--format", "csv", "-o", out)
+        with open(out, "rb") as f:
+            data = f.read().decode()
+        self.assertEqual(data.split("\r\n")[0], documented)
+        self.assertEqual(data.count("\n"), data.count("\r\n"))  # CRLF line ends (RFC 4180)
+        text = keysweep("report", "--datastore", self.db, "--format", "csv", "--by", "publisher").stdout
+        self.assertEqual(text.splitlines()[0], "by_publisher,by_publisher_kind,by_publisher_id," + documented)
+        with open(os.path.join(ROOT, "docs/FLEET.md")) as f:
+            fleet_md = f.read()
+        for col in documented.split(","):
+            self.assertIn(f"`{col}`", fleet_md, col)
+
+    def test_filters_leave_out_and_count(self):
+        r = keysweep("report", "--datastore", self.db, "--deterministic", "--disable-rule",
+                     "google.*", "--min-severity", "high")
+        doc = json.loads(r.stdout)
+        self.assertTrue(all(c["rule_id"] != "google.api_key" for c in doc["clusters"]))
+        self.assertTrue(all(c["severity"] in ("high", "critical") for c in doc["clusters"]))
+        f = doc["filters"]
+        self.assertEqual(f["disabled_rules"], ["google.*"])
+        self.assertEqual(f["hidden_clusters"] + len(doc["clusters"]), len(self.report["clusters"]))
+        google = sum(c["findings"] for c in self.clusters("google.api_key"))
+        self.assertEqual(f["hidden_findings_by"]["disable-rule"], google)
+        self.assertIn("keysweep: the filters hide %d credentials" % f["hidden_clusters"], r.stderr)
+        r = keysweep("report", "--datastore", self.db, "--disable-rule", "nosuch.rule", check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("matches no rule", r.stderr)
+
+class FleetReportHtml(FleetFixture):
+    """The HTML page in headless Chromium (its own CTest test, e2e_fleet_report_html, skipped
+    with a message when chromium is missing)."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not shutil.which("chromium"):
+            raise unittest.SkipTest("chromium missing (scripts/install-deps installs it)")
+        super().setUpClass()
+
+    def chromium_dom(self, page, fragment=""):
         chromium = shutil.which("chromium")
-        if not chromium:
-            self.skipTest("chromium missing (scripts/install-deps installs it)")
+        cmd = [chromium, "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
+               f"--user-data-dir={self.tmp}/chromium-profile",
+               # Offline: any host name fails to resolve, so only what is in the file can load.
+               "--host-resolver-rules=MAP * ~NOTFOUND", "--window-size=1200,900",
+               "--dump-dom", "file://" + page + fragment]
+        dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
+        self.assertIn('data-rendered="yes"', dom)  # the script ran to its end
+        return dom
+
+    def test_html_renders_offline_in_chromium(self):
         page = os.path.join(self.tmp, "report.html")
         r = keysweep("report", "--datastore", self.db, "--format", "html", "-o", page)
         self.assertEqual(r.returncode, 0, r.stderr)
-        base = [chromium, "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
-                f"--user-data-dir={self.tmp}/chromium-profile",
-                # Offline: any host name fails to resolve, so only what is in the file can load.
-                "--host-resolver-rules=MAP * ~NOTFOUND", "--window-size=1200,900"]
-        url = "file://" + page
-        dom = subprocess.run(base + ["--dump-dom", url], capture_output=True, text=True,
-                             timeout=120).stdout
-        self.assertIn('data-rendered="yes"', dom)  # the script ran to its end
-        n_clusters = len(self.report["clusters"])
-        self.assertEqual(dom.count('class="cluster-row"'), min(100, n_clusters))
+        dom = self.chromium_dom(page)
+        # The risk order, row for row, is the JSON's.
+        rows = re.findall(r'<tr class="cluster-row" data-rank="(\d+)" data-secret="([0-9a-f]+)" '
+                          r'data-provider="([^"]+)" data-severity="([a-z]+)"', dom)
+        self.assertEqual([(int(n), h, p, s) for n, h, p, s in rows],
+                         [(c["rank"], c["secret_sha256"], c["provider"], c["severity"])
+                          for c in self.report["clusters"]])
+        # The footer counts what was drawn, and it is what the JSON lists.
+        footer = re.search(r'id="footer" data-drawn="(\d+)"[^>]*>([^<]*)', dom)
+        self.assertEqual(int(footer.group(1)), len(rows))
+        self.assertIn(f"{len(rows)} of {self.report['summary']['credentials']} credentials drawn",
+                      footer.group(2))
+        # Honest cards: nothing was verified, so "not checked", not "0 live".
+        self.assertIn('data-card="verified live" data-value="not checked"', dom)
+        self.assertIn('data-card="users at risk (live)" data-value="not known"', dom)
+        self.assertIn('data-card="credentials" data-value="%d"' % self.report["summary"]["credentials"], dom)
         self.assertEqual(len(re.findall(r'<rect class="bar"', dom)), len(self.report["providers"]))
         reused = [c for c in self.report["clusters"] if c["app_count"] > 1]
         self.assertEqual(dom.count('class="cluster-node"'), min(24, len(reused)))
         self.assertGreaterEqual(dom.count('class="edge"'), len(reused[:24]))
         self.assertEqual(dom.count('class="problem-row"'), len(self.report["problem_inputs"]))
+        self.assertEqual(dom.count('class="publisher-row"'),
+                         len({a["publisher"] for c in self.report["clusters"] for a in c["apps"]}))
         self.assertIn("sdk:com.example.sdk", dom)
-        # Each shown cluster found only through a decoding names it beside the secret.
-        decoded = [c for c in self.report["clusters"][:100] if any(c["decoders"])]
+        self.assertNotIn('class="cluster-detail"', dom)  # nothing expanded unless asked
+        # Each cluster found only through a decoding names it beside the secret.
+        decoded = [c for c in self.report["clusters"] if any(c["decoders"])]
         self.assertGreater(len(decoded), 0)
         self.assertEqual(dom.count('class="decoded"'), sum(len([d for d in c["decoders"] if d])
                                                            for c in decoded))
         self.assertIn('title="decoded: base64">base64</span>', dom)
 
+        # Expanded (as a click or a link does): the AWS pair's apps, where in each, its parts,
+        # the whole remediation and the references.
+        [aws] = self.clusters("aws.credentials")
+        dom = self.chromium_dom(page, f"#open={aws['rank']}")
+        detail = dom[dom.index('<tr class="cluster-detail" data-rank="%d"' % aws["rank"]):]
+        detail = detail[:detail.index('<tr class="cluster-row"')]  # up to the next cluster
+        self.assertEqual(re.findall(r'class="app-row" data-app="([^"]+)"', detail),
+                         [a["app_id"] for a in aws["apps"]])
+        self.assertEqual(detail.count('class="location"'),
+                         sum(len(a["locations"]) for a in aws["apps"]) + len(aws["other_locations"]))
+        self.assertIn("com.example.sdk.Telemetry.AWS_SECRET_ACCESS_KEY", detail)
+        self.assertIn(aws["parts"][0]["redacted"], detail)
+        self.assertIn(aws["remediation"], html_unescape(detail))
+        for ref in aws["references"]:
+            self.assertIn(ref, html_unescape(detail))
+
+        # Filters (from the address, as the selects write it): provider, severity, status.
+        dom = self.chromium_dom(page, "#provider=twilio&severity=critical")
+        want = [c for c in self.report["clusters"] if c["provider"] == "twilio" and c["severity"] == "critical"]
+        shown = re.findall(r'<tr class="cluster-row" data-rank="(\d+)"[^>]*data-status="[a-z_]+">', dom)
+        self.assertEqual([int(n) for n in shown], [c["rank"] for c in want])
+        self.assertIn(f'data-shown="{len(want)}"', dom)
+        dom = self.chromium_dom(page, "#status=live")
+        self.assertIn('data-shown="0"', dom)  # nothing was verified live
+
         shot = os.path.join(self.tmp, "report.png")
-        subprocess.run(base + [f"--screenshot={shot}", url], capture_output=True, timeout=120)
+        chromium = shutil.which("chromium")
+        subprocess.run([chromium, "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
+                        f"--user-data-dir={self.tmp}/chromium-profile",
+                        "--host-resolver-rules=MAP * ~NOTFOUND", "--window-size=1200,900",
+                        f"--screenshot={shot}", "file://" + page], capture_output=True, timeout=120)
         self.assertTrue(os.path.exists(shot), "chromium wrote no screenshot")
         with open(shot, "rb") as f:
-            width, height, rows, bpp = read_png(f.read(), max_rows=700)
+            width, height, rows_px, bpp = read_png(f.read(), max_rows=900)
         self.assertEqual((width, height), (1200, 900))
-        # The header and cards (dark), then the provider bars in their palette colours.
-        header, ink = colours_in(rows, bpp, 0, 0, width, 60)
+        # The header and cards (dark), then the risk table with its severity badges.
+        header, ink = colours_in(rows_px, bpp, 0, 0, width, 60)
         self.assertGreater(ink, width * 50)
-        chart, ink = colours_in(rows, bpp, 0, 150, 900, 400)
-        self.assertGreaterEqual(len(chart), 6, "the provider chart area is nearly blank")
+        table, ink = colours_in(rows_px, bpp, 0, 300, width, 900)
         self.assertGreater(ink, 5000)
-        palette = {bytes.fromhex(c) for c in ("3b6fd4", "2f9e44", "e8590c")}
-        self.assertTrue(palette & chart, "no provider bar colour in the chart area")
+        self.assertIn(bytes.fromhex("b3261e"), table, "no critical badge in the risk table")
+
+
+
+def html_unescape(text):
+    import html
+    return html.unescape(text)
+
+
+class ReportStores(unittest.TestCase):
+    """Datastores that are not a scanned fleet: empty, from an older schema, newer, not ours."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = e2e_util.scratch_dir("report-stores")
+
+    @classmethod
+    def tearDownClass(cls):
+        e2e_util.remove_tree(cls.tmp)
+
+    def test_empty_datastore_gives_an_empty_report_that_says_so(self):
+        db = os.path.join(self.tmp, "empty.db")
+        open(db, "wb").close()
+        r = keysweep("report", "--datastore", db, "--deterministic", check=False)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["clusters"], [])
+        self.assertIn("holds no scanned input", doc["notice"])
+        self.assertIn("holds no scanned input", r.stderr)
+        import jsonschema
+        with open(os.path.join(ROOT, "docs/schemas/fleet-report-2.schema.json")) as f:
+            jsonschema.validate(doc, json.load(f), cls=jsonschema.Draft202012Validator)
+        for fmt in ("human", "html", "csv"):
+            r = keysweep("report", "--datastore", db, "--format", fmt, check=False)
+            self.assertEqual(r.returncode, 0, fmt + r.stderr)
+        self.assertIn("holds no scanned input",
+                      keysweep("report", "--datastore", db, "--format", "human").stdout)
+
+    def test_a_version_1_store_is_upgraded_and_reported(self):
+        db = os.path.join(self.tmp, "v1.db")
+        with open(os.path.join(ROOT, "src/store/migrations/0001_initial.sql")) as f:
+            schema = f.read().replace("@ID@", "INTEGER PRIMARY KEY")
+        with sqlite3.connect(db) as c:
+            c.executescript(schema)
+            c.executescript("""
+              CREATE TABLE schema_version (version BIGINT NOT NULL);
+              INSERT INTO schema_version VALUES (1);
+              INSERT INTO scan_runs (started_at, status, tool_version, host, command)
+                VALUES ('2025-01-01T00:00:00Z', 'finished', '0.0.1', 'h', 'keysweep scan');
+              INSERT INTO apps (platform, package, version, signer_sha256, team_id)
+                VALUES ('android', 'com.old.app', '1.0', 'aa', '');
+              INSERT INTO inputs (run_id, path, content_sha256, size, status, app_id, scanned_at)
+                VALUES (1, 'old.apk', 'cc', 10, 'ok', 1, '2025-01-01T00:00:00Z');
+              INSERT INTO files (input_id, chain, depth) VALUES (1, 'old.apk!classes.dex', 1);
+              INSERT INTO findings (input_id, file_id, app_id, rule_id, rule_name, provider,
+                confidence, secret_sha256, redacted, fingerprint, symbol, line, col, byte_offset,
+                code_class, code_package, snippet, verification_status, verification_identity,
+                verification_detail, pair_role, git_commit, git_author, git_time, git_path)
+                VALUES (1, 1, 1, 'stripe.secret_key', 'Stripe Live Secret Key', 'stripe', 'high',
+                'h1', 'sk_l…abcd', 'fp', 'com.old.app.Pay.KEY', 0, 0, 0, 'com.old.app.Pay',
+                'com.old.app', '', 'not_checked', '', '', '', '', '', 0, '');
+            """)
+        r = keysweep("report", "--datastore", db, "--deterministic", check=False)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("datastore upgraded from schema version 1 to", r.stderr)
+        [c] = json.loads(r.stdout)["clusters"]
+        self.assertEqual((c["rule_id"], c["grants"], c["severity"]), ("stripe.secret_key", "full-account", "high"))
+        self.assertEqual(c["apps"][0]["locations"][0]["symbol"], "com.old.app.Pay.KEY")
+
+    def test_a_newer_or_foreign_store_is_refused_naming_why(self):
+        db = os.path.join(self.tmp, "newer.db")
+        keysweep("scan", "--datastore", db, "-q", "--progress", "never", os.path.join(ROOT, "README.md"))
+        with sqlite3.connect(db) as c:
+            c.execute("UPDATE schema_version SET version = 99")
+        r = keysweep("report", "--datastore", db, check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("schema version 99 is newer", r.stderr)
+        other = os.path.join(self.tmp, "other.db")
+        with sqlite3.connect(other) as c:
+            c.execute("CREATE TABLE t (x)")
+        r = keysweep("report", "--datastore", other, check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not a keysweep datastore", r.stderr)
 
 
 if __name__ == "__main__":

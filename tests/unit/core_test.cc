@@ -4,6 +4,8 @@
 
 #include "core/blob.h"
 #include "core/percent_encode.h"
+#include "core/risk.h"
+#include "core/text_wrap.h"
 #include "core/secret.h"
 #include "core/utc_time.h"
 #include "core/value_shape.h"
@@ -152,6 +154,67 @@ TEST(ValueShape, RunsAndFiller) {
   EXPECT_FALSE(is_filler("Welcome1"));
   EXPECT_FALSE(is_filler("AAAAAAAAAAAAAAAAAAAAA76Fx5R7XAAAAAAVbySyZeqephxpPV4DRrI"));
   EXPECT_FALSE(is_filler("q7Vx2mLk9RtB4nWc8ZpYd3FhJs6GuAe1"));
+}
+
+// The risk model (core/risk.h, docs/FLEET.md "Risk order").
+TEST(Risk, SeverityFromGrantsStatusReachAndConfidence) {
+  using S = Verification::Status;
+  auto sev = [](Grants g, Confidence c, S s, Reach r = {}) {
+    return assess_risk(g, c, s, r, "twilio").severity;
+  };
+  const Confidence hi = Confidence::kHigh;
+  EXPECT_EQ(sev(Grants::kFullAccount, hi, S::kNotChecked), Risk::kHigh);
+  EXPECT_EQ(sev(Grants::kFullAccount, hi, S::kLive), Risk::kCritical);
+  EXPECT_EQ(sev(Grants::kFullAccount, hi, S::kNotChecked, {3, 2, 2, std::nullopt}), Risk::kCritical);
+  EXPECT_EQ(sev(Grants::kFullAccount, hi, S::kLive, {30, 5, 5, 9'000'000}), Risk::kCritical);  // capped
+  EXPECT_EQ(sev(Grants::kFullAccount, hi, S::kRevoked), Risk::kLow);
+  EXPECT_EQ(sev(Grants::kFullAccount, Confidence::kLow, S::kNotChecked), Risk::kMedium);
+  EXPECT_EQ(sev(Grants::kScopedWrite, hi, S::kNotChecked), Risk::kMedium);
+  EXPECT_EQ(sev(Grants::kScopedWrite, hi, S::kUnknown, {1, 1, 0, 2'000'000}), Risk::kHigh);
+  EXPECT_EQ(sev(Grants::kReadOnly, Confidence::kLow, S::kNotChecked), Risk::kLow);  // not below low
+  EXPECT_EQ(sev(Grants::kIdentifier, hi, S::kLive, {20, 4, 4, std::nullopt}), Risk::kLow);
+  EXPECT_EQ(sev(Grants::kPublicConfig, hi, S::kLive, {20, 4, 4, std::nullopt}), Risk::kInfo);
+  EXPECT_FALSE(wide_reach({9, 1, 1, 999'999}));
+  EXPECT_TRUE(wide_reach({10, 1, 1, std::nullopt}));
+}
+
+TEST(Risk, WhySaysWhatWhoAndWhetherItWorks) {
+  auto a = assess_risk(Grants::kFullAccount, Confidence::kHigh, Verification::Status::kLive,
+                       {5, 2, 2, 1'200'000}, "twilio");
+  EXPECT_EQ(a.why(), "full Twilio account; 2 publishers; 5 apps; 1.2M installs; live");
+  a = assess_risk(Grants::kScopedWrite, Confidence::kLow, Verification::Status::kNotChecked,
+                  {1, 1, 0, std::nullopt}, "slack");
+  EXPECT_EQ(a.why(), "scoped Slack access; 1 app; not checked; low confidence");
+  a = assess_risk(Grants::kPublicConfig, Confidence::kLow, Verification::Status::kNotChecked, {},
+                  "firebase");
+  EXPECT_EQ(a.why(), "public Firebase configuration; not checked; low confidence");
+  EXPECT_EQ(assess_risk(Grants::kFullAccount, Confidence::kHigh, Verification::Status::kUnknown,
+                        {3, 3, 0, std::nullopt}, "aws").why(),
+            "full AWS account; 3 signers; 3 apps; verification unknown");
+  EXPECT_EQ(provider_display_name("github"), "GitHub");
+  EXPECT_EQ(provider_display_name("mailgun"), "Mailgun");
+  EXPECT_EQ(short_count(1'000'000), "1M");
+  EXPECT_EQ(short_count(5'400), "5.4K");
+  EXPECT_EQ(short_count(25'000), "25K");
+  EXPECT_EQ(short_count(950), "950");
+}
+
+TEST(Risk, NamesRoundTrip) {
+  for (const auto& n : grants_names()) EXPECT_EQ(grants_name(*parse_grants(n)), n);
+  EXPECT_FALSE(parse_grants("admin"));
+  for (const char* n : {"info", "low", "medium", "high", "critical"})
+    EXPECT_STREQ(risk_name(*parse_risk(n)), n);
+  EXPECT_FALSE(parse_risk("severe"));
+  using S = Verification::Status;
+  EXPECT_GT(verification_rank(S::kLive), verification_rank(S::kUnknown));
+  EXPECT_GT(verification_rank(S::kUnknown), verification_rank(S::kNotChecked));
+  EXPECT_GT(verification_rank(S::kNotChecked), verification_rank(S::kRevoked));
+}
+
+TEST(TextWrap, BreaksAtSpacesUnderTheWidthWithAnIndent) {
+  EXPECT_EQ(wrap_words("one two three", 2, 9), "one two\n  three");
+  EXPECT_EQ(wrap_words("short", 4), "short");
+  EXPECT_EQ(wrap_words("aaaaaaaaaaaa b", 0, 5), "aaaaaaaaaaaa\nb");
 }
 
 }  // namespace

@@ -299,6 +299,41 @@ TEST(Findings, AMinifiedLineWithManySecretsIsBuiltInLinearTime) {
   EXPECT_EQ(findings[5].snippet.find("0123456789abcdef0123"), std::string::npos) << findings[5].snippet;
 }
 
+// Structured formats render `KEY = "VALUE"` lines (KEY: the symbol with characters outside
+// [A-Za-z0-9_.-] as '_'); a snippet names the symbol as people know it, not as rendered.
+TEST(Findings, ARenderedLineShowsItsSymbolAsWritten) {
+  RuleSet set;
+  set.rules = {make_rule("t.sid", "t", R"(\b(AC[0-9a-f]{32})\b)")};
+  auto m = Matcher::compile(set);
+  ASSERT_TRUE(m);
+  auto scratch = (*m)->make_scratch();
+  const std::string sid = "AC0123456789abcdef0123456789abcdef";
+  std::string text = "_string_twilio_sid = \"" + sid + "\"\n" +
+                     "com.example.Sender.send__ = \"" + sid + "\"\n" +
+                     "_kTwilioSid = \"" + sid + "\"\n" +
+                     "not_the_label = \"" + sid + "\"\n";
+  Blob blob(text, nullptr, {"a.apk", "resources.arsc", "values"});
+  const size_t second = text.find("com.example"), third = text.find("_kTwilio"),
+               fourth = text.find("not_the");
+  blob.segments().push_back({0, "@string/twilio_sid"});
+  blob.segments().push_back({second, "com.example.Sender.send()"});
+  blob.segments().push_back({third, "_kTwilioSid [arm64]"});  // a note after the symbol
+  blob.segments().push_back({fourth, "@string/other"});       // not what the line renders
+  blob.set_meaningful_lines(false);
+  std::vector<RuleMatch> matches;
+  ASSERT_TRUE((*m)->scan(blob, *scratch, matches));
+  std::vector<Finding> findings;
+  FindingOptions show;
+  show.show_secrets = true;
+  build_findings(blob, (*m)->rules(), matches, show, findings);
+  ASSERT_EQ(findings.size(), 4u);
+  EXPECT_EQ(findings[0].snippet, "@string/twilio_sid = \"AC01\xE2\x80\xA6" "cdef\"");
+  EXPECT_EQ(findings[0].snippet_clear, "@string/twilio_sid = \"" + sid + "\"");
+  EXPECT_EQ(findings[1].snippet, "com.example.Sender.send() = \"AC01\xE2\x80\xA6" "cdef\"");
+  EXPECT_EQ(findings[2].snippet, "_kTwilioSid = \"AC01\xE2\x80\xA6" "cdef\"");
+  EXPECT_EQ(findings[3].snippet, "not_the_label = \"AC01\xE2\x80\xA6" "cdef\"");  // as rendered
+}
+
 TEST(Findings, AllowCommentIsReadFromTheSecretsOwnLineOnly) {
   RuleSet set;
   set.rules = {make_rule("t.sid", "t", R"(\b(AC[0-9a-f]{32})\b)")};

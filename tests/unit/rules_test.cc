@@ -56,5 +56,46 @@ TEST(BuiltinRules, PatternsHoldTheBytesTheEmbeddingEscapes) {
   EXPECT_TRUE(lint_rules(*set));
 }
 
+// `grants` orders fleet reports by risk: the rules that matter most declare it, a rule that does
+// not gets the default, and a value outside the documented five is refused with the list.
+TEST(RuleGrants, DeclaredDefaultedAndValidated) {
+  auto set = load_builtin_rules();
+  ASSERT_TRUE(set);
+  auto grants_of = [&](std::string_view id) {
+    const Rule* r = set->find(id);
+    EXPECT_NE(r, nullptr) << id;
+    return r ? r->grants : Grants::kScopedWrite;
+  };
+  EXPECT_EQ(grants_of("twilio.auth_token"), Grants::kFullAccount);
+  EXPECT_EQ(grants_of("twilio.account_sid"), Grants::kIdentifier);
+  EXPECT_EQ(grants_of("aws.secret_access_key"), Grants::kFullAccount);
+  EXPECT_EQ(grants_of("aws.access_key_id"), Grants::kIdentifier);
+  EXPECT_EQ(grants_of("stripe.secret_key"), Grants::kFullAccount);
+  EXPECT_EQ(grants_of("stripe.restricted_key"), Grants::kScopedWrite);
+  EXPECT_EQ(grants_of("github.pat_classic"), Grants::kFullAccount);
+  EXPECT_EQ(grants_of("slack.webhook_url"), Grants::kScopedWrite);
+  EXPECT_EQ(grants_of("firebase.database_url"), Grants::kPublicConfig);
+  EXPECT_EQ(grants_of("google.oauth_client_id"), Grants::kPublicConfig);
+  EXPECT_EQ(grants_of("privatekey.rsa"), Grants::kFullAccount);
+  EXPECT_EQ(grants_of("generic.password"), Grants::kFullAccount);
+
+  const std::string base =
+      "[[rules]]\nid = \"acme.key\"\nname = \"Acme Key\"\nprovider = \"acme\"\n"
+      "pattern = '\\b(acme_[a-z0-9]{20})\\b'\n"
+      "positive_examples = ['acme_abcdefghij0123456789']\nremediation = \"Rotate it.\"\n";
+  auto plain = parse_rule_file(base, "acme.toml");
+  ASSERT_TRUE(plain) << plain.error().to_string();
+  EXPECT_EQ(plain->front().grants, kDefaultGrants);
+  auto declared = parse_rule_file(base + "grants = \"read-only\"\n", "acme.toml");
+  ASSERT_TRUE(declared) << declared.error().to_string();
+  EXPECT_EQ(declared->front().grants, Grants::kReadOnly);
+  auto bad = parse_rule_file(base + "grants = \"admin\"\n", "acme.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("grants must be one of public-config, identifier, read-only, "
+                                     "scoped-write, full-account, not 'admin'"),
+            std::string::npos)
+      << bad.error().message;
+}
+
 }  // namespace
 }  // namespace keysweep

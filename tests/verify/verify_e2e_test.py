@@ -237,6 +237,33 @@ class VerifyE2E(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout)["findings"], [])
 
+    def test_only_verified_says_what_it_could_not_check(self):
+        # No network: every credential is "unknown". Not listing them and exiting 0 would read
+        # as "nothing is live"; the run exits 2 and says how many could not be checked.
+        dead = "http://127.0.0.1:%d" % closed_port()
+        r = self.run_keysweep([self.live_dir], "--only-verified", base=dead)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["findings"], [])
+        self.assertEqual(doc["summary"]["suppressed"]["only-verified"], len(PROVIDERS))
+        self.assertIn("--only-verified: not listed, although they may be live: %d credentials that "
+                      "could not be checked (no network" % len(PROVIDERS), r.stderr)
+        human = self.run_keysweep([self.live_dir], "--only-verified", base=dead, fmt="human")
+        self.assertEqual(human.returncode, 2, human.stderr)
+        self.assertIn("0 findings", human.stdout)
+        self.assertIn("%d suppressed by only-verified" % len(PROVIDERS), human.stdout)
+        # A credential no verifier knows (a generic password) cannot be checked either: exit 1.
+        plain = os.path.join(self.tmp.name, "no-verifier")
+        os.makedirs(plain, exist_ok=True)
+        with open(os.path.join(plain, "settings.py"), "w") as f:
+            f.write('DATABASE_PASSWORD = "Tr0ub4dor&3-horse-staple"\n')
+        r = self.run_keysweep([plain], "--only-verified")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("1 with no verifier", r.stderr)
+        # --exit-zero still wins.
+        r = self.run_keysweep([self.live_dir], "--only-verified", "--exit-zero", base=dead)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_every_format_states_the_override(self):
         path = [os.path.join(self.live_dir, "twilio.env")]
         human = self.run_keysweep(path, fmt="human").stdout
