@@ -1,7 +1,6 @@
 // `keysweep report`: the fleet view of a datastore (credential clusters in risk order, reuse
 // across apps, signers and publishers, SDK vs app code, users at risk) as JSON, one
 // self-contained HTML page, a terminal summary or CSV.
-#include <fnmatch.h>
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +15,7 @@
 #include "fleet/store_reader.h"
 #include "store/metadata_csv.h"
 #include "store/migrations.h"
+#include "suppress/suppressor.h"
 
 namespace keysweep::cli {
 
@@ -98,15 +98,7 @@ Result<std::unique_ptr<store::Datastore>> open_for_report(const std::string& tar
 
 Result<fleet::ReportFilter> report_filter(const ReportArgs& a, const RuleSet& rules) {
   fleet::ReportFilter f;
-  for (const auto& glob : a.disable_rules) {
-    bool any = std::any_of(rules.rules.begin(), rules.rules.end(), [&](const Rule& r) {
-      return fnmatch(glob.c_str(), r.id.c_str(), 0) == 0 ||
-             (!r.pair.empty() && fnmatch(glob.c_str(), r.pair.c_str(), 0) == 0);
-    });
-    if (!any)
-      return make_error(ErrorCode::kConfig,
-                        "disabled rule '" + glob + "' matches no rule (see `keysweep rules list`)");
-  }
+  if (auto ok = suppress::check_rule_globs(a.disable_rules, rules); !ok) return std::unexpected(ok.error());
   f.disabled_rules = a.disable_rules;
   if (!a.min_confidence.empty()) f.min_confidence = parse_confidence(a.min_confidence);
   if (!a.min_severity.empty()) f.min_severity = parse_risk(a.min_severity);

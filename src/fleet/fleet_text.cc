@@ -3,6 +3,7 @@
 #include <cctype>
 #include <sstream>
 
+#include "core/csv.h"
 #include "core/secret.h"
 #include "core/text_wrap.h"
 #include "fleet/fleet_output.h"
@@ -168,22 +169,6 @@ void publisher_text(std::ostream& out, const FleetReport& r, const PublisherView
   for (const auto& [i, apps] : v.clusters) line(r.clusters[i], apps, "secret  ");
   for (const auto& [i, apps] : v.configuration) line(r.configuration[i], apps, "config  ");
   out << '\n';
-}
-
-std::string csv_field(std::string_view raw) {
-  std::string text = is_valid_utf8(raw) ? std::string(raw) : printable_utf8(raw);
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + '"';
-}
-
-void csv_row(std::ostream& out, const std::vector<std::string>& fields) {
-  for (size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << csv_field(fields[i]);
-  out << "\r\n";
 }
 
 }  // namespace

@@ -3,24 +3,13 @@
 // so spreadsheet imports do not choke on a file name from a foreign archive.
 #include <ostream>
 
+#include "core/csv.h"
 #include "core/secret.h"
 #include "report/reporters.h"
 
 namespace keysweep {
 
 namespace {
-
-std::string csv_field(std::string_view raw) {
-  std::string text = is_valid_utf8(raw) ? std::string(raw) : printable_utf8(raw);
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  quoted += '"';
-  return quoted;
-}
 
 class CsvReporter final : public Reporter {
  public:

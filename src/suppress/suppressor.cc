@@ -14,9 +14,8 @@ Suppressor::Suppressor(Suppressor&&) noexcept = default;
 Suppressor& Suppressor::operator=(Suppressor&&) noexcept = default;
 Suppressor::~Suppressor() = default;
 
-Result<Suppressor> Suppressor::create(SuppressionSettings settings, const RuleSet& rules) {
-  Suppressor s;
-  for (const auto& glob : settings.disabled_rules) {
+Result<void> check_rule_globs(const std::vector<std::string>& globs, const RuleSet& rules) {
+  for (const auto& glob : globs) {
     bool any = std::any_of(rules.rules.begin(), rules.rules.end(), [&](const Rule& r) {
       return fnmatch(glob.c_str(), r.id.c_str(), 0) == 0 ||
              (!r.pair.empty() && fnmatch(glob.c_str(), r.pair.c_str(), 0) == 0);
@@ -25,6 +24,12 @@ Result<Suppressor> Suppressor::create(SuppressionSettings settings, const RuleSe
       return make_error(ErrorCode::kConfig,
                         "disabled rule '" + glob + "' matches no rule (see `keysweep rules list`)");
   }
+  return {};
+}
+
+Result<Suppressor> Suppressor::create(SuppressionSettings settings, const RuleSet& rules) {
+  Suppressor s;
+  if (auto ok = check_rule_globs(settings.disabled_rules, rules); !ok) return std::unexpected(ok.error());
   for (const auto& pattern : settings.allow_regexes) {
     RE2::Options o;
     o.set_log_errors(false);

@@ -62,6 +62,10 @@ struct SuppressedFinding {
   Suppression why;
 };
 
+// Every glob must name a rule or a pair of `rules`: a typo would otherwise disable nothing,
+// silently. The error names the first glob that matches nothing.
+Result<void> check_rule_globs(const std::vector<std::string>& globs, const RuleSet& rules);
+
 class Suppressor {
  public:
   // Checks that every disabled pattern names a rule or a pair of `rules` (a typo would otherwise
