@@ -257,6 +257,18 @@ namespace keysweep::context {
 namespace {
 
 // The reader's name filter must never drop a name the scorer would classify.
+TEST(Features, HexNumberInCodeIsNotACandidate) {
+  // A hash seed written as a C integer literal is a number; the same digits quoted are a string.
+  for (auto [text, expect] : {std::pair{"const uint64_t seed_prime = 0xff51afd7ed558ccdULL;", NameClass::kNone},
+                              std::pair{"const char* seed = \"0xff51afd7ed558ccd\";", NameClass::kSecret}}) {
+    std::vector<Assignment> out;
+    read_assignments(text, out);
+    ASSERT_FALSE(out.empty()) << text;
+    FeatureVector f;
+    EXPECT_EQ(compute_features(out.front(), classify_path("src/hashing.h"), f), expect) << text;
+  }
+}
+
 TEST(Features, NameFilterKeepsEveryCredentialName) {
   for (std::string_view name :
        {"password", "DB_PASS", "pwd", "rootPw", "passphrase", "client_secret", "apiKey", "X-Api-Key",

@@ -157,6 +157,18 @@ bool is_uuid(std::string_view v) {
   return true;
 }
 
+// 0xff51afd7ed558ccdULL unquoted in code: a number (a hash constant, a mask), written in hex.
+bool is_hex_integer_literal(std::string_view v) {
+  if (v.size() < 3 || v[0] != '0' || (v[1] != 'x' && v[1] != 'X')) return false;
+  size_t i = 2;
+  while (i < v.size() && std::isxdigit(static_cast<unsigned char>(v[i]))) ++i;
+  if (i == 2) return false;
+  std::string_view suffix = v.substr(i);
+  return suffix.size() <= 3 && std::all_of(suffix.begin(), suffix.end(), [](char c) {
+           return c == 'u' || c == 'U' || c == 'l' || c == 'L';
+         });
+}
+
 // "fkxhiiedpllwwqnyw", "qniU2hdoeZsc": letters no language spells. Words and names (even joined,
 // even with digits: "changeme", "development", "Winter2022") keep about one letter in three a vowel
 // and break consonants into short runs; random letters have one vowel in five and runs of five or
@@ -312,6 +324,7 @@ bool is_code_reference(const Assignment& a, const FileKind& file) {
   if (a.quote != Quote::kNone || !file.code || file.script || a.syntax != Syntax::kAssignment) return false;
   std::string_view v = a.value;
   if (v.empty() || std::string_view("$%{[(<&*@:#!/").find(v.front()) != std::string_view::npos) return true;
+  if (is_hex_integer_literal(v)) return true;  // seed = 0xff51afd7ed558ccdULL: a number
   if (!(std::isalpha(static_cast<unsigned char>(v.front())) || v.front() == '_')) return false;
   bool digit = false;
   for (char c : v) {
