@@ -62,7 +62,8 @@ struct ScanArgs {
   bool only_verified = false;  // report only credentials verified live (implies verify)
   std::string min_confidence;  // low | medium | high: hide findings below it ("" = all)
   std::string min_severity;    // info | low | medium | high | critical (core/risk.h)
-  std::vector<std::string> verify_endpoint_overrides;  // PROVIDER=http://127.0.0.1:PORT, tests only
+  std::vector<std::string> verify_endpoint_overrides;
+  std::optional<unsigned> verify_timeout_seconds;  // the whole verification phase (default 300 s)  // PROVIDER=http://127.0.0.1:PORT, tests only
   FleetArgs fleet;
   SuppressArgs suppress;  // baselines, ignore files, disabled rules, keysweep.toml (cli/suppression.h)
   // Git history (scan_git.cc): any of these makes the one path a repository.

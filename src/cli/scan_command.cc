@@ -50,6 +50,10 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
   cmd.add_flag("--only-verified", a.only_verified,
                "Report only credentials verified live (implies --verify); exits 2 when some could "
                "not be checked (no network, provider error), 1 when some have no verifier");
+  cmd.add_option("--verify-timeout", a.verify_timeout_seconds,
+                 "Seconds for the whole verification phase (default 300); checks not started by then "
+                 "stay unknown")
+      ->check(CLI::Range(1u, 86400u));
   cmd.add_option("--min-confidence", a.min_confidence,
                  "Hide findings below this confidence: low, medium or high (the summary counts them)")
       ->check(CLI::IsMember({"low", "medium", "high"}));
@@ -77,6 +81,7 @@ Result<std::unique_ptr<verify::VerificationEngine>> make_verification_engine(con
   auto overrides = verify::parse_endpoint_overrides(a.verify_endpoint_overrides, verifiers);
   if (!overrides) return std::unexpected(overrides.error());
   verify::VerifyOptions options;
+  options.total_time = std::chrono::seconds(a.verify_timeout_seconds.value_or(300));
   options.endpoint_overrides = std::move(*overrides);
   return std::make_unique<verify::VerificationEngine>(
       std::move(verifiers), verify::make_curl_transport(verify::HttpTimeouts{}), options);
@@ -233,6 +238,8 @@ int run_scan(const ScanArgs& args) {
   } else if (!a.verify_endpoint_overrides.empty()) {
     return fail(Error{ErrorCode::kConfig, "--verify-endpoint-override needs --verify", "",
                       std::nullopt});
+  } else if (a.verify_timeout_seconds) {
+    return fail(Error{ErrorCode::kConfig, "--verify-timeout needs --verify", "", std::nullopt});
   }
 
   CollectingDiagnostics diagnostics(/*echo_to_stderr=*/!a.quiet);

@@ -136,7 +136,9 @@ class CurlTransport final : public HttpTransport {
     curl.easy_setopt(h, CURLOPT_VERBOSE, 0L);
     curl.easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
     curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts_.connect.count()));
-    curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeouts_.total.count()));
+    auto total = timeouts_.total;
+    if (req.time_limit.count() > 0) total = std::min(total, req.time_limit);
+    curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
     curl.easy_setopt(h, CURLOPT_USERAGENT, kUserAgent);
     curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);

@@ -67,21 +67,51 @@ std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& r) {
 
 }  // namespace
 
+std::optional<std::string> refuse_request(const HttpRequest& request) {
+  // A captured value with CR or LF would add a header line of its own (or split the request);
+  // nothing a provider documents holds a control character.
+  auto control = [](std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 && c != '\t'; });
+  };
+  if (control(request.url)) return "refused to send to " + redact_url(request.url) + ": the URL holds a control character";
+  for (const auto& [name, value] : request.headers)
+    if (control(name) || control(value))
+      return "refused to send to " + redact_url(request.url) + ": header " + name + " holds a control character";
+  return std::nullopt;
+}
+
 std::expected<HttpResponse, ClientError> HttpClient::send(
     std::string_view provider, const std::vector<std::string>& allowed_hosts,
     const HttpRequest& request) {
   if (auto why = refuse_url(request.url, allowed_hosts))
     return std::unexpected(ClientError{ClientError::Kind::kRefusedHost, *why});
+  if (auto why = refuse_request(request))
+    return std::unexpected(ClientError{ClientError::Kind::kRefusedHost, *why});
   if (offline_) return std::unexpected(ClientError{ClientError::Kind::kOffline, offline_reason_});
+  auto parsed = parse_url(request.url);
+  const std::string host = parsed ? parsed->host : std::string();
+  int& failures = failures_in_a_row_[host];
+  if (failures >= options_.breaker_failures)
+    return std::unexpected(ClientError{ClientError::Kind::kTransport,
+                                       "not sent: the last " + std::to_string(failures) + " requests to " +
+                                           host + " failed"});
 
   std::chrono::milliseconds backoff = options_.first_backoff;
   for (int attempt = 0;; ++attempt) {
+    if (deadline_ && options_.now() >= *deadline_)
+      return std::unexpected(ClientError{ClientError::Kind::kTransport,
+                                         "not sent: the verification time budget (--verify-timeout) is spent"});
     pace(provider);
     const bool first_of_run = !any_attempt_;
     any_attempt_ = true;
     ++attempts_;
-    auto result = transport_->send(request);
+    HttpRequest bounded = request;
+    if (deadline_)
+      bounded.time_limit = std::max(std::chrono::milliseconds(1),
+                                    std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - options_.now()));
+    auto result = transport_->send(bounded);
     const bool last = attempt >= options_.max_retries;
+    failures = result ? 0 : failures + 1;
     if (result) {
       if (!retryable_status(result->status) || last) return std::move(*result);
       auto wait = std::min(retry_after(*result).value_or(backoff), options_.max_retry_after);
@@ -96,7 +126,7 @@ std::expected<HttpResponse, ClientError> HttpClient::send(
       // A timeout already cost 15 s and a TLS failure repeats itself: neither is worth a retry.
       const bool retryable = result.error().kind != TransportError::Kind::kTimeout &&
                              result.error().kind != TransportError::Kind::kTls;
-      if (last || !retryable)
+      if (last || !retryable || failures >= options_.breaker_failures)
         return std::unexpected(ClientError{ClientError::Kind::kTransport, result.error().message});
       options_.sleep(backoff);
     }

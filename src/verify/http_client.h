@@ -24,6 +24,9 @@ struct HttpRequest {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;  // sent as given
   std::string body;
+  // At most this long for the whole exchange when set (the client sets it from what is left of
+  // the --verify-timeout budget); the transport's own timeout otherwise.
+  std::chrono::milliseconds time_limit{0};
 };
 
 struct HttpResponse {
@@ -67,6 +70,10 @@ struct HttpClientOptions {
   std::chrono::milliseconds max_retry_after{30000};
   double requests_per_second = 5;  // per provider
   double burst = 5;
+  // After this many transport failures in a row (timeouts, refused connections, TLS errors) to
+  // one host, later requests to it fail at once: a hanging server costs three timeouts, not one
+  // per credential.
+  int breaker_failures = 3;
   // Injected so tests count waits instead of taking them.
   std::function<void(std::chrono::nanoseconds)> sleep;
   std::function<TokenBucket::Clock::time_point()> now;
@@ -84,6 +91,10 @@ class HttpClient {
                                                 const std::vector<std::string>& allowed_hosts,
                                                 const HttpRequest& request);
 
+  // From now on, at most `budget` more time for the whole verification phase (--verify-timeout):
+  // a request that would start after it fails at once.
+  void limit_total_time(std::chrono::milliseconds budget) { deadline_ = options_.now() + budget; }
+
   bool offline() const { return offline_; }
   const std::string& offline_reason() const { return offline_reason_; }
   uint64_t attempts() const { return attempts_; }
@@ -94,6 +105,8 @@ class HttpClient {
   std::unique_ptr<HttpTransport> transport_;
   HttpClientOptions options_;
   std::map<std::string, TokenBucket, std::less<>> buckets_;
+  std::map<std::string, int, std::less<>> failures_in_a_row_;  // by host
+  std::optional<TokenBucket::Clock::time_point> deadline_;
   bool any_attempt_ = false;
   bool offline_ = false;
   std::string offline_reason_;
@@ -105,5 +118,9 @@ class HttpClient {
 // "api.twilio.com.evil.example" or "evil.example/?api.twilio.com".
 std::optional<std::string> refuse_url(std::string_view url,
                                       const std::vector<std::string>& allowed_hosts);
+
+// The request's own rule: no control character in its URL or headers (a CR/LF in a captured value
+// would forge header lines). An error message when it may not be sent.
+std::optional<std::string> refuse_request(const HttpRequest& request);
 
 }  // namespace keysweep::verify

@@ -1,6 +1,10 @@
 // Twilio: fetch the Account resource (GET /2010-04-01/Accounts/{AccountSid}.json), which any valid
 // Account SID + Auth Token, or API Key SID + secret of that account, may read. Read-only, free.
 // https://www.twilio.com/docs/iam/api/account#fetch-an-account-resource
+#include <algorithm>
+#include <cctype>
+
+#include "core/percent_encode.h"
 #include "verify/registry.h"
 
 namespace keysweep::verify {
@@ -28,6 +32,11 @@ std::optional<std::string> account_sid_near(const Finding& f, const std::vector<
   return any;
 }
 
+bool is_account_sid(std::string_view sid) {
+  return sid.size() == 34 && sid.starts_with("AC") &&
+         std::all_of(sid.begin() + 2, sid.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
 class TwilioVerifier final : public Verifier {
  public:
   std::string_view provider() const override { return "twilio"; }
@@ -48,8 +57,18 @@ class TwilioVerifier final : public Verifier {
       v.detail = "an API key is checked on its account's URL, and no Account SID was found";
       return v;
     }
+    // The Account SID goes into the URL's path: only a value of its documented shape (AC + 32 hex)
+    // is used, and percent-encoded all the same, so no captured '/', '..', '?' or '#' can move
+    // the request elsewhere on the host.
+    if (!is_account_sid(*account)) {
+      Verification v;
+      v.status = Verification::Status::kUnknown;
+      v.endpoint = kHost;
+      v.detail = "not checked: the Account SID is not AC followed by 32 hex digits";
+      return v;
+    }
     HttpRequest req;
-    req.url = ctx.url(kHost, "/2010-04-01/Accounts/" + *account + ".json");
+    req.url = ctx.url(kHost, "/2010-04-01/Accounts/" + percent_encode(*account, false) + ".json");
     req.headers = {{"Authorization", basic_auth(*user, *password)}, {"Accept", "application/json"}};
     auto r = ctx.send(req);
     Verification v = classify(r, req.url);

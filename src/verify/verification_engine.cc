@@ -1,5 +1,8 @@
 #include "verify/verification_engine.h"
 
+#include <openssl/evp.h>
+
+#include "core/percent_encode.h"
 #include "core/secret.h"
 #include "verify/url.h"
 
@@ -7,13 +10,55 @@ namespace keysweep::verify {
 
 namespace {
 
-// Belt and braces: whatever a provider echoed back, no secret of the finding leaves in clear.
+std::string base64(std::string_view bytes, bool url_safe) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  if (url_safe)
+    for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> echo_forms(std::string_view secret) {
+  std::vector<std::string> forms;
+  if (secret.size() < 4) return forms;
+  forms.emplace_back(secret);
+  std::string percent = percent_encode(secret, /*keep_slash=*/false);
+  if (percent != secret) forms.push_back(percent);
+  // Inside base64 text (an echoed "Authorization: Basic base64(id:secret)", a JWT claim) the
+  // secret's characters depend on its offset modulo 3. For each offset k, the base64 of k filler
+  // bytes + the secret holds, from character ceil(8k/6) to floor(8(k+n)/6), characters made of
+  // the secret's bits alone: that run appears in any base64 text that holds the secret there.
+  for (size_t k = 0; k < 3; ++k) {
+    std::string padded(k, '\0');
+    padded += secret;
+    for (bool url_safe : {false, true}) {
+      std::string b = base64(padded, url_safe);
+      size_t from = (8 * k + 5) / 6, to = 8 * padded.size() / 6;
+      if (to > from && to - from >= 8) forms.push_back(b.substr(from, to - from));
+    }
+  }
+  return forms;
+}
+
+namespace {
+
+// Belt and braces: whatever a provider echoed back, no secret of the finding leaves in clear. An
+// echo as written is replaced by the redacted form; an echo in any encoding withholds the text.
 void scrub(std::string& text, const Finding& f) {
   auto hide = [&](const std::string& secret, const std::string& redacted) {
-    if (secret.size() < 4) return;
+    if (secret.size() < 4 || text.empty()) return;
     for (size_t pos = text.find(secret); pos != std::string::npos;
          pos = text.find(secret, pos + redacted.size()))
       text.replace(pos, secret.size(), redacted);
+    for (const std::string& form : echo_forms(secret))
+      if (text.find(form) != std::string::npos) {
+        text = "(withheld: the provider's reply echoed the credential)";
+        return;
+      }
   };
   hide(f.secret, f.redacted.empty() ? "…" : f.redacted);
   for (const auto& p : f.parts) hide(p.secret, p.redacted.empty() ? "…" : p.redacted);
@@ -68,6 +113,7 @@ const Verifier* VerificationEngine::verifier_for(const Finding& f) const {
 VerifyStats VerificationEngine::verify(std::vector<Finding>& findings) {
   VerifyStats stats;
   const uint64_t attempts_before = http_.attempts();
+  if (options_.total_time.count() > 0) http_.limit_total_time(options_.total_time);
   for (auto& f : findings) {
     const Verifier* v = verifier_for(f);
     if (!v) {

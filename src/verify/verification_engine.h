@@ -21,6 +21,8 @@ struct VerifyOptions {
   // "http://127.0.0.1:8080").
   std::map<std::string, std::string> endpoint_overrides;
   HttpClientOptions client;
+  // The whole verification phase, every request and retry included (--verify-timeout); 0: none.
+  std::chrono::milliseconds total_time{0};
 };
 
 struct VerifyStats {
@@ -35,6 +37,11 @@ struct VerifyStats {
 // real secrets to another server.
 Result<std::map<std::string, std::string>> parse_endpoint_overrides(
     const std::vector<std::string>& specs, const std::vector<std::unique_ptr<Verifier>>& verifiers);
+
+// The forms in which a provider's reply could echo `secret`: as written, percent-encoded, and the
+// base64 runs it leaves inside any base64 text (at each byte alignment, standard and URL-safe).
+// Empty for secrets shorter than 4 characters.
+std::vector<std::string> echo_forms(std::string_view secret);
 
 class VerificationEngine {
  public:

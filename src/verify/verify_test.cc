@@ -4,8 +4,10 @@
 // mock (tests/verify). Suite names start with "verify" so `ctest -R verify` selects them.
 #include <gtest/gtest.h>
 
+
 #include <deque>
 
+#include "core/percent_encode.h"
 #include "verify/aws_sigv4.h"
 #include "verify/http_client.h"
 #include "verify/registry.h"
@@ -397,6 +399,101 @@ TEST(verify_engine, ASecretEchoedByTheProviderIsRedacted) {
   engine.verify(findings);
   EXPECT_EQ(findings[0].verification.identity.find(token), std::string::npos);
   EXPECT_NE(findings[0].verification.identity.find("ghp_…"), std::string::npos);
+}
+
+Finding twilio_pair(const std::string& sid, const std::string& token) {
+  Finding f;
+  f.rule_id = "twilio.account";
+  f.provider = "twilio";
+  f.secret_sha256 = "hash-of-" + sid + token;
+  Finding id, secret;
+  id.pair_role = "id", id.secret = sid, id.redacted = sid.substr(0, 4) + "…";
+  secret.pair_role = "secret", secret.secret = token, secret.redacted = token.substr(0, 4) + "…";
+  f.parts = {id, secret};
+  f.location.chain = {"app.apk"};
+  return f;
+}
+
+TEST(verify_engine, AnEchoInAnyEncodingIsWithheld) {
+  // A server that answers with the Authorization header it got: base64("AC…:token").
+  const std::string sid = "AC0123456789abcdef0123456789abcdef", token = "f3e1d2c4b5a6978801f3e1d2c4b5a697";
+  const std::string header = basic_auth(sid, token);
+  for (const std::string& echo : {header, "x" + header.substr(6) + "y"}) {
+    std::vector<HttpRequest> sent;
+    auto transport = std::make_unique<ScriptedTransport>(&sent);
+    transport->script = {HttpResponse{200, {}, R"({"friendly_name":")" + echo + R"(","status":"active"})"}};
+    VerificationEngine engine(builtin_verifiers(), std::move(transport), {});
+    std::vector<Finding> findings = {twilio_pair(sid, token)};
+    engine.verify(findings);
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(findings[0].verification.status, Verification::Status::kLive);
+    EXPECT_EQ(findings[0].verification.identity.find(header.substr(6, 20)), std::string::npos) << echo;
+    EXPECT_NE(findings[0].verification.identity.find("withheld"), std::string::npos) << echo;
+  }
+  // A password with reserved characters is also looked for percent-encoded.
+  const auto forms = echo_forms("p@ss/w0rd!x");
+  EXPECT_NE(std::find(forms.begin(), forms.end(), percent_encode("p@ss/w0rd!x", false)), forms.end());
+  // The base64 runs a secret leaves are found at every alignment inside longer base64 text.
+  for (const std::string prefix : {"", "a", "ab"}) {
+    const std::string b64 = basic_auth(prefix + token, "x").substr(6);  // base64(prefix+token+":x")
+    bool found = false;
+    for (const auto& form : echo_forms(token)) found |= b64.find(form) != std::string::npos;
+    EXPECT_TRUE(found) << "prefix '" << prefix << "'";
+  }
+}
+
+TEST(verify_engine, ACapturedSidThatIsNotOneIsNeverPutInAUrl) {
+  std::vector<HttpRequest> sent;
+  auto transport = std::make_unique<ScriptedTransport>(&sent);
+  VerificationEngine engine(builtin_verifiers(), std::move(transport), {});
+  std::vector<Finding> findings = {twilio_pair("AC/../../evil?x=#", "f3e1d2c4b5a6978801f3e1d2c4b5a697")};
+  engine.verify(findings);
+  EXPECT_TRUE(sent.empty());
+  EXPECT_EQ(findings[0].verification.status, Verification::Status::kUnknown);
+  EXPECT_NE(findings[0].verification.detail.find("Account SID"), std::string::npos);
+}
+
+TEST(verify_http_client, ControlCharactersInARequestAreRefusedUnsent) {
+  ClientFixture fx;
+  HttpRequest req;
+  req.url = "https://api.github.com/user";
+  req.headers = {{"Authorization", "Bearer abc\r\nX-Injected: 1"}};
+  auto r = fx.client->send("github", {"api.github.com"}, req);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ClientError::Kind::kRefusedHost);
+  EXPECT_TRUE(fx.sent.empty());
+}
+
+TEST(verify_http_client, AHostThatKeepsFailingIsNotAskedAgain) {
+  ClientFixture fx;
+  fx.transport->script = {status(200), failure(TransportError::Kind::kTimeout),
+                          failure(TransportError::Kind::kTimeout), failure(TransportError::Kind::kTimeout)};
+  HttpRequest req;
+  req.url = "https://api.github.com/user";
+  ASSERT_TRUE(fx.client->send("github", {"api.github.com"}, {"GET", req.url, {}, ""}).has_value());  // ok
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(fx.client->send("github", {"api.github.com"}, req).has_value());
+  EXPECT_EQ(fx.sent.size(), 4u);
+  auto r = fx.client->send("github", {"api.github.com"}, req);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("failed"), std::string::npos);
+  EXPECT_EQ(fx.sent.size(), 4u);  // the breaker is open: nothing sent
+}
+
+TEST(verify_http_client, NothingStartsAfterTheTimeBudget) {
+  std::vector<HttpRequest> sent;
+  auto now = std::make_shared<TokenBucket::Clock::time_point>();
+  HttpClientOptions o;
+  o.sleep = [](std::chrono::nanoseconds) {};
+  o.now = [now] { return *now; };
+  HttpClient client(std::make_unique<ScriptedTransport>(&sent), o);
+  client.limit_total_time(std::chrono::seconds(10));
+  HttpRequest req{"GET", "https://api.github.com/user", {}, ""};
+  EXPECT_TRUE(client.send("github", {"api.github.com"}, req).has_value());
+  *now += std::chrono::seconds(11);
+  auto r = client.send("github", {"api.github.com"}, req);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("--verify-timeout"), std::string::npos);
+  EXPECT_EQ(sent.size(), 1u);
 }
 
 }  // namespace

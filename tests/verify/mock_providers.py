@@ -8,7 +8,9 @@ Each endpoint checks the REAL request keysweep sends: method, path, the auth hea
 scheme, and for AWS the SigV4 signature, recomputed with botocore from the fake secret it was given.
 A credential listed under "live" gets the provider's success answer (with an identity); one under
 "unknown" always gets HTTP 500; one under "flaky" gets 503 once, then the live answer; anything else
-gets the provider's "unauthorized" answer. Every request is appended to the log as one JSON line.
+gets the provider's "unauthorized" answer. Hostile servers, for the client's defences: a credential
+under "echo" gets a success answer whose identity is the Authorization header it was sent; one under
+"hang" gets no answer for HANG_SECONDS. Every request is appended to the log as one JSON line.
 
 creds.json: {"twilio": {"live": {"<user>:<password>": "Acme Ltd"}, ...}, "aws": {"live": {"<key id>":
 {"secret": "...", "arn": "..."}}}, "github": {"live": {"<token>": "octocat"}, "unknown": [...],
@@ -20,6 +22,7 @@ import json
 import re
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -31,6 +34,7 @@ CREDS = {}
 LOG = None
 LOCK = threading.Lock()
 FLAKY_SEEN = {}
+HANG_SECONDS = 60
 
 
 def basic(header):
@@ -76,6 +80,10 @@ class Handler(BaseHTTPRequestHandler):
     # The outcome a credential gets: "live" (with its identity), "unknown", "flaky" or "revoked".
     def judge(self, provider, key):
         table = CREDS.get(provider, {})
+        if key is not None and key in table.get("echo", []):
+            return "live", self.headers.get("Authorization")
+        if key is not None and key in table.get("hang", []):
+            return "hang", None
         if key is not None and key in table.get("unknown", []):
             return "unknown", None
         if key is not None and key in table.get("flaky", {}):
@@ -95,6 +103,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(500, {"error": "internal"})
         if outcome == "flaky":
             return self.reply(503, {"error": "try again"})
+        if outcome == "hang":
+            time.sleep(HANG_SECONDS)
+            return self.reply(504, {"error": "too late"})
         if outcome == "live":
             return live(identity)
         return revoked()

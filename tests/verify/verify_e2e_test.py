@@ -8,6 +8,7 @@ once instead of leaving the machine. Credentials are FAKES with the right format
     verify_e2e_test.py --keysweep build/dev/src/cli/keysweep
 """
 import json
+import base64
 import os
 import socket
 import string
@@ -224,6 +225,58 @@ class VerifyE2E(unittest.TestCase):
         self.assertEqual(len(pair), 1, doc["findings"])
         self.assertEqual(pair[0]["verification"]["status"], "live", pair[0]["verification"])
         self.assertEqual(pair[0]["verification"]["identity"], "Mock Api Key Account")
+
+    def hostile_pair(self, mode):
+        """A Twilio pair the mock treats as `mode` ("echo" or "hang"), in a file of its own, and
+        a mock started for it alone (the shared mock's table is fixed at start)."""
+        fakes = self.creds.fakes
+        sid, token = fakes.twilio_account_sid(), fakes.twilio_auth_token()
+        d = tempfile.mkdtemp(dir=self.tmp.name)
+        with open(os.path.join(d, "twilio.env"), "w") as f:
+            f.write("TWILIO_ACCOUNT_SID=%s\nTWILIO_AUTH_TOKEN=%s\n" % (sid, token))
+        cfg = os.path.join(tempfile.mkdtemp(dir=self.tmp.name), "creds.json")  # not in the scanned dir
+        with open(cfg, "w") as f:
+            json.dump({"twilio": {mode: ["%s:%s@%s" % (sid, token, sid)]}}, f)
+        mock = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "mock_providers.py"), "--credentials",
+                                 cfg, "--log", os.path.join(os.path.dirname(cfg), "log.jsonl")],
+                                stdout=subprocess.PIPE, text=True)
+        self.addCleanup(mock.stdout.close)
+        self.addCleanup(mock.wait)
+        self.addCleanup(mock.kill)
+        port = int(mock.stdout.readline().split()[1])
+        return d, (sid, token), "http://127.0.0.1:%d" % port
+
+    def test_an_echoed_authorization_header_is_never_printed(self):
+        d, (sid, token), base = self.hostile_pair("echo")
+        r = self.run_keysweep([d], base=base)
+        doc = json.loads(r.stdout)
+        pair = [f for f in doc["findings"] if f["rule_id"] == "twilio.account"]
+        self.assertEqual(len(pair), 1, doc["findings"])
+        v = pair[0]["verification"]
+        self.assertEqual(v["status"], "live", v)
+        self.assertIn("withheld", v.get("identity", ""), v)
+        basic = base64.b64encode(("%s:%s" % (sid, token)).encode()).decode()
+        for out in (r.stdout, r.stderr):
+            self.assertNotIn(basic, out)
+            self.assertNotIn(token, out)
+
+    def test_a_hanging_server_is_cut_off_by_the_verify_timeout(self):
+        d, _, base = self.hostile_pair("hang")
+        started = time.monotonic()
+        r = self.run_keysweep([d], "--verify-timeout", "2", base=base)
+        elapsed = time.monotonic() - started
+        doc = json.loads(r.stdout)
+        pair = [f for f in doc["findings"] if f["rule_id"] == "twilio.account"]
+        self.assertEqual(pair[0]["verification"]["status"], "unknown", pair[0]["verification"])
+        # The server holds the request for 60 s and curl's own limit is 15 s: only the 2 s budget
+        # can have ended the run this soon (a bound on hanging, not a speed measurement).
+        self.assertLess(elapsed, 12, r.stderr)
+
+    def test_verify_timeout_without_verify_is_an_error(self):
+        r = subprocess.run([e2e_util.KEYSWEEP, "scan", "--verify-timeout", "5", self.other_dir],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--verify-timeout needs --verify", r.stderr)
 
     def test_only_verified_keeps_live(self):
         r = self.run_keysweep([self.live_dir, self.revoked_dir], "--only-verified")
