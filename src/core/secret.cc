@@ -1,5 +1,7 @@
 #include "core/secret.h"
 
+#include <algorithm>
+
 #include <openssl/evp.h>
 
 #include <array>
@@ -23,10 +25,18 @@ std::string sha256_hex(std::string_view data) {
 
 std::string redact_secret(std::string_view secret) {
   static constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // …
-  size_t keep = secret.size() >= 12 ? 4 : secret.size() / 4;
-  std::string out(printable_utf8(secret.substr(0, keep)));
+  // A preview may show characters only while at least 16 stay hidden: 16 hex digits are 64 bits,
+  // and a 4+4 preview of a 12-character secret plus its SHA-256 fell to brute force in 89 s. A
+  // value whose characters carry little (a password, a word) shows none: its shape would be the
+  // dictionary attack's first hint.
+  constexpr size_t kHidden = 16;
+  size_t reveal = secret.size() > kHidden ? std::min<size_t>(8, secret.size() - kHidden) : 0;
+  if (shannon_entropy(secret) < 3.0) reveal = 0;
+  // The head first: it names the kind (AKIA, ghp_, xoxb-); the tail tells two of a kind apart.
+  size_t head = std::min<size_t>(4, reveal), tail = reveal - head;
+  std::string out(printable_utf8(secret.substr(0, head)));
   out += kEllipsis;
-  out += printable_utf8(secret.substr(secret.size() - keep));
+  out += printable_utf8(secret.substr(secret.size() - tail));
   return out;
 }
 

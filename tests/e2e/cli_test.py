@@ -61,11 +61,11 @@ class FindingsAndExitCodes(unittest.TestCase):
         self.assertIn(self.tree.path("app/Config.java") + ":2:", r.stdout)
         # The SID and the token in one file are one paired finding listing both parts.
         self.assertIn("[twilio.account, high confidence]", r.stdout)
-        self.assertIn("id " + SID[:4] + "\u2026" + SID[-4:] + "  (twilio.account_sid line 1)", r.stdout)
-        self.assertIn("secret " + TOKEN[:4] + "\u2026" + TOKEN[-4:] + "  (twilio.auth_token line 2)",
+        self.assertIn("id " + e2e_util.redacted(SID) + "  (twilio.account_sid line 1)", r.stdout)
+        self.assertIn("secret " + e2e_util.redacted(TOKEN) + "  (twilio.auth_token line 2)",
                       r.stdout)
         self.assertIn(self.tree.path("deploy/.env") + ":1:19", r.stdout)
-        self.assertIn(AKID[:4] + "\u2026" + AKID[-4:], r.stdout)
+        self.assertIn(e2e_util.redacted(AKID), r.stdout)
         for secret in (SID, TOKEN, AKID):
             self.assertNotIn(secret, r.stdout + r.stderr)
         self.assertIn("2 findings in 3 files", r.stdout)

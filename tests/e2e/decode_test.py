@@ -129,7 +129,7 @@ class Decoded(unittest.TestCase):
         self.assertEqual(len(found), 1, (name, found))
         f = found[0]
         self.assertEqual(f["rule_id"], rule_id)
-        self.assertEqual(f["redacted"], secret[:4] + "\u2026" + secret[-4:])
+        self.assertEqual(f["redacted"], e2e_util.redacted(secret))
         self.assertEqual(f["location"].get("decoders", []), decoders)
         self.assertEqual(f["location"]["line"], line)
         if column is not None:
@@ -179,7 +179,7 @@ class Decoded(unittest.TestCase):
         for part in f["parts"]:
             self.assertEqual(part["location"]["decoders"], ["base64"])
             secret = secrets[part["rule_id"]]
-            self.assertEqual(part["redacted"], secret[:4] + "\u2026" + secret[-4:])
+            self.assertEqual(part["redacted"], e2e_util.redacted(secret))
             self.assertNotIn(secret, part["snippet"])
         # Each part is placed on the line holding the start of its encoded form: lines 4 and on
         # (after two header lines and a blank one), 57 bytes of the document a line.

@@ -24,6 +24,23 @@ sys.path.insert(0, FIXTURES)
 KEYSWEEP = None
 
 
+def redacted(secret):
+    """keysweep's preview of a secret (core/secret.cc redact_secret): at most 4 characters from
+    the head and 4 from the tail, and only while at least 16 stay hidden; none for values of low
+    entropy (under 3 bits a character)."""
+    import collections
+    import math
+    n = len(secret)
+    counts = collections.Counter(secret.encode())
+    entropy = -sum(c / n * math.log2(c / n) for c in counts.values()) if n else 0.0
+    reveal = min(8, n - 16) if n > 16 else 0
+    if entropy < 3.0:
+        reveal = 0
+    head = min(4, reveal)
+    tail = reveal - head
+    return secret[:head] + "\u2026" + (secret[n - tail:] if tail else "")
+
+
 def run(*args, cwd=None, stdin=None, user=None, env=None):
     """Runs keysweep with args and returns the CompletedProcess, output captured as text (bytes
     that are not UTF-8 replaced, so a test sees them rather than a decode error). With user, runs

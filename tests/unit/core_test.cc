@@ -16,13 +16,30 @@
 namespace keysweep {
 namespace {
 
-TEST(Redaction, KeepsFourCharactersAtEachEnd) {
-  EXPECT_EQ(redact_secret("AKIA2E4RTQ5NB7XKW3JM"), "AKIA\xE2\x80\xA6W3JM");
+TEST(Redaction, AtLeastSixteenCharactersStayHidden) {
+  // 20 characters: 4 shown (the kind's prefix), 16 hidden; 24 and more: 4 + 4.
+  EXPECT_EQ(redact_secret("AKIA2E4RTQ5NB7XKW3JM"), "AKIA\xE2\x80\xA6");
+  EXPECT_EQ(redact_secret("ghp_Zq3Xk9Lm2Pw7Rt5Vb8Nc1Jd4Hf6Gs0Ya2Eu7"), "ghp_\xE2\x80\xA6" "2Eu7");
+  EXPECT_EQ(redact_secret("0123456789abcdef01234567"), "0123\xE2\x80\xA6" "4567");
+  // Short values show nothing; a 20-character password shows 4, as any value of its length.
+  EXPECT_EQ(redact_secret("abcdefgh"), "\xE2\x80\xA6");
+  EXPECT_EQ(redact_secret("P@ssw0rd-Winter2022!"), "P@ss\xE2\x80\xA6");
+  // Low entropy (repeats, few distinct characters) shows nothing at any length.
+  EXPECT_EQ(redact_secret("aaaaaaaaaabbbbbbbbbbcccccccccc"), "\xE2\x80\xA6");
 }
 
-TEST(Redaction, ShortSecretsRevealAtMostAQuarter) {
-  EXPECT_EQ(redact_secret("abcdefgh"), "ab\xE2\x80\xA6gh");
-  EXPECT_EQ(redact_secret("abc"), "\xE2\x80\xA6");
+TEST(Redaction, NoPreviewNarrowsAShortSecretBelowTwoToTheSixtyFour) {
+  // Whatever the length, the characters a preview leaves hidden are at least 16 of the secret's
+  // own alphabet (16 hex digits: 2^64 candidates even when the SHA-256 is known).
+  for (size_t n = 1; n <= 64; ++n) {
+    std::string secret;
+    for (size_t i = 0; i < n; ++i) secret += "0123456789abcdef"[(i * 7 + 3) % 16];
+    std::string shown = redact_secret(secret);
+    size_t ellipsis = shown.find("\xE2\x80\xA6");
+    ASSERT_NE(ellipsis, std::string::npos);
+    size_t revealed = shown.size() - 3;
+    EXPECT_GE(n - std::min(n, revealed), std::min<size_t>(n, 16)) << n << " " << shown;
+  }
 }
 
 TEST(Sha256, KnownVector) {
