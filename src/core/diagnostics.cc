@@ -1,5 +1,6 @@
 #include "core/diagnostics.h"
 
+#include "core/secret.h"
 #include "core/stderr_lines.h"
 
 #include <cstdio>
@@ -28,6 +29,11 @@ DiagnosticKind diagnostic_kind_for(ErrorCode code) {
     case ErrorCode::kLimit: return DiagnosticKind::kLimit;
     default: return DiagnosticKind::kOther;
   }
+}
+
+std::string Diagnostic::to_string() const {
+  std::string text = path.empty() ? message : path + ": " + message;
+  return printable_name(text);
 }
 
 void DiagnosticSink::error(const Error& e, Severity severity) {

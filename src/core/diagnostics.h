@@ -32,7 +32,8 @@ struct Diagnostic {
   DiagnosticKind kind = DiagnosticKind::kOther;
   std::string path;     // the file or provenance chain ("app.apk!classes.dex")
   std::string message;  // the reason
-  std::string to_string() const { return path.empty() ? message : path + ": " + message; }
+  // One printable line: the path and the message escaped (core/secret.h printable_name).
+  std::string to_string() const;
 };
 
 class DiagnosticSink {

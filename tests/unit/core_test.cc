@@ -56,6 +56,19 @@ TEST(Utf8, ValidatesAndRepairs) {
   EXPECT_EQ(printable_utf8("a\xFFz\x01"), "a\xEF\xBF\xBDz.");
 }
 
+// A name printed by any report: valid UTF-8 stays, what drives a terminal or splits a line is
+// spelled out, byte by byte.
+TEST(PrintableName, EscapesControlsNewlinesBidiAndInvalidBytes) {
+  EXPECT_EQ(printable_name("res/r\xc3\xa9sum\xc3\xa9.xml"), "res/r\xc3\xa9sum\xc3\xa9.xml");
+  EXPECT_EQ(printable_name("a\x1b[31mb\nc\rd\te\x7f"), "a\\x1b[31mb\\x0ac\\x0dd\\x09e\\x7f");
+  EXPECT_EQ(printable_name("a\xc2\x85" "b"), "a\\xc2\\x85b");                 // C1 control NEL
+  EXPECT_EQ(printable_name("evil\xe2\x80\xaegnp.exe"), "evil\\xe2\\x80\\xaegnp.exe");  // RLO
+  EXPECT_EQ(printable_name("\xc0\xaf"), "\\xc0\\xaf");                           // overlong '/'
+  EXPECT_EQ(printable_name("bad\xff"), "bad\\xff");
+  const std::string once = printable_name("x\x1b\n");
+  EXPECT_EQ(printable_name(once), once);  // escaping twice changes nothing
+}
+
 TEST(Fingerprint, StableAndSensitiveToEachPart) {
   auto a = finding_fingerprint("r", "h", "p", "s");
   EXPECT_EQ(a, finding_fingerprint("r", "h", "p", "s"));
