@@ -10,6 +10,8 @@ namespace keysweep {
 const char* diagnostic_kind_name(DiagnosticKind k) {
   switch (k) {
     case DiagnosticKind::kUnreadable: return "unreadable";
+    case DiagnosticKind::kMissing: return "missing";
+    case DiagnosticKind::kNotAFile: return "not-a-file";
     case DiagnosticKind::kTooLarge: return "too-large";
     case DiagnosticKind::kSymlinkLoop: return "symlink-loop";
     case DiagnosticKind::kInvalidUtf8: return "invalid-utf8";

@@ -15,7 +15,9 @@ enum class Severity { kWarning, kError };
 
 // Why an input was skipped or only partly scanned; the summary counts each kind.
 enum class DiagnosticKind {
-  kUnreadable,    // permission denied, vanished, not a regular file
+  kUnreadable,    // permission denied, vanished
+  kMissing,       // a path given to scan that does not exist
+  kNotAFile,      // a FIFO, socket or device: nothing to read
   kTooLarge,      // over --max-file-size
   kSymlinkLoop,   // a directory cycle
   kInvalidUtf8,   // text file or name that is not UTF-8; scanned as bytes

@@ -91,5 +91,110 @@ class EscapedNames(unittest.TestCase):
                 os.remove(store)
 
 
+class ProblemInputs(unittest.TestCase):
+    """An input list naming a missing path, a symlink loop and a FIFO next to one good file: the
+    good one is scanned, each bad one is a problem input with its reason (summary, formats,
+    datastore), and only a run that could read nothing exits 2."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = scratch_dir("problem-inputs")
+        d = cls.dir
+        cls.good = os.path.join(d, "good.env")
+        with open(cls.good, "w") as f:
+            f.write(f'aws_access_key_id = "{AKID}"\n')
+        cls.missing = os.path.join(d, "gone.apk")
+        cls.loop = os.path.join(d, "loop")
+        os.symlink("loop", cls.loop)  # points at itself
+        cls.fifo = os.path.join(d, "pipe")
+        os.mkfifo(cls.fifo)  # reading it would block the scan forever
+        cls.list = os.path.join(d, "inputs.txt")
+        with open(cls.list, "w") as f:
+            f.write("\n".join([cls.missing, cls.loop, cls.good, cls.fifo]) + "\n")
+        cls.bad_only = os.path.join(d, "bad-only.txt")
+        with open(cls.bad_only, "w") as f:
+            f.write("\n".join([cls.missing, cls.loop, cls.fifo]) + "\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        remove_tree(cls.dir)
+
+    def assert_problems_named(self, stderr):
+        for path, why in ((self.missing, "no such file or directory"),
+                          (self.loop, "symbolic link loop"), (self.fifo, "a FIFO")):
+            self.assertTrue(any(path in line and why in line for line in stderr.splitlines()),
+                            f"{path}: {why}\n{stderr}")
+
+    def test_the_good_input_is_scanned_and_each_bad_one_reported(self):
+        r = run("scan", "--color", "never", "--input-list", self.list)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("aws.access_key_id", r.stdout)
+        self.assert_problems_named(r.stderr)
+        self.assertIn("1 missing", r.stdout)
+        self.assertIn("1 symlink-loop", r.stdout)
+        self.assertIn("1 not-a-file", r.stdout)
+
+    def test_every_format_lists_the_problem_inputs(self):
+        doc = json.loads(run("scan", "--format", "json", "--input-list", self.list).stdout)
+        kinds = {d["path"]: d["kind"] for d in doc["summary"]["diagnostics"]}
+        self.assertEqual(kinds, {self.missing: "missing", self.loop: "symlink-loop",
+                                 self.fifo: "not-a-file"})
+        last = json.loads(run("scan", "--format", "jsonl", "--input-list", self.list)
+                          .stdout.splitlines()[-1])
+        self.assertEqual(len(last["diagnostics"]), 3)
+        log = json.loads(run("scan", "--format", "sarif", "--input-list", self.list).stdout)
+        notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        self.assertEqual(sorted(n["properties"]["kind"] for n in notes),
+                         ["missing", "not-a-file", "symlink-loop"])
+        r = run("scan", "--format", "csv", "--input-list", self.list)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("3 inputs could not be read", r.stderr)
+
+    def test_nothing_readable_exits_2(self):
+        r = run("scan", "--input-list", self.bad_only)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assert_problems_named(r.stderr)
+        r = run("scan", self.loop)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("symbolic link loop", r.stderr)
+
+    def test_an_unreadable_only_input_exits_2(self):
+        locked = os.path.join(self.dir, "locked.env")
+        with open(locked, "w") as f:
+            f.write(f'aws_access_key_id = "{AKID}"\n')
+        os.chmod(locked, 0)
+        try:
+            r = run("scan", locked, user=e2e_util.unprivileged_user(self))
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            self.assertIn("Permission denied", r.stderr)
+        finally:
+            os.remove(locked)
+
+    def test_the_datastore_keeps_each_problem_input_with_its_reason(self):
+        store = os.path.join(self.dir, "fleet.db")
+        try:
+            r = run("scan", "--datastore", store, "--input-list", self.list)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("3 of them could not be read", r.stdout)
+            with sqlite3.connect(store) as db:
+                rows = dict(db.execute("SELECT path, reason FROM inputs WHERE status = 'error'"))
+                kinds = dict(db.execute("SELECT path, kind FROM diagnostics"))
+                scanned = db.execute("SELECT COUNT(*) FROM inputs WHERE status = 'ok'").fetchone()[0]
+            self.assertEqual(scanned, 1)
+            self.assertEqual(set(rows), {self.missing, self.loop, self.fifo})
+            self.assertIn("no such file or directory", rows[self.missing])
+            self.assertIn("symbolic link loop", rows[self.loop])
+            self.assertIn("a FIFO", rows[self.fifo])
+            self.assertEqual(kinds[self.fifo], "not-a-file")
+            report = json.loads(run("report", "--datastore", store, "--format", "json").stdout)
+            self.assertEqual(len(report["problem_inputs"]), 3)
+            # A run that reads nothing into the store fails.
+            r = run("scan", "--datastore", store, "--input-list", self.bad_only)
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        finally:
+            if os.path.exists(store):
+                os.remove(store)
+
+
 if __name__ == "__main__":
     e2e_util.main()
