@@ -140,8 +140,14 @@ class FleetScanImpl final : public FleetScan, public ScanObserver {
     for (const auto& p : args_.paths) command += " " + p;
     char host[256] = {};
     gethostname(host, sizeof host - 1);
-    auto run = store_->begin_run({kVersion, host, command, shard_.all() ? "" : shard_.to_string()});
+    uint64_t interrupted = 0;
+    auto run = store_->begin_run(
+        {kVersion, host, command, shard_.all() ? "" : shard_.to_string(), static_cast<int64_t>(getpid())},
+        &interrupted);
     if (!run) return fail(run.error());
+    if (interrupted)
+      std::fprintf(stderr, "keysweep: %llu earlier run%s on this host died midway: marked interrupted\n",
+                   static_cast<unsigned long long>(interrupted), interrupted == 1 ? "" : "s");
     run_id_ = *run;
 
     ScanOutcome outcome = pipeline.scan_paths(paths_, diagnostics);

@@ -5,6 +5,7 @@ import io
 import json
 import os
 import sqlite3
+import subprocess
 import unittest
 
 import e2e_util
@@ -194,6 +195,29 @@ class ProblemInputs(unittest.TestCase):
         finally:
             if os.path.exists(store):
                 os.remove(store)
+
+
+class InterruptedRuns(unittest.TestCase):
+    def test_a_run_left_running_by_a_dead_process_becomes_interrupted(self):
+        d = scratch_dir("interrupted")
+        try:
+            store = os.path.join(d, "fleet.db")
+            with open(os.path.join(d, "a.env"), "w") as f:
+                f.write(f'aws_access_key_id = "{AKID}"\n')
+            self.assertEqual(run("scan", "--datastore", store, d).returncode, 1)
+            # What kill -9 leaves: no finish time, status 'running', and a pid no process has now.
+            gone = subprocess.Popen(["true"])
+            gone.wait()
+            with sqlite3.connect(store) as db:
+                db.execute("UPDATE scan_runs SET status = 'running', finished_at = NULL, pid = ?",
+                           (gone.pid,))
+            r = run("scan", "--datastore", store, d)
+            self.assertIn("1 earlier run on this host died midway: marked interrupted", r.stderr)
+            with sqlite3.connect(store) as db:
+                statuses = [s for (s,) in db.execute("SELECT status FROM scan_runs ORDER BY id")]
+            self.assertEqual(statuses, ["interrupted", "finished"])
+        finally:
+            remove_tree(d)
 
 
 if __name__ == "__main__":
