@@ -247,9 +247,14 @@ int run_scan(const ScanArgs& args) {
     if (!g) return fail(g.error());
     outcome = std::move(*g);
   } else {
-    if ((*fleet)->has_datastore()) return (*fleet)->run_into_datastore(pipeline, diagnostics);
+    if ((*fleet)->has_datastore()) {
+      int rc = (*fleet)->run_into_datastore(pipeline, diagnostics);
+      diagnostics.print_folded();
+      return rc;
+    }
     outcome = pipeline.scan_paths(*paths, diagnostics);
   }
+  diagnostics.print_folded();
   (*fleet)->finish_progress();
   if (auto rc = apply_suppression(*suppression, a, outcome)) return *rc;
 

@@ -44,13 +44,46 @@ void DiagnosticSink::error(const Error& e, Severity severity) {
   report({severity, diagnostic_kind_for(e.code), e.path, without_path.to_string()});
 }
 
+namespace {
+
+// The input a diagnostic belongs to: its provenance chain up to the first '!' ("x.zip").
+std::string top_level_input(const std::string& chain) { return chain.substr(0, chain.find('!')); }
+
+// 4100 -> "4,100"
+std::string with_commas(size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+}  // namespace
+
 void CollectingDiagnostics::report(Diagnostic d) {
   std::lock_guard lock(mu_);
   if (echo_) {
-    print_stderr_line(std::string("keysweep: ") +
-                      (d.severity == Severity::kError ? "error" : "warning") + ": " + d.to_string());
+    // Errors are never folded: each one matters. Warnings: the first few per input and kind.
+    const bool shown = d.severity == Severity::kError ||
+                       ++folds_[{top_level_input(d.path), d.kind}].seen <= kEchoedPerKind;
+    if (shown)
+      print_stderr_line(std::string("keysweep: ") +
+                        (d.severity == Severity::kError ? "error" : "warning") + ": " + d.to_string());
   }
   items_.push_back(std::move(d));
+}
+
+void CollectingDiagnostics::print_folded() {
+  std::lock_guard lock(mu_);
+  for (const auto& [key, fold] : folds_) {
+    if (fold.seen <= kEchoedPerKind) continue;
+    const size_t more = fold.seen - kEchoedPerKind;
+    print_stderr_line("keysweep: warning: " + printable_name(key.first) + ": and " + with_commas(more) +
+                      " more " + diagnostic_kind_name(key.second) + (more == 1 ? " warning" : " warnings") +
+                      " like the ones above (the summary counts them all)");
+  }
+  folds_.clear();
 }
 
 std::vector<Diagnostic> CollectingDiagnostics::take() {

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import unittest
+import zipfile
 
 import e2e_util
 from e2e_util import run, scratch_dir, remove_tree
@@ -216,6 +217,36 @@ class InterruptedRuns(unittest.TestCase):
             with sqlite3.connect(store) as db:
                 statuses = [s for (s,) in db.execute("SELECT status FROM scan_runs ORDER BY id")]
             self.assertEqual(statuses, ["interrupted", "finished"])
+        finally:
+            remove_tree(d)
+
+
+class FoldedWarnings(unittest.TestCase):
+    """Thousands of warnings of one kind from one archive (a 42.zip) drowned stderr (issue 17.7):
+    after the first few per archive and kind, one line says how many more."""
+
+    @staticmethod
+    def zip_of_unsupported_entries(path, n):
+        # bzip2 entries: keysweep does not inflate them, so each is one warning of kind "other".
+        with zipfile.ZipFile(path, "w") as z:
+            for i in range(n):
+                z.writestr(zipfile.ZipInfo(f"e{i}.txt"), f"entry {i}", compress_type=zipfile.ZIP_BZIP2)
+
+    def test_many_warnings_of_one_kind_are_folded_per_archive(self):
+        d = scratch_dir("folded")
+        try:
+            self.zip_of_unsupported_entries(os.path.join(d, "many.zip"), 40)
+            self.zip_of_unsupported_entries(os.path.join(d, "few.zip"), 2)
+            r = run("scan", "--format", "json", d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            lines = r.stderr.splitlines()
+            many = [line for line in lines if "many.zip!" in line]
+            self.assertEqual(len(many), 5, r.stderr)
+            self.assertEqual(len([line for line in lines if "few.zip!" in line]), 2, r.stderr)
+            self.assertIn(os.path.join(d, "many.zip") + ": and 35 more other warnings", r.stderr)
+            self.assertNotIn("few.zip: and", r.stderr)
+            # The report itself keeps every one.
+            self.assertEqual(len(json.loads(r.stdout)["summary"]["diagnostics"]), 42)
         finally:
             remove_tree(d)
 

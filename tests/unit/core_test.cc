@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/blob.h"
+#include "core/diagnostics.h"
 #include "core/percent_encode.h"
 #include "core/risk.h"
 #include "core/text_wrap.h"
@@ -228,6 +229,31 @@ TEST(TextWrap, BreaksAtSpacesUnderTheWidthWithAnIndent) {
   EXPECT_EQ(wrap_words("one two three", 2, 9), "one two\n  three");
   EXPECT_EQ(wrap_words("short", 4), "short");
   EXPECT_EQ(wrap_words("aaaaaaaaaaaa b", 0, 5), "aaaaaaaaaaaa\nb");
+}
+
+// Warnings of one kind from one input are echoed a few times, then counted in one line; errors
+// and other inputs or kinds are not folded; the collected list keeps them all.
+TEST(CollectingDiagnostics, FoldsTheEchoPerInputAndKind) {
+  CollectingDiagnostics d(/*echo_to_stderr=*/true);
+  testing::internal::CaptureStderr();
+  for (int i = 0; i < 12; ++i)
+    d.warn(DiagnosticKind::kLimit, "x.zip!n" + std::to_string(i) + ".zip", "nested archive limit");
+  d.warn(DiagnosticKind::kMalformed, "x.zip!bad.dex", "bad header");
+  d.warn(DiagnosticKind::kLimit, "y.zip!a.zip", "nested archive limit");
+  for (int i = 0; i < 7; ++i) d.report({Severity::kError, DiagnosticKind::kLimit, "x.zip!e", "error"});
+  d.print_folded();
+  const std::string err = testing::internal::GetCapturedStderr();
+  auto lines_with = [&](const std::string& s) {
+    size_t n = 0;
+    for (size_t at = err.find(s); at != std::string::npos; at = err.find(s, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(lines_with("nested archive limit\n"), CollectingDiagnostics::kEchoedPerKind + 1);  // + y.zip's
+  EXPECT_EQ(lines_with("x.zip: and 7 more limit warnings"), 1u);
+  EXPECT_EQ(lines_with("bad header"), 1u);
+  EXPECT_EQ(lines_with("x.zip!e: error"), 7u);
+  EXPECT_EQ(lines_with("y.zip: and"), 0u);
+  EXPECT_EQ(d.take().size(), 21u);
 }
 
 }  // namespace
