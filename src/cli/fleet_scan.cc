@@ -140,8 +140,14 @@ class FleetScanImpl final : public FleetScan, public ScanObserver {
     for (const auto& p : args_.paths) command += " " + p;
     char host[256] = {};
     gethostname(host, sizeof host - 1);
-    auto run = store_->begin_run({kVersion, host, command, shard_.all() ? "" : shard_.to_string()});
+    uint64_t interrupted = 0;
+    auto run = store_->begin_run(
+        {kVersion, host, command, shard_.all() ? "" : shard_.to_string(), static_cast<int64_t>(getpid())},
+        &interrupted);
     if (!run) return fail(run.error());
+    if (interrupted)
+      std::fprintf(stderr, "keysweep: %llu earlier run%s on this host died midway: marked interrupted\n",
+                   static_cast<unsigned long long>(interrupted), interrupted == 1 ? "" : "s");
     run_id_ = *run;
 
     ScanOutcome outcome = pipeline.scan_paths(paths_, diagnostics);
@@ -155,18 +161,24 @@ class FleetScanImpl final : public FleetScan, public ScanObserver {
       if (first_store_error_) return fail(*first_store_error_);
     }
     std::printf("keysweep: stored %llu input%s (%llu already stored, skipped), %llu finding%s in %s "
-                "(run %lld)\n",
+                "(run %lld)",
                 static_cast<unsigned long long>(totals.inputs_scanned),
                 totals.inputs_scanned == 1 ? "" : "s",
                 static_cast<unsigned long long>(totals.inputs_skipped),
                 static_cast<unsigned long long>(totals.findings), totals.findings == 1 ? "" : "s",
                 display_target().c_str(), static_cast<long long>(run_id_));
+    // Problem inputs are stored too (status 'error', with their reason), and counted apart here.
+    if (const uint64_t n = outcome.summary.inputs_unread)
+      std::printf("; %llu of them could not be read", static_cast<unsigned long long>(n));
+    std::printf("\n");
     std::fflush(stdout);
     if (args_.only_verified) tell_only_verified(not_live_, offline_reason_);
     if (args_.exit_zero) return kExitClean;
-    int rc = outcome.summary.had_errors() ? kExitError
-             : totals.findings            ? kExitFindings
-                                          : kExitClean;
+    // Inputs the store already held were read (to hash them): the run did something.
+    int rc = outcome.summary.had_errors() || outcome.summary.nothing_read(totals.inputs_skipped)
+                 ? kExitError
+             : totals.findings ? kExitFindings
+                               : kExitClean;
     return args_.only_verified ? only_verified_exit(not_live_, rc) : rc;
   }
 

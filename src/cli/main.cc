@@ -57,8 +57,9 @@ int run_help(CLI::App& app, const std::vector<std::string>& topic) {
 // --help alone.
 void add_exit_codes(CLI::App& cmd, bool findings) {
   cmd.footer(findings ? "Exit codes: 0 no credentials found (or all suppressed, or --exit-zero); "
-                        "1 credentials found; 2 the run failed (bad flag or settings file, a path "
-                        "that does not exist, the report not written)."
+                        "1 credentials found; 2 the run failed (bad flag or settings file, no input "
+                        "could be read, the report not written). A missing or unreadable input "
+                        "among others is a warning, not a failure."
                       : "Exit codes: 0 done; 2 it failed (bad flag or settings, I/O error).");
 }
 

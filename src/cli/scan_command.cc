@@ -204,10 +204,12 @@ int run_scan(const ScanArgs& args) {
   // A git scan reads one repository (default: the current directory), not a list of inputs.
   auto paths = a.git_mode() ? Result<std::vector<std::string>>(a.paths) : scan_inputs(a);
   if (!paths) return fail(paths.error());
-  for (const auto& p : *paths) {
-    if (access(p.c_str(), F_OK) != 0)
-      return fail(Error{ErrorCode::kIo, "no such file or directory", p, std::nullopt});
-  }
+  // A missing path fails a git scan (one repository); in a scan of files it is a problem input
+  // like any other (file_walker.h), so that one bad line of an input list never stops a fleet.
+  if (a.git_mode())
+    for (const auto& p : *paths)
+      if (access(p.c_str(), F_OK) != 0)
+        return fail(Error{ErrorCode::kIo, "no such file or directory", p, std::nullopt});
   auto fleet = FleetScan::prepare(a, *paths, config);
   if (!fleet) return fail(fleet.error());
 
@@ -252,9 +254,14 @@ int run_scan(const ScanArgs& args) {
     if (!g) return fail(g.error());
     outcome = std::move(*g);
   } else {
-    if ((*fleet)->has_datastore()) return (*fleet)->run_into_datastore(pipeline, diagnostics);
+    if ((*fleet)->has_datastore()) {
+      int rc = (*fleet)->run_into_datastore(pipeline, diagnostics);
+      diagnostics.print_folded();
+      return rc;
+    }
     outcome = pipeline.scan_paths(*paths, diagnostics);
   }
+  diagnostics.print_folded();
   (*fleet)->finish_progress();
   if (auto rc = apply_suppression(*suppression, a, outcome)) return *rc;
 
@@ -309,9 +316,14 @@ int run_scan(const ScanArgs& args) {
 
   if (a.only_verified) tell_only_verified(not_live, offline_reason);
   if (a.exit_zero) return kExitClean;
-  int rc = outcome.summary.had_errors() ? kExitError
-           : outcome.findings.empty()   ? kExitClean
-                                        : kExitFindings;
+  if (a.format == "csv" && outcome.summary.inputs_unread)
+    // CSV has no place for run metadata: say it on stderr (the warnings there say which and why).
+    std::fprintf(stderr, "keysweep: %llu input%s could not be read\n",
+                 static_cast<unsigned long long>(outcome.summary.inputs_unread),
+                 outcome.summary.inputs_unread == 1 ? "" : "s");
+  int rc = outcome.summary.had_errors() || outcome.summary.nothing_read() ? kExitError
+           : outcome.findings.empty()                                       ? kExitClean
+                                                                            : kExitFindings;
   return a.only_verified ? only_verified_exit(not_live, rc) : rc;
 }
 

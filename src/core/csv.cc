@@ -5,8 +5,8 @@
 namespace keysweep {
 
 std::string csv_field(std::string_view raw) {
-  std::string text = is_valid_utf8(raw) ? std::string(raw) : printable_utf8(raw);
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string text = printable_name(raw);
+  if (text.find_first_of(",\"") == std::string::npos) return text;
   std::string quoted = "\"";
   for (char c : text) {
     if (c == '"') quoted += '"';

@@ -8,9 +8,10 @@
 
 namespace keysweep {
 
-// A field holding a comma, a double quote, CR or LF is quoted and its quotes doubled; everything
-// is written as valid UTF-8 so spreadsheet imports do not choke on a file name from a foreign
-// archive.
+// A field holding a comma or a double quote is quoted and its quotes doubled. Every field is
+// escaped with printable_name first (valid UTF-8, no control character): spreadsheet imports do
+// not choke on a file name from a foreign archive, and a name holding a newline or ESC neither
+// breaks a line-based reader nor drives the terminal `cat` prints it on.
 std::string csv_field(std::string_view raw);
 
 // The fields, comma-separated, and CRLF.

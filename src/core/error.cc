@@ -2,6 +2,7 @@
 #include <ctime>
 
 #include "keysweep/error.h"
+#include "core/secret.h"
 #include "core/utc_time.h"
 #include "keysweep/finding.h"
 
@@ -22,7 +23,8 @@ const char* error_code_name(ErrorCode code) {
 
 std::string Error::to_string() const {
   std::string out;
-  if (!path.empty()) out += path + ": ";
+  // The path may be a file name from anywhere (an input list, a walked tree): printed escaped.
+  if (!path.empty()) out += printable_name(path) + ": ";
   if (offset) {
     char buf[40];
     std::snprintf(buf, sizeof buf, "at offset 0x%llx: ", static_cast<unsigned long long>(*offset));

@@ -12,6 +12,10 @@ namespace keysweep {
 
 struct ScanSummary {
   uint64_t files_scanned = 0;  // files on disk read (top-level inputs)
+  // Inputs that could not be read at all: missing, a symlink loop, unreadable, not a regular file
+  // (not those over --max-file-size: skipped by choice). Each has its diagnostic; the scan of the
+  // others goes on.
+  uint64_t inputs_unread = 0;
   uint64_t blobs_scanned = 0;  // including entries inside containers
   uint64_t bytes_scanned = 0;  // bytes given to the matcher
   uint64_t findings = 0;       // reported (after suppression)
@@ -31,9 +35,15 @@ struct ScanSummary {
   // Findings hidden by each mechanism ("baseline", "allow-comment", ...): suppression stays visible.
   std::map<std::string, uint64_t> suppressed;
   bool had_errors() const;
+  // The run failed as a whole: some input could not be read and none could (`also_read`: inputs
+  // read but counted elsewhere, such as those a datastore already holds). Exit 2.
+  bool nothing_read(uint64_t also_read = 0) const {
+    return inputs_unread > 0 && files_scanned == 0 && also_read == 0;
+  }
   // Adds what another worker read (files, blobs, bytes) to this summary's counts.
   void add_read_counts(const ScanSummary& other) {
     files_scanned += other.files_scanned;
+    inputs_unread += other.inputs_unread;
     blobs_scanned += other.blobs_scanned;
     bytes_scanned += other.bytes_scanned;
   }

@@ -123,4 +123,39 @@ std::string printable_utf8(std::string_view s) {
   return out;
 }
 
+namespace {
+// C1 controls (U+0080-U+009F) move a terminal like C0 ones; the bidirectional embeddings,
+// overrides and isolates (U+202A-U+202E, U+2066-U+2069) make a name read as another.
+bool is_invisible_control(std::string_view seq) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(seq[k]); };
+  if (seq.size() == 2) return b(0) == 0xC2 && b(1) <= 0x9F;
+  if (seq.size() == 3 && b(0) == 0xE2 && b(1) == 0x80) return b(2) >= 0xAA && b(2) <= 0xAE;
+  if (seq.size() == 3 && b(0) == 0xE2 && b(1) == 0x81) return b(2) >= 0xA6 && b(2) <= 0xA9;
+  return false;
+}
+}  // namespace
+
+std::string printable_name(std::string_view raw) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(raw.size());
+  auto escape = [&](std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  };
+  size_t i = 0;
+  while (i < raw.size()) {
+    size_t n = utf8_sequence_length(raw, i);
+    std::string_view seq = raw.substr(i, n ? n : 1);
+    unsigned char c = static_cast<unsigned char>(raw[i]);
+    if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7F)) || is_invisible_control(seq)) escape(seq);
+    else out.append(seq);
+    i += seq.size();
+  }
+  return out;
+}
+
 }  // namespace keysweep

@@ -25,4 +25,11 @@ double shannon_entropy(std::string_view s);
 std::string printable_utf8(std::string_view bytes);
 bool is_valid_utf8(std::string_view bytes);
 
+// A name (a path, an archive entry, a symbol, an app id) made safe to print on one line of a
+// terminal, a CSV cell or a report: valid UTF-8 is kept; control characters (C0 with tab and
+// newline, DEL, C1), bidirectional overrides and bytes that are not UTF-8 become \xNN (each byte
+// of the sequence), so a file named "\x1b[31m" cannot recolour a terminal and one holding a
+// newline cannot forge a line of output. A literal backslash stays as it is.
+std::string printable_name(std::string_view raw);
+
 }  // namespace keysweep

@@ -29,9 +29,12 @@ std::string plural(uint64_t n, const char* one, const char* many) {
   return with_commas(static_cast<int64_t>(n)) + " " + (n == 1 ? one : many);
 }
 
+// Every string printed in this report that came from a scanned file (a path, a symbol, an app id,
+// a publisher from metadata) is escaped with printable_name: a name holding ESC or a newline must
+// not drive the terminal or forge a line. Lists are names, so join escapes each.
 std::string join(const std::vector<std::string>& items, const char* sep) {
   std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+  for (const auto& i : items) out += (out.empty() ? "" : sep) + printable_name(i);
   return out;
 }
 
@@ -47,7 +50,7 @@ std::string where(const ClusterLocation& l, bool with_input) {
   if (file.empty()) file = "(the input itself)";
   if (l.line) file += ":" + std::to_string(l.line);
   if (!l.symbol.empty()) file += " (" + l.symbol + ")";
-  return file;
+  return printable_name(file);
 }
 
 // The counts, honest about what is not known: nothing checked is not "0 live", and no install
@@ -124,10 +127,10 @@ void cluster_text(std::ostream& out, const Cluster& c) {
   });
   for (size_t i = 0; i < apps.size() && i < kAppsShown; ++i) {
     const ClusterApp& a = *apps[i];
-    out << pad << (i ? "         " : "apps:    ") << a.app_id;
+    out << pad << (i ? "         " : "apps:    ") << printable_name(a.app_id);
     if (!a.versions.empty()) out << ' ' << join(a.versions, ", ");
     for (const auto& s : a.signers) out << "  signer " << s.substr(0, 16);
-    if (!a.publisher.empty()) out << "  publisher " << a.publisher;
+    if (!a.publisher.empty()) out << "  publisher " << printable_name(a.publisher);
     if (a.installs) out << "  " << with_commas(*a.installs) << " installs";
     out << '\n';
     for (size_t k = 0; k < a.locations.size() && k < kLocationsShown; ++k)
@@ -152,12 +155,12 @@ void cluster_text(std::ostream& out, const Cluster& c) {
 }
 
 void publisher_text(std::ostream& out, const FleetReport& r, const PublisherView& v) {
-  out << v.name << "  (" << v.kind << "; " << plural(v.apps.size(), "app", "apps");
+  out << printable_name(v.name) << "  (" << v.kind << "; " << plural(v.apps.size(), "app", "apps");
   if (v.apps_without_installs < v.apps.size()) out << ", " << with_commas(v.installs) << " installs";
   if (!v.clusters.empty()) out << "; worst: " << risk_name(v.worst);
   out << ")\n";
   for (const auto& a : v.apps) {
-    out << "  app      " << a.app_id;
+    out << "  app      " << printable_name(a.app_id);
     if (!a.versions.empty()) out << ' ' << join(a.versions, ", ");
     if (a.installs) out << "  " << with_commas(*a.installs) << " installs";
     out << '\n';
@@ -207,7 +210,8 @@ std::string report_text(const FleetReport& r, const std::optional<ReportRun>& ru
   if (!r.problems.empty()) {
     out << "Inputs not fully read (" << r.problems.size() << ")\n";
     for (const auto& p : r.problems)
-      out << "  " << p.path << "  " << p.status << "  [" << join(p.kinds, ", ") << "] " << p.reason << '\n';
+      out << "  " << printable_name(p.path) << "  " << p.status << "  [" << join(p.kinds, ", ") << "] "
+          << printable_name(p.reason) << '\n';
   }
   return out.str();
 }

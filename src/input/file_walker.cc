@@ -27,6 +27,14 @@ std::string join(const std::string& dir, const std::string& name) {
   return dir + "/" + name;
 }
 
+const char* special_kind(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a file or directory";
+}
+
 class Walker {
  public:
   Walker(const WalkOptions& o, DiagnosticSink& d, const std::function<void(WalkedFile)>& f)
@@ -41,7 +49,8 @@ class Walker {
     }
     struct stat lst;
     if (lstat(path.c_str(), &lst) != 0) {
-      diag_.warn(DiagnosticKind::kUnreadable, path, std::string("cannot stat: ") + std::strerror(errno));
+      if (errno == ENOENT) problem(DiagnosticKind::kMissing, path, "no such file or directory");
+      else problem(DiagnosticKind::kUnreadable, path, std::string("cannot stat: ") + std::strerror(errno));
       return;
     }
     struct stat st = lst;
@@ -53,8 +62,10 @@ class Walker {
         return;
       }
       if (stat(path.c_str(), &st) != 0) {
-        diag_.warn(DiagnosticKind::kUnreadable, path,
-                   std::string("broken symlink: ") + std::strerror(errno));
+        if (errno == ELOOP)
+          problem(DiagnosticKind::kSymlinkLoop, path, "symbolic link loop: it never reaches a file");
+        else
+          problem(DiagnosticKind::kUnreadable, path, std::string("broken symlink: ") + std::strerror(errno));
         return;
       }
     }
@@ -64,11 +75,15 @@ class Walker {
       return;
     }
     if (S_ISREG(st.st_mode)) {
-      on_file_(WalkedFile{path, static_cast<uint64_t>(st.st_size)});
+      on_file_(WalkedFile{path, static_cast<uint64_t>(st.st_size), std::nullopt});
     } else if (S_ISDIR(st.st_mode)) {
       walk_dir(path, st);
+    } else {
+      // Not a file with content to scan (and reading a FIFO would block): said, not silently
+      // dropped.
+      problem(DiagnosticKind::kNotAFile, path, std::string("not a regular file (") + special_kind(st.st_mode) +
+                                                   "); not read");
     }
-    // Sockets, FIFOs and devices are not files with content to scan; a FIFO would block.
   }
 
   WalkStats stats;
@@ -86,8 +101,7 @@ class Walker {
     ancestors_.insert(key);
     DIR* dir = opendir(path.c_str());
     if (!dir) {
-      diag_.warn(DiagnosticKind::kUnreadable, path,
-                 std::string("cannot open directory: ") + std::strerror(errno));
+      problem(DiagnosticKind::kUnreadable, path, std::string("cannot open directory: ") + std::strerror(errno));
       ancestors_.erase(key);
       return;
     }
@@ -104,6 +118,10 @@ class Walker {
     std::sort(names.begin(), names.end());
     for (const auto& n : names) visit(join(path, n), false);
     ancestors_.erase(key);
+  }
+
+  void problem(DiagnosticKind kind, const std::string& path, std::string why) {
+    on_file_(WalkedFile{path, 0, Diagnostic{Severity::kWarning, kind, path, std::move(why)}});
   }
 
   const WalkOptions& opts_;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ struct WalkOptions {
 struct WalkedFile {
   std::string path;
   uint64_t size = 0;
+  // Set for a problem input: a path that could not be opened as a file (missing, a symlink loop,
+  // unreadable, a FIFO, device or socket). It is passed on like a file, so that the scan reports it
+  // as an input of its own (summary, every format, the datastore) rather than as a bare warning.
+  std::optional<Diagnostic> problem;
 };
 
 struct WalkStats {
@@ -35,7 +40,8 @@ struct WalkStats {
   uint64_t gitignored = 0;        // files and directories skipped by --respect-gitignore
 };
 
-// Calls `on_file` for every regular file under `roots`, in a deterministic (sorted) order.
+// Calls `on_file` for every regular file under `roots`, in a deterministic (sorted) order, and for
+// every problem input (WalkedFile::problem set) in the same order; never stops at one.
 WalkStats walk_files(const std::vector<std::string>& roots, const WalkOptions& options,
                      DiagnosticSink& diagnostics, const std::function<void(WalkedFile)>& on_file);
 

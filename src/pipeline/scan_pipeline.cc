@@ -182,6 +182,16 @@ ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
         auto unread = [&] {
           if (observer) observer->input_done(*input_diagnostics.report_for(wf));
         };
+        // Could not be read, as opposed to skipped by the user's own --max-file-size.
+        auto failed = [&] {
+          ++st.summary.inputs_unread;
+          unread();
+        };
+        if (wf.problem) {  // the walk could not open it as a file: reported as this input's own
+          input_diagnostics.report(*wf.problem);
+          failed();
+          continue;
+        }
         if (wf.size > config_.limits.max_file_size) {
           input_diagnostics.warn(DiagnosticKind::kTooLarge, wf.path,
                                  "skipped: " + std::to_string(wf.size) +
@@ -196,7 +206,7 @@ ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
           auto r = read_small_file(wf.path, wf.size, buffer);
           if (!r) {
             input_diagnostics.error(r.error(), Severity::kWarning);
-            unread();
+            failed();
             continue;
           }
           bytes = *r;
@@ -204,7 +214,7 @@ ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
           auto m = MappedFile::open(wf.path);
           if (!m) {
             input_diagnostics.error(m.error(), Severity::kWarning);
-            unread();
+            failed();
             continue;
           }
           mapping = *m;

@@ -1,6 +1,5 @@
-// CSV (RFC 4180): a header row, then one row per finding, CRLF line ends. A field holding a comma,
-// a double quote, CR or LF is quoted and its quotes doubled; everything is written as valid UTF-8
-// so spreadsheet imports do not choke on a file name from a foreign archive.
+// CSV (RFC 4180): a header row, then one row per finding, CRLF line ends; fields as core/csv.h
+// writes them (escaped, quoted when they hold a comma or a quote).
 #include <ostream>
 
 #include "core/csv.h"
@@ -57,15 +56,7 @@ class CsvReporter final : public Reporter {
   void end(const ScanSummary&) override { begin(); }
 
  private:
-  void row(const std::vector<std::string>& fields) {
-    bool first = true;
-    for (auto field : fields) {
-      if (!first) out_ << ',';
-      out_ << csv_field(field);
-      first = false;
-    }
-    out_ << "\r\n";
-  }
+  void row(const std::vector<std::string>& fields) { csv_row(out_, fields); }
   std::ostream& out_;
   ReportOptions opts_;
   bool started_ = false;

@@ -2,6 +2,7 @@
 // it, then a one-line summary. Colour only when asked (the CLI asks on a TTY).
 #include <ostream>
 
+#include "core/secret.h"
 #include "core/text_wrap.h"
 #include "report/reporters.h"
 
@@ -24,11 +25,14 @@ class HumanReporter final : public Reporter {
   void finding(const Finding& f, const Rule* rule) override {
     const auto& loc = f.location;
     // A blob from history is named as git names it, <commit>:<path>, which `git show` takes as is.
-    std::string where = loc.display_path();
+    // Every name below comes from the scanned files (a file name, a class, a manifest's package) and
+    // goes out escaped (printable_name): a name holding ESC or a newline must not drive the
+    // terminal or forge a line of this report.
+    std::string where = printable_name(loc.display_path());
     if (!loc.git.empty() && !loc.git.staged) where = loc.git.short_commit() + ":" + where;
     out_ << paint(kBold, where);
     if (loc.line) out_ << ':' << loc.line << ':' << loc.column;
-    if (!loc.symbol.empty()) out_ << " (" << loc.symbol << ')';
+    if (!loc.symbol.empty()) out_ << " (" << printable_name(loc.symbol) << ')';
     out_ << '\n';
     out_ << "  " << paint(kRed, f.rule_name) << "  [" << f.rule_id << ", "
          << confidence_name(f.confidence) << " confidence]\n";
@@ -36,14 +40,14 @@ class HumanReporter final : public Reporter {
       // Each part on its own line, with where it is when that differs from the headline.
       for (const Finding& p : f.parts) {
         out_ << "  " << (&p == &f.parts.front() ? "parts:   " : "         ") << p.pair_role << ' '
-             << (opts_.show_secrets ? p.secret : p.redacted) << "  (" << p.rule_id;
-        if (p.location.chain != loc.chain) out_ << " in " << p.location.display_path();
+             << printable_name(opts_.show_secrets ? p.secret : p.redacted) << "  (" << p.rule_id;
+        if (p.location.chain != loc.chain) out_ << " in " << printable_name(p.location.display_path());
         if (p.location.line) out_ << " line " << p.location.line;
-        if (!p.location.symbol.empty()) out_ << ' ' << p.location.symbol;
+        if (!p.location.symbol.empty()) out_ << ' ' << printable_name(p.location.symbol);
         out_ << ")\n";
       }
     } else {
-      out_ << "  secret:  " << (opts_.show_secrets ? f.secret : f.redacted)
+      out_ << "  secret:  " << printable_name(opts_.show_secrets ? f.secret : f.redacted)
            << paint(kDim, "  sha256:" + f.secret_sha256.substr(0, 16)) << '\n';
     }
     if (!loc.decoders.empty()) out_ << "  decoded: " << decoder_list(loc.decoders, " > ") << '\n';
@@ -53,17 +57,18 @@ class HumanReporter final : public Reporter {
       out_ << '\n';
     }
     const std::string& snip = opts_.show_secrets ? f.snippet_clear : f.snippet;
-    if (!snip.empty()) out_ << "  " << paint(kDim, snip) << '\n';
+    if (!snip.empty()) out_ << "  " << paint(kDim, printable_name(snip)) << '\n';
     if (!f.app.empty()) {
-      out_ << "  app:     " << f.app.package;
-      if (!f.app.version.empty()) out_ << ' ' << f.app.version;
+      out_ << "  app:     " << printable_name(f.app.package);
+      if (!f.app.version.empty()) out_ << ' ' << printable_name(f.app.version);
       if (!f.app.signer_sha256.empty()) out_ << "  signer " << f.app.signer_sha256.substr(0, 16);
-      if (!f.app.team_id.empty()) out_ << "  team " << f.app.team_id;
+      if (!f.app.team_id.empty()) out_ << "  team " << printable_name(f.app.team_id);
       out_ << '\n';
     }
     if (loc.git.staged) out_ << "  commit:  (staged, not committed yet)\n";
     else if (!loc.git.empty())
-      out_ << "  commit:  " << loc.git.commit << ' ' << loc.git.iso_time() << ' ' << loc.git.author
+      out_ << "  commit:  " << loc.git.commit << ' ' << loc.git.iso_time() << ' '
+           << printable_name(loc.git.author)
            << '\n';
     if (opts_.verification) out_ << "  verified: " << verification_line(f.verification) << '\n';
     // The whole remediation: its first sentence often only says what the credential is.
@@ -129,7 +134,8 @@ class HumanReporter final : public Reporter {
     if (!v.identity.empty()) add("account: " + v.identity);
     add(v.detail);
     add(v.endpoint);
-    return extra.empty() ? status : status + " (" + extra + ")";
+    // The identity and detail are what a provider's server answered.
+    return extra.empty() ? status : status + " (" + printable_name(extra) + ")";
   }
   std::ostream& out_;
   ReportOptions opts_;

@@ -373,6 +373,33 @@ TEST(report_json_formats, InvalidUtf8PathsBecomeValidJson) {
   }
 }
 
+// A file name, symbol or manifest value holding ESC or a newline reaches no output raw: the human
+// and CSV reports and SARIF's message escape it, and no format gains a line from it.
+TEST(report_all_formats, ControlCharactersInNamesAreEscaped) {
+  Finding f = twilio_finding();
+  f.location.chain = {"key\x1b[31mred\nforged.env", "entry\x1b]0;title\x07"};
+  f.location.symbol = "Sym\r\nbol";
+  f.app.package = "com.example\x1b[2J";
+  const std::vector<Entry> entries = {{f, twilio_rule()}};
+  for (const auto& format : kFormats) {
+    std::string out = render(format, entries);
+    EXPECT_EQ(out.find('\x1b'), std::string::npos) << format;
+    EXPECT_EQ(out.find("red\nforged"), std::string::npos) << format;
+    // The same number of lines as a report with no finding in it plus what one finding adds in
+    // this format: the newlines in the names add none.
+    Finding plain = twilio_finding();
+    plain.location.chain = {"keyred.env", "entry"};
+    plain.location.symbol = "Symbol";
+    plain.app.package = "com.example";
+    std::string clean = render(format, {{plain, twilio_rule()}});
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), std::count(clean.begin(), clean.end(), '\n'))
+        << format << "\n" << out;
+  }
+  EXPECT_NE(render("human", entries).find("key\\x1b[31mred\\x0aforged.env!entry\\x1b]0;title\\x07"),
+            std::string::npos);
+  EXPECT_NE(render("csv", entries).find("Sym\\x0d\\x0abol"), std::string::npos);
+}
+
 TEST(report_csv, QuotesCommasAndQuotesPerRfc4180) {
   Finding f = twilio_finding();
   f.location.chain = {"odd,\"name\".env"};

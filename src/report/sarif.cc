@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "core/percent_encode.h"
+#include "core/secret.h"
 #include "report/finding_json.h"
 #include "report/reporters.h"
 
@@ -235,7 +236,9 @@ class SarifReporter final : public Reporter {
     r["ruleId"] = f.rule_id;
     r["ruleIndex"] = 0;  // set in end(), once the rules are known and ordered
     r["level"] = level_for(f.confidence);
-    r["message"]["text"] = json_text(text);
+    // Code-scanning UIs show the message as text: the names in it (paths, symbols, an identity a
+    // server answered) are escaped, while the structured fields keep them exact.
+    r["message"]["text"] = printable_name(text);
     r["locations"] = Json::array({std::move(location)});
     r["partialFingerprints"]["keysweep/v1"] = f.fingerprint;
     Json props;

@@ -1,5 +1,9 @@
 #include "store/datastore.h"
 
+#include <signal.h>
+
+#include <cerrno>
+
 #include "core/utc_time.h"
 #include "store/migrations.h"
 
@@ -112,13 +116,30 @@ Result<std::vector<Row>> Datastore::query(const std::string& sql, const std::vec
   return conn_->query(sql, params);
 }
 
-Result<int64_t> Datastore::begin_run(const RunInfo& info) {
+Result<int64_t> Datastore::begin_run(const RunInfo& info, uint64_t* interrupted) {
   std::lock_guard lock(mu_);
+  auto running = conn_->query(
+      "SELECT id, pid FROM scan_runs WHERE status = 'running' AND host = $1 AND pid IS NOT NULL",
+      {text(info.host)});
+  if (!running) return std::unexpected(running.error());
+  uint64_t marked = 0;
+  for (const Row& r : *running) {
+    // kill(pid, 0) sends nothing: ESRCH says no such process. EPERM (another user's process) and
+    // a reused pid count as alive. Another PID namespace under the same host name (containers)
+    // could still mark a live run: finish_run sets 'finished' by id, so it ends right anyway.
+    const auto pid = static_cast<pid_t>(as_int(r[1]));
+    if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    auto up = conn_->query("UPDATE scan_runs SET status = 'interrupted' WHERE id = $1 AND status = 'running'",
+                           {r[0]});
+    if (!up) return std::unexpected(up.error());
+    ++marked;
+  }
+  if (interrupted) *interrupted = marked;
   auto rows = conn_->query(
-      "INSERT INTO scan_runs (started_at, status, tool_version, host, command, shard) "
-      "VALUES ($1, 'running', $2, $3, $4, $5) RETURNING id",
+      "INSERT INTO scan_runs (started_at, status, tool_version, host, command, shard, pid) "
+      "VALUES ($1, 'running', $2, $3, $4, $5, $6) RETURNING id",
       {text(utc_now()), text(info.tool_version), text(info.host), text(info.command),
-       text(info.shard)});
+       text(info.shard), Value{info.pid}});
   if (!rows) return std::unexpected(rows.error());
   return as_int(rows->front().front());
 }

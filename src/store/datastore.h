@@ -27,6 +27,7 @@ struct RunInfo {
   std::string host;
   std::string command;
   std::string shard;  // "K/N" or ""
+  int64_t pid = 0;    // this process, so a later run on `host` can tell whether it died
 };
 
 struct RunTotals {
@@ -77,7 +78,10 @@ class Datastore {
 
   Dialect dialect() const { return conn_->dialect(); }
 
-  Result<int64_t> begin_run(const RunInfo& info);
+  // Before the new run is recorded, runs left 'running' by a process of `info.host` that no
+  // longer exists (killed, crashed, the machine rebooted) are marked 'interrupted'; `interrupted`
+  // (optional) receives how many. Runs of other hosts cannot be checked from here and are left.
+  Result<int64_t> begin_run(const RunInfo& info, uint64_t* interrupted = nullptr);
   Result<void> finish_run(int64_t run_id, const RunTotals& totals);
 
   // Whether an input with this content is stored (scanned, or partly scanned).

@@ -1,6 +1,7 @@
 // Datastore on SQLite: the schema migrates from any older version, an input and its findings
 // round-trip, a second write of the same content is refused (resumability), the metadata CSV parses.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -47,6 +48,17 @@ Finding make_finding(std::string rule, std::string secret_hash, std::vector<std:
   return f;
 }
 
+// A run row as a keysweep before schema version 4 wrote it (no pid column): the stores that the
+// upgrade tests build are at an older version, which begin_run no longer writes.
+Result<int64_t> begin_old_run(Datastore& db) {
+  auto rows = db.query(
+      "INSERT INTO scan_runs (started_at, status, tool_version, host, command, shard) "
+      "VALUES ('2026-01-01T00:00:00Z', 'running', '0.0.1', 'host', 'keysweep scan', '') RETURNING id",
+      {});
+  if (!rows) return std::unexpected(rows.error());
+  return as_int(rows->front().front());
+}
+
 int64_t count(Datastore& db, const std::string& sql) {
   auto rows = db.query(sql);
   EXPECT_TRUE(rows.has_value()) << (rows ? "" : rows.error().to_string());
@@ -74,7 +86,7 @@ TEST(Datastore, UpgradesAVersion1StoreKeepingItsRows) {
     auto db = Datastore::open_unmigrated(tmp.path);
     ASSERT_TRUE(db);
     ASSERT_EQ(*(*db)->migrate(1), 1);
-    auto run = (*db)->begin_run({"0.0.1", "host", "keysweep scan", ""});
+    auto run = begin_old_run(**db);
     ASSERT_TRUE(run);
     InputRecord in{"a.apk", "aa", 10, {}, 1, 10, {}};
     ASSERT_TRUE((*db)->write_input(*run, in, {}));
@@ -114,7 +126,7 @@ TEST(Datastore, UpgradesAVersion2StoreItsOldFindingsReadAsInClear) {
     ASSERT_EQ(*(*db)->migrate(2), 2);
     // Version 2 has no decoders column: write a finding row the way a version-2 keysweep did.
     EXPECT_FALSE((*db)->query("SELECT decoders FROM findings"));
-    auto run = (*db)->begin_run({"0.0.2", "host", "keysweep scan", ""});
+    auto run = begin_old_run(**db);
     ASSERT_TRUE(run);
     InputRecord in{"old.env", "bb", 10, {}, 1, 10, {}};
     ASSERT_TRUE((*db)->write_input(*run, in, {}));
@@ -244,6 +256,39 @@ TEST(Datastore, UnreadableInputIsRecordedWithItsReasonOnce) {
   EXPECT_EQ(as_text(rows->front()[0]), "error");
   EXPECT_EQ(as_text(rows->front()[1]), "big.apk: skipped: too large");
   EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM diagnostics WHERE kind = 'too-large'"), 1);
+}
+
+// A pid that no process has any more: a child that has exited and been reaped.
+int64_t dead_pid() {
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  int status = 0;
+  waitpid(child, &status, 0);
+  return child;
+}
+
+// kill -9 leaves a run 'running' forever; the next run on the same host sees its process is gone.
+TEST(Datastore, RunsOfDeadProcessesAreMarkedInterruptedByTheNextRun) {
+  TempDb tmp;
+  auto db = Datastore::open(tmp.path);
+  ASSERT_TRUE(db);
+  auto elsewhere = (*db)->begin_run({"0.1.0", "other-host", "c", "", dead_pid()});
+  auto killed = (*db)->begin_run({"0.1.0", "h", "c", "", dead_pid()});
+  uint64_t interrupted = 0;
+  auto alive = (*db)->begin_run({"0.1.0", "h", "c", "", static_cast<int64_t>(getpid())}, &interrupted);
+  ASSERT_TRUE(killed && alive && elsewhere);
+  EXPECT_EQ(interrupted, 1u);
+  auto next = (*db)->begin_run({"0.1.0", "h", "c", "", static_cast<int64_t>(getpid())}, &interrupted);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(interrupted, 0u);  // each dead run is marked once
+  auto status = [&](int64_t id) {
+    auto rows = (*db)->query("SELECT status FROM scan_runs WHERE id = $1", {Value{id}});
+    return rows && !rows->empty() ? as_text(rows->front()[0]) : std::string("?");
+  };
+  EXPECT_EQ(status(*killed), "interrupted");
+  EXPECT_EQ(status(*alive), "running");      // still going: never marked
+  EXPECT_EQ(status(*elsewhere), "running");  // another host's process cannot be checked
+  EXPECT_EQ(status(*next), "running");
 }
 
 TEST(Conninfo, PasswordsAreRedactedInEveryForm) {

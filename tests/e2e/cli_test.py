@@ -4,7 +4,6 @@ input (unreadable file, directory loop, oversize file, invalid UTF-8) is reporte
 goes on. Run: /usr/bin/python3 tests/e2e/cli_test.py --keysweep build/dev/src/cli/keysweep
 """
 import os
-import shutil
 import tempfile
 import unittest
 
@@ -162,11 +161,7 @@ class BadInput(unittest.TestCase):
         with open(path, "w") as f:
             f.write(f"token {TOKEN}\n")
         os.chmod(path, 0)
-        # root reads anything: run the scan as an unprivileged user so the permission applies.
-        user = 65534 if os.geteuid() == 0 else None
-        if user is not None and shutil.which("setpriv") is None:
-            self.skipTest("running as root without setpriv")
-        r = run("scan", "--color", "never", self.tree.path(), user=user)
+        r = run("scan", "--color", "never", self.tree.path(), user=e2e_util.unprivileged_user(self))
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn(path, r.stderr)
         self.assertIn("Permission denied", r.stderr)

@@ -53,6 +53,16 @@ def run(*args, cwd=None, stdin=None, user=None, env=None):
                           errors="replace", env={**os.environ, **env} if env else None)
 
 
+def unprivileged_user(test):
+    """The uid to run keysweep as so that file permissions apply: None (this user) unless running
+    as root, who reads anything; then nobody (65534) through setpriv, or the test is skipped."""
+    if os.geteuid() != 0:
+        return None
+    if shutil.which("setpriv") is None:
+        test.skipTest("running as root without setpriv")
+    return 65534
+
+
 def scratch_dir(name):
     """A new empty directory under the system temp dir, named after the test that owns it."""
     return tempfile.mkdtemp(prefix=f"keysweep-{name}-")

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/blob.h"
+#include "core/diagnostics.h"
 #include "core/percent_encode.h"
 #include "core/risk.h"
 #include "core/text_wrap.h"
@@ -71,6 +72,19 @@ TEST(Utf8, ValidatesAndRepairs) {
   EXPECT_FALSE(is_valid_utf8("bad \xC3 byte"));
   EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));  // a UTF-16 surrogate encoded in UTF-8
   EXPECT_EQ(printable_utf8("a\xFFz\x01"), "a\xEF\xBF\xBDz.");
+}
+
+// A name printed by any report: valid UTF-8 stays, what drives a terminal or splits a line is
+// spelled out, byte by byte.
+TEST(PrintableName, EscapesControlsNewlinesBidiAndInvalidBytes) {
+  EXPECT_EQ(printable_name("res/r\xc3\xa9sum\xc3\xa9.xml"), "res/r\xc3\xa9sum\xc3\xa9.xml");
+  EXPECT_EQ(printable_name("a\x1b[31mb\nc\rd\te\x7f"), "a\\x1b[31mb\\x0ac\\x0dd\\x09e\\x7f");
+  EXPECT_EQ(printable_name("a\xc2\x85" "b"), "a\\xc2\\x85b");                 // C1 control NEL
+  EXPECT_EQ(printable_name("evil\xe2\x80\xaegnp.exe"), "evil\\xe2\\x80\\xaegnp.exe");  // RLO
+  EXPECT_EQ(printable_name("\xc0\xaf"), "\\xc0\\xaf");                           // overlong '/'
+  EXPECT_EQ(printable_name("bad\xff"), "bad\\xff");
+  const std::string once = printable_name("x\x1b\n");
+  EXPECT_EQ(printable_name(once), once);  // escaping twice changes nothing
 }
 
 TEST(Fingerprint, StableAndSensitiveToEachPart) {
@@ -232,6 +246,31 @@ TEST(TextWrap, BreaksAtSpacesUnderTheWidthWithAnIndent) {
   EXPECT_EQ(wrap_words("one two three", 2, 9), "one two\n  three");
   EXPECT_EQ(wrap_words("short", 4), "short");
   EXPECT_EQ(wrap_words("aaaaaaaaaaaa b", 0, 5), "aaaaaaaaaaaa\nb");
+}
+
+// Warnings of one kind from one input are echoed a few times, then counted in one line; errors
+// and other inputs or kinds are not folded; the collected list keeps them all.
+TEST(CollectingDiagnostics, FoldsTheEchoPerInputAndKind) {
+  CollectingDiagnostics d(/*echo_to_stderr=*/true);
+  testing::internal::CaptureStderr();
+  for (int i = 0; i < 12; ++i)
+    d.warn(DiagnosticKind::kLimit, "x.zip!n" + std::to_string(i) + ".zip", "nested archive limit");
+  d.warn(DiagnosticKind::kMalformed, "x.zip!bad.dex", "bad header");
+  d.warn(DiagnosticKind::kLimit, "y.zip!a.zip", "nested archive limit");
+  for (int i = 0; i < 7; ++i) d.report({Severity::kError, DiagnosticKind::kLimit, "x.zip!e", "error"});
+  d.print_folded();
+  const std::string err = testing::internal::GetCapturedStderr();
+  auto lines_with = [&](const std::string& s) {
+    size_t n = 0;
+    for (size_t at = err.find(s); at != std::string::npos; at = err.find(s, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(lines_with("nested archive limit\n"), CollectingDiagnostics::kEchoedPerKind + 1);  // + y.zip's
+  EXPECT_EQ(lines_with("x.zip: and 7 more limit warnings"), 1u);
+  EXPECT_EQ(lines_with("bad header"), 1u);
+  EXPECT_EQ(lines_with("x.zip!e: error"), 7u);
+  EXPECT_EQ(lines_with("y.zip: and"), 0u);
+  EXPECT_EQ(d.take().size(), 21u);
 }
 
 }  // namespace

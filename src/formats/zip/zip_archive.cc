@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/secret.h"
 #include "io/byte_reader.h"
 
 namespace keysweep::zip {
@@ -422,49 +423,7 @@ bool is_media_only(std::string_view name) {
 
 std::string printable_entry_name(std::string_view raw) {
   if (raw.empty()) return "(empty name)";
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(raw.size());
-  auto escape = [&](unsigned char c) {
-    out += "\\x";
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  };
-  for (size_t i = 0; i < raw.size();) {
-    unsigned char c = static_cast<unsigned char>(raw[i]);
-    if (c < 0x80) {
-      if (c < 0x20 || c == 0x7f) {
-        escape(c);
-      } else {
-        out += static_cast<char>(c);
-      }
-      ++i;
-      continue;
-    }
-    // A well-formed UTF-8 sequence (no overlongs, no surrogates, at most U+10FFFF) is kept,
-    // except C1 control characters.
-    size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    bool ok = len > 0 && i + len <= raw.size();
-    uint32_t cp = 0;
-    if (ok) {
-      cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
-      for (size_t k = 1; k < len && ok; ++k) {
-        unsigned char cc = static_cast<unsigned char>(raw[i + k]);
-        ok = (cc & 0xc0) == 0x80;
-        cp = (cp << 6) | (cc & 0x3f);
-      }
-      ok = ok && !(len == 3 && cp < 0x800) && !(len == 4 && (cp < 0x10000 || cp > 0x10ffff)) &&
-           !(cp >= 0xd800 && cp <= 0xdfff) && !(cp >= 0x80 && cp <= 0x9f);
-    }
-    if (ok) {
-      out.append(raw.substr(i, len));
-      i += len;
-    } else {
-      escape(c);
-      ++i;
-    }
-  }
-  return out;
+  return printable_name(raw);
 }
 
 Result<std::string> read_entry_data(std::string_view data, ZipEntry entry, uint64_t max_size,

@@ -119,9 +119,9 @@ Result<std::string> read_entry_data(std::string_view data, ZipEntry entry, uint6
 // .dex, unknown names) is not media.
 bool is_media_only(std::string_view name);
 
-// An entry name made safe to print in a provenance chain: valid UTF-8 is kept, control characters
-// and bytes that are not UTF-8 become \xNN. Nothing is written to disk, so "../" and absolute
-// names stay as they are: they are labels only.
+// An entry name made safe to print in a provenance chain (core/secret.h printable_name; an empty
+// name is said as such). Nothing is written to disk, so "../" and absolute names stay as they are:
+// they are labels only.
 std::string printable_entry_name(std::string_view raw);
 
 }  // namespace keysweep::zip
