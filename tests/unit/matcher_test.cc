@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "core/blob.h"
@@ -118,27 +121,165 @@ TEST_F(MatcherTest, LongRunsOfMatchingBytesStayBounded) {
   for (size_t i = 1; i < m.size(); ++i) EXPECT_GE(m[i].secret_start, m[i - 1].secret_end);
 }
 
-TEST(MatcherCache, SecondCompileLoadsTheCachedDatabase) {
-  std::string dir = ::testing::TempDir() + "keysweep-cache-test-" + std::to_string(::getpid());
-  setenv("KEYSWEEP_CACHE_DIR", dir.c_str(), 1);
-  RuleSet set;
-  set.rules = {make_rule("t.sid", "t", R"(\b(AC[0-9a-f]{32})\b)")};
-  auto first = Matcher::compile(set);
-  auto second = Matcher::compile(set);
-  set.rules[0].pattern = R"(\b(SK[0-9a-f]{32})\b)";
-  auto changed = Matcher::compile(set);
-  unsetenv("KEYSWEEP_CACHE_DIR");
+// A private cache directory (KEYSWEEP_CACHE_DIR) for one test, removed after it.
+class MatcherCache : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = ::testing::TempDir() + "keysweep-cache-test-" + std::to_string(::getpid()) + "-" +
+          ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir);
+    setenv("KEYSWEEP_CACHE_DIR", (dir + "/cache").c_str(), 1);
+  }
+  void TearDown() override {
+    unsetenv("KEYSWEEP_CACHE_DIR");
+    std::filesystem::remove_all(dir);
+  }
+  static RuleSet rules(const std::string& prefix = "AC") {
+    RuleSet set;
+    set.rules = {make_rule("t.sid", "t", "\\b(" + prefix + "[0-9a-f]{32})\\b")};
+    return set;
+  }
+  std::unique_ptr<Matcher> compile(const RuleSet& set) {
+    auto m = Matcher::compile(set);
+    EXPECT_TRUE(m) << m.error().to_string();
+    return m ? std::move(*m) : nullptr;
+  }
+  // The one database file in the cache.
+  std::string cached_file() {
+    std::vector<std::string> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir + "/cache"))
+      files.push_back(e.path().string());
+    EXPECT_EQ(files.size(), 1u);
+    return files.empty() ? "" : files[0];
+  }
+  static size_t found(const Matcher& m, const std::string& text) {
+    auto scratch = m.make_scratch();
+    std::vector<RuleMatch> out;
+    EXPECT_TRUE(m.scan(Blob(text, nullptr, {"t"}), *scratch, out));
+    return out.size();
+  }
+  static std::string notes(const Matcher& m) {
+    std::string all;
+    for (const auto& n : m.notes()) all += n + "\n";
+    return all;
+  }
+  static std::string read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  static void write(const std::string& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  }
+  const std::string sid = "sid=AC0123456789abcdef0123456789abcdef";
+  std::string dir;
+};
+
+TEST_F(MatcherCache, SecondCompileLoadsTheCachedDatabase) {
+  auto first = compile(rules());
+  auto second = compile(rules());
+  auto changed = compile(rules("SK"));
   ASSERT_TRUE(first && second && changed);
-  EXPECT_FALSE((*first)->loaded_from_cache());
-  EXPECT_TRUE((*second)->loaded_from_cache());
-  EXPECT_FALSE((*changed)->loaded_from_cache()) << "a changed pattern must miss the cache";
-  auto scratch = (*second)->make_scratch();
-  std::string text = "sid=AC0123456789abcdef0123456789abcdef";
-  Blob blob(text, nullptr, {"t"});
-  std::vector<RuleMatch> out;
-  ASSERT_TRUE((*second)->scan(blob, *scratch, out));
-  EXPECT_EQ(out.size(), 1u);
-  std::filesystem::remove_all(dir);
+  EXPECT_EQ(first->database_source(), DatabaseSource::kCompiled);
+  EXPECT_EQ(second->database_source(), DatabaseSource::kCache);
+  EXPECT_EQ(changed->database_source(), DatabaseSource::kCompiled)
+      << "a changed pattern must miss the cache";
+  EXPECT_TRUE(first->notes().empty() && second->notes().empty()) << notes(*second);
+  EXPECT_EQ(found(*second, sid), 1u);
+}
+
+TEST_F(MatcherCache, TheDirectoryIsCreated0700AndTheFile0600WhateverTheUmask) {
+  mode_t old = ::umask(0);
+  auto m = compile(rules());
+  ::umask(old);
+  ASSERT_TRUE(m);
+  namespace fs = std::filesystem;
+  EXPECT_EQ(fs::status(dir + "/cache").permissions(), fs::perms::owner_all);
+  EXPECT_EQ(fs::status(cached_file()).permissions(),
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST_F(MatcherCache, FlippedBytesAreRecompiledWithANote) {
+  ASSERT_TRUE(compile(rules()));
+  const std::string path = cached_file();
+  std::string bytes = read(path);
+  ASSERT_GT(bytes.size(), 4000u);
+  // In the checksum's own line, in the key, in the database (Vectorscan's header, its middle, its
+  // last byte).
+  for (size_t at : {size_t{20}, size_t{100}, size_t{200}, bytes.size() / 2, bytes.size() - 1}) {
+    std::string flipped = bytes;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x40);
+    write(path, flipped);
+    auto m = compile(rules());
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled) << "flipped byte " << at;
+    EXPECT_NE(notes(*m).find("fails its SHA-256 integrity check"), std::string::npos) << notes(*m);
+    EXPECT_EQ(found(*m, sid), 1u);
+    EXPECT_EQ(read(path), bytes) << "the recompiled database replaces the damaged one";
+  }
+  write(path, bytes.substr(0, bytes.size() / 2));  // truncated
+  auto m = compile(rules());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled);
+  EXPECT_EQ(found(*m, sid), 1u);
+}
+
+// The attack of issue 17: a database compiled from other rules, with a valid checksum of its own,
+// renamed over the one this rule set needs. Used as is, the scan would find nothing.
+TEST_F(MatcherCache, ADatabaseOfOtherRulesRenamedIntoPlaceIsNotUsed) {
+  ASSERT_TRUE(compile(rules()));
+  const std::string mine = cached_file();
+  std::filesystem::remove(mine);
+  ASSERT_TRUE(compile(rules("SK")));
+  std::filesystem::rename(cached_file(), mine);
+  auto m = compile(rules());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled);
+  EXPECT_NE(notes(*m).find("was built for other rules"), std::string::npos) << notes(*m);
+  EXPECT_EQ(found(*m, sid), 1u);
+}
+
+TEST_F(MatcherCache, AFileOthersCanWriteIsIgnoredWithAWarning) {
+  ASSERT_TRUE(compile(rules()));
+  const std::string path = cached_file();
+  for (auto mode : {std::filesystem::perms::others_write, std::filesystem::perms::group_write}) {
+    std::filesystem::permissions(path, mode, std::filesystem::perm_options::add);
+    auto m = compile(rules());
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled);
+    EXPECT_NE(notes(*m).find("warning: " + path +
+                             ": ignoring the cached Vectorscan database: writable by group or "
+                             "others"),
+              std::string::npos)
+        << notes(*m);
+    EXPECT_EQ(found(*m, sid), 1u);
+    // Replaced by a file of the user's own, which the next run uses.
+    auto next = compile(rules());
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->database_source(), DatabaseSource::kCache) << notes(*next);
+  }
+}
+
+TEST_F(MatcherCache, ASymlinkIsNotFollowed) {
+  ASSERT_TRUE(compile(rules()));
+  const std::string path = cached_file();
+  std::filesystem::rename(path, dir + "/elsewhere.bin");
+  std::filesystem::create_symlink(dir + "/elsewhere.bin", path);
+  auto m = compile(rules());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled);
+  EXPECT_NE(notes(*m).find("it is a symbolic link"), std::string::npos) << notes(*m);
+}
+
+TEST_F(MatcherCache, AFileOwnedBySomeoneElseIsIgnored) {
+  if (::geteuid() != 0) GTEST_SKIP() << "changing a file's owner needs root";
+  ASSERT_TRUE(compile(rules()));
+  const std::string path = cached_file();
+  ASSERT_EQ(::chown(path.c_str(), 65534, 65534), 0);
+  auto m = compile(rules());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled);
+  EXPECT_NE(notes(*m).find("owned by uid 65534, not by uid 0"), std::string::npos) << notes(*m);
+  EXPECT_EQ(found(*m, sid), 1u);
 }
 
 TEST_F(MatcherTest, BadPatternIsAConfigErrorNamingTheRule) {
