@@ -4,10 +4,12 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 
 #include "core/stderr_lines.h"
+#include "match/builtin_database.h"
 #include "match/context_scan.h"
 #include "match/database.h"
 #include "match/database_cache.h"
@@ -117,18 +119,37 @@ Result<std::unique_ptr<Matcher>> Matcher::compile(RuleSet rules, PatternCheck ch
       if (auto re = m->impl_->confirmer(i, r); !re) return std::unexpected(re.error());
   }
 
-  // The database: from the cache when a valid one is there, else compiled (and cached).
+  // The database: the one built into the binary when these are the built-in rules' patterns, else
+  // from the cache when a valid one is there, else compiled (and cached).
   PatternSet set(rs);
+  const std::string digest = set.digest();
+  const BuiltinDatabase builtin = builtin_database();
+  if (digest == builtin.pattern_digest) {
+    if (auto db = Database::deserialize(builtin.serialized)) {
+      m->impl_->db = std::move(*db);
+      set.set_prefiltered({builtin.prefiltered.begin(), builtin.prefiltered.end()});
+      m->source_ = DatabaseSource::kBuiltin;
+      m->source_detail_ = "built in (" + builtin.target.to_string() + ")";
+    } else {
+      m->notes_.push_back("note: the built-in Vectorscan database does not load (" + db.error() +
+                          "; built with Vectorscan " + std::string(builtin.hs_version) +
+                          ", running " + hs_version() + "); compiling the rules");
+    }
+  }
   const DatabaseTarget target = host_target();
   const DatabaseCache cache = DatabaseCache::from_environment();
-  const std::string key = DatabaseCache::key(set.digest(), target);
-  auto hit = cache.load(key, m->notes_);
+  const std::string key = DatabaseCache::key(digest, target);
+  if (!m->impl_->db) {
+    auto hit = cache.load(key, m->notes_);
+    if (hit) {
+      m->impl_->db = std::move(hit->db);
+      set.set_prefiltered(hit->prefiltered);
+      m->source_ = DatabaseSource::kCache;
+      m->source_detail_ = "from the cache, " + cache.path_for(key);
+    }
+  }
   for (const std::string& note : m->notes_) print_stderr_line("keysweep: " + note);
-  if (hit) {
-    m->impl_->db = std::move(hit->db);
-    set.set_prefiltered(hit->prefiltered);
-    m->source_ = DatabaseSource::kCache;
-  } else {
+  if (!m->impl_->db) {
     auto db = compile_database(set, target);
     if (!db) {
       const int bad = db.error().expression;
@@ -140,8 +161,16 @@ Result<std::unique_ptr<Matcher>> Matcher::compile(RuleSet rules, PatternCheck ch
     }
     m->impl_->db = std::move(*db);
     m->source_ = DatabaseSource::kCompiled;
-    cache.store(key, m->impl_->db, set.prefiltered());
+    m->source_detail_ = "compiled (" + target.to_string() + ")";
+    if (cache.enabled()) {
+      cache.store(key, m->impl_->db, set.prefiltered());
+      m->source_detail_ += ", cached in " + cache.path_for(key);
+    }
   }
+  // A signal for tests and for "why is this start slow?", with no timing in it.
+  if (const char* debug = std::getenv("KEYSWEEP_DEBUG"); debug && *debug)
+    print_stderr_line("keysweep: debug: Vectorscan database of " + std::to_string(rs.size()) +
+                      " rules: " + m->source_detail_);
   for (uint32_t i : set.prefiltered()) m->prefiltered_.push_back(rs[i].id);
   if (hs_alloc_scratch(m->impl_->db.get(), &m->impl_->prototype_scratch) != HS_SUCCESS)
     return make_error(ErrorCode::kInternal, "Vectorscan: cannot allocate scratch");

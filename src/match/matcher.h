@@ -42,16 +42,19 @@ enum class PatternCheck {
 
 // Where the matcher's Vectorscan database came from.
 enum class DatabaseSource {
+  kBuiltin,   // compiled at build time (builtin_database.h): the rule set is the built-in one
   kCache,     // the on-disk cache (database_cache.h), after its checks passed
   kCompiled,  // compiled by this run (and then cached)
 };
 
 class Matcher {
  public:
-  // Compiles the rules; an error names the rule and why its pattern is unusable. The compiled
-  // Vectorscan database is cached in $KEYSWEEP_CACHE_DIR (default ~/.cache/keysweep; set it empty
-  // to disable), and a cached one is used only after the checks in database_cache.h; each check
-  // that fails prints one line on stderr ("keysweep: note: ..." or "keysweep: warning: ...").
+  // Compiles the rules; an error names the rule and why its pattern is unusable. The built-in
+  // rules' Vectorscan database is in the binary (builtin_database.h) and used when the rule set has
+  // exactly its patterns. Any other set's database is cached in $KEYSWEEP_CACHE_DIR (default
+  // ~/.cache/keysweep; set it empty to disable), and a cached one is used only after the checks in
+  // database_cache.h; each check that fails prints one line on stderr ("keysweep: note: ..." or
+  // "keysweep: warning: ..."). With KEYSWEEP_DEBUG set, one line says where the database came from.
   static Result<std::unique_ptr<Matcher>> compile(RuleSet rules,
                                                   PatternCheck check = PatternCheck::kUserRules);
   ~Matcher();
@@ -90,6 +93,7 @@ class Matcher {
   std::vector<std::string> prefiltered_;
   std::vector<std::string> notes_;
   DatabaseSource source_ = DatabaseSource::kCompiled;
+  std::string source_detail_;  // for KEYSWEEP_DEBUG: "built in (tune 0, cpu features 0x0)" ...
 };
 
 }  // namespace keysweep

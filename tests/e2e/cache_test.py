@@ -1,10 +1,15 @@
-"""The Vectorscan database cache is checked, not trusted (issue 17): a tampered cache file (bytes
-flipped, a database of other rules renamed into place, writable by others, owned by someone else, a
-symlink) is never used; the scan still finds a known fake credential and says on stderr, in one
-line, why the file was not used.
+"""Where the Vectorscan database comes from.
 
-The scans add a --rules file, so the rule set is not the built-in one (whose database is compiled
-into the binary and needs no cache) and the cache is what these runs read.
+ColdStart (issue 16): the built-in rules' database is compiled into the binary, so a scan with no
+cache (disabled, or an empty directory) finds a known fake credential without compiling and
+without writing a cache; a --rules file still works, by compiling. The signal is KEYSWEEP_DEBUG's
+one line naming the database's source, never a timing.
+
+TamperedCache (issue 17): the cache is checked, not trusted. A tampered cache file (bytes flipped,
+a database of other rules renamed into place, writable by others, owned by someone else, a
+symlink) is never used; the scan still finds a known fake credential and says on stderr, in one
+line, why the file was not used. These scans add a --rules file, so the rule set is not the
+built-in one and the cache is what they read.
 """
 import os
 import shutil
@@ -31,7 +36,7 @@ remediation = "Revoke it in the ACME console."
 OTHER_RULE = ACME_RULE.replace("acme", "zeta").replace("ACME", "ZETA")
 
 
-class TamperedCache(unittest.TestCase):
+class Fixture(unittest.TestCase):
     def setUp(self):
         self.root = e2e_util.scratch_dir("cache")
         self.cache = os.path.join(self.root, "cache", "keysweep")  # keysweep creates both levels
@@ -49,6 +54,42 @@ class TamperedCache(unittest.TestCase):
     def tearDown(self):
         e2e_util.remove_tree(self.root)
 
+
+BUILT_IN = "keysweep: debug: Vectorscan database of {} rules: built in (tune 0, cpu features 0x0)"
+
+
+class ColdStart(Fixture):
+    def scan(self, *extra, cache=""):
+        return run("scan", "--format", "jsonl", *extra, self.target,
+                   env={"KEYSWEEP_CACHE_DIR": cache, "KEYSWEEP_DEBUG": "1"})
+
+    def rule_count(self):
+        return run("rules", "list").stdout.strip().splitlines()[-1].split()[0]
+
+    def test_the_cache_disabled_uses_the_database_in_the_binary(self):
+        r = self.scan()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('"rule_id":"aws.access_key_id"', r.stdout.replace(" ", ""))
+        self.assertEqual(r.stderr.splitlines(), [BUILT_IN.format(self.rule_count())])
+
+    def test_an_empty_cache_dir_is_neither_needed_nor_written(self):
+        os.makedirs(self.cache)
+        r = self.scan(cache=self.cache)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('"rule_id":"aws.access_key_id"', r.stdout.replace(" ", ""))
+        self.assertEqual(r.stderr.splitlines(), [BUILT_IN.format(self.rule_count())])
+        self.assertEqual(os.listdir(self.cache), [])
+
+    def test_extra_rules_are_compiled(self):
+        r = self.scan("--rules", self.rules)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('"rule_id":"acme.token"', r.stdout.replace(" ", ""))
+        self.assertIn('"rule_id":"aws.access_key_id"', r.stdout.replace(" ", ""))
+        self.assertRegex(r.stderr, r"^keysweep: debug: Vectorscan database of \d+ rules: compiled \(")
+        self.assertNotIn("built in", r.stderr)
+
+
+class TamperedCache(Fixture):
     def scan(self, rules=None):
         return run("scan", "--format", "jsonl", "--rules", rules or self.rules, self.target,
                    env={"KEYSWEEP_CACHE_DIR": self.cache})

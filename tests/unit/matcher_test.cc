@@ -2,12 +2,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <thread>
 
 #include "core/blob.h"
+#include "match/builtin_database.h"
+#include "match/database.h"
 #include "match/finding_builder.h"
 #include "match/matcher.h"
 #include "rules/rule.h"
@@ -280,6 +283,77 @@ TEST_F(MatcherCache, AFileOwnedBySomeoneElseIsIgnored) {
   EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled);
   EXPECT_NE(notes(*m).find("owned by uid 65534, not by uid 0"), std::string::npos) << notes(*m);
   EXPECT_EQ(found(*m, sid), 1u);
+}
+
+// Issue 16: the built-in rules need no compile and no cache. Timing-free: where the database came
+// from, and that the cache directory was never created.
+TEST_F(MatcherCache, TheBuiltInRulesUseTheDatabaseInTheBinaryAndNoCache) {
+  auto rules = load_builtin_rules();
+  ASSERT_TRUE(rules) << rules.error().to_string();
+  auto m = compile(*rules);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->database_source(), DatabaseSource::kBuiltin);
+  EXPECT_TRUE(m->notes().empty()) << notes(*m);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/cache")) << "nothing cached, nothing read";
+  auto scratch = m->make_scratch();
+  std::vector<RuleMatch> out;
+  ASSERT_TRUE(m->scan(Blob("AWS_ACCESS_KEY_ID=AKIA2E4RTQ5NB7XKW3JM\n", nullptr, {"t.env"}),
+                      *scratch, out));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(m->rules().rules[out[0].rule_index].id, "aws.access_key_id");
+}
+
+// The database in the binary is used only for exactly its patterns: a rule added (--rules), a
+// pattern changed or the order changed (ids are indices) compile their own.
+TEST_F(MatcherCache, AnyOtherRuleSetIsCompiled) {
+  auto builtin = load_builtin_rules();
+  ASSERT_TRUE(builtin);
+  RuleSet added = *builtin;
+  added.rules.push_back(rules().rules[0]);
+  RuleSet changed = *builtin;
+  changed.rules[0].pattern = "(?:" + changed.rules[0].pattern + ")|zz_changed";
+  RuleSet reordered = *builtin;
+  std::swap(reordered.rules[0], reordered.rules[1]);
+  RuleSet same_patterns = *builtin;  // what a --rules file replacing a rule's remediation gives
+  same_patterns.rules[0].remediation = "other";
+  same_patterns.rules[0].builtin = false;
+  for (const RuleSet* set : {&added, &changed, &reordered}) {
+    auto m = compile(*set);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled);
+  }
+  auto again = compile(added);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->database_source(), DatabaseSource::kCache);
+  auto scratch = again->make_scratch();
+  std::vector<RuleMatch> out;
+  ASSERT_TRUE(again->scan(Blob(sid, nullptr, {"t"}), *scratch, out));
+  EXPECT_TRUE(std::any_of(out.begin(), out.end(), [&](const RuleMatch& r) {
+    return again->rules().rules[r.rule_index].id == "t.sid";
+  })) << "the added rule";
+  auto same = compile(same_patterns);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->database_source(), DatabaseSource::kBuiltin);
+}
+
+// The database in the binary is what compiling today's built-in rules for the baseline target
+// gives (Vectorscan's compile is deterministic), and loads on any CPU Vectorscan runs on.
+TEST(BuiltinDatabase, IsTheBuiltInRulesCompiledForTheBaselineTarget) {
+  const BuiltinDatabase embedded = builtin_database();
+  EXPECT_EQ(embedded.target, baseline_target());
+  EXPECT_EQ(embedded.target.cpu_features, 0u);
+  auto rules = load_builtin_rules();
+  ASSERT_TRUE(rules);
+  PatternSet set(rules->rules);
+  EXPECT_EQ(embedded.pattern_digest, set.digest());
+  auto db = compile_database(set, baseline_target());
+  ASSERT_TRUE(db) << db.error().message;
+  auto bytes = db->serialize();
+  ASSERT_TRUE(bytes);
+  EXPECT_TRUE(*bytes == embedded.serialized);
+  EXPECT_EQ(std::vector<uint32_t>(embedded.prefiltered.begin(), embedded.prefiltered.end()),
+            set.prefiltered());
+  EXPECT_TRUE(Database::deserialize(embedded.serialized));
 }
 
 TEST_F(MatcherTest, BadPatternIsAConfigErrorNamingTheRule) {
