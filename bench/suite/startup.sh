@@ -2,21 +2,25 @@
 # Start-up cost: what every pre-commit hook, CI call and per-app scan pays before reading a byte.
 #   version     keysweep --version: loading the binary and its shared libraries, static init
 #   rules-list  keysweep rules list: plus parsing the built-in rule files
-#   scan-tiny   keysweep scan --jobs 1 ... of a one-line file: plus the matcher (Vectorscan database
-#               from the on-disk cache, warmed first; RE2 per rule), a worker, a report
+#   scan-tiny   keysweep scan --jobs 1 ... of a one-line file: plus the matcher (the Vectorscan
+#               database: built into the binary for the built-in rules, else from the on-disk cache,
+#               warmed first; RE2 per rule), a worker, a report. With -c the cache is disabled, as
+#               in a fresh CI container: a binary without a built-in database compiles it each run
 # Each runs RUNS times, interleaved (and with -b, interleaved with the baseline binary too, so load
 # falls on both alike); figures are medians. CPU is user + sys from wait4() at microsecond
 # resolution (GNU time prints hundredths of a second, the whole range measured here). With -i, each
 # command also runs once under valgrind's callgrind, whose count of user-space instructions (the
 # dynamic loader included, the kernel not) does not move with the machine's load.
 #
-# Usage: bench/suite/startup.sh [-r RUNS] [-k KEYSWEEP] [-b BASELINE] [-i] [-o RESULT_FILE | -n]
+# Usage: bench/suite/startup.sh [-r RUNS] [-k KEYSWEEP] [-b BASELINE] [-c] [-i] [-o RESULT_FILE | -n]
 #   -r RUNS      timed runs of each command (default 21)
 #   -k KEYSWEEP  the binary (default build/release/src/cli/keysweep)
 #   -b BASELINE  a second binary (e.g. a copy built from an older commit) measured in the same run
+#   -c           cold: no Vectorscan cache (KEYSWEEP_CACHE_DIR set empty); default result file
+#                bench/results/YYYY-MM-DD-startup-cold.txt
 #   -i           also count instructions with valgrind (Debian package valgrind; the first run
 #                under valgrind compiles the Vectorscan database for its CPU model, about a minute)
-#   -o FILE      where to write the result (default bench/results/YYYY-MM-DD-startup.txt)
+#   -o FILE      where to write the result (default bench/results/YYYY-MM-DD-startup[-cold].txt)
 #   -n           print only, write no result file
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -24,20 +28,26 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RUNS=21
 KEYSWEEP=$ROOT/build/release/src/cli/keysweep
 BASELINE=""
-RESULT=$ROOT/bench/results/$(date -u +%F)-startup.txt
+RESULT=""
 WRITE_RESULT=1
 INSTRUCTIONS=0
-while getopts "r:k:b:io:nh" opt; do
+COLD=0
+while getopts "r:k:b:cio:nh" opt; do
   case $opt in
     r) RUNS=$OPTARG ;;
     k) KEYSWEEP=$OPTARG ;;
     b) BASELINE=$(realpath "$OPTARG") ;;
+    c) COLD=1 ;;
     i) INSTRUCTIONS=1 ;;
     o) RESULT=$OPTARG ;;
     n) WRITE_RESULT=0 ;;
     *) usage ;;
   esac
 done
+if [[ -z $RESULT ]]; then
+  RESULT=$ROOT/bench/results/$(date -u +%F)-startup.txt
+  ((COLD)) && RESULT=${RESULT%.txt}-cold.txt
+fi
 require_keysweep_and_time
 [[ -z $BASELINE || -x $BASELINE ]] || die "no baseline binary at $BASELINE"
 command -v python3 >/dev/null || die "python3 is needed for the timed runs"
@@ -48,8 +58,16 @@ COMMIT=$(commit)
 TINY=$WORK/tiny.txt
 echo 'hello = "world"  # one line, no credential' > "$TINY"
 # The Vectorscan database is cached per pattern set; a private cache, warmed below, keeps the runs
-# independent of the user's cache and of its eviction.
-export KEYSWEEP_CACHE_DIR=$WORK/cache
+# independent of the user's cache and of its eviction. -c: no cache at all.
+if ((COLD)); then
+  export KEYSWEEP_CACHE_DIR=
+  CACHE_TEXT="KEYSWEEP_CACHE_DIR= (empty: no Vectorscan cache)"
+  WARM_TEXT="warms the page cache; no Vectorscan cache"
+else
+  export KEYSWEEP_CACHE_DIR=$WORK/cache
+  CACHE_TEXT="KEYSWEEP_CACHE_DIR=WORK/cache"
+  WARM_TEXT="warms the Vectorscan cache"
+fi
 
 # precise_run NAME CMD...: lib.sh's time_run line ("wall_s peak_rss_kib load1 cpu_s"), with CPU in
 # microseconds and a fifth column, minor page faults; stdout discarded.
@@ -84,7 +102,7 @@ args_of() {
   esac
 }
 
-for v in "${VARIANTS[@]}"; do  # warm-up: page cache, Vectorscan cache
+for v in "${VARIANTS[@]}"; do  # warm-up: page cache, Vectorscan cache (unless -c)
   # shellcheck disable=SC2046
   "${BIN[$v]}" $(args_of scan-tiny) || die "${BIN[$v]} cannot scan $TINY"
 done
@@ -126,9 +144,9 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   for v in "${VARIANTS[@]}"; do
     echo "$v:$(printf '%*s' $((9 - ${#v})) '')${BIN[$v]} (modified $(date -u -r "${BIN[$v]}" '+%F %T') UTC)"
   done
-  echo "runs:     $RUNS of each, interleaved, after one untimed scan (warms the Vectorscan cache)"
+  echo "runs:     $RUNS of each, interleaved, after one untimed scan ($WARM_TEXT)"
   echo "commands: keysweep --version | keysweep rules list | keysweep $(args_of scan-tiny | sed "s|$WORK|WORK|")"
-  echo "          (KEYSWEEP_CACHE_DIR=WORK/cache; WORK/tiny.txt is one line)"
+  echo "          ($CACHE_TEXT; WORK/tiny.txt is one line)"
   echo
   echo "CPU = median user+sys ms (wait4 rusage); wall = median ms; RSS = highest peak MiB;"
   echo "faults = median minor page faults; instr = user-space instructions of one run (callgrind, -i)"

@@ -3,22 +3,16 @@
 #include <hs/hs.h>
 #include <re2/re2.h>
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <optional>
-#include <sstream>
 
-#include "core/secret.h"
-#include "io/mapped_file.h"
+#include "core/stderr_lines.h"
+#include "match/builtin_database.h"
 #include "match/context_scan.h"
+#include "match/database.h"
+#include "match/database_cache.h"
 #include "rules/validators.h"
 
 namespace keysweep {
@@ -63,8 +57,7 @@ Result<std::unique_ptr<RE2>> compile_confirmer(const Rule& r) {
 }  // namespace
 
 struct Matcher::Impl {
-  hs_database_t* db = nullptr;
-  size_t db_mapping_size = 0;  // > 0: db is its own mapping (load_cached), else Vectorscan's
+  Database db;
   hs_scratch_t* prototype_scratch = nullptr;
   std::unique_ptr<Confirmer[]> confirm;  // one per rule
   std::vector<bool> generic;             // provider == "generic"
@@ -72,8 +65,6 @@ struct Matcher::Impl {
   ContextRules context_rules;
   ~Impl() {
     if (prototype_scratch) hs_free_scratch(prototype_scratch);
-    if (db && db_mapping_size > 0) ::munmap(db, db_mapping_size);
-    else if (db) hs_free_database(db);
   }
 
   Result<const RE2*> confirmer(uint32_t index, const Rule& rule) const {
@@ -106,116 +97,6 @@ Matcher::Scratch::~Scratch() = default;
 
 Matcher::~Matcher() = default;
 
-namespace {
-
-// Compiling ~200 patterns costs about a second of CPU, which a pre-commit hook or a test that runs
-// the binary many times pays on every start. The compiled database is cached on disk, keyed by the
-// Vectorscan version, the platform and every pattern with its flags, so any rule change or upgrade
-// misses the cache. A cache that cannot be read or written is ignored: it is only an optimisation.
-std::string cache_dir() {
-  if (const char* d = std::getenv("KEYSWEEP_CACHE_DIR")) return d;
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/keysweep";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/keysweep";
-  return {};
-}
-
-std::string cache_key(const std::vector<const char*>& patterns, const std::vector<unsigned>& flags) {
-  std::string material = hs_version();
-  hs_platform_info_t platform;
-  if (hs_populate_platform(&platform) == HS_SUCCESS)
-    material.append(reinterpret_cast<const char*>(&platform), sizeof platform);
-  for (size_t i = 0; i < patterns.size(); ++i) {
-    material.append(patterns[i]).push_back('\0');
-    material.append(std::to_string(flags[i])).push_back('\0');
-  }
-  return sha256_hex(material).substr(0, 32);
-}
-
-void make_dirs(const std::string& dir) {
-  for (size_t pos = 1; (pos = dir.find('/', pos)) != std::string::npos; ++pos)
-    ::mkdir(dir.substr(0, pos).c_str(), 0700);
-  ::mkdir(dir.c_str(), 0700);
-}
-
-struct CachedDatabase {
-  hs_database_t* db = nullptr;
-  size_t mapping_size = 0;
-};
-
-// File layout: "KSDB1\n", then one line listing the indices compiled in prefilter mode, then the
-// serialized database. The file is mapped, not read: the database is ~1.7 MB, and reading it
-// through a stringstream cost three copies and their page faults on every start. It is
-// deserialized into a mapping of its own that MAP_POPULATE faults in with one call, where a heap
-// block took ~400 page faults as the copy touched each page (~6 ms of a 50 ms start here).
-CachedDatabase load_cached(const std::string& path, std::vector<unsigned>& flags) {
-  auto file = MappedFile::open(path);
-  if (!file) return {};
-  std::string_view rest = (*file)->bytes();
-  constexpr std::string_view kMagic = "KSDB1\n";
-  if (!rest.starts_with(kMagic)) return {};
-  rest.remove_prefix(kMagic.size());
-  size_t eol = rest.find('\n');
-  if (eol == std::string_view::npos) return {};
-  std::string prefiltered(rest.substr(0, eol));
-  rest.remove_prefix(eol + 1);
-  size_t size = 0;
-  if (hs_serialized_database_size(rest.data(), rest.size(), &size) != HS_SUCCESS || size == 0)
-    return {};
-  void* mem = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-  if (mem == MAP_FAILED) return {};
-  auto* db = static_cast<hs_database_t*>(mem);  // page-aligned, as Vectorscan requires
-  if (hs_deserialize_database_at(rest.data(), rest.size(), db) != HS_SUCCESS) {
-    ::munmap(mem, size);
-    return {};
-  }
-  std::istringstream ids(prefiltered);
-  for (size_t idx; ids >> idx;)
-    if (idx < flags.size()) flags[idx] |= HS_FLAG_PREFILTER;
-  return {db, size};
-}
-
-void store_cached(const std::string& path, hs_database_t* db,
-                  const std::vector<unsigned>& flags) {
-  char* bytes = nullptr;
-  size_t size = 0;
-  if (hs_serialize_database(db, &bytes, &size) != HS_SUCCESS) return;
-  std::string prefiltered;
-  for (size_t i = 0; i < flags.size(); ++i)
-    if (flags[i] & HS_FLAG_PREFILTER) prefiltered += std::to_string(i) + " ";
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << "KSDB1\n" << prefiltered << "\n";
-    out.write(bytes, static_cast<std::streamsize>(size));
-    if (!out) {
-      std::free(bytes);
-      ::unlink(tmp.c_str());
-      return;
-    }
-  }
-  std::free(bytes);
-  // rename() is atomic: concurrent runs never see half a file.
-  if (::rename(tmp.c_str(), path.c_str()) != 0) ::unlink(tmp.c_str());
-}
-
-// Keeps the most recently written databases; each rule edit or --rules set adds one.
-void evict_old(const std::string& dir, size_t keep) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  std::vector<std::pair<fs::file_time_type, fs::path>> files;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.starts_with("hsdb-") && name.ends_with(".bin"))
-      files.emplace_back(e.last_write_time(ec), e.path());
-  }
-  if (files.size() <= keep) return;
-  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  for (size_t i = keep; i < files.size(); ++i) fs::remove(files[i].second, ec);
-}
-
-}  // namespace
-
 Result<std::unique_ptr<Matcher>> Matcher::compile(RuleSet rules, PatternCheck check) {
   std::unique_ptr<Matcher> m(new Matcher());
   m->rules_ = std::move(rules);
@@ -238,51 +119,60 @@ Result<std::unique_ptr<Matcher>> Matcher::compile(RuleSet rules, PatternCheck ch
       if (auto re = m->impl_->confirmer(i, r); !re) return std::unexpected(re.error());
   }
 
-  // Vectorscan rejects some constructs RE2 accepts (and vice versa, e.g. lookarounds, which the
-  // rules avoid). A rule it rejects is compiled in prefilter mode: Vectorscan then matches a
-  // superset and RE2 still decides, so only speed is lost. Retry until the whole set compiles.
-  std::vector<const char*> patterns;
-  std::vector<unsigned> flags(rs.size(), 0), ids;
-  for (size_t i = 0; i < rs.size(); ++i) {
-    patterns.push_back(rs[i].pattern.c_str());
-    ids.push_back(static_cast<unsigned>(i));
-  }
-  const std::string dir = cache_dir();
-  const std::string cache_path =
-      dir.empty() ? std::string() : dir + "/hsdb-" + cache_key(patterns, flags) + ".bin";
-  if (!cache_path.empty()) {
-    CachedDatabase cached = load_cached(cache_path, flags);
-    m->impl_->db = cached.db;
-    m->impl_->db_mapping_size = cached.mapping_size;
-  }
-  bool from_cache = m->impl_->db != nullptr;
-  while (!from_cache) {
-    hs_compile_error_t* err = nullptr;
-    hs_error_t rc = hs_compile_multi(patterns.data(), flags.data(), ids.data(),
-                                     static_cast<unsigned>(patterns.size()), HS_MODE_BLOCK, nullptr,
-                                     &m->impl_->db, &err);
-    if (rc == HS_SUCCESS) {
-      if (!cache_path.empty()) {
-        make_dirs(dir);
-        store_cached(cache_path, m->impl_->db, flags);
-        evict_old(dir, 8);
-      }
-      break;
+  // The database: the one built into the binary when these are the built-in rules' patterns, else
+  // from the cache when a valid one is there, else compiled (and cached).
+  PatternSet set(rs);
+  const std::string digest = set.digest();
+  const BuiltinDatabase builtin = builtin_database();
+  if (digest == builtin.pattern_digest) {
+    if (auto db = Database::deserialize(builtin.serialized)) {
+      m->impl_->db = std::move(*db);
+      set.set_prefiltered({builtin.prefiltered.begin(), builtin.prefiltered.end()});
+      m->source_ = DatabaseSource::kBuiltin;
+      m->source_detail_ = "built in (" + builtin.target.to_string() + ")";
+    } else {
+      m->notes_.push_back("note: the built-in Vectorscan database does not load (" + db.error() +
+                          "; built with Vectorscan " + std::string(builtin.hs_version) +
+                          ", running " + hs_version() + "); compiling the rules");
     }
-    int bad = err ? err->expression : -1;
-    std::string msg = err && err->message ? err->message : "unknown error";
-    hs_free_compile_error(err);
-    if (bad < 0 || (flags[static_cast<size_t>(bad)] & HS_FLAG_PREFILTER))
-      return make_error(ErrorCode::kConfig,
-                        (bad >= 0 ? "rule '" + rs[static_cast<size_t>(bad)].id + "': " : "") +
-                            "Vectorscan: " + msg,
-                        bad >= 0 ? rs[static_cast<size_t>(bad)].source_file : "");
-    flags[static_cast<size_t>(bad)] |= HS_FLAG_PREFILTER;
   }
-  m->from_cache_ = from_cache;
-  for (size_t i = 0; i < rs.size(); ++i)
-    if (flags[i] & HS_FLAG_PREFILTER) m->prefiltered_.push_back(rs[i].id);
-  if (hs_alloc_scratch(m->impl_->db, &m->impl_->prototype_scratch) != HS_SUCCESS)
+  const DatabaseTarget target = host_target();
+  const DatabaseCache cache = DatabaseCache::from_environment();
+  const std::string key = DatabaseCache::key(digest, target);
+  if (!m->impl_->db) {
+    auto hit = cache.load(key, m->notes_);
+    if (hit) {
+      m->impl_->db = std::move(hit->db);
+      set.set_prefiltered(hit->prefiltered);
+      m->source_ = DatabaseSource::kCache;
+      m->source_detail_ = "from the cache, " + cache.path_for(key);
+    }
+  }
+  for (const std::string& note : m->notes_) print_stderr_line("keysweep: " + note);
+  if (!m->impl_->db) {
+    auto db = compile_database(set, target);
+    if (!db) {
+      const int bad = db.error().expression;
+      const Rule* rule = bad >= 0 ? &rs[static_cast<size_t>(bad)] : nullptr;
+      return make_error(ErrorCode::kConfig,
+                        (rule ? "rule '" + rule->id + "': " : std::string()) + "Vectorscan: " +
+                            db.error().message,
+                        rule ? rule->source_file : "");
+    }
+    m->impl_->db = std::move(*db);
+    m->source_ = DatabaseSource::kCompiled;
+    m->source_detail_ = "compiled (" + target.to_string() + ")";
+    if (cache.enabled()) {
+      cache.store(key, m->impl_->db, set.prefiltered());
+      m->source_detail_ += ", cached in " + cache.path_for(key);
+    }
+  }
+  // A signal for tests and for "why is this start slow?", with no timing in it.
+  if (const char* debug = std::getenv("KEYSWEEP_DEBUG"); debug && *debug)
+    print_stderr_line("keysweep: debug: Vectorscan database of " + std::to_string(rs.size()) +
+                      " rules: " + m->source_detail_);
+  for (uint32_t i : set.prefiltered()) m->prefiltered_.push_back(rs[i].id);
+  if (hs_alloc_scratch(m->impl_->db.get(), &m->impl_->prototype_scratch) != HS_SUCCESS)
     return make_error(ErrorCode::kInternal, "Vectorscan: cannot allocate scratch");
   return m;
 }
@@ -330,7 +220,7 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
     }
     return 0;
   };
-  hs_error_t rc = hs_scan(impl_->db, data.data(), static_cast<unsigned>(data.size()), 0, scratch.hs,
+  hs_error_t rc = hs_scan(impl_->db.get(), data.data(), static_cast<unsigned>(data.size()), 0, scratch.hs,
                           on_match, &ctx);
   if (rc != HS_SUCCESS)
     return make_error(ErrorCode::kInternal, "Vectorscan scan failed (" + std::to_string(rc) + ")",

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -39,11 +40,21 @@ enum class PatternCheck {
   kAll,  // every rule up front: `keysweep rules check` and the tests of the built-in rules
 };
 
+// Where the matcher's Vectorscan database came from.
+enum class DatabaseSource {
+  kBuiltin,   // compiled at build time (builtin_database.h): the rule set is the built-in one
+  kCache,     // the on-disk cache (database_cache.h), after its checks passed
+  kCompiled,  // compiled by this run (and then cached)
+};
+
 class Matcher {
  public:
-  // Compiles the rules; an error names the rule and why its pattern is unusable. The compiled
-  // Vectorscan database is cached in $KEYSWEEP_CACHE_DIR (default ~/.cache/keysweep; set it empty
-  // to disable), keyed by every pattern and the Vectorscan version.
+  // Compiles the rules; an error names the rule and why its pattern is unusable. The built-in
+  // rules' Vectorscan database is in the binary (builtin_database.h) and used when the rule set has
+  // exactly its patterns. Any other set's database is cached in $KEYSWEEP_CACHE_DIR (default
+  // ~/.cache/keysweep; set it empty to disable), and a cached one is used only after the checks in
+  // database_cache.h; each check that fails prints one line on stderr ("keysweep: note: ..." or
+  // "keysweep: warning: ..."). With KEYSWEEP_DEBUG set, one line says where the database came from.
   static Result<std::unique_ptr<Matcher>> compile(RuleSet rules,
                                                   PatternCheck check = PatternCheck::kUserRules);
   ~Matcher();
@@ -70,7 +81,9 @@ class Matcher {
   const RuleSet& rules() const { return rules_; }
   // Rules that Vectorscan could only compile in prefilter mode (RE2 still confirms them exactly).
   const std::vector<std::string>& prefiltered_rules() const { return prefiltered_; }
-  bool loaded_from_cache() const { return from_cache_; }
+  DatabaseSource database_source() const { return source_; }
+  // The notes and warnings about the cache that compile() printed, without "keysweep: ".
+  const std::vector<std::string>& notes() const { return notes_; }
 
  private:
   Matcher() = default;
@@ -78,7 +91,9 @@ class Matcher {
   RuleSet rules_;
   std::unique_ptr<Impl> impl_;
   std::vector<std::string> prefiltered_;
-  bool from_cache_ = false;
+  std::vector<std::string> notes_;
+  DatabaseSource source_ = DatabaseSource::kCompiled;
+  std::string source_detail_;  // for KEYSWEEP_DEBUG: "built in (tune 0, cpu features 0x0)" ...
 };
 
 }  // namespace keysweep

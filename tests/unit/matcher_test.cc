@@ -1,10 +1,16 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "core/blob.h"
+#include "match/builtin_database.h"
+#include "match/database.h"
 #include "match/finding_builder.h"
 #include "match/matcher.h"
 #include "rules/rule.h"
@@ -118,27 +124,236 @@ TEST_F(MatcherTest, LongRunsOfMatchingBytesStayBounded) {
   for (size_t i = 1; i < m.size(); ++i) EXPECT_GE(m[i].secret_start, m[i - 1].secret_end);
 }
 
-TEST(MatcherCache, SecondCompileLoadsTheCachedDatabase) {
-  std::string dir = ::testing::TempDir() + "keysweep-cache-test-" + std::to_string(::getpid());
-  setenv("KEYSWEEP_CACHE_DIR", dir.c_str(), 1);
-  RuleSet set;
-  set.rules = {make_rule("t.sid", "t", R"(\b(AC[0-9a-f]{32})\b)")};
-  auto first = Matcher::compile(set);
-  auto second = Matcher::compile(set);
-  set.rules[0].pattern = R"(\b(SK[0-9a-f]{32})\b)";
-  auto changed = Matcher::compile(set);
-  unsetenv("KEYSWEEP_CACHE_DIR");
+// A private cache directory (KEYSWEEP_CACHE_DIR) for one test, removed after it.
+class MatcherCache : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = ::testing::TempDir() + "keysweep-cache-test-" + std::to_string(::getpid()) + "-" +
+          ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir);
+    setenv("KEYSWEEP_CACHE_DIR", (dir + "/cache").c_str(), 1);
+  }
+  void TearDown() override {
+    unsetenv("KEYSWEEP_CACHE_DIR");
+    std::filesystem::remove_all(dir);
+  }
+  static RuleSet rules(const std::string& prefix = "AC") {
+    RuleSet set;
+    set.rules = {make_rule("t.sid", "t", "\\b(" + prefix + "[0-9a-f]{32})\\b")};
+    return set;
+  }
+  std::unique_ptr<Matcher> compile(const RuleSet& set) {
+    auto m = Matcher::compile(set);
+    EXPECT_TRUE(m) << m.error().to_string();
+    return m ? std::move(*m) : nullptr;
+  }
+  // The one database file in the cache.
+  std::string cached_file() {
+    std::vector<std::string> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir + "/cache"))
+      files.push_back(e.path().string());
+    EXPECT_EQ(files.size(), 1u);
+    return files.empty() ? "" : files[0];
+  }
+  static size_t found(const Matcher& m, const std::string& text) {
+    auto scratch = m.make_scratch();
+    std::vector<RuleMatch> out;
+    EXPECT_TRUE(m.scan(Blob(text, nullptr, {"t"}), *scratch, out));
+    return out.size();
+  }
+  static std::string notes(const Matcher& m) {
+    std::string all;
+    for (const auto& n : m.notes()) all += n + "\n";
+    return all;
+  }
+  static std::string read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  static void write(const std::string& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  }
+  const std::string sid = "sid=AC0123456789abcdef0123456789abcdef";
+  std::string dir;
+};
+
+TEST_F(MatcherCache, SecondCompileLoadsTheCachedDatabase) {
+  auto first = compile(rules());
+  auto second = compile(rules());
+  auto changed = compile(rules("SK"));
   ASSERT_TRUE(first && second && changed);
-  EXPECT_FALSE((*first)->loaded_from_cache());
-  EXPECT_TRUE((*second)->loaded_from_cache());
-  EXPECT_FALSE((*changed)->loaded_from_cache()) << "a changed pattern must miss the cache";
-  auto scratch = (*second)->make_scratch();
-  std::string text = "sid=AC0123456789abcdef0123456789abcdef";
-  Blob blob(text, nullptr, {"t"});
+  EXPECT_EQ(first->database_source(), DatabaseSource::kCompiled);
+  EXPECT_EQ(second->database_source(), DatabaseSource::kCache);
+  EXPECT_EQ(changed->database_source(), DatabaseSource::kCompiled)
+      << "a changed pattern must miss the cache";
+  EXPECT_TRUE(first->notes().empty() && second->notes().empty()) << notes(*second);
+  EXPECT_EQ(found(*second, sid), 1u);
+}
+
+TEST_F(MatcherCache, TheDirectoryIsCreated0700AndTheFile0600WhateverTheUmask) {
+  mode_t old = ::umask(0);
+  auto m = compile(rules());
+  ::umask(old);
+  ASSERT_TRUE(m);
+  namespace fs = std::filesystem;
+  EXPECT_EQ(fs::status(dir + "/cache").permissions(), fs::perms::owner_all);
+  EXPECT_EQ(fs::status(cached_file()).permissions(),
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST_F(MatcherCache, FlippedBytesAreRecompiledWithANote) {
+  ASSERT_TRUE(compile(rules()));
+  const std::string path = cached_file();
+  std::string bytes = read(path);
+  ASSERT_GT(bytes.size(), 4000u);
+  // In the checksum's own line, in the key, in the database (Vectorscan's header, its middle, its
+  // last byte).
+  for (size_t at : {size_t{20}, size_t{100}, size_t{200}, bytes.size() / 2, bytes.size() - 1}) {
+    std::string flipped = bytes;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x40);
+    write(path, flipped);
+    auto m = compile(rules());
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled) << "flipped byte " << at;
+    EXPECT_NE(notes(*m).find("fails its SHA-256 integrity check"), std::string::npos) << notes(*m);
+    EXPECT_EQ(found(*m, sid), 1u);
+    EXPECT_EQ(read(path), bytes) << "the recompiled database replaces the damaged one";
+  }
+  write(path, bytes.substr(0, bytes.size() / 2));  // truncated
+  auto m = compile(rules());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled);
+  EXPECT_EQ(found(*m, sid), 1u);
+}
+
+// The attack of issue 17: a database compiled from other rules, with a valid checksum of its own,
+// renamed over the one this rule set needs. Used as is, the scan would find nothing.
+TEST_F(MatcherCache, ADatabaseOfOtherRulesRenamedIntoPlaceIsNotUsed) {
+  ASSERT_TRUE(compile(rules()));
+  const std::string mine = cached_file();
+  std::filesystem::remove(mine);
+  ASSERT_TRUE(compile(rules("SK")));
+  std::filesystem::rename(cached_file(), mine);
+  auto m = compile(rules());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled);
+  EXPECT_NE(notes(*m).find("was built for other rules"), std::string::npos) << notes(*m);
+  EXPECT_EQ(found(*m, sid), 1u);
+}
+
+TEST_F(MatcherCache, AFileOthersCanWriteIsIgnoredWithAWarning) {
+  ASSERT_TRUE(compile(rules()));
+  const std::string path = cached_file();
+  for (auto mode : {std::filesystem::perms::others_write, std::filesystem::perms::group_write}) {
+    std::filesystem::permissions(path, mode, std::filesystem::perm_options::add);
+    auto m = compile(rules());
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled);
+    EXPECT_NE(notes(*m).find("warning: " + path +
+                             ": ignoring the cached Vectorscan database: writable by group or "
+                             "others"),
+              std::string::npos)
+        << notes(*m);
+    EXPECT_EQ(found(*m, sid), 1u);
+    // Replaced by a file of the user's own, which the next run uses.
+    auto next = compile(rules());
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->database_source(), DatabaseSource::kCache) << notes(*next);
+  }
+}
+
+TEST_F(MatcherCache, ASymlinkIsNotFollowed) {
+  ASSERT_TRUE(compile(rules()));
+  const std::string path = cached_file();
+  std::filesystem::rename(path, dir + "/elsewhere.bin");
+  std::filesystem::create_symlink(dir + "/elsewhere.bin", path);
+  auto m = compile(rules());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled);
+  EXPECT_NE(notes(*m).find("it is a symbolic link"), std::string::npos) << notes(*m);
+}
+
+TEST_F(MatcherCache, AFileOwnedBySomeoneElseIsIgnored) {
+  if (::geteuid() != 0) GTEST_SKIP() << "changing a file's owner needs root";
+  ASSERT_TRUE(compile(rules()));
+  const std::string path = cached_file();
+  ASSERT_EQ(::chown(path.c_str(), 65534, 65534), 0);
+  auto m = compile(rules());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled);
+  EXPECT_NE(notes(*m).find("owned by uid 65534, not by uid 0"), std::string::npos) << notes(*m);
+  EXPECT_EQ(found(*m, sid), 1u);
+}
+
+// Issue 16: the built-in rules need no compile and no cache. Timing-free: where the database came
+// from, and that the cache directory was never created.
+TEST_F(MatcherCache, TheBuiltInRulesUseTheDatabaseInTheBinaryAndNoCache) {
+  auto rules = load_builtin_rules();
+  ASSERT_TRUE(rules) << rules.error().to_string();
+  auto m = compile(*rules);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->database_source(), DatabaseSource::kBuiltin);
+  EXPECT_TRUE(m->notes().empty()) << notes(*m);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/cache")) << "nothing cached, nothing read";
+  auto scratch = m->make_scratch();
   std::vector<RuleMatch> out;
-  ASSERT_TRUE((*second)->scan(blob, *scratch, out));
-  EXPECT_EQ(out.size(), 1u);
-  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(m->scan(Blob("AWS_ACCESS_KEY_ID=AKIA2E4RTQ5NB7XKW3JM\n", nullptr, {"t.env"}),
+                      *scratch, out));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(m->rules().rules[out[0].rule_index].id, "aws.access_key_id");
+}
+
+// The database in the binary is used only for exactly its patterns: a rule added (--rules), a
+// pattern changed or the order changed (ids are indices) compile their own.
+TEST_F(MatcherCache, AnyOtherRuleSetIsCompiled) {
+  auto builtin = load_builtin_rules();
+  ASSERT_TRUE(builtin);
+  RuleSet added = *builtin;
+  added.rules.push_back(rules().rules[0]);
+  RuleSet changed = *builtin;
+  changed.rules[0].pattern = "(?:" + changed.rules[0].pattern + ")|zz_changed";
+  RuleSet reordered = *builtin;
+  std::swap(reordered.rules[0], reordered.rules[1]);
+  RuleSet same_patterns = *builtin;  // what a --rules file replacing a rule's remediation gives
+  same_patterns.rules[0].remediation = "other";
+  same_patterns.rules[0].builtin = false;
+  for (const RuleSet* set : {&added, &changed, &reordered}) {
+    auto m = compile(*set);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled);
+  }
+  auto again = compile(added);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->database_source(), DatabaseSource::kCache);
+  auto scratch = again->make_scratch();
+  std::vector<RuleMatch> out;
+  ASSERT_TRUE(again->scan(Blob(sid, nullptr, {"t"}), *scratch, out));
+  EXPECT_TRUE(std::any_of(out.begin(), out.end(), [&](const RuleMatch& r) {
+    return again->rules().rules[r.rule_index].id == "t.sid";
+  })) << "the added rule";
+  auto same = compile(same_patterns);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->database_source(), DatabaseSource::kBuiltin);
+}
+
+// The database in the binary is what compiling today's built-in rules for the baseline target
+// gives (Vectorscan's compile is deterministic), and loads on any CPU Vectorscan runs on.
+TEST(BuiltinDatabase, IsTheBuiltInRulesCompiledForTheBaselineTarget) {
+  const BuiltinDatabase embedded = builtin_database();
+  EXPECT_EQ(embedded.target, baseline_target());
+  EXPECT_EQ(embedded.target.cpu_features, 0u);
+  auto rules = load_builtin_rules();
+  ASSERT_TRUE(rules);
+  PatternSet set(rules->rules);
+  EXPECT_EQ(embedded.pattern_digest, set.digest());
+  auto db = compile_database(set, baseline_target());
+  ASSERT_TRUE(db) << db.error().message;
+  auto bytes = db->serialize();
+  ASSERT_TRUE(bytes);
+  EXPECT_TRUE(*bytes == embedded.serialized);
+  EXPECT_EQ(std::vector<uint32_t>(embedded.prefiltered.begin(), embedded.prefiltered.end()),
+            set.prefiltered());
+  EXPECT_TRUE(Database::deserialize(embedded.serialized));
 }
 
 TEST_F(MatcherTest, BadPatternIsAConfigErrorNamingTheRule) {
