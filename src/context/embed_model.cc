@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "context/scorer.h"
+#include "core/text_file.h"
 
 int main(int argc, char** argv) {
   if (argc != 3) {
@@ -23,12 +24,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s: %s\n", argv[2], model.error().message.c_str());
     return 1;
   }
-  std::ofstream out(argv[1], std::ios::binary | std::ios::trunc);
+  std::ostringstream out;
   out << "// Generated from " << argv[2] << " by keysweep_embed_model; do not edit.\n"
       << "#include <string_view>\n"
       << "namespace keysweep::context {\n"
       << "extern const std::string_view kBuiltinScorerModel;\n"
       << "const std::string_view kBuiltinScorerModel = R\"ksmodel(" << text.str() << ")ksmodel\";\n"
       << "}  // namespace keysweep::context\n";
-  return out ? 0 : 1;
+  if (auto written = keysweep::write_text_file_if_changed(argv[1], out.str()); !written) {
+    std::fprintf(stderr, "%s: cannot write\n", argv[1]);
+    return 1;
+  }
+  return 0;
 }

@@ -14,4 +14,17 @@ Result<std::string> read_text_file(const std::string& path, std::string_view wha
   return text.str();
 }
 
+Result<void> write_text_file_if_changed(const std::string& path, std::string_view text) {
+  {
+    std::ifstream old(path, std::ios::binary);
+    std::ostringstream before;
+    before << old.rdbuf();
+    if (old && before.str() == text) return {};
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out) return make_error(ErrorCode::kIo, "cannot write", path);
+  return {};
+}
+
 }  // namespace keysweep

@@ -4,11 +4,10 @@
 // Vectorscan cannot compile even in prefilter mode fails the build, naming the rule.
 //   keysweep_embed_database OUTPUT.cc
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 
+#include "core/text_file.h"
 #include "match/database.h"
 #include "rules/rule.h"
 
@@ -91,17 +90,8 @@ int main(int argc, char** argv) {
       << serialized->size() << ")};\n}\n\n}  // namespace keysweep\n";
 
   // Rewritten only when different, so an unchanged database recompiles nothing downstream.
-  const std::string text = out.str();
-  const std::string path = argv[1];
-  {
-    std::ifstream old(path, std::ios::binary);
-    std::string before((std::istreambuf_iterator<char>(old)), std::istreambuf_iterator<char>());
-    if (old && before == text) return 0;
-  }
-  std::ofstream o(path, std::ios::binary | std::ios::trunc);
-  o << text;
-  if (!o) {
-    std::fprintf(stderr, "%s: cannot write\n", path.c_str());
+  if (auto written = keysweep::write_text_file_if_changed(argv[1], out.str()); !written) {
+    std::fprintf(stderr, "%s: cannot write\n", argv[1]);
     return 1;
   }
   return 0;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/text_file.h"
 #include "rules/rule.h"
 
 namespace {
@@ -121,17 +122,8 @@ int main(int argc, char** argv) {
          "}  // namespace keysweep\n";
 
   // Rewritten only when different, so an unchanged rule set rebuilds nothing downstream.
-  const std::string text = out.str();
-  const std::string path = argv[1];
-  {
-    std::ifstream old(path, std::ios::binary);
-    std::string before((std::istreambuf_iterator<char>(old)), std::istreambuf_iterator<char>());
-    if (old && before == text) return 0;
-  }
-  std::ofstream o(path, std::ios::binary | std::ios::trunc);
-  o << text;
-  if (!o) {
-    std::fprintf(stderr, "%s: cannot write\n", path.c_str());
+  if (auto written = keysweep::write_text_file_if_changed(argv[1], out.str()); !written) {
+    std::fprintf(stderr, "%s: cannot write\n", argv[1]);
     return 1;
   }
   return 0;
