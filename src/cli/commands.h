@@ -24,7 +24,10 @@ class VerificationEngine;
 
 namespace keysweep::cli {
 
-inline constexpr const char* kVersion = "0.1.0";
+#ifndef KEYSWEEP_VERSION
+#error "KEYSWEEP_VERSION must be defined (src/cli/CMakeLists.txt)"
+#endif
+inline constexpr const char* kVersion = KEYSWEEP_VERSION;
 
 // Exit codes, documented in the README: 0 nothing found, 1 findings, 2 the run failed.
 inline constexpr int kExitClean = 0;
