@@ -1,26 +1,10 @@
 #include "verify/verification_engine.h"
 
-#include <openssl/evp.h>
-
 #include "core/percent_encode.h"
 #include "core/secret.h"
 #include "verify/url.h"
 
 namespace keysweep::verify {
-
-namespace {
-
-std::string base64(std::string_view bytes, bool url_safe) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  if (url_safe)
-    for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return out;
-}
-
-}  // namespace
 
 std::vector<std::string> echo_forms(std::string_view secret) {
   std::vector<std::string> forms;
@@ -36,7 +20,7 @@ std::vector<std::string> echo_forms(std::string_view secret) {
     std::string padded(k, '\0');
     padded += secret;
     for (bool url_safe : {false, true}) {
-      std::string b = base64(padded, url_safe);
+      std::string b = base64_encode(padded, url_safe);
       size_t from = (8 * k + 5) / 6, to = 8 * padded.size() / 6;
       if (to > from && to - from >= 8) forms.push_back(b.substr(from, to - from));
     }

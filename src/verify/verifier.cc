@@ -34,14 +34,19 @@ std::optional<std::string> part_secret(const Finding& f, std::string_view role) 
   return std::nullopt;
 }
 
-std::string basic_auth(std::string_view user, std::string_view password) {
-  std::string plain = std::string(user) + ":" + std::string(password);
-  std::string out(4 * ((plain.size() + 2) / 3) + 1, '\0');
+std::string base64_encode(std::string_view bytes, bool url_safe) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(plain.data()),
-                          static_cast<int>(plain.size()));
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
   out.resize(static_cast<size_t>(n));
-  return "Basic " + out;
+  if (url_safe)
+    for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return out;
+}
+
+std::string basic_auth(std::string_view user, std::string_view password) {
+  return "Basic " + base64_encode(std::string(user) + ":" + std::string(password));
 }
 
 std::string host_of(std::string_view url) {

@@ -56,6 +56,8 @@ class Verifier {
 // `role` is its role (or "secret" and it has none).
 std::optional<std::string> part_secret(const Finding& f, std::string_view role);
 std::string basic_auth(std::string_view user, std::string_view password);  // "Basic ..."
+// RFC 4648 base64 with padding; url_safe uses '-' and '_' for '+' and '/'.
+std::string base64_encode(std::string_view bytes, bool url_safe = false);
 std::string host_of(std::string_view url);
 
 // The common mapping: 200 live, 401/403 revoked, anything else unknown with the status; transport
