@@ -391,7 +391,6 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
   // STRIPE_KEY=…, LASTFM_SECRET=…: a deployment setting, named for what it configures. In code
   // an upper-snake constant is just as often a map key or a message id; the model weighs that.
   if (a.name.find('_') != std::string_view::npos && words.size() >= 2 &&
-      std::none_of(a.name.begin(), a.name.end(), [](char c) { return is_lower(c); }) &&
       std::all_of(a.name.begin(), a.name.end(), [](char c) { return is_upper(c) || is_digit(c) || c == '_'; }))
     set(Feature::kNameEnvStyle);
   if (a.implied == Implied::kPassword) set(Feature::kImpliedPassword);
