@@ -309,11 +309,7 @@ std::vector<uint8_t> flags_of(const std::vector<std::string>& words) {
   return flags;
 }
 
-NameClass classify_name(const Assignment& a) {
-  if (a.implied == Implied::kPassword) return NameClass::kPassword;
-  if (a.implied == Implied::kToken) return NameClass::kSecret;
-  return class_of(a, flags_of(split_words(a.name)));
-}
+NameClass classify_name(const Assignment& a) { return class_of(a, flags_of(split_words(a.name))); }
 
 // Unquoted in source code and shaped like a variable, a keyword or an expression
 // (`key = self.key`, `token = nullptr`, `password = $input`): a reference, never the secret. Most
