@@ -51,6 +51,7 @@ struct ScanArgs {
   bool show_secrets = false;
   unsigned jobs = 0;
   std::string max_file_size = "512MiB";
+  std::string memory_budget;  // --memory-budget; empty: sized to the machine
   std::vector<std::string> excludes;
   bool follow_symlinks = false;
   bool include_git_dir = false;    // walk `.git` directories too

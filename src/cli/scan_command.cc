@@ -25,6 +25,9 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
   cmd.add_option("--max-file-size", a.max_file_size,
                  "Skip files larger than this (e.g. 10MiB, 1G); a warning names each")
       ->capture_default_str();
+  cmd.add_option("--memory-budget", a.memory_budget,
+                 "Inflated archive entries held at once by all workers together (e.g. 2GiB); "
+                 "a worker waits for room rather than pass it (default: a quarter of the memory)");
   // One value per flag (repeat the flag): the paths after it stay paths, also now that they are
   // optional (--input-list).
   cmd.add_option("--exclude", a.excludes, "Skip paths matching this glob (repeatable)")
@@ -193,6 +196,13 @@ int run_scan(const ScanArgs& args) {
   auto max_size = parse_size(a.max_file_size);
   if (!max_size) return fail(max_size.error());
   config.limits.max_file_size = *max_size;
+  if (!a.memory_budget.empty()) {
+    auto budget = parse_size(a.memory_budget);
+    if (!budget) return fail(budget.error());
+    if (*budget == 0)
+      return fail(Error{ErrorCode::kConfig, "--memory-budget must be above 0", "", std::nullopt});
+    config.memory_budget = *budget;
+  }
   config.walk.follow_symlinks = a.follow_symlinks;
   config.walk.excludes = a.excludes;
   config.walk.include_git_dirs = a.include_git_dir;

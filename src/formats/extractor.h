@@ -11,6 +11,7 @@
 #include "core/blob.h"
 #include "core/diagnostics.h"
 #include "io/limits.h"
+#include "io/memory_budget.h"
 #include "keysweep/error.h"
 
 namespace keysweep {
@@ -19,6 +20,9 @@ struct ExtractContext {
   const Limits& limits;
   DiagnosticSink& diagnostics;  // for non-fatal problems (one bad entry among many good ones)
   uint64_t* expanded_bytes;     // running total for the top-level input, checked against limits
+  // Shared by every worker of the scan: an extractor that inflates a large buffer leases its
+  // size first (see io/memory_budget.h). nullptr: no budget (tests, fuzz targets, tools).
+  MemoryBudget* budget = nullptr;
 };
 
 using EmitBlob = std::function<void(Blob)>;

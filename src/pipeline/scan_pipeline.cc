@@ -112,7 +112,7 @@ void ScanPipeline::process(const Blob& blob, Matcher::Scratch& scratch, Diagnost
                              " containers; scanned as raw bytes");
         break;
       }
-      ExtractContext ctx{config_.limits, diagnostics, &expanded};
+      ExtractContext ctx{config_.limits, diagnostics, &expanded, budget_.get()};
       auto r = ex->extract(blob, ctx, [&](Blob child) {
         process(child, scratch, diagnostics, out, summary, expanded, app);
       });

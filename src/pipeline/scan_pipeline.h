@@ -14,6 +14,7 @@
 #include "input/file_walker.h"
 #include "input/shard.h"
 #include "io/limits.h"
+#include "io/memory_budget.h"
 #include "keysweep/finding.h"
 #include "match/finding_builder.h"
 #include "match/matcher.h"
@@ -56,6 +57,9 @@ struct ScanConfig {
   // false: findings go to the observer only and ScanOutcome::findings stays empty, so memory
   // stays flat over thousands of apps.
   bool keep_findings = true;
+  // Bytes of inflated archive entries held at once across all workers (io/memory_budget.h);
+  // 0: MemoryBudget::default_bytes(), a quarter of the machine's memory.
+  uint64_t memory_budget = 0;
 };
 
 struct ScanOutcome {
@@ -66,7 +70,11 @@ struct ScanOutcome {
 class ScanPipeline {
  public:
   ScanPipeline(const Matcher& matcher, ScanConfig config)
-      : matcher_(matcher), config_(std::move(config)) {}
+      : matcher_(matcher),
+        config_(std::move(config)),
+        budget_(std::make_shared<MemoryBudget>(config_.memory_budget
+                                                   ? config_.memory_budget
+                                                   : MemoryBudget::default_bytes())) {}
 
   // Scans files and directories. Diagnostics are reported to `diagnostics` as they happen and
   // also returned in the summary.
@@ -81,6 +89,7 @@ class ScanPipeline {
 
   const Matcher& matcher() const { return matcher_; }
   const ScanConfig& config() const { return config_; }
+  const MemoryBudget& memory_budget() const { return *budget_; }
 
  private:
   void process(const Blob& blob, Matcher::Scratch& scratch, DiagnosticSink& diagnostics,
@@ -89,6 +98,8 @@ class ScanPipeline {
 
   const Matcher& matcher_;
   ScanConfig config_;
+  // Shared, not owned alone: copies of a pipeline scan under the one budget.
+  std::shared_ptr<MemoryBudget> budget_;
 };
 
 // Sorts findings by location, then rule, and drops exact duplicates (same fingerprint and offset).

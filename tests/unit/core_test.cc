@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
+#include <thread>
 
 #include "core/blob.h"
 #include "core/diagnostics.h"
@@ -11,6 +13,7 @@
 #include "core/utc_time.h"
 #include "core/value_shape.h"
 #include "io/byte_reader.h"
+#include "io/memory_budget.h"
 #include "io/shared_library.h"
 #include "io/utf16.h"
 
@@ -271,6 +274,77 @@ TEST(CollectingDiagnostics, FoldsTheEchoPerInputAndKind) {
   EXPECT_EQ(lines_with("x.zip!e: error"), 7u);
   EXPECT_EQ(lines_with("y.zip: and"), 0u);
   EXPECT_EQ(d.take().size(), 21u);
+}
+
+}  // namespace
+}  // namespace keysweep
+
+namespace keysweep {
+namespace {
+
+// io/memory_budget.h: a worker with no lease waits for room; a nested request never waits; a
+// request above the whole budget runs alone. No sleeps: waiting() says when a thread is blocked.
+TEST(MemoryBudget, AWorkerWaitsForRoomAndGoesOnWhenItIsFreed) {
+  MemoryBudget budget(100);
+  auto first = budget.acquire(70);
+  std::atomic<bool> second_got_it{false};
+  std::thread other([&] {
+    auto second = budget.acquire(50);  // 70 + 50 > 100: waits for `first`
+    second_got_it = true;
+    EXPECT_EQ(budget.in_use(), 50u);
+  });
+  while (budget.waiting() == 0) std::this_thread::yield();
+  EXPECT_FALSE(second_got_it);
+  EXPECT_EQ(budget.in_use(), 70u);
+  first.release();
+  other.join();
+  EXPECT_TRUE(second_got_it);
+  EXPECT_EQ(budget.in_use(), 0u);
+  EXPECT_EQ(budget.peak(), 70u);  // never 120
+}
+
+TEST(MemoryBudget, NestedRequestsOfAHolderNeverWait) {
+  MemoryBudget budget(100);
+  auto outer = budget.acquire(90);
+  auto inner = budget.acquire(60);  // same thread, already holding: granted past the budget
+  EXPECT_EQ(budget.in_use(), 150u);
+  EXPECT_EQ(budget.waiting(), 0u);
+  inner.release();
+  outer.release();
+  EXPECT_EQ(budget.in_use(), 0u);
+  // With nothing held, the thread is a first-level requester again and is bounded.
+  auto again = budget.acquire(100);
+  EXPECT_EQ(budget.in_use(), 100u);
+}
+
+TEST(MemoryBudget, ARequestAboveTheWholeBudgetRunsAloneAndIsNotRefused) {
+  MemoryBudget budget(100);
+  auto small = budget.acquire(10);
+  std::atomic<bool> big_got_it{false};
+  std::thread other([&] {
+    auto big = budget.acquire(500);
+    big_got_it = true;
+    EXPECT_EQ(budget.in_use(), 500u);  // alone
+  });
+  while (budget.waiting() == 0) std::this_thread::yield();
+  EXPECT_FALSE(big_got_it);
+  small.release();
+  other.join();
+  EXPECT_TRUE(big_got_it);
+  EXPECT_EQ(budget.in_use(), 0u);
+}
+
+TEST(MemoryBudget, MovedLeaseIsReleasedOnce) {
+  MemoryBudget budget(100);
+  MemoryBudget::Lease a = budget.acquire(40);
+  MemoryBudget::Lease b = std::move(a);
+  EXPECT_EQ(a.bytes(), 0u);
+  EXPECT_EQ(b.bytes(), 40u);
+  a.release();  // moved-from: nothing
+  EXPECT_EQ(budget.in_use(), 40u);
+  b = MemoryBudget::Lease();
+  EXPECT_EQ(budget.in_use(), 0u);
+  EXPECT_GE(MemoryBudget::default_bytes(), 1ull << 30);
 }
 
 }  // namespace

@@ -243,6 +243,10 @@ class ArchiveReader {
                " entries from here on are not scanned");
       return false;
     }
+    // Held until the entry, and everything read from it, has been scanned: emit_ scans the child
+    // before it returns.
+    MemoryBudget::Lease lease;
+    if (ctx_.budget) lease = ctx_.budget->acquire(size);
     std::string out;
     zip::InflateStatus st = zip::inflate_exact(stored, static_cast<size_t>(size), out);
     switch (st) {

@@ -5,12 +5,15 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "core/diagnostics.h"
 #include "formats/format_test_support.h"
@@ -393,6 +396,50 @@ TEST_F(ZipTest, OracleAgreesWithPythonZipfileOnAndroguardApks) {
   }
   EXPECT_GT(checked, 3000u);
   EXPECT_GE(unsupported, 1u);
+}
+
+// Issue 17: inflated entries are held under the scan's one MemoryBudget, so workers do not hold
+// jobs x entry-size bytes at once. Budget of one byte: while worker A scans an inflated entry,
+// worker B waits before inflating its own; B's wait is observed, not timed.
+TEST_F(ZipTest, InflatedEntriesWaitForTheSharedMemoryBudget) {
+  const std::string bytes = read_file(dir_ / "normal.zip");
+  auto owner = std::make_shared<const std::string>(bytes);
+  MemoryBudget budget(1);
+  std::atomic<bool> a_inside{false}, b_seen_waiting{false};
+  std::atomic<uint64_t> in_use_while_b_waits{0}, largest_inflated{0};
+  auto run = [&](bool is_a) {
+    Blob blob(*owner, owner, {"normal.zip"});
+    CollectingDiagnostics sink;
+    uint64_t expanded = 0;
+    Limits limits;
+    ExtractContext ctx{limits, sink, &expanded, &budget};
+    bool first = true;
+    auto r = ZipExtractor().extract(blob, ctx, [&](Blob child) {
+      const bool inflated = child.bytes().data() < owner->data() ||
+                            child.bytes().data() >= owner->data() + owner->size();
+      if (inflated && child.size() > largest_inflated) largest_inflated = child.size();
+      if (!is_a || !inflated || !first) return;
+      first = false;
+      a_inside = true;
+      // B has started and must now be blocked on A's lease (this child's bytes).
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (budget.waiting() == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::yield();
+      b_seen_waiting = budget.waiting() == 1;
+      in_use_while_b_waits = budget.in_use();
+      EXPECT_EQ(budget.in_use(), child.size());
+    });
+    EXPECT_TRUE(r.has_value());
+  };
+  std::thread a(run, true);
+  while (!a_inside) std::this_thread::yield();
+  std::thread b(run, false);
+  a.join();
+  b.join();
+  EXPECT_TRUE(b_seen_waiting) << "worker B inflated an entry while A held the whole budget";
+  EXPECT_GT(in_use_while_b_waits.load(), 0u);
+  EXPECT_EQ(budget.in_use(), 0u);
+  EXPECT_EQ(budget.peak(), largest_inflated.load()) << "two leases were held at once";
 }
 
 }  // namespace
