@@ -57,8 +57,12 @@ fuzz-smoke:
 	@cmake --build --preset fuzz -j $(JOBS) --target keysweep_fuzzers
 	@bash scripts/run-fuzzers build/fuzz $(FUZZ_SECONDS)
 
+# Every target for 10 minutes (FUZZ_SECONDS), JOBS at a time; executions per target are written
+# to bench/results/DATE-fuzz.txt.
 fuzz:
-	@$(MAKE) fuzz-smoke FUZZ_SECONDS=$${FUZZ_SECONDS:-300}
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS) --target keysweep_fuzzers
+	@bash scripts/run-fuzzers build/fuzz $${FUZZ_SECONDS:-600} $(JOBS) bench/results/$$(date -u +%F)-fuzz.txt
 
 bench: deps
 	@cmake --preset release >/dev/null
