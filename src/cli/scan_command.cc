@@ -128,14 +128,7 @@ Result<FindingFilter> FindingFilter::from(const ScanArgs& a) {
 }
 
 Risk finding_severity(const Finding& f, const Rule* rule) {
-  Reach reach;
-  if (!f.app.empty()) {
-    reach.apps = 1;
-    reach.signers = f.app.signer_sha256.empty() ? 0 : 1;
-  }
-  return assess_risk(rule ? rule->grants : kDefaultGrants, f.confidence, f.verification.status,
-                     reach, f.provider)
-      .severity;
+  return assess_finding_risk(f, rule ? rule->grants : kDefaultGrants).severity;
 }
 
 void FindingFilter::apply(std::vector<Finding>& findings, ScanSummary& summary,

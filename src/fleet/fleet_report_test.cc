@@ -303,6 +303,56 @@ TEST(FleetRisk, ClusterSaysWhereAndWhatToDo) {
   EXPECT_EQ(r.clusters[1].apps[0].locations[0].line, 4u);
 }
 
+// A Google key only where the Maps SDK reads it (manifest meta-data, the Maps resource) is
+// configuration to review; one copy in code makes it a leak; Google refusing it for want of the
+// app it is bound to makes it configuration wherever it was found.
+TEST(FleetRisk, RestrictedGoogleKeysAreConfigurationToReview) {
+  FleetData d;
+  auto maps = android("com.maps.app", "1.0", "s1");
+  auto other = android("com.other.app", "1.0", "s2");
+  d.inputs = {{"maps.apk", 1, "ok", "", {}, maps}, {"other.apk", 1, "ok", "", {}, other}};
+  auto google = [&](std::string input, AppIdentity app, std::string hash, std::string symbol) {
+    FindingRow f = finding(std::move(input), std::move(app), "google.api_key", "google", std::move(hash));
+    f.chain = f.input_path + (symbol.starts_with("@") ? "!resources.arsc!values" : "!AndroidManifest.xml");
+    f.symbol = std::move(symbol);
+    return f;
+  };
+  FindingRow in_code = finding("other.apk", other, "google.api_key", "google", "h-leak");
+  in_code.symbol = "com.other.app.Net.call()";
+  FindingRow verified = in_code;
+  verified.secret_sha256 = "h-bound";
+  verified.verification = "live";
+  verified.verification_detail = "valid key, restricted or API not enabled (API_KEY_ANDROID_APP_BLOCKED)";
+  d.findings = {google("maps.apk", maps, "h-maps", "com.google.android.geo.API_KEY"),
+                google("other.apk", other, "h-maps", "@string/google_maps_key"),
+                google("maps.apk", maps, "h-leak", "com.google.android.geo.API_KEY"),
+                in_code, verified};
+  d.rules["google.api_key"] = {Grants::kScopedWrite, "Restrict or rotate the key.", {}};
+  FleetReport r = build_report(d);
+
+  ASSERT_EQ(r.clusters.size(), 1u);
+  EXPECT_EQ(r.clusters[0].secret_sha256, "h-leak");
+  EXPECT_EQ(r.clusters[0].grants, Grants::kScopedWrite);
+  EXPECT_EQ(r.credentials, 1u);
+  ASSERT_EQ(r.configuration.size(), 2u);
+  for (const Cluster& c : r.configuration) {
+    EXPECT_TRUE(c.public_by_design()) << c.secret_sha256;
+    EXPECT_EQ(c.severity, Risk::kInfo) << c.secret_sha256;
+    EXPECT_EQ(c.remediation, "Restrict or rotate the key.");  // the rule's, which says what to check
+  }
+  // Live sorts first; each says why it is not a leak and what to check.
+  EXPECT_EQ(r.configuration[0].secret_sha256, "h-bound");
+  EXPECT_EQ(r.configuration[0].why(), "Google key restricted to an app, site or IP: check the "
+                                      "restrictions in the Cloud console; 1 app; live");
+  EXPECT_EQ(r.configuration[1].secret_sha256, "h-maps");
+  EXPECT_EQ(r.configuration[1].why(), "Google key declared for the app's Maps/Firebase SDK: check its "
+                                      "restrictions in the Cloud console; 2 signers; 2 apps; not checked");
+  auto j = report_json(r, std::nullopt);
+  EXPECT_EQ(j["configuration"][1]["grants"], "public-config");
+  EXPECT_EQ(j["configuration"][1]["public_by_design"], true);
+  EXPECT_EQ(j["summary"]["configuration_values"], 2);
+}
+
 TEST(FleetRisk, FiltersCountWhatTheyHide) {
   ReportFilter f;
   f.disabled_rules = {"generic.*"};

@@ -228,6 +228,41 @@ class FleetReport(FleetFixture):
         [p] = [p for p in r["providers"] if p["provider"] == aws["provider"]]
         self.assertEqual(p["live_credentials"], 1)
 
+    def test_google_keys_meant_for_the_app_are_configuration_to_review(self):
+        # What a scan stores for a Maps key in the manifest's meta-data, and for a key Google
+        # refused for want of the app it is bound to (core/app_restricted_key.h): moved apart.
+        # A key with one occurrence there and others in code stays a credential.
+        google = [c for c in self.report["clusters"] if c["rule_id"] == "google.api_key"]
+        own = sorted((c for c in google if c["findings"] == 1), key=lambda c: c["secret_sha256"])
+        spread = [c for c in google if c["findings"] > 1]
+        self.assertGreaterEqual(len(own), 2)
+        self.assertTrue(spread)
+        declared, bound, partly = own[0]["secret_sha256"], own[1]["secret_sha256"], spread[0]["secret_sha256"]
+        db = os.path.join(self.tmp, "restricted.db")
+        shutil.copy(self.db, db)
+        with sqlite3.connect(db) as c:
+            c.execute("UPDATE findings SET symbol = 'com.google.android.geo.API_KEY' "
+                      "WHERE secret_sha256 = ?", (declared,))
+            c.execute("UPDATE findings SET verification_status = 'live', verification_detail = "
+                      "'valid key, restricted or API not enabled (API_KEY_ANDROID_APP_BLOCKED)' "
+                      "WHERE secret_sha256 = ?", (bound,))
+            c.execute("UPDATE findings SET symbol = '@string/google_maps_key' WHERE id = "
+                      "(SELECT MIN(id) FROM findings WHERE secret_sha256 = ?)", (partly,))
+        r = json.loads(keysweep("report", "--datastore", db, "--deterministic").stdout)
+        config = {c["secret_sha256"]: c for c in r["configuration"]}
+        self.assertEqual(config[declared]["grants"], "public-config")
+        self.assertEqual(config[declared]["severity"], "info")
+        self.assertTrue(config[declared]["why"].startswith(
+            "Google key declared for the app's Maps/Firebase SDK: check its restrictions"), config[declared])
+        self.assertTrue(config[bound]["why"].startswith("Google key restricted to an app, site or IP"))
+        self.assertEqual(config[bound]["verification"], "live")
+        credentials = {c["secret_sha256"] for c in r["clusters"]}
+        self.assertIn(partly, credentials)
+        self.assertNotIn(declared, credentials)
+        self.assertEqual(r["summary"]["credentials"], self.report["summary"]["credentials"] - 2)
+        self.assertEqual(r["summary"]["configuration_values"],
+                         self.report["summary"]["configuration_values"] + 2)
+
     def test_metadata_flag_overrides_the_store(self):
         csv_path = os.path.join(self.tmp, "override.csv")
         first = self.report["clusters"][0]["apps"][0]["app_id"]
