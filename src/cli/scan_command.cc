@@ -10,6 +10,7 @@
 #include "cli/options.h"
 #include "pipeline/scan_pipeline.h"
 #include "report/reporter.h"
+#include "report/risk_order.h"
 #include "verify/registry.h"
 #include "verify/verification_engine.h"
 
@@ -127,9 +128,7 @@ Result<FindingFilter> FindingFilter::from(const ScanArgs& a) {
   return f;
 }
 
-Risk finding_severity(const Finding& f, const Rule* rule) {
-  return assess_finding_risk(f, rule ? rule->grants : kDefaultGrants).severity;
-}
+Risk finding_severity(const Finding& f, const Rule* rule) { return finding_risk(f, rule).severity; }
 
 void FindingFilter::apply(std::vector<Finding>& findings, ScanSummary& summary,
                           const std::function<const Rule*(const Finding&)>& rule_of) const {
@@ -298,6 +297,7 @@ int run_scan(const ScanArgs& args) {
         std::fprintf(stderr, "keysweep: %llu findings hidden by --%s\n",
                      static_cast<unsigned long long>(it->second), how);
 
+  sort_by_risk(outcome.findings, rule_of);
   (*reporter)->begin();
   for (const auto& f : outcome.findings) (*reporter)->finding(f, rule_of(f));
   // Hidden findings were not verified: a report of live credentials only does not list them.
