@@ -444,6 +444,42 @@ TEST(FleetOutput, JsonTextAndCsvCarryTheTriage) {
   EXPECT_NE(csv.find("com.night.bus,2.4.1; 2.4.2,sig-night,Night Bus Ltd,1000000"), std::string::npos) << csv;
 }
 
+// --top N limits the publisher view as it limits the clusters: the N worst publishers, each
+// with its N most urgent credentials, and says how many more there are.
+TEST(FleetOutput, TopLimitsEachPublisherAndThePublishersShown) {
+  FleetReport r = build_report(risk_fleet());
+  ASSERT_EQ(r.publishers.size(), 3u);
+  ASSERT_EQ(r.publishers[0].clusters.size(), 2u);  // OtherCorp: Twilio and AWS
+  OutputOptions o;
+  o.view = "publisher";
+  o.max_clusters = 1;
+  auto j = report_json(r, std::nullopt, o);
+  EXPECT_EQ(j["by_publisher_count"], 3);
+  EXPECT_EQ(j["by_publisher_listed"], 1);
+  ASSERT_EQ(j["by_publisher"].size(), 1u);
+  const auto& first = j["by_publisher"][0];
+  EXPECT_EQ(first["publisher"], "OtherCorp");
+  EXPECT_EQ(first["credential_count"], 2);
+  EXPECT_EQ(first["credentials_listed"], 1);
+  ASSERT_EQ(first["credentials"].size(), 1u);
+  EXPECT_EQ(first["credentials"][0]["rank"], 1);
+
+  std::string text = report_text(r, std::nullopt, o);
+  EXPECT_NE(text.find("  and 1 more credential (--top 0 lists all)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("and 2 more publishers (--top 0 lists all)\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Night Bus Ltd  ("), std::string::npos) << text;
+
+  std::string csv = report_csv(r, o);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 1);  // the header, OtherCorp's Twilio app
+  EXPECT_EQ(csv.find("Night Bus Ltd"), std::string::npos) << csv;
+
+  o.max_clusters = 0;  // all: nothing said to be left out
+  j = report_json(r, std::nullopt, o);
+  EXPECT_EQ(j["by_publisher_listed"], 3);
+  EXPECT_EQ(j["by_publisher"][0]["credentials_listed"], 2);
+  EXPECT_EQ(report_text(r, std::nullopt, o).find("more publisher"), std::string::npos);
+}
+
 // Honest counts: nothing checked is never shown as "0 live".
 TEST(FleetOutput, NothingCheckedIsNotZeroLive) {
   FleetReport r = build_report(sample());  // one AWS finding is live

@@ -369,6 +369,30 @@ class FleetReport(FleetFixture):
                              "publisher").stdout
         self.assertIn(pubs[0]["publisher"] + "  (publisher; ", human_pub)
 
+    def test_top_limits_the_publisher_view_and_says_how_many_more(self):
+        def report(*args):
+            return keysweep("report", "--datastore", self.db, "--by", "publisher", "--deterministic", *args).stdout
+        full = json.loads(report())["by_publisher"]
+        self.assertGreater(len(full), 1)
+        self.assertGreater(len(full[0]["credentials"]), 1)
+        top = json.loads(report("--top", "1"))
+        self.assertEqual((top["by_publisher_count"], top["by_publisher_listed"]), (len(full), 1))
+        [first] = top["by_publisher"]
+        self.assertEqual(first["publisher"], full[0]["publisher"])  # the worst one
+        self.assertEqual(first["credentials"], full[0]["credentials"][:1])
+        self.assertEqual((first["credential_count"], first["credentials_listed"]),
+                         (len(full[0]["credentials"]), 1))
+        human = report("--format", "human", "--top", "1")
+        self.assertIn("  and %d more credential%s (--top 0 lists all)\n" % (
+            len(full[0]["credentials"]) - 1, "" if len(full[0]["credentials"]) == 2 else "s"), human)
+        self.assertIn("and %d more publisher%s (--top 0 lists all)\n" % (
+            len(full) - 1, "" if len(full) == 2 else "s"), human)
+        self.assertNotIn(full[1]["publisher"] + "  (", human)
+        rows = list(csv.DictReader(io.StringIO(report("--format", "csv", "--top", "1"))))
+        self.assertEqual({r["by_publisher"] for r in rows}, {full[0]["publisher"]})
+        self.assertEqual({int(r["rank"]) for r in rows if r["section"] == "credential"},
+                         {full[0]["credentials"][0]["rank"]})
+
     def test_json_and_csv_follow_their_documented_schemas(self):
         import jsonschema
         with open(os.path.join(ROOT, "docs/schemas/fleet-report-2.schema.json")) as f:
@@ -377,6 +401,8 @@ class FleetReport(FleetFixture):
         validator = jsonschema.Draft202012Validator(schema)
         docs = [self.report, json.loads(keysweep("report", "--datastore", self.db).stdout),
                 json.loads(keysweep("report", "--datastore", self.db, "--by", "publisher").stdout),
+                json.loads(keysweep("report", "--datastore", self.db, "--by", "publisher",
+                                    "--top", "1").stdout),
                 json.loads(keysweep("report", "--datastore", self.db, "--min-severity", "critical",
                                     "--disable-rule", "stripe.*", "--min-confidence", "high").stdout)]
         for doc in docs:
@@ -515,6 +541,17 @@ class FleetReportHtml(FleetFixture):
         self.assertGreater(ink, 5000)
         self.assertIn(bytes.fromhex("b3261e"), table, "no critical badge in the risk table")
 
+    def test_top_limits_the_publisher_section_and_says_how_many_more(self):
+        page = os.path.join(self.tmp, "top1.html")
+        keysweep("report", "--datastore", self.db, "--format", "html", "--top", "1", "-o", page)
+        full = json.loads(keysweep("report", "--datastore", self.db, "--by", "publisher",
+                                   "--deterministic").stdout)["by_publisher"]
+        dom = self.chromium_dom(page)
+        self.assertEqual(dom.count('class="publisher-row"'), 1)
+        self.assertEqual(dom.count('class="publisher-credential"'), 1)
+        self.assertIn('<li class="publisher-more">and %d more credentials</li>'
+                      % (len(full[0]["credentials"]) - 1), dom)
+        self.assertIn("and %d more publishers (report --top N draws more)" % (len(full) - 1), dom)
 
 
 def html_unescape(text):
