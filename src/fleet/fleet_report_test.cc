@@ -185,6 +185,10 @@ TEST(FleetHtml, SelfContainedAndDataCannotCloseTheScript) {
     EXPECT_EQ(around.find(bad), std::string::npos) << bad;
   for (const char* bad : {"<script src", "<link", "<img", "@import", "fetch(", "XMLHttpRequest"})
     EXPECT_EQ(page.find(bad), std::string::npos) << bad;
+  // And the browser is told to refuse anything from elsewhere, before any script runs.
+  EXPECT_NE(around.find("<meta http-equiv=\"Content-Security-Policy\"\n      content=\"default-src 'none'; "
+                        "script-src 'unsafe-inline'; style-src 'unsafe-inline';"),
+            std::string::npos);
 }
 
 // A fleet for the risk order: a Twilio pair (full account) in two publishers' apps, one Slack

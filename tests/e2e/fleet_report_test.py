@@ -512,8 +512,10 @@ class FleetReportHtml(FleetFixture):
         self.assertIn("com.example.sdk.Telemetry.AWS_SECRET_ACCESS_KEY", detail)
         self.assertIn(aws["parts"][0]["redacted"], detail)
         self.assertIn(aws["remediation"], html_unescape(detail))
-        for ref in aws["references"]:
-            self.assertIn(ref, html_unescape(detail))
+        # Each reference is a link that tells the site nothing (rel), opened apart.
+        links = re.findall(r'<a href="([^"]*)" rel="noreferrer noopener" target="_blank">([^<]*)</a>', detail)
+        self.assertEqual([(html_unescape(h), html_unescape(t)) for h, t in links],
+                         [(r, r) for r in aws["references"]])
 
         # Filters (from the address, as the selects write it): provider, severity, status.
         dom = self.chromium_dom(page, "#provider=twilio&severity=critical")
@@ -552,6 +554,60 @@ class FleetReportHtml(FleetFixture):
         self.assertIn('<li class="publisher-more">and %d more credentials</li>'
                       % (len(full[0]["credentials"]) - 1), dom)
         self.assertIn("and %d more publishers (report --top N draws more)" % (len(full) - 1), dom)
+
+
+class FleetReportHtmlLinks(unittest.TestCase):
+    """References come from rule files, which anyone can write: only http(s) addresses become
+    links, their text cannot leave the attribute, and the page still loads nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not shutil.which("chromium"):
+            raise unittest.SkipTest("chromium missing (scripts/install-deps installs it)")
+        cls.tmp = e2e_util.scratch_dir("fleet-links")
+
+    @classmethod
+    def tearDownClass(cls):
+        e2e_util.remove_tree(getattr(cls, "tmp", ""))
+
+    def test_only_http_references_are_links_and_stay_in_their_attribute(self):
+        refs = ['https://example.com/rotate?a=1&b="x"><img src=//evil.example/p.png>',
+                "javascript:alert(1)", "JAVASCRIPT:https://example.com", "ftp://example.com/f",
+                "data:text/html,<script>alert(1)</script>", "http://example.org/ok"]
+        rules = os.path.join(self.tmp, "refs.toml")
+        with open(rules, "w") as f:
+            f.write('[[rules]]\nid = "test.refs"\nname = "Reference test"\nprovider = "test"\n'
+                    "pattern = '''\\b(zq[0-9a-f]{16})\\b'''\n"
+                    'positive_examples = ["key = zq3f9a1c7e5b2d8046"]\nremediation = "Rotate it."\n'
+                    "references = [%s]\n" % ", ".join(json.dumps(r) for r in refs))
+        src = os.path.join(self.tmp, "src")
+        os.makedirs(src)
+        with open(os.path.join(src, "a.txt"), "w") as f:
+            f.write("key = zq3f9a1c7e5b2d8046\n")
+        db, page = os.path.join(self.tmp, "links.db"), os.path.join(self.tmp, "links.html")
+        keysweep("scan", "--datastore", db, "--rules", rules, "-q", "--progress", "never", src)
+        r = keysweep("report", "--datastore", db, "--rules", rules, "--format", "html", "-o", page)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        chromium = shutil.which("chromium")
+        dom = subprocess.run([chromium, "--headless", "--disable-gpu", "--no-sandbox",
+                              f"--user-data-dir={self.tmp}/chromium-profile",
+                              "--host-resolver-rules=MAP * ~NOTFOUND", "--dump-dom",
+                              "file://" + page + "#open=1"],
+                             capture_output=True, text=True, timeout=120).stdout
+        self.assertIn('data-rendered="yes"', dom)
+        refs_html = dom[dom.index('<ul class="refs">'):]
+        refs_html = refs_html[:refs_html.index("</ul>")]
+        links = re.findall(r'<li><a href="([^"]*)" rel="noreferrer noopener" target="_blank">([^<]*)</a></li>', refs_html)
+        # The parser's own form of the address: quotes and angle brackets percent-encoded.
+        self.assertEqual([(html_unescape(h), html_unescape(t)) for h, t in links],
+                         [("https://example.com/rotate?a=1&b=%22x%22%3E%3Cimg%20src=//evil.example/p.png%3E", refs[0]),
+                          ("http://example.org/ok", refs[5])])
+        texts = [html_unescape(t) for t in re.findall(r"<li><code>([^<]*)</code></li>", refs_html)]
+        self.assertEqual(texts, refs[1:5])
+        self.assertEqual(dom.count("<a "), 2)
+        self.assertNotIn("<img", dom)
+        # The policy that keeps the page from loading anything, whatever a reference says.
+        self.assertIn("default-src 'none'", dom)
 
 
 def html_unescape(text):
