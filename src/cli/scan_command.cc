@@ -10,6 +10,7 @@
 #include "cli/options.h"
 #include "pipeline/scan_pipeline.h"
 #include "report/reporter.h"
+#include "report/risk_order.h"
 #include "verify/registry.h"
 #include "verify/verification_engine.h"
 
@@ -130,16 +131,7 @@ Result<FindingFilter> FindingFilter::from(const ScanArgs& a) {
   return f;
 }
 
-Risk finding_severity(const Finding& f, const Rule* rule) {
-  Reach reach;
-  if (!f.app.empty()) {
-    reach.apps = 1;
-    reach.signers = f.app.signer_sha256.empty() ? 0 : 1;
-  }
-  return assess_risk(rule ? rule->grants : kDefaultGrants, f.confidence, f.verification.status,
-                     reach, f.provider)
-      .severity;
-}
+Risk finding_severity(const Finding& f, const Rule* rule) { return finding_risk(f, rule).severity; }
 
 void FindingFilter::apply(std::vector<Finding>& findings, ScanSummary& summary,
                           const std::function<const Rule*(const Finding&)>& rule_of) const {
@@ -315,6 +307,7 @@ int run_scan(const ScanArgs& args) {
         std::fprintf(stderr, "keysweep: %llu findings hidden by --%s\n",
                      static_cast<unsigned long long>(it->second), how);
 
+  sort_by_risk(outcome.findings, rule_of);
   (*reporter)->begin();
   for (const auto& f : outcome.findings) (*reporter)->finding(f, rule_of(f));
   // Hidden findings were not verified: a report of live credentials only does not list them.

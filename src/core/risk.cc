@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "core/app_restricted_key.h"
+
 namespace keysweep {
 
 namespace {
@@ -116,10 +118,12 @@ std::string short_count(int64_t n) {
 }
 
 RiskAssessment assess_risk(Grants grants, Confidence confidence, Verification::Status status,
-                           const Reach& reach, std::string_view provider) {
+                           const Reach& reach, std::string_view provider,
+                           std::string_view grants_reason) {
   RiskAssessment a;
   const std::string p = provider_display_name(provider);
-  switch (grants) {
+  if (!grants_reason.empty()) a.reasons.emplace_back(grants_reason);
+  else switch (grants) {
     case Grants::kFullAccount:
       a.reasons.push_back(provider == "generic"      ? std::string("full access to an unnamed account")
                           : provider == "privatekey" ? std::string("private key: full access")
@@ -159,6 +163,18 @@ RiskAssessment assess_risk(Grants grants, Confidence confidence, Verification::S
   if (confidence == Confidence::kLow) --by;
   a.severity = raise(base, by);
   return a;
+}
+
+RiskAssessment assess_finding_risk(const Finding& f, Grants rule_grants) {
+  Reach reach;
+  if (!f.app.empty()) {
+    reach.apps = 1;
+    reach.signers = f.app.signer_sha256.empty() ? 0 : 1;
+  }
+  const KeyRestriction restriction =
+      key_restriction(f.rule_id, f.location.symbol, f.snippet, f.verification.detail);
+  return assess_risk(grants_with(rule_grants, restriction), f.confidence, f.verification.status,
+                     reach, f.provider, key_restriction_reason(restriction));
 }
 
 }  // namespace keysweep

@@ -60,8 +60,16 @@ struct RiskAssessment {
 };
 
 // `provider` is the rule's provider id ("twilio"); the reasons name it as people write it.
+// `grants_reason`, when given, replaces the first reason (what the credential grants): a Google
+// key the place shows is meant for the app says so (core/app_restricted_key.h).
 RiskAssessment assess_risk(Grants grants, Confidence confidence, Verification::Status status,
-                           const Reach& reach, std::string_view provider);
+                           const Reach& reach, std::string_view provider,
+                           std::string_view grants_reason = {});
+
+// One finding of a plain scan: its rule's grants (or, for a Google key where an SDK reads it or
+// that Google says is bound to an app, public-config: core/app_restricted_key.h), its
+// confidence and verification, and its app (if any) as its reach.
+RiskAssessment assess_finding_risk(const Finding& f, Grants rule_grants);
 
 // "Twilio", "AWS", "GitHub": a provider id as people write it.
 std::string provider_display_name(std::string_view provider);

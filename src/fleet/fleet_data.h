@@ -44,6 +44,7 @@ struct FindingRow {
   std::string symbol;
   std::string code_package;  // DEX code: the class's package ("com.twilio.sdk"); else ""
   std::string verification = "not_checked";  // not_checked | live | revoked | unknown
+  std::string verification_detail;            // the provider's answer, in words
   AppIdentity app;
   std::string decoders;  // "base64>hex": the decodings that revealed it; "" when in clear
   Confidence confidence = Confidence::kMedium;

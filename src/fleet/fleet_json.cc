@@ -152,7 +152,7 @@ Json problem_json(const ProblemInput& p) {
   return {{"path", p.path}, {"status", p.status}, {"kinds", p.kinds}, {"reason", p.reason}};
 }
 
-Json publisher_json(const FleetReport& r, const PublisherView& v) {
+Json publisher_json(const FleetReport& r, const PublisherView& v, const OutputOptions& options) {
   auto entry = [](const Cluster& c, const std::vector<std::string>& apps) {
     return Json{{"rank", c.rank},
                 {"severity", risk_name(c.severity)},
@@ -164,9 +164,12 @@ Json publisher_json(const FleetReport& r, const PublisherView& v) {
                 {"verification", c.verification},
                 {"apps", apps}};
   };
+  const size_t n = listed_under_top(v.clusters.size(), options),
+               m = listed_under_top(v.configuration.size(), options);
   Json creds = Json::array(), config = Json::array();
-  for (const auto& [i, apps] : v.clusters) creds.push_back(entry(r.clusters[i], apps));
-  for (const auto& [i, apps] : v.configuration) config.push_back(entry(r.configuration[i], apps));
+  for (const auto& [i, apps] : std::span(v.clusters).first(n)) creds.push_back(entry(r.clusters[i], apps));
+  for (const auto& [i, apps] : std::span(v.configuration).first(m))
+    config.push_back(entry(r.configuration[i], apps));
   return {{"publisher", v.name},
           {"kind", v.kind},
           {"id", v.id},
@@ -179,7 +182,11 @@ Json publisher_json(const FleetReport& r, const PublisherView& v) {
                                           {"versions", a.versions},
                                           {"installs", installs_json(a.installs)}};
                             })},
+          {"credential_count", v.clusters.size()},
+          {"credentials_listed", n},
           {"credentials", std::move(creds)},
+          {"configuration_count", v.configuration.size()},
+          {"configuration_listed", m},
           {"configuration", std::move(config)}};
 }
 
@@ -196,10 +203,8 @@ Json run_json(const ReportRun& run) {
 
 Json report_json(const FleetReport& r, const std::optional<ReportRun>& run,
                  const OutputOptions& options) {
-  auto listed = [&](const std::vector<Cluster>& list) {
-    return options.max_clusters ? std::min(options.max_clusters, list.size()) : list.size();
-  };
-  const size_t n = listed(r.clusters), m = listed(r.configuration);
+  const size_t n = listed_under_top(r.clusters.size(), options),
+               m = listed_under_top(r.configuration.size(), options);
   Json j = {{"schema", kReportSchema},
             {"view", options.view},
             {"notice", r.notice},
@@ -214,8 +219,14 @@ Json report_json(const FleetReport& r, const std::optional<ReportRun>& run,
             {"clusters", array_of(std::span(r.clusters).first(n), cluster_json)},
             {"configuration_listed", m},
             {"configuration", array_of(std::span(r.configuration).first(m), cluster_json)}};
-  if (options.view == "publisher" || options.publishers)
-    j["by_publisher"] = array_of(r.publishers, [&](const PublisherView& v) { return publisher_json(r, v); });
+  if (options.view == "publisher" || options.publishers) {
+    const size_t p = listed_under_top(r.publishers.size(), options);
+    j["by_publisher_count"] = r.publishers.size();
+    j["by_publisher_listed"] = p;
+    j["by_publisher"] = array_of(std::span(r.publishers).first(p), [&](const PublisherView& v) {
+      return publisher_json(r, v, options);
+    });
+  }
   j["problem_inputs"] = array_of(r.problems, problem_json);
   if (run) j["run"] = run_json(*run);
   return j;

@@ -3,6 +3,7 @@
 // human summary for the terminal, and CSV (one row per credential and app).
 #pragma once
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -25,13 +26,20 @@ struct ReportRun {
 
 struct OutputOptions {
   // How many clusters (and, apart, configuration values) to list, in risk order (0: all); the
-  // counts always cover every one.
+  // counts always cover every one. By publisher it limits as much: the publishers listed, and
+  // each one's credentials and configuration values; what it leaves out is counted ("and 12
+  // more").
   size_t max_clusters = 0;
   // "cluster" (credentials in risk order) or "publisher" (`report --by publisher`: each
   // publisher's apps and credentials). JSON lists `by_publisher` with "publisher" or `publishers`.
   std::string view = "cluster";
   bool publishers = false;  // list by_publisher in the JSON whatever the view (the HTML page does)
 };
+
+// How many of `total` items a list shows under --top.
+inline size_t listed_under_top(size_t total, const OutputOptions& options) {
+  return options.max_clusters ? std::min(options.max_clusters, total) : total;
+}
 
 nlohmann::ordered_json report_json(const FleetReport& report, const std::optional<ReportRun>& run,
                                    const OutputOptions& options = {});

@@ -9,6 +9,8 @@
 #include <set>
 #include <tuple>
 
+#include "core/app_restricted_key.h"
+
 namespace keysweep::fleet {
 
 namespace {
@@ -81,6 +83,10 @@ struct ClusterBuild {
   std::set<std::pair<std::string, std::string>> versions;
   std::map<std::string, AppBuild> apps;
   std::map<std::pair<std::string, LocationKey>, std::string> other_locations;  // (input, where)
+  // A Google key is configuration to review when Google said it is bound to an app (a property
+  // of the key: one answer is enough), or when every occurrence is where an SDK reads it (one
+  // copy in code or a config file makes it a leak): core/app_restricted_key.h.
+  bool verified_restricted = false, all_declared_for_app = true;
 };
 
 // The chain below the input: "a.apk!classes2.dex!strings" in "a.apk" -> "classes2.dex!strings";
@@ -280,6 +286,11 @@ FleetReport build_report(const FleetData& data, const ReportFilter& filter) {
     // The same secret under the same rule has the same parts: the first row that lists them.
     if (c.parts.empty())
       for (const auto& p : f.parts) c.parts.push_back({p.role, p.rule_id, p.redacted});
+    switch (key_restriction(f.rule_id, f.symbol, f.snippet, f.verification_detail)) {
+      case KeyRestriction::kVerifiedRestricted: b.verified_restricted = true; break;
+      case KeyRestriction::kDeclaredForApp: break;
+      case KeyRestriction::kNone: b.all_declared_for_app = false; break;
+    }
     b.inputs.insert(f.input_path);
     if (!f.decoders.empty()) b.decoders.insert(f.decoders);
     b.holders.insert(holder_of(f));
@@ -349,10 +360,15 @@ FleetReport build_report(const FleetData& data, const ReportFilter& filter) {
       c.remediation = it->second.remediation;
       c.references = it->second.references;
     }
+    const KeyRestriction restriction = b.verified_restricted    ? KeyRestriction::kVerifiedRestricted
+                                       : b.all_declared_for_app ? KeyRestriction::kDeclaredForApp
+                                                                : KeyRestriction::kNone;
+    c.grants = grants_with(c.grants, restriction);
     Reach reach{c.apps.size(), c.signers.size(), c.publishers.size(),
                 any_installs ? std::optional<int64_t>(c.installs) : std::nullopt};
-    RiskAssessment risk = assess_risk(c.grants, c.confidence,
-                                      parse_verification_status(c.verification), reach, c.provider);
+    RiskAssessment risk =
+        assess_risk(c.grants, c.confidence, parse_verification_status(c.verification), reach,
+                    c.provider, key_restriction_reason(restriction));
     c.severity = risk.severity;
     c.reasons = std::move(risk.reasons);
     if (filter.min_severity && c.severity < *filter.min_severity) {

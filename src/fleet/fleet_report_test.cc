@@ -185,6 +185,10 @@ TEST(FleetHtml, SelfContainedAndDataCannotCloseTheScript) {
     EXPECT_EQ(around.find(bad), std::string::npos) << bad;
   for (const char* bad : {"<script src", "<link", "<img", "@import", "fetch(", "XMLHttpRequest"})
     EXPECT_EQ(page.find(bad), std::string::npos) << bad;
+  // And the browser is told to refuse anything from elsewhere, before any script runs.
+  EXPECT_NE(around.find("<meta http-equiv=\"Content-Security-Policy\"\n      content=\"default-src 'none'; "
+                        "script-src 'unsafe-inline'; style-src 'unsafe-inline';"),
+            std::string::npos);
 }
 
 // A fleet for the risk order: a Twilio pair (full account) in two publishers' apps, one Slack
@@ -303,6 +307,56 @@ TEST(FleetRisk, ClusterSaysWhereAndWhatToDo) {
   EXPECT_EQ(r.clusters[1].apps[0].locations[0].line, 4u);
 }
 
+// A Google key only where the Maps SDK reads it (manifest meta-data, the Maps resource) is
+// configuration to review; one copy in code makes it a leak; Google refusing it for want of the
+// app it is bound to makes it configuration wherever it was found.
+TEST(FleetRisk, RestrictedGoogleKeysAreConfigurationToReview) {
+  FleetData d;
+  auto maps = android("com.maps.app", "1.0", "s1");
+  auto other = android("com.other.app", "1.0", "s2");
+  d.inputs = {{"maps.apk", 1, "ok", "", {}, maps}, {"other.apk", 1, "ok", "", {}, other}};
+  auto google = [&](std::string input, AppIdentity app, std::string hash, std::string symbol) {
+    FindingRow f = finding(std::move(input), std::move(app), "google.api_key", "google", std::move(hash));
+    f.chain = f.input_path + (symbol.starts_with("@") ? "!resources.arsc!values" : "!AndroidManifest.xml");
+    f.symbol = std::move(symbol);
+    return f;
+  };
+  FindingRow in_code = finding("other.apk", other, "google.api_key", "google", "h-leak");
+  in_code.symbol = "com.other.app.Net.call()";
+  FindingRow verified = in_code;
+  verified.secret_sha256 = "h-bound";
+  verified.verification = "live";
+  verified.verification_detail = "valid key, restricted or API not enabled (API_KEY_ANDROID_APP_BLOCKED)";
+  d.findings = {google("maps.apk", maps, "h-maps", "com.google.android.geo.API_KEY"),
+                google("other.apk", other, "h-maps", "@string/google_maps_key"),
+                google("maps.apk", maps, "h-leak", "com.google.android.geo.API_KEY"),
+                in_code, verified};
+  d.rules["google.api_key"] = {Grants::kScopedWrite, "Restrict or rotate the key.", {}};
+  FleetReport r = build_report(d);
+
+  ASSERT_EQ(r.clusters.size(), 1u);
+  EXPECT_EQ(r.clusters[0].secret_sha256, "h-leak");
+  EXPECT_EQ(r.clusters[0].grants, Grants::kScopedWrite);
+  EXPECT_EQ(r.credentials, 1u);
+  ASSERT_EQ(r.configuration.size(), 2u);
+  for (const Cluster& c : r.configuration) {
+    EXPECT_TRUE(c.public_by_design()) << c.secret_sha256;
+    EXPECT_EQ(c.severity, Risk::kInfo) << c.secret_sha256;
+    EXPECT_EQ(c.remediation, "Restrict or rotate the key.");  // the rule's, which says what to check
+  }
+  // Live sorts first; each says why it is not a leak and what to check.
+  EXPECT_EQ(r.configuration[0].secret_sha256, "h-bound");
+  EXPECT_EQ(r.configuration[0].why(), "Google key restricted to an app, site or IP: check the "
+                                      "restrictions in the Cloud console; 1 app; live");
+  EXPECT_EQ(r.configuration[1].secret_sha256, "h-maps");
+  EXPECT_EQ(r.configuration[1].why(), "Google key declared for the app's Maps/Firebase SDK: check its "
+                                      "restrictions in the Cloud console; 2 signers; 2 apps; not checked");
+  auto j = report_json(r, std::nullopt);
+  EXPECT_EQ(j["configuration"][1]["grants"], "public-config");
+  EXPECT_EQ(j["configuration"][1]["public_by_design"], true);
+  EXPECT_EQ(j["summary"]["configuration_values"], 2);
+}
+
 TEST(FleetRisk, FiltersCountWhatTheyHide) {
   ReportFilter f;
   f.disabled_rules = {"generic.*"};
@@ -392,6 +446,42 @@ TEST(FleetOutput, JsonTextAndCsvCarryTheTriage) {
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 2 + 1 + 1 + 1 + 1);
   EXPECT_NE(csv.find("credential,1,critical,"), std::string::npos);
   EXPECT_NE(csv.find("com.night.bus,2.4.1; 2.4.2,sig-night,Night Bus Ltd,1000000"), std::string::npos) << csv;
+}
+
+// --top N limits the publisher view as it limits the clusters: the N worst publishers, each
+// with its N most urgent credentials, and says how many more there are.
+TEST(FleetOutput, TopLimitsEachPublisherAndThePublishersShown) {
+  FleetReport r = build_report(risk_fleet());
+  ASSERT_EQ(r.publishers.size(), 3u);
+  ASSERT_EQ(r.publishers[0].clusters.size(), 2u);  // OtherCorp: Twilio and AWS
+  OutputOptions o;
+  o.view = "publisher";
+  o.max_clusters = 1;
+  auto j = report_json(r, std::nullopt, o);
+  EXPECT_EQ(j["by_publisher_count"], 3);
+  EXPECT_EQ(j["by_publisher_listed"], 1);
+  ASSERT_EQ(j["by_publisher"].size(), 1u);
+  const auto& first = j["by_publisher"][0];
+  EXPECT_EQ(first["publisher"], "OtherCorp");
+  EXPECT_EQ(first["credential_count"], 2);
+  EXPECT_EQ(first["credentials_listed"], 1);
+  ASSERT_EQ(first["credentials"].size(), 1u);
+  EXPECT_EQ(first["credentials"][0]["rank"], 1);
+
+  std::string text = report_text(r, std::nullopt, o);
+  EXPECT_NE(text.find("  and 1 more credential (--top 0 lists all)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("and 2 more publishers (--top 0 lists all)\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Night Bus Ltd  ("), std::string::npos) << text;
+
+  std::string csv = report_csv(r, o);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 1);  // the header, OtherCorp's Twilio app
+  EXPECT_EQ(csv.find("Night Bus Ltd"), std::string::npos) << csv;
+
+  o.max_clusters = 0;  // all: nothing said to be left out
+  j = report_json(r, std::nullopt, o);
+  EXPECT_EQ(j["by_publisher_listed"], 3);
+  EXPECT_EQ(j["by_publisher"][0]["credentials_listed"], 2);
+  EXPECT_EQ(report_text(r, std::nullopt, o).find("more publisher"), std::string::npos);
 }
 
 // Honest counts: nothing checked is never shown as "0 live".

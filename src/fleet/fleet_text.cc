@@ -1,6 +1,7 @@
 // The fleet report for a terminal (report --format human) and for spreadsheets (--format csv).
 #include <algorithm>
 #include <cctype>
+#include <span>
 #include <sstream>
 
 #include "core/csv.h"
@@ -154,7 +155,8 @@ void cluster_text(std::ostream& out, const Cluster& c) {
   out << '\n';
 }
 
-void publisher_text(std::ostream& out, const FleetReport& r, const PublisherView& v) {
+void publisher_text(std::ostream& out, const FleetReport& r, const PublisherView& v,
+                    const OutputOptions& options) {
   out << printable_name(v.name) << "  (" << v.kind << "; " << plural(v.apps.size(), "app", "apps");
   if (v.apps_without_installs < v.apps.size()) out << ", " << with_commas(v.installs) << " installs";
   if (!v.clusters.empty()) out << "; worst: " << risk_name(v.worst);
@@ -169,8 +171,17 @@ void publisher_text(std::ostream& out, const FleetReport& r, const PublisherView
     out << "  " << tag << " #" << c.rank << "  " << risk_name(c.severity) << "  " << c.rule_id << "  "
         << c.redacted << "  " << c.why() << "  in " << join(apps, ", ") << '\n';
   };
-  for (const auto& [i, apps] : v.clusters) line(r.clusters[i], apps, "secret  ");
-  for (const auto& [i, apps] : v.configuration) line(r.configuration[i], apps, "config  ");
+  const size_t n = listed_under_top(v.clusters.size(), options),
+               m = listed_under_top(v.configuration.size(), options);
+  for (size_t k = 0; k < n; ++k) line(r.clusters[v.clusters[k].first], v.clusters[k].second, "secret  ");
+  if (n < v.clusters.size())
+    out << "  and " << plural(v.clusters.size() - n, "more credential", "more credentials")
+        << " (--top 0 lists all)\n";
+  for (size_t k = 0; k < m; ++k)
+    line(r.configuration[v.configuration[k].first], v.configuration[k].second, "config  ");
+  if (m < v.configuration.size())
+    out << "  and " << plural(v.configuration.size() - m, "more configuration value", "more configuration values")
+        << " (--top 0 lists all)\n";
   out << '\n';
 }
 
@@ -185,11 +196,15 @@ std::string report_text(const FleetReport& r, const std::optional<ReportRun>& ru
   if (!r.notice.empty()) out << "  notice:    " << r.notice << '\n';
   summary_text(out, r);
   out << '\n';
-  auto limit = [&](size_t n) { return options.max_clusters ? std::min(options.max_clusters, n) : n; };
+  auto limit = [&](size_t n) { return listed_under_top(n, options); };
   if (options.view == "publisher") {
+    const size_t p = limit(r.publishers.size());
     out << "By publisher, worst first (" << r.publishers.size()
         << "; a signing certificate stands for the publisher when no metadata names one)\n\n";
-    for (const auto& v : r.publishers) publisher_text(out, r, v);
+    for (size_t k = 0; k < p; ++k) publisher_text(out, r, r.publishers[k], options);
+    if (p < r.publishers.size())
+      out << "and " << plural(r.publishers.size() - p, "more publisher", "more publishers")
+          << " (--top 0 lists all)\n\n";
   } else {
     if (!r.clusters.empty()) {
       const size_t n = limit(r.clusters.size());
@@ -257,11 +272,12 @@ std::string report_csv(const FleetReport& r, const OutputOptions& options) {
     }
     if (!only_apps && (!c.other_locations.empty() || !any)) row(nullptr, c.other_locations, true);
   };
-  auto limit = [&](size_t n) { return options.max_clusters ? std::min(options.max_clusters, n) : n; };
+  auto limit = [&](size_t n) { return listed_under_top(n, options); };
   if (by_publisher) {
-    for (const auto& v : r.publishers) {
-      for (const auto& [i, apps] : v.clusters) rows(r.clusters[i], "credential", &apps, {v.name, v.kind, v.id});
-      for (const auto& [i, apps] : v.configuration)
+    for (const auto& v : std::span(r.publishers).first(limit(r.publishers.size()))) {
+      for (const auto& [i, apps] : std::span(v.clusters).first(limit(v.clusters.size())))
+        rows(r.clusters[i], "credential", &apps, {v.name, v.kind, v.id});
+      for (const auto& [i, apps] : std::span(v.configuration).first(limit(v.configuration.size())))
         rows(r.configuration[i], "configuration", &apps, {v.name, v.kind, v.id});
     }
   } else {

@@ -75,7 +75,8 @@ Result<FleetData> read_fleet(store::Datastore& db) {
   auto findings = db.query(
       std::string("SELECT f.id, i.path, fi.chain, f.rule_id, f.rule_name, f.provider, "
                   "f.secret_sha256, f.redacted, f.symbol, f.code_package, f.verification_status, ") +
-      kAppColumns + ", f.confidence, f.line, f.snippet" + (has_decoders ? ", f.decoders" : "") +
+      kAppColumns + ", f.confidence, f.line, f.snippet, f.verification_detail" +
+      (has_decoders ? ", f.decoders" : "") +
       " FROM findings f JOIN inputs i ON i.id = f.input_id JOIN files fi ON fi.id = f.file_id "
       "LEFT JOIN apps a ON a.id = f.app_id WHERE f.pair_id IS NULL");
   if (!findings) return std::unexpected(findings.error());
@@ -97,7 +98,8 @@ Result<FleetData> read_fleet(store::Datastore& db) {
     f.confidence = parse_confidence(as_text(row[16])).value_or(Confidence::kMedium);
     f.line = static_cast<uint32_t>(as_int(row[17]));
     f.snippet = as_text(row[18]);
-    if (has_decoders) f.decoders = as_text(row[19]);
+    f.verification_detail = as_text(row[19]);
+    if (has_decoders) f.decoders = as_text(row[20]);
     if (auto it = pair_parts.find(as_int(row[0])); it != pair_parts.end()) f.parts = std::move(it->second);
     data.findings.push_back(std::move(f));
   }

@@ -1,6 +1,7 @@
 #include "report/finding_json.h"
 
 #include "core/secret.h"
+#include "report/risk_order.h"
 
 namespace keysweep {
 
@@ -26,6 +27,8 @@ Json location_json(const Location& loc) {
   return j;
 }
 
+Json finding_object(const Finding& f, const Rule* rule, const ReportOptions& options, bool whole);
+
 }  // namespace
 
 Json git_json(const GitOrigin& g) {
@@ -50,11 +53,23 @@ Json app_json(const AppIdentity& app) {
 }
 
 Json finding_json(const Finding& f, const Rule* rule, const ReportOptions& options) {
+  return finding_object(f, rule, options, true);
+}
+
+namespace {
+
+// `whole`: a finding as reported; a pair's part (not whole) has no severity of its own.
+Json finding_object(const Finding& f, const Rule* rule, const ReportOptions& options, bool whole) {
   Json j;
   j["rule_id"] = f.rule_id;
   j["rule_name"] = f.rule_name;
   j["provider"] = f.provider;
   j["confidence"] = confidence_name(f.confidence);
+  if (whole) {
+    RiskAssessment risk = finding_risk(f, rule);
+    j["severity"] = risk_name(risk.severity);
+    j["why"] = risk.why();
+  }
   if (!f.signals.empty()) j["signals"] = f.signals;
   if (options.show_secrets) j["secret"] = json_text(f.secret);
   j["secret_sha256"] = f.secret_sha256;
@@ -75,11 +90,13 @@ Json finding_json(const Finding& f, const Rule* rule, const ReportOptions& optio
     Json parts = Json::array();
     ReportOptions part_options = options;
     part_options.verification = false;  // a pair is verified as a whole
-    for (const auto& part : f.parts) parts.push_back(finding_json(part, nullptr, part_options));
+    for (const auto& part : f.parts) parts.push_back(finding_object(part, nullptr, part_options, false));
     j["parts"] = std::move(parts);
   }
   return j;
 }
+
+}  // namespace
 
 void VerificationCounts::add(const Finding& f) {
   switch (f.verification.status) {

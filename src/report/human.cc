@@ -5,6 +5,7 @@
 #include "core/secret.h"
 #include "core/text_wrap.h"
 #include "report/reporters.h"
+#include "report/risk_order.h"
 
 namespace keysweep {
 
@@ -36,6 +37,11 @@ class HumanReporter final : public Reporter {
     out_ << '\n';
     out_ << "  " << paint(kRed, f.rule_name) << "  [" << f.rule_id << ", "
          << confidence_name(f.confidence) << " confidence]\n";
+    const RiskAssessment risk = finding_risk(f, rule);
+    const std::string level = risk_name(risk.severity);
+    const std::string severity = wrap_words(level + " (" + risk.why() + ")", 12);
+    out_ << "  severity: " << paint(risk.severity >= Risk::kHigh ? kRed : kDim, level)
+         << severity.substr(level.size()) << '\n';
     if (f.is_pair()) {
       // Each part on its own line, with where it is when that differs from the headline.
       for (const Finding& p : f.parts) {

@@ -11,6 +11,7 @@
 
 #include "core/secret.h"
 #include "report/reporter.h"
+#include "report/risk_order.h"
 
 namespace keysweep {
 namespace {
@@ -25,6 +26,7 @@ Rule twilio_rule() {
   r.name = "Twilio Auth Token";
   r.provider = "twilio";
   r.confidence = Confidence::kMedium;
+  r.grants = Grants::kFullAccount;
   r.references = {"https://www.twilio.com/docs/iam/api/authtoken"};
   r.remediation = "Rotate the Auth Token in the Twilio Console. Call your own backend instead.";
   return r;
@@ -36,6 +38,7 @@ Rule aws_rule() {
   r.name = "AWS Access Key ID";
   r.provider = "aws";
   r.confidence = Confidence::kHigh;
+  r.grants = Grants::kIdentifier;
   r.references = {
       "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"};
   return r;
@@ -457,9 +460,16 @@ TEST(report_sarif, RulesLevelsAndLocations) {
     EXPECT_EQ(rule["id"], r["ruleId"]);
     EXPECT_EQ(rule["properties"]["tags"], nlohmann::json::array({"security", "secret"}));
   }
+  // Levels follow severity (core/risk.h), not confidence: a high-confidence AWS key id alone
+  // grants nothing (low: a note); a low-confidence Twilio token grants the account (high, one
+  // level down for the confidence: medium, a warning).
   const auto& aws = run["results"][0];
-  EXPECT_EQ(aws["level"], "error");
-  EXPECT_EQ(rules[aws["ruleIndex"].get<size_t>()]["properties"]["security-severity"], "9.0");
+  EXPECT_EQ(aws["level"], "note");
+  EXPECT_EQ(aws["properties"]["severity"], "low");
+  EXPECT_EQ(aws["properties"]["why"], "AWS identifier only; 1 app; not checked");
+  EXPECT_EQ(aws["properties"]["security-severity"], "3.0");
+  EXPECT_EQ(rules[aws["ruleIndex"].get<size_t>()]["properties"]["security-severity"], "3.0");
+  EXPECT_EQ(rules[aws["ruleIndex"].get<size_t>()]["defaultConfiguration"]["level"], "note");
   // Inside a container: the container is the artifact, the entry a logical location.
   const auto& loc = aws["locations"][0];
   EXPECT_EQ(loc["physicalLocation"]["artifactLocation"]["uri"], "apps/nav.apk");
@@ -469,9 +479,78 @@ TEST(report_sarif, RulesLevelsAndLocations) {
   EXPECT_EQ(aws["partialFingerprints"]["keysweep/v1"], aws_finding().fingerprint);
   const auto& tw = run["results"][1];
   EXPECT_EQ(tw["level"], "warning");
+  EXPECT_EQ(tw["properties"]["security-severity"], "5.5");
   EXPECT_EQ(tw["locations"][0]["physicalLocation"]["region"]["startLine"], 12);
   EXPECT_EQ(tw["locations"][0]["physicalLocation"]["region"]["startColumn"], 38);
   EXPECT_EQ(rules[tw["ruleIndex"].get<size_t>()]["helpUri"], twilio_rule().references[0]);
+}
+
+// A rule's SARIF default is its worst result's: code scanning ranks alerts by it.
+TEST(report_sarif, RuleSeverityIsItsWorstResults) {
+  Finding weak = twilio_finding();
+  weak.confidence = Confidence::kLow;  // medium
+  Finding live = twilio_finding();
+  live.location.chain = {"b.java"};
+  live.verification.status = Verification::Status::kLive;  // full account, live: critical
+  auto log = sarif({{weak, twilio_rule()}, {live, twilio_rule()}}, "");
+  const auto& run = log["runs"][0];
+  ASSERT_EQ(run["tool"]["driver"]["rules"].size(), 1u);
+  const auto& rule = run["tool"]["driver"]["rules"][0];
+  EXPECT_EQ(rule["properties"]["security-severity"], "9.5");
+  EXPECT_EQ(rule["defaultConfiguration"]["level"], "error");
+  EXPECT_EQ(run["results"][0]["properties"]["severity"], "medium");
+  EXPECT_EQ(run["results"][1]["properties"]["severity"], "critical");
+}
+
+// json and jsonl: each finding carries its severity and why; a pair's parts do not (the pair is
+// the credential).
+TEST(report_json_formats, FindingsCarrySeverityAndWhy) {
+  for (const char* format : {"json", "jsonl"}) {
+    SCOPED_TRACE(format);
+    std::string text = render(format, {{twilio_finding(), twilio_rule()}, {twilio_pair(), twilio_rule()}});
+    std::vector<nlohmann::json> findings;
+    if (std::string(format) == "json") {
+      const auto doc = nlohmann::json::parse(text);
+      for (const auto& f : doc["findings"]) findings.push_back(f);
+    } else {
+      std::istringstream lines(text);
+      for (std::string line; std::getline(lines, line);)
+        if (auto j = nlohmann::json::parse(line); j["type"] == "finding") findings.push_back(j);
+    }
+    ASSERT_EQ(findings.size(), 2u);
+    EXPECT_EQ(findings[0]["severity"], "high");
+    EXPECT_EQ(findings[0]["why"], "full Twilio account; not checked");
+    EXPECT_EQ(findings[1]["severity"], "high");
+    for (const auto& part : findings[1]["parts"]) EXPECT_FALSE(part.contains("severity")) << part;
+  }
+  // No rule known: the default grants (scoped write), medium.
+  auto doc = nlohmann::json::parse(render("json", {{twilio_finding(), std::nullopt}}));
+  EXPECT_EQ(doc["findings"][0]["severity"], "medium");
+}
+
+TEST(report_human, SaysTheSeverityAndWhy) {
+  const std::string text = render("human", fixed_pair());
+  EXPECT_NE(text.find("  severity: high (full Twilio account; not checked)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  severity: low (AWS identifier only; 1 app; not checked)\n"), std::string::npos) << text;
+}
+
+// Scan output order: most severe first; ties by path, then line and column.
+TEST(report_risk_order, MostSevereFirstThenPathAndLine) {
+  const Rule twilio = twilio_rule(), aws = aws_rule();
+  Finding aws_a = aws_finding();  // low, apps/nav.apk
+  Finding aws_b = make_finding(aws, kAwsKeyId, {"a/.env"}, "", 3, 1, "KEY=", "");  // low, a/.env
+  Finding aws_c = make_finding(aws, kAwsKeyId, {"a/.env"}, "", 1, 5, "KEY=", "");  // line 1
+  Finding tw_z = make_finding(twilio, kTwilioToken, {"z/Main.java"}, "", 9, 1, "T=", "");  // high
+  Finding tw_live = make_finding(twilio, kTwilioToken, {"zz/Main.java"}, "", 1, 1, "T=", "");
+  tw_live.verification.status = Verification::Status::kLive;  // critical
+  std::vector<Finding> findings = {aws_a, aws_b, tw_z, aws_c, tw_live};
+  sort_by_risk(findings, [&](const Finding& f) { return f.rule_id == twilio.id ? &twilio : &aws; });
+  std::vector<std::string> order;
+  for (const auto& f : findings) order.push_back(f.location.display_path() + ":" + std::to_string(f.location.line));
+  EXPECT_EQ(order, (std::vector<std::string>{"zz/Main.java:1", "z/Main.java:9", "a/.env:1", "a/.env:3",
+                                             "apps/nav.apk!classes2.dex:0"}));
+  // Nothing known of the rule: the default grants.
+  EXPECT_EQ(finding_risk(aws_a, nullptr).severity, Risk::kMedium);
 }
 
 }  // namespace

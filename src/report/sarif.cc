@@ -12,6 +12,7 @@
 #include "core/secret.h"
 #include "report/finding_json.h"
 #include "report/reporters.h"
+#include "report/risk_order.h"
 
 namespace keysweep {
 
@@ -27,18 +28,22 @@ constexpr const char* kGenericRemediation =
     "Revoke or rotate this credential at the provider, remove it from the code and its history, "
     "and load it at run time from a secret store instead.";
 
-const char* level_for(Confidence c) { return c == Confidence::kLow ? "warning" : "error"; }
+// GitHub code scanning ranks security alerts by `security-severity` (9.0+ critical, 7.0-8.9
+// high, 4.0-6.9 medium, below low); `level` is what other viewers show. Both follow the
+// finding's severity (core/risk.h), as every other format does.
+const char* level_for(Risk r) {
+  return r >= Risk::kHigh ? "error" : r == Risk::kMedium ? "warning" : "note";
+}
 
-const char* security_severity_for(Confidence c) {
-  switch (c) {
-    case Confidence::kHigh:
-      return "9.0";
-    case Confidence::kMedium:
-      return "7.0";
-    case Confidence::kLow:
-      return "4.0";
+const char* security_severity_for(Risk r) {
+  switch (r) {
+    case Risk::kCritical: return "9.5";
+    case Risk::kHigh: return "8.0";
+    case Risk::kMedium: return "5.5";
+    case Risk::kLow: return "3.0";
+    case Risk::kInfo: return "0.0";
   }
-  return "7.0";
+  return "5.5";
 }
 
 bool is_web_uri(std::string_view s) {
@@ -56,7 +61,7 @@ class SarifReporter final : public Reporter {
 
   void finding(const Finding& f, const Rule* rule) override {
     if (!rules_.contains(f.rule_id)) rules_.emplace(f.rule_id, rule_descriptor(f, rule));
-    results_.emplace_back(f.rule_id, result(f));
+    results_.emplace_back(f.rule_id, result(f, rule));
     verified_.add(f);
     ++reported_;
   }
@@ -65,7 +70,7 @@ class SarifReporter final : public Reporter {
   // scanning) shows it as dismissed rather than silently gone.
   void suppressed(const Finding& f, const Rule* rule, const Suppression& why) override {
     if (!rules_.contains(f.rule_id)) rules_.emplace(f.rule_id, rule_descriptor(f, rule));
-    Json r = result(f);
+    Json r = result(f, rule);
     Json sup;
     sup["kind"] = why.in_source() ? "inSource" : "external";
     sup["status"] = "accepted";
@@ -81,6 +86,9 @@ class SarifReporter final : public Reporter {
     std::map<std::string, size_t> index;
     for (auto& [id, descriptor] : rules_) {
       index[id] = rules.size();
+      // A rule's default is its worst result's: code scanning shows the rule's security-severity.
+      descriptor["defaultConfiguration"]["level"] = level_for(worst_.at(id));
+      descriptor["properties"]["security-severity"] = security_severity_for(worst_.at(id));
       rules.push_back(std::move(descriptor));
     }
     Json results = Json::array();
@@ -175,17 +183,20 @@ class SarifReporter final : public Reporter {
     d["name"] = json_text(name);
     d["shortDescription"]["text"] = json_text(name);
     d["fullDescription"]["text"] = json_text(name + " (" + f.provider + "). " + remediation);
-    d["defaultConfiguration"]["level"] = level_for(f.confidence);
+    d["defaultConfiguration"]["level"] = "";  // its results' worst, set in end()
     if (!help_uri.empty()) d["helpUri"] = json_text(help_uri);
     d["help"]["text"] = json_text(remediation);
     d["help"]["markdown"] = json_text(markdown);
     d["properties"]["tags"] = Json::array({"security", "secret"});
     d["properties"]["precision"] = confidence_name(f.confidence);
-    d["properties"]["security-severity"] = security_severity_for(f.confidence);
+    d["properties"]["security-severity"] = "";  // likewise
     return d;
   }
 
-  Json result(const Finding& f) const {
+  Json result(const Finding& f, const Rule* rule) {
+    const RiskAssessment risk = finding_risk(f, rule);
+    auto [worst, added] = worst_.emplace(f.rule_id, risk.severity);
+    if (!added) worst->second = std::max(worst->second, risk.severity);
     const Location& loc = f.location;
     const bool nested = loc.chain.size() > 1;
     std::string text = f.rule_name + ": " + (opts_.show_secrets ? f.secret : f.redacted);
@@ -235,7 +246,7 @@ class SarifReporter final : public Reporter {
     Json r;
     r["ruleId"] = f.rule_id;
     r["ruleIndex"] = 0;  // set in end(), once the rules are known and ordered
-    r["level"] = level_for(f.confidence);
+    r["level"] = level_for(risk.severity);
     // Code-scanning UIs show the message as text: the names in it (paths, symbols, an identity a
     // server answered) are escaped, while the structured fields keep them exact.
     r["message"]["text"] = printable_name(text);
@@ -244,6 +255,9 @@ class SarifReporter final : public Reporter {
     Json props;
     props["provider"] = f.provider;
     props["confidence"] = confidence_name(f.confidence);
+    props["severity"] = risk_name(risk.severity);
+    props["why"] = risk.why();
+    props["security-severity"] = security_severity_for(risk.severity);
     if (opts_.show_secrets) props["secret"] = json_text(f.secret);
     props["redacted"] = json_text(f.redacted);
     props["secret_sha256"] = f.secret_sha256;
@@ -263,6 +277,7 @@ class SarifReporter final : public Reporter {
   fs::path cwd_;
   fs::path base_;
   std::map<std::string, Json> rules_;  // by id: a stable order for rules and ruleIndex
+  std::map<std::string, Risk> worst_;  // by rule id: the worst severity of its results
   std::vector<std::pair<std::string, Json>> results_;
   VerificationCounts verified_;
   uint64_t reported_ = 0;  // results without suppressions

@@ -143,6 +143,67 @@ class FindingsAndExitCodes(unittest.TestCase):
         self.assertIn("Access Tokens or call your backend.", r.stdout)
 
 
+class RiskOrder(unittest.TestCase):
+    """`scan` lists findings most severe first, each with its severity and why, in every format;
+    a Maps key where the Maps SDK reads it is configuration (info), the same kind of key in code a
+    leak (docs/FLEET.md "Risk order")."""
+
+    MAPS_KEY, CODE_KEY = FAKE.google_api_key(), FAKE.google_api_key()
+
+    def setUp(self):
+        self.tree = Tree({
+            "a/.env": f"AWS_ACCESS_KEY_ID={AKID}\n",  # an identifier: low
+            "b/Config.java": f'static final String TWILIO_SID = "{SID}";\n'
+                             f'static final String TWILIO_AUTH_TOKEN = "{TOKEN}";\n',  # high
+            "c/res/values/google_maps_api.xml":
+                '<resources>\n'
+                f'    <string name="google_maps_key" translatable="false">{self.MAPS_KEY}</string>\n'
+                '</resources>\n',  # info
+            "d/Net.java": f'String key = "{self.CODE_KEY}";\n',  # scoped: medium
+        })
+
+    def tearDown(self):
+        self.tree.cleanup()
+
+    WANT = [("twilio.account", "high", "b/Config.java"), ("google.api_key", "medium", "d/Net.java"),
+            ("aws.access_key_id", "low", "a/.env"),
+            ("google.api_key", "info", "c/res/values/google_maps_api.xml")]
+
+    def got(self, findings):
+        return [(f["rule_id"], f["severity"], os.path.relpath(f["location"]["path"], self.tree.path()))
+                for f in findings]
+
+    def test_json_and_jsonl_most_severe_first_with_why(self):
+        import json
+        doc = json.loads(run("scan", "--format", "json", "--jobs", "2", self.tree.path()).stdout)
+        self.assertEqual(self.got(doc["findings"]), self.WANT)
+        self.assertEqual(doc["findings"][0]["why"], "full Twilio account; not checked")
+        self.assertEqual(doc["findings"][3]["why"],
+                         "Google key declared for the app's Maps/Firebase SDK: check its "
+                         "restrictions in the Cloud console; not checked")
+        lines = [json.loads(l) for l in run("scan", "--format", "jsonl", self.tree.path()).stdout.splitlines()]
+        self.assertEqual(self.got([l for l in lines if l["type"] == "finding"]), self.WANT)
+
+    def test_human_lists_the_same_order_and_says_why(self):
+        out = run("scan", "--color", "never", self.tree.path()).stdout
+        places = [out.index(self.tree.path(p) + ":") for _, _, p in self.WANT]
+        self.assertEqual(places, sorted(places), out)
+        self.assertIn("  severity: high (full Twilio account; not checked)\n", out)
+        self.assertIn("  severity: info (Google key declared for the app's Maps/Firebase SDK", out)
+
+    def test_sarif_level_and_security_severity_follow_severity(self):
+        import json
+        log = json.loads(run("scan", "--format", "sarif", self.tree.path()).stdout)
+        got = [(r["ruleId"], r["level"], r["properties"]["severity"], r["properties"]["security-severity"])
+               for r in log["runs"][0]["results"]]
+        self.assertEqual(got, [("twilio.account", "error", "high", "8.0"),
+                               ("google.api_key", "warning", "medium", "5.5"),
+                               ("aws.access_key_id", "note", "low", "3.0"),
+                               ("google.api_key", "note", "info", "0.0")])
+        rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+        self.assertEqual(rules["google.api_key"]["properties"]["security-severity"], "5.5")
+
+
 class BadInput(unittest.TestCase):
     """Each problem is named with its path on stderr, counted in the summary, and the scan of the
     other files goes on (the planted AWS key is still found)."""

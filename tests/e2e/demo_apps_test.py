@@ -26,7 +26,8 @@ _f = Fakes("keysweep-demo-apps")
 SID, TOKEN = _f.twilio_account_sid(), _f.twilio_auth_token()
 AWS_ID, AWS_SECRET = _f.aws_access_key_id(), _f.aws_secret_access_key()
 GOOGLE_KEY, SLACK_WEBHOOK = _f.google_api_key(), _f.slack_webhook()
-SECRETS = [SID, TOKEN, AWS_ID, AWS_SECRET, GOOGLE_KEY, SLACK_WEBHOOK]
+MAPS_KEY = _f.google_api_key()
+SECRETS = [SID, TOKEN, AWS_ID, AWS_SECRET, GOOGLE_KEY, SLACK_WEBHOOK, MAPS_KEY]
 
 
 def sha256(text):
@@ -124,6 +125,20 @@ class DemoApps(unittest.TestCase):
         self.assertIn("kGoogleMapsApiKey", f["location"]["symbol"])
         self.assertIn("arm64-v8a", f["location"]["symbol"])
         self.assertEqual(f["secret_sha256"], sha256(GOOGLE_KEY))
+
+    def test_maps_key_in_the_manifest_is_configuration_and_native_code_key_a_leak(self):
+        # The Maps SDK reads its key from this meta-data: a key meant to be restricted to the app
+        # (info: check its restrictions); the key compiled into libkeys.so is a leak (medium).
+        manifest = self.chain_path("nightbus.apk", "AndroidManifest.xml", "attributes")
+        maps = self.find("google.api_key", manifest, "com.google.android.geo.API_KEY")
+        self.assertEqual(maps["secret_sha256"], sha256(MAPS_KEY))
+        self.assertEqual(maps["severity"], "info")
+        self.assertTrue(maps["why"].startswith("Google key declared for the app's Maps/Firebase SDK"))
+        native = self.find("google.api_key",
+                           self.chain_path("nightbus.apk", "lib/arm64-v8a/libkeys.so", ".rodata"))
+        self.assertEqual((native["severity"], native["why"]), ("medium", "scoped Google access; 1 app; not checked"))
+        order = [f["secret_sha256"] for f in self.report["findings"]]
+        self.assertLess(order.index(sha256(GOOGLE_KEY)), order.index(sha256(MAPS_KEY)))
 
     def test_slack_webhook_in_assets_with_line(self):
         f = self.find("slack.webhook_url", self.chain_path("nightbus.apk", "assets/config.json"))

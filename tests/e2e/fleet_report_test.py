@@ -228,6 +228,41 @@ class FleetReport(FleetFixture):
         [p] = [p for p in r["providers"] if p["provider"] == aws["provider"]]
         self.assertEqual(p["live_credentials"], 1)
 
+    def test_google_keys_meant_for_the_app_are_configuration_to_review(self):
+        # What a scan stores for a Maps key in the manifest's meta-data, and for a key Google
+        # refused for want of the app it is bound to (core/app_restricted_key.h): moved apart.
+        # A key with one occurrence there and others in code stays a credential.
+        google = [c for c in self.report["clusters"] if c["rule_id"] == "google.api_key"]
+        own = sorted((c for c in google if c["findings"] == 1), key=lambda c: c["secret_sha256"])
+        spread = [c for c in google if c["findings"] > 1]
+        self.assertGreaterEqual(len(own), 2)
+        self.assertTrue(spread)
+        declared, bound, partly = own[0]["secret_sha256"], own[1]["secret_sha256"], spread[0]["secret_sha256"]
+        db = os.path.join(self.tmp, "restricted.db")
+        shutil.copy(self.db, db)
+        with sqlite3.connect(db) as c:
+            c.execute("UPDATE findings SET symbol = 'com.google.android.geo.API_KEY' "
+                      "WHERE secret_sha256 = ?", (declared,))
+            c.execute("UPDATE findings SET verification_status = 'live', verification_detail = "
+                      "'valid key, restricted or API not enabled (API_KEY_ANDROID_APP_BLOCKED)' "
+                      "WHERE secret_sha256 = ?", (bound,))
+            c.execute("UPDATE findings SET symbol = '@string/google_maps_key' WHERE id = "
+                      "(SELECT MIN(id) FROM findings WHERE secret_sha256 = ?)", (partly,))
+        r = json.loads(keysweep("report", "--datastore", db, "--deterministic").stdout)
+        config = {c["secret_sha256"]: c for c in r["configuration"]}
+        self.assertEqual(config[declared]["grants"], "public-config")
+        self.assertEqual(config[declared]["severity"], "info")
+        self.assertTrue(config[declared]["why"].startswith(
+            "Google key declared for the app's Maps/Firebase SDK: check its restrictions"), config[declared])
+        self.assertTrue(config[bound]["why"].startswith("Google key restricted to an app, site or IP"))
+        self.assertEqual(config[bound]["verification"], "live")
+        credentials = {c["secret_sha256"] for c in r["clusters"]}
+        self.assertIn(partly, credentials)
+        self.assertNotIn(declared, credentials)
+        self.assertEqual(r["summary"]["credentials"], self.report["summary"]["credentials"] - 2)
+        self.assertEqual(r["summary"]["configuration_values"],
+                         self.report["summary"]["configuration_values"] + 2)
+
     def test_metadata_flag_overrides_the_store(self):
         csv_path = os.path.join(self.tmp, "override.csv")
         first = self.report["clusters"][0]["apps"][0]["app_id"]
@@ -334,6 +369,30 @@ class FleetReport(FleetFixture):
                              "publisher").stdout
         self.assertIn(pubs[0]["publisher"] + "  (publisher; ", human_pub)
 
+    def test_top_limits_the_publisher_view_and_says_how_many_more(self):
+        def report(*args):
+            return keysweep("report", "--datastore", self.db, "--by", "publisher", "--deterministic", *args).stdout
+        full = json.loads(report())["by_publisher"]
+        self.assertGreater(len(full), 1)
+        self.assertGreater(len(full[0]["credentials"]), 1)
+        top = json.loads(report("--top", "1"))
+        self.assertEqual((top["by_publisher_count"], top["by_publisher_listed"]), (len(full), 1))
+        [first] = top["by_publisher"]
+        self.assertEqual(first["publisher"], full[0]["publisher"])  # the worst one
+        self.assertEqual(first["credentials"], full[0]["credentials"][:1])
+        self.assertEqual((first["credential_count"], first["credentials_listed"]),
+                         (len(full[0]["credentials"]), 1))
+        human = report("--format", "human", "--top", "1")
+        self.assertIn("  and %d more credential%s (--top 0 lists all)\n" % (
+            len(full[0]["credentials"]) - 1, "" if len(full[0]["credentials"]) == 2 else "s"), human)
+        self.assertIn("and %d more publisher%s (--top 0 lists all)\n" % (
+            len(full) - 1, "" if len(full) == 2 else "s"), human)
+        self.assertNotIn(full[1]["publisher"] + "  (", human)
+        rows = list(csv.DictReader(io.StringIO(report("--format", "csv", "--top", "1"))))
+        self.assertEqual({r["by_publisher"] for r in rows}, {full[0]["publisher"]})
+        self.assertEqual({int(r["rank"]) for r in rows if r["section"] == "credential"},
+                         {full[0]["credentials"][0]["rank"]})
+
     def test_json_and_csv_follow_their_documented_schemas(self):
         import jsonschema
         with open(os.path.join(ROOT, "docs/schemas/fleet-report-2.schema.json")) as f:
@@ -342,6 +401,8 @@ class FleetReport(FleetFixture):
         validator = jsonschema.Draft202012Validator(schema)
         docs = [self.report, json.loads(keysweep("report", "--datastore", self.db).stdout),
                 json.loads(keysweep("report", "--datastore", self.db, "--by", "publisher").stdout),
+                json.loads(keysweep("report", "--datastore", self.db, "--by", "publisher",
+                                    "--top", "1").stdout),
                 json.loads(keysweep("report", "--datastore", self.db, "--min-severity", "critical",
                                     "--disable-rule", "stripe.*", "--min-confidence", "high").stdout)]
         for doc in docs:
@@ -451,8 +512,10 @@ class FleetReportHtml(FleetFixture):
         self.assertIn("com.example.sdk.Telemetry.AWS_SECRET_ACCESS_KEY", detail)
         self.assertIn(aws["parts"][0]["redacted"], detail)
         self.assertIn(aws["remediation"], html_unescape(detail))
-        for ref in aws["references"]:
-            self.assertIn(ref, html_unescape(detail))
+        # Each reference is a link that tells the site nothing (rel), opened apart.
+        links = re.findall(r'<a href="([^"]*)" rel="noreferrer noopener" target="_blank">([^<]*)</a>', detail)
+        self.assertEqual([(html_unescape(h), html_unescape(t)) for h, t in links],
+                         [(r, r) for r in aws["references"]])
 
         # Filters (from the address, as the selects write it): provider, severity, status.
         dom = self.chromium_dom(page, "#provider=twilio&severity=critical")
@@ -480,6 +543,71 @@ class FleetReportHtml(FleetFixture):
         self.assertGreater(ink, 5000)
         self.assertIn(bytes.fromhex("b3261e"), table, "no critical badge in the risk table")
 
+    def test_top_limits_the_publisher_section_and_says_how_many_more(self):
+        page = os.path.join(self.tmp, "top1.html")
+        keysweep("report", "--datastore", self.db, "--format", "html", "--top", "1", "-o", page)
+        full = json.loads(keysweep("report", "--datastore", self.db, "--by", "publisher",
+                                   "--deterministic").stdout)["by_publisher"]
+        dom = self.chromium_dom(page)
+        self.assertEqual(dom.count('class="publisher-row"'), 1)
+        self.assertEqual(dom.count('class="publisher-credential"'), 1)
+        self.assertIn('<li class="publisher-more">and %d more credentials</li>'
+                      % (len(full[0]["credentials"]) - 1), dom)
+        self.assertIn("and %d more publishers (report --top N draws more)" % (len(full) - 1), dom)
+
+
+class FleetReportHtmlLinks(unittest.TestCase):
+    """References come from rule files, which anyone can write: only http(s) addresses become
+    links, their text cannot leave the attribute, and the page still loads nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not shutil.which("chromium"):
+            raise unittest.SkipTest("chromium missing (scripts/install-deps installs it)")
+        cls.tmp = e2e_util.scratch_dir("fleet-links")
+
+    @classmethod
+    def tearDownClass(cls):
+        e2e_util.remove_tree(getattr(cls, "tmp", ""))
+
+    def test_only_http_references_are_links_and_stay_in_their_attribute(self):
+        refs = ['https://example.com/rotate?a=1&b="x"><img src=//evil.example/p.png>',
+                "javascript:alert(1)", "JAVASCRIPT:https://example.com", "ftp://example.com/f",
+                "data:text/html,<script>alert(1)</script>", "http://example.org/ok"]
+        rules = os.path.join(self.tmp, "refs.toml")
+        with open(rules, "w") as f:
+            f.write('[[rules]]\nid = "test.refs"\nname = "Reference test"\nprovider = "test"\n'
+                    "pattern = '''\\b(zq[0-9a-f]{16})\\b'''\n"
+                    'positive_examples = ["key = zq3f9a1c7e5b2d8046"]\nremediation = "Rotate it."\n'
+                    "references = [%s]\n" % ", ".join(json.dumps(r) for r in refs))
+        src = os.path.join(self.tmp, "src")
+        os.makedirs(src)
+        with open(os.path.join(src, "a.txt"), "w") as f:
+            f.write("key = zq3f9a1c7e5b2d8046\n")
+        db, page = os.path.join(self.tmp, "links.db"), os.path.join(self.tmp, "links.html")
+        keysweep("scan", "--datastore", db, "--rules", rules, "-q", "--progress", "never", src)
+        r = keysweep("report", "--datastore", db, "--rules", rules, "--format", "html", "-o", page)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        chromium = shutil.which("chromium")
+        dom = subprocess.run([chromium, "--headless", "--disable-gpu", "--no-sandbox",
+                              f"--user-data-dir={self.tmp}/chromium-profile",
+                              "--host-resolver-rules=MAP * ~NOTFOUND", "--dump-dom",
+                              "file://" + page + "#open=1"],
+                             capture_output=True, text=True, timeout=120).stdout
+        self.assertIn('data-rendered="yes"', dom)
+        refs_html = dom[dom.index('<ul class="refs">'):]
+        refs_html = refs_html[:refs_html.index("</ul>")]
+        links = re.findall(r'<li><a href="([^"]*)" rel="noreferrer noopener" target="_blank">([^<]*)</a></li>', refs_html)
+        # The parser's own form of the address: quotes and angle brackets percent-encoded.
+        self.assertEqual([(html_unescape(h), html_unescape(t)) for h, t in links],
+                         [("https://example.com/rotate?a=1&b=%22x%22%3E%3Cimg%20src=//evil.example/p.png%3E", refs[0]),
+                          ("http://example.org/ok", refs[5])])
+        texts = [html_unescape(t) for t in re.findall(r"<li><code>([^<]*)</code></li>", refs_html)]
+        self.assertEqual(texts, refs[1:5])
+        self.assertEqual(dom.count("<a "), 2)
+        self.assertNotIn("<img", dom)
+        # The policy that keeps the page from loading anything, whatever a reference says.
+        self.assertIn("default-src 'none'", dom)
 
 
 def html_unescape(text):

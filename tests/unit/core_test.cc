@@ -7,6 +7,7 @@
 #include "core/blob.h"
 #include "core/diagnostics.h"
 #include "core/percent_encode.h"
+#include "core/app_restricted_key.h"
 #include "core/risk.h"
 #include "core/text_wrap.h"
 #include "core/secret.h"
@@ -231,6 +232,57 @@ TEST(Risk, WhySaysWhatWhoAndWhetherItWorks) {
   EXPECT_EQ(short_count(5'400), "5.4K");
   EXPECT_EQ(short_count(25'000), "25K");
   EXPECT_EQ(short_count(950), "950");
+}
+
+// A Google key where the Maps or Firebase SDK reads it, or that Google refused for want of the
+// app it is bound to, is configuration to review; anywhere else it is a leak.
+TEST(Risk, GoogleKeyDeclaredForAnAppSdkIsConfiguration) {
+  EXPECT_TRUE(declared_for_app_sdk("com.google.android.geo.API_KEY", ""));       // manifest
+  EXPECT_TRUE(declared_for_app_sdk("com.google.android.maps.v2.API_KEY", ""));
+  EXPECT_TRUE(declared_for_app_sdk("@string/google_maps_key", ""));              // resources.arsc
+  EXPECT_TRUE(declared_for_app_sdk("@string/google_api_key", ""));
+  EXPECT_TRUE(declared_for_app_sdk("GoogleService-Info.plist:API_KEY", ""));
+  // A source tree: no parser names the symbol, the line does.
+  EXPECT_TRUE(declared_for_app_sdk(
+      "", "<string name=\"google_maps_key\" translatable=\"false\">AIza…2sI</string>"));
+  EXPECT_TRUE(declared_for_app_sdk(
+      "", "<meta-data android:name=\"com.google.android.geo.API_KEY\" android:value=\"AIza…2sI\"/>"));
+  EXPECT_FALSE(declared_for_app_sdk("@string/backend_key", ""));
+  EXPECT_FALSE(declared_for_app_sdk("com.example.maps.Client.<clinit>()", ""));
+  EXPECT_FALSE(declared_for_app_sdk("", "String key = \"AIza…2sI\"; // google_maps_key"));
+  // A symbol names the place: a snippet quoting a Maps name does not override it.
+  EXPECT_FALSE(declared_for_app_sdk("@string/backend_key", "name=\"google_maps_key\""));
+
+  EXPECT_TRUE(verified_app_restricted("valid key, restricted or API not enabled (API_KEY_ANDROID_APP_BLOCKED)"));
+  EXPECT_TRUE(verified_app_restricted("valid key, restricted or API not enabled (API_KEY_HTTP_REFERRER_BLOCKED)"));
+  // Restricted to some APIs, or the API not enabled: usable from anywhere for what it allows.
+  EXPECT_FALSE(verified_app_restricted("valid key, restricted or API not enabled (API_KEY_SERVICE_BLOCKED)"));
+  EXPECT_FALSE(verified_app_restricted("valid key, restricted or API not enabled (SERVICE_DISABLED)"));
+
+  EXPECT_EQ(key_restriction("google.api_key", "@string/google_maps_key", "", ""),
+            KeyRestriction::kDeclaredForApp);
+  EXPECT_EQ(key_restriction("google.api_key", "", "", "(API_KEY_IOS_APP_BLOCKED)"),
+            KeyRestriction::kVerifiedRestricted);
+  EXPECT_EQ(key_restriction("google.api_key", "com.example.Net.call()", "", ""), KeyRestriction::kNone);
+  // Only Google API keys: a Stripe key in a resource of that name is a leak.
+  EXPECT_EQ(key_restriction("stripe.secret_key", "@string/google_api_key", "", ""), KeyRestriction::kNone);
+
+  Finding f;
+  f.rule_id = "google.api_key";
+  f.provider = "google";
+  f.confidence = Confidence::kHigh;
+  f.location.symbol = "com.google.android.geo.API_KEY";
+  RiskAssessment a = assess_finding_risk(f, Grants::kScopedWrite);
+  EXPECT_EQ(a.severity, Risk::kInfo);
+  EXPECT_EQ(a.why(), "Google key declared for the app's Maps/Firebase SDK: check its restrictions in "
+                     "the Cloud console; not checked");
+  f.location.symbol = "com.example.maps.Client.<clinit>()";
+  EXPECT_EQ(assess_finding_risk(f, Grants::kScopedWrite).severity, Risk::kMedium);
+  f.verification = {Verification::Status::kLive, "", "valid key (API_KEY_ANDROID_APP_BLOCKED)", ""};
+  a = assess_finding_risk(f, Grants::kScopedWrite);
+  EXPECT_EQ(a.severity, Risk::kInfo);
+  EXPECT_EQ(a.reasons.front(), "Google key restricted to an app, site or IP: check the restrictions "
+                               "in the Cloud console");
 }
 
 TEST(Risk, NamesRoundTrip) {

@@ -198,6 +198,16 @@ class Handler(BaseHTTPRequestHandler):
                 lambda ident: self.reply(200, {"object": "list", "data": []}, headers={"openai-organization": ident}),
                 lambda: self.reply(401, {"error": {"code": "invalid_api_key"}}))
         if path == "/v1beta/models?pageSize=1" and self.command == "GET":
+            # A working key Google refuses by its restrictions, as it answers: 403 with the
+            # reason (API_KEY_ANDROID_APP_BLOCKED for a key bound to an Android app).
+            reason = CREDS.get("google", {}).get("blocked", {}).get(h.get("X-Goog-Api-Key"))
+            if reason:
+                self.record("google", "blocked")
+                return self.reply(403, {"error": {"code": 403, "status": "PERMISSION_DENIED",
+                                                  "message": "Requests from this client are blocked.",
+                                                  "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                                                               "reason": reason,
+                                                               "metadata": {"consumer": "projects/123456789"}}]}})
             return self.answer(
                 "google", h.get("X-Goog-Api-Key"),
                 lambda ident: self.reply(200, {"models": [{"name": "models/mock"}]}),

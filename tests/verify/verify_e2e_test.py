@@ -63,6 +63,8 @@ class Credentials:
         self.unknown_github = fakes.github_token()
         self.flaky_github = fakes.github_token()
         self.identity = {p: "Mock %s Ltd" % p.capitalize() for p in PROVIDERS}
+        # Google keys that work but are restricted: to an Android app, and to other APIs only.
+        self.google_app_bound, self.google_api_bound = fakes.google_api_key(), fakes.google_api_key()
         self.aws_arn = "arn:aws:iam::123456789012:user/mock-deployer"
 
     def files(self, directory, which):
@@ -103,6 +105,8 @@ class Credentials:
                                   "%s:%s@%s" % (sk, api_secret, ac): "Mock Api Key Account"}}
         cfg["aws"] = {"live": {akid: {"secret": secret, "arn": self.aws_arn}}}
         cfg["github"]["unknown"] = [self.unknown_github]
+        cfg["google"]["blocked"] = {self.google_app_bound: "API_KEY_ANDROID_APP_BLOCKED",
+                                    self.google_api_bound: "API_KEY_SERVICE_BLOCKED"}
         cfg["github"]["flaky"] = {self.flaky_github: "flaky-octocat"}
         return cfg
 
@@ -111,7 +115,8 @@ class Credentials:
         for table in (self.live, self.revoked):
             for v in table.values():
                 out.extend(v if isinstance(v, tuple) else [v])
-        return out + [self.unknown_github, self.flaky_github, self.twilio_api[2]]
+        return out + [self.unknown_github, self.flaky_github, self.twilio_api[2], self.google_app_bound,
+                      self.google_api_bound]
 
 
 class VerifyE2E(unittest.TestCase):
@@ -217,6 +222,27 @@ class VerifyE2E(unittest.TestCase):
         self.assertEqual(outcomes.count("flaky"), 1)
         # The live token sits in two files and was asked about once.
         self.assertEqual(outcomes.count("live"), 2, outcomes)  # flaky's retry + the shared token
+
+    def test_a_google_key_google_says_is_bound_to_an_app_is_configuration(self):
+        # docs/FLEET.md "Risk order": an application restriction makes the key configuration to
+        # review (info), wherever it was found; an API restriction alone leaves it a leak.
+        d = os.path.join(self.tmp.name, "google-restricted")
+        os.makedirs(d, exist_ok=True)
+        for name, key in (("bound.env", self.creds.google_app_bound), ("apis.env", self.creds.google_api_bound)):
+            with open(os.path.join(d, name), "w") as f:
+                f.write("GOOGLE_API_KEY=%s\n" % key)
+        found = self.by_file(json.loads(self.run_keysweep([d]).stdout))
+        bound, apis = found["bound.env"], found["apis.env"]
+        self.assertEqual(bound["verification"]["status"], "live", bound)
+        self.assertIn("API_KEY_ANDROID_APP_BLOCKED", bound["verification"]["detail"])
+        self.assertEqual(bound["severity"], "info")
+        self.assertEqual(bound["why"], "Google key restricted to an app, site or IP: check the "
+                                       "restrictions in the Cloud console; live")
+        self.assertEqual(apis["verification"]["status"], "live", apis)
+        self.assertEqual((apis["severity"], apis["why"]), ("high", "scoped Google access; live"))
+        # Most severe first.
+        self.assertEqual([f["severity"] for f in json.loads(self.run_keysweep([d]).stdout)["findings"]],
+                         ["high", "info"])
 
     def test_twilio_api_key_uses_account_sid_found_beside_it(self):
         r = self.run_keysweep([os.path.join(self.other_dir, "twilio_api_key.env")])
