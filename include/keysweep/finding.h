@@ -99,7 +99,12 @@ struct Finding {
   // The secret in clear. Kept in memory for pairing and verification only; every reporter prints
   // `redacted` instead unless the user passed --show-secrets.
   std::string secret;
-  std::string secret_sha256;  // hex SHA-256 of the secret bytes
+  // The secret's hash, hex: its plain SHA-256, or when secret_hash_keyed its HMAC-SHA-256 under
+  // the user's key (FindingOptions::secret_hash_key). Guessable secrets (passwords, anything under
+  // 80 bits, core/secret.h) are keyed so that a shared report cannot be reversed by a dictionary;
+  // the others stay plain so that "is this key anywhere in the fleet?" works with any tool.
+  std::string secret_sha256;
+  bool secret_hash_keyed = false;
   std::string redacted;       // "AKIA…MPLE"
   std::string fingerprint;    // stable id: sha256(rule, secret hash, location path+symbol)
   std::string snippet;        // the line around the secret, with the secret already redacted

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/hash_key.h"
 #include "cli/commands.h"
 #include "cli/fleet_scan.h"
 #include "cli/options.h"
@@ -200,6 +201,9 @@ int run_scan(const ScanArgs& args) {
   config.walk.include_git_dirs = a.include_git_dir;
   config.walk.respect_gitignore = a.respect_gitignore;
   config.finding.show_secrets = a.show_secrets;
+  HashKey hash_key = load_hash_key();
+  for (const auto& w : hash_key.warnings) std::cerr << "keysweep: warning: " << w << '\n';
+  config.finding.secret_hash_key = std::move(hash_key.key);
   config.open_containers = !a.no_extract;
   if (a.no_decode) config.limits.max_decode_depth = 0;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <array>
 #include <cmath>
@@ -10,10 +11,8 @@
 
 namespace keysweep {
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+namespace {
+std::string to_hex(const unsigned char* digest, unsigned len) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(len * 2, '0');
   for (unsigned i = 0; i < len; ++i) {
@@ -21,6 +20,48 @@ std::string sha256_hex(std::string_view data) {
     out[2 * i + 1] = kHex[digest[i] & 15];
   }
   return out;
+}
+}  // namespace
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  return to_hex(digest, len);
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &len);
+  return to_hex(digest, len);
+}
+
+bool is_guessable_secret(std::string_view secret) {
+  bool lower = false, upper = false, digit = false, other = false, high = false;
+  bool hex_lower = true, hex_upper = true;  // every letter a-f (or every letter A-F)
+  for (unsigned char c : secret) {
+    hex_lower = hex_lower && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+    hex_upper = hex_upper && ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'));
+    if (c >= 'a' && c <= 'z') lower = true;
+    else if (c >= 'A' && c <= 'Z') upper = true;
+    else if (c >= '0' && c <= '9') digit = true;
+    else if (c >= 0x20 && c < 0x7F) other = true;
+    else high = true;
+  }
+  double alphabet = high ? 256.0 : 26.0 * lower + 26.0 * upper + 10.0 * digit + 33.0 * other;
+  if (hex_lower || hex_upper) alphabet = std::min(alphabet, 16.0);  // hex digits: 4 bits each
+  if (alphabet < 2) return true;
+  return static_cast<double>(secret.size()) * std::log2(alphabet) < 80.0;
+}
+
+std::string_view secret_hash_field(bool keyed) {
+  return keyed ? "secret_hmac_sha256" : "secret_sha256";
+}
+
+std::string secret_hash_text(std::string_view hash, bool keyed) {
+  return keyed ? "hmac-sha256:" + std::string(hash) : std::string(hash);
 }
 
 std::string redact_secret(std::string_view secret) {

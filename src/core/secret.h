@@ -8,6 +8,23 @@ namespace keysweep {
 
 std::string sha256_hex(std::string_view data);
 
+// HMAC-SHA-256 of `data` under `key`, as hex.
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+
+// Whether a dictionary or brute force could find the secret again from its plain SHA-256: fewer
+// than 80 bits by its length and the alphabets its characters come from (lower case, upper case,
+// digits, other printable ASCII, or 16 for hex digits alone; 8 bits for any other byte). `Winter2022` (60 bits), any value of
+// 12 letters and digits (71 bits) are guessable; a 32-digit hex secret (128), a 40-character
+// token (238) are not. Such secrets are hashed under a key instead (FindingOptions).
+bool is_guessable_secret(std::string_view secret);
+
+// How outputs name a secret's hash (Finding::secret_hash_keyed). Structured outputs (JSON, SARIF,
+// the fleet JSON) use this field name: "secret_sha256" for a plain hash, "secret_hmac_sha256" for
+// a keyed one, never both. Flat text (human, CSV cells) uses secret_hash_text: the hex alone, or
+// "hmac-sha256:" before a keyed one, so that nobody looks the HMAC up as a SHA-256.
+std::string_view secret_hash_field(bool keyed);
+std::string secret_hash_text(std::string_view hash, bool keyed);
+
 // "AKIA…MPLE": enough to recognise a credential, never enough to use it. Secrets of 12 characters
 // or more keep 4 at each end; shorter ones keep at most a quarter of their length.
 std::string redact_secret(std::string_view secret);

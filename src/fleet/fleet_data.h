@@ -40,6 +40,7 @@ struct FindingRow {
   std::string chain;       // '!'-joined provenance chain
   std::string rule_id, rule_name, provider;
   std::string secret_sha256;  // pairs: SHA-256 of the parts' hashes in role order
+  bool secret_hash_keyed = false;  // secret_sha256 is an HMAC (Finding::secret_hash_keyed)
   std::string redacted;
   std::string symbol;
   std::string code_package;  // DEX code: the class's package ("com.twilio.sdk"); else ""

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <span>
 
+#include "core/secret.h"
 #include "fleet/fleet_output.h"
 
 namespace keysweep::fleet {
@@ -60,7 +61,7 @@ Json cluster_json(const Cluster& c) {
           {"rule_id", c.rule_id},
           {"rule_name", c.rule_name},
           {"provider", c.provider},
-          {"secret_sha256", c.secret_sha256},
+          {secret_hash_field(c.secret_hash_keyed), c.secret_sha256},
           {"redacted", c.redacted},
           {"parts", array_of(c.parts, part_json)},
           {"confidence", confidence_name(c.confidence)},
@@ -160,7 +161,7 @@ Json publisher_json(const FleetReport& r, const PublisherView& v, const OutputOp
                 {"provider", c.provider},
                 {"rule_id", c.rule_id},
                 {"redacted", c.redacted},
-                {"secret_sha256", c.secret_sha256},
+                {secret_hash_field(c.secret_hash_keyed), c.secret_sha256},
                 {"verification", c.verification},
                 {"apps", apps}};
   };

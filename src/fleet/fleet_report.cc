@@ -277,6 +277,7 @@ FleetReport build_report(const FleetData& data, const ReportFilter& filter) {
       c.rule_name = f.rule_name;
       c.provider = f.provider;
       c.secret_sha256 = f.secret_sha256;
+      c.secret_hash_keyed = f.secret_hash_keyed;
       c.redacted = f.redacted;
       c.verification = f.verification;
       c.confidence = f.confidence;

@@ -58,6 +58,7 @@ struct ClusterPart {
 
 struct Cluster {
   std::string rule_id, rule_name, provider, secret_sha256, redacted;
+  bool secret_hash_keyed = false;  // secret_sha256 is an HMAC (Finding::secret_hash_keyed)
   std::string verification;  // the best status seen: live > revoked > unknown > not_checked
   uint64_t findings = 0;     // occurrences
   std::vector<std::string> inputs;  // files on disk holding it

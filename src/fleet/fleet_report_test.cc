@@ -484,6 +484,27 @@ TEST(FleetOutput, TopLimitsEachPublisherAndThePublishersShown) {
   EXPECT_EQ(report_text(r, std::nullopt, o).find("more publisher"), std::string::npos);
 }
 
+// Issue 17: a guessable secret's hash is an HMAC under the scanning user's key; every output says
+// so (secret_hmac_sha256, "hmac:", "hmac-sha256:") so that nobody takes it for a SHA-256.
+TEST(FleetOutput, KeyedHashesAreNamedAsSuch) {
+  FleetData d = risk_fleet();
+  for (FindingRow& f : d.findings)
+    if (f.rule_id == "generic.password") f.secret_hash_keyed = true;
+  FleetReport r = build_report(d);
+  auto j = report_json(r, std::nullopt, OutputOptions{});
+  size_t keyed = 0, plain = 0;
+  for (const auto& c : j["clusters"]) {
+    const bool is_pw = c["rule_id"] == "generic.password";
+    EXPECT_EQ(c.contains("secret_hmac_sha256"), is_pw) << c.dump();
+    EXPECT_EQ(c.contains("secret_sha256"), !is_pw) << c.dump();
+    (is_pw ? keyed : plain) += 1;
+  }
+  EXPECT_EQ(keyed, 1u);
+  EXPECT_GT(plain, 0u);
+  EXPECT_NE(report_text(r, std::nullopt).find("hmac:h-pw"), std::string::npos);
+  EXPECT_NE(report_csv(r).find(",hmac-sha256:h-pw,"), std::string::npos) << report_csv(r);
+}
+
 // Honest counts: nothing checked is never shown as "0 live".
 TEST(FleetOutput, NothingCheckedIsNotZeroLive) {
   FleetReport r = build_report(sample());  // one AWS finding is live

@@ -116,7 +116,8 @@ void cluster_text(std::ostream& out, const Cluster& c) {
   const std::string pad = "    ";
   out << pad << c.rule_name << "  [" << c.rule_id << ", " << confidence_name(c.confidence)
       << " confidence]\n";
-  out << pad << (c.public_by_design() ? "value:   " : "secret:  ") << c.redacted << "  sha256:" << c.secret_sha256.substr(0, 16) << '\n';
+  out << pad << (c.public_by_design() ? "value:   " : "secret:  ") << c.redacted
+      << (c.secret_hash_keyed ? "  hmac:" : "  sha256:") << c.secret_sha256.substr(0, 16) << '\n';
   for (size_t i = 0; i < c.parts.size(); ++i)
     out << pad << (i ? "         " : "parts:   ") << c.parts[i].role << ' ' << c.parts[i].redacted
         << "  (" << c.parts[i].rule_id << ")\n";
@@ -254,7 +255,7 @@ std::string report_csv(const FleetReport& r, const OutputOptions& options) {
       std::vector<std::string> f = prefix;
       f.insert(f.end(),
                {section, std::to_string(c.rank), risk_name(c.severity), c.why(), grants_name(c.grants),
-                c.provider, c.rule_id, c.rule_name, c.redacted, c.secret_sha256, join(parts, "; "),
+                c.provider, c.rule_id, c.rule_name, c.redacted, secret_hash_text(c.secret_sha256, c.secret_hash_keyed), join(parts, "; "),
                 confidence_name(c.confidence), c.verification, std::to_string(c.apps.size()),
                 std::to_string(c.publishers.size()), std::to_string(c.signers.size()),
                 a ? a->app_id : "", a ? join(a->versions, "; ") : "", a ? join(a->signers, "; ") : "",

@@ -72,11 +72,13 @@ Result<FleetData> read_fleet(store::Datastore& db) {
   if (!version) return std::unexpected(version.error());
   // The decoders column came with schema version 3; `report` reads older stores as they are.
   const bool has_decoders = *version >= 3;
+  // Keyed hashes of guessable secrets came with version 5; older rows hold plain SHA-256.
+  const bool has_keyed = *version >= 5;
   auto findings = db.query(
       std::string("SELECT f.id, i.path, fi.chain, f.rule_id, f.rule_name, f.provider, "
                   "f.secret_sha256, f.redacted, f.symbol, f.code_package, f.verification_status, ") +
       kAppColumns + ", f.confidence, f.line, f.snippet, f.verification_detail" +
-      (has_decoders ? ", f.decoders" : "") +
+      (has_decoders ? ", f.decoders" : "") + (has_keyed ? ", f.secret_hash_keyed" : "") +
       " FROM findings f JOIN inputs i ON i.id = f.input_id JOIN files fi ON fi.id = f.file_id "
       "LEFT JOIN apps a ON a.id = f.app_id WHERE f.pair_id IS NULL");
   if (!findings) return std::unexpected(findings.error());
@@ -100,6 +102,7 @@ Result<FleetData> read_fleet(store::Datastore& db) {
     f.snippet = as_text(row[18]);
     f.verification_detail = as_text(row[19]);
     if (has_decoders) f.decoders = as_text(row[20]);
+    if (has_keyed) f.secret_hash_keyed = as_int(row[has_decoders ? 21 : 20]) != 0;
     if (auto it = pair_parts.find(as_int(row[0])); it != pair_parts.end()) f.parts = std::move(it->second);
     data.findings.push_back(std::move(f));
   }

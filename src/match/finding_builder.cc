@@ -171,7 +171,11 @@ void build_findings(const Blob& blob, const RuleSet& rules, const std::vector<Ru
     for (int8_t s : m.signals)
       if (auto c = context::decode_signal(s)) f.signals.push_back(context::signal_text(*c));
     f.secret.assign(data.substr(m.secret_start, m.secret_end - m.secret_start));
-    f.secret_sha256 = sha256_hex(f.secret);
+    // A password is chosen by a person: a dictionary finds it whatever its length.
+    f.secret_hash_keyed = !options.secret_hash_key.empty() &&
+                          (rule.context == "password" || is_guessable_secret(f.secret));
+    f.secret_sha256 = f.secret_hash_keyed ? hmac_sha256_hex(options.secret_hash_key, f.secret)
+                                          : sha256_hex(f.secret);
     f.redacted = redact_secret(f.secret);
     f.location.chain = blob.chain();
     f.location.symbol = std::string(blob.label_at(m.secret_start));

@@ -11,6 +11,9 @@ namespace keysweep {
 
 struct FindingOptions {
   bool show_secrets = false;  // keep snippet_clear; `secret` is always filled for pairing/verify
+  // Key for the hashes of guessable secrets (Finding::secret_hash_keyed). Empty: every hash is
+  // plain SHA-256 (the library's default; the CLI always sets one, cli/hash_key.h).
+  std::string secret_hash_key;
 };
 
 // `matches` must be ordered by secret offset (as Matcher::scan returns them).

@@ -114,6 +114,8 @@ PairingStats pair_findings(std::vector<Finding>& findings, const RuleSet& rules)
       for (size_t m : members) {
         member_rules.push_back(rules.find(findings[m].rule_id));
         hashes += findings[m].secret_sha256;
+        // A hash over a keyed part's hash is as unguessable as the part: the pair says it is keyed.
+        p.secret_hash_keyed = p.secret_hash_keyed || findings[m].secret_hash_keyed;
         p.parts.push_back(findings[m]);
         used[m] = true;
       }

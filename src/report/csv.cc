@@ -37,7 +37,8 @@ class CsvReporter final : public Reporter {
     std::vector<std::string> fields = {
         loc.chain.empty() ? std::string() : loc.chain.front(), loc.display_path(),
         std::to_string(loc.line), std::to_string(loc.column), loc.symbol, f.rule_id, f.provider,
-        confidence_name(f.confidence), opts_.show_secrets ? f.secret : f.redacted, f.secret_sha256,
+        confidence_name(f.confidence), opts_.show_secrets ? f.secret : f.redacted,
+        secret_hash_text(f.secret_sha256, f.secret_hash_keyed),
         f.fingerprint, decoder_list(loc.decoders, ">"), f.app.package, f.app.version,
         f.app.signer_sha256, f.app.team_id};
     if (opts_.git) {

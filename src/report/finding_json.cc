@@ -72,7 +72,7 @@ Json finding_object(const Finding& f, const Rule* rule, const ReportOptions& opt
   }
   if (!f.signals.empty()) j["signals"] = f.signals;
   if (options.show_secrets) j["secret"] = json_text(f.secret);
-  j["secret_sha256"] = f.secret_sha256;
+  j[std::string(secret_hash_field(f.secret_hash_keyed))] = f.secret_sha256;
   j["redacted"] = json_text(f.redacted);
   j["fingerprint"] = f.fingerprint;
   j["snippet"] = json_text(options.show_secrets ? f.snippet_clear : f.snippet);

@@ -54,7 +54,9 @@ class HumanReporter final : public Reporter {
       }
     } else {
       out_ << "  secret:  " << printable_name(opts_.show_secrets ? f.secret : f.redacted)
-           << paint(kDim, "  sha256:" + f.secret_sha256.substr(0, 16)) << '\n';
+           << paint(kDim, std::string(f.secret_hash_keyed ? "  hmac:" : "  sha256:") +
+                              f.secret_sha256.substr(0, 16))
+           << '\n';
     }
     if (!loc.decoders.empty()) out_ << "  decoded: " << decoder_list(loc.decoders, " > ") << '\n';
     if (!f.signals.empty()) {

@@ -260,7 +260,7 @@ class SarifReporter final : public Reporter {
     props["security-severity"] = security_severity_for(risk.severity);
     if (opts_.show_secrets) props["secret"] = json_text(f.secret);
     props["redacted"] = json_text(f.redacted);
-    props["secret_sha256"] = f.secret_sha256;
+    props[std::string(secret_hash_field(f.secret_hash_keyed))] = f.secret_sha256;
     props["fingerprint"] = f.fingerprint;
     props["display_path"] = json_text(loc.display_path());
     props["snippet"] = json_text(opts_.show_secrets ? f.snippet_clear : f.snippet);

@@ -211,9 +211,9 @@ Result<int64_t> Datastore::insert_finding(int64_t input_id, const Finding& f,
       "INSERT INTO findings (input_id, file_id, app_id, rule_id, rule_name, provider, confidence, "
       "secret_sha256, redacted, fingerprint, symbol, line, col, byte_offset, code_class, "
       "code_package, snippet, verification_status, verification_identity, verification_detail, "
-      "pair_id, pair_role, git_commit, git_author, git_time, git_path, decoders) VALUES ($1, $2, "
-      "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, "
-      "$22, $23, $24, $25, $26, $27) RETURNING id",
+      "pair_id, pair_role, git_commit, git_author, git_time, git_path, decoders, "
+      "secret_hash_keyed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+      "$15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) RETURNING id",
       {Value{input_id}, Value{*file}, app, text(f.rule_id), text(f.rule_name), text(f.provider),
        text(confidence_name(f.confidence)), text(f.secret_sha256), text(f.redacted),
        text(f.fingerprint), text(l.symbol), num(l.line), num(l.column), num(l.offset),
@@ -221,7 +221,7 @@ Result<int64_t> Datastore::insert_finding(int64_t input_id, const Finding& f,
        text(verification_status_name(f.verification.status)), text(f.verification.identity),
        text(f.verification.detail), pair_id ? Value{*pair_id} : Value{}, text(f.pair_role),
        text(l.git.commit), text(l.git.author), Value{l.git.time}, text(l.git.path),
-       text(join_decoders(l.decoders))});
+       text(join_decoders(l.decoders)), Value{int64_t{f.secret_hash_keyed ? 1 : 0}}});
   if (!rows) return std::unexpected(rows.error());
   return as_int(rows->front().front());
 }

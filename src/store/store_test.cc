@@ -184,6 +184,7 @@ TEST(Datastore, WritesAnInputWithPairsFilesAndNeverTheSecret) {
   pair.parts[1].pair_role = "secret";
   Finding res = make_finding("aws.access_key_id", "awshash", {"nav.apk", "resources.arsc"},
                              "@string/aws_key");
+  pair.parts[1].secret_hash_keyed = true;  // stands for a password hashed under the user's key
   InputRecord in{"apps/nav.apk", "c0ffee", 1234, res.app, 5, 9000, {}};
   auto w = (*db)->write_input(*run, in, {pair, res});
   ASSERT_TRUE(w) << w.error().to_string();
@@ -196,6 +197,10 @@ TEST(Datastore, WritesAnInputWithPairsFilesAndNeverTheSecret) {
   EXPECT_EQ(count(s, "SELECT COUNT(*) FROM files"), 2);
   EXPECT_EQ(count(s, "SELECT COUNT(*) FROM apps"), 1);
   EXPECT_EQ(count(s, "SELECT findings FROM inputs"), 2);
+  // Schema version 5: which hashes are keyed (an HMAC), so readers name them apart.
+  EXPECT_EQ(count(s, "SELECT COUNT(*) FROM findings WHERE secret_hash_keyed = 1"), 1);
+  EXPECT_EQ(count(s, "SELECT COUNT(*) FROM findings WHERE secret_hash_keyed = 1 AND "
+                     "rule_id = 'twilio.auth_token'"), 1);
   auto rows = s.query(
       "SELECT f.pair_role, f.code_class, f.code_package, fi.chain, a.package, i.status "
       "FROM findings f JOIN files fi ON fi.id = f.file_id JOIN apps a ON a.id = f.app_id "

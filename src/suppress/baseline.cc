@@ -46,7 +46,7 @@ Baseline Baseline::from_findings(const std::vector<Finding>& findings, RelativeP
   Baseline b;
   auto entry = [&](const Finding& f, const std::string& part_of) {
     return BaselineEntry{fingerprint(f, paths), f.rule_id, relative_chain(f.location, paths),
-                         f.location.symbol, f.secret_sha256, part_of};
+                         f.location.symbol, f.secret_sha256, part_of, f.secret_hash_keyed};
   };
   for (const Finding& f : findings) {
     b.add(entry(f, ""));
@@ -66,7 +66,8 @@ std::string Baseline::to_json(const std::string& tool_version) const {
   doc["about"] =
       "Findings accepted as known: `keysweep scan --baseline FILE` reports only others. Each entry "
       "is keyed by its fingerprint (rule, path relative to this file, symbol, SHA-256 of the "
-      "secret); no secret is stored.";
+      "secret, or for a guessable secret its HMAC-SHA-256 under the scanning user's key: scan "
+      "with the same KEYSWEEP_HASH_KEY where this file is used); no secret is stored.";
   Json list = Json::array();
   for (const auto& e : entries_) {
     Json j;
@@ -74,7 +75,7 @@ std::string Baseline::to_json(const std::string& tool_version) const {
     j["rule_id"] = json_safe(e.rule_id);
     j["path"] = json_safe(e.path);
     if (!e.symbol.empty()) j["symbol"] = json_safe(e.symbol);
-    j["secret_sha256"] = e.secret_sha256;
+    j[std::string(secret_hash_field(e.secret_hash_keyed))] = e.secret_sha256;
     if (!e.part_of.empty()) j["part_of"] = json_safe(e.part_of);
     list.push_back(std::move(j));
   }
@@ -114,8 +115,10 @@ Result<Baseline> Baseline::parse(std::string_view text, const std::string& sourc
     };
     if (!item.is_object() || !is_fingerprint(text_field("fingerprint")))
       return fail("findings[" + std::to_string(index) + "] has no 32-hex-digit \"fingerprint\"");
+    const bool keyed = item.contains(secret_hash_field(true));
     b.add(BaselineEntry{text_field("fingerprint"), text_field("rule_id"), text_field("path"),
-                        text_field("symbol"), text_field("secret_sha256"), text_field("part_of")});
+                        text_field("symbol"), text_field(secret_hash_field(keyed).data()),
+                        text_field("part_of"), keyed});
     ++index;
   }
   return b;

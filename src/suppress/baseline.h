@@ -20,8 +20,9 @@ struct BaselineEntry {
   std::string rule_id;        // the rest is for the people who review the file
   std::string path;           // relative to the baseline's directory, container entries after '!'
   std::string symbol;
-  std::string secret_sha256;
+  std::string secret_sha256;  // or its HMAC when secret_hash_keyed (Finding::secret_hash_keyed)
   std::string part_of;        // for a part of a multi-part credential: the pair's id
+  bool secret_hash_keyed = false;
 };
 
 class Baseline {

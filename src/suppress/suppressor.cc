@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/secret.h"
 #include "suppress/allow_comment.h"
 
 namespace keysweep::suppress {
@@ -78,8 +79,10 @@ bool Suppressor::path_matches(PathPatterns& patterns, std::unique_ptr<RelativePa
 
 bool Suppressor::allowlisted(const Finding& f) {
   auto secret_allowed = [&](const Finding& x) {
-    if (std::find(s_.allow_sha256.begin(), s_.allow_sha256.end(), x.secret_sha256) !=
-        s_.allow_sha256.end())
+    // The allowlist names plain SHA-256 digests (what `sha256sum` gives its author); a keyed
+    // finding's own hash is an HMAC, so its plain digest is taken here, in memory only.
+    const std::string plain = x.secret_hash_keyed ? sha256_hex(x.secret) : x.secret_sha256;
+    if (std::find(s_.allow_sha256.begin(), s_.allow_sha256.end(), plain) != s_.allow_sha256.end())
       return true;
     for (const auto& re : regexes_)
       if (RE2::PartialMatch(x.secret, *re)) return true;

@@ -3,7 +3,11 @@
 input (unreadable file, directory loop, oversize file, invalid UTF-8) is reported while the scan
 goes on. Run: /usr/bin/python3 tests/e2e/cli_test.py --keysweep build/dev/src/cli/keysweep
 """
+import hashlib
+import hmac
+import json
 import os
+import subprocess
 import tempfile
 import unittest
 
@@ -354,6 +358,71 @@ remediation = "none"
         count = int(listed.split()[0])
         exported = run("rules", "export", "--format", "ripgrep").stdout.splitlines()
         self.assertEqual(len(exported), count)
+
+
+class HashKey(unittest.TestCase):
+    """Issue 17: guessable secrets are hashed under a key of the user's (cli/hash_key.h), so that a
+    shared report cannot be reversed by a dictionary; other secrets keep their plain SHA-256."""
+
+    WEAK = "Winter2022"
+    STRONG = FAKE.aws_secret_access_key()
+
+    def setUp(self):
+        self.tree = Tree({"app.env": f'DB_PASSWORD="{self.WEAK}"\nAWS_SECRET_ACCESS_KEY={self.STRONG}\n'})
+        self.config = e2e_util.scratch_dir("e2e-config")
+        self.env = {"XDG_CONFIG_HOME": self.config}
+
+    def tearDown(self):
+        self.tree.cleanup()
+        e2e_util.remove_tree(self.config)
+
+    def scan(self, env):
+        # KEYSWEEP_HASH_KEY is set for every test by CTest; these tests decide it themselves.
+        full = {k: v for k, v in os.environ.items() if k != "KEYSWEEP_HASH_KEY"}
+        full.update(env)
+        r = subprocess.run([e2e_util.KEYSWEEP, "scan", self.tree.path(), "--format", "json", "-q"],
+                           capture_output=True, text=True, env=full)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        return json.loads(r.stdout)["findings"], r.stderr
+
+    def finding(self, findings, field):
+        hits = [f for f in findings if field in f]
+        self.assertTrue(hits, findings)
+        return hits[0]
+
+    def test_key_file_is_made_private_and_reused(self):
+        first, err = self.scan(self.env)
+        key_path = os.path.join(self.config, "keysweep", "hash-key")
+        self.assertEqual(os.stat(key_path).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(os.path.dirname(key_path)).st_mode & 0o777, 0o700)
+        with open(key_path) as f:
+            key = f.read().strip()
+        self.assertRegex(key, r"^[0-9a-f]{64}$")
+        weak = self.finding(first, "secret_hmac_sha256")
+        self.assertNotIn("secret_sha256", weak)
+        self.assertEqual(weak["secret_hmac_sha256"],
+                         hmac.new(key.encode(), self.WEAK.encode(), hashlib.sha256).hexdigest())
+        self.assertNotIn(hashlib.sha256(self.WEAK.encode()).hexdigest(), json.dumps(first))
+        strong = [f for f in first if f.get("secret_sha256") == hashlib.sha256(self.STRONG.encode()).hexdigest()]
+        self.assertTrue(strong, "a high-entropy secret keeps its plain SHA-256")
+        again, _ = self.scan(self.env)
+        self.assertEqual(self.finding(again, "secret_hmac_sha256")["secret_hmac_sha256"],
+                         weak["secret_hmac_sha256"], "the same key on the next run")
+
+    def test_a_key_file_others_can_read_is_refused(self):
+        first, _ = self.scan(self.env)
+        os.chmod(os.path.join(self.config, "keysweep", "hash-key"), 0o644)
+        second, err = self.scan(self.env)
+        self.assertIn("ignoring the hash key", err)
+        self.assertIn("this run only", err)
+        self.assertNotEqual(self.finding(first, "secret_hmac_sha256")["secret_hmac_sha256"],
+                            self.finding(second, "secret_hmac_sha256")["secret_hmac_sha256"])
+
+    def test_environment_key_wins(self):
+        findings, _ = self.scan({**self.env, "KEYSWEEP_HASH_KEY": "shared CI key"})
+        self.assertEqual(self.finding(findings, "secret_hmac_sha256")["secret_hmac_sha256"],
+                         hmac.new(b"shared CI key", self.WEAK.encode(), hashlib.sha256).hexdigest())
+        self.assertFalse(os.path.exists(os.path.join(self.config, "keysweep", "hash-key")))
 
 
 if __name__ == "__main__":

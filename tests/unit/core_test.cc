@@ -47,6 +47,30 @@ TEST(Redaction, NoPreviewNarrowsAShortSecretBelowTwoToTheSixtyFour) {
   }
 }
 
+TEST(HmacSha256, Rfc4231TestCase2) {
+  EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+// Under 80 bits by length and alphabet: what a dictionary or brute force reaches.
+TEST(GuessableSecret, ByLengthAndAlphabet) {
+  for (const char* s : {"passw0rd", "Welcome1", "Winter2022", "hunter22", "letmein", "k3Rw9ZqL2xVb",
+                        "0123456789abcdef"})  // 16 hex digits: 64 bits
+    EXPECT_TRUE(is_guessable_secret(s)) << s;
+  for (const char* s : {"q8Vd3kR2mZ7xW1nB5tY9pL4cH6jF0sA3eU8iO2gK",   // 40 base64: 238 bits
+                        "5f1e0c93b7d24a6e8f0b1c2d3e4f5a6b",            // 32 hex: 128 bits
+                        "AKIA2E4RTQ5NB7XKW3JM"})                       // 20 upper+digits: 103
+    EXPECT_FALSE(is_guessable_secret(s)) << s;
+  EXPECT_TRUE(is_guessable_secret(""));
+}
+
+TEST(SecretHashNames, FieldAndTextSayWhichHash) {
+  EXPECT_EQ(secret_hash_field(false), "secret_sha256");
+  EXPECT_EQ(secret_hash_field(true), "secret_hmac_sha256");
+  EXPECT_EQ(secret_hash_text("ab12", false), "ab12");
+  EXPECT_EQ(secret_hash_text("ab12", true), "hmac-sha256:ab12");
+}
+
 TEST(Sha256, KnownVector) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/blob.h"
+#include "core/secret.h"
 #include "match/builtin_database.h"
 #include "match/database.h"
 #include "match/finding_builder.h"
@@ -486,6 +487,44 @@ TEST(Findings, ASnippetRedactsTheOtherSecretsOnItsLine) {
     EXPECT_NE(f.snippet_clear.find(key), std::string::npos);
   }
   EXPECT_EQ(findings[0].snippet, "{\"id\": \"AKIA\xE2\x80\xA6\", \"key\": \"q8Vd\xE2\x80\xA6O2gK\"}");
+}
+
+// Issue 17: a guessable secret's hash is keyed, so that a report cannot be reversed by a
+// dictionary; a high-entropy one keeps its plain SHA-256 for fleet lookups. Fake values.
+TEST(Findings, GuessableSecretsAreHashedUnderTheKeyOthersStayPlain) {
+  RuleSet set;
+  set.rules = {make_rule("t.pw", "t", R"(pw=(\S+))"), make_rule("t.key", "t", R"(key=(\S+))")};
+  auto m = Matcher::compile(set);
+  ASSERT_TRUE(m);
+  auto scratch = (*m)->make_scratch();
+  const std::string weak = "Winter2022", twelve = "k3Rw9ZqL2xVb";
+  const std::string strong = "q8Vd3kR2mZ7xW1nB5tY9pL4cH6jF0sA3eU8iO2gK";
+  std::string text = "pw=" + weak + "\npw=" + twelve + "\nkey=" + strong + "\n";
+  Blob blob(text, nullptr, {"creds.txt"});
+  std::vector<RuleMatch> matches;
+  ASSERT_TRUE((*m)->scan(blob, *scratch, matches));
+  auto build = [&](std::string key) {
+    FindingOptions o;
+    o.secret_hash_key = std::move(key);
+    std::vector<Finding> out;
+    build_findings(blob, (*m)->rules(), matches, o, out);
+    return out;
+  };
+  std::vector<Finding> a = build("key one"), b = build("key two"), plain = build("");
+  ASSERT_EQ(a.size(), 3u);
+  for (size_t i = 0; i < 2; ++i) {  // the two guessable ones
+    const std::string& secret = i == 0 ? weak : twelve;
+    EXPECT_TRUE(a[i].secret_hash_keyed) << secret;
+    EXPECT_EQ(a[i].secret_sha256, hmac_sha256_hex("key one", secret));
+    EXPECT_NE(a[i].secret_sha256, sha256_hex(secret)) << "a dictionary would reverse it";
+    EXPECT_NE(a[i].secret_sha256, b[i].secret_sha256) << "the hash must depend on the key";
+    EXPECT_NE(a[i].fingerprint, b[i].fingerprint) << "and so must the fingerprint built on it";
+    EXPECT_EQ(a[i].redacted, "\xE2\x80\xA6") << "no preview either";
+    EXPECT_FALSE(plain[i].secret_hash_keyed) << "no key given: plain, as the library did";
+  }
+  EXPECT_FALSE(a[2].secret_hash_keyed);
+  EXPECT_EQ(a[2].secret_sha256, sha256_hex(strong));
+  EXPECT_EQ(a[2].secret_sha256, b[2].secret_sha256);
 }
 
 // A minified file: one 8 MB line holding 200,000 secrets. Columns are counted on from the previous
