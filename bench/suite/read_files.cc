@@ -7,11 +7,22 @@
 // 128 KiB buffer and calls posix_fadvise for every file; on a tree of small files that is most of
 // its time, so it measures cat more than the files.
 //
-// Usage: read_files JOBS DIR...   prints "FILES BYTES" to stdout.
+// Usage: read_files [--vectorscan PATTERNS] JOBS DIR...   prints "FILES BYTES [MATCHES]".
+//
+// With --vectorscan, each reader also runs raw Vectorscan over every file it read: the patterns
+// (one per line: `keysweep rules export --format ripgrep` plus the file's own tail) in one block-
+// mode database, each compiled exactly when Vectorscan can and in prefilter mode when it cannot
+// (keysweep's own database does the same, src/match/database.h), matches only counted. That is the
+// matching floor: what keysweep spends beyond it is confirmation, extraction, context, decoding
+// and reporting.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#if KEYSWEEP_BENCH_VECTORSCAN
+#include <hs/hs.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -20,6 +31,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -73,19 +86,100 @@ void walk(const std::string& path, PathQueue& q) {
   }
 }
 
+#if KEYSWEEP_BENCH_VECTORSCAN
+// Compiling 348 patterns takes seconds: the database is kept beside the pattern file
+// (PATTERNS.hsdb) and loaded by later runs, so timed runs measure reading and matching only.
+hs_database_t* load_or_compile(const char* path);
+
+hs_database_t* compile_patterns(const char* path) {
+  std::ifstream in(path);
+  std::vector<std::string> patterns;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) patterns.push_back(line);
+  std::vector<const char*> exprs;
+  std::vector<unsigned> flags, ids;
+  size_t prefiltered = 0;
+  for (size_t i = 0; i < patterns.size(); ++i) {
+    hs_database_t* one = nullptr;
+    hs_compile_error_t* err = nullptr;
+    unsigned f = HS_FLAG_ALLOWEMPTY;
+    if (hs_compile(patterns[i].c_str(), f, HS_MODE_BLOCK, nullptr, &one, &err) != HS_SUCCESS) {
+      hs_free_compile_error(err);
+      f |= HS_FLAG_PREFILTER;
+      ++prefiltered;
+    }
+    hs_free_database(one);
+    exprs.push_back(patterns[i].c_str());
+    flags.push_back(f);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()),
+                       HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
+    std::fprintf(stderr, "read_files: Vectorscan rejects the set: %s\n", err ? err->message : "?");
+    std::exit(2);
+  }
+  std::fprintf(stderr, "read_files: %zu patterns, %zu in prefilter mode\n", patterns.size(), prefiltered);
+  return db;
+}
+
+hs_database_t* load_or_compile(const char* path) {
+  const std::string cached = std::string(path) + ".hsdb";
+  std::ifstream in(cached, std::ios::binary);
+  if (in) {
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    hs_database_t* db = nullptr;
+    if (hs_deserialize_database(bytes.data(), bytes.size(), &db) == HS_SUCCESS) return db;
+  }
+  hs_database_t* db = compile_patterns(path);
+  char* bytes = nullptr;
+  size_t size = 0;
+  if (hs_serialize_database(db, &bytes, &size) == HS_SUCCESS) {
+    std::ofstream(cached, std::ios::binary).write(bytes, static_cast<std::streamsize>(size));
+    std::free(bytes);
+  }
+  return db;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const char* vectorscan = nullptr;
+  if (argc > 2 && std::strcmp(argv[1], "--vectorscan") == 0) {
+    vectorscan = argv[2];
+    argv += 2;
+    argc -= 2;
+  }
   if (argc < 3) {
-    std::fprintf(stderr, "usage: read_files JOBS DIR...\n");
+    std::fprintf(stderr, "usage: read_files [--vectorscan PATTERNS] JOBS DIR...\n");
     return 2;
   }
+#if KEYSWEEP_BENCH_VECTORSCAN
+  hs_database_t* db = vectorscan ? load_or_compile(vectorscan) : nullptr;
+#else
+  if (vectorscan) {
+    std::fprintf(stderr, "read_files: built without Vectorscan (-DKEYSWEEP_BENCH_VECTORSCAN=1 -lhs)\n");
+    return 2;
+  }
+#endif
   int jobs = std::max(1, std::atoi(argv[1]));
+  std::atomic<uint64_t> matches{0};
   PathQueue queue;
   std::atomic<uint64_t> files{0}, bytes{0};
   std::vector<std::thread> readers;
   for (int i = 0; i < jobs; ++i) {
     readers.emplace_back([&] {
+#if KEYSWEEP_BENCH_VECTORSCAN
+      hs_scratch_t* scratch = nullptr;
+      if (db && hs_alloc_scratch(db, &scratch) != HS_SUCCESS) std::abort();
+      uint64_t m = 0;
+      auto on_match = [](unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) {
+        ++*static_cast<uint64_t*>(ctx);
+        return 0;
+      };
+#endif
       std::vector<char> buf;
       std::pair<std::string, size_t> item;
       uint64_t f = 0, b = 0;
@@ -101,15 +195,24 @@ int main(int argc, char** argv) {
         b += got;
         close(fd);
         ++f;
+#if KEYSWEEP_BENCH_VECTORSCAN
+        if (db) hs_scan(db, buf.data(), static_cast<unsigned>(got), 0, scratch, on_match, &m);
+#endif
       }
       files += f;
       bytes += b;
+#if KEYSWEEP_BENCH_VECTORSCAN
+      matches += m;
+      hs_free_scratch(scratch);
+#endif
     });
   }
   for (int i = 2; i < argc; ++i) walk(argv[i], queue);
   queue.close();
   for (auto& t : readers) t.join();
-  std::printf("%llu %llu\n", static_cast<unsigned long long>(files.load()),
+  std::printf("%llu %llu", static_cast<unsigned long long>(files.load()),
               static_cast<unsigned long long>(bytes.load()));
+  if (vectorscan) std::printf(" %llu", static_cast<unsigned long long>(matches.load()));
+  std::printf("\n");
   return 0;
 }

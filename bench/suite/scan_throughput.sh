@@ -10,6 +10,10 @@
 #   read-floor bench/suite/read_files.cc: the same walk and open/read/close per file as keysweep, with
 #              JOBS reader threads and no matching: the I/O + syscall floor. cat pays for a fresh
 #              buffer mapping and an fadvise per file, so on small files it is no floor; both shown.
+#   raw-hs     read_files --vectorscan: the same reads, then raw Vectorscan over each file with every
+#              rule pattern (`keysweep rules export`) in one database, matches only counted: the
+#              matching floor. keysweep minus raw-hs is what confirming, extracting, context
+#              scoring, decoding and reporting cost (issue 16.5). Skipped without hs/hs.h.
 # Each runs RUNS times (interleaved, after one untimed warm-up read); the median wall time is used.
 #
 # Usage: bench/suite/scan_throughput.sh [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-o RESULT_FILE | -n]
@@ -110,7 +114,20 @@ echo "ripgrep accepts $PATTERNS_RG of $PATTERNS_ALL rule patterns"
 READ_FILES=$ROOT/build/bench-tools/read_files
 if [[ ! -x $READ_FILES || $ROOT/bench/suite/read_files.cc -nt $READ_FILES ]]; then
   mkdir -p "$(dirname "$READ_FILES")"
-  ${CXX:-c++} -O2 -std=c++20 -Wall -Wextra -Werror -pthread -o "$READ_FILES" "$ROOT/bench/suite/read_files.cc"
+  if [[ -f /usr/include/hs/hs.h ]]; then
+    ${CXX:-c++} -O2 -std=c++20 -Wall -Wextra -Werror -pthread -DKEYSWEEP_BENCH_VECTORSCAN=1 \
+      -o "$READ_FILES" "$ROOT/bench/suite/read_files.cc" -lhs
+  else
+    ${CXX:-c++} -O2 -std=c++20 -Wall -Wextra -Werror -pthread -o "$READ_FILES" "$ROOT/bench/suite/read_files.cc"
+  fi
+fi
+ROWS="keysweep rg rg-ascii read read-floor"
+# The raw Vectorscan row, when read_files was built with it; its database is compiled once
+# (patterns-all.txt.hsdb) in the untimed warm-up below.
+CMD_RAW=""
+if "$READ_FILES" --vectorscan "$WORK/patterns-all.txt" 1 /dev/null >/dev/null 2>"$WORK/raw-hs.txt"; then
+  CMD_RAW="$READ_FILES --vectorscan $WORK/patterns-all.txt $JOBS $CORPUS > /dev/null"
+  ROWS+=" raw-hs"
 fi
 
 # --- the commands -----------------------------------------------------------------------------
@@ -156,10 +173,12 @@ for ((i = 1; i <= RUNS; i++)); do
   run rg-ascii "$CMD_RG_ASCII"
   run read "$CMD_READ"
   run read-floor "$CMD_FLOOR"
+  [[ -z $CMD_RAW ]] || run raw-hs "$CMD_RAW"
 done
 
 T_KS=$(wall keysweep); T_RG=$(wall rg); T_RGA=$(wall rg-ascii)
 T_READ=$(wall read); T_FLOOR=$(wall read-floor)
+T_RAW=""; [[ -z $CMD_RAW ]] || T_RAW=$(wall raw-hs)
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -185,13 +204,15 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "  rg-ascii:  $CMD_RG_ASCII   (patterns-ascii.txt = each pattern prefixed with (?-u))"
   echo "  read-only: $CMD_READ"
   echo "  read-floor: $CMD_FLOOR   (bench/suite/read_files.cc; read $FLOOR_SEEN files/bytes)"
+  [[ -z $CMD_RAW ]] || echo "  raw-hs:    $CMD_RAW   ($(tr '\n' ' ' < "$WORK/raw-hs.txt"))"
   echo
   [[ $CAPPED == " " ]] || echo "STOPPED at the ${RG_CAP}s cap (-t):$CAPPED- wall and MB/s are bounds, ratios against them lower bounds."
   echo "wall = median wall time; MB/s = corpus MB / wall; CPU = median user+sys seconds of all threads"
   echo "and processes (less disturbed by other load than wall time); RSS = highest peak over the runs."
   printf '%-10s %9s %9s %8s %9s   %s\n' "" "wall s" "MB/s" "CPU s" "RSS MiB" "runs (wall s @ 1-min load)"
-  for n in keysweep rg rg-ascii read read-floor; do
-    case $n in keysweep) t=$T_KS ;; rg) t=$T_RG ;; rg-ascii) t=$T_RGA ;; read) t=$T_READ ;; read-floor) t=$T_FLOOR ;; esac
+  for n in $ROWS; do
+    case $n in keysweep) t=$T_KS ;; rg) t=$T_RG ;; rg-ascii) t=$T_RGA ;; read) t=$T_READ ;;
+               read-floor) t=$T_FLOOR ;; raw-hs) t=$T_RAW ;; esac
     rss=""; [[ $n == read* ]] || rss=$(peak_rss_mib $n)
     printf '%-10s %9s %9s %8s %9s   %s\n' "$n" "$t" "$(mbs "$CORPUS_BYTES" "$t")" "$(cpu $n)" "${rss:--}" \
       "$(runs $n)"
@@ -203,5 +224,8 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
     "keysweep / rg (?-u)" "$(ratio "$T_KS" "$T_RGA")" "$(ratio "$(cpu keysweep)" "$(cpu rg-ascii)")" "" \
     "keysweep / read (cat)" "$(ratio "$T_KS" "$T_READ")" "$(ratio "$(cpu keysweep)" "$(cpu read)")" "target >= 0.50x" \
     "keysweep / read-floor" "$(ratio "$T_KS" "$T_FLOOR")" "$(ratio "$(cpu keysweep)" "$(cpu read-floor)")" "target >= 0.50x"
+  [[ -z $CMD_RAW ]] || printf '%-24s %10sx %12sx   %s\n' \
+    "keysweep / raw-hs" "$(ratio "$T_KS" "$T_RAW")" "$(ratio "$(cpu keysweep)" "$(cpu raw-hs)")" "the matching floor" \
+    "raw-hs / read-floor" "$(ratio "$T_RAW" "$T_FLOOR")" "$(ratio "$(cpu raw-hs)" "$(cpu read-floor)")" ""
 } > "$WORK/result.txt"
 publish "$WORK/result.txt"
