@@ -62,21 +62,28 @@ std::vector<OpenPack> open_packs(const std::string& objects_dir, DiagnosticSink&
   return packs;
 }
 
-// Bump allocation for the raw trees: one mapping per 64 MiB, not one malloc per tree, and
+// Bump allocation for the raw trees: one mapping per chunk (1 to 64 MiB), not one malloc per tree, and
 // populated up front: faulting 168 MB in page by page cost more than copying the trees into it.
 class Arena {
  public:
   Arena() = default;
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
-  Arena(Arena&& o) noexcept : chunks_(std::move(o.chunks_)), used_(o.used_), cap_(o.cap_) { o.chunks_.clear(); }
+  Arena(Arena&& o) noexcept
+      : chunks_(std::move(o.chunks_)), used_(o.used_), cap_(o.cap_), next_chunk_(o.next_chunk_) {
+    o.chunks_.clear();
+  }
   ~Arena() {
     for (auto [at, size] : chunks_) ::munmap(at, size);
   }
   std::string_view copy(std::string_view s) {
     if (s.empty()) return {};  // the empty tree
     if (s.size() > cap_ - used_) {
-      size_t size = std::max<size_t>(s.size(), kChunk);
+      // Chunks double from 1 MiB to 64 MiB: a fixed 64 MiB, populated, cost every thread 64 MiB
+      // of resident memory however few trees it kept (issue 16: 143 MiB anonymous on a
+      // 20,000-blob history with two jobs, 12 MiB now).
+      next_chunk_ = std::min(next_chunk_ ? next_chunk_ * 2 : kFirstChunk, kChunk);
+      size_t size = std::max<size_t>(s.size(), next_chunk_);
       void* at = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
       if (at == MAP_FAILED) return {nullptr, 0};
       chunks_.emplace_back(static_cast<char*>(at), size);
@@ -90,9 +97,9 @@ class Arena {
   }
 
  private:
-  static constexpr size_t kChunk = 64u << 20;
+  static constexpr size_t kFirstChunk = 1u << 20, kChunk = 64u << 20;
   std::vector<std::pair<char*, size_t>> chunks_;
-  size_t used_ = 0, cap_ = 0;
+  size_t used_ = 0, cap_ = 0, next_chunk_ = 0;
 };
 
 // One unit of resolving: a chain of one pack.
