@@ -232,8 +232,10 @@ struct BlobCollector {
     TreeView& tree = *views[depth * 2];
     TreeView& old = *views[depth * 2 + 1];
     if (!read_tree(tree_id, tree)) {
-      diagnostics.warn(DiagnosticKind::kMalformed, path, "cannot read tree " + hex(tree_id) + ": " +
-                                                             git_error_text(-1));
+      // Where, as git names it (`398c18c:config/`), so `git show` can look; the rest of the
+      // history is still walked.
+      diagnostics.warn(DiagnosticKind::kMalformed, origin ? origin->short_commit() + ":" + path : path,
+                       "cannot read tree " + hex(tree_id) + ": " + git_error_text(-1));
       return;
     }
     if (!old_id || !read_tree(old_id, old)) old.reset();
