@@ -5,9 +5,12 @@
 //   1. every tree, on all threads, kept raw in memory (up to a budget; past it the walk reads
 //      trees through libgit2 as before);
 //   2. the same history walk as the libgit2 path (same attribution, order and diagnostics), with
-//      trees and blob sizes served from the packs: it lists each blob to scan with its origin;
-//   3. the blob chains holding a listed blob, on all threads, each listed blob scanned as it is
-//      resolved under its real path (extractors and labels depend on the file name).
+//      trees and blob sizes served from the packs: it lists each blob to scan with its origin.
+//      A listed blob that is a standalone pack object (no delta base, no delta resolved from
+//      it) is read and scanned at once by workers on all threads while the walk goes on: one
+//      inflate either way, and the workers do not wait for the walk;
+//   3. the blob chains holding the other listed blobs, on all threads, each listed blob scanned
+//      as it is resolved under its real path (extractors and labels depend on the file name).
 // Blobs the walk lists that no pack holds (loose objects, alternates, a corrupt entry) are read
 // through libgit2 last; blobs in a pack that the walk never reaches are counted, not scanned.
 #include <sys/mman.h>
@@ -143,15 +146,36 @@ class PackObjects final : public GitObjectSource {
       if (!entry) continue;
       if (p.file->type(*entry) != ObjectType::kBlob) return std::nullopt;
       auto size = p.file->object_size(*entry, sizes_);
-      if (size) return *size;
-      return std::nullopt;
+      if (!size) return std::nullopt;
+      last_ = {id, p.file.get(), *entry};
+      return *size;
     }
     return std::nullopt;
+  }
+  // Where blob_size last found `id` (the walk lists a blob right after asking its size), so
+  // the walk's callback need not search the pack indexes again; null if it did not.
+  const PackFile* found_in(const GitObjectId& id, uint32_t& entry) const {
+    if (!last_.pack || last_.id != id) return nullptr;
+    entry = last_.entry;
+    return last_.pack;
   }
 
  private:
   const std::vector<OpenPack>& packs_;
   mutable gitpack::SizeReader sizes_;  // the walk is one thread
+  struct Found {
+    GitObjectId id{};
+    const PackFile* pack = nullptr;
+    uint32_t entry = 0;
+  };
+  mutable Found last_;
+};
+
+// A listed blob a worker reads and scans while the walk goes on.
+struct StandaloneBlob {
+  GitWork work;
+  const PackFile* pack = nullptr;
+  uint32_t entry = 0;
 };
 
 }  // namespace
@@ -196,9 +220,36 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
         if (source.tree_ids.insert(id)) source.trees.push_back(raw);
       k = {};
     }
-    // 2. The walk, listing each blob to scan with its origin.
+    // 2. The walk, listing each blob to scan with its origin; the standalone ones to the workers.
+    std::vector<std::unique_ptr<Matcher::Scratch>> scratches(jobs);
+    for (auto& s : scratches) s = pipeline.matcher().make_scratch();
+    std::vector<std::vector<Finding>> found(jobs);
     GitBlobList wanted;
-    auto walked = repo.walk_blobs(options, diagnostics, stats, wanted, {}, &source);
+    std::vector<uint8_t> early;  // per listed blob: given to the workers during the walk
+    std::vector<std::vector<uint32_t>> early_failed(jobs);  // not inflated: libgit2 tries (step 4)
+    WorkQueue<StandaloneBlob> early_queue(jobs * 256);
+    std::vector<std::thread> early_workers;
+    for (unsigned t = 0; t < jobs; ++t)
+      early_workers.emplace_back([&, t] {
+        gitpack::Resolver resolver;
+        std::string bytes;
+        StandaloneBlob b;
+        while (early_queue.pop(b)) {
+          if (!b.pack->read_standalone(b.entry, resolver, bytes, diagnostics)) {
+            early_failed[t].push_back(static_cast<uint32_t>(b.work.seq));
+            continue;
+          }
+          scan_git_blob(pipeline, b.work, bytes, nullptr, *scratches[t], diagnostics, found[t], states[t]);
+        }
+      });
+    auto walked = repo.walk_blobs(options, diagnostics, stats, wanted, [&](const GitBlobList& list, size_t i) {
+      uint32_t entry = 0;
+      const PackFile* pack = source.found_in(list.id(i), entry);
+      early.push_back(pack && pack->is_standalone(entry));
+      if (early.back()) early_queue.push(StandaloneBlob{GitWork{i, list.blob(i)}, pack, entry});
+    }, &source);
+    early_queue.close();
+    for (auto& th : early_workers) th.join();
     source.tree_ids = {};
     source.trees = {};
     arenas.clear();  // the raw trees: only the walk reads them
@@ -215,7 +266,7 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
       for (size_t p = 0; p < packs.size(); ++p) {
         auto entry = packs[p].file->index().find(wanted.id(w).data());
         if (!entry || packs[p].file->type(*entry) != ObjectType::kBlob) continue;
-        packs[p].file->mark_needed(*entry, needed[p]);
+        if (!early[w]) packs[p].file->mark_needed(*entry, needed[p]);
         wanted_at[p][*entry] = w;
         break;
       }
@@ -231,10 +282,9 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
     // Blobs skipped as too large were listed by the walk too, just not for scanning.
     stats.unreachable_blobs = unlisted > stats.skipped_large ? unlisted - stats.skipped_large : 0;
 
-    std::vector<uint8_t> done(wanted.size(), 0);
-    std::vector<std::unique_ptr<Matcher::Scratch>> scratches(jobs);
-    for (auto& s : scratches) s = pipeline.matcher().make_scratch();
-    std::vector<std::vector<Finding>> found(jobs);
+    std::vector<uint8_t> done = std::move(early);
+    for (const auto& failed : early_failed)
+      for (uint32_t i : failed) done[i] = 0;
     std::unordered_map<const PackFile*, size_t> pack_number;
     for (size_t p = 0; p < packs.size(); ++p) pack_number[packs[p].file.get()] = p;
     run_chains(work, jobs, [&](unsigned t, const ChainWork& w) {

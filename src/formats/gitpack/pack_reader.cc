@@ -252,6 +252,16 @@ Result<void> PackFile::inflate(const Entry& e, Resolver& r, std::string& out) co
   return {};
 }
 
+bool PackFile::read_standalone(uint32_t entry, Resolver& r, std::string& out,
+                               DiagnosticSink& diagnostics) const {
+  if (!is_standalone(entry)) return false;
+  if (auto ok = inflate(entries_[entry], r, out); !ok) {
+    report(diagnostics, entries_[entry].offset, ok.error().message);
+    return false;
+  }
+  return true;
+}
+
 Result<uint64_t> PackFile::object_size(uint32_t entry, SizeReader& reader) const {
   const Entry& e = entries_[entry];
   if (e.kind >= 1 && e.kind <= 4) return e.size;

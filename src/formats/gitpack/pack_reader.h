@@ -107,6 +107,18 @@ class PackFile {
   // in the first bytes of its data.
   Result<uint64_t> object_size(uint32_t entry, SizeReader& reader) const;
 
+  // A full object that no delta is resolved from: reading it alone inflates it once, exactly as
+  // resolving its one-object chain would, so a caller may read it as soon as it wants it (the
+  // history scan does, while it is still walking) instead of waiting to resolve chains.
+  bool is_standalone(uint32_t entry) const {
+    const Entry& e = entries_[entry];
+    return e.base == kNoBase && e.type != ObjectType::kNone && children(entry).empty();
+  }
+  // A standalone object's bytes into `out`; false for any other object, or (with a diagnostic,
+  // as resolve() gives) when it cannot be inflated. Thread-safe with one Resolver a thread.
+  bool read_standalone(uint32_t entry, Resolver& resolver, std::string& out,
+                       DiagnosticSink& diagnostics) const;
+
   // Marks `entry` and every base it is resolved from in `needed` (sized object_count()).
   void mark_needed(uint32_t entry, std::vector<uint8_t>& needed) const;
 

@@ -181,6 +181,38 @@ TEST_F(GitRepoTest, NeededResolvesOnlyThoseAndTheirBases) {
   EXPECT_EQ(marked, visited);
 }
 
+// What the history scan reads while it walks: objects no delta depends on, each one alone.
+TEST_F(GitRepoTest, StandaloneObjectsReadAloneMatchCatFile) {
+  repack("repack -adf --depth=50 --window=250");
+  CollectingDiagnostics diags;
+  auto pack = PackFile::open(pack_, idx_, "test.pack", diags);
+  ASSERT_TRUE(pack);
+  const PackFile& p = **pack;
+  auto want = cat_file_all(repo_);
+  Resolver r;
+  std::string bytes;
+  size_t standalone = 0, refused = 0;
+  for (uint32_t i = 0; i < p.object_count(); ++i) {
+    bool got = p.read_standalone(i, r, bytes, diags);
+    if (!p.is_standalone(i)) {
+      EXPECT_FALSE(got) << "a delta or a base read alone: " << hex(p.index().id(i));
+      refused += !got;
+      continue;
+    }
+    ++standalone;
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(want[hex(p.index().id(i))].bytes == bytes) << hex(p.index().id(i));
+    // Its chain holds it alone: nothing would inflate it a second time.
+    size_t visits = 0;
+    for (const auto& chain : p.chains())
+      if (chain.root == i) p.resolve(chain, r, [&](uint32_t, ObjectType, std::string_view) { ++visits; }, diags);
+    EXPECT_EQ(1u, visits);
+  }
+  EXPECT_GE(standalone, 40u);  // the commits at least
+  EXPECT_GE(refused, 50u);     // the deltas at least
+  EXPECT_EQ(0u, diags.count());
+}
+
 // Flipping bytes anywhere in a real pack: every outcome is an object, a diagnostic naming the
 // pack, or an open() error; never a crash (run under ASan in CI's sanitizer job).
 TEST_F(GitRepoTest, CorruptedPacksGiveDiagnostics) {
