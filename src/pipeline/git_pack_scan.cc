@@ -14,6 +14,7 @@
 // Blobs the walk lists that no pack holds (loose objects, alternates, a corrupt entry) are read
 // through libgit2 last; blobs in a pack that the walk never reaches are counted, not scanned.
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -97,6 +98,15 @@ class Arena {
     std::memcpy(at, s.data(), s.size());
     used_ += s.size();
     return {at, s.size()};
+  }
+  // Gives back the populated pages past the last copy: with chunks doubling, up to half of
+  // what was mapped (issue 16: 2 x 63 MiB mapped for 2 x 37 MB of trees on the million-blob
+  // history).
+  void trim() {
+    if (chunks_.empty()) return;
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    const size_t keep = (used_ + page - 1) / page * page;
+    if (keep < cap_) ::madvise(chunks_.back().first + keep, cap_ - keep, MADV_DONTNEED);
   }
 
  private:
@@ -212,6 +222,7 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
         kept[t].emplace_back(id, copy);
       }, diagnostics);
     });
+    for (auto& a : arenas) a.trim();
     size_t n = 0;
     for (const auto& k : kept) n += k.size();
     source.trees.reserve(n);
