@@ -141,6 +141,14 @@ class GitRepoTest : public ::testing::Test {
     }
   }
 
+  // The pack after a repack with long delta chains, opened; null (and a failure) if it cannot be.
+  std::unique_ptr<PackFile> open_repacked(CollectingDiagnostics& diags) {
+    repack("repack -adf --depth=50 --window=250");
+    auto pack = PackFile::open(pack_, idx_, "test.pack", diags);
+    EXPECT_TRUE(pack);
+    return pack ? std::move(*pack) : nullptr;
+  }
+
   static inline fs::path dir_, repo_;
   std::string pack_, idx_;
 };
@@ -156,11 +164,10 @@ TEST_F(GitRepoTest, RefDeltasMatchCatFile) {
 }
 
 TEST_F(GitRepoTest, NeededResolvesOnlyThoseAndTheirBases) {
-  repack("repack -adf --depth=50 --window=250");
   CollectingDiagnostics diags;
-  auto pack = PackFile::open(pack_, idx_, "test.pack", diags);
+  auto pack = open_repacked(diags);
   ASSERT_TRUE(pack);
-  const PackFile& p = **pack;
+  const PackFile& p = *pack;
   // The deepest-looking delta: its whole base chain is resolved, nothing else.
   uint32_t target = 0;
   for (uint32_t i = 0; i < p.object_count(); ++i)
@@ -183,11 +190,10 @@ TEST_F(GitRepoTest, NeededResolvesOnlyThoseAndTheirBases) {
 
 // What the history scan reads while it walks: objects no delta depends on, each one alone.
 TEST_F(GitRepoTest, StandaloneObjectsReadAloneMatchCatFile) {
-  repack("repack -adf --depth=50 --window=250");
   CollectingDiagnostics diags;
-  auto pack = PackFile::open(pack_, idx_, "test.pack", diags);
+  auto pack = open_repacked(diags);
   ASSERT_TRUE(pack);
-  const PackFile& p = **pack;
+  const PackFile& p = *pack;
   auto want = cat_file_all(repo_);
   Resolver r;
   std::string bytes;
