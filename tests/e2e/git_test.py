@@ -451,6 +451,29 @@ class DamagedHistory(unittest.TestCase):
     def test_packed_objects_through_libgit2(self):
         self.check(packed=True, reader="libgit2")
 
+    def test_partial_clone(self):
+        # `--filter=blob:none`: only the checked-out commit's blobs are fetched; the older ones
+        # are named as unreadable, and what is there is scanned.
+        src = Repo()
+        self.addCleanup(src.cleanup)
+        src.write("settings.txt", "version = 1\n")
+        src.commit("first", "alice", 1)
+        token = FAKE.github_token()
+        src.write("settings.txt", "version = 2\n")
+        src.write("keys/.env", f"GITHUB_TOKEN={token}\n")
+        later = src.commit("token", "bob", 2)
+        src.git("config", "uploadpack.allowFilter", "true")
+        old = src.git("rev-parse", "HEAD~1:settings.txt").stdout.strip()
+        clone = e2e_util.scratch_dir("git-partial")
+        self.addCleanup(e2e_util.remove_tree, clone)
+        src.git("clone", "-q", "--filter=blob:none", f"file://{src.root}", clone)
+        out = keysweep("scan", "--format", "json", "--git", clone)
+        self.assertEqual(out.returncode, 1, out.stderr)
+        report = json.loads(out.stdout)
+        found = [(f["location"]["path"], f["location"]["git"]["commit"]) for f in report["findings"]]
+        self.assertEqual(found, [("keys/.env", later)])
+        self.assertIn(f"cannot read blob {old}", json.dumps(report["summary"]["diagnostics"]) + out.stderr)
+
 
 def main():
     global KEYSWEEP
