@@ -38,11 +38,14 @@ class GitBlobList {
  public:
   static constexpr uint32_t kStaged = 0xffffffffu;  // the commit of a blob from the index
 
-  // Every blob the walk has seen (listed or only marked), numbered; the list refers to them by number.
+  // Every blob the walk has seen (listed or only marked), numbered; the list refers to them by
+  // their numbers.
   ObjectIdIndex& seen() { return seen_; }
   uint32_t add_commit(const GitObjectId& id, std::string_view author, int64_t time);
   uint32_t intern_path(std::string_view path) { return paths_.intern(path); }
-  void add(uint32_t blob, uint32_t commit, uint32_t path) { blobs_.push_back({blob, commit, path}); }
+  void add(uint32_t blob, uint32_t commit, uint32_t path) {
+    blobs_.push_back({blob, commit, path});
+  }
 
   size_t size() const { return blobs_.size(); }
   const GitObjectId& id(size_t i) const { return seen_.id(blobs_[i].blob); }

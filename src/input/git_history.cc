@@ -153,10 +153,11 @@ namespace {
 constexpr int kMaxTreeDepth = 256;
 
 // Lists each blob once, at its first sighting, into a GitBlobList (12 bytes a blob, commits and
-// paths stored once; the seen-sets number ids instead of keeping them twice). The history walk visits the trees of each commit
-// but skips any tree seen before: an unchanged directory costs one hash lookup, so a commit costs
-// what it changed. A blob's first sighting, parents first, is the commit that introduced it; a
-// rename, a copy or a merge bringing a parent's files adds no unseen object.
+// paths stored once; the seen-sets number ids instead of keeping them twice). The history walk
+// visits the trees of each commit but skips any tree seen before: an unchanged directory costs one
+// hash lookup, so a commit costs what it changed. A blob's first sighting, parents first, is the
+// commit that introduced it; a rename, a copy or a merge bringing a parent's files adds no unseen
+// object.
 struct BlobCollector {
   git_repository* repo;
   git_odb* odb;
@@ -164,7 +165,7 @@ struct BlobCollector {
   DiagnosticSink& diagnostics;
   GitWalkStats& stats;
   GitBlobList& list;
-  const std::function<void(const GitBlobList&, size_t)>& listed;
+  const GitBlobListed& listed;
   const GitObjectSource* source;
   ObjectIdIndex seen_trees;
   uint32_t commit = GitBlobList::kStaged;  // the list's number for the commit being walked
@@ -234,7 +235,8 @@ struct BlobCollector {
     if (!read_tree(tree_id, tree)) {
       // Where, as git names it (`398c18c:config/`), so `git show` can look; the rest of the
       // history is still walked.
-      diagnostics.warn(DiagnosticKind::kMalformed, origin ? origin->short_commit() + ":" + path : path,
+      diagnostics.warn(DiagnosticKind::kMalformed,
+                       origin ? origin->short_commit() + ":" + path : path,
                        "cannot read tree " + hex(tree_id) + ": " + git_error_text(-1));
       return;
     }
@@ -297,7 +299,8 @@ struct BlobCollector {
   // A commit against its first parent (nothing when marking, or for a root commit).
   void walk_commit(git_commit* commit, const GitOrigin* origin) {
     path.clear();
-    if (origin) this->commit = list.add_commit(raw_id(git_commit_id(commit)), origin->author, origin->time);
+    if (origin)
+      this->commit = list.add_commit(raw_id(git_commit_id(commit)), origin->author, origin->time);
     const git_oid* old = nullptr;
     git_oid parent_tree;
     Owned<git_commit, git_commit_free> parent;
@@ -357,13 +360,14 @@ Result<git_oid> resolve_commit(git_repository* repo, const std::string& rev, con
 
 Result<void> GitRepository::walk_blobs(const GitScanOptions& options, DiagnosticSink& diagnostics,
                                        GitWalkStats& stats, GitBlobList& list,
-                                       const std::function<void(const GitBlobList&, size_t)>& listed,
+                                       const GitBlobListed& listed,
                                        const GitObjectSource* source) {
   git_repository* repo = impl_->repo;
   Owned<git_odb, git_odb_free> odb;
   if (int rc = git_repository_odb(odb.out(), repo); rc != 0)
     return make_error(ErrorCode::kIo, git_error_text(rc), path_);
-  BlobCollector collect{repo, odb.get(), options, diagnostics, stats, list, listed, source, {}, GitBlobList::kStaged, {}, {}, {}};
+  BlobCollector collect{repo, odb.get(), options, diagnostics, stats, list, listed, source, {},
+                        GitBlobList::kStaged, {}, {}, {}};
 
   if (options.staged) {
     Owned<git_index, git_index_free> index;

@@ -51,6 +51,8 @@ struct GitBlob {
 };
 
 class GitBlobList;
+// Called by the walk right after it lists a blob, with the list and the blob's position in it.
+using GitBlobListed = std::function<void(const GitBlobList&, size_t)>;
 
 struct GitWalkStats {
   uint64_t commits = 0;
@@ -97,8 +99,7 @@ class GitRepository {
   // `source`, trees and blob sizes come from it first (the same walk, the same attribution),
   // libgit2 reading what it does not have.
   Result<void> walk_blobs(const GitScanOptions& options, DiagnosticSink& diagnostics,
-                          GitWalkStats& stats, GitBlobList& list,
-                          const std::function<void(const GitBlobList&, size_t)>& listed = {},
+                          GitWalkStats& stats, GitBlobList& list, const GitBlobListed& listed = {},
                           const GitObjectSource* source = nullptr);
   // Reads a blob without copying it. Thread-safe when each thread uses its own GitRepository.
   Result<GitBlobBytes> read_blob(const GitObjectId& id);

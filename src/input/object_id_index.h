@@ -47,7 +47,9 @@ class ObjectIdIndex {
   const Id& id(uint32_t n) const { return chunks_[n / kChunk][n % kChunk]; }
   size_t size() const { return size_; }
   // Bytes held, for the walk's memory figures.
-  size_t bytes() const { return chunks_.size() * kChunk * sizeof(Id) + slots_.size() * sizeof(uint32_t); }
+  size_t bytes() const {
+    return chunks_.size() * kChunk * sizeof(Id) + slots_.size() * sizeof(uint32_t);
+  }
 
  private:
   static constexpr uint32_t kChunk = 1u << 16;

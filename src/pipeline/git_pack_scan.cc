@@ -66,8 +66,9 @@ std::vector<OpenPack> open_packs(const std::string& objects_dir, DiagnosticSink&
   return packs;
 }
 
-// Bump allocation for the raw trees: one mapping per chunk (1 to 64 MiB), not one malloc per tree, and
-// populated up front: faulting 168 MB in page by page cost more than copying the trees into it.
+// Bump allocation for the raw trees: one mapping per chunk (1 to 64 MiB), not one malloc per
+// tree, and populated up front: faulting 168 MB in page by page cost more than copying the trees
+// into it.
 class Arena {
  public:
   Arena() = default;
@@ -250,15 +251,17 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
             early_failed[t].push_back(static_cast<uint32_t>(b.work.seq));
             continue;
           }
-          scan_git_blob(pipeline, b.work, bytes, nullptr, *scratches[t], diagnostics, found[t], states[t]);
+          scan_git_blob(pipeline, b.work, bytes, nullptr, *scratches[t], diagnostics, found[t],
+                        states[t]);
         }
       });
-    auto walked = repo.walk_blobs(options, diagnostics, stats, wanted, [&](const GitBlobList& list, size_t i) {
+    auto offer = [&](const GitBlobList& list, size_t i) {
       uint32_t entry = 0;
       const PackFile* pack = source.found_in(list.id(i), entry);
       early.push_back(pack && pack->is_standalone(entry));
       if (early.back()) early_queue.push(StandaloneBlob{GitWork{i, list.blob(i)}, pack, entry});
-    }, &source);
+    };
+    auto walked = repo.walk_blobs(options, diagnostics, stats, wanted, offer, &source);
     early_queue.close();
     for (auto& th : early_workers) th.join();
     source.tree_ids = {};
@@ -304,8 +307,8 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
       w.pack->resolve(*w.chain, resolver, [&](uint32_t entry, ObjectType, std::string_view bytes) {
         uint32_t i = wanted_at[p][entry];
         if (i == kNone) return;  // a base, or a blob the walk did not list
-        scan_git_blob(pipeline, GitWork{i, wanted.blob(i)}, bytes, nullptr, *scratches[t], diagnostics,
-                      found[t], states[t]);
+        scan_git_blob(pipeline, GitWork{i, wanted.blob(i)}, bytes, nullptr, *scratches[t],
+                      diagnostics, found[t], states[t]);
         done[i] = 1;  // each listed blob belongs to one entry: no two threads write one byte
       }, diagnostics, &needed[p]);
     });

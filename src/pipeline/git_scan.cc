@@ -96,7 +96,9 @@ Result<GitScanOutcome> scan_git(const ScanPipeline& pipeline, const std::string&
       });
     GitBlobList listed;
     walked = (*repo)->walk_blobs(options, diagnostics, result.walk, listed,
-                                 [&](const GitBlobList& list, size_t i) { queue.push(GitWork{i, list.blob(i)}); });
+                                 [&](const GitBlobList& list, size_t i) {
+                                   queue.push(GitWork{i, list.blob(i)});
+                                 });
     queue.close();
     for (auto& t : workers) t.join();
   }

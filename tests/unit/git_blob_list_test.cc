@@ -79,7 +79,8 @@ TEST(GitBlobList, RebuildsEachBlobsOrigin) {
   uint32_t blob = list.seen().add(id_from(9)).first;
   list.seen().insert(id_from(10));  // seen (a boundary commit's), not listed
   list.add(blob, c, list.intern_path("config/.env"));
-  list.add(list.seen().add(id_from(11)).first, GitBlobList::kStaged, list.intern_path("config/.env"));
+  uint32_t staged_blob = list.seen().add(id_from(11)).first;
+  list.add(staged_blob, GitBlobList::kStaged, list.intern_path("config/.env"));
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list.id(0), id_from(9));
   EXPECT_EQ(list.path(0), "config/.env");

@@ -211,7 +211,8 @@ TEST_F(GitRepoTest, StandaloneObjectsReadAloneMatchCatFile) {
     // Its chain holds it alone: nothing would inflate it a second time.
     size_t visits = 0;
     for (const auto& chain : p.chains())
-      if (chain.root == i) p.resolve(chain, r, [&](uint32_t, ObjectType, std::string_view) { ++visits; }, diags);
+      if (chain.root == i)
+        p.resolve(chain, r, [&](uint32_t, ObjectType, std::string_view) { ++visits; }, diags);
     EXPECT_EQ(1u, visits);
   }
   EXPECT_GE(standalone, 40u);  // the commits at least
