@@ -100,7 +100,7 @@ class PackFile {
   const std::vector<Chain>& chains() const { return chains_; }
   // The object's type once its chain is known; kNone for entries no chain reaches.
   ObjectType type(uint32_t entry) const { return entries_[entry].type; }
-  uint64_t offset(uint32_t entry) const { return entries_[entry].offset; }
+  uint64_t offset(uint32_t entry) const { return index_.offset(entry); }
   bool is_delta(uint32_t entry) const { return entries_[entry].base != kNoBase; }
 
   // The object's size without inflating it whole: a full object's is in its header, a delta's
@@ -129,18 +129,24 @@ class PackFile {
 
  private:
   static constexpr uint32_t kNoBase = 0xffffffffu;
+  // 24 bytes an object (issue 16: the largest per-object record of a history scan): the entry's
+  // offset is the index's, and its zlib stream starts `header` bytes after it.
   struct Entry {
-    uint64_t offset = 0;       // of the entry header
-    uint64_t data = 0;         // of the zlib stream
     uint64_t end = 0;          // where the next entry starts
     uint64_t size = 0;         // inflated size of the entry's data (a delta's: the delta's)
     uint32_t base = kNoBase;   // delta base entry
+    uint8_t header = 0;        // bytes from the entry's offset to its zlib stream
     uint8_t kind = 0;          // pack type: 1-4 full objects, 6 OFS_DELTA, 7 REF_DELTA; 0 bad
     ObjectType type = ObjectType::kNone;
   };
+  static_assert(sizeof(Entry) == 24);
 
   PackFile() = default;
-  Result<void> inflate(const Entry& e, Resolver& r, std::string& out) const;
+  Result<void> inflate(uint32_t entry, Resolver& r, std::string& out) const;
+  std::string_view zlib_stream(uint32_t entry) const {
+    const uint64_t data = offset(entry) + entries_[entry].header;
+    return pack_.substr(data, entries_[entry].end - data);
+  }
   void report(DiagnosticSink& d, uint64_t offset, const std::string& what) const;
   std::span<const uint32_t> children(uint32_t entry) const {
     return {child_list_.data() + child_start_[entry], child_list_.data() + child_start_[entry + 1]};
