@@ -35,11 +35,8 @@ while getopts "j:r:k:g:m:o:nh" opt; do
 done
 
 require_keysweep_and_time
-if [[ ! -d $REPO ]]; then
-  echo "git_throughput: generating $REPO (${GEN_MB} MB of blob versions)" >&2
-  mkdir -p "$(dirname "$REPO")"
+ensure_repo "$REPO" "${GEN_MB} MB of blob versions" \
   python3 "$ROOT/bench/suite/make_git_history.py" "$REPO" --target-mb "$GEN_MB"
-fi
 REPO=$(realpath "$REPO")
 make_work gitbench
 

@@ -28,6 +28,14 @@ make_work() {
 # 2.1e+09).
 tree_bytes() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f\n", s}'; }
 
+# ensure_repo REPO WHAT GENERATOR...: runs GENERATOR once, when REPO does not exist yet.
+ensure_repo() {
+  [[ -d $1 ]] && return 0
+  echo "$BENCH_NAME: generating $1 ($2)" >&2
+  mkdir -p "$(dirname "$1")"
+  "${@:3}"
+}
+
 now_ns() { date +%s%N; }
 
 # time_run NAME COMMAND...: runs COMMAND (stdout discarded) under /usr/bin/time and appends its

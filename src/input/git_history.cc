@@ -1,7 +1,8 @@
 #include "input/git_history.h"
 
+#include "input/git_blob_list.h"
 #include "input/git_shallow.h"
-#include "input/object_id_table.h"
+#include "input/object_id_index.h"
 
 #include <git2.h>
 
@@ -119,10 +120,9 @@ bool parse_raw_tree(std::string_view raw, std::vector<TreeEntry>& out) {
 
 }  // namespace
 
-std::string GitBlob::hex() const {
-  git_oid oid;
-  std::memcpy(oid.id, id.data(), id.size());
-  return keysweep::hex(&oid);
+std::string object_id_hex(const GitObjectId& id) {
+  const git_oid oid = to_oid(id.data());
+  return hex(&oid);
 }
 
 struct GitRepository::Impl {
@@ -152,25 +152,30 @@ namespace {
 // runs out.
 constexpr int kMaxTreeDepth = 256;
 
-// Lists each blob once, at its first sighting. The history walk visits the trees of each commit
-// but skips any tree seen before: an unchanged directory costs one hash lookup, so a commit costs
-// what it changed. A blob's first sighting, parents first, is the commit that introduced it; a
-// rename, a copy or a merge bringing a parent's files adds no unseen object.
+// Lists each blob once, at its first sighting, into a GitBlobList (12 bytes a blob, commits and
+// paths stored once; the seen-sets number ids instead of keeping them twice). The history walk
+// visits the trees of each commit but skips any tree seen before: an unchanged directory costs one
+// hash lookup, so a commit costs what it changed. A blob's first sighting, parents first, is the
+// commit that introduced it; a rename, a copy or a merge bringing a parent's files adds no unseen
+// object.
 struct BlobCollector {
   git_repository* repo;
   git_odb* odb;
   const GitScanOptions& options;
   DiagnosticSink& diagnostics;
   GitWalkStats& stats;
-  const std::function<void(GitBlob)>& emit;
+  GitBlobList& list;
+  const GitBlobListed& listed;
   const GitObjectSource* source;
-  ObjectIdSet seen_trees;
-  ObjectIdSet seen_blobs;
+  ObjectIdIndex seen_trees;
+  uint32_t commit = GitBlobList::kStaged;  // the list's number for the commit being walked
   std::string path;  // of the tree being walked, with a trailing '/'
+  std::string blob_path;  // reused for each blob's path, not one allocation a blob
   std::vector<std::unique_ptr<TreeView>> views;  // two a level (the tree, its parent's), reused
 
   void add_blob(const git_oid* id, const std::string& rel, const GitOrigin& origin_template) {
-    if (!seen_blobs.add(raw_id(id))) return;
+    auto [number, fresh] = list.seen().add(raw_id(id));
+    if (!fresh) return;
     size_t size = 0;
     git_object_t type = GIT_OBJECT_BLOB;
     std::optional<uint64_t> known = source ? source->blob_size(raw_id(id)) : std::nullopt;
@@ -180,10 +185,10 @@ struct BlobCollector {
                        "cannot read blob " + hex(id) + ": " + git_error_text(-1));
       return;
     }
-    GitOrigin origin = origin_template;
-    origin.path = rel;
     if (size > options.max_blob_size) {
       ++stats.skipped_large;
+      GitOrigin origin = origin_template;
+      origin.path = rel;
       diagnostics.warn(DiagnosticKind::kTooLarge, origin.display(),
                        "skipped: blob " + hex(id) + " is " + std::to_string(size) +
                            " bytes, over --max-file-size (" + std::to_string(options.max_blob_size) + ")");
@@ -191,7 +196,8 @@ struct BlobCollector {
     }
     ++stats.blobs;
     stats.blob_bytes += size;
-    emit(GitBlob{raw_id(id), size, std::move(origin)});
+    list.add(number, commit, list.intern_path(rel));
+    if (listed) listed(list, list.size() - 1);
   }
 
   // The tree's entries into `view`: from the source's raw bytes when it has them, else libgit2.
@@ -217,7 +223,7 @@ struct BlobCollector {
   // commit costs what it changed. `origin` null: only mark what the tree holds as seen (a
   // boundary commit of --since / --diff).
   void walk_tree(const git_oid* tree_id, const git_oid* old_id, const GitOrigin* origin, int depth) {
-    if (!seen_trees.add(raw_id(tree_id))) return;
+    if (!seen_trees.insert(raw_id(tree_id))) return;
     if (depth > kMaxTreeDepth) {
       diagnostics.warn(DiagnosticKind::kLimit, path, "trees nested deeper than " +
                                                          std::to_string(kMaxTreeDepth) + "; not walked");
@@ -227,8 +233,11 @@ struct BlobCollector {
     TreeView& tree = *views[depth * 2];
     TreeView& old = *views[depth * 2 + 1];
     if (!read_tree(tree_id, tree)) {
-      diagnostics.warn(DiagnosticKind::kMalformed, path, "cannot read tree " + hex(tree_id) + ": " +
-                                                             git_error_text(-1));
+      // Where, as git names it (`398c18c:config/`), so `git show` can look; the rest of the
+      // history is still walked.
+      diagnostics.warn(DiagnosticKind::kMalformed,
+                       origin ? origin->short_commit() + ":" + path : path,
+                       "cannot read tree " + hex(tree_id) + ": " + git_error_text(-1));
       return;
     }
     if (!old_id || !read_tree(old_id, old)) old.reset();
@@ -262,8 +271,12 @@ struct BlobCollector {
           break;
         }
         case GIT_OBJECT_BLOB:
-          if (!origin) seen_blobs.add(raw_id(e.id));
-          else add_blob(&id, path + std::string(e.name), *origin);
+          if (!origin) {
+            list.seen().insert(raw_id(e.id));
+          } else {
+            blob_path.assign(path).append(e.name);
+            add_blob(&id, blob_path, *origin);
+          }
           break;
         default:  // a submodule's commit: another repository
           break;
@@ -286,6 +299,8 @@ struct BlobCollector {
   // A commit against its first parent (nothing when marking, or for a root commit).
   void walk_commit(git_commit* commit, const GitOrigin* origin) {
     path.clear();
+    if (origin)
+      this->commit = list.add_commit(raw_id(git_commit_id(commit)), origin->author, origin->time);
     const git_oid* old = nullptr;
     git_oid parent_tree;
     Owned<git_commit, git_commit_free> parent;
@@ -344,14 +359,15 @@ Result<git_oid> resolve_commit(git_repository* repo, const std::string& rev, con
 }  // namespace
 
 Result<void> GitRepository::walk_blobs(const GitScanOptions& options, DiagnosticSink& diagnostics,
-                                       GitWalkStats& stats,
-                                       const std::function<void(GitBlob)>& emit,
+                                       GitWalkStats& stats, GitBlobList& list,
+                                       const GitBlobListed& listed,
                                        const GitObjectSource* source) {
   git_repository* repo = impl_->repo;
   Owned<git_odb, git_odb_free> odb;
   if (int rc = git_repository_odb(odb.out(), repo); rc != 0)
     return make_error(ErrorCode::kIo, git_error_text(rc), path_);
-  BlobCollector collect{repo, odb.get(), options, diagnostics, stats, emit, source, {}, {}, {}, {}};
+  BlobCollector collect{repo, odb.get(), options, diagnostics, stats, list, listed, source, {},
+                        GitBlobList::kStaged, {}, {}, {}};
 
   if (options.staged) {
     Owned<git_index, git_index_free> index;
@@ -461,15 +477,6 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
   if (rc != GIT_ITEROVER)
     return make_error(ErrorCode::kIo, "walking the history failed: " + git_error_text(rc), path_);
   return {};
-}
-
-Result<std::vector<GitBlob>> GitRepository::list_blobs(const GitScanOptions& options,
-                                                       DiagnosticSink& diagnostics,
-                                                       GitWalkStats& stats) {
-  std::vector<GitBlob> out;
-  auto r = walk_blobs(options, diagnostics, stats, [&](GitBlob b) { out.push_back(std::move(b)); });
-  if (!r) return std::unexpected(r.error());
-  return out;
 }
 
 Result<GitBlobBytes> GitRepository::read_blob(const GitObjectId& id) {

@@ -41,13 +41,18 @@ struct GitObjectIdHash {
   }
 };
 
+// The 40-digit lowercase hex form git prints.
+std::string object_id_hex(const GitObjectId& id);
+
 // One blob to scan, and where it was first seen.
 struct GitBlob {
   GitObjectId id{};
-  uint64_t size = 0;
   GitOrigin origin;
-  std::string hex() const;
 };
+
+class GitBlobList;
+// Called by the walk right after it lists a blob, with the list and the blob's position in it.
+using GitBlobListed = std::function<void(const GitBlobList&, size_t)>;
 
 struct GitWalkStats {
   uint64_t commits = 0;
@@ -88,15 +93,14 @@ class GitRepository {
  public:
   static Result<std::unique_ptr<GitRepository>> open(const std::string& path);
   ~GitRepository();
-  // Calls `emit` for each unique blob to scan, in first-seen order (parents before children, so
-  // a blob is attributed to the commit that introduced it). Blobs over the size limit are
-  // counted and warned about, not emitted. With `source`, trees and blob sizes come from it
-  // first (the same walk, the same attribution), libgit2 reading what it does not have.
+  // Adds each unique blob to scan to `list`, in first-seen order (parents before children, so
+  // a blob is attributed to the commit that introduced it), calling `listed` with its position
+  // right after. Blobs over the size limit are counted and warned about, not listed. With
+  // `source`, trees and blob sizes come from it first (the same walk, the same attribution),
+  // libgit2 reading what it does not have.
   Result<void> walk_blobs(const GitScanOptions& options, DiagnosticSink& diagnostics,
-                          GitWalkStats& stats, const std::function<void(GitBlob)>& emit,
+                          GitWalkStats& stats, GitBlobList& list, const GitBlobListed& listed = {},
                           const GitObjectSource* source = nullptr);
-  Result<std::vector<GitBlob>> list_blobs(const GitScanOptions& options,
-                                          DiagnosticSink& diagnostics, GitWalkStats& stats);
   // Reads a blob without copying it. Thread-safe when each thread uses its own GitRepository.
   Result<GitBlobBytes> read_blob(const GitObjectId& id);
   GitRepositoryInfo info();

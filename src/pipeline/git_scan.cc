@@ -5,6 +5,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "input/git_blob_list.h"
 #include "pipeline/git_scan_parts.h"
 
 namespace keysweep {
@@ -93,10 +94,11 @@ Result<GitScanOutcome> scan_git(const ScanPipeline& pipeline, const std::string&
       workers.emplace_back([&, i] {
         scan_git_blobs_libgit2(pipeline, repo_path, queue, diagnostics, states[i]);
       });
-    uint64_t seq = 0;
-    walked = (*repo)->walk_blobs(options, diagnostics, result.walk, [&](GitBlob b) {
-      queue.push(GitWork{seq++, std::move(b)});
-    });
+    GitBlobList listed;
+    walked = (*repo)->walk_blobs(options, diagnostics, result.walk, listed,
+                                 [&](const GitBlobList& list, size_t i) {
+                                   queue.push(GitWork{i, list.blob(i)});
+                                 });
     queue.close();
     for (auto& t : workers) t.join();
   }

@@ -392,6 +392,89 @@ class PackedHistory(unittest.TestCase):
         self.assertNotIn("deploy/.env", json.dumps(packed["findings"]))
 
 
+class DamagedHistory(unittest.TestCase):
+    """Issue 16: a repository with a missing blob and a corrupt tree, loose and packed. Every
+    reader names the object it could not read, and the rest of the history is still scanned:
+    the token a later commit adds is found, at that commit."""
+
+    def make(self, packed):
+        r = Repo()
+        self.addCleanup(r.cleanup)
+        r.write("lost/data.txt", "this blob goes missing\n")
+        r.write("bent/data.txt", "this tree gets corrupted\n")
+        self.first = r.commit("first", "alice", 1)
+        token = FAKE.github_token()
+        r.write("keys/.env", f"GITHUB_TOKEN={token}\n")
+        later = r.commit("token", "bob", 2)
+        lost = r.git("rev-parse", "HEAD:lost/data.txt").stdout.strip()
+        bent = r.git("rev-parse", "HEAD:bent").stdout.strip()
+        objects = os.path.join(r.root, ".git", "objects")
+        if packed:
+            # Pack everything but the lost blob; the corrupt tree stays loose beside the pack.
+            names = [line.split()[0] for line in
+                     r.git("rev-list", "--objects", "--all").stdout.splitlines()]
+            keep = "\n".join(n for n in names if n not in (lost, bent)) + "\n"
+            subprocess.run(["git", "pack-objects", "-q", os.path.join(objects, "pack", "pack")],
+                           cwd=r.root, input=keep, text=True, check=True, capture_output=True)
+            for n in names:
+                if n != bent:
+                    os.remove(os.path.join(objects, n[:2], n[2:]))
+        else:
+            os.remove(os.path.join(objects, lost[:2], lost[2:]))
+        tree_file = os.path.join(objects, bent[:2], bent[2:])
+        os.chmod(tree_file, 0o644)
+        with open(tree_file, "wb") as f:
+            f.write(b"not a zlib stream at all")
+        return r, token, later, lost, bent
+
+    def check(self, packed, reader):
+        r, token, later, lost, bent = self.make(packed)
+        env = {"KEYSWEEP_GIT_READER": reader} if reader else None
+        out = keysweep("scan", "--format", "json", "--git", r.root, env=env)
+        self.assertEqual(out.returncode, 1, out.stderr)
+        report = json.loads(out.stdout)
+        found = [(f["rule_id"], f["location"]["path"], f["location"]["git"]["commit"])
+                 for f in report["findings"]]
+        self.assertEqual(found, [("github.pat_classic", "keys/.env", later)])
+        messages = json.dumps(report["summary"]["diagnostics"]) + out.stderr
+        self.assertIn(f"cannot read blob {lost}", messages)
+        # The tree is named with where the walk met it: the first commit, at bent/.
+        self.assertIn(f"{self.first[:7]}:bent/: cannot read tree {bent}", messages)
+        self.assertNotIn(token, out.stdout + out.stderr)
+
+    def test_loose_objects(self):
+        self.check(packed=False, reader=None)
+
+    def test_packed_objects(self):
+        self.check(packed=True, reader=None)
+
+    def test_packed_objects_through_libgit2(self):
+        self.check(packed=True, reader="libgit2")
+
+    def test_partial_clone(self):
+        # `--filter=blob:none`: only the checked-out commit's blobs are fetched; the older ones
+        # are named as unreadable, and what is there is scanned.
+        src = Repo()
+        self.addCleanup(src.cleanup)
+        src.write("settings.txt", "version = 1\n")
+        src.commit("first", "alice", 1)
+        token = FAKE.github_token()
+        src.write("settings.txt", "version = 2\n")
+        src.write("keys/.env", f"GITHUB_TOKEN={token}\n")
+        later = src.commit("token", "bob", 2)
+        src.git("config", "uploadpack.allowFilter", "true")
+        old = src.git("rev-parse", "HEAD~1:settings.txt").stdout.strip()
+        clone = e2e_util.scratch_dir("git-partial")
+        self.addCleanup(e2e_util.remove_tree, clone)
+        src.git("clone", "-q", "--filter=blob:none", f"file://{src.root}", clone)
+        out = keysweep("scan", "--format", "json", "--git", clone)
+        self.assertEqual(out.returncode, 1, out.stderr)
+        report = json.loads(out.stdout)
+        found = [(f["location"]["path"], f["location"]["git"]["commit"]) for f in report["findings"]]
+        self.assertEqual(found, [("keys/.env", later)])
+        self.assertIn(f"cannot read blob {old}", json.dumps(report["summary"]["diagnostics"]) + out.stderr)
+
+
 def main():
     global KEYSWEEP
     parser = argparse.ArgumentParser()

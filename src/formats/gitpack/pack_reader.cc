@@ -104,19 +104,19 @@ Result<std::unique_ptr<PackFile>> PackFile::open(std::string_view pack, std::str
 
   for (uint32_t k = 0; k < n; ++k) {
     Entry& e = entries[by_offset[k]];
-    e.offset = sorted_offsets[k];
+    const uint64_t offset = sorted_offsets[k];  // the index's: not kept in the entry again
     e.end = k + 1 < n ? sorted_offsets[k + 1] : limit;
-    if (e.offset < kHeader || e.offset >= limit) {
-      p->report(diagnostics, e.offset, "outside the pack's " + std::to_string(pack.size()) + " bytes");
+    if (offset < kHeader || offset >= limit) {
+      p->report(diagnostics, offset, "outside the pack's " + std::to_string(pack.size()) + " bytes");
       continue;
     }
-    if (e.end == e.offset) {
-      p->report(diagnostics, e.offset, "listed twice in the index");
+    if (e.end == offset) {
+      p->report(diagnostics, offset, "listed twice in the index");
       continue;
     }
     e.end = std::min(e.end, limit);
     const auto* b = reinterpret_cast<const unsigned char*>(pack.data());
-    uint64_t pos = e.offset;
+    uint64_t pos = offset;
     unsigned char c = b[pos++];
     uint8_t kind = (c >> 4) & 7;
     uint64_t size = c & 15;
@@ -130,7 +130,7 @@ Result<std::unique_ptr<PackFile>> PackFile::open(std::string_view pack, std::str
       size |= static_cast<uint64_t>(c & 0x7f) << shift;
     }
     if (!ok) {
-      p->report(diagnostics, e.offset, "entry header cut short or too long");
+      p->report(diagnostics, offset, "entry header cut short or too long");
       continue;
     }
     uint32_t base = kNoBase;
@@ -145,37 +145,37 @@ Result<std::unique_ptr<PackFile>> PackFile::open(std::string_view pack, std::str
         ofs = ((ofs + 1) << 7) | (b[pos] & 0x7f);
       }
       if (!ok) {
-        p->report(diagnostics, e.offset, "delta base offset cut short or too long");
+        p->report(diagnostics, offset, "delta base offset cut short or too long");
         continue;
       }
-      if (ofs == 0 || ofs > e.offset) {
-        p->report(diagnostics, e.offset, "delta base " + std::to_string(ofs) + " bytes back is not in the pack");
+      if (ofs == 0 || ofs > offset) {
+        p->report(diagnostics, offset, "delta base " + std::to_string(ofs) + " bytes back is not in the pack");
         continue;
       }
-      base = entry_at(e.offset - ofs);
+      base = entry_at(offset - ofs);
       if (base == kNoBase) {
-        p->report(diagnostics, e.offset,
-                  "delta base at offset " + std::to_string(e.offset - ofs) + " is not an entry");
+        p->report(diagnostics, offset,
+                  "delta base at offset " + std::to_string(offset - ofs) + " is not an entry");
         continue;
       }
     } else if (kind == 7) {  // REF_DELTA: the base's object id
       if (e.end - pos < 20) {
-        p->report(diagnostics, e.offset, "delta base id cut short");
+        p->report(diagnostics, offset, "delta base id cut short");
         continue;
       }
       auto found = p->index_.find(b + pos);
       pos += 20;
       if (!found) {
         // A thin pack's base lives elsewhere; what depends on it is read another way.
-        p->report(diagnostics, e.offset, "delta base is not in this pack");
+        p->report(diagnostics, offset, "delta base is not in this pack");
         continue;
       }
       base = *found;
     } else if (kind < 1 || kind > 4) {
-      p->report(diagnostics, e.offset, "unknown object type " + std::to_string(kind));
+      p->report(diagnostics, offset, "unknown object type " + std::to_string(kind));
       continue;
     }
-    e.data = pos;
+    e.header = static_cast<uint8_t>(pos - offset);  // at most 9 + 20 bytes
     e.size = size;
     e.base = base;
     e.kind = kind;
@@ -214,7 +214,7 @@ Result<std::unique_ptr<PackFile>> PackFile::open(std::string_view pack, std::str
         continue;
       }
       e.type = chain.type;
-      chain.packed_bytes += e.end - e.offset;
+      chain.packed_bytes += e.end - p->index_.offset(i);
       ++reached;
       for (uint32_t c : p->children(i)) stack.push_back({c, depth + 1});
     }
@@ -235,8 +235,9 @@ Result<std::unique_ptr<PackFile>> PackFile::open(std::string_view pack, std::str
   return p;
 }
 
-Result<void> PackFile::inflate(const Entry& e, Resolver& r, std::string& out) const {
-  std::string_view in = pack_.substr(e.data, e.end - e.data);
+Result<void> PackFile::inflate(uint32_t entry, Resolver& r, std::string& out) const {
+  const Entry& e = entries_[entry];
+  std::string_view in = zlib_stream(entry);
   if (e.size > limits_.max_object_size)
     return make_error(ErrorCode::kLimit, std::to_string(e.size) + " bytes is over the limit of " +
                                              std::to_string(limits_.max_object_size));
@@ -250,6 +251,16 @@ Result<void> PackFile::inflate(const Entry& e, Resolver& r, std::string& out) co
   if (res != LIBDEFLATE_SUCCESS) return make_error(ErrorCode::kMalformed, deflate_result(res));
   if (out_got != e.size) return make_error(ErrorCode::kMalformed, deflate_result(LIBDEFLATE_SHORT_OUTPUT));
   return {};
+}
+
+bool PackFile::read_standalone(uint32_t entry, Resolver& r, std::string& out,
+                               DiagnosticSink& diagnostics) const {
+  if (!is_standalone(entry)) return false;
+  if (auto ok = inflate(entry, r, out); !ok) {
+    report(diagnostics, offset(entry), ok.error().message);
+    return false;
+  }
+  return true;
 }
 
 Result<uint64_t> PackFile::object_size(uint32_t entry, SizeReader& reader) const {
@@ -266,7 +277,7 @@ Result<uint64_t> PackFile::object_size(uint32_t entry, SizeReader& reader) const
     return make_error(ErrorCode::kIo, "zlib reset failed");
   }
   z_stream& zs = st.zs;
-  std::string_view in = pack_.substr(e.data, e.end - e.data);
+  std::string_view in = zlib_stream(entry);
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   zs.avail_in = static_cast<uInt>(std::min<size_t>(in.size(), 1u << 20));
   zs.next_out = head;
@@ -297,13 +308,13 @@ void PackFile::resolve(const Chain& chain, Resolver& r, const Visitor& visit,
     return f;
   };
   auto failed = [&](uint32_t entry, const Error& err) {
-    report(diagnostics, entries_[entry].offset, err.message);
+    report(diagnostics, offset(entry), err.message);
   };
   r.depth_ = 0;
   if (needed && !(*needed)[chain.root]) return;
   {
     Resolver::Frame& root = push(chain.root);
-    if (auto ok = inflate(entries_[chain.root], r, root.body); !ok) {
+    if (auto ok = inflate(chain.root, r, root.body); !ok) {
       failed(chain.root, ok.error());
       r.depth_ = 0;
       return;
@@ -320,7 +331,7 @@ void PackFile::resolve(const Chain& chain, Resolver& r, const Visitor& visit,
     const uint32_t c = kids[top.next_child++];
     if (entries_[c].type == ObjectType::kNone) continue;  // past the depth limit
     if (needed && !(*needed)[c]) continue;
-    if (auto ok = inflate(entries_[c], r, r.delta_); !ok) {
+    if (auto ok = inflate(c, r, r.delta_); !ok) {
       failed(c, ok.error());
       continue;
     }

@@ -100,12 +100,24 @@ class PackFile {
   const std::vector<Chain>& chains() const { return chains_; }
   // The object's type once its chain is known; kNone for entries no chain reaches.
   ObjectType type(uint32_t entry) const { return entries_[entry].type; }
-  uint64_t offset(uint32_t entry) const { return entries_[entry].offset; }
+  uint64_t offset(uint32_t entry) const { return index_.offset(entry); }
   bool is_delta(uint32_t entry) const { return entries_[entry].base != kNoBase; }
 
   // The object's size without inflating it whole: a full object's is in its header, a delta's
   // in the first bytes of its data.
   Result<uint64_t> object_size(uint32_t entry, SizeReader& reader) const;
+
+  // A full object that no delta is resolved from: reading it alone inflates it once, exactly as
+  // resolving its one-object chain would, so a caller may read it as soon as it wants it (the
+  // history scan does, while it is still walking) instead of waiting to resolve chains.
+  bool is_standalone(uint32_t entry) const {
+    const Entry& e = entries_[entry];
+    return e.base == kNoBase && e.type != ObjectType::kNone && children(entry).empty();
+  }
+  // A standalone object's bytes into `out`; false for any other object, or (with a diagnostic,
+  // as resolve() gives) when it cannot be inflated. Thread-safe with one Resolver a thread.
+  bool read_standalone(uint32_t entry, Resolver& resolver, std::string& out,
+                       DiagnosticSink& diagnostics) const;
 
   // Marks `entry` and every base it is resolved from in `needed` (sized object_count()).
   void mark_needed(uint32_t entry, std::vector<uint8_t>& needed) const;
@@ -117,18 +129,24 @@ class PackFile {
 
  private:
   static constexpr uint32_t kNoBase = 0xffffffffu;
+  // 24 bytes an object (issue 16: the largest per-object record of a history scan): the entry's
+  // offset is the index's, and its zlib stream starts `header` bytes after it.
   struct Entry {
-    uint64_t offset = 0;       // of the entry header
-    uint64_t data = 0;         // of the zlib stream
     uint64_t end = 0;          // where the next entry starts
     uint64_t size = 0;         // inflated size of the entry's data (a delta's: the delta's)
     uint32_t base = kNoBase;   // delta base entry
+    uint8_t header = 0;        // bytes from the entry's offset to its zlib stream
     uint8_t kind = 0;          // pack type: 1-4 full objects, 6 OFS_DELTA, 7 REF_DELTA; 0 bad
     ObjectType type = ObjectType::kNone;
   };
+  static_assert(sizeof(Entry) == 24);
 
   PackFile() = default;
-  Result<void> inflate(const Entry& e, Resolver& r, std::string& out) const;
+  Result<void> inflate(uint32_t entry, Resolver& r, std::string& out) const;
+  std::string_view zlib_stream(uint32_t entry) const {
+    const uint64_t data = offset(entry) + entries_[entry].header;
+    return pack_.substr(data, entries_[entry].end - data);
+  }
   void report(DiagnosticSink& d, uint64_t offset, const std::string& what) const;
   std::span<const uint32_t> children(uint32_t entry) const {
     return {child_list_.data() + child_start_[entry], child_list_.data() + child_start_[entry + 1]};

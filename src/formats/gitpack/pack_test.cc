@@ -141,6 +141,14 @@ class GitRepoTest : public ::testing::Test {
     }
   }
 
+  // The pack after a repack with long delta chains, opened; null (and a failure) if it cannot be.
+  std::unique_ptr<PackFile> open_repacked(CollectingDiagnostics& diags) {
+    repack("repack -adf --depth=50 --window=250");
+    auto pack = PackFile::open(pack_, idx_, "test.pack", diags);
+    EXPECT_TRUE(pack);
+    return pack ? std::move(*pack) : nullptr;
+  }
+
   static inline fs::path dir_, repo_;
   std::string pack_, idx_;
 };
@@ -156,11 +164,10 @@ TEST_F(GitRepoTest, RefDeltasMatchCatFile) {
 }
 
 TEST_F(GitRepoTest, NeededResolvesOnlyThoseAndTheirBases) {
-  repack("repack -adf --depth=50 --window=250");
   CollectingDiagnostics diags;
-  auto pack = PackFile::open(pack_, idx_, "test.pack", diags);
+  auto pack = open_repacked(diags);
   ASSERT_TRUE(pack);
-  const PackFile& p = **pack;
+  const PackFile& p = *pack;
   // The deepest-looking delta: its whole base chain is resolved, nothing else.
   uint32_t target = 0;
   for (uint32_t i = 0; i < p.object_count(); ++i)
@@ -179,6 +186,38 @@ TEST_F(GitRepoTest, NeededResolvesOnlyThoseAndTheirBases) {
     }, diags, &needed);
   EXPECT_TRUE(saw_target);
   EXPECT_EQ(marked, visited);
+}
+
+// What the history scan reads while it walks: objects no delta depends on, each one alone.
+TEST_F(GitRepoTest, StandaloneObjectsReadAloneMatchCatFile) {
+  CollectingDiagnostics diags;
+  auto pack = open_repacked(diags);
+  ASSERT_TRUE(pack);
+  const PackFile& p = *pack;
+  auto want = cat_file_all(repo_);
+  Resolver r;
+  std::string bytes;
+  size_t standalone = 0, refused = 0;
+  for (uint32_t i = 0; i < p.object_count(); ++i) {
+    bool got = p.read_standalone(i, r, bytes, diags);
+    if (!p.is_standalone(i)) {
+      EXPECT_FALSE(got) << "a delta or a base read alone: " << hex(p.index().id(i));
+      refused += !got;
+      continue;
+    }
+    ++standalone;
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(want[hex(p.index().id(i))].bytes == bytes) << hex(p.index().id(i));
+    // Its chain holds it alone: nothing would inflate it a second time.
+    size_t visits = 0;
+    for (const auto& chain : p.chains())
+      if (chain.root == i)
+        p.resolve(chain, r, [&](uint32_t, ObjectType, std::string_view) { ++visits; }, diags);
+    EXPECT_EQ(1u, visits);
+  }
+  EXPECT_GE(standalone, 40u);  // the commits at least
+  EXPECT_GE(refused, 50u);     // the deltas at least
+  EXPECT_EQ(0u, diags.count());
 }
 
 // Flipping bytes anywhere in a real pack: every outcome is an object, a diagnostic naming the

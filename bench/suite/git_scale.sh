@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Git history at scale (issue 16): `keysweep scan --git -j JOBS` on a history of many small unique
+# blobs (default 1,000,000, bench/suite/make_git_scale.py), reporting wall time, CPU seconds, peak
+# RSS (GNU time's maximum resident set, which counts the pack files' mapped pages too) and the
+# peak of anonymous memory alone (RssAnon, sampled every 50 ms in one more run), each also per
+# unique object of the repository. With -b, a baseline binary runs the same way, interleaved, and
+# its findings must be the same as KEYSWEEP's (the report minus its summary line).
+#
+# Usage: bench/suite/git_scale.sh [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-b BASELINE] [-g REPO] [-N BLOBS] [-o FILE | -n]
+#   -g REPO   the repository (default build/bench-git/scale-1m.git, generated when missing)
+#   -N BLOBS  unique blobs of a generated repository (default 1000000)
+#   -n        print only, write no result file (default bench/results/YYYY-MM-DD-git-scale.txt)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+JOBS=2
+RUNS=3
+KEYSWEEP=$ROOT/build/release/src/cli/keysweep
+BASELINE=
+REPO=$ROOT/build/bench-git/scale-1m.git
+BLOBS=1000000
+RESULT=$ROOT/bench/results/$(date -u +%F)-git-scale.txt
+WRITE_RESULT=1
+while getopts "j:r:k:b:g:N:o:nh" opt; do
+  case $opt in
+    j) JOBS=$OPTARG ;;
+    r) RUNS=$OPTARG ;;
+    k) KEYSWEEP=$OPTARG ;;
+    b) BASELINE=$(realpath "$OPTARG") ;;
+    g) REPO=$OPTARG ;;
+    N) BLOBS=$OPTARG ;;
+    o) RESULT=$OPTARG ;;
+    n) WRITE_RESULT=0 ;;
+    *) usage ;;
+  esac
+done
+
+require_keysweep_and_time
+ensure_repo "$REPO" "$BLOBS unique blobs" python3 "$ROOT/bench/suite/make_git_scale.py" "$REPO" --blobs "$BLOBS"
+REPO=$(realpath "$REPO")
+make_work gitscale
+OBJECTS=$(git -C "$REPO" count-objects -v | awk '/^(count|in-pack):/ {n += $2} END {print n}')
+COMMITS=$(git -C "$REPO" rev-list --all --count)
+PACK_BYTES=$(du -sb "$REPO/objects" | cut -f1)
+
+cmd() { echo "$1" scan --git --jobs "$JOBS" --format jsonl --exit-zero -q --output "$WORK/$2.jsonl" "$REPO"; }
+NAMES=(keysweep)
+declare -A BIN=([keysweep]=$KEYSWEEP)
+[[ -z $BASELINE ]] || { NAMES=(baseline keysweep); BIN[baseline]=$BASELINE; }
+
+# peak_anon NAME: the largest RssAnon (KiB) of one run, sampled every 50 ms.
+peak_anon() {
+  local pid peak=0 kib
+  $(cmd "${BIN[$1]}" "$1") & pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    kib=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    (( ${kib:-0} > peak )) && peak=$kib
+    sleep 0.05
+  done
+  wait "$pid"
+  echo "$peak"
+}
+
+for n in "${NAMES[@]}"; do $(cmd "${BIN[$n]}" "$n") > /dev/null; done  # warm-up (and the page cache)
+for ((i = 0; i < RUNS; ++i)); do
+  for n in "${NAMES[@]}"; do time_run "$n" $(cmd "${BIN[$n]}" "$n"); done
+done
+declare -A ANON
+for n in "${NAMES[@]}"; do ANON[$n]=$(peak_anon "$n"); done
+SAME=
+if [[ -n $BASELINE ]]; then
+  if cmp -s <(head -n -1 "$WORK/baseline.jsonl") <(head -n -1 "$WORK/keysweep.jsonl"); then
+    SAME="findings: identical ($(($(wc -l < "$WORK/keysweep.jsonl") - 1)) lines of jsonl apart from the summary)"
+  else
+    SAME="findings: DIFFERENT between baseline and keysweep"
+  fi
+fi
+
+{
+  echo "keysweep git history at scale, $(date -u '+%F %T') UTC"
+  echo
+  echo "machine:  $(machine)"
+  echo "load:     1/5/15-min load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "commit:   $(commit) (binary modified $(date -u -r "$KEYSWEEP" '+%F %T') UTC)"
+  echo "repo:     $REPO: $COMMITS commits, $OBJECTS objects, objects/ $(echo "scale=1; $PACK_BYTES / 1000000" | bc) MB"
+  echo "summary:  $(tail -1 "$WORK/keysweep.jsonl" | cut -c1-300)"
+  echo "jobs:     $JOBS;  runs: $RUNS each, interleaved, after one untimed warm-up; median wall time"
+  echo
+  echo "commands:"
+  for n in "${NAMES[@]}"; do echo "  $n: $(cmd "${BIN[$n]}" "$n")" | sed "s|$WORK|\$TMP|g"; done
+  [[ -z $SAME ]] || echo "$SAME"
+  echo
+  echo "              wall s    CPU s   peak RSS MiB  B/object   peak anon MiB  B/object   runs (wall s @ 1-min load)"
+  for n in "${NAMES[@]}"; do
+    rss=$(col "$n" 2 | sort -n | tail -n 1)
+    printf "%-10s %9.3f %8.2f %14.1f %9.0f %15.1f %9.0f   %s\n" "$n" "$(wall "$n")" "$(cpu "$n")" \
+      "$(echo "$rss / 1024" | bc -l)" "$(echo "$rss * 1024 / $OBJECTS" | bc -l)" \
+      "$(echo "${ANON[$n]} / 1024" | bc -l)" "$(echo "${ANON[$n]} * 1024 / $OBJECTS" | bc -l)" "$(runs "$n")"
+  done
+} > "$WORK/result"
+publish "$WORK/result"

@@ -1,0 +1,72 @@
+// The blobs a history walk lists for scanning, in walk order, kept compact: a GitOrigin per blob
+// (three std::strings: the commit's hex, its author, the path; ~300 bytes with their heap blocks,
+// twice that while the vector grew) was most of the walk's memory on a million-blob history.
+// Here a blob is 12 bytes (its number in the seen-blob index, its commit, its path) and each
+// commit, author and path is stored once; the GitOrigin is built again only when a blob is
+// scanned or a message names it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "input/git_history.h"
+#include "input/object_id_index.h"
+
+namespace keysweep {
+
+// Distinct strings numbered in the order first added, each stored once in one buffer.
+class StringInterner {
+ public:
+  uint32_t intern(std::string_view s);
+  std::string_view get(uint32_t n) const {
+    return std::string_view(data_).substr(starts_[n], starts_[n + 1] - starts_[n]);
+  }
+  size_t size() const { return starts_.size() - 1; }
+  size_t bytes() const { return data_.capacity() + starts_.capacity() * 8 + slots_.capacity() * 4; }
+
+ private:
+  size_t find_slot(std::string_view s, uint64_t hash) const;
+  void grow();
+  std::string data_;
+  std::vector<uint64_t> starts_{0};  // string n is data_[starts_[n], starts_[n + 1])
+  std::vector<uint32_t> slots_;      // open addressing over string numbers
+};
+
+class GitBlobList {
+ public:
+  static constexpr uint32_t kStaged = 0xffffffffu;  // the commit of a blob from the index
+
+  // Every blob the walk has seen (listed or only marked), numbered; the list refers to them by
+  // their numbers.
+  ObjectIdIndex& seen() { return seen_; }
+  uint32_t add_commit(const GitObjectId& id, std::string_view author, int64_t time);
+  uint32_t intern_path(std::string_view path) { return paths_.intern(path); }
+  void add(uint32_t blob, uint32_t commit, uint32_t path) {
+    blobs_.push_back({blob, commit, path});
+  }
+
+  size_t size() const { return blobs_.size(); }
+  const GitObjectId& id(size_t i) const { return seen_.id(blobs_[i].blob); }
+  std::string_view path(size_t i) const { return paths_.get(blobs_[i].path); }
+  GitOrigin origin(size_t i) const;
+  GitBlob blob(size_t i) const { return GitBlob{id(i), origin(i)}; }
+  size_t bytes() const;
+
+ private:
+  struct Listed {
+    uint32_t blob, commit, path;
+  };
+  struct Commit {
+    GitObjectId id;
+    uint32_t author;
+    int64_t time;
+  };
+  ObjectIdIndex seen_;
+  std::vector<Listed> blobs_;
+  std::vector<Commit> commits_;
+  StringInterner paths_, authors_;
+};
+
+}  // namespace keysweep
