@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -145,6 +147,34 @@ double reference_probability(const ScorerModel& m, const FeatureVector& f) {
     z += n->value;
   }
   return 1.0 / (1.0 + std::exp(-z));
+}
+
+// The built-in model is generated as data at build time (embed_model.cc); it must be what the
+// parser makes of scorer_model.txt, bit for bit.
+TEST(ScorerModel, BuiltInDataIsTheParsedModelFile) {
+  std::ifstream in(KEYSWEEP_SOURCE_DIR "/src/context/scorer_model.txt", std::ios::binary);
+  ASSERT_TRUE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto parsed = parse_scorer_model(text.str(), "scorer_model.txt");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  const ScorerModel& b = builtin_scorer_model();
+  EXPECT_EQ(b.bias, parsed->bias);
+  EXPECT_EQ(b.weights, parsed->weights);
+  EXPECT_EQ(b.tree_roots, parsed->tree_roots);
+  ASSERT_EQ(b.nodes.size(), parsed->nodes.size());
+  for (size_t i = 0; i < b.nodes.size(); ++i) {
+    const TreeNode &x = b.nodes[i], &y = parsed->nodes[i];
+    ASSERT_TRUE(x.feature == y.feature && x.left == y.left && x.right == y.right &&
+                x.threshold == y.threshold && x.value == y.value) << "node " << i;
+  }
+  EXPECT_EQ(b.report, parsed->report);
+  EXPECT_EQ(b.medium, parsed->medium);
+  EXPECT_EQ(b.high, parsed->high);
+  EXPECT_EQ(b.flat.depth, parsed->flat.depth);
+  EXPECT_EQ(b.flat.feature, parsed->flat.feature);
+  EXPECT_EQ(b.flat.threshold, parsed->flat.threshold);
+  EXPECT_EQ(b.flat.leaf, parsed->flat.leaf);
 }
 
 TEST(ScorerModel, FlatTreesAgreeWithTheNodeWalk) {

@@ -190,6 +190,8 @@ Result<ScorerModel> parse_scorer_model(std::string_view text, std::string_view s
   return m;
 }
 
+void flatten_scorer_trees(ScorerModel& model) { flatten_trees(model); }
+
 namespace {
 
 // Walks every tree; `on_split(feature, change)` is told each split's change of the node value.
