@@ -1,12 +1,27 @@
 // Hashing, redaction and fingerprints: everything that decides what of a secret leaves the process.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace keysweep {
 
 std::string sha256_hex(std::string_view data);
+
+// SHA-256 of data given in pieces (a file read a window at a time): hex() of the pieces equals
+// sha256_hex of them joined.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  void update(std::string_view piece);
+  std::string hex();  // once, after the last update
+
+ private:
+  struct Context;
+  std::unique_ptr<Context> ctx_;
+};
 
 // "AKIA…MPLE": enough to recognise a credential, never enough to use it. Secrets of 12 characters
 // or more keep 4 at each end; shorter ones keep at most a quarter of their length.
