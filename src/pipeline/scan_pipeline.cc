@@ -107,7 +107,12 @@ void sort_findings(std::vector<Finding>& findings) {
     if (a.rule_id != b.rule_id) return a.rule_id < b.rule_id;
     // Git history: the same path in several commits, oldest first (a stable order across runs).
     if (a.location.git.time != b.location.git.time) return a.location.git.time < b.location.git.time;
-    return a.location.git.commit < b.location.git.commit;
+    if (a.location.git.commit != b.location.git.commit) return a.location.git.commit < b.location.git.commit;
+    // One rule at one place, as written and decoded (a PEM key and the same key joined from
+    // literals): as written first, then by secret. The order no longer depends on the order the
+    // findings arrived in, which differs between workers and between windows of one file.
+    if (a.location.decoders != b.location.decoders) return a.location.decoders < b.location.decoders;
+    return a.secret_sha256 < b.secret_sha256;
   });
   findings.erase(std::unique(findings.begin(), findings.end(),
                              [](const Finding& a, const Finding& b) {
