@@ -14,6 +14,17 @@ uint64_t count_points(std::string_view s) {
       std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<uint8_t>(c) & 0xC0) != 0x80; }));
 }
 
+// memchr from one newline to the next: std::count's byte loop was a sixth of a large log's scan.
+uint64_t count_newlines(std::string_view s) {
+  uint64_t n = 0;
+  const char* end = s.data() + s.size();
+  for (const char* p = s.data(); p < end; ++p, ++n) {
+    p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    if (!p) break;
+  }
+  return n;
+}
+
 bool continuation(char c) { return (static_cast<uint8_t>(c) & 0xC0) == 0x80; }
 
 }  // namespace
@@ -22,9 +33,9 @@ WindowTally tally_window(std::string_view bytes, const TextWindow& w) {
   WindowTally t;
   std::string_view lead = bytes.substr(0, w.keep_begin - w.begin);
   std::string_view own = bytes.substr(lead.size(), w.keep_end - w.keep_begin);
-  t.lead_newlines = static_cast<uint64_t>(std::count(lead.begin(), lead.end(), '\n'));
+  t.lead_newlines = count_newlines(lead);
   t.lead_points = count_points(lead);
-  t.kept_newlines = static_cast<uint64_t>(std::count(own.begin(), own.end(), '\n'));
+  t.kept_newlines = count_newlines(own);
   t.kept_has_newline = t.kept_newlines > 0;
   size_t last = own.rfind('\n');
   t.kept_tail_points = count_points(last == std::string_view::npos ? own : own.substr(last + 1));
