@@ -5,16 +5,20 @@
 #   keysweep-j1  the same with one worker: what a large file got before (one file, one thread)
 #   read         cat FILE > /dev/null: reading the file, nothing else
 #   rg           rg -j J -c -F AKIA FILE: a literal search with ripgrep, the floor of any matcher
+#   baseline     with -b: an older keysweep binary with --max-file-size 64G (it skipped files over
+#                512 MiB by default, and mapped a large file whole for one worker)
 # Runs are interleaved after one untimed read (page cache warm: the file fits in memory on the
 # benchmark machine); figures are medians. Peak RSS is /usr/bin/time's %M (the "Maximum resident
 # set size" of time -v). keysweep's last finding is checked: one, at the file's last line.
 #
-# Usage: bench/suite/large_file.sh [-s SIZE_GIB] [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-o RESULT_FILE | -n]
+# Usage: bench/suite/large_file.sh [-s SIZE_GIB] [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-b BASELINE]
+#                                  [-o RESULT_FILE | -n]
 #   -s SIZE_GIB  size of the generated file in GiB (default 2); it is made under $TMPDIR (default
 #                /tmp) and deleted at the end
 #   -j JOBS      keysweep's workers, rg's threads (default 2)
 #   -r RUNS      timed runs of each (default 3)
 #   -k KEYSWEEP  the binary (default build/release/src/cli/keysweep)
+#   -b BASELINE  an older binary to measure in the same sitting (e.g. built from main)
 #   -o FILE      where to write the result (default bench/results/YYYY-MM-DD-large-file.txt)
 #   -n           print only, write no result file
 set -euo pipefail
@@ -26,12 +30,14 @@ RUNS=3
 KEYSWEEP=$ROOT/build/release/src/cli/keysweep
 RESULT=$ROOT/bench/results/$(date -u +%F)-large-file.txt
 WRITE_RESULT=1
-while getopts "s:j:r:k:o:nh" opt; do
+BASELINE=""
+while getopts "s:j:r:k:b:o:nh" opt; do
   case $opt in
     s) SIZE_GIB=$OPTARG ;;
     j) JOBS=$OPTARG ;;
     r) RUNS=$OPTARG ;;
     k) KEYSWEEP=$OPTARG ;;
+    b) BASELINE=$(realpath "$OPTARG") ;;
     o) RESULT=$OPTARG ;;
     n) WRITE_RESULT=0 ;;
     *) usage ;;
@@ -70,6 +76,9 @@ CMD_KS="$KEYSWEEP scan --jobs $JOBS --format jsonl --exit-zero -q --output /dev/
 CMD_KS1="$KEYSWEEP scan --jobs 1 --format jsonl --exit-zero -q --output /dev/null $FILE"
 CMD_READ="cat $FILE > /dev/null"
 CMD_RG="rg -j $JOBS -c -F AKIA $FILE > /dev/null"
+CMD_BASE="$BASELINE scan --jobs $JOBS --max-file-size 64G --format jsonl --exit-zero -q --output /dev/null $FILE"
+ROWS="keysweep keysweep-j1 read rg"
+[[ -z $BASELINE ]] || ROWS+=" baseline"
 
 echo "warming the page cache..."
 bash -c "$CMD_READ"
@@ -91,6 +100,7 @@ for ((i = 1; i <= RUNS; i++)); do
   time_run keysweep-j1 bash -c "$CMD_KS1"
   time_run read bash -c "$CMD_READ"
   time_run rg bash -c "$CMD_RG" || [[ $? -eq 1 ]]
+  [[ -z $BASELINE ]] || time_run baseline bash -c "$CMD_BASE"
 done
 rm -f "$FILE"
 
@@ -109,16 +119,18 @@ rm -f "$FILE"
   echo "  keysweep-j1: $CMD_KS1"
   echo "  read:        $CMD_READ"
   echo "  rg:          $CMD_RG"
+  [[ -z $BASELINE ]] || echo "  baseline:    $CMD_BASE   ($("$BASELINE" --version 2>/dev/null | sed -n 1p), modified $(date -u -r "$BASELINE" '+%F %T') UTC)"
   echo
   echo "wall = median wall time; MB/s = file MB / wall; CPU = median user+sys seconds of all threads;"
   echo "RSS = highest peak over the runs (/usr/bin/time %M, the 'Maximum resident set size' of time -v)."
   printf '%-12s %9s %9s %8s %9s   %s\n' "" "wall s" "MB/s" "CPU s" "RSS MiB" "runs (wall s @ 1-min load)"
-  for n in keysweep keysweep-j1 read rg; do
+  for n in $ROWS; do
     t=$(wall $n)
     printf '%-12s %9s %9s %8s %9s   %s\n' "$n" "$t" "$(mbs "$BYTES" "$t")" "$(cpu $n)" "$(peak_rss_mib $n)" "$(runs $n)"
   done
   echo
   echo "keysweep / keysweep-j1: $(ratio "$(wall keysweep)" "$(wall keysweep-j1)")x by wall time"
   echo "keysweep / read:        $(ratio "$(wall keysweep)" "$(wall read)")x by wall time, $(ratio "$(cpu keysweep)" "$(cpu read)")x by CPU"
+  [[ -z $BASELINE ]] || echo "keysweep / baseline:    $(ratio "$(wall keysweep)" "$(wall baseline)")x by wall time, $(ratio "$(cpu keysweep)" "$(cpu baseline)")x by CPU"
 } > "$WORK/result.txt"
 publish "$WORK/result.txt"
