@@ -41,7 +41,9 @@ struct SuppressionOptions {
 };
 
 struct ScannerOptions {
-  static constexpr uint64_t kDefaultMaxFileSize = 512ull << 20;
+  // No limit: a large plain file is scanned in windows; a smaller value skips larger files, each
+  // listed in ScanTotals::warnings.
+  static constexpr uint64_t kDefaultMaxFileSize = ~uint64_t{0};
   // Every member has a default initializer: designated initializers may name any subset
   // (`{.suppression = {.baseline = "b.json"}}`) without -Wmissing-field-initializers.
   std::vector<std::string> extra_rule_paths{};  // rule files or directories, added to built-ins

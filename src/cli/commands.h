@@ -50,7 +50,8 @@ struct ScanArgs {
   std::string output;
   bool show_secrets = false;
   unsigned jobs = 0;
-  std::string max_file_size = "512MiB";
+  std::string max_file_size;  // "": no limit (a plain file of any size is scanned in windows)
+  std::string window_size;    // hidden --window-size, for tests: "" = ScanConfig's default
   std::string memory_budget;  // --memory-budget; empty: sized to the machine
   std::vector<std::string> excludes;
   bool follow_symlinks = false;

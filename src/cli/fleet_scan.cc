@@ -170,6 +170,9 @@ class FleetScanImpl final : public FleetScan, public ScanObserver {
     // Problem inputs are stored too (status 'error', with their reason), and counted apart here.
     if (const uint64_t n = outcome.summary.inputs_unread)
       std::printf("; %llu of them could not be read", static_cast<unsigned long long>(n));
+    // Over --max-file-size or changed while read: stored too, with status error or partial.
+    if (const uint64_t n = outcome.summary.not_fully_read.size() - outcome.summary.inputs_unread)
+      std::printf("; %llu not fully read", static_cast<unsigned long long>(n));
     std::printf("\n");
     std::fflush(stdout);
     if (args_.only_verified) tell_only_verified(not_live_, offline_reason_);

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/fleet_scan.h"
 #include "cli/options.h"
+#include "core/stderr_lines.h"
 #include "pipeline/scan_pipeline.h"
 #include "report/reporter.h"
 #include "report/risk_order.h"
@@ -25,8 +26,11 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
   cmd.add_flag("--show-secrets", a.show_secrets, "Print secrets in clear (default: redacted)");
   cmd.add_option("-j,--jobs", a.jobs, "Worker threads (default: every core)");
   cmd.add_option("--max-file-size", a.max_file_size,
-                 "Skip files larger than this (e.g. 10MiB, 1G); a warning names each")
-      ->capture_default_str();
+                 "Skip files larger than this (e.g. 10MiB, 1G); each is listed as not fully read. "
+                 "Default: no limit (a large plain file is scanned in windows by several workers; "
+                 "--git: 512MiB per blob)");
+  // For tests, so that a file of a few kilobytes spans windows; hidden from --help.
+  cmd.add_option("--window-size", a.window_size, "Bytes per window of a large plain file")->group("");
   cmd.add_option("--memory-budget", a.memory_budget,
                  "Inflated archive entries held at once by all workers together (e.g. 2GiB); "
                  "a worker waits for room rather than pass it (default: a quarter of the memory)");
@@ -186,9 +190,17 @@ int run_scan(const ScanArgs& args) {
 
   ScanConfig config;
   config.jobs = a.jobs;
-  auto max_size = parse_size(a.max_file_size);
-  if (!max_size) return fail(max_size.error());
-  config.limits.max_file_size = *max_size;
+  if (!a.max_file_size.empty()) {
+    auto max_size = parse_size(a.max_file_size);
+    if (!max_size) return fail(max_size.error());
+    config.limits.max_file_size = *max_size;
+  }
+  if (!a.window_size.empty()) {
+    auto window = parse_size(a.window_size);
+    if (!window) return fail(window.error());
+    if (*window == 0) return fail(Error{ErrorCode::kConfig, "--window-size must be positive", "", std::nullopt});
+    config.window_size = *window;
+  }
   if (!a.memory_budget.empty()) {
     auto budget = parse_size(a.memory_budget);
     if (!budget) return fail(budget.error());
@@ -328,6 +340,9 @@ int run_scan(const ScanArgs& args) {
     std::fprintf(stderr, "keysweep: %llu input%s could not be read\n",
                  static_cast<unsigned long long>(outcome.summary.inputs_unread),
                  outcome.summary.inputs_unread == 1 ? "" : "s");
+  if (a.format == "csv")
+    for (const auto& d : outcome.summary.not_fully_read)
+      print_stderr_line("keysweep: not fully read: " + d.to_string());
   int rc = outcome.summary.had_errors() || outcome.summary.nothing_read() ? kExitError
            : outcome.findings.empty()                                       ? kExitClean
                                                                             : kExitFindings;

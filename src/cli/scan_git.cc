@@ -68,7 +68,11 @@ Result<ScanOutcome> run_git_scan(const ScanArgs& a, const ScanPipeline& pipeline
   options.range = a.diff;
   options.since = a.since;
   options.refs = a.refs;
-  options.max_blob_size = pipeline.config().limits.max_file_size;
+  // A git blob is inflated whole into memory (it is not read in windows like a file), so history
+  // keeps a bound when --max-file-size gives none.
+  constexpr uint64_t kDefaultMaxBlobSize = 512ull << 20;
+  const uint64_t max_file_size = pipeline.config().limits.max_file_size;
+  options.max_blob_size = max_file_size == kNoSizeLimit ? kDefaultMaxBlobSize : max_file_size;
   // KEYSWEEP_GIT_READER=libgit2: every object through libgit2, as before the pack reader (for
   // comparing the two, and as a way out should a pack defeat the reader).
   const char* reader = std::getenv("KEYSWEEP_GIT_READER");

@@ -18,6 +18,7 @@ const char* diagnostic_kind_name(DiagnosticKind k) {
     case DiagnosticKind::kMalformed: return "malformed";
     case DiagnosticKind::kLimit: return "limit";
     case DiagnosticKind::kEncrypted: return "encrypted";
+    case DiagnosticKind::kChanged: return "changed-while-read";
     case DiagnosticKind::kOther: return "other";
   }
   return "other";

@@ -25,6 +25,7 @@ enum class DiagnosticKind {
   kMalformed,     // a parser rejected (part of) the input
   kLimit,         // a safety limit stopped an expansion
   kEncrypted,     // e.g. a FairPlay-encrypted Mach-O
+  kChanged,       // shrank, grew or was rewritten while it was read
   kOther,
 };
 const char* diagnostic_kind_name(DiagnosticKind k);

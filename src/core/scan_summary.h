@@ -16,6 +16,10 @@ struct ScanSummary {
   // (not those over --max-file-size: skipped by choice). Each has its diagnostic; the scan of the
   // others goes on.
   uint64_t inputs_unread = 0;
+  // Inputs whose bytes were not all scanned, each with the diagnostic that says why: those above
+  // (inputs_unread), those over --max-file-size, and those that changed while they were read.
+  // Every output format lists them (sorted by path), and a datastore keeps each with its reason.
+  std::vector<Diagnostic> not_fully_read;
   uint64_t blobs_scanned = 0;  // including entries inside containers
   uint64_t bytes_scanned = 0;  // bytes given to the matcher
   uint64_t findings = 0;       // reported (after suppression)
@@ -40,10 +44,11 @@ struct ScanSummary {
   bool nothing_read(uint64_t also_read = 0) const {
     return inputs_unread > 0 && files_scanned == 0 && also_read == 0;
   }
-  // Adds what another worker read (files, blobs, bytes) to this summary's counts.
+  // Adds what another worker read (files, blobs, bytes, inputs not fully read) to this summary.
   void add_read_counts(const ScanSummary& other) {
     files_scanned += other.files_scanned;
     inputs_unread += other.inputs_unread;
+    not_fully_read.insert(not_fully_read.end(), other.not_fully_read.begin(), other.not_fully_read.end());
     blobs_scanned += other.blobs_scanned;
     bytes_scanned += other.bytes_scanned;
   }

@@ -64,6 +64,23 @@ std::string secret_hash_text(std::string_view hash, bool keyed) {
   return keyed ? "hmac-sha256:" + std::string(hash) : std::string(hash);
 }
 
+struct Sha256::Context {
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  ~Context() { EVP_MD_CTX_free(md); }
+};
+
+Sha256::Sha256() : ctx_(std::make_unique<Context>()) { EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr); }
+Sha256::~Sha256() = default;
+
+void Sha256::update(std::string_view piece) { EVP_DigestUpdate(ctx_->md, piece.data(), piece.size()); }
+
+std::string Sha256::hex() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx_->md, digest, &len);
+  return to_hex(digest, len);
+}
+
 std::string redact_secret(std::string_view secret) {
   static constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // …
   // A preview may show characters only while at least 16 stay hidden: 16 hex digits are 64 bits,

@@ -1,6 +1,7 @@
 // Hashing, redaction and fingerprints: everything that decides what of a secret leaves the process.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,20 @@ bool is_guessable_secret(std::string_view secret);
 // "hmac-sha256:" before a keyed one, so that nobody looks the HMAC up as a SHA-256.
 std::string_view secret_hash_field(bool keyed);
 std::string secret_hash_text(std::string_view hash, bool keyed);
+
+// SHA-256 of data given in pieces (a file read a window at a time): hex() of the pieces equals
+// sha256_hex of them joined.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  void update(std::string_view piece);
+  std::string hex();  // once, after the last update
+
+ private:
+  struct Context;
+  std::unique_ptr<Context> ctx_;
+};
 
 // "AKIA…MPLE": enough to recognise a credential, never enough to use it. Secrets of 12 characters
 // or more keep 4 at each end; shorter ones keep at most a quarter of their length.

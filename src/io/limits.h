@@ -3,11 +3,16 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 namespace keysweep {
 
+inline constexpr uint64_t kNoSizeLimit = std::numeric_limits<uint64_t>::max();
+
 struct Limits {
-  uint64_t max_file_size = 512ull << 20;          // files on disk larger than this are skipped
+  // Files on disk larger than this are skipped (--max-file-size, opt-in): by default a file of any
+  // size is read, a plain one in windows (pipeline/window_plan.h).
+  uint64_t max_file_size = kNoSizeLimit;
   int max_depth = 8;                              // container nesting (XAPK > APK > JAR > DEX = 3)
   uint64_t max_entries = 200'000;                 // entries read from one archive
   uint64_t max_entry_size = 512ull << 20;         // expanded size of one archive entry

@@ -9,11 +9,6 @@ namespace keysweep {
 
 namespace {
 
-// How far from a keyword hit the reader looks: names come before values, so more ahead than
-// behind. Bounded, so a minified file's single line is read only near its hits.
-constexpr uint64_t kReachBack = 256;
-constexpr uint64_t kReachAhead = 1536;
-
 uint64_t line_start_before(std::string_view data, uint64_t pos, uint64_t limit) {
   while (pos > limit && data[pos - 1] != '\n') --pos;
   return pos;
@@ -37,8 +32,8 @@ void scan_context(std::string_view data, std::string_view path, std::vector<Cont
   for (const ContextHit& h : hits) {
     uint64_t first = std::min<uint64_t>(h.first_end, data.size());
     uint64_t last = std::min<uint64_t>(h.last_end, data.size());
-    uint64_t lo = line_start_before(data, first ? first - 1 : 0, first > kReachBack ? first - kReachBack : 0);
-    uint64_t hi = line_end_after(data, last, std::min<uint64_t>(data.size(), last + kReachAhead));
+    uint64_t lo = line_start_before(data, first ? first - 1 : 0, first > kContextReachBack ? first - kContextReachBack : 0);
+    uint64_t hi = line_end_after(data, last, std::min<uint64_t>(data.size(), last + kContextReachAhead));
     regions.emplace_back(lo, hi);
   }
   std::sort(regions.begin(), regions.end());

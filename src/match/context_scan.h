@@ -14,6 +14,11 @@
 
 namespace keysweep {
 
+// How far from a keyword hit the reader looks: names come before values, so more ahead than
+// behind. Bounded, so a minified file's single line is read only near its hits.
+inline constexpr uint64_t kContextReachBack = 256;
+inline constexpr uint64_t kContextReachAhead = 1536;
+
 struct ContextHit {
   uint64_t first_end, last_end;  // a window of keyword matches
 };

@@ -106,10 +106,9 @@ std::string find_allow_comment(std::string_view data, uint64_t line_start, uint6
                                uint64_t s_end) {
   static constexpr std::string_view kMarkers[] = {"keysweep:allow", "gitleaks:allow",
                                                    "trufflehog:ignore"};
-  constexpr uint64_t kReach = 4096;  // bytes searched on each side of the secret
   constexpr size_t kKeep = 256;      // bytes of the comment kept
-  uint64_t from = std::max(line_start, s_start > kReach ? s_start - kReach : 0);
-  uint64_t to = std::min<uint64_t>(data.size(), s_end + kReach);
+  uint64_t from = std::max(line_start, s_start > kAllowCommentReach ? s_start - kAllowCommentReach : 0);
+  uint64_t to = std::min<uint64_t>(data.size(), s_end + kAllowCommentReach);
   const void* nl = std::memchr(data.data() + s_end, '\n', to - s_end);
   if (nl) to = static_cast<uint64_t>(static_cast<const char*>(nl) - data.data());
   std::string_view line = data.substr(from, to - from);

@@ -9,6 +9,9 @@
 
 namespace keysweep {
 
+// Bytes searched on each side of a secret for a `keysweep:allow` comment on its line.
+inline constexpr uint64_t kAllowCommentReach = 4096;
+
 struct FindingOptions {
   bool show_secrets = false;  // keep snippet_clear; `secret` is always filled for pairing/verify
   // Key for the hashes of guessable secrets (Finding::secret_hash_keyed). Empty: every hash is

@@ -13,6 +13,7 @@
 #include "match/context_scan.h"
 #include "match/database.h"
 #include "match/database_cache.h"
+#include "match/finding_builder.h"
 #include "rules/validators.h"
 
 namespace keysweep {
@@ -184,6 +185,15 @@ std::unique_ptr<Matcher::Scratch> Matcher::make_scratch() const {
   s->state_->open.resize(rules_.rules.size());
   s->state_->is_open.assign(rules_.rules.size(), false);
   return s;
+}
+
+uint64_t Matcher::reach() const {
+  // A match starts at most max_length before the end Vectorscan reports, and RE2 looks
+  // kTrailingContext past it; a context value lies up to the reader's reach from its keyword.
+  uint64_t longest = 0;
+  for (const Rule& r : rules_.rules) longest = std::max<uint64_t>(longest, r.max_length);
+  return std::max({longest + kTrailingContext, kContextReachBack + kContextReachAhead,
+                   kAllowCommentReach});
 }
 
 Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vector<RuleMatch>& out,

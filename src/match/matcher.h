@@ -78,6 +78,11 @@ class Matcher {
   Result<void> scan(const Blob& blob, Scratch& scratch, std::vector<RuleMatch>& out,
                     MatchStats* stats = nullptr) const;
 
+  // How far from a secret the matcher (the confirming window, the context reader) and the finding
+  // builder (snippet, allow comment) read, in bytes: a window of a larger text holding this much
+  // on each side of a secret finds and describes it as a scan of the whole text does.
+  uint64_t reach() const;
+
   const RuleSet& rules() const { return rules_; }
   // Rules that Vectorscan could only compile in prefilter mode (RE2 still confirms them exactly).
   const std::vector<std::string>& prefiltered_rules() const { return prefiltered_; }

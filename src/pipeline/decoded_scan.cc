@@ -66,13 +66,13 @@ void relocate(Finding& f, const Blob& blob, const std::vector<decode::DecodedPie
   f.fingerprint = finding_fingerprint(f.rule_id, f.secret_sha256, loc.display_path(), loc.symbol);
 }
 
+}  // namespace
+
 bool looks_binary(std::string_view data) {
   return std::memchr(data.data(), 0, std::min<size_t>(data.size(), 8192)) != nullptr;
 }
 
-}  // namespace
-
-void scan_decoded(const Blob& blob, const Matcher& matcher, Matcher::Scratch& scratch,
+void scan_decoded(const Blob& blob, bool binary, const Matcher& matcher, Matcher::Scratch& scratch,
                   const Limits& limits, const FindingOptions& options, DiagnosticSink& diagnostics,
                   std::vector<Finding>& out) {
   if (limits.max_decode_depth <= 0) return;
@@ -81,7 +81,7 @@ void scan_decoded(const Blob& blob, const Matcher& matcher, Matcher::Scratch& sc
   dl.max_run = limits.max_decoded_run;
   dl.max_ratio = limits.max_decoded_ratio;
   std::vector<decode::DecodedPiece> pieces;
-  decode::DecodeStats st = decode::decode_nested(blob.bytes(), looks_binary(blob.bytes()), dl, pieces);
+  decode::DecodeStats st = decode::decode_nested(blob.bytes(), binary, dl, pieces);
   if (st.budget_spent)
     diagnostics.warn(DiagnosticKind::kLimit, blob.display_path(),
                      "decoded " + std::to_string(st.decoded_bytes) +

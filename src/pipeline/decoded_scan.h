@@ -15,9 +15,13 @@
 
 namespace keysweep {
 
-// Decodes `blob` (text: its encoded runs; binary: as UTF-16 text) under `limits` and appends the
+// Binary rather than text: a NUL in the first 8 KiB.
+bool looks_binary(std::string_view data);
+
+// Decodes `blob` (text: its encoded runs; `binary`: as UTF-16 text) under `limits` and appends the
 // findings in the decoded pieces to `out`. Does nothing when limits.max_decode_depth is 0.
-void scan_decoded(const Blob& blob, const Matcher& matcher, Matcher::Scratch& scratch,
+// `binary` is looks_binary() of the blob, or of the file a window of it was cut from.
+void scan_decoded(const Blob& blob, bool binary, const Matcher& matcher, Matcher::Scratch& scratch,
                   const Limits& limits, const FindingOptions& options, DiagnosticSink& diagnostics,
                   std::vector<Finding>& out);
 

@@ -1,27 +1,28 @@
 #include "pipeline/scan_pipeline.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstring>
+#include <optional>
 #include <thread>
 
 #include "core/secret.h"
 #include "formats/extractor.h"
+#include "io/file_reader.h"
 #include "io/mapped_file.h"
 #include "match/pairing.h"
 #include "pipeline/decoded_scan.h"
+#include "pipeline/window_plan.h"
+#include "pipeline/windowed_scan.h"
 #include "pipeline/work_queue.h"
 
 namespace keysweep {
 
 namespace {
 
-// Files up to this size are read into a reused per-worker buffer: for the many small files of a
-// source tree, read() costs less than setting up and tearing down a mapping.
+// Files up to this size are read whole into a reused per-worker buffer: for the many small files of
+// a source tree, read() costs less than setting up and tearing down a mapping. Larger ones are
+// mapped so that extractors can look at them; the plain ones are then read in windows.
 constexpr uint64_t kReadThreshold = 1u << 20;
 
 // One input's diagnostics: forwarded to the run's sink as they happen and, when recording, kept
@@ -30,11 +31,17 @@ class InputDiagnostics final : public DiagnosticSink {
  public:
   InputDiagnostics(DiagnosticSink& next, bool record) : next_(next), record_(record) {}
   void report(Diagnostic d) override {
-    if (record_) {
+    {
       std::lock_guard lock(mu_);
-      mine_.push_back(d);
+      if (record_) mine_.push_back(d);
+      last_ = d;
     }
     next_.report(std::move(d));
+  }
+  // The latest diagnostic: why an input was not (fully) read, for the summary's list.
+  Diagnostic last() {
+    std::lock_guard lock(mu_);
+    return last_.value_or(Diagnostic{});
   }
   std::vector<Diagnostic> take() {
     std::lock_guard lock(mu_);
@@ -54,31 +61,42 @@ class InputDiagnostics final : public DiagnosticSink {
   bool record_;
   std::mutex mu_;
   std::vector<Diagnostic> mine_;
+  std::optional<Diagnostic> last_;
 };
 
-Result<std::string_view> read_small_file(const std::string& path, uint64_t size, std::string& buf) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return make_error(ErrorCode::kIo, std::string("cannot open: ") + std::strerror(errno), path);
+// A file that shrank since it was listed is scanned as far as it goes, and said so.
+Result<std::string_view> read_small_file(const std::string& path, uint64_t size, std::string& buf,
+                                         DiagnosticSink& diagnostics, std::vector<Diagnostic>& not_fully_read) {
+  auto file = FileReader::open(path);
+  if (!file) return std::unexpected(file.error());
   buf.resize(size);
-  size_t got = 0;
-  while (got < size) {
-    ssize_t n = ::read(fd, buf.data() + got, size - got);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      return make_error(ErrorCode::kIo, std::string("cannot read: ") + std::strerror(e), path);
-    }
-    if (n == 0) break;  // shrank while we read it: scan what is there
-    got += static_cast<size_t>(n);
+  auto got = file->read_at(0, size, buf.data());
+  if (!got) return std::unexpected(got.error());
+  if (*got < size) {
+    Diagnostic d{Severity::kWarning, DiagnosticKind::kChanged, path,
+                 "shrank while read: " + std::to_string(size) + " bytes when listed, " +
+                     std::to_string(*got) + " read; scanned what was read"};
+    not_fully_read.push_back(d);
+    diagnostics.report(std::move(d));
   }
-  ::close(fd);
-  return std::string_view(buf.data(), got);
+  return std::string_view(buf.data(), *got);
 }
 
-bool looks_binary(std::string_view data) {
-  return std::memchr(data.data(), 0, std::min<size_t>(data.size(), 8192)) != nullptr;
+bool opened_by_an_extractor(const Blob& blob) {
+  for (const auto& ex : extractor_registry())
+    if (ex->sniff(blob)) return true;
+  return false;
 }
+
+// What one window's scan leaves for the file's (windowed_scan.h).
+struct WindowResult {
+  TextWindow window;  // as read: a short read ends it early
+  WindowTally tally;
+  std::vector<Finding> findings;  // kept ones, placed as in the window
+  uint64_t read = 0;
+  bool invalid_utf8 = false;
+  std::optional<Error> error;
+};
 
 }  // namespace
 
@@ -89,7 +107,12 @@ void sort_findings(std::vector<Finding>& findings) {
     if (a.rule_id != b.rule_id) return a.rule_id < b.rule_id;
     // Git history: the same path in several commits, oldest first (a stable order across runs).
     if (a.location.git.time != b.location.git.time) return a.location.git.time < b.location.git.time;
-    return a.location.git.commit < b.location.git.commit;
+    if (a.location.git.commit != b.location.git.commit) return a.location.git.commit < b.location.git.commit;
+    // One rule at one place, as written and decoded (a PEM key and the same key joined from
+    // literals): as written first, then by secret. The order no longer depends on the order the
+    // findings arrived in, which differs between workers and between windows of one file.
+    if (a.location.decoders != b.location.decoders) return a.location.decoders < b.location.decoders;
+    return a.secret_sha256 < b.secret_sha256;
   });
   findings.erase(std::unique(findings.begin(), findings.end(),
                              [](const Finding& a, const Finding& b) {
@@ -127,16 +150,36 @@ void ScanPipeline::process(const Blob& blob, Matcher::Scratch& scratch, Diagnost
       break;
     }
   }
-  std::vector<RuleMatch> matches;
-  auto r = matcher_.scan(blob, scratch, matches);
   ++summary.blobs_scanned;
   summary.bytes_scanned += blob.size();
-  if (!r) {
+  match_blob(blob, looks_binary(blob.bytes()), scratch, diagnostics, out);
+}
+
+void ScanPipeline::match_blob(const Blob& blob, bool binary, Matcher::Scratch& scratch,
+                              DiagnosticSink& diagnostics, std::vector<Finding>& out) const {
+  std::vector<RuleMatch> matches;
+  if (auto r = matcher_.scan(blob, scratch, matches); !r) {
     diagnostics.error(r.error());
     return;
   }
   build_findings(blob, matcher_.rules(), matches, config_.finding, out);
-  scan_decoded(blob, matcher_, scratch, config_.limits, config_.finding, diagnostics, out);
+  scan_decoded(blob, binary, matcher_, scratch, config_.limits, config_.finding, diagnostics, out);
+}
+
+uint64_t ScanPipeline::window_overlap() const {
+  uint64_t decoded = config_.limits.max_decode_depth > 0 ? config_.limits.max_decoded_run : 0;
+  return matcher_.reach() + decoded;
+}
+
+void ScanPipeline::pair_input(std::vector<Finding>& found, const std::string& path,
+                              DiagnosticSink& diagnostics) const {
+  drop_decoded_duplicates(found);  // before pairing, so a pair is built from what is reported
+  // One top-level input is one pairing scope: a file, or an app package with everything in it.
+  PairingStats ps = pair_findings(found, matcher_.rules());
+  if (ps.bound_hit)
+    diagnostics.warn(DiagnosticKind::kLimit, path,
+                     "more than " + std::to_string(kMaxPairsPerScope) +
+                         " credential pairs; the remaining parts are reported unpaired");
 }
 
 void ScanPipeline::scan_blob(const Blob& blob, Matcher::Scratch& scratch,
@@ -145,121 +188,310 @@ void ScanPipeline::scan_blob(const Blob& blob, Matcher::Scratch& scratch,
   uint64_t expanded = 0;
   std::vector<Finding> found;
   process(blob, scratch, diagnostics, found, summary, expanded, app);
-  drop_decoded_duplicates(found);  // before pairing, so a pair is built from what is reported
-  // One top-level input is one pairing scope: a file, or an app package with everything in it.
-  PairingStats ps = pair_findings(found, matcher_.rules());
-  if (ps.bound_hit)
-    diagnostics.warn(DiagnosticKind::kLimit, blob.display_path(),
-                     "more than " + std::to_string(kMaxPairsPerScope) +
-                         " credential pairs; the remaining parts are reported unpaired");
+  pair_input(found, blob.display_path(), diagnostics);
   std::move(found.begin(), found.end(), std::back_inserter(out));
 }
+
+namespace {
+
+struct WorkerState {
+  std::vector<Finding> findings;
+  ScanSummary summary;
+  uint64_t findings_seen = 0;  // counted as they pass, for when they are not kept
+};
+
+}  // namespace
+
+// One large plain file, its windows scanned by whichever workers take them; the one that finishes
+// the last window places and pairs the findings of all and reports the input.
+struct WindowedInput {
+  WindowedInput(const WalkedFile& f, DiagnosticSink& next, bool record, WindowPlan p, FileReader r)
+      : file(f), diagnostics(next, record), plan(p), reader(std::move(r)) {}
+  WalkedFile file;
+  InputDiagnostics diagnostics;
+  WindowPlan plan;  // of the size the walk listed: what the scan sets out to read
+  FileReader reader;  // one descriptor: every window is read from the same file
+  FileStamp stamp;    // when opened; a change by the end is reported
+  bool binary = false;  // the file's verdict (its first bytes), not each window's
+  std::string content_sha256;
+  std::vector<WindowResult> results;
+  std::atomic<size_t> remaining{0};
+};
+
+// A file to read, or window `window` of a large plain file already opened.
+struct ScanTask {
+  WalkedFile file;
+  std::shared_ptr<WindowedInput> input;
+  size_t window = 0;
+};
+
+class ScanWorker {
+ public:
+  ScanWorker(const ScanPipeline& pipeline, WorkQueue<ScanTask>& queue, DiagnosticSink& diagnostics,
+             WorkerState& state)
+      : pipeline_(pipeline), config_(pipeline.config_), queue_(queue), diagnostics_(diagnostics),
+        st_(state), scratch_(pipeline.matcher_.make_scratch()) {}
+
+  void run() {
+    ScanTask task;
+    while (queue_.pop_held(task)) {
+      if (task.input) scan_window(task.input, task.window);
+      else scan_file(task.file);
+      queue_.release();
+    }
+  }
+
+ private:
+  void scan_file(const WalkedFile& wf) {
+    ScanObserver* observer = config_.observer;
+    // With an observer, each input's diagnostics are also kept apart, to go with its report.
+    InputDiagnostics input_diagnostics(diagnostics_, observer != nullptr);
+    if (wf.problem) {  // the walk could not open it as a file: reported as this input's own
+      input_diagnostics.report(*wf.problem);
+      failed(wf, input_diagnostics);
+      return;
+    }
+    if (wf.size > config_.limits.max_file_size) {
+      input_diagnostics.warn(DiagnosticKind::kTooLarge, wf.path,
+                             "skipped: " + std::to_string(wf.size) + " bytes is over --max-file-size (" +
+                                 std::to_string(config_.limits.max_file_size) + ")");
+      // Skipped by the user's choice, so not counted as unread (exit 2), but listed.
+      st_.summary.not_fully_read.push_back(input_diagnostics.last());
+      unread(wf, input_diagnostics);
+      return;
+    }
+    if (wf.size <= kReadThreshold && wf.size <= config_.window_size) {
+      auto r = read_small_file(wf.path, wf.size, buffer_, input_diagnostics, st_.summary.not_fully_read);
+      if (!r) {
+        input_diagnostics.error(r.error(), Severity::kWarning);
+        failed(wf, input_diagnostics);
+        return;
+      }
+      scan_whole(wf, input_diagnostics, Blob(*r, nullptr, {wf.path}));
+      return;
+    }
+    auto m = MappedFile::open(wf.path);
+    if (!m) {
+      input_diagnostics.error(m.error(), Severity::kWarning);
+      failed(wf, input_diagnostics);
+      return;
+    }
+    // Containers are opened from one mapping of the whole file, as their parsers need; the rest
+    // is read in windows, which keeps memory flat, lets several workers share a large file, and
+    // turns a file shrinking underneath into a short read rather than a SIGBUS.
+    Blob whole((*m)->bytes(), *m, {wf.path});
+    if (config_.open_containers && opened_by_an_extractor(whole)) {
+      scan_whole(wf, input_diagnostics, std::move(whole));
+      return;
+    }
+    const bool binary = looks_binary(whole.bytes());
+    whole = Blob();
+    m->reset();
+    start_windows(wf, binary);
+  }
+
+  // The input read as one Blob (extractors, then the matcher).
+  void scan_whole(const WalkedFile& wf, InputDiagnostics& input_diagnostics, Blob blob) {
+    ScanObserver* observer = config_.observer;
+    std::string content_sha256;
+    if (observer && observer->wants_content_hash()) {
+      content_sha256 = sha256_hex(blob.bytes());
+      if (observer->skip_content(wf, content_sha256)) {
+        observer->input_skipped(wf);
+        return;
+      }
+    }
+    ++st_.summary.files_scanned;
+    if (!looks_binary(blob.bytes()) && !is_valid_utf8(blob.bytes())) warn_invalid_utf8(input_diagnostics, wf);
+    if (!observer) {
+      pipeline_.scan_blob(blob, *scratch_, input_diagnostics, st_.findings, st_.summary);
+      return;
+    }
+    ScanSummary before = st_.summary;
+    auto report = input_diagnostics.report_for(wf);
+    report->content_sha256 = std::move(content_sha256);
+    pipeline_.scan_blob(blob, *scratch_, input_diagnostics, report->findings, st_.summary, &report->app);
+    report->blobs_scanned = st_.summary.blobs_scanned - before.blobs_scanned;
+    report->bytes_scanned = st_.summary.bytes_scanned - before.bytes_scanned;
+    deliver(std::move(report), input_diagnostics);
+  }
+
+  void start_windows(const WalkedFile& wf, bool binary) {
+    auto reader = FileReader::open(wf.path);
+    ScanObserver* observer = config_.observer;
+    if (!reader) {
+      InputDiagnostics input_diagnostics(diagnostics_, observer != nullptr);
+      input_diagnostics.error(reader.error(), Severity::kWarning);
+      failed(wf, input_diagnostics);
+      return;
+    }
+    auto in = std::make_shared<WindowedInput>(
+        wf, diagnostics_, observer != nullptr,
+        WindowPlan(wf.size, config_.window_size, pipeline_.window_overlap()), std::move(*reader));
+    if (auto stamp = in->reader.stamp()) in->stamp = *stamp;
+    in->binary = binary;
+    if (observer && observer->wants_content_hash()) {
+      // The whole content's hash decides whether it is scanned at all, so it comes first: one
+      // sequential read (a worker's buffer at a time) before the windows are handed out.
+      Sha256 sha;
+      for (size_t i = 0; i < in->plan.count(); ++i) {
+        TextWindow w = in->plan[i];
+        buffer_.resize(w.keep_end - w.keep_begin);
+        auto got = in->reader.read_at(w.keep_begin, buffer_.size(), buffer_.data());
+        if (!got) break;  // the windows' own reads report it
+        sha.update(std::string_view(buffer_.data(), *got));
+      }
+      in->content_sha256 = sha.hex();
+      if (observer->skip_content(wf, in->content_sha256)) {
+        observer->input_skipped(wf);
+        return;
+      }
+    }
+    const size_t n = in->plan.count();
+    in->results.resize(n);
+    in->remaining = n;
+    std::vector<ScanTask> others;
+    for (size_t i = 1; i < n; ++i) others.push_back(ScanTask{{}, in, i});
+    // First in line, so the workers finish this file before they start more (memory stays flat).
+    queue_.push_front(std::move(others));
+    scan_window(in, 0);
+  }
+
+  void scan_window(const std::shared_ptr<WindowedInput>& in, size_t index) {
+    TextWindow w = in->plan[index];
+    WindowResult& result = in->results[index];
+    buffer_.resize(w.end - w.begin);
+    auto got = in->reader.read_at(w.begin, buffer_.size(), buffer_.data());
+    if (!got) {
+      result.error = got.error();
+      got = size_t{0};
+    }
+    // A file that shrank: the window ends where the bytes did.
+    w.end = w.begin + *got;
+    w.keep_begin = std::min(w.keep_begin, w.end);
+    w.keep_end = std::min(w.keep_end, w.end);
+    result.window = w;
+    result.read = w.keep_end - w.keep_begin;
+    std::string_view bytes(buffer_.data(), *got);
+    result.tally = tally_window(bytes, w);
+    result.invalid_utf8 = !in->binary && !own_part_is_valid_utf8(bytes, w);
+    std::vector<Finding> found;
+    if (!bytes.empty())
+      pipeline_.match_blob(Blob(bytes, nullptr, {in->file.path}), in->binary, *scratch_, in->diagnostics, found);
+    for (Finding& f : found)
+      if (w.keeps(w.begin + f.location.offset)) result.findings.push_back(std::move(f));
+    if (in->remaining.fetch_sub(1) == 1) finish_windows(*in);
+  }
+
+  void finish_windows(WindowedInput& in) {
+    const WalkedFile& wf = in.file;
+    std::vector<Finding> found;
+    WindowPlacer placer;
+    uint64_t read = 0;
+    bool invalid_utf8 = false;
+    std::optional<Error> error;
+    for (WindowResult& r : in.results) {
+      placer.place(r.window, r.tally, r.findings);
+      std::move(r.findings.begin(), r.findings.end(), std::back_inserter(found));
+      read += r.read;
+      invalid_utf8 |= r.invalid_utf8;
+      if (r.error && !error) error = r.error;
+    }
+    ++st_.summary.files_scanned;
+    ++st_.summary.blobs_scanned;  // one file, however many windows
+    st_.summary.bytes_scanned += read;
+    if (invalid_utf8) warn_invalid_utf8(in.diagnostics, wf);
+    // Listed as not fully read with the first reason; every reason is a diagnostic of its own.
+    std::optional<Diagnostic> why;
+    if (error) {
+      in.diagnostics.error(*error, Severity::kWarning);
+      why = in.diagnostics.last();
+    }
+    if (auto change = change_while_read(in, read)) {
+      in.diagnostics.warn(DiagnosticKind::kChanged, wf.path, *change);
+      if (!why) why = in.diagnostics.last();
+    }
+    if (why) st_.summary.not_fully_read.push_back(*why);
+    pipeline_.pair_input(found, wf.path, in.diagnostics);
+    if (!config_.observer) {
+      std::move(found.begin(), found.end(), std::back_inserter(st_.findings));
+      return;
+    }
+    auto report = in.diagnostics.report_for(wf);
+    report->content_sha256 = in.content_sha256;
+    report->findings = std::move(found);
+    report->blobs_scanned = 1;
+    report->bytes_scanned = read;
+    deliver(std::move(report), in.diagnostics);
+  }
+
+  // Why the bytes scanned may not be the file as it is now, if they may not.
+  static std::optional<std::string> change_while_read(WindowedInput& in, uint64_t read) {
+    const uint64_t listed = in.plan.size();
+    if (read < listed)
+      return "shrank while read: " + std::to_string(listed) + " bytes when listed, " +
+             std::to_string(read) + " read; scanned what was read";
+    auto now = in.reader.stamp();
+    if (!now) return std::nullopt;
+    if (now->size > listed)
+      return "grew while read: " + std::to_string(listed) + " bytes when listed, " +
+             std::to_string(now->size) + " now; scanned the first " + std::to_string(listed);
+    if (!(*now == in.stamp))
+      return "modified while read: findings may come from either version";
+    return std::nullopt;
+  }
+
+  void warn_invalid_utf8(InputDiagnostics& input_diagnostics, const WalkedFile& wf) {
+    input_diagnostics.warn(DiagnosticKind::kInvalidUtf8, wf.path,
+                           "text file is not valid UTF-8; scanned as bytes, output shows U+FFFD");
+  }
+
+  // The findings of one input, to the observer and (when kept) the run's list.
+  void deliver(std::unique_ptr<InputReport> report, InputDiagnostics& input_diagnostics) {
+    sort_findings(report->findings);
+    for (auto& d : input_diagnostics.take()) report->diagnostics.push_back(std::move(d));
+    st_.findings_seen += report->findings.size();
+    config_.observer->input_done(*report);
+    if (config_.keep_findings)
+      std::move(report->findings.begin(), report->findings.end(), std::back_inserter(st_.findings));
+  }
+
+  void unread(const WalkedFile& wf, InputDiagnostics& input_diagnostics) {
+    if (config_.observer) config_.observer->input_done(*input_diagnostics.report_for(wf));
+  }
+  // Could not be read, as opposed to skipped by the user's own --max-file-size.
+  void failed(const WalkedFile& wf, InputDiagnostics& input_diagnostics) {
+    ++st_.summary.inputs_unread;
+    st_.summary.not_fully_read.push_back(input_diagnostics.last());
+    unread(wf, input_diagnostics);
+  }
+
+  const ScanPipeline& pipeline_;
+  const ScanConfig& config_;
+  WorkQueue<ScanTask>& queue_;
+  DiagnosticSink& diagnostics_;
+  WorkerState& st_;
+  std::unique_ptr<Matcher::Scratch> scratch_;
+  std::string buffer_;  // reused: small files, windows
+};
 
 ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
                                      DiagnosticSink& outer) const {
   auto t0 = std::chrono::steady_clock::now();
   CountingSink diagnostics(outer);
   unsigned jobs = config_.jobs ? config_.jobs : std::max(1u, std::thread::hardware_concurrency());
-  WorkQueue<WalkedFile> queue(jobs * 64);
+  WorkQueue<ScanTask> queue(jobs * 64);
 
-  struct WorkerState {
-    std::vector<Finding> findings;
-    ScanSummary summary;
-    uint64_t findings_seen = 0;  // counted as they pass, for when they are not kept
-  };
   std::vector<WorkerState> states(jobs);
   std::vector<std::thread> workers;
-  for (unsigned i = 0; i < jobs; ++i) {
-    workers.emplace_back([&, i] {
-      auto scratch = matcher_.make_scratch();
-      std::string buffer;
-      WorkerState& st = states[i];
-      WalkedFile wf;
-      ScanObserver* observer = config_.observer;
-      while (queue.pop(wf)) {
-        // With an observer, each input's diagnostics are also kept apart, to go with its report.
-        InputDiagnostics input_diagnostics(diagnostics, observer != nullptr);
-        auto unread = [&] {
-          if (observer) observer->input_done(*input_diagnostics.report_for(wf));
-        };
-        // Could not be read, as opposed to skipped by the user's own --max-file-size.
-        auto failed = [&] {
-          ++st.summary.inputs_unread;
-          unread();
-        };
-        if (wf.problem) {  // the walk could not open it as a file: reported as this input's own
-          input_diagnostics.report(*wf.problem);
-          failed();
-          continue;
-        }
-        if (wf.size > config_.limits.max_file_size) {
-          input_diagnostics.warn(DiagnosticKind::kTooLarge, wf.path,
-                                 "skipped: " + std::to_string(wf.size) +
-                                     " bytes is over --max-file-size (" +
-                                     std::to_string(config_.limits.max_file_size) + ")");
-          unread();
-          continue;
-        }
-        std::shared_ptr<const MappedFile> mapping;
-        std::string_view bytes;
-        if (wf.size <= kReadThreshold) {
-          auto r = read_small_file(wf.path, wf.size, buffer);
-          if (!r) {
-            input_diagnostics.error(r.error(), Severity::kWarning);
-            failed();
-            continue;
-          }
-          bytes = *r;
-        } else {
-          auto m = MappedFile::open(wf.path);
-          if (!m) {
-            input_diagnostics.error(m.error(), Severity::kWarning);
-            failed();
-            continue;
-          }
-          mapping = *m;
-          bytes = mapping->bytes();
-        }
-        std::string content_sha256;
-        if (observer && observer->wants_content_hash()) {
-          content_sha256 = sha256_hex(bytes);
-          if (observer->skip_content(wf, content_sha256)) {
-            observer->input_skipped(wf);
-            continue;
-          }
-        }
-        ++st.summary.files_scanned;
-        if (!looks_binary(bytes) && !is_valid_utf8(bytes)) {
-          input_diagnostics.warn(DiagnosticKind::kInvalidUtf8, wf.path,
-                                 "text file is not valid UTF-8; scanned as bytes, output shows U+FFFD");
-        }
-        Blob blob(bytes, mapping, {wf.path});
-        if (!observer) {
-          scan_blob(blob, *scratch, diagnostics, st.findings, st.summary);
-          continue;
-        }
-        ScanSummary before = st.summary;
-        auto report = input_diagnostics.report_for(wf);
-        report->content_sha256 = std::move(content_sha256);
-        scan_blob(blob, *scratch, input_diagnostics, report->findings, st.summary, &report->app);
-        sort_findings(report->findings);
-        report->blobs_scanned = st.summary.blobs_scanned - before.blobs_scanned;
-        report->bytes_scanned = st.summary.bytes_scanned - before.bytes_scanned;
-        for (auto& d : input_diagnostics.take()) report->diagnostics.push_back(std::move(d));
-        st.findings_seen += report->findings.size();
-        observer->input_done(*report);
-        if (config_.keep_findings)
-          std::move(report->findings.begin(), report->findings.end(),
-                    std::back_inserter(st.findings));
-      }
-    });
-  }
+  for (unsigned i = 0; i < jobs; ++i)
+    workers.emplace_back([&, i] { ScanWorker(*this, queue, diagnostics, states[i]).run(); });
 
   WalkStats ws = walk_files(paths, config_.walk, diagnostics,
                             [&](WalkedFile f) {
                               if (!in_shard(f.path, config_.shard)) return;
                               if (config_.observer) config_.observer->input_queued(f);
-                              queue.push(std::move(f));
+                              queue.push(ScanTask{std::move(f), nullptr, 0});
                             });
   queue.close();
   for (auto& t : workers) t.join();
@@ -272,6 +504,8 @@ ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
     std::move(st.findings.begin(), st.findings.end(), std::back_inserter(outcome.findings));
   }
   sort_findings(outcome.findings);
+  std::stable_sort(outcome.summary.not_fully_read.begin(), outcome.summary.not_fully_read.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) { return a.path < b.path; });
   outcome.summary.findings = config_.keep_findings || !config_.observer ? outcome.findings.size()
                                                                        : findings_seen;
   outcome.summary.symlinks_skipped = ws.symlinks_skipped;

@@ -52,6 +52,10 @@ struct ScanConfig {
   WalkOptions walk;
   FindingOptions finding;
   bool open_containers = true;  // run extractors (zip, dex, ...) rather than scan raw bytes only
+  // A plain file (one no extractor opens) larger than the small-read threshold is read and scanned
+  // in windows of this many bytes plus an overlap (window_plan.h), several workers on one file.
+  // Containers are mapped whole, as before. Hidden --window-size sets it for tests.
+  uint64_t window_size = 64ull << 20;
   Shard shard;                  // scan only the inputs of this shard (--shard K/N)
   ScanObserver* observer = nullptr;
   // false: findings go to the observer only and ScanOutcome::findings stays empty, so memory
@@ -92,6 +96,16 @@ class ScanPipeline {
   const MemoryBudget& memory_budget() const { return *budget_; }
 
  private:
+  // The matcher and the decode pass over the bytes of `blob` itself (no extractor).
+  void match_blob(const Blob& blob, bool binary, Matcher::Scratch& scratch,
+                  DiagnosticSink& diagnostics, std::vector<Finding>& out) const;
+  // The overlap of two windows (window_plan.h): what the matcher reads around a secret, plus the
+  // longest encoded run the decode pass decodes whole (a finding in it is placed at its start).
+  uint64_t window_overlap() const;
+  // Drops decoded duplicates and joins the parts of credentials found in one top-level input.
+  void pair_input(std::vector<Finding>& found, const std::string& path, DiagnosticSink& diagnostics) const;
+  friend class ScanWorker;
+
   void process(const Blob& blob, Matcher::Scratch& scratch, DiagnosticSink& diagnostics,
                std::vector<Finding>& out, ScanSummary& summary, uint64_t& expanded,
                std::shared_ptr<const AppIdentity>* app) const;

@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <string>
@@ -14,6 +15,9 @@
 namespace keysweep {
 
 // A single-producer, many-consumer queue with a bound, so the producer cannot run far ahead.
+// Consumers may split an item into more (a large file into windows, scan_pipeline.cc): they take
+// items with pop_held(), push the parts with push_front(), and call release() when done with the
+// item, so that no consumer leaves while a held item may still add work.
 template <class T>
 class WorkQueue {
  public:
@@ -24,14 +28,21 @@ class WorkQueue {
     q_.push_back(std::move(item));
     not_empty_.notify_one();
   }
-  bool pop(T& out) {
-    std::unique_lock lock(mu_);
-    not_empty_.wait(lock, [&] { return !q_.empty() || closed_; });
-    if (q_.empty()) return false;
-    out = std::move(q_.front());
-    q_.pop_front();
-    not_full_.notify_one();
-    return true;
+  bool pop(T& out) { return take(out, false); }
+  // Like pop(), and the item counts as held until release(): meanwhile pop() and pop_held() wait
+  // rather than report the queue finished.
+  bool pop_held(T& out) { return take(out, true); }
+  void release() {
+    std::lock_guard lock(mu_);
+    if (--held_ == 0) not_empty_.notify_all();
+  }
+  // Puts `items` first, in their order, past the bound: a consumer that waited for room while
+  // every other consumer waits for it would never return.
+  void push_front(std::vector<T> items) {
+    if (items.empty()) return;
+    std::lock_guard lock(mu_);
+    q_.insert(q_.begin(), std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
+    not_empty_.notify_all();
   }
   void close() {
     std::lock_guard lock(mu_);
@@ -44,7 +55,19 @@ class WorkQueue {
   std::condition_variable not_full_, not_empty_;
   std::deque<T> q_;
   size_t bound_;
+  size_t held_ = 0;
   bool closed_ = false;
+
+  bool take(T& out, bool hold) {
+    std::unique_lock lock(mu_);
+    not_empty_.wait(lock, [&] { return !q_.empty() || (closed_ && held_ == 0); });
+    if (q_.empty()) return false;
+    out = std::move(q_.front());
+    q_.pop_front();
+    if (hold) ++held_;
+    not_full_.notify_one();
+    return true;
+  }
 };
 
 // Forwards diagnostics to the caller's sink and counts them by kind for the summary.

@@ -174,6 +174,16 @@ Json summary_json(const ScanSummary& s, uint64_t findings_reported) {
     diagnostics.push_back(std::move(item));
   }
   j["diagnostics"] = std::move(diagnostics);
+  // Inputs whose bytes were not all scanned (unreadable, over --max-file-size, changed while
+  // read): the first thing to check before trusting "0 findings".
+  if (!s.not_fully_read.empty()) {
+    Json inputs = Json::array();
+    for (const auto& d : s.not_fully_read)
+      inputs.push_back({{"path", json_text(d.path)},
+                        {"kind", diagnostic_kind_name(d.kind)},
+                        {"reason", json_text(d.message)}});
+    j["inputs_not_fully_read"] = std::move(inputs);
+  }
   return j;
 }
 

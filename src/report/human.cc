@@ -119,6 +119,11 @@ class HumanReporter final : public Reporter {
       if (verified_.not_checked) out_ << ", " << verified_.not_checked << " not checked";
       if (!opts_.verify_offline_reason.empty()) out_ << " (no network)";
     }
+    // Named one a line: a scan that did not read a file whole must not pass for a clean one.
+    if (const size_t n = s.not_fully_read.size()) {
+      out_ << "; " << n << (n == 1 ? " input" : " inputs") << " not fully read:";
+      for (const auto& d : s.not_fully_read) out_ << "\n  " << d.to_string();
+    }
     out_ << '\n';
   }
 

@@ -1,0 +1,40 @@
+// Reading a file by position (pread) into the caller's buffer. Unlike a mapping, a file that
+// shrinks while it is read gives a short count here, not a SIGBUS that ends the whole scan; the
+// pipeline reads plain files this way, a window at a time (pipeline/window_plan.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "keysweep/error.h"
+
+namespace keysweep {
+
+// What says a file changed under the reader: its size and modification time.
+struct FileStamp {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
+class FileReader {
+ public:
+  // Errors name the path and the errno text.
+  static Result<FileReader> open(const std::string& path);
+  FileReader(FileReader&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }
+  FileReader& operator=(FileReader&&) = delete;
+  FileReader(const FileReader&) = delete;
+  ~FileReader();
+
+  // Reads up to `length` bytes at `offset` into `out`; fewer only where the file ends.
+  Result<size_t> read_at(uint64_t offset, size_t length, char* out) const;
+  Result<FileStamp> stamp() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  FileReader(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  int fd_;
+  std::string path_;
+};
+
+}  // namespace keysweep

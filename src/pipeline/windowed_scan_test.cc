@@ -1,0 +1,262 @@
+// A large plain file read in windows (window_plan.h) gives the findings a scan of the whole file
+// gives: each once, at the same offset, line and column, paired across windows; and a file that
+// changes while it is read or is over --max-file-size is listed as not fully read.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <functional>
+#include <fstream>
+
+#include "core/secret.h"
+#include "pipeline/scan_pipeline.h"
+#include "pipeline/window_plan.h"
+#include "pipeline/windowed_scan.h"
+#include "rules/rule.h"
+
+namespace keysweep {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Fake values of the right shape (tests/fixtures/fake_credentials.py style): issued by nobody.
+constexpr const char* kKeyId = "AKIA2E4RTQ5NB7XKW3JM";
+constexpr const char* kSecretKey = "q8VdJ3nR7tXw2LmZ5pKc9HsY4bGf6QaE1uN0O2gK";
+constexpr const char* kGithubToken = "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";  // valid checksum
+
+const Matcher& builtin_matcher() {
+  static std::unique_ptr<Matcher> m = [] {
+    auto rules = load_builtin_rules();
+    EXPECT_TRUE(rules.has_value());
+    auto compiled = Matcher::compile(std::move(*rules));
+    EXPECT_TRUE(compiled.has_value());
+    return std::move(*compiled);
+  }();
+  return *m;
+}
+
+class TempFile {
+ public:
+  explicit TempFile(const std::string& name)
+      : path_((fs::temp_directory_path() / ("keysweep-windowed-" + std::to_string(getpid()) + "-" + name)).string()) {}
+  ~TempFile() { fs::remove(path_); }
+  void write(const std::string& text) const { std::ofstream(path_, std::ios::binary) << text; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Filler text no rule matches, with credentials at chosen places: some on lines of their own,
+// some far into one long line with multi-byte characters before them (columns count code points).
+std::string text_with_secrets(std::vector<uint64_t>& placed) {
+  std::string text;
+  auto filler = [&](size_t lines) {
+    for (size_t i = 0; i < lines; ++i) text += "the quick brown fox " + std::to_string(i) + " jumps over the lazy dog\n";
+  };
+  auto place = [&](const std::string& line) {
+    placed.push_back(text.size());
+    text += line;
+  };
+  filler(3000);
+  place(std::string("aws_access_key_id = ") + kKeyId + "\n");
+  filler(2500);
+  place(std::string("aws_secret_access_key = \"") + kSecretKey + "\"\n");
+  filler(1200);
+  // One long line: 40,000 bytes of words and "é" before a token, so its column depends on the
+  // code points of earlier windows.
+  for (int i = 0; i < 4000; ++i) text += "café très ";
+  place(std::string("token ") + kGithubToken + " end\n");
+  filler(2000);
+  return text;
+}
+
+struct Scanned {
+  std::vector<Finding> findings;
+  ScanSummary summary;
+};
+
+Scanned scan(const std::string& path, uint64_t window, unsigned jobs = 2, ScanObserver* observer = nullptr,
+            uint64_t max_file_size = kNoSizeLimit) {
+  ScanConfig config;
+  config.jobs = jobs;
+  config.window_size = window;
+  config.observer = observer;
+  config.limits.max_file_size = max_file_size;
+  // The overlap is the matcher's reach plus the longest run decoded whole: kept small here, so
+  // windows are short and their edges cut through the text often.
+  config.limits.max_decoded_run = 4096;
+  CollectingDiagnostics diagnostics;
+  ScanPipeline pipeline(builtin_matcher(), config);
+  ScanOutcome out = pipeline.scan_paths({path}, diagnostics);
+  return {std::move(out.findings), std::move(out.summary)};
+}
+
+std::string where(const Finding& f) {
+  return f.rule_id + "@" + std::to_string(f.location.offset) + ":" + std::to_string(f.location.line) + ":" +
+         std::to_string(f.location.column) + " " + f.snippet + " parts=" + std::to_string(f.parts.size());
+}
+
+std::vector<std::string> places(const std::vector<Finding>& findings) {
+  std::vector<std::string> out;
+  for (const auto& f : findings) {
+    out.push_back(where(f));
+    for (const auto& p : f.parts) out.push_back("  " + where(p));
+  }
+  return out;
+}
+
+TEST(WindowPlan, OwnPartsTileTheFileAndEachWindowReadsTheOverlapAround) {
+  WindowPlan plan(10'000, 4096, 1000);
+  ASSERT_EQ(plan.count(), 3u);
+  uint64_t next = 0;
+  for (size_t i = 0; i < plan.count(); ++i) {
+    TextWindow w = plan[i];
+    EXPECT_EQ(w.keep_begin, next);
+    EXPECT_EQ(w.begin, w.keep_begin > 1000 ? w.keep_begin - 1000 : 0);
+    EXPECT_EQ(w.end, std::min<uint64_t>(10'000, w.keep_end + 1000));
+    next = w.keep_end;
+  }
+  EXPECT_EQ(next, 10'000u);
+  EXPECT_EQ(WindowPlan(0, 4096, 1000).count(), 1u);
+}
+
+TEST(WindowPlacer, ColumnsOnALineThatStartedInAnEarlierWindowCountItsCodePoints) {
+  // "aé\nxyzé" | "ééSECRET": the second window reads from the last "é" of the first's own part, so
+  // its first line started 3 code points (x, y, z) before it.
+  const std::string file = "a\xC3\xA9\nxyz\xC3\xA9\xC3\xA9\xC3\xA9SECRET";
+  const TextWindow first{0, 9, 0, 9}, second{7, file.size(), 9, file.size()};
+  WindowPlacer placer;
+  std::vector<Finding> none;
+  placer.place(first, tally_window(std::string_view(file).substr(0, 9), first), none);
+  Finding f;
+  f.location.offset = 13 - 7;  // "SECRET" in the second window
+  f.location.line = 1;
+  f.location.column = 4;  // after the three "é" the window starts with
+  std::vector<Finding> found{f};
+  placer.place(second, tally_window(std::string_view(file).substr(7), second), found);
+  EXPECT_EQ(found[0].location.offset, 13u);
+  EXPECT_EQ(found[0].location.line, 2u);
+  EXPECT_EQ(found[0].location.column, 7u);  // x y z é é é, then SECRET
+}
+
+TEST(WindowedScan, FindsWhatAWholeScanFindsOnceEachWhereverTheWindowsFall) {
+  std::vector<uint64_t> placed;
+  TempFile file("same.txt");
+  const std::string text = text_with_secrets(placed);
+  file.write(text);
+  ASSERT_GT(text.size(), 100u * 4096);  // many windows of 4 KiB
+  Scanned whole = scan(file.path(), 1ull << 40);
+  ASSERT_EQ(whole.findings.size(), 2u) << ::testing::PrintToString(places(whole.findings));  // a pair, a token
+  for (uint64_t window : {4096ull, 5000ull, 65536ull}) {
+    // Every placed credential also straddles a window edge in one of these runs.
+    Scanned windowed = scan(file.path(), window);
+    EXPECT_EQ(places(windowed.findings), places(whole.findings)) << "window " << window;
+    EXPECT_EQ(windowed.summary.files_scanned, 1u);
+    EXPECT_EQ(windowed.summary.bytes_scanned, text.size());
+    EXPECT_TRUE(windowed.summary.not_fully_read.empty());
+  }
+  // A credential exactly across an edge: the key id's first half in one window, the rest in the next.
+  const uint64_t id_at = placed[0] + std::string("aws_access_key_id = ").size();
+  Scanned across = scan(file.path(), id_at + 10, 1);
+  EXPECT_EQ(places(across.findings), places(whole.findings));
+}
+
+class Recorder final : public ScanObserver {
+ public:
+  std::function<void(const WalkedFile&)> on_queued;
+  bool hash = false;
+  std::vector<InputReport> reports;
+  void input_queued(const WalkedFile& f) override {
+    if (on_queued) on_queued(f);
+  }
+  bool wants_content_hash() const override { return hash; }
+  void input_done(InputReport& r) override { reports.push_back(r); }
+};
+
+// A file of text_with_secrets() in 4 KiB windows, `change` done to it after the walk listed its
+// size and before any worker reads it.
+struct ChangedScan {
+  std::vector<uint64_t> placed;
+  std::string text;
+  Scanned result;
+};
+ChangedScan scan_changed(const std::string& name, const std::function<void(const std::string& path, const ChangedScan&)>& change,
+                         Recorder& recorder) {
+  ChangedScan c;
+  TempFile file(name);
+  c.text = text_with_secrets(c.placed);
+  file.write(c.text);
+  recorder.on_queued = [&](const WalkedFile&) { change(file.path(), c); };
+  c.result = scan(file.path(), 4096, 2, &recorder);
+  return c;
+}
+
+TEST(WindowedScan, TheObserverGetsTheWholeFilesHashAndOneReport) {
+  Recorder recorder;
+  recorder.hash = true;
+  ChangedScan c = scan_changed("hash.txt", [](const std::string&, const ChangedScan&) {}, recorder);
+  ASSERT_EQ(recorder.reports.size(), 1u);
+  EXPECT_EQ(recorder.reports[0].content_sha256, sha256_hex(c.text));
+  EXPECT_EQ(recorder.reports[0].findings.size(), 2u);
+  EXPECT_EQ(recorder.reports[0].bytes_scanned, c.text.size());
+}
+
+TEST(WindowedScan, AFileThatShrinksWhileReadIsScannedAsFarAsItGoesAndListed) {
+  Recorder recorder;
+  // Cut where the second credential starts: the first stays.
+  ChangedScan c = scan_changed(
+      "shrinks.txt", [](const std::string& path, const ChangedScan& c) { fs::resize_file(path, c.placed[1]); },
+      recorder);
+  const ScanSummary& s = c.result.summary;
+  ASSERT_EQ(s.not_fully_read.size(), 1u);
+  const Diagnostic& d = s.not_fully_read[0];
+  EXPECT_TRUE(d.path.ends_with("shrinks.txt")) << d.path;
+  EXPECT_EQ(d.kind, DiagnosticKind::kChanged);
+  EXPECT_NE(d.message.find("shrank while read"), std::string::npos) << d.message;
+  ASSERT_EQ(c.result.findings.size(), 1u);
+  EXPECT_EQ(c.result.findings[0].rule_id, "aws.access_key_id");
+  EXPECT_EQ(s.bytes_scanned, c.placed[1]);
+  ASSERT_EQ(recorder.reports.size(), 1u);  // the observer (a datastore) gets it with its reason
+  ASSERT_FALSE(recorder.reports[0].diagnostics.empty());
+  EXPECT_EQ(recorder.reports[0].diagnostics.back().kind, DiagnosticKind::kChanged);
+}
+
+TEST(WindowedScan, AFileThatGrowsWhileReadIsListedWithTheBytesScanned) {
+  Recorder recorder;
+  ChangedScan c = scan_changed(
+      "grows.txt", [](const std::string& path, const ChangedScan&) { std::ofstream(path, std::ios::app) << "more\n"; },
+      recorder);
+  const ScanSummary& s = c.result.summary;
+  ASSERT_EQ(s.not_fully_read.size(), 1u);
+  EXPECT_EQ(s.not_fully_read[0].kind, DiagnosticKind::kChanged);
+  EXPECT_NE(s.not_fully_read[0].message.find("grew while read"), std::string::npos);
+  EXPECT_EQ(c.result.findings.size(), 2u);
+  EXPECT_EQ(s.bytes_scanned, c.text.size());
+}
+
+TEST(WindowedScan, ASmallFileThatShrinksIsListedToo) {
+  TempFile file("small.txt");
+  file.write(std::string("aws_access_key_id = ") + kKeyId + "\n" + std::string(2000, 'x'));
+  Recorder recorder;
+  recorder.on_queued = [&](const WalkedFile&) { fs::resize_file(file.path(), 100); };
+  Scanned r = scan(file.path(), 4096, 1, &recorder);
+  ASSERT_EQ(r.summary.not_fully_read.size(), 1u);
+  EXPECT_EQ(r.summary.not_fully_read[0].kind, DiagnosticKind::kChanged);
+  EXPECT_EQ(r.findings.size(), 1u);
+}
+
+TEST(WindowedScan, AFileOverMaxFileSizeIsSkippedAndListed) {
+  TempFile file("big.txt");
+  file.write(std::string("aws_access_key_id = ") + kKeyId + "\n");
+  Scanned r = scan(file.path(), 4096, 1, nullptr, 10);
+  EXPECT_TRUE(r.findings.empty());
+  EXPECT_EQ(r.summary.files_scanned, 0u);
+  EXPECT_EQ(r.summary.inputs_unread, 0u);  // skipped by choice: not a failed run
+  ASSERT_EQ(r.summary.not_fully_read.size(), 1u);
+  EXPECT_EQ(r.summary.not_fully_read[0].kind, DiagnosticKind::kTooLarge);
+  EXPECT_EQ(r.summary.not_fully_read[0].path, file.path());
+}
+
+}  // namespace
+}  // namespace keysweep
