@@ -120,6 +120,7 @@ struct Finding {
   // Context rules (generic credentials found by name = value): why the scorer believed it, the
   // strongest signals first ("+the name says password", "-a test, fixture, mock or example file").
   std::vector<std::string> signals;
+  bool from_context = false;  // found by a context rule (name = value, scored), not a provider format
   // Filled by `scan --verify` for findings whose rule (or pair) has a verifier.
   Verification verification;
   bool is_pair() const { return !parts.empty(); }

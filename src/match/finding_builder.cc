@@ -167,6 +167,7 @@ void build_findings(const Blob& blob, const RuleSet& rules, const std::vector<Ru
     f.rule_name = rule.name;
     f.provider = rule.provider;
     f.confidence = m.confidence >= 0 ? static_cast<Confidence>(m.confidence) : rule.confidence;
+    f.from_context = !rule.context.empty();
     for (int8_t s : m.signals)
       if (auto c = context::decode_signal(s)) f.signals.push_back(context::signal_text(*c));
     f.secret.assign(data.substr(m.secret_start, m.secret_end - m.secret_start));

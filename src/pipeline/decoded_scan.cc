@@ -108,11 +108,13 @@ void scan_decoded(const Blob& blob, bool binary, const Matcher& matcher, Matcher
 }
 
 void drop_decoded_duplicates(std::vector<Finding>& findings) {
-  std::set<std::string> plain;  // secret hashes found as written
+  // Secrets found as written. Compared as secrets, not hashes: a password's hash is keyed (an
+  // HMAC) and a provider finding's is not, so one secret can carry two different hashes.
+  std::set<std::string> plain;
   std::vector<size_t> decoded;
   for (size_t i = 0; i < findings.size(); ++i) {
     if (findings[i].location.decoders.empty()) {
-      plain.insert(findings[i].secret_sha256);
+      plain.insert(findings[i].secret);
     } else {
       decoded.push_back(i);
     }
@@ -126,14 +128,14 @@ void drop_decoded_duplicates(std::vector<Finding>& findings) {
   std::vector<bool> drop(findings.size(), false);
   std::set<std::string> kept;  // fingerprints of decoded findings kept
   for (size_t i : decoded)
-    drop[i] = plain.count(findings[i].secret_sha256) || !kept.insert(findings[i].fingerprint).second;
+    drop[i] = plain.count(findings[i].secret) || !kept.insert(findings[i].fingerprint).second;
   // AWS_KEY_B64=<base64 of a key id>: the context scorer reports the encoded value as a generic
   // secret, and the decoded layer finds the provider's key in it, placed at the same offset. The
   // provider finding says more; the generic one is the same credential seen through its wrapping.
   std::set<std::pair<std::string, uint64_t>> decoded_at;
   for (size_t i : decoded) decoded_at.emplace(findings[i].location.display_path(), findings[i].location.offset);
   for (size_t i = 0; i < findings.size(); ++i)
-    if (findings[i].location.decoders.empty() && !findings[i].signals.empty() &&
+    if (findings[i].location.decoders.empty() && findings[i].from_context &&
         decoded_at.count({findings[i].location.display_path(), findings[i].location.offset}))
       drop[i] = true;
   size_t w = 0;
