@@ -10,6 +10,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "core/secret.h"
+
 namespace keysweep::cli {
 
 namespace {
@@ -25,13 +27,7 @@ std::string random_hex() {
     if (n <= 0) std::abort();  // no entropy at all: nothing safe to hash with
     got += static_cast<size_t>(n);
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
+  return hex_encode({reinterpret_cast<const char*>(bytes), sizeof bytes});
 }
 
 bool is_key_text(std::string_view s) {

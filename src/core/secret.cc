@@ -11,15 +11,20 @@
 
 namespace keysweep {
 
-namespace {
-std::string to_hex(const unsigned char* digest, unsigned len) {
+std::string hex_encode(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(len * 2, '0');
-  for (unsigned i = 0; i < len; ++i) {
-    out[2 * i] = kHex[digest[i] >> 4];
-    out[2 * i + 1] = kHex[digest[i] & 15];
+  std::string out(bytes.size() * 2, '0');
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    out[2 * i] = kHex[b >> 4];
+    out[2 * i + 1] = kHex[b & 15];
   }
   return out;
+}
+
+namespace {
+std::string to_hex(const unsigned char* digest, unsigned len) {
+  return hex_encode({reinterpret_cast<const char*>(digest), len});
 }
 }  // namespace
 

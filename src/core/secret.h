@@ -9,6 +9,9 @@ namespace keysweep {
 
 std::string sha256_hex(std::string_view data);
 
+// Bytes as lower-case hex, two digits each (digests, keys).
+std::string hex_encode(std::string_view bytes);
+
 // HMAC-SHA-256 of `data` under `key`, as hex.
 std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 

@@ -2,34 +2,17 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <map>
 
 #include "core/percent_encode.h"
+#include "core/secret.h"
 #include "core/utc_time.h"
 
 namespace keysweep::verify {
 
 namespace {
-
-std::string hex(const unsigned char* data, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (size_t i = 0; i < n; ++i) {
-    out += kHex[data[i] >> 4];
-    out += kHex[data[i] & 0xF];
-  }
-  return out;
-}
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return hex(digest, sizeof digest);
-}
 
 std::string hmac(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -157,7 +140,7 @@ SigV4Result sigv4_sign(const SigV4Request& request, const SigV4Credentials& cred
   key = hmac(key, service);
   key = hmac(key, "aws4_request");
   std::string sig = hmac(key, r.string_to_sign);
-  r.signature = hex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size());
+  r.signature = hex_encode(sig);
   r.authorization = "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + scope +
                     ", SignedHeaders=" + signed_headers + ", Signature=" + r.signature;
   return r;

@@ -6,6 +6,7 @@
 #include <climits>
 #include <memory>
 
+#include "core/secret.h"
 #include "formats/plist/plist_document.h"
 
 namespace keysweep::plist {
@@ -15,19 +16,6 @@ namespace {
 struct Pkcs7Free {
   void operator()(PKCS7* p) const { PKCS7_free(p); }
 };
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr)) return {};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0xF];
-  }
-  return out;
-}
 
 Result<std::string> content_from_cms(std::string_view der) {
   if (der.size() > LONG_MAX) return make_error(ErrorCode::kLimit, "profile too large");
