@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "core/risk.h"
 #include "fleet/fleet_output.h"
 #include "fleet/store_reader.h"
 #include "store/metadata_csv.h"
@@ -38,10 +39,10 @@ void add_report_options(CLI::App& cmd, ReportArgs& a) {
                  "Default: all in json and csv, 1000 in html, 50 in human");
   cmd.add_option("--min-confidence", a.min_confidence,
                  "Leave out findings below this confidence: low, medium or high")
-      ->check(CLI::IsMember({"low", "medium", "high"}));
+      ->check(CLI::IsMember(confidence_names()));
   cmd.add_option("--min-severity", a.min_severity,
                  "Leave out credentials below this severity: info, low, medium, high or critical")
-      ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}));
+      ->check(CLI::IsMember(risk_names()));
   cmd.add_option("--disable-rule", a.disable_rules,
                  "Leave out findings of this rule id or glob, e.g. generic.* (repeatable; a pair "
                  "by its id, e.g. twilio.account, or by all of its parts)")

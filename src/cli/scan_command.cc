@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/fleet_scan.h"
 #include "cli/options.h"
+#include "core/risk.h"
 #include "core/stderr_lines.h"
 #include "pipeline/scan_pipeline.h"
 #include "report/reporter.h"
@@ -65,11 +66,11 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
       ->check(CLI::Range(1u, 86400u));
   cmd.add_option("--min-confidence", a.min_confidence,
                  "Hide findings below this confidence: low, medium or high (the summary counts them)")
-      ->check(CLI::IsMember({"low", "medium", "high"}));
+      ->check(CLI::IsMember(confidence_names()));
   cmd.add_option("--min-severity", a.min_severity,
                  "Hide findings below this severity: info, low, medium, high or critical (from what "
                  "the credential grants, its confidence and verification; docs/FLEET.md)")
-      ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}));
+      ->check(CLI::IsMember(risk_names()));
   // For tests against a local mock only (README, "Testing"); hidden from --help.
   cmd.add_option("--verify-endpoint-override", a.verify_endpoint_overrides,
                  "PROVIDER=http://127.0.0.1:PORT: send PROVIDER's checks to a loopback test server")

@@ -47,11 +47,22 @@ std::optional<Risk> parse_risk(std::string_view name) {
   return std::nullopt;
 }
 
+const std::vector<std::string>& risk_names() {
+  static const std::vector<std::string> names(std::begin(kRiskNames), std::end(kRiskNames));
+  return names;
+}
+
 std::optional<Confidence> parse_confidence(std::string_view name) {
-  if (name == "low") return Confidence::kLow;
-  if (name == "medium") return Confidence::kMedium;
-  if (name == "high") return Confidence::kHigh;
+  for (Confidence c : {Confidence::kLow, Confidence::kMedium, Confidence::kHigh})
+    if (name == confidence_name(c)) return c;
   return std::nullopt;
+}
+
+const std::vector<std::string>& confidence_names() {
+  static const std::vector<std::string> names{confidence_name(Confidence::kLow),
+                                              confidence_name(Confidence::kMedium),
+                                              confidence_name(Confidence::kHigh)};
+  return names;
 }
 
 int verification_rank(Verification::Status s) {

@@ -34,8 +34,11 @@ enum class Risk { kInfo, kLow, kMedium, kHigh, kCritical };
 // "info", "low", "medium", "high", "critical"
 const char* risk_name(Risk r);
 std::optional<Risk> parse_risk(std::string_view name);
+const std::vector<std::string>& risk_names();
 
+// "low", "medium", "high": what --min-confidence takes.
 std::optional<Confidence> parse_confidence(std::string_view name);
+const std::vector<std::string>& confidence_names();
 
 // live > unknown > not checked > revoked: how much a status should worry a vetter.
 int verification_rank(Verification::Status s);

@@ -81,9 +81,12 @@ bool Suppressor::allowlisted(const Finding& f) {
   auto secret_allowed = [&](const Finding& x) {
     // The allowlist names plain SHA-256 digests (what `sha256sum` gives its author); a keyed
     // finding's own hash is an HMAC, so its plain digest is taken here, in memory only.
-    const std::string plain = x.secret_hash_keyed ? sha256_hex(x.secret) : x.secret_sha256;
-    if (std::find(s_.allow_sha256.begin(), s_.allow_sha256.end(), plain) != s_.allow_sha256.end())
-      return true;
+    // No allowlisted digests (the usual case): no digest to take.
+    if (!s_.allow_sha256.empty()) {
+      const std::string plain = x.secret_hash_keyed ? sha256_hex(x.secret) : x.secret_sha256;
+      if (std::find(s_.allow_sha256.begin(), s_.allow_sha256.end(), plain) != s_.allow_sha256.end())
+        return true;
+    }
     for (const auto& re : regexes_)
       if (RE2::PartialMatch(x.secret, *re)) return true;
     return false;

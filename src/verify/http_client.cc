@@ -10,9 +10,11 @@
 
 namespace keysweep::verify {
 
-std::optional<std::string> refuse_url(std::string_view url,
-                                      const std::vector<std::string>& allowed_hosts) {
-  auto u = parse_url(url);
+namespace {
+
+// refuse_url over a URL the caller has parsed already (send needs its host afterwards).
+std::optional<std::string> refuse_parsed_url(std::string_view url, const std::optional<ParsedUrl>& u,
+                                             const std::vector<std::string>& allowed_hosts) {
   if (!u) return "refused to send to " + redact_url(url) + ": not an absolute http(s) URL";
   if (u->has_userinfo) return "refused to send to " + redact_url(url) + ": URL carries user info";
   bool listed = std::any_of(allowed_hosts.begin(), allowed_hosts.end(), [&](const auto& h) {
@@ -26,6 +28,13 @@ std::optional<std::string> refuse_url(std::string_view url,
   if (u->scheme != "https" && !is_loopback_host(u->host))
     return "refused to send to " + redact_url(url) + ": not https";
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> refuse_url(std::string_view url,
+                                      const std::vector<std::string>& allowed_hosts) {
+  return refuse_parsed_url(url, parse_url(url), allowed_hosts);
 }
 
 HttpClient::HttpClient(std::unique_ptr<HttpTransport> transport, HttpClientOptions options)
@@ -83,13 +92,13 @@ std::optional<std::string> refuse_request(const HttpRequest& request) {
 std::expected<HttpResponse, ClientError> HttpClient::send(
     std::string_view provider, const std::vector<std::string>& allowed_hosts,
     const HttpRequest& request) {
-  if (auto why = refuse_url(request.url, allowed_hosts))
+  const auto parsed = parse_url(request.url);
+  if (auto why = refuse_parsed_url(request.url, parsed, allowed_hosts))
     return std::unexpected(ClientError{ClientError::Kind::kRefusedHost, *why});
   if (auto why = refuse_request(request))
     return std::unexpected(ClientError{ClientError::Kind::kRefusedHost, *why});
   if (offline_) return std::unexpected(ClientError{ClientError::Kind::kOffline, offline_reason_});
-  auto parsed = parse_url(request.url);
-  const std::string host = parsed ? parsed->host : std::string();
+  const std::string& host = parsed->host;  // refuse_parsed_url passed it: parsed
   int& failures = failures_in_a_row_[host];
   if (failures >= options_.breaker_failures)
     return std::unexpected(ClientError{ClientError::Kind::kTransport,
