@@ -283,7 +283,19 @@ void read_type_chunk(Table& t, const Package& pkg, const ChunkHeader& h) {
   // The index lies inside the chunk (entry_count <= index_room above), so its slots are read
   // without a check each: a framework-sized table has a million of them, most empty.
   const char* slots = t.data.data() + index;
+  // A configuration other than the default holds few of its type's entries (a translation of a
+  // handful of strings): its index is mostly empty slots (all bits set), passed 16 bytes at a time.
+  const uint32_t per_block = static_cast<uint32_t>(16 / slot);
   for (uint32_t i = 0; i < entry_count; ++i) {
+    if (!sparse && entry_count - i >= per_block) {
+      uint64_t a, b;
+      std::memcpy(&a, slots + size_t{i} * slot, 8);
+      std::memcpy(&b, slots + size_t{i} * slot + 8, 8);
+      if ((a & b) == ~uint64_t{0}) {
+        i += per_block - 1;
+        continue;
+      }
+    }
     uint32_t entry_index = i;
     uint64_t off;
     if (sparse) {

@@ -218,10 +218,8 @@ bool ApkExtractor::sniff(const Blob& blob) const {
   auto loc = zip::locate_central_directory(blob.bytes());
   if (!loc) return false;
   // Only the directory's names are read: cheap, and decides APK vs. plain zip/JAR.
-  auto cd = zip::read_central_directory(blob.bytes(), *loc, 200'000);
-  for (const auto& e : cd.entries)
-    if (e.raw_name == "AndroidManifest.xml") return true;
-  return false;
+  return zip::any_central_name(blob.bytes(), *loc, 200'000,
+                               [](std::string_view name) { return name == "AndroidManifest.xml"; });
 }
 
 Result<void> ApkExtractor::extract(const Blob& blob, ExtractContext& ctx,
