@@ -173,6 +173,42 @@ TEST_F(ZipTest, AnyCentralNameSeesExactlyTheEntriesTheDirectoryReaderReturns) {
   EXPECT_GT(checked, 100u);
 }
 
+// An entry the caller inflated already (the APK manifest) is taken as it is for that entry only,
+// after the same checks; every other entry is inflated as before.
+TEST_F(ZipTest, AnEntryInflatedByTheCallerIsNotInflatedAgain) {
+  const std::string bytes = read_file(dir_ / "normal.zip");
+  auto loc = zip::locate_central_directory(bytes);
+  ASSERT_TRUE(loc);
+  zip::ZipEntry config;
+  for (const zip::ZipEntry& e : zip::read_central_directory(bytes, *loc, 100).entries)
+    if (e.raw_name == "assets/config.json") config = e;
+  ASSERT_EQ(config.method, zip::kMethodDeflated);
+  ASSERT_TRUE(zip::resolve_local_header(bytes, config, nullptr));
+  auto owner = std::make_shared<const std::string>(bytes);
+  Blob blob(*owner, owner, {"normal.zip"});
+  auto run = [&](InflatedEntry* inflated) {
+    std::map<std::string, std::string> children;
+    CollectingDiagnostics sink;
+    uint64_t expanded = 0;
+    ExtractContext ctx{Limits{}, sink, &expanded};
+    EXPECT_TRUE(ZipExtractor::extract_with(blob, ctx, [&](Blob c) {
+      children[c.display_path()] = std::string(c.bytes());
+    }, inflated));
+    return children;
+  };
+  // Marked bytes of the right size show which copy was used.
+  std::string marked(kConfigJson.size(), 'x');
+  InflatedEntry right{config.data_offset, config.compressed_size, marked};
+  auto with = run(&right);
+  EXPECT_EQ(with["normal.zip!assets/config.json"], marked);
+  EXPECT_EQ(with.size(), 3u);
+  InflatedEntry elsewhere{config.data_offset + 1, config.compressed_size, marked};
+  EXPECT_EQ(run(&elsewhere)["normal.zip!assets/config.json"], kConfigJson);
+  InflatedEntry wrong_size{config.data_offset, config.compressed_size, marked + "x"};
+  EXPECT_EQ(run(&wrong_size)["normal.zip!assets/config.json"], kConfigJson);
+  EXPECT_EQ(run(nullptr)["normal.zip!assets/config.json"], kConfigJson);
+}
+
 TEST_F(ZipTest, SniffsByContentNotName) {
   ZipExtractor zip;
   auto blob = [](const std::string& bytes, std::string name) {
