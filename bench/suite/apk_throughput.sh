@@ -20,13 +20,15 @@
 # One untimed pass of each warms the page cache (the corpus fits in memory: this measures CPU).
 #
 # Usage: bench/suite/apk_throughput.sh [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-i INFLATE_ONLY] [-o FILE | -n]
-#        [-m INFLATE_MATCH]
+#        [-m INFLATE_MATCH] [-b BEFORE]
 #   -j JOBS          threads for both (default 2)
 #   -r RUNS          timed runs of each, interleaved; medians reported (default 3)
 #   -k KEYSWEEP      default build/release/src/cli/keysweep
 #   -i INFLATE_ONLY  default: the apk_inflate_only next to KEYSWEEP's build (bench/micro/), else
 #                    compiled here from bench/apk_inflate_only.cc into build/bench-tools/
 #   -m INFLATE_MATCH default: the apk_inflate_match next to INFLATE_ONLY
+#   -b BEFORE        a second keysweep binary (e.g. the previous release build), timed in the same
+#                    rounds as row "keysweep-before", for a before/after in one sitting
 #   -o FILE          result file (default bench/results/YYYY-MM-DD-apk-throughput.txt); -n: print only
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -36,18 +38,20 @@ RUNS=3
 KEYSWEEP=$ROOT/build/release/src/cli/keysweep
 INFLATE=""
 MATCH=""
+BEFORE=""
 RESULT=$ROOT/bench/results/$(date -u +%F)-apk-throughput.txt
 WRITE_RESULT=1
 CORPUS=$ROOT/build/bench-apks
 MIN_BYTES=$((200 * 1000 * 1000))
 STAMP=$ROOT/build/bench-apks.stamp  # outside the corpus, so neither tool reads it
-while getopts "j:r:k:i:m:o:nh" opt; do
+while getopts "j:r:k:i:m:b:o:nh" opt; do
   case $opt in
     j) JOBS=$OPTARG ;;
     r) RUNS=$OPTARG ;;
     k) KEYSWEEP=$OPTARG ;;
     i) INFLATE=$OPTARG ;;
     m) MATCH=$OPTARG ;;
+    b) BEFORE=$OPTARG ;;
     o) RESULT=$OPTARG ;;
     n) WRITE_RESULT=0 ;;
     *) usage ;;
@@ -55,6 +59,7 @@ while getopts "j:r:k:i:m:o:nh" opt; do
 done
 
 require_keysweep_and_time
+[[ -z $BEFORE || -x $BEFORE ]] || die "no keysweep at $BEFORE (-b)"
 if [[ -z $INFLATE ]]; then
   INFLATE=$(dirname "$(dirname "$(dirname "$KEYSWEEP")")")/bench/micro/apk_inflate_only
   if [[ ! -x $INFLATE ]]; then
@@ -115,12 +120,19 @@ if [[ -n $MATCH ]]; then
   MATCH_SUMMARY=$($CMD_MATCH | tail -n 1)
   NAMES="keysweep inflate+match inflate-only"
 fi
+if [[ -n $BEFORE ]]; then
+  CMD_BEFORE="$BEFORE scan --jobs $JOBS --format jsonl --exit-zero -q --output /dev/null $CORPUS"
+  "$BEFORE" scan --jobs "$JOBS" --format jsonl --exit-zero -q --output /dev/null "$CORPUS" ||
+    die "the -b keysweep failed on the corpus"
+  NAMES="keysweep keysweep-before ${NAMES#keysweep }"
+fi
 
 run() { time_run "$1" bash -c "$2" || die "$1 failed: $2"; }  # run NAME CMD
 UPTIME_START=$(uptime)
 for ((i = 1; i <= RUNS; i++)); do
   echo "run $i/$RUNS (load $(cut -d' ' -f1-3 /proc/loadavg))"
   run keysweep "$CMD_KS"
+  [[ -z $BEFORE ]] || run keysweep-before "$CMD_BEFORE"
   run inflate-only "$CMD_INF"
   [[ -z $MATCH ]] || run inflate+match "$CMD_MATCH"
 done
@@ -146,15 +158,16 @@ COMMIT=$(commit)
   echo
   echo "commands:"
   echo "  keysweep:     $CMD_KS"
+  [[ -z $BEFORE ]] || echo "  keysweep-before: $CMD_BEFORE   (binary modified $(date -u -r "$BEFORE" '+%F %T') UTC)"
   echo "  inflate-only: $CMD_INF   (bench/apk_inflate_only.cc)"
   [[ -z $MATCH ]] || echo "  inflate+match: $CMD_MATCH   (the same source, KEYSWEEP_INFLATE_AND_MATCH)"
   echo
   echo "MB/s = corpus MB (APK bytes on disk) / median wall s; CPU s = median user+sys of all threads;"
   echo "RSS = highest peak resident set over the runs (/usr/bin/time %M)."
-  printf '%-13s %8s %8s %8s %9s   %s\n' "" "wall s" "MB/s" "CPU s" "RSS MiB" "runs (wall s @ 1-min load)"
+  printf '%-16s %8s %8s %8s %9s   %s\n' "" "wall s" "MB/s" "CPU s" "RSS MiB" "runs (wall s @ 1-min load)"
   for n in $NAMES; do
     t=$(wall $n)
-    printf '%-13s %8s %8s %8s %9s   %s\n' "$n" "$t" "$(mbs "$CORPUS_BYTES" "$t")" "$(cpu $n)" \
+    printf '%-16s %8s %8s %8s %9s   %s\n' "$n" "$t" "$(mbs "$CORPUS_BYTES" "$t")" "$(cpu $n)" \
       "$(peak_rss_mib $n)" "$(runs $n)"
   done
   echo
@@ -163,6 +176,9 @@ COMMIT=$(commit)
     T_M=$(wall inflate+match); C_M=$(cpu inflate+match)
     echo "inflate+match / inflate-only: $(pct "$T_M" "$T_INF") by wall time, $(pct "$C_M" "$C_INF") by CPU seconds"
     echo "keysweep / inflate+match: $(pct "$T_KS" "$T_M") by wall time, $(pct "$C_KS" "$C_M") by CPU seconds"
+    if [[ -n $BEFORE ]]; then
+      echo "keysweep-before / inflate+match: $(pct "$(wall keysweep-before)" "$T_M") by wall time, $(pct "$(cpu keysweep-before)" "$C_M") by CPU seconds"
+    fi
   fi
 } > "$WORK/result.txt"
 publish "$WORK/result.txt"

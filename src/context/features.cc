@@ -1,6 +1,7 @@
 #include "context/features.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstring>
@@ -12,6 +13,8 @@
 #include "decode/decoders.h"
 
 namespace keysweep::context {
+
+using namespace std::string_view_literals;
 
 namespace {
 
@@ -26,11 +29,13 @@ constexpr std::string_view kFeatureTexts[] = {
 #undef KEYSWEEP_FEATURE_TEXT
 };
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+// ASCII only, as <cctype> is in the "C" locale the scanner runs in (it never calls setlocale),
+// without a library call per byte.
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+char lower(char c) { return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
+bool is_alnum(char c) { return is_upper(c) || is_lower(c) || is_digit(c); }
 
 bool contains(std::string_view hay, std::string_view needle) {
   return hay.find(needle) != std::string_view::npos;
@@ -41,33 +46,83 @@ std::string to_lower(std::string_view s) {
   return out;
 }
 
-// "spring.datasource.DB_PASSWORD" -> {spring, datasource, db, password}; "APIKey" -> {api, key};
-// "userPassword2" -> {user, password, 2}. At most 12 words (a longer name is a sentence).
-std::vector<std::string> split_words(std::string_view name) {
-  std::vector<std::string> words;
-  std::string cur;
-  auto flush = [&] {
-    if (!cur.empty() && words.size() < 12) words.push_back(to_lower(cur));
-    cur.clear();
-  };
-  for (size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    if (!is_alnum(c)) {
-      flush();
-      continue;
-    }
-    if (!cur.empty()) {
-      char p = cur.back();
-      bool boundary = (is_lower(p) && is_upper(c)) ||
-                      (is_upper(p) && is_upper(c) && i + 1 < name.size() && is_lower(name[i + 1])) ||
-                      (is_digit(p) != is_digit(c) && !(is_digit(c) && cur.size() == 1));
-      if (boundary) flush();
-    }
-    cur.push_back(c);
+// Text of any length in a buffer on the stack when it is short (names and values mostly are): the
+// scorer reads thousands of candidates in a resource table, and a heap string per word and per
+// lowercased value was a third of its time.
+class SmallText {
+ public:
+  SmallText() = default;
+  SmallText(const SmallText&) = delete;
+  SmallText& operator=(const SmallText&) = delete;
+  void push_back(char c) {
+    if (size_ < inline_.size()) inline_[size_++] = c;
+    else spill().push_back(c);
   }
-  flush();
-  return words;
+  size_t size() const { return heap_.empty() ? size_ : heap_.size(); }
+  std::string_view view() const {
+    return heap_.empty() ? std::string_view(inline_.data(), size_) : std::string_view(heap_);
+  }
+
+ private:
+  std::string& spill() {
+    if (heap_.empty()) heap_.assign(inline_.data(), size_);
+    return heap_;
+  }
+  std::array<char, 256> inline_;
+  size_t size_ = 0;
+  std::string heap_;
+};
+
+// `s` lowercased into `out`.
+void append_lower(std::string_view s, SmallText& out) {
+  for (char c : s) out.push_back(lower(c));
 }
+
+// "spring.datasource.DB_PASSWORD" -> {spring, datasource, db, password}; "APIKey" -> {api, key};
+// "userPassword2" -> {user, password, 2}. At most 12 words (a longer name is a sentence). The words
+// are views into the lowercased name, which a word always is a piece of.
+class NameWords {
+ public:
+  explicit NameWords(std::string_view name) {
+    append_lower(name, lower_);
+    const std::string_view low = lower_.view();
+    size_t start = 0, len = 0;  // the word being read: low[start, start + len)
+    auto flush = [&] {
+      if (len > 0 && count_ < words_.size()) words_[count_++] = low.substr(start, len);
+      len = 0;
+    };
+    for (size_t i = 0; i < name.size(); ++i) {
+      char c = name[i];
+      if (!is_alnum(c)) {
+        flush();
+        continue;
+      }
+      if (len > 0) {
+        char p = name[i - 1];
+        bool boundary = (is_lower(p) && is_upper(c)) ||
+                        (is_upper(p) && is_upper(c) && i + 1 < name.size() && is_lower(name[i + 1])) ||
+                        (is_digit(p) != is_digit(c) && !(is_digit(c) && len == 1));
+        if (boundary) flush();
+      }
+      if (len == 0) start = i;
+      ++len;
+    }
+    flush();
+  }
+  NameWords(const NameWords&) = delete;
+  NameWords& operator=(const NameWords&) = delete;
+  size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  std::string_view operator[](size_t i) const { return words_[i]; }
+  std::string_view back() const { return words_[count_ - 1]; }
+  const std::string_view* begin() const { return words_.data(); }
+  const std::string_view* end() const { return words_.data() + count_; }
+
+ private:
+  SmallText lower_;
+  std::array<std::string_view, 12> words_;
+  size_t count_ = 0;
+};
 
 bool is_password_word(std::string_view w) {
   return w == "pass" || w == "pw" || w == "pwd" || w == "pswd" || w == "passwd" || w == "pword" ||
@@ -227,8 +282,8 @@ bool is_graded(Feature f) {
 std::string_view feature_name(Feature f) { return kFeatureNames[static_cast<size_t>(f)]; }
 std::string_view feature_text(Feature f) { return kFeatureTexts[static_cast<size_t>(f)]; }
 
-bool is_placeholder_value(std::string_view value) {
-  std::string v = to_lower(value);
+namespace {
+bool is_placeholder_lowered(std::string_view v) {
   static constexpr std::string_view kWords[] = {
       "example", "sample", "dummy", "placeholder", "your_", "your-", "yourpass", "yourkey",
       "yoursecret", "yourtoken", "xxxx", "changeme", "change_me", "change-me", "changeit",
@@ -239,6 +294,13 @@ bool is_placeholder_value(std::string_view value) {
   for (auto w : kWords)
     if (contains(v, w)) return true;
   return false;
+}
+}  // namespace
+
+bool is_placeholder_value(std::string_view value) {
+  SmallText v;
+  append_lower(value, v);
+  return is_placeholder_lowered(v.view());
 }
 
 FileKind classify_path(std::string_view path) {
@@ -292,24 +354,30 @@ bool could_name_credential(std::string_view name) {
 
 // The name's class from its words' flags: a password word anywhere wins, then any other credential
 // word.
-NameClass class_of(const Assignment& a, const std::vector<uint8_t>& flags) {
+using WordFlags = std::array<uint8_t, 12>;  // one per word of NameWords
+
+NameClass class_of(const Assignment& a, const WordFlags& flags, size_t words) {
   if (a.implied == Implied::kPassword) return NameClass::kPassword;
   if (a.implied == Implied::kToken) return NameClass::kSecret;
   NameClass cls = NameClass::kNone;
-  for (uint8_t f : flags) {
+  for (size_t i = 0; i < words; ++i) {
+    uint8_t f = flags[i];
     if (f & kWordPassword) return NameClass::kPassword;
     if (f) cls = NameClass::kSecret;
   }
   return cls;
 }
 
-std::vector<uint8_t> flags_of(const std::vector<std::string>& words) {
-  std::vector<uint8_t> flags(words.size());
+WordFlags flags_of(const NameWords& words) {
+  WordFlags flags{};
   for (size_t i = 0; i < words.size(); ++i) flags[i] = word_flags(words[i]);
   return flags;
 }
 
-NameClass classify_name(const Assignment& a) { return class_of(a, flags_of(split_words(a.name))); }
+NameClass classify_name(const Assignment& a) {
+  const NameWords words(a.name);
+  return class_of(a, flags_of(words), words.size());
+}
 
 // Unquoted in source code and shaped like a variable, a keyword or an expression
 // (`key = self.key`, `token = nullptr`, `password = $input`): a reference, never the secret. Most
@@ -335,9 +403,9 @@ bool is_code_reference(const Assignment& a, const FileKind& file) {
 NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVector& out) {
   out.fill(0);
   auto set = [&](Feature f, float v = 1) { out[static_cast<size_t>(f)] = v; };
-  const std::vector<std::string> words = split_words(a.name);
-  const std::vector<uint8_t> flags = flags_of(words);
-  NameClass cls = class_of(a, flags);
+  const NameWords words(a.name);
+  const WordFlags flags = flags_of(words);
+  NameClass cls = class_of(a, flags, words.size());
   if (cls == NameClass::kNone || is_code_reference(a, file)) return NameClass::kNone;
 
   // Name.
@@ -347,12 +415,13 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
   // "key" after one of these is a credential key (ConsumerKey, client_key, MASTER_KEY), not a map
   // key or a primary key.
   bool has_api = false;
-  for (std::string_view q : {"api", "access", "private", "secret", "consumer", "client", "app",
-                             "master", "signing", "encryption", "license", "subscription", "account",
-                             "shared", "auth", "service", "storage", "admin", "developer", "dev"})
+  for (std::string_view q : {"api"sv, "access"sv, "private"sv, "secret"sv, "consumer"sv, "client"sv, "app"sv,
+                             "master"sv, "signing"sv, "encryption"sv, "license"sv, "subscription"sv, "account"sv,
+                             "shared"sv, "auth"sv, "service"sv, "storage"sv, "admin"sv, "developer"sv, "dev"sv})
     has_api |= std::find(words.begin(), words.end(), q) != words.end();
   bool any_password = false, any_secret = false, any_apikey = false, any_auth = false, any_key = false;
-  for (uint8_t f : flags) {
+  for (size_t i = 0; i < words.size(); ++i) {
+    const uint8_t f = flags[i];
     any_password |= (f & kWordPassword) != 0;
     any_secret |= (f & kWordSecret) != 0;
     any_apikey |= (f & kWordApiKey) != 0;
@@ -376,7 +445,7 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
     public_word |= w == "public" || w == "pub" || w == "publishable" || w == "recv" || w == "keyserver";
   if ((!words.empty() && is_identifier_word(words.back())) || public_word) set(Feature::kNameIdentifier);
   for (const auto& w : words)
-    for (std::string_view d : {"sha256", "sha1", "sha", "md5", "hash", "hashed", "digest", "fingerprint", "checksum"})
+    for (std::string_view d : {"sha256"sv, "sha1"sv, "sha"sv, "md5"sv, "hash"sv, "hashed"sv, "digest"sv, "fingerprint"sv, "checksum"sv})
       if (w == d) set(Feature::kNameDigest);
   if (a.syntax == Syntax::kAssignment || a.syntax == Syntax::kPairArgs) {
     // The name was quoted when the byte after it in the source is a quote; the reader strips it,
@@ -443,15 +512,15 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
   // A resource or file: res/drawable/x.xml, icon.png.
   bool file_name = false;
   if (size_t dot = v.rfind('.'); dot != std::string_view::npos && dot + 1 < v.size())
-    for (std::string_view e : {"xml", "png", "jpg", "jpeg", "gif", "svg", "webp", "json", "js", "html",
-                               "css", "txt", "so", "dex", "mp3", "ogg", "ttf", "otf"})
+    for (std::string_view e : {"xml"sv, "png"sv, "jpg"sv, "jpeg"sv, "gif"sv, "svg"sv, "webp"sv, "json"sv, "js"sv, "html"sv,
+                               "css"sv, "txt"sv, "so"sv, "dex"sv, "mp3"sv, "ogg"sv, "ttf"sv, "otf"sv})
       file_name |= v.substr(dot + 1) == e;
   if (v.starts_with("/") || v.starts_with("./") || v.starts_with("../") || v.starts_with("~/") ||
       v.starts_with("arn:") || v.starts_with("res/") || rails_route || file_name)
     set(Feature::kRoute);
   if (!v.empty() && std::string_view("$%{[(<&*@:#!/").find(v.front()) != std::string_view::npos)
     set(Feature::kExpression);
-  for (std::string_view t : {"${", "{{", "%(", "%s", "#{", "<%", "{0}", "$(", "%v"})
+  for (std::string_view t : {"${"sv, "{{"sv, "%("sv, "%s"sv, "#{"sv, "<%"sv, "{0}"sv, "$("sv, "%v"sv})
     if (contains(v, t)) set(Feature::kTemplate);
   // $DB_PASSWORD: a shell variable, where "P@$$w0rd" is not.
   for (size_t i = 0; i + 3 < v.size(); ++i)
@@ -459,26 +528,28 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
                                    v.begin() + static_cast<std::ptrdiff_t>(i) + 4,
                                    [](char c) { return is_upper(c) || c == '_'; }))
       set(Feature::kTemplate);
-  if (is_placeholder_value(v)) set(Feature::kPlaceholder);
+  SmallText lowered_value;
+  append_lower(v, lowered_value);
+  if (is_placeholder_lowered(lowered_value.view())) set(Feature::kPlaceholder);
   if (is_filler(v)) set(Feature::kFiller);
   {
-    std::string lv = to_lower(v);
+    const std::string_view lv = lowered_value.view();
     // "your_password", "secret-key": the value names itself. A weak password that merely holds
     // the word ("passw0rd", "Password1!") has digits or symbols and is not this.
     bool letters_only = std::all_of(lv.begin(), lv.end(), [](char c) { return is_lower(c) || c == '_' || c == '-'; });
-    for (std::string_view w : {"password", "passwd", "secret", "token", "apikey", "api_key", "pass",
-                               "credential"})
+    for (std::string_view w : {"password"sv, "passwd"sv, "secret"sv, "token"sv, "apikey"sv, "api_key"sv, "pass"sv,
+                               "credential"sv})
       if (letters_only && contains(lv, w)) set(Feature::kMentionsKeyword);
-    for (std::string_view w : {"admin", "test", "demo", "guest", "user", "default", "root", "qwerty",
-                               "letmein", "welcome"})
+    for (std::string_view w : {"admin"sv, "test"sv, "demo"sv, "guest"sv, "user"sv, "default"sv, "root"sv, "qwerty"sv,
+                               "letmein"sv, "welcome"sv})
       if (contains(lv, w)) set(Feature::kWeakWord);
     // Literals and language keywords: `password: true`, C++'s `class FooPass : public Base`.
-    for (std::string_view w : {"true", "false", "null", "none", "nil", "undefined", "empty", "yes",
-                               "no", "string", "str", "bool", "int", "object", "required", "optional",
-                               "public", "private", "protected", "virtual", "static", "final", "const",
-                               "class", "struct", "return", "new", "function", "lambda", "self", "this",
-                               "await", "yield", "typename", "default", "void", "var", "let", "val",
-                               "nullptr"})
+    for (std::string_view w : {"true"sv, "false"sv, "null"sv, "none"sv, "nil"sv, "undefined"sv, "empty"sv, "yes"sv,
+                               "no"sv, "string"sv, "str"sv, "bool"sv, "int"sv, "object"sv, "required"sv, "optional"sv,
+                               "public"sv, "private"sv, "protected"sv, "virtual"sv, "static"sv, "final"sv, "const"sv,
+                               "class"sv, "struct"sv, "return"sv, "new"sv, "function"sv, "lambda"sv, "self"sv, "this"sv,
+                               "await"sv, "yield"sv, "typename"sv, "default"sv, "void"sv, "var"sv, "let"sv, "val"sv,
+                               "nullptr"sv})
       if (lv == w) set(Feature::kKeywordValue);
   }
   if (space) set(Feature::kHasSpace);
@@ -486,11 +557,12 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
     set(Feature::kNonAscii);
   {
     // The value spells the name again, in any case, without separators: a field's own name.
-    std::string lv, ln;
+    SmallText value_alnum, name_alnum;
     for (char c : v)
-      if (is_alnum(c)) lv.push_back(lower(c));
+      if (is_alnum(c)) value_alnum.push_back(lower(c));
     for (char c : a.name)
-      if (is_alnum(c)) ln.push_back(lower(c));
+      if (is_alnum(c)) name_alnum.push_back(lower(c));
+    const std::string_view lv = value_alnum.view(), ln = name_alnum.view();
     if (lv.size() >= 4 && (lv == ln || (ln.size() > lv.size() && ln.ends_with(lv)))) set(Feature::kEchoesName);
   }
   {

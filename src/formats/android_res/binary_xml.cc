@@ -1,6 +1,9 @@
 #include "formats/android_res/binary_xml.h"
 
 #include <charconv>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "formats/android_res/string_pool.h"
 #include "io/byte_reader.h"
@@ -99,13 +102,23 @@ class Parser {
     have_pool_ = true;
   }
 
+  // String `index` of the pool, each decoded once: a layout names the same elements and
+  // attributes (android:layout_width, ...) on every node, and decoding UTF-16 on each use was most
+  // of the parser's time. A string that fails to read is not kept, so each use notes its error.
   std::string str(uint32_t index, size_t at) {
     if (index == kNoIndex) return {};
+    // The cache costs 40 bytes a string; a pool declaring more strings than any real layout
+    // (a crafted file) is read without it.
+    if (index < pool_.size() && pool_.size() <= kMaxCachedStrings) {
+      if (decoded_.empty()) decoded_.resize(pool_.size());
+      if (decoded_[index]) return *decoded_[index];
+    }
     auto s = pool_.get(index);
     if (!s) {
       notes_.add("node at " + hex(at) + ": " + s.error().message);
       return {};
     }
+    if (index < decoded_.size()) decoded_[index] = *s;
     return std::move(*s);
   }
 
@@ -256,6 +269,8 @@ class Parser {
   ParseNotes& notes_;
   StringPool pool_;
   bool have_pool_ = false;
+  static constexpr uint32_t kMaxCachedStrings = 1 << 16;
+  std::vector<std::optional<std::string>> decoded_;  // by pool index; see str()
   std::string_view resource_map_;
   std::vector<Namespace> namespaces_;
   std::vector<XmlElement> stack_;

@@ -1,5 +1,7 @@
 #include "formats/android_res/resource_table.h"
 
+#include <bit>
+#include <cstring>
 #include <utility>
 #include <unordered_set>
 #include <vector>
@@ -138,6 +140,15 @@ bool is_default_config(const ByteReader& r, const ChunkHeader& h) {
   return true;
 }
 
+// A little-endian value at p, which the caller has checked lies inside the data.
+template <class T>
+T load_le(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  if constexpr (std::endian::native == std::endian::big) v = std::byteswap(v);
+  return v;
+}
+
 void emit_string(Table& t, ResourceString& rs, uint32_t string_index, size_t at) {
   if (!t.have_values) {
     t.notes.add("string value at " + hex(at) + " but the table has no global string pool");
@@ -165,14 +176,17 @@ void emit_string(Table& t, ResourceString& rs, uint32_t string_index, size_t at)
 // One ResTable_entry at `pos`, inside the type chunk `h`.
 void read_entry(Table& t, const Package& pkg, const ChunkHeader& h, const std::string& type_name,
                 uint32_t res_id, bool default_config, size_t pos) {
-  ByteReader r(t.data.substr(0, h.end()));
-  auto esize = r.le_at<uint16_t>(pos);
-  auto flags = r.le_at<uint16_t>(pos + 2);
-  auto key = r.le_at<uint32_t>(pos + 4);
-  if (!esize || !flags || !key) {
+  // Every read below is checked against the chunk's end first, then made without a reader: a
+  // framework-sized table has hundreds of thousands of entries.
+  const size_t end = h.end();
+  const char* data = t.data.data();
+  if (pos > end || end - pos < 8) {
     t.notes.add("entry " + hex(res_id) + " at " + hex(pos) + " runs past its type chunk");
     return;
   }
+  const uint16_t esize = load_le<uint16_t>(data + pos);
+  const uint16_t flags = load_le<uint16_t>(data + pos + 2);
+  const uint32_t key = load_le<uint32_t>(data + pos + 4);
   ++t.stats.entries;
   ResourceString rs;
   rs.id = res_id;
@@ -185,38 +199,40 @@ void read_entry(Table& t, const Package& pkg, const ChunkHeader& h, const std::s
     rs.key = pkg.key(key_index);
     if (rs.key.empty()) rs.key = id_key = hex(res_id);
   };
-  if (*flags & kEntryFlagCompact) {
+  if (flags & kEntryFlagCompact) {
     // Compact entry (Android 14+): the key index sits in `size`, the data type in the high byte
     // of `flags`, and the data in the word where the key would be.
-    if ((*flags >> 8) != kTypeString) return;
-    set_key(*esize);
-    emit_string(t, rs, *key, pos);
+    if ((flags >> 8) != kTypeString) return;
+    set_key(esize);
+    emit_string(t, rs, key, pos);
     return;
   }
-  if (*esize < 8) {
-    t.notes.add("entry " + hex(res_id) + " has size " + std::to_string(*esize));
+  if (esize < 8) {
+    t.notes.add("entry " + hex(res_id) + " has size " + std::to_string(esize));
     return;
   }
-  if (!(*flags & kEntryFlagComplex)) {
-    auto dtype = r.le_at<uint8_t>(pos + *esize + 3);
-    auto data = r.le_at<uint32_t>(pos + *esize + 4);
-    if (!dtype || !data) {
-      set_key(*key);
+  if (!(flags & kEntryFlagComplex)) {
+    // Res_value after the entry: size, res0, dataType, then the data word.
+    if (end - pos < size_t{esize} + 8) {
+      set_key(key);
       t.notes.add("value of " + resource_symbol(rs) + " runs past its type chunk");
       return;
     }
-    if (*dtype != kTypeString) return;
-    set_key(*key);
-    emit_string(t, rs, *data, pos);
+    const uint8_t dtype = static_cast<uint8_t>(data[pos + esize + 3]);
+    const uint32_t value = load_le<uint32_t>(data + pos + esize + 4);
+    if (dtype != kTypeString) return;
+    set_key(key);
+    emit_string(t, rs, value, pos);
     return;
   }
-  set_key(*key);
-  auto count = r.le_at<uint32_t>(pos + 12);
-  if (*esize < 16 || !count) {
+  set_key(key);
+  const std::optional<uint32_t> count =
+      end - pos >= 16 ? std::optional<uint32_t>(load_le<uint32_t>(data + pos + 12)) : std::nullopt;
+  if (esize < 16 || !count) {
     t.notes.add("complex entry " + resource_symbol(rs) + " has a short header");
     return;
   }
-  size_t maps = pos + *esize;
+  size_t maps = pos + esize;
   size_t room = maps <= h.end() ? (h.end() - maps) / 12 : 0;
   uint32_t n = *count;
   if (n > room) {
@@ -226,13 +242,13 @@ void read_entry(Table& t, const Package& pkg, const ChunkHeader& h, const std::s
   }
   for (uint32_t i = 0; i < n; ++i) {
     size_t m = maps + static_cast<size_t>(i) * 12;
-    uint32_t name = *r.le_at<uint32_t>(m);
-    uint8_t dtype = *r.le_at<uint8_t>(m + 4 + 3);
-    uint32_t data = *r.le_at<uint32_t>(m + 4 + 4);
+    uint32_t name = load_le<uint32_t>(data + m);
+    uint8_t dtype = static_cast<uint8_t>(data[m + 4 + 3]);
+    uint32_t value = load_le<uint32_t>(data + m + 4 + 4);
     if (dtype != kTypeString) continue;
     ResourceString item = rs;
     item.map_name = name;
-    emit_string(t, item, data, m);
+    emit_string(t, item, value, m);
   }
 }
 
@@ -264,19 +280,34 @@ void read_type_chunk(Table& t, const Package& pkg, const ChunkHeader& h) {
   size_t index = h.body();
   size_t entries = h.offset + entries_start;
   uint32_t id_base = (pkg.id << 24) | (static_cast<uint32_t>(type_id) << 16);
+  // The index lies inside the chunk (entry_count <= index_room above), so its slots are read
+  // without a check each: a framework-sized table has a million of them, most empty.
+  const char* slots = t.data.data() + index;
+  // A configuration other than the default holds few of its type's entries (a translation of a
+  // handful of strings): its index is mostly empty slots (all bits set), passed 16 bytes at a time.
+  const uint32_t per_block = static_cast<uint32_t>(16 / slot);
   for (uint32_t i = 0; i < entry_count; ++i) {
+    if (!sparse && entry_count - i >= per_block) {
+      uint64_t a, b;
+      std::memcpy(&a, slots + size_t{i} * slot, 8);
+      std::memcpy(&b, slots + size_t{i} * slot + 8, 8);
+      if ((a & b) == ~uint64_t{0}) {
+        i += per_block - 1;
+        continue;
+      }
+    }
     uint32_t entry_index = i;
     uint64_t off;
     if (sparse) {
       // ResTable_sparseTypeEntry: the entry's index, then its offset divided by 4.
-      entry_index = *r.le_at<uint16_t>(index + i * 4);
-      off = static_cast<uint64_t>(*r.le_at<uint16_t>(index + i * 4 + 2)) * 4;
+      entry_index = load_le<uint16_t>(slots + size_t{i} * 4);
+      off = static_cast<uint64_t>(load_le<uint16_t>(slots + size_t{i} * 4 + 2)) * 4;
     } else if (offset16) {
-      uint16_t o = *r.le_at<uint16_t>(index + i * 2);
+      uint16_t o = load_le<uint16_t>(slots + size_t{i} * 2);
       if (o == kNoEntry16) continue;
       off = static_cast<uint64_t>(o) * 4;
     } else {
-      uint32_t o = *r.le_at<uint32_t>(index + i * 4);
+      uint32_t o = load_le<uint32_t>(slots + size_t{i} * 4);
       if (o == kNoEntry) continue;
       off = o;
     }

@@ -1,5 +1,8 @@
 #include "formats/android_res/string_pool.h"
 
+#include <bit>
+#include <cstring>
+
 #include "io/byte_reader.h"
 #include "io/utf16.h"
 
@@ -158,12 +161,26 @@ Result<ByteReader> StringPool::seek_string(uint32_t index) const {
 }
 
 std::optional<uint32_t> StringPool::units(uint32_t index) const {
-  auto r = seek_string(index);
-  if (!r) return std::nullopt;
+  // The same reads as seek_string and read_len8/16, without building a reader or an error: a
+  // resource table asks this of every string value before deciding to decode it.
+  if (index >= count_ || static_cast<size_t>(index) * 4 + 4 > offsets_.size()) return std::nullopt;
+  uint32_t off;
+  std::memcpy(&off, offsets_.data() + static_cast<size_t>(index) * 4, 4);
+  if constexpr (std::endian::native == std::endian::big) off = std::byteswap(off);
+  if (off >= strings_.size()) return std::nullopt;
+  const auto* p = reinterpret_cast<const unsigned char*>(strings_.data()) + off;
+  const size_t left = strings_.size() - off;
   // Both encodings start with the length in UTF-16 units.
-  auto n = utf8_ ? read_len8(*r) : read_len16(*r);
-  if (!n) return std::nullopt;
-  return *n;
+  if (utf8_) {
+    if (!(p[0] & 0x80)) return p[0];
+    if (left < 2) return std::nullopt;
+    return (static_cast<uint32_t>(p[0] & 0x7F) << 8) | p[1];
+  }
+  if (left < 2) return std::nullopt;
+  uint32_t len = p[0] | (static_cast<uint32_t>(p[1]) << 8);
+  if (!(len & 0x8000)) return len;
+  if (left < 4) return std::nullopt;
+  return ((len & 0x7FFF) << 16) | p[2] | (static_cast<uint32_t>(p[3]) << 8);
 }
 
 Result<std::string> StringPool::get(uint32_t index) const {

@@ -171,6 +171,11 @@ Result<std::string> pkcs7_first_certificate(std::string_view der) {
 }
 
 AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticSink& diagnostics) {
+  return read_apk_identity(apk, limits, diagnostics, nullptr);
+}
+
+AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticSink& diagnostics,
+                              InflatedEntry* manifest_out) {
   AppIdentity id;
   id.platform = "android";
   // No central directory means no manifest and no signing block (it sits just before the
@@ -185,7 +190,9 @@ AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticS
   const std::string where = apk.display_path();
   auto manifest = std::ranges::find(cd.entries, "AndroidManifest.xml", &zip::ZipEntry::raw_name);
   if (manifest != cd.entries.end()) {
-    if (auto bytes = read(*manifest)) {
+    zip::ZipEntry resolved = *manifest;
+    auto bytes = read(resolved);
+    if (bytes) {
       if (auto info = android_res::parse_manifest_identity(*bytes)) {
         id.package = info->package;
         id.version = info->version_name;
@@ -193,6 +200,13 @@ AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticS
       } else {
         diagnostics.warn(DiagnosticKind::kMalformed, where + "!AndroidManifest.xml",
                          "no package identity: " + info.error().message);
+      }
+      // read_entry_data gives a deflated entry only when it inflated to its declared size.
+      if (manifest_out && resolved.method == zip::kMethodDeflated &&
+          zip::resolve_local_header(apk.bytes(), resolved, nullptr)) {
+        manifest_out->data_offset = resolved.data_offset;
+        manifest_out->compressed_size = resolved.compressed_size;
+        manifest_out->bytes = std::move(*bytes);
       }
     }
   }
@@ -218,18 +232,17 @@ bool ApkExtractor::sniff(const Blob& blob) const {
   auto loc = zip::locate_central_directory(blob.bytes());
   if (!loc) return false;
   // Only the directory's names are read: cheap, and decides APK vs. plain zip/JAR.
-  auto cd = zip::read_central_directory(blob.bytes(), *loc, 200'000);
-  for (const auto& e : cd.entries)
-    if (e.raw_name == "AndroidManifest.xml") return true;
-  return false;
+  return zip::any_central_name(blob.bytes(), *loc, 200'000,
+                               [](std::string_view name) { return name == "AndroidManifest.xml"; });
 }
 
 Result<void> ApkExtractor::extract(const Blob& blob, ExtractContext& ctx,
                                    const EmitBlob& emit) const {
   Blob with_identity = blob;
-  with_identity.set_app(
-      std::make_shared<const AppIdentity>(read_apk_identity(blob, ctx.limits, ctx.diagnostics)));
-  return ZipExtractor().extract(with_identity, ctx, emit);
+  InflatedEntry manifest;
+  with_identity.set_app(std::make_shared<const AppIdentity>(
+      read_apk_identity(blob, ctx.limits, ctx.diagnostics, &manifest)));
+  return ZipExtractor::extract_with(with_identity, ctx, emit, manifest.bytes.empty() ? nullptr : &manifest);
 }
 
 }  // namespace keysweep

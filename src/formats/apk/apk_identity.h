@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "formats/extractor.h"
+#include "formats/zip/zip_extractor.h"
 #include "keysweep/finding.h"
 
 namespace keysweep {
@@ -20,6 +21,10 @@ Result<std::string> pkcs7_first_certificate(std::string_view pkcs7_der);
 
 // Identity of an APK; missing parts stay empty. Problems go to `diagnostics`, never fail the scan.
 AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticSink& diagnostics);
+// The same, handing the manifest's bytes to `manifest` when it was deflated and inflated whole, so
+// the archive's extraction need not inflate it again.
+AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticSink& diagnostics,
+                              InflatedEntry* manifest);
 
 // An APK is a zip with AndroidManifest.xml at its root. This extractor reads its identity, attaches
 // it to the package, then lets the zip extractor emit the entries, which inherit the identity.

@@ -96,11 +96,10 @@ bool IpaExtractor::sniff(const Blob& blob) const {
   if (!zip::starts_with_local_header(blob.bytes())) return false;
   auto loc = zip::locate_central_directory(blob.bytes());
   if (!loc) return false;
-  zip::CentralDirectory cd = zip::read_central_directory(blob.bytes(), *loc, Limits{}.max_entries);
   std::string_view app_dir;
-  for (const zip::ZipEntry& e : cd.entries)
-    if (is_main_info_plist(e.raw_name, app_dir)) return true;
-  return false;
+  return zip::any_central_name(blob.bytes(), *loc, Limits{}.max_entries, [&](std::string_view name) {
+    return is_main_info_plist(name, app_dir);
+  });
 }
 
 AppIdentity read_ipa_identity(std::string_view ipa, const std::string& path, const Limits& limits,

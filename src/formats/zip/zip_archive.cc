@@ -279,6 +279,24 @@ CentralDirectory read_central_directory(std::string_view data, const CentralDire
   return cd;
 }
 
+bool any_central_name(std::string_view data, const CentralDirectoryLocation& loc,
+                      uint64_t max_entries, const std::function<bool(std::string_view)>& accept) {
+  uint64_t cd_end = std::min<uint64_t>(loc.cd_start + loc.cd_size, data.size());
+  ByteReader r(data.substr(0, cd_end), loc.cd_start);
+  for (uint64_t entries = 0; r.remaining() > 0 && entries < max_entries; ++entries) {
+    auto header = r.bytes(kCentralHeaderSize);
+    if (!header || !sig_at(*header, 0, kCentralHeaderSig)) return false;
+    ByteReader h(*header, 28);
+    uint16_t name_len = *h.u16le(), extra_len = *h.u16le(), comment_len = *h.u16le();
+    auto name = r.bytes(name_len);
+    auto extra = name ? r.bytes(extra_len) : name;
+    auto comment = extra ? r.bytes(comment_len) : extra;
+    if (!comment) return false;  // a record cut off is not an entry
+    if (accept(*name)) return true;
+  }
+  return false;
+}
+
 Result<void> resolve_local_header(std::string_view data, ZipEntry& e, std::string* mismatch) {
   ByteReader r(data);
   auto header = r.view_at(e.local_header_offset, kLocalHeaderSize);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,12 @@ struct CentralDirectory {
 
 CentralDirectory read_central_directory(std::string_view data, const CentralDirectoryLocation& loc,
                                         uint64_t max_entries);
+
+// Whether a record of the central directory, read as read_central_directory reads it (at most
+// `max_entries`, stopping where it stops), has a name `accept` says yes to. No entry is built:
+// the APK and IPA sniffers ask this of every zip, and copying every name was most of their cost.
+bool any_central_name(std::string_view data, const CentralDirectoryLocation& loc,
+                      uint64_t max_entries, const std::function<bool(std::string_view)>& accept);
 
 // Reads the local header an entry points to and sets `entry.data_offset`. An error when the
 // header or the entry's data lies outside the file. `mismatch` receives a note when the local

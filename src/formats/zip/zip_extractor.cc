@@ -27,8 +27,9 @@ bool never_read(const ZipEntry& e) { return is_directory(e) || zip::is_media_onl
 
 class ArchiveReader {
  public:
-  ArchiveReader(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit)
-      : blob_(blob), ctx_(ctx), emit_(emit), data_(blob.bytes()), path_(blob.display_path()) {
+  ArchiveReader(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit, InflatedEntry* inflated)
+      : blob_(blob), ctx_(ctx), emit_(emit), data_(blob.bytes()), path_(blob.display_path()),
+        inflated_(inflated) {
     expanded_ = ctx.expanded_bytes ? ctx.expanded_bytes : &local_expanded_;
   }
 
@@ -248,7 +249,16 @@ class ArchiveReader {
     MemoryBudget::Lease lease;
     if (ctx_.budget) lease = ctx_.budget->acquire(size);
     std::string out;
-    zip::InflateStatus st = zip::inflate_exact(stored, static_cast<size_t>(size), out);
+    zip::InflateStatus st;
+    if (inflated_ && inflated_->data_offset == e.data_offset &&
+        inflated_->compressed_size == e.compressed_size && inflated_->bytes.size() == size) {
+      // The same stream inflated to its full declared size before: what inflate_exact gives.
+      out = std::move(inflated_->bytes);
+      inflated_ = nullptr;
+      st = zip::InflateStatus::kOk;
+    } else {
+      st = zip::inflate_exact(stored, static_cast<size_t>(size), out);
+    }
     switch (st) {
       case zip::InflateStatus::kOk: break;
       case zip::InflateStatus::kShort:
@@ -287,6 +297,7 @@ class ArchiveReader {
   std::string path_;
   uint64_t local_expanded_ = 0;
   uint64_t* expanded_;
+  InflatedEntry* inflated_;  // taken by the entry it belongs to
   std::vector<ZipEntry> entries_;
   std::vector<bool> skip_;
   std::vector<bool> never_read_;  // directories and media: not resolved, not read
@@ -303,7 +314,12 @@ bool ZipExtractor::sniff(const Blob& blob) const {
 
 Result<void> ZipExtractor::extract(const Blob& blob, ExtractContext& ctx,
                                    const EmitBlob& emit) const {
-  return ArchiveReader(blob, ctx, emit).run();
+  return ArchiveReader(blob, ctx, emit, nullptr).run();
+}
+
+Result<void> ZipExtractor::extract_with(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit,
+                                        InflatedEntry* inflated) {
+  return ArchiveReader(blob, ctx, emit, inflated).run();
 }
 
 }  // namespace keysweep

@@ -4,9 +4,22 @@
 // Entries are inflated in memory; nothing is ever written to disk.
 #pragma once
 
+#include <cstdint>
+#include <string>
+
 #include "formats/extractor.h"
 
 namespace keysweep {
+
+// An entry the caller has inflated already (the APK extractor reads the manifest for the app's
+// identity first): the extractor takes these bytes instead of inflating the same stream again.
+// They are used only for the entry with this data offset and these sizes, after every check the
+// extractor makes before inflating, and only bytes that inflated completely are handed over.
+struct InflatedEntry {
+  uint64_t data_offset = 0;
+  uint64_t compressed_size = 0;
+  std::string bytes;  // exactly the declared uncompressed size
+};
 
 class ZipExtractor final : public Extractor {
  public:
@@ -15,6 +28,9 @@ class ZipExtractor final : public Extractor {
   // a central directory (a zip behind a prefix, e.g. a self-extractor).
   bool sniff(const Blob& blob) const override;
   Result<void> extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const override;
+  // The same, with one entry's bytes already inflated (nullptr: none).
+  static Result<void> extract_with(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit,
+                                   InflatedEntry* inflated);
   // The raw bytes are compressed streams and headers; the children carry every readable byte.
   bool scan_raw_too() const override { return false; }
 };

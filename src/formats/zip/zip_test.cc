@@ -128,6 +128,87 @@ TEST_F(ZipTest, NormalArchiveEmitsEveryTextEntryButNotDirectoriesOrMedia) {
   EXPECT_EQ(x.expanded, kConfigJson.size() + x.find("normal.zip!lib/arm64-v8a/libnative.so")->bytes.size());
 }
 
+// The sniffers' name check walks the directory as read_central_directory does: the same names
+// are found, with the same entry limit and the same stop at a broken or cut-off record.
+TEST_F(ZipTest, AnyCentralNameSeesExactlyTheEntriesTheDirectoryReaderReturns) {
+  size_t checked = 0;
+  for (const auto& file : fs::directory_iterator(dir_)) {
+    const std::string original = read_file(file.path());
+    auto loc0 = zip::locate_central_directory(original);
+    if (!loc0) continue;
+    std::vector<std::string> names;
+    for (const zip::ZipEntry& e : zip::read_central_directory(original, *loc0, 1000).entries)
+      names.push_back(e.raw_name);
+    names.push_back("no/such/entry");
+    // The archive as it is, then with each central record's signature broken in turn, then with
+    // the directory cut short at every byte.
+    std::vector<std::string> variants{original};
+    for (size_t at = loc0->cd_start; at + 4 <= original.size(); ++at)
+      if (original.compare(at, 4, "PK\x01\x02") == 0) {
+        variants.push_back(original);
+        variants.back()[at + 3] = 'X';
+      }
+    for (const std::string& data : variants) {
+      // Every cut of the archive as it is; a broken record's variants are read whole.
+      const uint64_t last_cut = &data == &variants.front() ? 0 : loc0->cd_size;
+      for (uint64_t cut = loc0->cd_size; cut >= last_cut; --cut) {
+        zip::CentralDirectoryLocation loc = *loc0;
+        loc.cd_size = cut;
+        for (uint64_t limit : {uint64_t{1}, uint64_t{2}, uint64_t{1000}}) {
+          std::vector<std::string> read;
+          for (const zip::ZipEntry& e : zip::read_central_directory(data, loc, limit).entries)
+            read.push_back(e.raw_name);
+          for (const std::string& n : names) {
+            bool expected = std::find(read.begin(), read.end(), n) != read.end();
+            EXPECT_EQ(zip::any_central_name(data, loc, limit, [&](std::string_view x) { return x == n; }),
+                      expected)
+                << file.path() << " cut " << cut << " limit " << limit << " name " << n;
+            ++checked;
+          }
+        }
+        if (cut == last_cut) break;
+      }
+    }
+  }
+  EXPECT_GT(checked, 100u);
+}
+
+// An entry the caller inflated already (the APK manifest) is taken as it is for that entry only,
+// after the same checks; every other entry is inflated as before.
+TEST_F(ZipTest, AnEntryInflatedByTheCallerIsNotInflatedAgain) {
+  const std::string bytes = read_file(dir_ / "normal.zip");
+  auto loc = zip::locate_central_directory(bytes);
+  ASSERT_TRUE(loc);
+  zip::ZipEntry config;
+  for (const zip::ZipEntry& e : zip::read_central_directory(bytes, *loc, 100).entries)
+    if (e.raw_name == "assets/config.json") config = e;
+  ASSERT_EQ(config.method, zip::kMethodDeflated);
+  ASSERT_TRUE(zip::resolve_local_header(bytes, config, nullptr));
+  auto owner = std::make_shared<const std::string>(bytes);
+  Blob blob(*owner, owner, {"normal.zip"});
+  auto run = [&](InflatedEntry* inflated) {
+    std::map<std::string, std::string> children;
+    CollectingDiagnostics sink;
+    uint64_t expanded = 0;
+    ExtractContext ctx{Limits{}, sink, &expanded};
+    EXPECT_TRUE(ZipExtractor::extract_with(blob, ctx, [&](Blob c) {
+      children[c.display_path()] = std::string(c.bytes());
+    }, inflated));
+    return children;
+  };
+  // Marked bytes of the right size show which copy was used.
+  std::string marked(kConfigJson.size(), 'x');
+  InflatedEntry right{config.data_offset, config.compressed_size, marked};
+  auto with = run(&right);
+  EXPECT_EQ(with["normal.zip!assets/config.json"], marked);
+  EXPECT_EQ(with.size(), 3u);
+  InflatedEntry elsewhere{config.data_offset + 1, config.compressed_size, marked};
+  EXPECT_EQ(run(&elsewhere)["normal.zip!assets/config.json"], kConfigJson);
+  InflatedEntry wrong_size{config.data_offset, config.compressed_size, marked + "x"};
+  EXPECT_EQ(run(&wrong_size)["normal.zip!assets/config.json"], kConfigJson);
+  EXPECT_EQ(run(nullptr)["normal.zip!assets/config.json"], kConfigJson);
+}
+
 TEST_F(ZipTest, SniffsByContentNotName) {
   ZipExtractor zip;
   auto blob = [](const std::string& bytes, std::string name) {
