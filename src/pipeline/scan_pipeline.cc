@@ -64,22 +64,35 @@ class InputDiagnostics final : public DiagnosticSink {
   std::optional<Diagnostic> last_;
 };
 
-// A file that shrank since it was listed is scanned as far as it goes, and said so.
-Result<std::string_view> read_small_file(const std::string& path, uint64_t size, std::string& buf,
-                                         DiagnosticSink& diagnostics, std::vector<Diagnostic>& not_fully_read) {
+// A small file read whole: the bytes the walk listed (one byte more asked for, to see it grew) and,
+// when it shrank or grew since, why they are not the file as it is now.
+struct SmallFileRead {
+  std::string_view bytes;
+  std::optional<std::string> change;
+};
+
+// Errors: opening it (a warning, as for any unreadable input) or reading it (`*read_failed`: an
+// I/O error, which leaves the scan incomplete).
+Result<SmallFileRead> read_small_file(const std::string& path, uint64_t size, std::string& buf, bool* read_failed) {
+  *read_failed = false;
   auto file = FileReader::open(path);
   if (!file) return std::unexpected(file.error());
-  buf.resize(size);
-  auto got = file->read_at(0, size, buf.data());
-  if (!got) return std::unexpected(got.error());
-  if (*got < size) {
-    Diagnostic d{Severity::kWarning, DiagnosticKind::kChanged, path,
-                 "shrank while read: " + std::to_string(size) + " bytes when listed, " +
-                     std::to_string(*got) + " read; scanned what was read"};
-    not_fully_read.push_back(d);
-    diagnostics.report(std::move(d));
+  buf.resize(size + 1);
+  auto got = file->read_at(0, size + 1, buf.data());
+  if (!got) {
+    *read_failed = true;
+    return std::unexpected(got.error());
   }
-  return std::string_view(buf.data(), *got);
+  SmallFileRead r{std::string_view(buf.data(), std::min<uint64_t>(*got, size)), std::nullopt};
+  if (*got != size) {
+    // Grown: its size now says by how much; shrunk: what was read does.
+    std::optional<FileStamp> now;
+    if (*got > size)
+      if (auto st = file->stamp()) now = *st;
+    r.change = describe_change_while_read(size, r.bytes.size(), FileStamp{size, 0},
+                                          now ? now : std::optional<FileStamp>(FileStamp{*got, 0}), false);
+  }
+  return r;
 }
 
 bool opened_by_an_extractor(const Blob& blob) {
@@ -261,13 +274,16 @@ class ScanWorker {
       return;
     }
     if (wf.size <= kReadThreshold && wf.size <= config_.window_size) {
-      auto r = read_small_file(wf.path, wf.size, buffer_, input_diagnostics, st_.summary.not_fully_read);
+      bool read_failed = false;
+      auto r = read_small_file(wf.path, wf.size, buffer_, &read_failed);
       if (!r) {
-        input_diagnostics.error(r.error(), Severity::kWarning);
+        // A file that opened but cannot be read (EIO) leaves the scan incomplete: an error.
+        input_diagnostics.error(r.error(), read_failed ? Severity::kError : Severity::kWarning);
         failed(wf, input_diagnostics);
         return;
       }
-      scan_whole(wf, input_diagnostics, Blob(*r, nullptr, {wf.path}));
+      if (r->change) not_fully_read(input_diagnostics, wf.path, *r->change, false);
+      scan_whole(wf, input_diagnostics, Blob(r->bytes, nullptr, {wf.path}));
       return;
     }
     auto m = MappedFile::open(wf.path);
@@ -281,7 +297,7 @@ class ScanWorker {
     // turns a file shrinking underneath into a short read rather than a SIGBUS.
     Blob whole((*m)->bytes(), *m, {wf.path});
     if (config_.open_containers && opened_by_an_extractor(whole)) {
-      scan_whole(wf, input_diagnostics, std::move(whole));
+      scan_whole(wf, input_diagnostics, std::move(whole), m->get());
       return;
     }
     const bool binary = looks_binary(whole.bytes());
@@ -291,7 +307,9 @@ class ScanWorker {
   }
 
   // The input read as one Blob (extractors, then the matcher).
-  void scan_whole(const WalkedFile& wf, InputDiagnostics& input_diagnostics, Blob blob) {
+  // `mapped`: the mapping `blob` views, checked once scanned for a change or a lost page.
+  void scan_whole(const WalkedFile& wf, InputDiagnostics& input_diagnostics, Blob blob,
+                  const MappedFile* mapped = nullptr) {
     ScanObserver* observer = config_.observer;
     std::string content_sha256;
     if (observer && observer->wants_content_hash()) {
@@ -305,15 +323,37 @@ class ScanWorker {
     if (!looks_binary(blob.bytes()) && !is_valid_utf8(blob.bytes())) warn_invalid_utf8(input_diagnostics, wf);
     if (!observer) {
       pipeline_.scan_blob(blob, *scratch_, input_diagnostics, st_.findings, st_.summary);
+      check_mapping(input_diagnostics, wf.path, mapped);
       return;
     }
     ScanSummary before = st_.summary;
     auto report = input_diagnostics.report_for(wf);
     report->content_sha256 = std::move(content_sha256);
     pipeline_.scan_blob(blob, *scratch_, input_diagnostics, report->findings, st_.summary, &report->app);
+    check_mapping(input_diagnostics, wf.path, mapped);
     report->blobs_scanned = st_.summary.blobs_scanned - before.blobs_scanned;
     report->bytes_scanned = st_.summary.bytes_scanned - before.bytes_scanned;
     deliver(std::move(report), input_diagnostics);
+  }
+
+  // A mapped file that changed while it was scanned, or whose pages could not all be read.
+  void check_mapping(InputDiagnostics& input_diagnostics, const std::string& path, const MappedFile* mapped) {
+    if (!mapped) return;
+    std::optional<FileStamp> now;
+    if (auto st = mapped->stamp_now()) now = *st;
+    const uint64_t size = mapped->bytes().size();
+    bool io_error = false;
+    if (auto why = describe_change_while_read(size, size, mapped->opened(), now, mapped->lost_bytes(), &io_error))
+      not_fully_read(input_diagnostics, path, *why, io_error);
+  }
+
+  // One diagnostic saying why, and the input listed as not fully read. An I/O error is an error
+  // (the scan is incomplete: exit 2); a change, a warning.
+  void not_fully_read(InputDiagnostics& input_diagnostics, const std::string& path, const std::string& why,
+                      bool io_error) {
+    if (io_error) input_diagnostics.report({Severity::kError, DiagnosticKind::kUnreadable, path, why});
+    else input_diagnostics.warn(DiagnosticKind::kChanged, path, why);
+    st_.summary.not_fully_read.push_back(input_diagnostics.last());
   }
 
   void start_windows(const WalkedFile& wf, bool binary) {
@@ -404,10 +444,14 @@ class ScanWorker {
     // Listed as not fully read with the first reason; every reason is a diagnostic of its own.
     std::optional<Diagnostic> why;
     if (error) {
-      in.diagnostics.error(*error, Severity::kWarning);
+      // Opened, then a read failed (EIO): the scan is incomplete, an error.
+      in.diagnostics.error(*error, Severity::kError);
       why = in.diagnostics.last();
     }
-    if (auto change = change_while_read(in, read)) {
+    std::optional<FileStamp> now;
+    if (auto st = in.reader.stamp()) now = *st;
+    // Bytes a read error kept from the scan are that error's, not a sign the file shrank.
+    if (auto change = describe_change_while_read(in.plan.size(), error ? in.plan.size() : read, in.stamp, now, false)) {
       in.diagnostics.warn(DiagnosticKind::kChanged, wf.path, *change);
       if (!why) why = in.diagnostics.last();
     }
@@ -423,22 +467,6 @@ class ScanWorker {
     report->blobs_scanned = 1;
     report->bytes_scanned = read;
     deliver(std::move(report), in.diagnostics);
-  }
-
-  // Why the bytes scanned may not be the file as it is now, if they may not.
-  static std::optional<std::string> change_while_read(WindowedInput& in, uint64_t read) {
-    const uint64_t listed = in.plan.size();
-    if (read < listed)
-      return "shrank while read: " + std::to_string(listed) + " bytes when listed, " +
-             std::to_string(read) + " read; scanned what was read";
-    auto now = in.reader.stamp();
-    if (!now) return std::nullopt;
-    if (now->size > listed)
-      return "grew while read: " + std::to_string(listed) + " bytes when listed, " +
-             std::to_string(now->size) + " now; scanned the first " + std::to_string(listed);
-    if (!(*now == in.stamp))
-      return "modified while read: findings may come from either version";
-    return std::nullopt;
   }
 
   void warn_invalid_utf8(InputDiagnostics& input_diagnostics, const WalkedFile& wf) {
