@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/secret.h"
+#include "decode/decode_pass.h"
 #include "formats/extractor.h"
 #include "io/file_reader.h"
 #include "io/mapped_file.h"
@@ -169,14 +170,15 @@ void ScanPipeline::process(const Blob& blob, Matcher::Scratch& scratch, Diagnost
 }
 
 void ScanPipeline::match_blob(const Blob& blob, bool binary, Matcher::Scratch& scratch,
-                              DiagnosticSink& diagnostics, std::vector<Finding>& out) const {
+                              DiagnosticSink& diagnostics, std::vector<Finding>& out,
+                              const Utf16Layout* utf16) const {
   std::vector<RuleMatch> matches;
   if (auto r = matcher_.scan(blob, scratch, matches); !r) {
     diagnostics.error(r.error());
     return;
   }
   build_findings(blob, matcher_.rules(), matches, config_.finding, out);
-  scan_decoded(blob, binary, matcher_, scratch, config_.limits, config_.finding, diagnostics, out);
+  scan_decoded(blob, binary, matcher_, scratch, config_.limits, config_.finding, diagnostics, out, utf16);
 }
 
 uint64_t ScanPipeline::window_overlap() const {
@@ -226,6 +228,7 @@ struct WindowedInput {
   FileReader reader;  // one descriptor: every window is read from the same file
   FileStamp stamp;    // when opened; a change by the end is reported
   bool binary = false;  // the file's verdict (its first bytes), not each window's
+  std::optional<Utf16Layout> utf16;  // so is this: UTF-16 text, by its first bytes
   std::string content_sha256;
   std::vector<WindowResult> results;
   std::atomic<size_t> remaining{0};
@@ -301,9 +304,10 @@ class ScanWorker {
       return;
     }
     const bool binary = looks_binary(whole.bytes());
+    const auto utf16 = binary ? decode::utf16_text_layout(whole.bytes()) : std::nullopt;
     whole = Blob();
     m->reset();
-    start_windows(wf, binary);
+    start_windows(wf, binary, utf16);
   }
 
   // The input read as one Blob (extractors, then the matcher).
@@ -356,7 +360,7 @@ class ScanWorker {
     st_.summary.not_fully_read.push_back(input_diagnostics.last());
   }
 
-  void start_windows(const WalkedFile& wf, bool binary) {
+  void start_windows(const WalkedFile& wf, bool binary, const std::optional<Utf16Layout>& utf16) {
     auto reader = FileReader::open(wf.path);
     ScanObserver* observer = config_.observer;
     if (!reader) {
@@ -365,11 +369,14 @@ class ScanWorker {
       failed(wf, input_diagnostics);
       return;
     }
+    // A UTF-16 file is cut at even offsets only, so every window starts on a code unit.
+    auto even = [&](uint64_t n) { return utf16 ? n + (n & 1) : n; };
     auto in = std::make_shared<WindowedInput>(
         wf, diagnostics_, observer != nullptr,
-        WindowPlan(wf.size, config_.window_size, pipeline_.window_overlap()), std::move(*reader));
+        WindowPlan(wf.size, even(config_.window_size), even(pipeline_.window_overlap())), std::move(*reader));
     if (auto stamp = in->reader.stamp()) in->stamp = *stamp;
     in->binary = binary;
+    in->utf16 = utf16;
     if (observer && observer->wants_content_hash()) {
       // The whole content's hash decides whether it is scanned at all, so it comes first: one
       // sequential read (a worker's buffer at a time) before the windows are handed out.
@@ -413,11 +420,15 @@ class ScanWorker {
     result.window = w;
     result.read = w.keep_end - w.keep_begin;
     std::string_view bytes(buffer_.data(), *got);
-    result.tally = tally_window(bytes, w);
+    // The byte order mark is the file's first window's only.
+    std::optional<Utf16Layout> utf16 = in->utf16;
+    if (utf16 && w.begin > 0) utf16->bom = 0;
+    result.tally = tally_window(bytes, w, utf16 ? &*utf16 : nullptr);
     result.invalid_utf8 = !in->binary && !own_part_is_valid_utf8(bytes, w);
     std::vector<Finding> found;
     if (!bytes.empty())
-      pipeline_.match_blob(Blob(bytes, nullptr, {in->file.path}), in->binary, *scratch_, in->diagnostics, found);
+      pipeline_.match_blob(Blob(bytes, nullptr, {in->file.path}), in->binary, *scratch_, in->diagnostics, found,
+                           utf16 ? &*utf16 : nullptr);
     for (Finding& f : found)
       if (w.keeps(w.begin + f.location.offset)) result.findings.push_back(std::move(f));
     if (in->remaining.fetch_sub(1) == 1) finish_windows(*in);

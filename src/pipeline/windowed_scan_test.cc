@@ -164,6 +164,71 @@ TEST(WindowedScan, FindsWhatAWholeScanFindsOnceEachWhereverTheWindowsFall) {
   EXPECT_EQ(places(across.findings), places(whole.findings));
 }
 
+// UTF-16 of `utf8` (little-endian unless `big_endian`), with a byte order mark when `bom`.
+std::string utf16_of(const std::string& utf8, bool big_endian, bool bom) {
+  std::string out;
+  auto unit = [&](uint32_t u) {
+    const char hi = static_cast<char>(u >> 8), lo = static_cast<char>(u & 0xFF);
+    out += big_endian ? hi : lo;
+    out += big_endian ? lo : hi;
+  };
+  if (bom) unit(0xFEFF);
+  for (size_t i = 0; i < utf8.size();) {
+    const auto c = static_cast<uint8_t>(utf8[i]);
+    const int n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    uint32_t cp = n == 1 ? c : c & (0x7F >> n);
+    for (int k = 1; k < n; ++k) cp = cp << 6 | (static_cast<uint8_t>(utf8[i + k]) & 0x3F);
+    i += n;
+    if (cp >= 0x10000) {
+      unit(0xD800 + ((cp - 0x10000) >> 10));
+      unit(0xDC00 + ((cp - 0x10000) & 0x3FF));
+    } else {
+      unit(cp);
+    }
+  }
+  return out;
+}
+
+// A UTF-16 text file of several windows (and of one line longer than a window): the credentials
+// after the first window are found at the lines and columns a scan of the whole file gives, which
+// are those of the text. Its characters hold the byte 0x0A without being newlines (U+4E0A, and a
+// surrogate pair, U+1F40A), and windows of an odd size would cut a code unit in two.
+TEST(WindowedScan, AUtf16FileGetsTheLinesAndColumnsOfItsTextInEveryWindow) {
+  std::string text;
+  std::vector<std::pair<uint32_t, uint32_t>> expected;  // line, column (code points) of each
+  uint32_t line = 1;
+  auto filler = [&](int lines) {
+    for (int i = 0; i < lines; ++i, ++line) text += "log \xE4\xB8\x8A\xE6\xB5\xB7 " + std::to_string(i) + " \xF0\x9F\x90\x8A ok\n";
+  };
+  filler(1500);
+  text += std::string("aws_access_key_id = ") + kKeyId + "\n";
+  expected.push_back({line++, 21});
+  filler(1500);
+  for (int i = 0; i < 6000; ++i) text += "\xE4\xB8\x8A";  // 12,000 bytes of UTF-16 on one line
+  text += std::string(" token ") + kGithubToken + "\n";
+  expected.push_back({line++, 6008});
+  filler(1500);
+  for (bool big_endian : {false, true})
+    for (bool bom : {true, false}) {
+      if (big_endian && !bom) continue;  // a file without one is taken as little-endian first
+      TempFile file(std::string("utf16-") + (big_endian ? "be" : "le") + (bom ? "-bom" : "") + ".txt");
+      const std::string bytes = utf16_of(text, big_endian, bom);
+      file.write(bytes);
+      Scanned whole = scan(file.path(), 1ull << 40);
+      ASSERT_EQ(whole.findings.size(), 2u) << ::testing::PrintToString(places(whole.findings));
+      std::vector<std::pair<uint32_t, uint32_t>> at;
+      for (const Finding& f : whole.findings) at.push_back({f.location.line, f.location.column});
+      std::sort(at.begin(), at.end());
+      EXPECT_EQ(at, expected);
+      for (uint64_t window : {4096ull, 4097ull, 5001ull, 16384ull}) {
+        ASSERT_GT(bytes.size(), 4 * window);
+        Scanned windowed = scan(file.path(), window);
+        EXPECT_EQ(places(windowed.findings), places(whole.findings)) << "window " << window << " be " << big_endian;
+        EXPECT_EQ(windowed.summary.bytes_scanned, bytes.size());
+      }
+    }
+}
+
 class Recorder final : public ScanObserver {
  public:
   std::function<void(const WalkedFile&)> on_queued;
