@@ -262,6 +262,7 @@ class ScanWorker {
     ScanObserver* observer = config_.observer;
     // With an observer, each input's diagnostics are also kept apart, to go with its report.
     InputDiagnostics input_diagnostics(diagnostics_, observer != nullptr);
+    if (observer) observer->input_started(wf);
     if (wf.problem) {  // the walk could not open it as a file: reported as this input's own
       input_diagnostics.report(*wf.problem);
       failed(wf, input_diagnostics);

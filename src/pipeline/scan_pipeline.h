@@ -40,6 +40,8 @@ class ScanObserver {
  public:
   virtual ~ScanObserver() = default;
   virtual void input_queued(const WalkedFile&) {}
+  // A worker takes the input up; input_done or input_skipped follows for each.
+  virtual void input_started(const WalkedFile&) {}
   // When true, workers hash each input's content before scanning and ask skip_content().
   virtual bool wants_content_hash() const { return false; }
   virtual bool skip_content(const WalkedFile&, const std::string& content_sha256) { return false; }
