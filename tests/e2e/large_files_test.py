@@ -23,6 +23,13 @@ GITHUB = FAKE.github_token()
 WINDOW = 64 * 1024
 
 
+def write_file(directory, name, text):
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 def filler(first, count):
     return "".join(f"log line {first + i}: request served in {i % 97} ms\n" for i in range(count))
 
@@ -115,12 +122,8 @@ class MaxFileSize(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = scratch_dir("max-file-size")
-        cls.big = os.path.join(cls.dir, "dump.sql")
-        with open(cls.big, "w") as f:
-            f.write(filler(0, 3000) + f"aws_access_key_id = {AKID}\n")
-        cls.small = os.path.join(cls.dir, "app.env")
-        with open(cls.small, "w") as f:
-            f.write(f"GITHUB_TOKEN={GITHUB}\n")
+        cls.big = write_file(cls.dir, "dump.sql", filler(0, 3000) + f"aws_access_key_id = {AKID}\n")
+        cls.small = write_file(cls.dir, "app.env", f"GITHUB_TOKEN={GITHUB}\n")
 
     @classmethod
     def tearDownClass(cls):
@@ -182,15 +185,9 @@ class ReadErrors(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = scratch_dir("read-errors")
-        cls.bad = os.path.join(cls.dir, "mounted.env")
-        with open(cls.bad, "w") as f:
-            f.write(f"aws_access_key_id = {AKID}\n")
-        cls.big = os.path.join(cls.dir, "server.log")  # read in windows
-        with open(cls.big, "w") as f:
-            f.write(filler(0, 3000))
-        cls.good = os.path.join(cls.dir, "app.env")
-        with open(cls.good, "w") as f:
-            f.write(f"GITHUB_TOKEN={GITHUB}\n")
+        cls.bad = write_file(cls.dir, "mounted.env", f"aws_access_key_id = {AKID}\n")
+        cls.big = write_file(cls.dir, "server.log", filler(0, 3000))  # read in windows
+        cls.good = write_file(cls.dir, "app.env", f"GITHUB_TOKEN={GITHUB}\n")
 
     @classmethod
     def tearDownClass(cls):
