@@ -66,6 +66,13 @@ TEST(MappedFile, AFileTruncatedUnderTheMappingReadsAsZerosAndSaysSo) {
   EXPECT_NE(why->find("shrank while read"), std::string::npos) << *why;
   EXPECT_NE(why->find("scanned as zeros"), std::string::npos) << *why;
   EXPECT_FALSE(io_error);
+  // The same as the diagnostic a scan reports (a git pack scan too): a warning naming the file.
+  auto d = (*m)->change_while_read();
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->path, file.path());
+  EXPECT_EQ(d->kind, DiagnosticKind::kChanged);
+  EXPECT_EQ(d->severity, Severity::kWarning);
+  EXPECT_EQ(d->message, *why);
 }
 
 TEST(MappedFile, TheSeamTruncatesBetweenTheMappingAndTheFirstRead) {
@@ -89,6 +96,7 @@ TEST(MappedFile, AnUnchangedFileLosesNothingAndGuardsAreReused) {
     auto now = (*m)->stamp_now();
     ASSERT_TRUE(now.has_value());
     EXPECT_FALSE(describe_change_while_read(1 << 16, 1 << 16, (*m)->opened(), *now, false).has_value());
+    EXPECT_FALSE((*m)->change_while_read().has_value());
   }
 }
 

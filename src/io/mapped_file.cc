@@ -57,4 +57,14 @@ MappedFile::~MappedFile() {
 
 Result<FileStamp> MappedFile::stamp_now() const { return stamp_of(fd_, path_); }
 
+std::optional<Diagnostic> MappedFile::change_while_read() const {
+  std::optional<FileStamp> now;
+  if (auto st = stamp_now()) now = *st;
+  bool io_error = false;
+  auto why = describe_change_while_read(size_, size_, opened_, now, lost_bytes(), &io_error);
+  if (!why) return std::nullopt;
+  if (io_error) return Diagnostic{Severity::kError, DiagnosticKind::kUnreadable, path_, std::move(*why)};
+  return Diagnostic{Severity::kWarning, DiagnosticKind::kChanged, path_, std::move(*why)};
+}
+
 }  // namespace keysweep

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/diagnostics.h"
 #include "io/bus_error_guard.h"
 #include "io/file_reader.h"
 #include "keysweep/error.h"
@@ -30,6 +31,9 @@ class MappedFile {
   // Whether a read of the mapping faulted (the file shrank under it, or an I/O error): the bytes
   // from that page on read as zeros.
   bool lost_bytes() const { return guard_ && guard_->faulted(); }
+  // Once read: why its bytes were not the file as it is now (describe_change_while_read), as a
+  // diagnostic naming it: changed-while-read, or an I/O error (an error: the scan is incomplete).
+  std::optional<Diagnostic> change_while_read() const;
 
  private:
   MappedFile(void* addr, size_t size, int fd, FileStamp opened, std::string path);

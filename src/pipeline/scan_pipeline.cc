@@ -286,7 +286,7 @@ class ScanWorker {
         failed(wf, input_diagnostics);
         return;
       }
-      if (r->change) not_fully_read(input_diagnostics, wf.path, *r->change, false);
+      if (r->change) changed(input_diagnostics, wf.path, *r->change);
       scan_whole(wf, input_diagnostics, Blob(r->bytes, nullptr, {wf.path}));
       return;
     }
@@ -344,20 +344,16 @@ class ScanWorker {
   // A mapped file that changed while it was scanned, or whose pages could not all be read.
   void check_mapping(InputDiagnostics& input_diagnostics, const std::string& path, const MappedFile* mapped) {
     if (!mapped) return;
-    std::optional<FileStamp> now;
-    if (auto st = mapped->stamp_now()) now = *st;
-    const uint64_t size = mapped->bytes().size();
-    bool io_error = false;
-    if (auto why = describe_change_while_read(size, size, mapped->opened(), now, mapped->lost_bytes(), &io_error))
-      not_fully_read(input_diagnostics, path, *why, io_error);
+    if (auto d = mapped->change_while_read()) {
+      d->path = path;  // as the walk named it
+      input_diagnostics.report(std::move(*d));
+      st_.summary.not_fully_read.push_back(input_diagnostics.last());
+    }
   }
 
-  // One diagnostic saying why, and the input listed as not fully read. An I/O error is an error
-  // (the scan is incomplete: exit 2); a change, a warning.
-  void not_fully_read(InputDiagnostics& input_diagnostics, const std::string& path, const std::string& why,
-                      bool io_error) {
-    if (io_error) input_diagnostics.report({Severity::kError, DiagnosticKind::kUnreadable, path, why});
-    else input_diagnostics.warn(DiagnosticKind::kChanged, path, why);
+  // A change seen as it was read: a warning, and the input listed as not fully read.
+  void changed(InputDiagnostics& input_diagnostics, const std::string& path, const std::string& why) {
+    input_diagnostics.warn(DiagnosticKind::kChanged, path, why);
     st_.summary.not_fully_read.push_back(input_diagnostics.last());
   }
 
