@@ -85,9 +85,16 @@ class FleetScanImpl final : public FleetScan, public ScanObserver {
     return *stored;
   }
 
+  void input_started(const WalkedFile& wf) override {
+    if (progress_) progress_->input_started(wf.path);
+  }
+
   void input_skipped(const WalkedFile& wf) override {
     skipped_.fetch_add(1, std::memory_order_relaxed);
-    if (progress_) progress_->input_skipped(wf.size);
+    if (progress_) {
+      progress_->input_ended(wf.path);
+      progress_->input_skipped(wf.size);
+    }
   }
 
   // --verify with --datastore: each input's findings are checked before they are written (one
@@ -130,7 +137,10 @@ class FleetScanImpl final : public FleetScan, public ScanObserver {
         skipped_.fetch_add(1, std::memory_order_relaxed);  // same content committed meanwhile
       }
     }
-    if (progress_) progress_->input_done(r.size, r.findings.size());
+    if (progress_) {
+      progress_->input_ended(r.path);
+      progress_->input_done(r.size, r.findings.size());
+    }
   }
 
   int run_into_datastore(const ScanPipeline& pipeline, DiagnosticSink& diagnostics) override {

@@ -58,8 +58,9 @@ int run_help(CLI::App& app, const std::vector<std::string>& topic) {
 void add_exit_codes(CLI::App& cmd, bool findings) {
   cmd.footer(findings ? "Exit codes: 0 no credentials found (or all suppressed, or --exit-zero); "
                         "1 credentials found; 2 the run failed (bad flag or settings file, no input "
-                        "could be read, the report not written). A missing or unreadable input "
-                        "among others is a warning, not a failure."
+                        "could be read, the report not written) or is incomplete (a read error, "
+                        "EIO, in an input it opened; the rest is still scanned and reported). A "
+                        "missing or unreadable input among others is a warning, not a failure."
                       : "Exit codes: 0 done; 2 it failed (bad flag or settings, I/O error).");
 }
 

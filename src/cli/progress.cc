@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cinttypes>
 
+#include "core/secret.h"
 #include "core/stderr_lines.h"
 
 namespace keysweep::cli {
@@ -64,8 +65,10 @@ std::string format_progress(const ProgressCounts& c, bool final_line) {
   std::snprintf(buf, sizeof buf, ", %.1f MB/s, %" PRIu64 " finding%s", mb_per_s, c.findings,
                 c.findings == 1 ? "" : "s");
   out += buf;
-  if (final_line) out += ", done in " + clock_text(c.seconds);
-  else out += ", ETA " + eta_text(c, static_cast<double>(scanned));
+  if (final_line) return out + ", done in " + clock_text(c.seconds);
+  out += ", ETA " + eta_text(c, static_cast<double>(scanned));
+  if (!c.oldest_input.empty() && c.oldest_seconds >= kNameInputAfterSeconds)
+    out += "; still reading " + printable_name(c.oldest_input) + " (" + clock_text(c.oldest_seconds) + ")";
   return out;
 }
 
@@ -85,6 +88,18 @@ Progress::~Progress() {
   if (thread_.joinable()) thread_.join();
 }
 
+void Progress::input_started(const std::string& path) {
+  if (style_ == ProgressStyle::kNone) return;
+  std::lock_guard lock(started_mu_);
+  started_.emplace(path, std::chrono::steady_clock::now());
+}
+
+void Progress::input_ended(const std::string& path) {
+  if (style_ == ProgressStyle::kNone) return;
+  std::lock_guard lock(started_mu_);
+  if (auto it = started_.find(path); it != started_.end()) started_.erase(it);
+}
+
 void Progress::set_total(uint64_t inputs, uint64_t bytes) {
   inputs_total_ = inputs;
   bytes_total_ = bytes;
@@ -99,7 +114,16 @@ ProgressCounts Progress::snapshot() const {
   c.findings = findings_;
   c.skipped = skipped_;
   c.bytes_skipped = bytes_skipped_;
-  c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const auto now = std::chrono::steady_clock::now();
+  c.seconds = std::chrono::duration<double>(now - start_).count();
+  std::lock_guard lock(started_mu_);
+  for (const auto& [path, since] : started_) {
+    const double for_seconds = std::chrono::duration<double>(now - since).count();
+    if (for_seconds > c.oldest_seconds) {
+      c.oldest_seconds = for_seconds;
+      c.oldest_input = path;
+    }
+  }
   return c;
 }
 

@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "cli/options.h"
 #include "core/risk.h"
 #include "core/stderr_lines.h"
+#include "io/file_faults.h"
 #include "pipeline/scan_pipeline.h"
 #include "report/reporter.h"
 #include "report/risk_order.h"
@@ -32,6 +34,7 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
                  "--git: 512MiB per blob)");
   // For tests, so that a file of a few kilobytes spans windows; hidden from --help.
   cmd.add_option("--window-size", a.window_size, "Bytes per window of a large plain file")->group("");
+  cmd.add_option("--inject-read-error", a.inject_read_error, "Reads of this path fail with EIO (tests)")->group("");
   cmd.add_option("--memory-budget", a.memory_budget,
                  "Inflated archive entries held at once by all workers together (e.g. 2GiB); "
                  "a worker waits for room rather than pass it (default: a quarter of the memory)");
@@ -201,6 +204,15 @@ int run_scan(const ScanArgs& args) {
     if (!window) return fail(window.error());
     if (*window == 0) return fail(Error{ErrorCode::kConfig, "--window-size must be positive", "", std::nullopt});
     config.window_size = *window;
+  }
+  if (!a.inject_read_error.empty()) {
+    // The seam of io/file_faults.h, for end-to-end tests of a failing disk: every read of the path
+    // (pread; not a mapping) fails as a dying disk's would.
+    static FileFaults faults;
+    faults.read_error = [path = a.inject_read_error](const std::string& p, uint64_t, uint64_t) {
+      return p == path ? EIO : 0;
+    };
+    set_file_faults(&faults);
   }
   if (!a.memory_budget.empty()) {
     auto budget = parse_size(a.memory_budget);

@@ -124,13 +124,19 @@ class NestedDecoder {
     out_.push_back(std::move(piece));
   }
 
-  // Returns whether `bytes` was UTF-16 text.
-  bool add_utf16(std::string_view bytes) {
-    auto head = decode_utf16_text(bytes.substr(0, kUtf16Probe), nullptr, nullptr);
-    if (!head || !mostly_printable(*head)) return false;
+  // Returns whether `bytes` was UTF-16 text. `known`: its layout, from the file it was cut from.
+  bool add_utf16(std::string_view bytes, const Utf16Layout* known) {
     Encoding enc = Encoding::kUtf16Le;
     size_t skip = 0;
-    auto text = decode_utf16_text(bytes, &enc, &skip);
+    std::optional<std::string> text;
+    if (known) {
+      enc = known->big_endian ? Encoding::kUtf16Be : Encoding::kUtf16Le;
+      skip = std::min(known->bom, bytes.size());
+      text = utf16_to_utf8(bytes.substr(skip), known->big_endian);
+    } else {
+      if (!utf16_text_layout(bytes)) return false;
+      text = decode_utf16_text(bytes, &enc, &skip);
+    }
     if (!text || !mostly_printable(*text)) return false;
     if (stats.decoded_bytes + text->size() > budget_) {
       stats.budget_spent = true;
@@ -170,14 +176,21 @@ class NestedDecoder {
 
 }  // namespace
 
+std::optional<Utf16Layout> utf16_text_layout(std::string_view head) {
+  head = head.substr(0, kUtf16Probe);
+  auto text = decode_utf16_text(head, nullptr, nullptr);
+  if (!text || !mostly_printable(*text)) return std::nullopt;
+  return detect_utf16_text(head);
+}
+
 DecodeStats decode_nested(std::string_view bytes, bool looks_binary, const DecodeLimits& limits,
-                          std::vector<DecodedPiece>& out) {
+                          std::vector<DecodedPiece>& out, const Utf16Layout* utf16) {
   if (limits.max_depth <= 0 || bytes.empty()) return {};
   const uint64_t budget = std::max<uint64_t>(limits.min_budget, bytes.size() * limits.max_ratio);
   const size_t first = out.size();
   NestedDecoder decoder(limits, budget, out);
   if (looks_binary) {
-    if (!decoder.add_utf16(bytes)) decoder.add_utf16_runs(bytes);
+    if (!decoder.add_utf16(bytes, utf16)) decoder.add_utf16_runs(bytes);
   } else {
     decoder.decode_runs(bytes, -1, 1);
   }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "decode/decoders.h"
+#include "io/utf16.h"
 
 namespace keysweep::decode {
 
@@ -50,8 +51,16 @@ struct DecodeStats {
 
 // Appends every piece hidden in `bytes`, parents before their children. `looks_binary`: the
 // caller's verdict (a NUL early on); such bytes are only tried as UTF-16 text.
+// `utf16`, when given: `bytes` are a window cut from a UTF-16 text file (utf16_text_layout of its
+// first bytes), at an even offset; they are decoded as that layout (its byte order mark only in
+// the window that starts the file), with no detection of their own: a window past the first has no
+// byte order mark, and its text need not look like ASCII.
 DecodeStats decode_nested(std::string_view bytes, bool looks_binary, const DecodeLimits& limits,
-                          std::vector<DecodedPiece>& out);
+                          std::vector<DecodedPiece>& out, const Utf16Layout* utf16 = nullptr);
+
+// The layout of a file whose first bytes are `head`, when decode_nested would take the whole file
+// (binary by its caller's verdict) for UTF-16 text.
+std::optional<Utf16Layout> utf16_text_layout(std::string_view head);
 
 // Where in the parent's text the encoded form of `p.text[pos]` is: the start of the run, except in
 // wrapped base64, where it is the start of the 4-character group holding it, on its own line.

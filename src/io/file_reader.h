@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "keysweep/error.h"
@@ -16,6 +17,18 @@ struct FileStamp {
   int64_t mtime_ns = 0;
   bool operator==(const FileStamp&) const = default;
 };
+
+// The stamp of an open descriptor; errors name `path`.
+Result<FileStamp> stamp_of(int fd, const std::string& path);
+
+// Why the bytes scanned of a file are not the file as it is now, if they are not, for a
+// changed-while-read diagnostic: `scanned` bytes were read of the `expected` the scan set out to
+// read (the size at open), `opened` and `now` are its stamps. `lost` says a mapped read faulted.
+// Returns nullopt when the file is as it was. A fault on a file that did not change is an I/O
+// error, not a change: `*io_error` is set and the text says so.
+std::optional<std::string> describe_change_while_read(uint64_t expected, uint64_t scanned, const FileStamp& opened,
+                                                      const std::optional<FileStamp>& now, bool lost,
+                                                      bool* io_error = nullptr);
 
 class FileReader {
  public:

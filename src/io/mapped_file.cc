@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "io/file_faults.h"
+
 namespace keysweep {
 
 Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& path) {
@@ -35,12 +37,34 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& pa
     // The matcher reads every byte once, front to back.
     madvise(addr, size, MADV_SEQUENTIAL);
   }
-  ::close(fd);
-  return std::shared_ptr<const MappedFile>(new MappedFile(addr, size));
+  FileStamp opened{static_cast<uint64_t>(st.st_size),
+                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+  std::shared_ptr<const MappedFile> m(new MappedFile(addr, size, fd, opened, path));
+  if (const FileFaults* faults = file_faults(); faults && faults->after_open) faults->after_open(path, fd);
+  return m;
+}
+
+MappedFile::MappedFile(void* addr, size_t size, int fd, FileStamp opened, std::string path)
+    : addr_(addr), size_(size), fd_(fd), opened_(opened), path_(std::move(path)) {
+  if (size_) guard_.emplace(addr_, size_);
 }
 
 MappedFile::~MappedFile() {
+  guard_.reset();  // before the range can be mapped again by someone else
   if (addr_ && size_) munmap(addr_, size_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<FileStamp> MappedFile::stamp_now() const { return stamp_of(fd_, path_); }
+
+std::optional<Diagnostic> MappedFile::change_while_read() const {
+  std::optional<FileStamp> now;
+  if (auto st = stamp_now()) now = *st;
+  bool io_error = false;
+  auto why = describe_change_while_read(size_, size_, opened_, now, lost_bytes(), &io_error);
+  if (!why) return std::nullopt;
+  if (io_error) return Diagnostic{Severity::kError, DiagnosticKind::kUnreadable, path_, std::move(*why)};
+  return Diagnostic{Severity::kWarning, DiagnosticKind::kChanged, path_, std::move(*why)};
 }
 
 }  // namespace keysweep

@@ -1,10 +1,16 @@
 // Read-only memory mapping of a whole file, so the matcher scans the page cache with no copy.
+// Guarded (io/bus_error_guard.h): a file truncated under the mapping, or a page the disk cannot
+// read, reads as zeros instead of ending the process with SIGBUS; lost_bytes() says it happened.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/diagnostics.h"
+#include "io/bus_error_guard.h"
+#include "io/file_reader.h"
 #include "keysweep/error.h"
 
 namespace keysweep {
@@ -17,12 +23,26 @@ class MappedFile {
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
 
+  // The file as it was at open: its size then (fstat) is the mapping's.
   std::string_view bytes() const { return {static_cast<const char*>(addr_), size_}; }
+  const FileStamp& opened() const { return opened_; }
+  // Size and modification time now, to tell whether the file changed while it was read.
+  Result<FileStamp> stamp_now() const;
+  // Whether a read of the mapping faulted (the file shrank under it, or an I/O error): the bytes
+  // from that page on read as zeros.
+  bool lost_bytes() const { return guard_ && guard_->faulted(); }
+  // Once read: why its bytes were not the file as it is now (describe_change_while_read), as a
+  // diagnostic naming it: changed-while-read, or an I/O error (an error: the scan is incomplete).
+  std::optional<Diagnostic> change_while_read() const;
 
  private:
-  MappedFile(void* addr, size_t size) : addr_(addr), size_(size) {}
+  MappedFile(void* addr, size_t size, int fd, FileStamp opened, std::string path);
   void* addr_;
   size_t size_;
+  int fd_;  // kept for stamp_now()
+  FileStamp opened_;
+  std::string path_;
+  std::optional<BusErrorGuard> guard_;
 };
 
 }  // namespace keysweep

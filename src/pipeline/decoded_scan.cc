@@ -74,14 +74,14 @@ bool looks_binary(std::string_view data) {
 
 void scan_decoded(const Blob& blob, bool binary, const Matcher& matcher, Matcher::Scratch& scratch,
                   const Limits& limits, const FindingOptions& options, DiagnosticSink& diagnostics,
-                  std::vector<Finding>& out) {
+                  std::vector<Finding>& out, const Utf16Layout* utf16) {
   if (limits.max_decode_depth <= 0) return;
   decode::DecodeLimits dl;
   dl.max_depth = limits.max_decode_depth;
   dl.max_run = limits.max_decoded_run;
   dl.max_ratio = limits.max_decoded_ratio;
   std::vector<decode::DecodedPiece> pieces;
-  decode::DecodeStats st = decode::decode_nested(blob.bytes(), binary, dl, pieces);
+  decode::DecodeStats st = decode::decode_nested(blob.bytes(), binary, dl, pieces, utf16);
   if (st.budget_spent)
     diagnostics.warn(DiagnosticKind::kLimit, blob.display_path(),
                      "decoded " + std::to_string(st.decoded_bytes) +

@@ -330,6 +330,12 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
       for (auto& th : workers) th.join();
     }
   }
+  // A pack rewritten under its mapping (git gc, git repack) or a page the disk could not read:
+  // the objects there read as zeros (io/bus_error_guard.h) and were reported as corrupt; this
+  // says why.
+  for (const auto& p : packs)
+    for (const MappedFile* m : {p.pack.get(), p.idx.get()})
+      if (auto d = m->change_while_read()) diagnostics.report(std::move(*d));
   return {};
 }
 

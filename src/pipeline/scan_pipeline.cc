@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/secret.h"
+#include "decode/decode_pass.h"
 #include "formats/extractor.h"
 #include "io/file_reader.h"
 #include "io/mapped_file.h"
@@ -64,22 +65,35 @@ class InputDiagnostics final : public DiagnosticSink {
   std::optional<Diagnostic> last_;
 };
 
-// A file that shrank since it was listed is scanned as far as it goes, and said so.
-Result<std::string_view> read_small_file(const std::string& path, uint64_t size, std::string& buf,
-                                         DiagnosticSink& diagnostics, std::vector<Diagnostic>& not_fully_read) {
+// A small file read whole: the bytes the walk listed (one byte more asked for, to see it grew) and,
+// when it shrank or grew since, why they are not the file as it is now.
+struct SmallFileRead {
+  std::string_view bytes;
+  std::optional<std::string> change;
+};
+
+// Errors: opening it (a warning, as for any unreadable input) or reading it (`*read_failed`: an
+// I/O error, which leaves the scan incomplete).
+Result<SmallFileRead> read_small_file(const std::string& path, uint64_t size, std::string& buf, bool* read_failed) {
+  *read_failed = false;
   auto file = FileReader::open(path);
   if (!file) return std::unexpected(file.error());
-  buf.resize(size);
-  auto got = file->read_at(0, size, buf.data());
-  if (!got) return std::unexpected(got.error());
-  if (*got < size) {
-    Diagnostic d{Severity::kWarning, DiagnosticKind::kChanged, path,
-                 "shrank while read: " + std::to_string(size) + " bytes when listed, " +
-                     std::to_string(*got) + " read; scanned what was read"};
-    not_fully_read.push_back(d);
-    diagnostics.report(std::move(d));
+  buf.resize(size + 1);
+  auto got = file->read_at(0, size + 1, buf.data());
+  if (!got) {
+    *read_failed = true;
+    return std::unexpected(got.error());
   }
-  return std::string_view(buf.data(), *got);
+  SmallFileRead r{std::string_view(buf.data(), std::min<uint64_t>(*got, size)), std::nullopt};
+  if (*got != size) {
+    // Grown: its size now says by how much; shrunk: what was read does.
+    std::optional<FileStamp> now;
+    if (*got > size)
+      if (auto st = file->stamp()) now = *st;
+    r.change = describe_change_while_read(size, r.bytes.size(), FileStamp{size, 0},
+                                          now ? now : std::optional<FileStamp>(FileStamp{*got, 0}), false);
+  }
+  return r;
 }
 
 bool opened_by_an_extractor(const Blob& blob) {
@@ -156,14 +170,15 @@ void ScanPipeline::process(const Blob& blob, Matcher::Scratch& scratch, Diagnost
 }
 
 void ScanPipeline::match_blob(const Blob& blob, bool binary, Matcher::Scratch& scratch,
-                              DiagnosticSink& diagnostics, std::vector<Finding>& out) const {
+                              DiagnosticSink& diagnostics, std::vector<Finding>& out,
+                              const Utf16Layout* utf16) const {
   std::vector<RuleMatch> matches;
   if (auto r = matcher_.scan(blob, scratch, matches); !r) {
     diagnostics.error(r.error());
     return;
   }
   build_findings(blob, matcher_.rules(), matches, config_.finding, out);
-  scan_decoded(blob, binary, matcher_, scratch, config_.limits, config_.finding, diagnostics, out);
+  scan_decoded(blob, binary, matcher_, scratch, config_.limits, config_.finding, diagnostics, out, utf16);
 }
 
 uint64_t ScanPipeline::window_overlap() const {
@@ -213,6 +228,7 @@ struct WindowedInput {
   FileReader reader;  // one descriptor: every window is read from the same file
   FileStamp stamp;    // when opened; a change by the end is reported
   bool binary = false;  // the file's verdict (its first bytes), not each window's
+  std::optional<Utf16Layout> utf16;  // so is this: UTF-16 text, by its first bytes
   std::string content_sha256;
   std::vector<WindowResult> results;
   std::atomic<size_t> remaining{0};
@@ -246,6 +262,7 @@ class ScanWorker {
     ScanObserver* observer = config_.observer;
     // With an observer, each input's diagnostics are also kept apart, to go with its report.
     InputDiagnostics input_diagnostics(diagnostics_, observer != nullptr);
+    if (observer) observer->input_started(wf);
     if (wf.problem) {  // the walk could not open it as a file: reported as this input's own
       input_diagnostics.report(*wf.problem);
       failed(wf, input_diagnostics);
@@ -261,13 +278,16 @@ class ScanWorker {
       return;
     }
     if (wf.size <= kReadThreshold && wf.size <= config_.window_size) {
-      auto r = read_small_file(wf.path, wf.size, buffer_, input_diagnostics, st_.summary.not_fully_read);
+      bool read_failed = false;
+      auto r = read_small_file(wf.path, wf.size, buffer_, &read_failed);
       if (!r) {
-        input_diagnostics.error(r.error(), Severity::kWarning);
+        // A file that opened but cannot be read (EIO) leaves the scan incomplete: an error.
+        input_diagnostics.error(r.error(), read_failed ? Severity::kError : Severity::kWarning);
         failed(wf, input_diagnostics);
         return;
       }
-      scan_whole(wf, input_diagnostics, Blob(*r, nullptr, {wf.path}));
+      if (r->change) changed(input_diagnostics, wf.path, *r->change);
+      scan_whole(wf, input_diagnostics, Blob(r->bytes, nullptr, {wf.path}));
       return;
     }
     auto m = MappedFile::open(wf.path);
@@ -281,17 +301,20 @@ class ScanWorker {
     // turns a file shrinking underneath into a short read rather than a SIGBUS.
     Blob whole((*m)->bytes(), *m, {wf.path});
     if (config_.open_containers && opened_by_an_extractor(whole)) {
-      scan_whole(wf, input_diagnostics, std::move(whole));
+      scan_whole(wf, input_diagnostics, std::move(whole), m->get());
       return;
     }
     const bool binary = looks_binary(whole.bytes());
+    const auto utf16 = binary ? decode::utf16_text_layout(whole.bytes()) : std::nullopt;
     whole = Blob();
     m->reset();
-    start_windows(wf, binary);
+    start_windows(wf, binary, utf16);
   }
 
   // The input read as one Blob (extractors, then the matcher).
-  void scan_whole(const WalkedFile& wf, InputDiagnostics& input_diagnostics, Blob blob) {
+  // `mapped`: the mapping `blob` views, checked once scanned for a change or a lost page.
+  void scan_whole(const WalkedFile& wf, InputDiagnostics& input_diagnostics, Blob blob,
+                  const MappedFile* mapped = nullptr) {
     ScanObserver* observer = config_.observer;
     std::string content_sha256;
     if (observer && observer->wants_content_hash()) {
@@ -305,18 +328,36 @@ class ScanWorker {
     if (!looks_binary(blob.bytes()) && !is_valid_utf8(blob.bytes())) warn_invalid_utf8(input_diagnostics, wf);
     if (!observer) {
       pipeline_.scan_blob(blob, *scratch_, input_diagnostics, st_.findings, st_.summary);
+      check_mapping(input_diagnostics, wf.path, mapped);
       return;
     }
     ScanSummary before = st_.summary;
     auto report = input_diagnostics.report_for(wf);
     report->content_sha256 = std::move(content_sha256);
     pipeline_.scan_blob(blob, *scratch_, input_diagnostics, report->findings, st_.summary, &report->app);
+    check_mapping(input_diagnostics, wf.path, mapped);
     report->blobs_scanned = st_.summary.blobs_scanned - before.blobs_scanned;
     report->bytes_scanned = st_.summary.bytes_scanned - before.bytes_scanned;
     deliver(std::move(report), input_diagnostics);
   }
 
-  void start_windows(const WalkedFile& wf, bool binary) {
+  // A mapped file that changed while it was scanned, or whose pages could not all be read.
+  void check_mapping(InputDiagnostics& input_diagnostics, const std::string& path, const MappedFile* mapped) {
+    if (!mapped) return;
+    if (auto d = mapped->change_while_read()) {
+      d->path = path;  // as the walk named it
+      input_diagnostics.report(std::move(*d));
+      st_.summary.not_fully_read.push_back(input_diagnostics.last());
+    }
+  }
+
+  // A change seen as it was read: a warning, and the input listed as not fully read.
+  void changed(InputDiagnostics& input_diagnostics, const std::string& path, const std::string& why) {
+    input_diagnostics.warn(DiagnosticKind::kChanged, path, why);
+    st_.summary.not_fully_read.push_back(input_diagnostics.last());
+  }
+
+  void start_windows(const WalkedFile& wf, bool binary, const std::optional<Utf16Layout>& utf16) {
     auto reader = FileReader::open(wf.path);
     ScanObserver* observer = config_.observer;
     if (!reader) {
@@ -325,11 +366,14 @@ class ScanWorker {
       failed(wf, input_diagnostics);
       return;
     }
+    // A UTF-16 file is cut at even offsets only, so every window starts on a code unit.
+    auto even = [&](uint64_t n) { return utf16 ? n + (n & 1) : n; };
     auto in = std::make_shared<WindowedInput>(
         wf, diagnostics_, observer != nullptr,
-        WindowPlan(wf.size, config_.window_size, pipeline_.window_overlap()), std::move(*reader));
+        WindowPlan(wf.size, even(config_.window_size), even(pipeline_.window_overlap())), std::move(*reader));
     if (auto stamp = in->reader.stamp()) in->stamp = *stamp;
     in->binary = binary;
+    in->utf16 = utf16;
     if (observer && observer->wants_content_hash()) {
       // The whole content's hash decides whether it is scanned at all, so it comes first: one
       // sequential read (a worker's buffer at a time) before the windows are handed out.
@@ -373,11 +417,15 @@ class ScanWorker {
     result.window = w;
     result.read = w.keep_end - w.keep_begin;
     std::string_view bytes(buffer_.data(), *got);
-    result.tally = tally_window(bytes, w);
+    // The byte order mark is the file's first window's only.
+    std::optional<Utf16Layout> utf16 = in->utf16;
+    if (utf16 && w.begin > 0) utf16->bom = 0;
+    result.tally = tally_window(bytes, w, utf16 ? &*utf16 : nullptr);
     result.invalid_utf8 = !in->binary && !own_part_is_valid_utf8(bytes, w);
     std::vector<Finding> found;
     if (!bytes.empty())
-      pipeline_.match_blob(Blob(bytes, nullptr, {in->file.path}), in->binary, *scratch_, in->diagnostics, found);
+      pipeline_.match_blob(Blob(bytes, nullptr, {in->file.path}), in->binary, *scratch_, in->diagnostics, found,
+                           utf16 ? &*utf16 : nullptr);
     for (Finding& f : found)
       if (w.keeps(w.begin + f.location.offset)) result.findings.push_back(std::move(f));
     if (in->remaining.fetch_sub(1) == 1) finish_windows(*in);
@@ -404,10 +452,14 @@ class ScanWorker {
     // Listed as not fully read with the first reason; every reason is a diagnostic of its own.
     std::optional<Diagnostic> why;
     if (error) {
-      in.diagnostics.error(*error, Severity::kWarning);
+      // Opened, then a read failed (EIO): the scan is incomplete, an error.
+      in.diagnostics.error(*error, Severity::kError);
       why = in.diagnostics.last();
     }
-    if (auto change = change_while_read(in, read)) {
+    std::optional<FileStamp> now;
+    if (auto st = in.reader.stamp()) now = *st;
+    // Bytes a read error kept from the scan are that error's, not a sign the file shrank.
+    if (auto change = describe_change_while_read(in.plan.size(), error ? in.plan.size() : read, in.stamp, now, false)) {
       in.diagnostics.warn(DiagnosticKind::kChanged, wf.path, *change);
       if (!why) why = in.diagnostics.last();
     }
@@ -423,22 +475,6 @@ class ScanWorker {
     report->blobs_scanned = 1;
     report->bytes_scanned = read;
     deliver(std::move(report), in.diagnostics);
-  }
-
-  // Why the bytes scanned may not be the file as it is now, if they may not.
-  static std::optional<std::string> change_while_read(WindowedInput& in, uint64_t read) {
-    const uint64_t listed = in.plan.size();
-    if (read < listed)
-      return "shrank while read: " + std::to_string(listed) + " bytes when listed, " +
-             std::to_string(read) + " read; scanned what was read";
-    auto now = in.reader.stamp();
-    if (!now) return std::nullopt;
-    if (now->size > listed)
-      return "grew while read: " + std::to_string(listed) + " bytes when listed, " +
-             std::to_string(now->size) + " now; scanned the first " + std::to_string(listed);
-    if (!(*now == in.stamp))
-      return "modified while read: findings may come from either version";
-    return std::nullopt;
   }
 
   void warn_invalid_utf8(InputDiagnostics& input_diagnostics, const WalkedFile& wf) {

@@ -15,6 +15,7 @@
 #include "input/shard.h"
 #include "io/limits.h"
 #include "io/memory_budget.h"
+#include "io/utf16.h"
 #include "keysweep/finding.h"
 #include "match/finding_builder.h"
 #include "match/matcher.h"
@@ -39,6 +40,8 @@ class ScanObserver {
  public:
   virtual ~ScanObserver() = default;
   virtual void input_queued(const WalkedFile&) {}
+  // A worker takes the input up; input_done or input_skipped follows for each.
+  virtual void input_started(const WalkedFile&) {}
   // When true, workers hash each input's content before scanning and ask skip_content().
   virtual bool wants_content_hash() const { return false; }
   virtual bool skip_content(const WalkedFile&, const std::string& content_sha256) { return false; }
@@ -97,8 +100,10 @@ class ScanPipeline {
 
  private:
   // The matcher and the decode pass over the bytes of `blob` itself (no extractor).
+  // `utf16`: `blob` is a window of a UTF-16 text file (decode/decode_pass.h).
   void match_blob(const Blob& blob, bool binary, Matcher::Scratch& scratch,
-                  DiagnosticSink& diagnostics, std::vector<Finding>& out) const;
+                  DiagnosticSink& diagnostics, std::vector<Finding>& out,
+                  const Utf16Layout* utf16 = nullptr) const;
   // The overlap of two windows (window_plan.h): what the matcher reads around a secret, plus the
   // longest encoded run the decode pass decodes whole (a finding in it is placed at its start).
   uint64_t window_overlap() const;

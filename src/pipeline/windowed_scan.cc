@@ -27,9 +27,49 @@ uint64_t count_newlines(std::string_view s) {
 
 bool continuation(char c) { return (static_cast<uint8_t>(c) & 0xC0) == 0x80; }
 
+// The same counts over UTF-16 code units: a newline is the unit U+000A, a code point every unit
+// but the low half of a surrogate pair (as the decoded text, where a pair is one character).
+struct Utf16Counts {
+  uint64_t newlines = 0, points = 0;
+  uint64_t tail_points = 0;  // after the last newline (all, if none)
+};
+Utf16Counts count_utf16(std::string_view s, bool big_endian) {
+  Utf16Counts c;
+  for (size_t i = 0; i + 1 < s.size(); i += 2) {
+    const auto a = static_cast<uint8_t>(s[i]), b = static_cast<uint8_t>(s[i + 1]);
+    const uint32_t unit = big_endian ? (a << 8 | b) : (b << 8 | a);
+    if (unit == '\n') {
+      ++c.newlines;
+      c.tail_points = 0;
+    } else if (!is_low_surrogate(unit)) {
+      ++c.points;
+      ++c.tail_points;
+    }
+  }
+  return c;
+}
+
+WindowTally tally_utf16_window(std::string_view bytes, const TextWindow& w, const Utf16Layout& utf16) {
+  // Window edges are even (the plan is cut so), and so is a byte order mark.
+  const size_t bom = std::min<size_t>(utf16.bom, bytes.size());
+  const size_t lead_end = std::max<size_t>(bom, w.keep_begin - w.begin);
+  Utf16Counts lead = count_utf16(bytes.substr(bom, lead_end - bom), utf16.big_endian);
+  const size_t own_begin = std::max<size_t>(bom, w.keep_begin - w.begin);
+  const size_t own_end = std::max<size_t>(own_begin, w.keep_end - w.begin);
+  Utf16Counts own = count_utf16(bytes.substr(own_begin, own_end - own_begin), utf16.big_endian);
+  WindowTally t;
+  t.lead_newlines = lead.newlines;
+  t.lead_points = lead.points;
+  t.kept_newlines = own.newlines;
+  t.kept_has_newline = own.newlines > 0;
+  t.kept_tail_points = own.tail_points;
+  return t;
+}
+
 }  // namespace
 
-WindowTally tally_window(std::string_view bytes, const TextWindow& w) {
+WindowTally tally_window(std::string_view bytes, const TextWindow& w, const Utf16Layout* utf16) {
+  if (utf16) return tally_utf16_window(bytes, w, *utf16);
   WindowTally t;
   std::string_view lead = bytes.substr(0, w.keep_begin - w.begin);
   std::string_view own = bytes.substr(lead.size(), w.keep_end - w.keep_begin);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "io/utf16.h"
 #include "keysweep/finding.h"
 #include "pipeline/window_plan.h"
 
@@ -21,8 +22,10 @@ struct WindowTally {
   uint64_t kept_tail_points = 0;  // code points after the own part's last newline (all, if none)
 };
 
-// `bytes` are the window's, [begin, end) of the file.
-WindowTally tally_window(std::string_view bytes, const TextWindow& w);
+// `bytes` are the window's, [begin, end) of the file. `utf16`: the file is UTF-16 text and the
+// window starts on a code unit; newlines and code points are counted in its code units (a
+// byte 0x0A of another character is no newline), after its byte order mark, if it has one.
+WindowTally tally_window(std::string_view bytes, const TextWindow& w, const Utf16Layout* utf16 = nullptr);
 
 // Whether the window's own part is valid UTF-8, a character that straddles its edges counted with
 // the window that holds its first byte.

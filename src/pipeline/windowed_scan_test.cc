@@ -1,6 +1,7 @@
 // A large plain file read in windows (window_plan.h) gives the findings a scan of the whole file
 // gives: each once, at the same offset, line and column, paired across windows; and a file that
-// changes while it is read or is over --max-file-size is listed as not fully read.
+// changes while it is read or is over --max-file-size is listed as not fully read. The same for a
+// mapped archive truncated under the mapping, and for files a failing disk cannot read.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <fstream>
 
 #include "core/secret.h"
+#include "io/file_faults.h"
 #include "pipeline/scan_pipeline.h"
 #include "pipeline/window_plan.h"
 #include "pipeline/windowed_scan.h"
@@ -162,6 +164,71 @@ TEST(WindowedScan, FindsWhatAWholeScanFindsOnceEachWhereverTheWindowsFall) {
   EXPECT_EQ(places(across.findings), places(whole.findings));
 }
 
+// UTF-16 of `utf8` (little-endian unless `big_endian`), with a byte order mark when `bom`.
+std::string utf16_of(const std::string& utf8, bool big_endian, bool bom) {
+  std::string out;
+  auto unit = [&](uint32_t u) {
+    const char hi = static_cast<char>(u >> 8), lo = static_cast<char>(u & 0xFF);
+    out += big_endian ? hi : lo;
+    out += big_endian ? lo : hi;
+  };
+  if (bom) unit(0xFEFF);
+  for (size_t i = 0; i < utf8.size();) {
+    const auto c = static_cast<uint8_t>(utf8[i]);
+    const int n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    uint32_t cp = n == 1 ? c : c & (0x7F >> n);
+    for (int k = 1; k < n; ++k) cp = cp << 6 | (static_cast<uint8_t>(utf8[i + k]) & 0x3F);
+    i += n;
+    if (cp >= 0x10000) {
+      unit(0xD800 + ((cp - 0x10000) >> 10));
+      unit(0xDC00 + ((cp - 0x10000) & 0x3FF));
+    } else {
+      unit(cp);
+    }
+  }
+  return out;
+}
+
+// A UTF-16 text file of several windows (and of one line longer than a window): the credentials
+// after the first window are found at the lines and columns a scan of the whole file gives, which
+// are those of the text. Its characters hold the byte 0x0A without being newlines (U+4E0A, and a
+// surrogate pair, U+1F40A), and windows of an odd size would cut a code unit in two.
+TEST(WindowedScan, AUtf16FileGetsTheLinesAndColumnsOfItsTextInEveryWindow) {
+  std::string text;
+  std::vector<std::pair<uint32_t, uint32_t>> expected;  // line, column (code points) of each
+  uint32_t line = 1;
+  auto filler = [&](int lines) {
+    for (int i = 0; i < lines; ++i, ++line) text += "log \xE4\xB8\x8A\xE6\xB5\xB7 " + std::to_string(i) + " \xF0\x9F\x90\x8A ok\n";
+  };
+  filler(1500);
+  text += std::string("aws_access_key_id = ") + kKeyId + "\n";
+  expected.push_back({line++, 21});
+  filler(1500);
+  for (int i = 0; i < 6000; ++i) text += "\xE4\xB8\x8A";  // 12,000 bytes of UTF-16 on one line
+  text += std::string(" token ") + kGithubToken + "\n";
+  expected.push_back({line++, 6008});
+  filler(1500);
+  for (bool big_endian : {false, true})
+    for (bool bom : {true, false}) {
+      if (big_endian && !bom) continue;  // a file without one is taken as little-endian first
+      TempFile file(std::string("utf16-") + (big_endian ? "be" : "le") + (bom ? "-bom" : "") + ".txt");
+      const std::string bytes = utf16_of(text, big_endian, bom);
+      file.write(bytes);
+      Scanned whole = scan(file.path(), 1ull << 40);
+      ASSERT_EQ(whole.findings.size(), 2u) << ::testing::PrintToString(places(whole.findings));
+      std::vector<std::pair<uint32_t, uint32_t>> at;
+      for (const Finding& f : whole.findings) at.push_back({f.location.line, f.location.column});
+      std::sort(at.begin(), at.end());
+      EXPECT_EQ(at, expected);
+      for (uint64_t window : {4096ull, 4097ull, 5001ull, 16384ull}) {
+        ASSERT_GT(bytes.size(), 4 * window);
+        Scanned windowed = scan(file.path(), window);
+        EXPECT_EQ(places(windowed.findings), places(whole.findings)) << "window " << window << " be " << big_endian;
+        EXPECT_EQ(windowed.summary.bytes_scanned, bytes.size());
+      }
+    }
+}
+
 class Recorder final : public ScanObserver {
  public:
   std::function<void(const WalkedFile&)> on_queued;
@@ -256,6 +323,139 @@ TEST(WindowedScan, AFileOverMaxFileSizeIsSkippedAndListed) {
   ASSERT_EQ(r.summary.not_fully_read.size(), 1u);
   EXPECT_EQ(r.summary.not_fully_read[0].kind, DiagnosticKind::kTooLarge);
   EXPECT_EQ(r.summary.not_fully_read[0].path, file.path());
+}
+
+// A zip archive of stored entries (no compression), as `zip -0` writes it.
+std::string stored_zip(const std::vector<std::pair<std::string, std::string>>& entries) {
+  auto crc32 = [](std::string_view data) {
+    uint32_t c = 0xFFFFFFFFu;
+    for (char ch : data) {
+      c ^= static_cast<uint8_t>(ch);
+      for (int k = 0; k < 8; ++k) c = c & 1 ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+    }
+    return ~c;
+  };
+  auto le = [](std::string& out, uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out += static_cast<char>(v >> (8 * i));
+  };
+  std::string out, cd;
+  for (const auto& [name, data] : entries) {
+    const uint64_t at = out.size();
+    const uint32_t crc = crc32(data);
+    auto common = [&](std::string& h) {
+      le(h, 20, 2), le(h, 0, 2), le(h, 0, 2), le(h, 0, 2), le(h, 0, 2);  // version, flags, stored, time, date
+      le(h, crc, 4), le(h, data.size(), 4), le(h, data.size(), 4), le(h, name.size(), 2), le(h, 0, 2);
+    };
+    le(out, 0x04034b50, 4), common(out), out += name, out += data;
+    le(cd, 0x02014b50, 4), le(cd, 20, 2), common(cd);
+    le(cd, 0, 2), le(cd, 0, 2), le(cd, 0, 2), le(cd, 0, 4), le(cd, at, 4), cd += name;
+  }
+  const uint64_t cd_at = out.size();
+  out += cd;
+  le(out, 0x06054b50, 4), le(out, 0, 2), le(out, 0, 2), le(out, entries.size(), 2), le(out, entries.size(), 2);
+  le(out, cd.size(), 4), le(out, cd_at, 4), le(out, 0, 2);
+  return out;
+}
+
+// Sets `faults` for one scope.
+struct ScopedFaults {
+  explicit ScopedFaults(FileFaults f) : faults(std::move(f)) { set_file_faults(&faults); }
+  ~ScopedFaults() { set_file_faults(nullptr); }
+  FileFaults faults;
+};
+
+// A directory of an archive (mapped whole: it is over the 4 KiB window) holding a key id, a small
+// .env with a token and a log of windows.
+struct ArchiveTree {
+  ArchiveTree()
+      : dir(fs::temp_directory_path() / ("keysweep-changes-" + std::to_string(getpid()))),
+        archive((dir / "app.apk").string()), env((dir / "app.env").string()), log((dir / "server.log").string()) {
+    fs::create_directories(dir);
+    std::string filler;
+    for (int i = 0; i < 400; ++i) filler += "the quick brown fox " + std::to_string(i) + "\n";
+    std::ofstream(archive, std::ios::binary)
+        << stored_zip({{"assets/readme.txt", filler}, {"assets/config.env", std::string("aws_access_key_id = ") + kKeyId + "\n"}});
+    std::ofstream(env, std::ios::binary) << "GITHUB_TOKEN=" << kGithubToken << "\n";
+    std::ofstream(log, std::ios::binary) << filler << filler << "GITHUB_TOKEN=" << kGithubToken << "\n";
+  }
+  ~ArchiveTree() { fs::remove_all(dir); }
+  Scanned scan() const { return keysweep::scan(dir.string(), 4096, 2); }
+  fs::path dir;
+  std::string archive, env, log;
+};
+
+std::vector<std::string> rule_ids(const std::vector<Finding>& findings) {
+  std::vector<std::string> out;
+  for (const auto& f : findings) out.push_back(f.rule_id + " " + fs::path(f.location.chain.front()).filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(FileChanges, AnArchiveTruncatedUnderItsMappingIsListedAndTheScanGoesOn) {
+  ArchiveTree tree;
+  Scanned intact = tree.scan();
+  ASSERT_EQ(rule_ids(intact.findings), (std::vector<std::string>{"aws.access_key_id app.apk", "github.pat_classic app.env",
+                                                                 "github.pat_classic server.log"}));
+  ASSERT_TRUE(intact.summary.not_fully_read.empty());
+  // Cut to its first 100 bytes once it is mapped and before a byte of it is read: every read of
+  // the rest (the central directory at the end first) faults. Without the guard: SIGBUS.
+  FileFaults f;
+  f.after_open = [&](const std::string& path, int) {
+    if (path == tree.archive) {
+      ASSERT_EQ(truncate(path.c_str(), 100), 0);
+    }
+  };
+  ScopedFaults scoped(std::move(f));
+  Scanned cut = tree.scan();
+  EXPECT_EQ(rule_ids(cut.findings), (std::vector<std::string>{"github.pat_classic app.env", "github.pat_classic server.log"}));
+  ASSERT_EQ(cut.summary.not_fully_read.size(), 1u);
+  const Diagnostic& d = cut.summary.not_fully_read[0];
+  EXPECT_EQ(d.path, tree.archive);
+  EXPECT_EQ(d.kind, DiagnosticKind::kChanged);
+  EXPECT_EQ(d.severity, Severity::kWarning);
+  EXPECT_NE(d.message.find("shrank while read"), std::string::npos) << d.message;
+  EXPECT_NE(d.message.find("100 now"), std::string::npos) << d.message;
+  EXPECT_EQ(cut.summary.files_scanned, 3u);
+  EXPECT_FALSE(cut.summary.had_errors());
+}
+
+TEST(FileChanges, ASmallFileThatGrowsIsScannedAsListedAndSaysSo) {
+  TempFile file("grows-small.txt");
+  const std::string text = std::string("aws_access_key_id = ") + kKeyId + "\n";
+  file.write(text);
+  Recorder recorder;
+  recorder.on_queued = [&](const WalkedFile&) { std::ofstream(file.path(), std::ios::app) << "more text\n"; };
+  Scanned r = scan(file.path(), 4096, 1, &recorder);
+  ASSERT_EQ(r.summary.not_fully_read.size(), 1u);
+  EXPECT_EQ(r.summary.not_fully_read[0].kind, DiagnosticKind::kChanged);
+  EXPECT_NE(r.summary.not_fully_read[0].message.find("grew while read: " + std::to_string(text.size()) + " bytes"),
+            std::string::npos)
+      << r.summary.not_fully_read[0].message;
+  EXPECT_EQ(r.summary.bytes_scanned, text.size());
+  EXPECT_EQ(r.findings.size(), 1u);
+}
+
+TEST(FileChanges, AReadErrorNamesTheFileAndTheErrnoAndMakesTheRunIncomplete) {
+  ArchiveTree tree;
+  // EIO for every read of the small .env, and for the windows of the log from its 8th KiB on.
+  FileFaults f;
+  f.read_error = [&](const std::string& path, uint64_t offset, uint64_t length) {
+    return path == tree.env || (path == tree.log && offset + length > 8192) ? EIO : 0;
+  };
+  ScopedFaults scoped(std::move(f));
+  Scanned r = tree.scan();
+  // The archive is read (mapped) as ever.
+  EXPECT_EQ(rule_ids(r.findings), (std::vector<std::string>{"aws.access_key_id app.apk"}));
+  ASSERT_EQ(r.summary.not_fully_read.size(), 2u);
+  for (const Diagnostic& d : r.summary.not_fully_read) {
+    EXPECT_TRUE(d.path == tree.env || d.path == tree.log) << d.path;
+    EXPECT_EQ(d.kind, DiagnosticKind::kUnreadable);
+    EXPECT_EQ(d.severity, Severity::kError);
+    EXPECT_NE(d.message.find("cannot read: Input/output error"), std::string::npos) << d.message;
+  }
+  // One diagnostic a file: the bytes the error kept from the scan are not also called a change.
+  for (const Diagnostic& d : r.summary.diagnostics) EXPECT_NE(d.kind, DiagnosticKind::kChanged) << d.to_string();
+  EXPECT_TRUE(r.summary.had_errors());  // exit 2: the scan is incomplete
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 """Large files (issue 16.2): a plain file larger than a window is scanned in overlapping windows by
 several workers, a credential across a window edge is reported once at its true line, and a file
 skipped by --max-file-size (opt-in) is listed as not fully read in every output format and in the
-datastore. The hidden --window-size makes a file of a few hundred kilobytes span many windows."""
+datastore. The hidden --window-size makes a file of a few hundred kilobytes span many windows.
+A file the disk cannot read (the hidden --inject-read-error makes its reads fail with EIO, as a
+dying disk or a broken network mount would) is named with the errno text, the rest is scanned,
+and the exit code says the scan is incomplete."""
 import csv
 import io
 import json
@@ -18,6 +21,13 @@ AKID = FAKE.aws_access_key_id()
 SECRET_KEY = FAKE.aws_secret_access_key()
 GITHUB = FAKE.github_token()
 WINDOW = 64 * 1024
+
+
+def write_file(directory, name, text):
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
 
 
 def filler(first, count):
@@ -112,12 +122,8 @@ class MaxFileSize(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = scratch_dir("max-file-size")
-        cls.big = os.path.join(cls.dir, "dump.sql")
-        with open(cls.big, "w") as f:
-            f.write(filler(0, 3000) + f"aws_access_key_id = {AKID}\n")
-        cls.small = os.path.join(cls.dir, "app.env")
-        with open(cls.small, "w") as f:
-            f.write(f"GITHUB_TOKEN={GITHUB}\n")
+        cls.big = write_file(cls.dir, "dump.sql", filler(0, 3000) + f"aws_access_key_id = {AKID}\n")
+        cls.small = write_file(cls.dir, "app.env", f"GITHUB_TOKEN={GITHUB}\n")
 
     @classmethod
     def tearDownClass(cls):
@@ -173,6 +179,46 @@ class MaxFileSize(unittest.TestCase):
         finally:
             if os.path.exists(store):
                 os.remove(store)
+
+
+class ReadErrors(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = scratch_dir("read-errors")
+        cls.bad = write_file(cls.dir, "mounted.env", f"aws_access_key_id = {AKID}\n")
+        cls.big = write_file(cls.dir, "server.log", filler(0, 3000))  # read in windows
+        cls.good = write_file(cls.dir, "app.env", f"GITHUB_TOKEN={GITHUB}\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        remove_tree(cls.dir)
+
+    def scan(self, fmt, bad, *args):
+        return run("scan", "--color", "never", "--format", fmt, "--window-size", str(WINDOW),
+                   "--inject-read-error", bad, *args, self.dir)
+
+    def test_the_file_is_named_with_the_errno_the_rest_scanned_and_the_exit_is_2(self):
+        for bad in (self.bad, self.big):
+            r = self.scan("json", bad)
+            self.assertEqual(r.returncode, 2, r.stderr)  # incomplete, although credentials were found
+            self.assertIn(f"{bad}: cannot read: Input/output error", r.stderr)
+            doc = json.loads(r.stdout)
+            self.assertIn("github.pat_classic", {f["rule_id"] for f in doc["findings"]})
+            listed = doc["summary"]["inputs_not_fully_read"]
+            self.assertEqual([(d["path"], d["kind"]) for d in listed], [(bad, "unreadable")])
+            self.assertIn("Input/output error", listed[0]["reason"])
+
+    def test_every_format_says_so(self):
+        self.assertIn(f"\n  {self.bad}: cannot read: Input/output error", self.scan("human", self.bad).stdout)
+        run_ = json.loads(self.scan("sarif", self.bad).stdout)["runs"][0]
+        self.assertFalse(run_["invocations"][0]["executionSuccessful"])
+        self.assertEqual(run_["properties"]["summary"]["inputs_not_fully_read"][0]["path"], self.bad)
+        r = self.scan("csv", self.bad)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(f"keysweep: not fully read: {self.bad}: cannot read: Input/output error", r.stderr)
+
+    def test_exit_zero_still_exits_0(self):
+        self.assertEqual(self.scan("json", self.bad, "--exit-zero").returncode, 0)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,21 @@ TEST(ProgressEta, AbsurdEstimatesAreUnknown) {
   EXPECT_EQ(eta_of(c), "unknown");
 }
 
+TEST(ProgressLine, AnInputInProgressForLongIsNamed) {
+  // A read blocked on a slow network mount: the counts stop moving, the line says where it waits.
+  auto c = counts(3, 10, 3'000'000, 10'000'000, 50.0);
+  c.oldest_input = "/mnt/share/apps/big.apk";
+  c.oldest_seconds = 42.4;
+  EXPECT_EQ(format_progress(c, false),
+            "3/10 inputs, 0.1 MB/s, 0 findings, ETA 1:57; still reading /mnt/share/apps/big.apk (0:42)");
+  c.oldest_seconds = kNameInputAfterSeconds - 0.5;  // an ordinary input: not named
+  EXPECT_EQ(format_progress(c, false).find("still reading"), std::string::npos);
+  c.oldest_seconds = 600;
+  EXPECT_EQ(format_progress(c, true).find("still reading"), std::string::npos);  // the final line
+  c.oldest_input = "/mnt/evil\x1b[2Jname";  // a hostile name cannot drive the terminal
+  EXPECT_EQ(format_progress(c, false).find('\x1b'), std::string::npos);
+}
+
 TEST(ProgressLine, FinalLineSaysDone) {
   auto line = format_progress(counts(4, 4, 4'000'000, 4'000'000, 2.0), true);
   EXPECT_EQ(line, "4/4 inputs, 2.0 MB/s, 0 findings, done in 0:02");

@@ -1,0 +1,169 @@
+// Reading a file that another process truncates, extends or a failing disk cannot serve: a
+// mapping reads zeros where the bytes went instead of raising SIGBUS, and says so; a read by
+// position reports the error with the path and errno text. The changes are made between the open
+// and the reads (the FileFaults seam, or by hand after the open), so nothing here races.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "io/file_faults.h"
+#include "io/file_reader.h"
+#include "io/mapped_file.h"
+
+namespace keysweep {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempFile {
+ public:
+  explicit TempFile(const std::string& name, const std::string& text)
+      : path_((fs::temp_directory_path() / ("keysweep-io-" + std::to_string(getpid()) + "-" + name)).string()) {
+    std::ofstream(path_, std::ios::binary) << text;
+  }
+  ~TempFile() { fs::remove(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Sets `faults` for one scope.
+struct ScopedFaults {
+  explicit ScopedFaults(const FileFaults& f) : faults(f) { set_file_faults(&faults); }
+  ~ScopedFaults() { set_file_faults(nullptr); }
+  FileFaults faults;
+};
+
+// Reads every byte, as a scanner does; a SIGBUS would end the test binary here.
+uint64_t sum_of(std::string_view bytes) {
+  uint64_t sum = 0;
+  for (char c : bytes) sum += static_cast<uint8_t>(c);
+  return sum;
+}
+
+TEST(MappedFile, AFileTruncatedUnderTheMappingReadsAsZerosAndSaysSo) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  TempFile file("truncated.bin", std::string(10 * page, 'k'));
+  auto m = MappedFile::open(file.path());
+  ASSERT_TRUE(m.has_value());
+  ASSERT_EQ(truncate(file.path().c_str(), static_cast<off_t>(3 * page)), 0);  // another process, in effect
+  std::string_view bytes = (*m)->bytes();
+  ASSERT_EQ(bytes.size(), 10 * page);  // the size at open
+  EXPECT_EQ(sum_of(bytes), 3 * page * uint64_t{'k'});  // the first 3 pages as they were, zeros after
+  EXPECT_TRUE((*m)->lost_bytes());
+  auto now = (*m)->stamp_now();
+  ASSERT_TRUE(now.has_value());
+  bool io_error = true;
+  auto why = describe_change_while_read(bytes.size(), bytes.size(), (*m)->opened(), *now, (*m)->lost_bytes(), &io_error);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("shrank while read"), std::string::npos) << *why;
+  EXPECT_NE(why->find("scanned as zeros"), std::string::npos) << *why;
+  EXPECT_FALSE(io_error);
+  // The same as the diagnostic a scan reports (a git pack scan too): a warning naming the file.
+  auto d = (*m)->change_while_read();
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->path, file.path());
+  EXPECT_EQ(d->kind, DiagnosticKind::kChanged);
+  EXPECT_EQ(d->severity, Severity::kWarning);
+  EXPECT_EQ(d->message, *why);
+}
+
+TEST(MappedFile, TheSeamTruncatesBetweenTheMappingAndTheFirstRead) {
+  TempFile file("seam.bin", std::string(1 << 16, 'x'));
+  FileFaults f;
+  f.after_open = [](const std::string& path, int) { ASSERT_EQ(truncate(path.c_str(), 0), 0); };
+  ScopedFaults scoped(f);
+  auto m = MappedFile::open(file.path());
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(sum_of((*m)->bytes()), 0u);
+  EXPECT_TRUE((*m)->lost_bytes());
+}
+
+TEST(MappedFile, AnUnchangedFileLosesNothingAndGuardsAreReused) {
+  TempFile file("same.bin", std::string(1 << 16, 'y'));
+  for (int i = 0; i < 3; ++i) {  // the guard's registry slot is given back and taken again
+    auto m = MappedFile::open(file.path());
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(sum_of((*m)->bytes()), (1u << 16) * uint64_t{'y'});
+    EXPECT_FALSE((*m)->lost_bytes());
+    auto now = (*m)->stamp_now();
+    ASSERT_TRUE(now.has_value());
+    EXPECT_FALSE(describe_change_while_read(1 << 16, 1 << 16, (*m)->opened(), *now, false).has_value());
+    EXPECT_FALSE((*m)->change_while_read().has_value());
+  }
+}
+
+TEST(MappedFile, AGrownFileIsScannedAsItWasAtOpenAndSaysSo) {
+  TempFile file("grows.bin", std::string(4096, 'g'));
+  auto m = MappedFile::open(file.path());
+  ASSERT_TRUE(m.has_value());
+  std::ofstream(file.path(), std::ios::app) << std::string(100, 'h');
+  EXPECT_EQ((*m)->bytes().size(), 4096u);
+  auto why = describe_change_while_read(4096, 4096, (*m)->opened(), *(*m)->stamp_now(), (*m)->lost_bytes());
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("grew while read: 4096 bytes"), std::string::npos) << *why;
+  EXPECT_NE(why->find("4196 now; scanned the first 4096"), std::string::npos) << *why;
+}
+
+TEST(MappedFile, AFaultOnAFileThatDidNotChangeIsAnIoError) {
+  FileStamp same{100, 7};
+  bool io_error = false;
+  auto why = describe_change_while_read(100, 100, same, same, true, &io_error);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_TRUE(io_error);
+  EXPECT_NE(why->find("I/O error"), std::string::npos) << *why;
+}
+
+// The guard takes only faults inside the ranges it guards: a SIGBUS anywhere else still ends the
+// process, as a real bug should.
+TEST(BusErrorGuardDeathTest, AFaultOutsideAGuardedRangeStillKills) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  TempFile guarded("guarded.bin", std::string(8192, 'a'));
+  auto m = MappedFile::open(guarded.path());  // installs the handler
+  ASSERT_TRUE(m.has_value());
+  TempFile other("unguarded.bin", std::string(8192, 'b'));
+  EXPECT_EXIT(
+      {
+        int fd = ::open(other.path().c_str(), O_RDONLY);
+        auto* p = static_cast<const volatile char*>(mmap(nullptr, 8192, PROT_READ, MAP_PRIVATE, fd, 0));
+        if (ftruncate(::open(other.path().c_str(), O_WRONLY), 0) != 0) _exit(3);
+        char c = p[4096];
+        _exit(c == 0 ? 4 : 5);
+      },
+      // SIGBUS's default action; or, in a sanitizer build, the sanitizer's handler (the one there
+      // before) reporting the fault and exiting 1. Exits 3-5 would mean it was not seen at all.
+      [](int status) {
+        return (WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS) || (WIFEXITED(status) && WEXITSTATUS(status) == 1);
+      },
+      "");
+}
+
+TEST(FileReader, AReadErrorNamesTheFileTheErrnoTextAndWhere) {
+  TempFile file("eio.txt", std::string(10000, 'z'));
+  FileFaults f;
+  // The disk cannot serve the second page.
+  f.read_error = [&](const std::string& path, uint64_t offset, uint64_t length) {
+    return path == file.path() && offset + length > 4096 ? EIO : 0;
+  };
+  ScopedFaults scoped(f);
+  auto reader = FileReader::open(file.path());
+  ASSERT_TRUE(reader.has_value());
+  std::string buf(10000, '\0');
+  auto before = reader->read_at(0, 4096, buf.data());
+  ASSERT_TRUE(before.has_value());
+  EXPECT_EQ(*before, 4096u);
+  auto got = reader->read_at(0, buf.size(), buf.data());
+  ASSERT_FALSE(got.has_value());
+  EXPECT_EQ(got.error().path, file.path());
+  EXPECT_NE(got.error().message.find("Input/output error"), std::string::npos) << got.error().message;
+}
+
+}  // namespace
+}  // namespace keysweep
