@@ -40,7 +40,7 @@ class GitBlobList {
 
   // Every blob the walk has seen (listed or only marked), numbered; the list refers to them by
   // their numbers.
-  ObjectIdIndex& seen() { return seen_; }
+  ObjectSeenSet& seen() { return seen_; }
   uint32_t add_commit(const GitObjectId& id, std::string_view author, int64_t time);
   uint32_t intern_path(std::string_view path) { return paths_.intern(path); }
   void add(uint32_t blob, uint32_t commit, uint32_t path) {
@@ -48,7 +48,8 @@ class GitBlobList {
   }
 
   size_t size() const { return blobs_.size(); }
-  const GitObjectId& id(size_t i) const { return seen_.id(blobs_[i].blob); }
+  GitObjectId id(size_t i) const { return seen_.id(blobs_[i].blob); }
+  uint32_t number(size_t i) const { return blobs_[i].blob; }  // in seen()
   std::string_view path(size_t i) const { return paths_.get(blobs_[i].path); }
   GitOrigin origin(size_t i) const;
   GitBlob blob(size_t i) const { return GitBlob{id(i), origin(i)}; }
@@ -63,7 +64,7 @@ class GitBlobList {
     uint32_t author;
     int64_t time;
   };
-  ObjectIdIndex seen_;
+  ObjectSeenSet seen_;
   std::vector<Listed> blobs_;
   std::vector<Commit> commits_;
   StringInterner paths_, authors_;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/diagnostics.h"
+#include "input/object_id_index.h"
 #include "keysweep/error.h"
 #include "keysweep/finding.h"
 
@@ -62,15 +63,31 @@ struct GitWalkStats {
   uint64_t unreachable_blobs = 0;  // in a pack but not reachable from the walked refs: not scanned
 };
 
-// Objects another reader already has (the pack streamer of pipeline/git_pack_scan.h): trees as
-// raw bytes from memory, blob sizes from pack headers. "Not known" sends the walk to libgit2.
-class GitObjectSource {
+// One entry of a tree: its name, its id (20 raw bytes) and what it is. Both views point into
+// whoever parsed the tree and stay valid as long as it does.
+enum class GitEntryType : uint8_t { kBlob = 0, kTree = 1, kCommit = 2 };  // commit: a submodule
+struct GitTreeEntry {
+  std::string_view name;
+  const unsigned char* id = nullptr;
+  uint32_t number = KnownObjectIds::kNone;  // the id's number in a GitObjectSource, if it has it
+  GitEntryType type = GitEntryType::kBlob;
+};
+
+// The raw tree format, `mode SP name NUL 20-byte id` repeated, into `out` (appended, numbers
+// kNone). Strict: false for anything libgit2 might read differently (a mode that is not octal
+// digits, over 16 bits), which is then left to libgit2.
+bool parse_git_tree(std::string_view raw, std::vector<GitTreeEntry>& out);
+
+// Objects another reader already has (the pack streamer of pipeline/git_pack_scan.h), numbered
+// (KnownObjectIds): trees as parsed entries, blob sizes from pack headers. "Not known" sends the
+// walk to libgit2.
+class GitObjectSource : public KnownObjectIds {
  public:
-  virtual ~GitObjectSource() = default;
-  // The raw tree object (`mode SP name NUL 20-byte id`...), valid for the walk.
-  virtual std::optional<std::string_view> raw_tree(const GitObjectId& id) const = 0;
-  // The size of a blob, or nullopt when unknown or not a blob.
-  virtual std::optional<uint64_t> blob_size(const GitObjectId& id) const = 0;
+  // The entries of tree `number` into `out` (appended, each with its number), valid for the
+  // walk; false when not kept.
+  virtual bool tree(uint32_t number, std::vector<GitTreeEntry>& out) const = 0;
+  // The size of blob `number`, or nullopt when unknown or not a blob.
+  virtual std::optional<uint64_t> blob_size(uint32_t number) const = 0;
 };
 
 // A blob's bytes, kept alive by `owner` (libgit2's object) as long as the view is used.

@@ -39,6 +39,10 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& pa
   return std::shared_ptr<const MappedFile>(new MappedFile(addr, size));
 }
 
+void MappedFile::release() const {
+  if (addr_ && size_) madvise(addr_, size_, MADV_DONTNEED);
+}
+
 MappedFile::~MappedFile() {
   if (addr_ && size_) munmap(addr_, size_);
 }

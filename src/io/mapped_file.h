@@ -18,6 +18,11 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
 
   std::string_view bytes() const { return {static_cast<const char*>(addr_), size_}; }
+  // Takes the pages read so far out of the process's resident set. They stay in the page cache
+  // (the mapping is read-only, so nothing is lost): reading them again costs a minor fault. For
+  // readers that go over a large file several times in a long run (a git pack: every page at
+  // open, then trees, then blobs), so their resident memory is what they read lately, not all.
+  void release() const;
 
  private:
   MappedFile(void* addr, size_t size) : addr_(addr), size_(size) {}

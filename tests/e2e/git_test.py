@@ -451,6 +451,55 @@ class DamagedHistory(unittest.TestCase):
     def test_packed_objects_through_libgit2(self):
         self.check(packed=True, reader="libgit2")
 
+    def spoil_packed_blob(self):
+        # One pack; the zlib stream of one blob in it overwritten where it starts.
+        r = Repo()
+        self.addCleanup(r.cleanup)
+        r.write("spoiled/data.txt", "this blob gets damaged inside its pack\n")
+        r.commit("first", "alice", 1)
+        token = FAKE.github_token()
+        r.write("keys/.env", f"GITHUB_TOKEN={token}\n")
+        later = r.commit("token", "bob", 2)
+        spoiled = r.git("rev-parse", "HEAD~1:spoiled/data.txt").stdout.strip()
+        r.git("repack", "-adq")
+        pack_dir = os.path.join(r.root, ".git", "objects", "pack")
+        idx = [n for n in os.listdir(pack_dir) if n.endswith(".idx")]
+        self.assertEqual(len(idx), 1)
+        with open(os.path.join(pack_dir, idx[0]), "rb") as f:
+            shown = subprocess.run(["git", "show-index"], stdin=f, capture_output=True,
+                                   text=True, check=True).stdout
+        offset = next(int(line.split()[0]) for line in shown.splitlines()
+                      if line.split()[1] == spoiled)
+        pack = os.path.join(pack_dir, idx[0][:-4] + ".pack")
+        os.chmod(pack, 0o644)
+        with open(pack, "r+b") as f:
+            f.seek(offset + 2)  # past the two-byte entry header: the zlib header
+            f.write(b"\0\0\0\0")
+        return r, token, later, spoiled
+
+    def check_spoiled(self, reader):
+        r, token, later, spoiled = self.spoil_packed_blob()
+        env = {"KEYSWEEP_GIT_READER": reader} if reader else None
+        out = keysweep("scan", "--format", "json", "--git", r.root, env=env)
+        self.assertEqual(out.returncode, 1, out.stderr)
+        report = json.loads(out.stdout)
+        found = [(f["rule_id"], f["location"]["path"], f["location"]["git"]["commit"])
+                 for f in report["findings"]]
+        self.assertEqual(found, [("github.pat_classic", "keys/.env", later)])
+        messages = json.dumps(report["summary"]["diagnostics"]) + out.stderr
+        self.assertIn(f"cannot read blob {spoiled}", messages)
+        self.assertNotIn(token, out.stdout + out.stderr)
+        return messages, spoiled
+
+    def test_corrupt_packed_blob(self):
+        # The pack reader names the pack, the entry and the object; libgit2, tried next for
+        # what the pack reader could not read, names the object and where the walk met it.
+        messages, spoiled = self.check_spoiled(reader=None)
+        self.assertRegex(messages, r"entry at offset \d+ \(object " + spoiled + r"\): bad zlib data")
+
+    def test_corrupt_packed_blob_through_libgit2(self):
+        self.check_spoiled(reader="libgit2")
+
     def test_partial_clone(self):
         # `--filter=blob:none`: only the checked-out commit's blobs are fetched; the older ones
         # are named as unreadable, and what is there is scanned.
