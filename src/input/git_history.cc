@@ -130,6 +130,20 @@ struct GitRepository::Impl {
 
 GitRepository::~GitRepository() = default;
 
+GitPackWindowLimit::GitPackWindowLimit(size_t limit) {
+  git_libgit2_init();  // the options are libgit2's globals: held until the destructor
+  git_libgit2_opts(GIT_OPT_GET_MWINDOW_SIZE, &old_window_);
+  git_libgit2_opts(GIT_OPT_GET_MWINDOW_MAPPED_LIMIT, &old_limit_);
+  git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, limit / 4);
+  git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, limit);
+}
+
+GitPackWindowLimit::~GitPackWindowLimit() {
+  git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, old_window_);
+  git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, old_limit_);
+  git_libgit2_shutdown();
+}
+
 Result<std::unique_ptr<GitRepository>> GitRepository::open(const std::string& path) {
   std::unique_ptr<GitRepository> r(new GitRepository());
   r->impl_ = std::make_unique<Impl>();

@@ -105,6 +105,22 @@ struct GitRepositoryInfo {
   std::string branch;      // HEAD's branch name ("main"), if HEAD is a branch
 };
 
+// While alive, libgit2 maps at most `limit` bytes of pack files at once (in windows of a quarter
+// of that), process-wide; the settings before are restored after. For a scan that reads the packs
+// itself and leaves libgit2 only the commits: libgit2's default (1 GiB windows, up to 8 GiB) kept
+// every page it had touched mapped, and with the kernel mapping the cached pages around each
+// fault too, that was most of the pack once more in the resident set (issue 16).
+class GitPackWindowLimit {
+ public:
+  explicit GitPackWindowLimit(size_t limit);
+  ~GitPackWindowLimit();
+  GitPackWindowLimit(const GitPackWindowLimit&) = delete;
+  GitPackWindowLimit& operator=(const GitPackWindowLimit&) = delete;
+
+ private:
+  size_t old_window_ = 0, old_limit_ = 0;
+};
+
 // Opens a (possibly bare) repository at or above `path`.
 class GitRepository {
  public:

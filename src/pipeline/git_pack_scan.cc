@@ -54,8 +54,13 @@ void release_pages(const std::vector<OpenPack>& packs) {
     p.idx->release();
   }
 }
-// How often, in objects read, while a step runs.
-constexpr uint32_t kReleaseEvery = 1u << 15;
+// How often while a step runs: every so many blobs listed by the walk; every so many chains or
+// packed bytes of chains resolved. A chain's entries lie far apart in the pack, and a read maps
+// more than its page (the kernel maps the cached pages around a fault, or a whole large folio):
+// on the million-blob history, releasing every 16 MiB of chains still let the whole pack back in.
+constexpr uint32_t kReleaseEvery = 1u << 12;
+constexpr uint32_t kReleaseChains = 256;
+constexpr uint64_t kReleaseBytes = 16u << 20;
 
 // GITDIR/objects/pack/*.pack with their .idx. A pack that cannot be opened is left to libgit2,
 // which reads (or reports) its objects as before.
@@ -93,11 +98,16 @@ void run_chains(std::vector<ChainWork>& work, unsigned jobs, const std::vector<O
     return a.chain->packed_bytes > b.chain->packed_bytes;
   });
   std::atomic<size_t> next{0};
+  std::atomic<uint64_t> read{0};  // packed bytes
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < jobs; ++t)
     threads.emplace_back([&, t] {
       for (size_t i; (i = next.fetch_add(1)) < work.size();) {
-        if (i % kReleaseEvery == kReleaseEvery - 1) release_pages(packs);
+        const uint64_t bytes = work[i].chain->packed_bytes;
+        const uint64_t before = read.fetch_add(bytes, std::memory_order_relaxed);
+        if (before / kReleaseBytes != (before + bytes) / kReleaseBytes ||
+            i % kReleaseChains == kReleaseChains - 1)
+          release_pages(packs);
         body(t, work[i]);
       }
     });
@@ -238,6 +248,7 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
                             const std::string& repo_path, const GitScanOptions& options,
                             unsigned jobs, DiagnosticSink& diagnostics, GitWalkStats& stats,
                             std::vector<GitWorkerState>& states) {
+  const GitPackWindowLimit windows(32u << 20);  // libgit2 reads the commits, little else
   std::vector<OpenPack> packs = open_packs(repo.objects_dir(), diagnostics);
   release_pages(packs);
 
