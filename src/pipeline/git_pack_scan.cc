@@ -209,6 +209,7 @@ class PackObjects final : public GitObjectSource {
   void drop_trees() {
     trees_ = {};
     rows_ = {};
+    names_ = {};
   }
 
  private:

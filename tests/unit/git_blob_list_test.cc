@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <random>
 #include <set>
 
@@ -68,6 +70,76 @@ TEST(StringInterner, StoresEachDistinctStringOnce) {
   for (int i = 0; i < 5000; ++i) strings.intern("dir/" + std::to_string(i));
   EXPECT_EQ(strings.intern("dir/4321"), 3u + 4321u);
   EXPECT_EQ(strings.get(3 + 17), "dir/17");
+}
+
+// Ids numbered by someone else (as the packs' sorted indexes number theirs): here, a sorted list.
+class SortedIds final : public KnownObjectIds {
+ public:
+  explicit SortedIds(std::vector<ObjectIdIndex::Id> ids) : ids_(std::move(ids)) {
+    std::sort(ids_.begin(), ids_.end());
+  }
+  uint32_t count() const override { return static_cast<uint32_t>(ids_.size()); }
+  uint32_t find(const unsigned char* id) const override {
+    ObjectIdIndex::Id key;
+    std::memcpy(key.data(), id, key.size());
+    auto it = std::lower_bound(ids_.begin(), ids_.end(), key);
+    if (it == ids_.end() || *it != key) return kNone;
+    ++lookups;
+    return static_cast<uint32_t>(it - ids_.begin());
+  }
+  const unsigned char* id(uint32_t n) const override { return ids_[n].data(); }
+  mutable int lookups = 0;
+
+ private:
+  std::vector<ObjectIdIndex::Id> ids_;
+};
+
+TEST(ObjectSeenSet, KnownIdsAreOneBitAndOthersGetNumbersAfterThem) {
+  std::vector<ObjectIdIndex::Id> packed;
+  for (uint64_t i = 0; i < 1000; ++i) packed.push_back(id_from(i));
+  SortedIds known(packed);
+  ObjectSeenSet seen;
+  seen.use_known(&known);
+
+  const uint32_t n5 = known.find(id_from(5).data());
+  auto [a, fresh_a] = seen.add(id_from(5));
+  EXPECT_EQ(a, n5);  // the known number, not one of its own
+  EXPECT_TRUE(fresh_a);
+  EXPECT_FALSE(seen.add(id_from(5)).second);
+  EXPECT_EQ(seen.id(a), id_from(5));
+
+  // A caller that has the number already (a tree row) spares the lookup.
+  const int before = known.lookups;
+  const uint32_t n7 = known.find(id_from(7).data());
+  EXPECT_EQ(seen.add(id_from(7).data(), n7), std::make_pair(n7, true));
+  EXPECT_EQ(known.lookups, before + 1);  // only the test's own find above
+  EXPECT_FALSE(seen.insert(id_from(7)));
+  // One bit a known object: the ids themselves are not copied.
+  EXPECT_LE(seen.bytes(), 1000u / 8 + 8);
+
+  // Ids nobody numbered (a loose object beside the packs) are numbered from count() on.
+  auto [x, fresh_x] = seen.add(id_from(5000));
+  EXPECT_TRUE(fresh_x);
+  EXPECT_EQ(x, 1000u);
+  auto [y, fresh_y] = seen.add(id_from(5001));
+  EXPECT_EQ(y, 1001u);
+  EXPECT_TRUE(fresh_y);
+  EXPECT_EQ(seen.add(id_from(5000)), std::make_pair(1000u, false));
+  EXPECT_EQ(seen.id(x), id_from(5000));
+  EXPECT_EQ(seen.id(y), id_from(5001));
+
+  // Every known id once, whatever the order.
+  size_t fresh = 0;
+  for (uint64_t i = 1000; i-- > 0;) fresh += seen.add(id_from(i)).second;
+  EXPECT_EQ(fresh, 998u);  // all but 5 and 7
+}
+
+TEST(ObjectSeenSet, WithoutKnownIdsNumbersLikeAnIndex) {
+  ObjectSeenSet seen;
+  EXPECT_EQ(seen.add(id_from(1)), std::make_pair(0u, true));
+  EXPECT_EQ(seen.add(id_from(2)), std::make_pair(1u, true));
+  EXPECT_EQ(seen.add(id_from(1)), std::make_pair(0u, false));
+  EXPECT_EQ(seen.id(1), id_from(2));
 }
 
 TEST(GitBlobList, RebuildsEachBlobsOrigin) {
