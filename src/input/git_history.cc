@@ -206,7 +206,7 @@ struct BlobCollector {
     }
     ++stats.blobs;
     stats.blob_bytes += size;
-    list.add(number, commit, list.intern_path(rel));
+    list.add(number, commit, rel);
     if (listed) listed(list, list.size() - 1);
   }
 

@@ -397,15 +397,20 @@ class DamagedHistory(unittest.TestCase):
     reader names the object it could not read, and the rest of the history is still scanned:
     the token a later commit adds is found, at that commit."""
 
-    def make(self, packed):
+    def two_commits(self, first_files):
+        # `first_files` in a first commit, then a second adding a token in keys/.env.
         r = Repo()
         self.addCleanup(r.cleanup)
-        r.write("lost/data.txt", "this blob goes missing\n")
-        r.write("bent/data.txt", "this tree gets corrupted\n")
+        for rel, text in first_files.items():
+            r.write(rel, text)
         self.first = r.commit("first", "alice", 1)
         token = FAKE.github_token()
         r.write("keys/.env", f"GITHUB_TOKEN={token}\n")
-        later = r.commit("token", "bob", 2)
+        return r, token, r.commit("token", "bob", 2)
+
+    def make(self, packed):
+        r, token, later = self.two_commits({"lost/data.txt": "this blob goes missing\n",
+                                            "bent/data.txt": "this tree gets corrupted\n"})
         lost = r.git("rev-parse", "HEAD:lost/data.txt").stdout.strip()
         bent = r.git("rev-parse", "HEAD:bent").stdout.strip()
         objects = os.path.join(r.root, ".git", "objects")
@@ -427,20 +432,24 @@ class DamagedHistory(unittest.TestCase):
             f.write(b"not a zlib stream at all")
         return r, token, later, lost, bent
 
-    def check(self, packed, reader):
-        r, token, later, lost, bent = self.make(packed)
+    def scan_damaged(self, root, reader, token, later):
+        # The token the later commit adds is found, at that commit; returns every message.
         env = {"KEYSWEEP_GIT_READER": reader} if reader else None
-        out = keysweep("scan", "--format", "json", "--git", r.root, env=env)
+        out = keysweep("scan", "--format", "json", "--git", root, env=env)
         self.assertEqual(out.returncode, 1, out.stderr)
         report = json.loads(out.stdout)
         found = [(f["rule_id"], f["location"]["path"], f["location"]["git"]["commit"])
                  for f in report["findings"]]
         self.assertEqual(found, [("github.pat_classic", "keys/.env", later)])
-        messages = json.dumps(report["summary"]["diagnostics"]) + out.stderr
+        self.assertNotIn(token, out.stdout + out.stderr)
+        return json.dumps(report["summary"]["diagnostics"]) + out.stderr
+
+    def check(self, packed, reader):
+        r, token, later, lost, bent = self.make(packed)
+        messages = self.scan_damaged(r.root, reader, token, later)
         self.assertIn(f"cannot read blob {lost}", messages)
         # The tree is named with where the walk met it: the first commit, at bent/.
         self.assertIn(f"{self.first[:7]}:bent/: cannot read tree {bent}", messages)
-        self.assertNotIn(token, out.stdout + out.stderr)
 
     def test_loose_objects(self):
         self.check(packed=False, reader=None)
@@ -453,13 +462,8 @@ class DamagedHistory(unittest.TestCase):
 
     def spoil_packed_blob(self):
         # One pack; the zlib stream of one blob in it overwritten where it starts.
-        r = Repo()
-        self.addCleanup(r.cleanup)
-        r.write("spoiled/data.txt", "this blob gets damaged inside its pack\n")
-        r.commit("first", "alice", 1)
-        token = FAKE.github_token()
-        r.write("keys/.env", f"GITHUB_TOKEN={token}\n")
-        later = r.commit("token", "bob", 2)
+        r, token, later = self.two_commits(
+            {"spoiled/data.txt": "this blob gets damaged inside its pack\n"})
         spoiled = r.git("rev-parse", "HEAD~1:spoiled/data.txt").stdout.strip()
         r.git("repack", "-adq")
         pack_dir = os.path.join(r.root, ".git", "objects", "pack")
@@ -479,16 +483,8 @@ class DamagedHistory(unittest.TestCase):
 
     def check_spoiled(self, reader):
         r, token, later, spoiled = self.spoil_packed_blob()
-        env = {"KEYSWEEP_GIT_READER": reader} if reader else None
-        out = keysweep("scan", "--format", "json", "--git", r.root, env=env)
-        self.assertEqual(out.returncode, 1, out.stderr)
-        report = json.loads(out.stdout)
-        found = [(f["rule_id"], f["location"]["path"], f["location"]["git"]["commit"])
-                 for f in report["findings"]]
-        self.assertEqual(found, [("github.pat_classic", "keys/.env", later)])
-        messages = json.dumps(report["summary"]["diagnostics"]) + out.stderr
+        messages = self.scan_damaged(r.root, reader, token, later)
         self.assertIn(f"cannot read blob {spoiled}", messages)
-        self.assertNotIn(token, out.stdout + out.stderr)
         return messages, spoiled
 
     def test_corrupt_packed_blob(self):

@@ -150,10 +150,13 @@ TEST(GitBlobList, RebuildsEachBlobsOrigin) {
   uint32_t c = list.add_commit(commit_id, "Ada <ada@example.org>", 1700000000);
   uint32_t blob = list.seen().add(id_from(9)).first;
   list.seen().insert(id_from(10));  // seen (a boundary commit's), not listed
-  list.add(blob, c, list.intern_path("config/.env"));
+  list.add(blob, c, "config/.env");
   uint32_t staged_blob = list.seen().add(id_from(11)).first;
-  list.add(staged_blob, GitBlobList::kStaged, list.intern_path("config/.env"));
-  ASSERT_EQ(list.size(), 2u);
+  list.add(staged_blob, GitBlobList::kStaged, "config/.env");
+  list.add(blob, c, "README");  // no directory
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list.path(2), "README");
+  EXPECT_EQ(list.origin(2).path, "README");
   EXPECT_EQ(list.id(0), id_from(9));
   EXPECT_EQ(list.path(0), "config/.env");
   GitOrigin o = list.origin(0);
