@@ -76,7 +76,8 @@ std::vector<OpenPack> open_packs(const std::string& objects_dir, DiagnosticSink&
     auto idx = MappedFile::open(idx_path);
     auto pack = MappedFile::open(pack_path);
     if (!idx || !pack) continue;
-    auto file = PackFile::open((*pack)->bytes(), (*idx)->bytes(), pack_path, diagnostics);
+    auto file = PackFile::open((*pack)->bytes(), (*idx)->bytes(), pack_path, diagnostics, {},
+                               [&] { (*pack)->release(); });
     if (!file) continue;
     packs.push_back({*pack, *idx, std::move(*file)});
   }

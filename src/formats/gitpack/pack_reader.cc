@@ -64,7 +64,8 @@ void PackFile::report(DiagnosticSink& d, uint32_t entry, const std::string& what
 
 Result<std::unique_ptr<PackFile>> PackFile::open(std::string_view pack, std::string_view idx_bytes,
                                                  std::string name, DiagnosticSink& diagnostics,
-                                                 PackLimits limits) {
+                                                 PackLimits limits,
+                                                 const std::function<void()>& read_on) {
   auto idx = PackIndex::parse(idx_bytes);
   if (!idx) {
     Error e = idx.error();
@@ -106,10 +107,12 @@ Result<std::unique_ptr<PackFile>> PackFile::open(std::string_view pack, std::str
     return by_offset[it - sorted_offsets.begin()];
   };
 
+  constexpr uint64_t kReadOn = 16u << 20;
   for (uint32_t k = 0; k < n; ++k) {
     const uint32_t i = by_offset[k];
     Entry& e = entries[i];
     const uint64_t offset = sorted_offsets[k];  // the index's: not kept in the entry again
+    if (read_on && k && sorted_offsets[k - 1] / kReadOn != offset / kReadOn) read_on();
     uint64_t end = k + 1 < n ? sorted_offsets[k + 1] : limit;
     if (offset < kHeader || offset >= limit) {
       p->report(diagnostics, i, "outside the pack's " + std::to_string(pack.size()) + " bytes");

@@ -90,10 +90,13 @@ class PackFile {
 
   // Pass 1 over `pack` and its `idx` (both must outlive the PackFile). `name` prefixes every
   // diagnostic. Fails only when the pack cannot be read at all (bad header, index of another
-  // pack); a bad entry is a diagnostic and leaves the rest readable.
+  // pack); a bad entry is a diagnostic and leaves the rest readable. Pass 1 reads every entry's
+  // header, front to back: `read_on`, when given, is called after each 16 MiB of that, so a
+  // caller mapping the pack can take the pages read out of its resident set.
   static Result<std::unique_ptr<PackFile>> open(std::string_view pack, std::string_view idx,
                                                 std::string name, DiagnosticSink& diagnostics,
-                                                PackLimits limits = {});
+                                                PackLimits limits = {},
+                                                const std::function<void()>& read_on = {});
 
   const std::string& name() const { return name_; }
   const PackIndex& index() const { return index_; }
