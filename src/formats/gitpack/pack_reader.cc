@@ -134,15 +134,13 @@ Result<std::unique_ptr<PackFile>> PackFile::open(std::string_view pack, std::str
     uint64_t pos = offset;
     unsigned char c = b[pos++];
     uint8_t kind = (c >> 4) & 7;
-    uint64_t size = c & 15;
-    bool ok = true;
+    bool ok = true;  // the size varint is only checked here; data_size() reads it when needed
     for (int shift = 4; c & 0x80; shift += 7) {
       if (pos >= entry_end || shift > 57) {
         ok = false;
         break;
       }
       c = b[pos++];
-      size |= static_cast<uint64_t>(c & 0x7f) << shift;
     }
     if (!ok) {
       p->report(diagnostics, i, "entry header cut short or too long");
