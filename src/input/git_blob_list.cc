@@ -57,7 +57,7 @@ GitOrigin GitBlobList::origin(size_t i) const {
 }
 
 size_t GitBlobList::bytes() const {
-  return seen_.bytes() + blobs_.capacity() * sizeof(Listed) + commits_.capacity() * sizeof(Commit) +
+  return seen_.bytes() + blobs_.bytes() + commits_.capacity() * sizeof(Commit) +
          paths_.bytes() + authors_.bytes();
 }
 

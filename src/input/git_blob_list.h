@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "input/chunked_vector.h"
 #include "input/git_history.h"
 #include "input/object_id_index.h"
 
@@ -73,7 +74,7 @@ class GitBlobList {
     int64_t time;
   };
   ObjectSeenSet seen_;
-  std::vector<Listed> blobs_;
+  ChunkedVector<Listed> blobs_;
   std::vector<Commit> commits_;
   StringInterner paths_, authors_;  // paths_: directories and file names
 };

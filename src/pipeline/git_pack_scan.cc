@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "formats/gitpack/pack_reader.h"
+#include "input/chunked_vector.h"
 #include "input/git_blob_list.h"
 #include "input/object_id_index.h"
 #include "io/mapped_file.h"
@@ -204,13 +205,14 @@ class PackObjects final : public GitObjectSource {
     std::sort(trees_.begin(), trees_.end(),
               [](const KeptTree& a, const KeptTree& b) { return a.number < b.number; });
     trees_.shrink_to_fit();
-    rows_.shrink_to_fit();
   }
   // After the walk: the trees go; numbers and ids stay for the blob list.
   void drop_trees() {
-    trees_ = {};
-    rows_ = {};
-    names_ = {};
+    // Not `trees_ = {}`: that picks the initializer-list assignment, which keeps the capacity
+    // (massif: the 17 MB of rows, a vector then, outlived the walk into step 3).
+    std::vector<KeptTree>().swap(trees_);
+    rows_.clear();
+    names_ = StringInterner();
   }
 
  private:
@@ -228,7 +230,7 @@ class PackObjects final : public GitObjectSource {
   std::mutex mutex_;  // keep() on all threads
   ObjectIdIndex extra_;
   StringInterner names_;
-  std::vector<Row> rows_;
+  ChunkedVector<Row> rows_;
   std::vector<KeptTree> trees_;
   mutable gitpack::SizeReader sizes_;  // the walk is one thread
 };

@@ -5,6 +5,7 @@
 #include <random>
 #include <set>
 
+#include "input/chunked_vector.h"
 #include "input/git_blob_list.h"
 #include "input/object_id_index.h"
 
@@ -70,6 +71,26 @@ TEST(StringInterner, StoresEachDistinctStringOnce) {
   for (int i = 0; i < 5000; ++i) strings.intern("dir/" + std::to_string(i));
   EXPECT_EQ(strings.intern("dir/4321"), 3u + 4321u);
   EXPECT_EQ(strings.get(3 + 17), "dir/17");
+}
+
+TEST(ChunkedVector, KeepsEveryElementWhereItWasAcrossChunks) {
+  ChunkedVector<uint64_t, 1024> v;
+  EXPECT_TRUE(v.empty());
+  v.push_back(7);
+  const uint64_t* first = &v[0];
+  for (uint64_t i = 1; i < 5000; ++i) v.push_back(i * 3);
+  ASSERT_EQ(v.size(), 5000u);
+  EXPECT_EQ(&v[0], first);  // growing moved nothing
+  EXPECT_EQ(v[0], 7u);
+  EXPECT_EQ(v[1023], 1023u * 3);
+  EXPECT_EQ(v[1024], 1024u * 3);
+  EXPECT_EQ(v[4999], 4999u * 3);
+  EXPECT_GE(v.bytes(), 5 * 1024 * sizeof(uint64_t));  // five chunks
+  v.clear();
+  EXPECT_EQ(v.size(), 0u);
+  EXPECT_EQ(v.bytes(), 0u);
+  v.push_back(1);
+  EXPECT_EQ(v[0], 1u);
 }
 
 // Ids numbered by someone else (as the packs' sorted indexes number theirs): here, a sorted list.
