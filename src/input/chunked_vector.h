@@ -22,7 +22,9 @@ class ChunkedVector {
   const T& operator[](size_t i) const { return chunks_[i / kChunk][i % kChunk]; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  size_t bytes() const { return chunks_.size() * kChunk * sizeof(T) + chunks_.capacity() * sizeof(void*); }
+  size_t bytes() const {
+    return chunks_.size() * kChunk * sizeof(T) + chunks_.capacity() * sizeof(void*);
+  }
   void clear() {
     std::vector<std::unique_ptr<T[]>>().swap(chunks_);
     size_ = 0;

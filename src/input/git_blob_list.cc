@@ -57,8 +57,8 @@ GitOrigin GitBlobList::origin(size_t i) const {
 }
 
 size_t GitBlobList::bytes() const {
-  return seen_.bytes() + blobs_.bytes() + commits_.capacity() * sizeof(Commit) +
-         paths_.bytes() + authors_.bytes();
+  return seen_.bytes() + blobs_.bytes() + commits_.capacity() * sizeof(Commit) + paths_.bytes() +
+         authors_.bytes();
 }
 
 }  // namespace keysweep

@@ -48,8 +48,8 @@ class GitBlobList {
   uint32_t add_commit(const GitObjectId& id, std::string_view author, int64_t time);
   void add(uint32_t blob, uint32_t commit, std::string_view path) {
     const size_t slash = path.rfind('/') + 1;  // 0 when there is none
-    blobs_.push_back({blob, commit, paths_.intern(path.substr(0, slash)),
-                      paths_.intern(path.substr(slash))});
+    blobs_.push_back(
+        {blob, commit, paths_.intern(path.substr(0, slash)), paths_.intern(path.substr(slash))});
   }
 
   size_t size() const { return blobs_.size(); }

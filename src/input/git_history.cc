@@ -225,8 +225,8 @@ struct BlobCollector {
     }
     for (size_t i = 0, n = git_tree_entrycount(view.owned); i < n; ++i) {
       const git_tree_entry* e = git_tree_entry_byindex(view.owned, i);
-      view.entries.push_back({git_tree_entry_name(e), git_tree_entry_id(e)->id, KnownObjectIds::kNone,
-                              entry_type(git_tree_entry_type(e))});
+      view.entries.push_back({git_tree_entry_name(e), git_tree_entry_id(e)->id,
+                              KnownObjectIds::kNone, entry_type(git_tree_entry_type(e))});
     }
     return true;
   }
@@ -236,8 +236,8 @@ struct BlobCollector {
   // commit costs what it changed. `origin` null: only mark what the tree holds as seen (a
   // boundary commit of --since / --diff).
   // `number`, `old_number`: the trees' numbers in the source when the caller has them, or kNone.
-  void walk_tree(const git_oid* tree_id, uint32_t number, const git_oid* old_id, uint32_t old_number,
-                 const GitOrigin* origin, int depth) {
+  void walk_tree(const git_oid* tree_id, uint32_t number, const git_oid* old_id,
+                 uint32_t old_number, const GitOrigin* origin, int depth) {
     auto [seen_number, fresh] = seen_trees.add(tree_id->id, number);
     if (!fresh) return;
     if (source && seen_number < source->count()) number = seen_number;
@@ -327,7 +327,8 @@ struct BlobCollector {
       git_oid_cpy(&parent_tree, git_commit_tree_id(parent.get()));
       old = &parent_tree;
     }
-    walk_tree(git_commit_tree_id(commit), KnownObjectIds::kNone, old, KnownObjectIds::kNone, origin, 0);
+    walk_tree(git_commit_tree_id(commit), KnownObjectIds::kNone, old, KnownObjectIds::kNone, origin,
+              0);
   }
 
   // Staged: what the index holds that HEAD does not (a rename of committed content is not new).

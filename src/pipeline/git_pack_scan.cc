@@ -188,7 +188,8 @@ class PackObjects final : public GitObjectSource {
     std::lock_guard lock(mutex_);
     if ((rows_.size() + entries.size()) * sizeof(Row) > kTreeBudget || names_.size() >= kNameMask)
       return false;
-    trees_.push_back({number, static_cast<uint32_t>(rows_.size()), static_cast<uint32_t>(entries.size())});
+    trees_.push_back(
+        {number, static_cast<uint32_t>(rows_.size()), static_cast<uint32_t>(entries.size())});
     for (const GitTreeEntry& e : entries) {
       uint32_t object = e.number;
       if (object == kNone) {
@@ -196,7 +197,8 @@ class PackObjects final : public GitObjectSource {
         std::memcpy(key.data(), e.id, key.size());
         object = packed_ + extra_.add(key).first;
       }
-      rows_.push_back({names_.intern(e.name) | static_cast<uint32_t>(e.type) << kTypeShift, object});
+      rows_.push_back(
+          {names_.intern(e.name) | static_cast<uint32_t>(e.type) << kTypeShift, object});
     }
     return true;
   }
@@ -271,12 +273,15 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
       thread_local gitpack::Resolver resolver;
       thread_local std::vector<GitTreeEntry> entries;
       const size_t p = pack_number.at(w.pack);
-      w.pack->resolve(*w.chain, resolver, [&](uint32_t entry, ObjectType, std::string_view bytes) {
-        entries.clear();
-        if (!parse_git_tree(bytes, entries)) return;  // libgit2 reads it, as it reads it
-        for (GitTreeEntry& e : entries) e.number = source.find_packed(e.id);
-        source.keep(source.number(p, entry), entries);
-      }, diagnostics);
+      w.pack->resolve(
+          *w.chain, resolver,
+          [&](uint32_t entry, ObjectType, std::string_view bytes) {
+            entries.clear();
+            if (!parse_git_tree(bytes, entries)) return;  // libgit2 reads it, as it reads it
+            for (GitTreeEntry& e : entries) e.number = source.find_packed(e.id);
+            source.keep(source.number(p, entry), entries);
+          },
+          diagnostics);
     });
     source.seal();
     release_pages(packs);

@@ -378,6 +378,35 @@ class PackedHistory(unittest.TestCase):
         finally:
             r.cleanup()
 
+    def test_several_packs_holding_the_same_objects(self):
+        # Objects are numbered by their place in the packs' indexes, the first pack holding an
+        # id giving its number: two incremental packs, a third holding every object again, and
+        # loose objects; the pack reader reports what libgit2 does.
+        r = Repo()
+        self.addCleanup(r.cleanup)
+        tokens = []
+        for day in range(1, 10):
+            tokens.append(FAKE.github_token())
+            r.write(f"d{day % 3}/app.env",
+                    f"day {day}\nGITHUB_TOKEN={tokens[-1]}\n" + "x\n" * day)
+            r.commit(f"day {day}", "alice", day)
+            if day in (3, 6):
+                r.git("repack", "-dq")
+        names = r.git("rev-list", "--objects", "--all").stdout
+        everything = "\n".join(line.split()[0] for line in names.splitlines()) + "\n"
+        pack_dir = os.path.join(r.root, ".git", "objects", "pack")
+        subprocess.run(["git", "pack-objects", "-q", os.path.join(pack_dir, "pack")], cwd=r.root,
+                       input=everything, text=True, check=True, capture_output=True)
+        self.assertEqual(len([n for n in os.listdir(pack_dir) if n.endswith(".pack")]), 3)
+        _, packed = scan_json("--git", "--jobs", "2", r.root)
+        _, libgit2 = scan_json("--git", "--jobs", "2", r.root,
+                               env={"KEYSWEEP_GIT_READER": "libgit2"})
+        self.assertEqual(packed["findings"], libgit2["findings"])
+        self.assertEqual(sorted(f["location"]["path"] for f in packed["findings"]),
+                         sorted(f"d{day % 3}/app.env" for day in range(1, 10)))
+        for key in ("blobs_scanned", "bytes_scanned", "git_commits"):
+            self.assertEqual(packed["summary"][key], libgit2["summary"][key], key)
+
     def test_unreachable_blobs_are_counted_not_scanned(self):
         _, report = scan_json("--git", self.repo.root)
         self.assertNotIn(self.unreachable, json.dumps(report))
@@ -491,7 +520,8 @@ class DamagedHistory(unittest.TestCase):
         # The pack reader names the pack, the entry and the object; libgit2, tried next for
         # what the pack reader could not read, names the object and where the walk met it.
         messages, spoiled = self.check_spoiled(reader=None)
-        self.assertRegex(messages, r"entry at offset \d+ \(object " + spoiled + r"\): bad zlib data")
+        self.assertRegex(messages,
+                         r"entry at offset \d+ \(object " + spoiled + r"\): bad zlib data")
 
     def test_corrupt_packed_blob_through_libgit2(self):
         self.check_spoiled(reader="libgit2")

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <numeric>
 
-#include "formats/gitpack/git_delta.h"
 #include "core/secret.h"
+#include "formats/gitpack/git_delta.h"
 #include "io/byte_reader.h"
 
 namespace keysweep::gitpack {
@@ -59,7 +59,8 @@ void PackFile::report(DiagnosticSink& d, uint32_t entry, const std::string& what
   // The object id too: what `git cat-file` and the history's own messages name it by.
   const std::string id(reinterpret_cast<const char*>(index_.id(entry)), 20);
   d.warn(DiagnosticKind::kMalformed, name_,
-         "entry at offset " + std::to_string(offset(entry)) + " (object " + hex_encode(id) + "): " + what);
+         "entry at offset " + std::to_string(offset(entry)) + " (object " + hex_encode(id) +
+             "): " + what);
 }
 
 Result<std::unique_ptr<PackFile>> PackFile::open(std::string_view pack, std::string_view idx_bytes,
@@ -162,7 +163,8 @@ Result<std::unique_ptr<PackFile>> PackFile::open(std::string_view pack, std::str
         continue;
       }
       if (ofs == 0 || ofs > offset) {
-        p->report(diagnostics, i, "delta base " + std::to_string(ofs) + " bytes back is not in the pack");
+        p->report(diagnostics, i,
+                  "delta base " + std::to_string(ofs) + " bytes back is not in the pack");
         continue;
       }
       base = entry_at(offset - ofs);
@@ -292,7 +294,8 @@ Result<void> PackFile::inflate(uint32_t entry, Resolver& r, std::string& out) co
   libdeflate_result res = libdeflate_zlib_decompress_ex(r.inflater_, in.data(), in.size(), out.data(),
                                                         out.size(), &in_used, &out_got);
   if (res != LIBDEFLATE_SUCCESS) return make_error(ErrorCode::kMalformed, deflate_result(res));
-  if (out_got != size) return make_error(ErrorCode::kMalformed, deflate_result(LIBDEFLATE_SHORT_OUTPUT));
+  if (out_got != size)
+    return make_error(ErrorCode::kMalformed, deflate_result(LIBDEFLATE_SHORT_OUTPUT));
   return {};
 }
 
@@ -350,9 +353,7 @@ void PackFile::resolve(const Chain& chain, Resolver& r, const Visitor& visit,
     f.next_child = 0;
     return f;
   };
-  auto failed = [&](uint32_t entry, const Error& err) {
-    report(diagnostics, entry, err.message);
-  };
+  auto failed = [&](uint32_t entry, const Error& err) { report(diagnostics, entry, err.message); };
   r.depth_ = 0;
   if (needed && !(*needed)[chain.root]) return;
   {

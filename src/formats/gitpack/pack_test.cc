@@ -285,7 +285,7 @@ TEST(PackFile, ReadsAPackAboveFourGiB) {
     ASSERT_NE(nullptr, f);
     std::string head = std::string("PACK\0\0\0\2\0\0\0\2", 12) + entry(near_blob);
     std::fwrite(head.data(), 1, head.size(), f);
-    ASSERT_EQ(0, fseeko(f, static_cast<off_t>(far), SEEK_SET));  // a hole up to 5 GiB
+    ASSERT_EQ(0, fseeko(f, static_cast<off_t>(far), SEEK_SET));    // a hole up to 5 GiB
     std::string tail = entry(far_blob) + std::string(20, '\x5a');  // trailer: never checked
     std::fwrite(tail.data(), 1, tail.size(), f);
     ASSERT_EQ(0, std::fclose(f));
@@ -298,9 +298,9 @@ TEST(PackFile, ReadsAPackAboveFourGiB) {
   std::string idx = std::string("\377tOc", 4) + be32(2);
   for (int i = 0; i < 256; ++i) idx += be32(i < 0x11 ? 0 : i < 0x22 ? 1 : 2);
   idx += id_near + id_far + be32(0) + be32(0);  // ids, CRCs (not read)
-  idx += be32(12) + be32(0x80000000u);           // 31-bit offset; index 0 of the 64-bit table
+  idx += be32(12) + be32(0x80000000u);          // 31-bit offset; index 0 of the 64-bit table
   idx += be32(static_cast<uint32_t>(far >> 32)) + be32(static_cast<uint32_t>(far));
-  idx += std::string(40, '\0');                   // pack and index checksums
+  idx += std::string(40, '\0');  // pack and index checksums
   auto mapped = MappedFile::open(pack_path.string());
   ASSERT_TRUE(mapped) << mapped.error().message;
   ASSERT_GT((*mapped)->bytes().size(), far);
@@ -316,15 +316,18 @@ TEST(PackFile, ReadsAPackAboveFourGiB) {
   EXPECT_EQ(far_blob.size(), *(*pack)->object_size(1, sizes));
   auto chains = (*pack)->chains();
   ASSERT_EQ(2u, chains.size());
-  EXPECT_EQ(0u, chains[0].root);  // pack order
+  EXPECT_EQ(0u, chains[0].root);                // pack order
   EXPECT_EQ(far - 12, chains[0].packed_bytes);  // the entry before the hole runs up to 5 GiB
   std::map<uint32_t, std::string> got;
   Resolver r;
   for (const auto& c : chains)
-    (*pack)->resolve(c, r, [&](uint32_t e, ObjectType t, std::string_view bytes) {
-      EXPECT_EQ(ObjectType::kBlob, t);
-      got[e] = bytes;
-    }, diags);
+    (*pack)->resolve(
+        c, r,
+        [&](uint32_t e, ObjectType t, std::string_view bytes) {
+          EXPECT_EQ(ObjectType::kBlob, t);
+          got[e] = bytes;
+        },
+        diags);
   EXPECT_TRUE(diags.take().empty());
   EXPECT_EQ(near_blob, got[0]);
   EXPECT_EQ(far_blob, got[1]);
