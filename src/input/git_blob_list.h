@@ -52,6 +52,11 @@ class GitBlobList {
         {blob, commit, paths_.intern(path.substr(0, slash)), paths_.intern(path.substr(slash))});
   }
 
+  // Keeps at most `bytes` of listed records in memory, the older ones in a temporary file
+  // (ChunkedVector::spill_past); 0: no limit.
+  void spill_past(uint64_t bytes) { blobs_.spill_past(bytes); }
+  size_t spilled_bytes() const { return blobs_.spilled_chunks() * kListedChunkBytes; }
+
   size_t size() const { return blobs_.size(); }
   GitObjectId id(size_t i) const { return seen_.id(blobs_[i].blob); }
   uint32_t number(size_t i) const { return blobs_[i].blob; }  // in seen()
@@ -68,13 +73,16 @@ class GitBlobList {
   struct Listed {
     uint32_t blob, commit, dir, name;  // dir: with its trailing '/', "" at the top
   };
+  static_assert(sizeof(Listed) == 16);
   struct Commit {
     GitObjectId id;
     uint32_t author;
     int64_t time;
   };
+  static constexpr size_t kListedChunk = size_t{1} << 16;  // records: 1 MiB, whole pages
+  static constexpr size_t kListedChunkBytes = kListedChunk * 16;
   ObjectSeenSet seen_;
-  ChunkedVector<Listed> blobs_;
+  ChunkedVector<Listed, kListedChunk> blobs_;
   std::vector<Commit> commits_;
   StringInterner paths_, authors_;  // paths_: directories and file names
 };

@@ -390,6 +390,7 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
   // Objects the source numbers are seen as one bit each, their ids not copied.
   collect.seen_trees.use_known(source);
   list.seen().use_known(source);
+  list.spill_past(options.list_memory);
 
   if (options.staged) {
     Owned<git_index, git_index_free> index;

@@ -27,6 +27,9 @@ struct GitScanOptions {
   std::string since;              // "REV": only commits after REV (REV and its ancestors hidden)
   std::vector<std::string> refs;  // revisions to start from; empty = every ref and HEAD
   uint64_t max_blob_size = 512ull << 20;
+  // The walk's list of blobs to scan keeps at most this many bytes of its records in memory,
+  // the older ones in a temporary file (GitBlobList::spill_past); 0: no limit.
+  uint64_t list_memory = 0;
   // Full-history walks (no staged / range / since) stream the repository's packs
   // (pipeline/git_pack_scan.cc); false reads every object through libgit2.
   bool read_packs = true;

@@ -93,6 +93,37 @@ TEST(ChunkedVector, KeepsEveryElementWhereItWasAcrossChunks) {
   EXPECT_EQ(v[0], 1u);
 }
 
+TEST(ChunkedVector, SpillsTheOldestChunksToAFileAndReadsThemBack) {
+  ChunkedVector<uint64_t, 512> v;  // 4 KiB chunks: whole pages
+  v.spill_past(2 * 512 * sizeof(uint64_t));
+  for (uint64_t i = 0; i < 512 * 6 + 7; ++i) v.push_back(i * 5 + 1);
+  // Seven chunks, two held: the five oldest went to the file.
+  EXPECT_EQ(v.spilled_chunks(), 5u);
+  EXPECT_LE(v.bytes(), 2 * 512 * sizeof(uint64_t) + 64 * sizeof(void*));
+  for (uint64_t i = 0; i < v.size(); ++i) ASSERT_EQ(v[i], i * 5 + 1) << i;
+  v.clear();
+  EXPECT_EQ(v.spilled_chunks(), 0u);
+  v.push_back(3);
+  EXPECT_EQ(v[0], 3u);
+}
+
+TEST(GitBlobList, KeepsItsRecordsPastTheLimitInAFile) {
+  GitBlobList list;
+  list.spill_past(1);  // one chunk of records in memory
+  GitObjectId commit_id{};
+  const uint32_t c = list.add_commit(commit_id, "Ada <ada@example.org>", 1700000000);
+  const size_t n = 200000;  // four chunks of 65,536
+  for (size_t i = 0; i < n; ++i)
+    list.add(list.seen().add(id_from(i)).first, c, "dir" + std::to_string(i % 97) + "/f" + std::to_string(i));
+  ASSERT_EQ(list.size(), n);
+  EXPECT_EQ(list.spilled_bytes(), 3u << 20);  // the three full chunks; the last one is held
+  for (size_t i : {size_t{0}, size_t{1}, size_t{65535}, size_t{65536}, size_t{131073}, n - 1}) {
+    EXPECT_EQ(list.id(i), id_from(i));
+    EXPECT_EQ(list.path(i), "dir" + std::to_string(i % 97) + "/f" + std::to_string(i));
+    EXPECT_EQ(list.origin(i).author, "Ada <ada@example.org>");
+  }
+}
+
 // Ids numbered by someone else (as the packs' sorted indexes number theirs): here, a sorted list.
 class SortedIds final : public KnownObjectIds {
  public:
