@@ -6,9 +6,10 @@
 # unique object of the repository. With -b, a baseline binary runs the same way, interleaved, and
 # its findings must be the same as KEYSWEEP's (the report minus its summary line).
 #
-# Usage: bench/suite/git_scale.sh [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-b BASELINE] [-g REPO] [-N BLOBS] [-o FILE | -n]
+# Usage: bench/suite/git_scale.sh [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-b BASELINE] [-g REPO] [-N BLOBS] [-x ARGS] [-o FILE | -n]
 #   -g REPO   the repository (default build/bench-git/scale-1m.git, generated when missing)
 #   -N BLOBS  unique blobs of a generated repository (default 1000000)
+#   -x ARGS   more arguments for KEYSWEEP's scan only (e.g. "--memory-budget 4MiB")
 #   -n        print only, write no result file (default bench/results/YYYY-MM-DD-git-scale.txt)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -21,7 +22,8 @@ REPO=$ROOT/build/bench-git/scale-1m.git
 BLOBS=1000000
 RESULT=$ROOT/bench/results/$(date -u +%F)-git-scale.txt
 WRITE_RESULT=1
-while getopts "j:r:k:b:g:N:o:nh" opt; do
+EXTRA=
+while getopts "j:r:k:b:g:N:x:o:nh" opt; do
   case $opt in
     j) JOBS=$OPTARG ;;
     r) RUNS=$OPTARG ;;
@@ -29,6 +31,7 @@ while getopts "j:r:k:b:g:N:o:nh" opt; do
     b) BASELINE=$(realpath "$OPTARG") ;;
     g) REPO=$OPTARG ;;
     N) BLOBS=$OPTARG ;;
+    x) EXTRA=$OPTARG ;;
     o) RESULT=$OPTARG ;;
     n) WRITE_RESULT=0 ;;
     *) usage ;;
@@ -43,7 +46,11 @@ OBJECTS=$(git -C "$REPO" count-objects -v | awk '/^(count|in-pack):/ {n += $2} E
 COMMITS=$(git -C "$REPO" rev-list --all --count)
 PACK_BYTES=$(du -sb "$REPO/objects" | cut -f1)
 
-cmd() { echo "$1" scan --git --jobs "$JOBS" --format jsonl --exit-zero -q --output "$WORK/$2.jsonl" "$REPO"; }
+cmd() {
+  local extra=
+  [[ $2 != keysweep ]] || extra=$EXTRA
+  echo "$1" scan --git --jobs "$JOBS" $extra --format jsonl --exit-zero -q --output "$WORK/$2.jsonl" "$REPO"
+}
 NAMES=(keysweep)
 declare -A BIN=([keysweep]=$KEYSWEEP)
 [[ -z $BASELINE ]] || { NAMES=(baseline keysweep); BIN[baseline]=$BASELINE; }

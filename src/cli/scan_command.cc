@@ -37,7 +37,9 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
   cmd.add_option("--inject-read-error", a.inject_read_error, "Reads of this path fail with EIO (tests)")->group("");
   cmd.add_option("--memory-budget", a.memory_budget,
                  "Inflated archive entries held at once by all workers together (e.g. 2GiB); "
-                 "a worker waits for room rather than pass it (default: a quarter of the memory)");
+                 "a worker waits for room rather than pass it; --git: also the most the list of "
+                 "blobs to scan keeps in memory, the rest in a temporary file (default: a quarter "
+                 "of the memory)");
   // One value per flag (repeat the flag): the paths after it stay paths, also now that they are
   // optional (--input-list).
   cmd.add_option("--exclude", a.excludes, "Skip paths matching this glob (repeatable)")

@@ -73,6 +73,8 @@ Result<ScanOutcome> run_git_scan(const ScanArgs& a, const ScanPipeline& pipeline
   constexpr uint64_t kDefaultMaxBlobSize = 512ull << 20;
   const uint64_t max_file_size = pipeline.config().limits.max_file_size;
   options.max_blob_size = max_file_size == kNoSizeLimit ? kDefaultMaxBlobSize : max_file_size;
+  // --memory-budget bounds the walk's list of blobs too: past it, its records go to a file.
+  options.list_memory = pipeline.memory_budget().total();
   // KEYSWEEP_GIT_READER=libgit2: every object through libgit2, as before the pack reader (for
   // comparing the two, and as a way out should a pack defeat the reader).
   const char* reader = std::getenv("KEYSWEEP_GIT_READER");

@@ -44,7 +44,7 @@ uint32_t GitBlobList::add_commit(const GitObjectId& id, std::string_view author,
 GitOrigin GitBlobList::origin(size_t i) const {
   const Listed& b = blobs_[i];
   GitOrigin o;
-  o.path = std::string(paths_.get(b.path));
+  o.path = path(i);
   if (b.commit == kStaged) {
     o.staged = true;
     return o;
@@ -57,8 +57,8 @@ GitOrigin GitBlobList::origin(size_t i) const {
 }
 
 size_t GitBlobList::bytes() const {
-  return seen_.bytes() + blobs_.capacity() * sizeof(Listed) + commits_.capacity() * sizeof(Commit) +
-         paths_.bytes() + authors_.bytes();
+  return seen_.bytes() + blobs_.bytes() + commits_.capacity() * sizeof(Commit) + paths_.bytes() +
+         authors_.bytes();
 }
 
 }  // namespace keysweep

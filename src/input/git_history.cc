@@ -56,25 +56,13 @@ GitObjectId raw_id(const git_oid* oid) {
 
 using ObjectIdHash = GitObjectIdHash;
 
-GitObjectId raw_id(const unsigned char* id) {
-  GitObjectId out;
-  std::memcpy(out.data(), id, out.size());
-  return out;
-}
-
 git_oid to_oid(const unsigned char* id) {
   git_oid oid;
   std::memcpy(oid.id, id, GIT_OID_RAWSZ);
   return oid;
 }
 
-// One tree's entries, whoever parsed it: names and ids point into the raw object (kept by the
-// GitObjectSource for the walk) or into libgit2's tree, owned here.
-struct TreeEntry {
-  std::string_view name;
-  const unsigned char* id;
-  git_object_t type;
-};
+using TreeEntry = GitTreeEntry;
 
 struct TreeView {
   std::vector<TreeEntry> entries;
@@ -91,15 +79,21 @@ struct TreeView {
 };
 
 // git_tree_entry_type's reading of a mode: gitlinks are commits, directories trees, the rest blobs.
-git_object_t type_of_mode(uint32_t mode) {
-  if ((mode & 0170000) == 0160000) return GIT_OBJECT_COMMIT;
-  if ((mode & 0170000) == 0040000) return GIT_OBJECT_TREE;
-  return GIT_OBJECT_BLOB;
+GitEntryType type_of_mode(uint32_t mode) {
+  if ((mode & 0170000) == 0160000) return GitEntryType::kCommit;
+  if ((mode & 0170000) == 0040000) return GitEntryType::kTree;
+  return GitEntryType::kBlob;
 }
 
-// The raw tree format: `mode SP name NUL 20-byte id`, repeated. Strict: anything libgit2 might
-// read differently (a mode that is not octal digits, over 16 bits) is left to libgit2.
-bool parse_raw_tree(std::string_view raw, std::vector<TreeEntry>& out) {
+GitEntryType entry_type(git_object_t t) {
+  if (t == GIT_OBJECT_TREE) return GitEntryType::kTree;
+  if (t == GIT_OBJECT_BLOB) return GitEntryType::kBlob;
+  return GitEntryType::kCommit;
+}
+
+}  // namespace
+
+bool parse_git_tree(std::string_view raw, std::vector<GitTreeEntry>& out) {
   size_t pos = 0;
   while (pos < raw.size()) {
     uint32_t mode = 0;
@@ -112,13 +106,12 @@ bool parse_raw_tree(std::string_view raw, std::vector<TreeEntry>& out) {
     size_t nul = raw.find('\0', pos);
     if (nul == std::string_view::npos || raw.size() - nul - 1 < GIT_OID_RAWSZ) return false;
     out.push_back({raw.substr(pos, nul - pos),
-                   reinterpret_cast<const unsigned char*>(raw.data() + nul + 1), type_of_mode(mode)});
+                   reinterpret_cast<const unsigned char*>(raw.data() + nul + 1),
+                   KnownObjectIds::kNone, type_of_mode(mode)});
     pos = nul + 1 + GIT_OID_RAWSZ;
   }
   return true;
 }
-
-}  // namespace
 
 std::string object_id_hex(const GitObjectId& id) {
   const git_oid oid = to_oid(id.data());
@@ -136,6 +129,20 @@ struct GitRepository::Impl {
 };
 
 GitRepository::~GitRepository() = default;
+
+GitPackWindowLimit::GitPackWindowLimit(size_t limit) {
+  git_libgit2_init();  // the options are libgit2's globals: held until the destructor
+  git_libgit2_opts(GIT_OPT_GET_MWINDOW_SIZE, &old_window_);
+  git_libgit2_opts(GIT_OPT_GET_MWINDOW_MAPPED_LIMIT, &old_limit_);
+  git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, limit / 4);
+  git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, limit);
+}
+
+GitPackWindowLimit::~GitPackWindowLimit() {
+  git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, old_window_);
+  git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, old_limit_);
+  git_libgit2_shutdown();
+}
 
 Result<std::unique_ptr<GitRepository>> GitRepository::open(const std::string& path) {
   std::unique_ptr<GitRepository> r(new GitRepository());
@@ -167,18 +174,21 @@ struct BlobCollector {
   GitBlobList& list;
   const GitBlobListed& listed;
   const GitObjectSource* source;
-  ObjectIdIndex seen_trees;
+  ObjectSeenSet seen_trees;
   uint32_t commit = GitBlobList::kStaged;  // the list's number for the commit being walked
   std::string path;  // of the tree being walked, with a trailing '/'
   std::string blob_path;  // reused for each blob's path, not one allocation a blob
   std::vector<std::unique_ptr<TreeView>> views;  // two a level (the tree, its parent's), reused
 
-  void add_blob(const git_oid* id, const std::string& rel, const GitOrigin& origin_template) {
-    auto [number, fresh] = list.seen().add(raw_id(id));
+  // `known`: the blob's number in the source, or kNone.
+  void add_blob(const git_oid* id, uint32_t known_number, const std::string& rel,
+                const GitOrigin& origin_template) {
+    auto [number, fresh] = list.seen().add(id->id, known_number);
     if (!fresh) return;
     size_t size = 0;
     git_object_t type = GIT_OBJECT_BLOB;
-    std::optional<uint64_t> known = source ? source->blob_size(raw_id(id)) : std::nullopt;
+    std::optional<uint64_t> known =
+        source && number < source->count() ? source->blob_size(number) : std::nullopt;
     if (known) size = *known;
     else if (git_odb_read_header(&size, &type, odb, id) != 0 || type != GIT_OBJECT_BLOB) {
       diagnostics.warn(DiagnosticKind::kMalformed, origin_template.short_commit() + ":" + rel,
@@ -196,16 +206,18 @@ struct BlobCollector {
     }
     ++stats.blobs;
     stats.blob_bytes += size;
-    list.add(number, commit, list.intern_path(rel));
+    list.add(number, commit, rel);
     if (listed) listed(list, list.size() - 1);
   }
 
-  // The tree's entries into `view`: from the source's raw bytes when it has them, else libgit2.
-  bool read_tree(const git_oid* id, TreeView& view) {
+  // The tree's entries into `view`: from the source when it has them, else libgit2. `number`:
+  // the tree's number in the source, or kNone (looked up).
+  bool read_tree(const git_oid* id, uint32_t number, TreeView& view) {
     view.reset();
-    if (source)
-      if (auto raw = source->raw_tree(raw_id(id)))
-        if (parse_raw_tree(*raw, view.entries)) return true;
+    if (source) {
+      if (number == KnownObjectIds::kNone) number = source->find(id->id);
+      if (number != KnownObjectIds::kNone && source->tree(number, view.entries)) return true;
+    }
     view.entries.clear();
     if (int rc = git_tree_lookup(&view.owned, repo, id); rc != 0) {
       view.owned = nullptr;
@@ -213,7 +225,8 @@ struct BlobCollector {
     }
     for (size_t i = 0, n = git_tree_entrycount(view.owned); i < n; ++i) {
       const git_tree_entry* e = git_tree_entry_byindex(view.owned, i);
-      view.entries.push_back({git_tree_entry_name(e), git_tree_entry_id(e)->id, git_tree_entry_type(e)});
+      view.entries.push_back({git_tree_entry_name(e), git_tree_entry_id(e)->id,
+                              KnownObjectIds::kNone, entry_type(git_tree_entry_type(e))});
     }
     return true;
   }
@@ -222,8 +235,12 @@ struct BlobCollector {
   // entry the old tree has with the same id is unchanged and skipped without a lookup, so a
   // commit costs what it changed. `origin` null: only mark what the tree holds as seen (a
   // boundary commit of --since / --diff).
-  void walk_tree(const git_oid* tree_id, const git_oid* old_id, const GitOrigin* origin, int depth) {
-    if (!seen_trees.insert(raw_id(tree_id))) return;
+  // `number`, `old_number`: the trees' numbers in the source when the caller has them, or kNone.
+  void walk_tree(const git_oid* tree_id, uint32_t number, const git_oid* old_id,
+                 uint32_t old_number, const GitOrigin* origin, int depth) {
+    auto [seen_number, fresh] = seen_trees.add(tree_id->id, number);
+    if (!fresh) return;
+    if (source && seen_number < source->count()) number = seen_number;
     if (depth > kMaxTreeDepth) {
       diagnostics.warn(DiagnosticKind::kLimit, path, "trees nested deeper than " +
                                                          std::to_string(kMaxTreeDepth) + "; not walked");
@@ -232,7 +249,7 @@ struct BlobCollector {
     while (views.size() < static_cast<size_t>(depth + 1) * 2) views.push_back(std::make_unique<TreeView>());
     TreeView& tree = *views[depth * 2];
     TreeView& old = *views[depth * 2 + 1];
-    if (!read_tree(tree_id, tree)) {
+    if (!read_tree(tree_id, number, tree)) {
       // Where, as git names it (`398c18c:config/`), so `git show` can look; the rest of the
       // history is still walked.
       diagnostics.warn(DiagnosticKind::kMalformed,
@@ -240,7 +257,7 @@ struct BlobCollector {
                        "cannot read tree " + hex(tree_id) + ": " + git_error_text(-1));
       return;
     }
-    if (!old_id || !read_tree(old_id, old)) old.reset();
+    if (!old_id || !read_tree(old_id, old_number, old)) old.reset();
     const size_t n = tree.entries.size(), m = old.entries.size();
     // Both trees are sorted in git's order, so one merge pass pairs the entries by name.
     for (size_t i = 0, j = 0; i < n; ++i) {
@@ -259,23 +276,24 @@ struct BlobCollector {
       if (before && std::memcmp(before->id, e.id, GIT_OID_RAWSZ) == 0) continue;  // unchanged
       const git_oid id = to_oid(e.id);
       switch (e.type) {
-        case GIT_OBJECT_TREE: {
+        case GitEntryType::kTree: {
           git_oid old_sub;
-          bool has_old = before && before->type == GIT_OBJECT_TREE;
+          bool has_old = before && before->type == GitEntryType::kTree;
           if (has_old) old_sub = to_oid(before->id);
           size_t len = path.size();
           path += e.name;
           path += '/';
-          walk_tree(&id, has_old ? &old_sub : nullptr, origin, depth + 1);
+          walk_tree(&id, e.number, has_old ? &old_sub : nullptr,
+                    has_old ? before->number : KnownObjectIds::kNone, origin, depth + 1);
           path.resize(len);
           break;
         }
-        case GIT_OBJECT_BLOB:
+        case GitEntryType::kBlob:
           if (!origin) {
-            list.seen().insert(raw_id(e.id));
+            list.seen().add(e.id, e.number);
           } else {
             blob_path.assign(path).append(e.name);
-            add_blob(&id, blob_path, *origin);
+            add_blob(&id, e.number, blob_path, *origin);
           }
           break;
         default:  // a submodule's commit: another repository
@@ -291,7 +309,7 @@ struct BlobCollector {
     if (c) return c;
     auto next = [k](const TreeEntry& e) -> int {
       if (k < e.name.size()) return static_cast<unsigned char>(e.name[k]);
-      return e.type == GIT_OBJECT_TREE ? '/' : 0;
+      return e.type == GitEntryType::kTree ? '/' : 0;
     };
     return next(a) - next(b);
   }
@@ -309,7 +327,8 @@ struct BlobCollector {
       git_oid_cpy(&parent_tree, git_commit_tree_id(parent.get()));
       old = &parent_tree;
     }
-    walk_tree(git_commit_tree_id(commit), old, origin, 0);
+    walk_tree(git_commit_tree_id(commit), KnownObjectIds::kNone, old, KnownObjectIds::kNone, origin,
+              0);
   }
 
   // Staged: what the index holds that HEAD does not (a rename of committed content is not new).
@@ -326,7 +345,7 @@ struct BlobCollector {
       const git_diff_file& f = d->new_file;
       if (f.mode == GIT_FILEMODE_COMMIT || f.mode == GIT_FILEMODE_TREE) continue;  // submodules
       if (git_oid_is_zero(&f.id) || moved.contains(raw_id(&f.id))) continue;  // intent-to-add; moved
-      add_blob(&f.id, f.path ? f.path : "", origin);
+      add_blob(&f.id, KnownObjectIds::kNone, f.path ? f.path : "", origin);
     }
   }
 };
@@ -368,6 +387,10 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
     return make_error(ErrorCode::kIo, git_error_text(rc), path_);
   BlobCollector collect{repo, odb.get(), options, diagnostics, stats, list, listed, source, {},
                         GitBlobList::kStaged, {}, {}, {}};
+  // Objects the source numbers are seen as one bit each, their ids not copied.
+  collect.seen_trees.use_known(source);
+  list.seen().use_known(source);
+  list.spill_past(options.list_memory);
 
   if (options.staged) {
     Owned<git_index, git_index_free> index;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/diagnostics.h"
+#include "input/object_id_index.h"
 #include "keysweep/error.h"
 #include "keysweep/finding.h"
 
@@ -26,6 +27,9 @@ struct GitScanOptions {
   std::string since;              // "REV": only commits after REV (REV and its ancestors hidden)
   std::vector<std::string> refs;  // revisions to start from; empty = every ref and HEAD
   uint64_t max_blob_size = 512ull << 20;
+  // The walk's list of blobs to scan keeps at most this many bytes of its records in memory,
+  // the older ones in a temporary file (GitBlobList::spill_past); 0: no limit.
+  uint64_t list_memory = 0;
   // Full-history walks (no staged / range / since) stream the repository's packs
   // (pipeline/git_pack_scan.cc); false reads every object through libgit2.
   bool read_packs = true;
@@ -62,15 +66,31 @@ struct GitWalkStats {
   uint64_t unreachable_blobs = 0;  // in a pack but not reachable from the walked refs: not scanned
 };
 
-// Objects another reader already has (the pack streamer of pipeline/git_pack_scan.h): trees as
-// raw bytes from memory, blob sizes from pack headers. "Not known" sends the walk to libgit2.
-class GitObjectSource {
+// One entry of a tree: its name, its id (20 raw bytes) and what it is. Both views point into
+// whoever parsed the tree and stay valid as long as it does.
+enum class GitEntryType : uint8_t { kBlob = 0, kTree = 1, kCommit = 2 };  // commit: a submodule
+struct GitTreeEntry {
+  std::string_view name;
+  const unsigned char* id = nullptr;
+  uint32_t number = KnownObjectIds::kNone;  // the id's number in a GitObjectSource, if it has it
+  GitEntryType type = GitEntryType::kBlob;
+};
+
+// The raw tree format, `mode SP name NUL 20-byte id` repeated, into `out` (appended, numbers
+// kNone). Strict: false for anything libgit2 might read differently (a mode that is not octal
+// digits, over 16 bits), which is then left to libgit2.
+bool parse_git_tree(std::string_view raw, std::vector<GitTreeEntry>& out);
+
+// Objects another reader already has (the pack streamer of pipeline/git_pack_scan.h), numbered
+// (KnownObjectIds): trees as parsed entries, blob sizes from pack headers. "Not known" sends the
+// walk to libgit2.
+class GitObjectSource : public KnownObjectIds {
  public:
-  virtual ~GitObjectSource() = default;
-  // The raw tree object (`mode SP name NUL 20-byte id`...), valid for the walk.
-  virtual std::optional<std::string_view> raw_tree(const GitObjectId& id) const = 0;
-  // The size of a blob, or nullopt when unknown or not a blob.
-  virtual std::optional<uint64_t> blob_size(const GitObjectId& id) const = 0;
+  // The entries of tree `number` into `out` (appended, each with its number), valid for the
+  // walk; false when not kept.
+  virtual bool tree(uint32_t number, std::vector<GitTreeEntry>& out) const = 0;
+  // The size of blob `number`, or nullopt when unknown or not a blob.
+  virtual std::optional<uint64_t> blob_size(uint32_t number) const = 0;
 };
 
 // A blob's bytes, kept alive by `owner` (libgit2's object) as long as the view is used.
@@ -86,6 +106,22 @@ struct GitRepositoryInfo {
   std::string origin_url;  // remote "origin", if any
   std::string head;        // HEAD's commit id, if HEAD is born
   std::string branch;      // HEAD's branch name ("main"), if HEAD is a branch
+};
+
+// While alive, libgit2 maps at most `limit` bytes of pack files at once (in windows of a quarter
+// of that), process-wide; the settings before are restored after. For a scan that reads the packs
+// itself and leaves libgit2 only the commits: libgit2's default (1 GiB windows, up to 8 GiB) kept
+// every page it had touched mapped, and with the kernel mapping the cached pages around each
+// fault too, that was most of the pack once more in the resident set (issue 16).
+class GitPackWindowLimit {
+ public:
+  explicit GitPackWindowLimit(size_t limit);
+  ~GitPackWindowLimit();
+  GitPackWindowLimit(const GitPackWindowLimit&) = delete;
+  GitPackWindowLimit& operator=(const GitPackWindowLimit&) = delete;
+
+ private:
+  size_t old_window_ = 0, old_limit_ = 0;
 };
 
 // Opens a (possibly bare) repository at or above `path`.

@@ -77,4 +77,63 @@ class ObjectIdIndex {
   size_t size_ = 0;
 };
 
+// Ids another reader has numbered already, 0 .. count() - 1, and keeps for as long as the walk
+// and its lists need them: the packs' sorted indexes, whose ids stay in the mapped .idx files.
+class KnownObjectIds {
+ public:
+  static constexpr uint32_t kNone = ObjectIdIndex::kNone;
+  virtual ~KnownObjectIds() = default;
+  virtual uint32_t count() const = 0;
+  virtual uint32_t find(const unsigned char* id) const = 0;  // kNone when not known
+  virtual const unsigned char* id(uint32_t n) const = 0;
+};
+
+// Which objects the walk has seen, each numbered: a known id by its number in KnownObjectIds (one
+// bit here, the id itself not copied: issue 16 counted the blob list's 20-byte copies and their
+// hash slots at ~28 bytes an object), any other id by an ObjectIdIndex of its own, numbered from
+// count() on. Without KnownObjectIds it is an ObjectIdIndex.
+class ObjectSeenSet {
+ public:
+  using Id = ObjectIdIndex::Id;
+  static constexpr uint32_t kNone = ObjectIdIndex::kNone;
+
+  // Before the first add; `known` outlives the set.
+  void use_known(const KnownObjectIds* known) {
+    known_ = known;
+    base_ = known ? known->count() : 0;
+    bits_.assign((size_t{base_} + 63) / 64, 0);
+  }
+  // The id's number, and whether it was unseen before this call. `number` is the id's number in
+  // KnownObjectIds when the caller has it already, else kNone (looked up here).
+  std::pair<uint32_t, bool> add(const unsigned char* id, uint32_t number = kNone) {
+    if (known_ && number == kNone) number = known_->find(id);
+    if (known_ && number != kNone && number < base_) {
+      uint64_t& word = bits_[number / 64];
+      const uint64_t bit = uint64_t{1} << (number % 64);
+      const bool fresh = !(word & bit);
+      word |= bit;
+      return {number, fresh};
+    }
+    Id copy;
+    std::memcpy(copy.data(), id, copy.size());
+    auto [n, fresh] = extra_.add(copy);
+    return {base_ + n, fresh};
+  }
+  std::pair<uint32_t, bool> add(const Id& id) { return add(id.data()); }
+  bool insert(const Id& id) { return add(id.data()).second; }
+  Id id(uint32_t n) const {
+    if (n >= base_) return extra_.id(n - base_);
+    Id out;
+    std::memcpy(out.data(), known_->id(n), out.size());
+    return out;
+  }
+  size_t bytes() const { return bits_.capacity() * 8 + extra_.bytes(); }
+
+ private:
+  const KnownObjectIds* known_ = nullptr;
+  uint32_t base_ = 0;
+  std::vector<uint64_t> bits_;
+  ObjectIdIndex extra_;
+};
+
 }  // namespace keysweep

@@ -49,6 +49,10 @@ MappedFile::MappedFile(void* addr, size_t size, int fd, FileStamp opened, std::s
   if (size_) guard_.emplace(addr_, size_);
 }
 
+void MappedFile::release() const {
+  if (addr_ && size_) madvise(addr_, size_, MADV_DONTNEED);
+}
+
 MappedFile::~MappedFile() {
   guard_.reset();  // before the range can be mapped again by someone else
   if (addr_ && size_) munmap(addr_, size_);

@@ -34,6 +34,11 @@ class MappedFile {
   // Once read: why its bytes were not the file as it is now (describe_change_while_read), as a
   // diagnostic naming it: changed-while-read, or an I/O error (an error: the scan is incomplete).
   std::optional<Diagnostic> change_while_read() const;
+  // Takes the pages read so far out of the process's resident set. They stay in the page cache
+  // (the mapping is read-only, so nothing is lost): reading them again costs a minor fault. For
+  // readers that go over a large file several times in a long run (a git pack: every page at
+  // open, then trees, then blobs), so their resident memory is what they read lately, not all.
+  void release() const;
 
  private:
   MappedFile(void* addr, size_t size, int fd, FileStamp opened, std::string path);

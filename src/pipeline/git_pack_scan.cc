@@ -2,8 +2,8 @@
 // 16 MiB delta-base cache, so a history walk re-inflates delta bases over and over (see
 // formats/gitpack/pack_reader.h for the figures). Here each pack is streamed the way
 // `git index-pack` resolves it, every entry inflated once:
-//   1. every tree, on all threads, kept raw in memory (up to a budget; past it the walk reads
-//      trees through libgit2 as before);
+//   1. every tree, on all threads, kept parsed as compact rows (up to a budget; past it the walk
+//      reads trees through libgit2 as before);
 //   2. the same history walk as the libgit2 path (same attribution, order and diagnostics), with
 //      trees and blob sizes served from the packs: it lists each blob to scan with its origin.
 //      A listed blob that is a standalone pack object (no delta base, no delta resolved from
@@ -13,16 +13,15 @@
 //      as it is resolved under its real path (extractors and labels depend on the file name).
 // Blobs the walk lists that no pack holds (loose objects, alternates, a corrupt entry) are read
 // through libgit2 last; blobs in a pack that the walk never reaches are counted, not scanned.
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
 #include "formats/gitpack/pack_reader.h"
+#include "input/chunked_vector.h"
 #include "input/git_blob_list.h"
 #include "input/object_id_index.h"
 #include "io/mapped_file.h"
@@ -36,7 +35,8 @@ namespace fs = std::filesystem;
 using gitpack::ObjectType;
 using gitpack::PackFile;
 
-// Raw trees kept for the walk: the benchmark's 133,864 trees are 168 MB.
+// Tree rows kept for the walk (8 bytes an entry; past it libgit2 reads the rest): the benchmark's
+// 133,864 trees were 168 MB raw.
 constexpr uint64_t kTreeBudget = 1ull << 30;
 constexpr uint32_t kNone = 0xffffffffu;
 
@@ -44,6 +44,24 @@ struct OpenPack {
   std::shared_ptr<const MappedFile> pack, idx;
   std::unique_ptr<PackFile> file;
 };
+
+// Between and during the steps, the pages of the packs read so far leave the resident set (see
+// MappedFile::release): open() reads every page, and the walk's blob reads would bring the rest
+// back; with libgit2 mapping the same pack for the commits, peak RSS was the pack twice over
+// (issue 16: ~275 MiB of the 464 MiB peak on the million-blob history).
+void release_pages(const std::vector<OpenPack>& packs) {
+  for (const auto& p : packs) {
+    p.pack->release();
+    p.idx->release();
+  }
+}
+// How often while a step runs: every so many blobs listed by the walk; every so many chains or
+// packed bytes of chains resolved. A chain's entries lie far apart in the pack, and a read maps
+// more than its page (the kernel maps the cached pages around a fault, or a whole large folio):
+// on the million-blob history, releasing every 16 MiB of chains still let the whole pack back in.
+constexpr uint32_t kReleaseEvery = 1u << 12;
+constexpr uint32_t kReleaseChains = 256;
+constexpr uint64_t kReleaseBytes = 16u << 20;
 
 // GITDIR/objects/pack/*.pack with their .idx. A pack that cannot be opened is left to libgit2,
 // which reads (or reports) its objects as before.
@@ -59,62 +77,13 @@ std::vector<OpenPack> open_packs(const std::string& objects_dir, DiagnosticSink&
     auto idx = MappedFile::open(idx_path);
     auto pack = MappedFile::open(pack_path);
     if (!idx || !pack) continue;
-    auto file = PackFile::open((*pack)->bytes(), (*idx)->bytes(), pack_path, diagnostics);
+    auto file = PackFile::open((*pack)->bytes(), (*idx)->bytes(), pack_path, diagnostics, {},
+                               [&] { (*pack)->release(); });
     if (!file) continue;
     packs.push_back({*pack, *idx, std::move(*file)});
   }
   return packs;
 }
-
-// Bump allocation for the raw trees: one mapping per chunk (1 to 64 MiB), not one malloc per
-// tree, and populated up front: faulting 168 MB in page by page cost more than copying the trees
-// into it.
-class Arena {
- public:
-  Arena() = default;
-  Arena(const Arena&) = delete;
-  Arena& operator=(const Arena&) = delete;
-  Arena(Arena&& o) noexcept
-      : chunks_(std::move(o.chunks_)), used_(o.used_), cap_(o.cap_), next_chunk_(o.next_chunk_) {
-    o.chunks_.clear();
-  }
-  ~Arena() {
-    for (auto [at, size] : chunks_) ::munmap(at, size);
-  }
-  std::string_view copy(std::string_view s) {
-    if (s.empty()) return {};  // the empty tree
-    if (s.size() > cap_ - used_) {
-      // Chunks double from 1 MiB to 64 MiB: a fixed 64 MiB, populated, cost every thread 64 MiB
-      // of resident memory however few trees it kept (issue 16: 143 MiB anonymous on a
-      // 20,000-blob history with two jobs, 12 MiB now).
-      next_chunk_ = std::min(next_chunk_ ? next_chunk_ * 2 : kFirstChunk, kChunk);
-      size_t size = std::max<size_t>(s.size(), next_chunk_);
-      void* at = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-      if (at == MAP_FAILED) return {nullptr, 0};
-      chunks_.emplace_back(static_cast<char*>(at), size);
-      used_ = 0;
-      cap_ = size;
-    }
-    char* at = chunks_.back().first + used_;
-    std::memcpy(at, s.data(), s.size());
-    used_ += s.size();
-    return {at, s.size()};
-  }
-  // Gives back the populated pages past the last copy: with chunks doubling, up to half of
-  // what was mapped (issue 16: 2 x 63 MiB mapped for 2 x 37 MB of trees on the million-blob
-  // history).
-  void trim() {
-    if (chunks_.empty()) return;
-    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-    const size_t keep = (used_ + page - 1) / page * page;
-    if (keep < cap_) ::madvise(chunks_.back().first + keep, cap_ - keep, MADV_DONTNEED);
-  }
-
- private:
-  static constexpr size_t kFirstChunk = 1u << 20, kChunk = 64u << 20;
-  std::vector<std::pair<char*, size_t>> chunks_;
-  size_t used_ = 0, cap_ = 0, next_chunk_ = 0;
-};
 
 // One unit of resolving: a chain of one pack.
 struct ChainWork {
@@ -122,64 +91,150 @@ struct ChainWork {
   const PackFile::Chain* chain;
 };
 
-// Runs `body(thread, work)` over `work` on `jobs` threads, biggest chains first.
+// Runs `body(thread, work)` over `work` on `jobs` threads, biggest chains first, releasing the
+// packs' pages now and then.
 template <class Body>
-void run_chains(std::vector<ChainWork>& work, unsigned jobs, const Body& body) {
+void run_chains(std::vector<ChainWork>& work, unsigned jobs, const std::vector<OpenPack>& packs,
+                const Body& body) {
   std::sort(work.begin(), work.end(), [](const ChainWork& a, const ChainWork& b) {
     return a.chain->packed_bytes > b.chain->packed_bytes;
   });
   std::atomic<size_t> next{0};
+  std::atomic<uint64_t> read{0};  // packed bytes
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < jobs; ++t)
     threads.emplace_back([&, t] {
-      for (size_t i; (i = next.fetch_add(1)) < work.size();) body(t, work[i]);
+      for (size_t i; (i = next.fetch_add(1)) < work.size();) {
+        const uint64_t bytes = work[i].chain->packed_bytes;
+        const uint64_t before = read.fetch_add(bytes, std::memory_order_relaxed);
+        if (before / kReleaseBytes != (before + bytes) / kReleaseBytes ||
+            i % kReleaseChains == kReleaseChains - 1)
+          release_pages(packs);
+        body(t, work[i]);
+      }
     });
   for (auto& th : threads) th.join();
 }
 
-// What the walk reads from the packs instead of libgit2.
+// What the walk reads from the packs instead of libgit2. Every object of every pack is numbered
+// by its place in the packs' sorted indexes (pack 0's entries, then pack 1's ...), so the walk
+// and its blob list keep 4-byte numbers, not ids; ids a kept tree names that no pack holds are
+// numbered after them. A tree is kept as rows of (name number, object number), 8 bytes an entry
+// instead of the ~35 raw bytes of `mode SP name NUL id` (issue 16: the raw trees were 74 MB of the
+// walk's 189 MiB on the million-blob history), each distinct name stored once.
 class PackObjects final : public GitObjectSource {
  public:
-  explicit PackObjects(const std::vector<OpenPack>& packs) : packs_(packs) {}
-  // Numbered ids and their bytes by number: 44 bytes a tree, not ObjectIdTable's 40-byte slots
-  // at a load of 3/8 to 3/4.
-  ObjectIdIndex tree_ids;
-  std::vector<std::string_view> trees;
-
-  std::optional<std::string_view> raw_tree(const GitObjectId& id) const override {
-    auto n = tree_ids.find(id);
-    if (!n) return std::nullopt;
-    return trees[*n];
-  }
-  std::optional<uint64_t> blob_size(const GitObjectId& id) const override {
-    for (const auto& p : packs_) {
-      auto entry = p.file->index().find(id.data());
-      if (!entry) continue;
-      if (p.file->type(*entry) != ObjectType::kBlob) return std::nullopt;
-      auto size = p.file->object_size(*entry, sizes_);
-      if (!size) return std::nullopt;
-      last_ = {id, p.file.get(), *entry};
-      return *size;
+  explicit PackObjects(const std::vector<OpenPack>& packs) : packs_(packs) {
+    uint32_t n = 0;
+    for (const auto& p : packs) {
+      starts_.push_back(n);
+      n += p.file->object_count();
     }
-    return std::nullopt;
+    packed_ = n;
   }
-  // Where blob_size last found `id` (the walk lists a blob right after asking its size), so
-  // the walk's callback need not search the pack indexes again; null if it did not.
-  const PackFile* found_in(const GitObjectId& id, uint32_t& entry) const {
-    if (!last_.pack || last_.id != id) return nullptr;
-    entry = last_.entry;
-    return last_.pack;
+
+  uint32_t count() const override { return packed_ + static_cast<uint32_t>(extra_.size()); }
+  uint32_t find(const unsigned char* id) const override {
+    uint32_t n = find_packed(id);
+    if (n != kNone) return n;
+    GitObjectId key;
+    std::memcpy(key.data(), id, key.size());
+    auto e = extra_.find(key);
+    return e ? packed_ + *e : kNone;
+  }
+  const unsigned char* id(uint32_t n) const override {
+    if (n >= packed_) return extra_.id(n - packed_).data();
+    auto [p, entry] = locate(n);
+    return packs_[p].file->index().id(entry);
+  }
+  // The first pack holding `id` (the order the walk's blob reads always used); thread-safe.
+  uint32_t find_packed(const unsigned char* id) const {
+    for (size_t p = 0; p < packs_.size(); ++p)
+      if (auto entry = packs_[p].file->index().find(id)) return starts_[p] + *entry;
+    return kNone;
+  }
+  // Pack and entry of a packed object's number (< packed()).
+  std::pair<size_t, uint32_t> locate(uint32_t n) const {
+    size_t p = std::upper_bound(starts_.begin(), starts_.end(), n) - starts_.begin() - 1;
+    return {p, n - starts_[p]};
+  }
+  uint32_t packed() const { return packed_; }
+  uint32_t number(size_t pack, uint32_t entry) const { return starts_[pack] + entry; }
+
+  bool tree(uint32_t number, std::vector<GitTreeEntry>& out) const override {
+    auto it = std::lower_bound(trees_.begin(), trees_.end(), number,
+                               [](const KeptTree& t, uint32_t n) { return t.number < n; });
+    if (it == trees_.end() || it->number != number) return false;
+    for (uint32_t r = it->start; r < it->start + it->count; ++r) {
+      const Row& row = rows_[r];
+      out.push_back({names_.get(row.name & kNameMask), id(row.object), row.object,
+                     static_cast<GitEntryType>(row.name >> kTypeShift)});
+    }
+    return true;
+  }
+  std::optional<uint64_t> blob_size(uint32_t number) const override {
+    if (number >= packed_) return std::nullopt;
+    auto [p, entry] = locate(number);
+    const PackFile& f = *packs_[p].file;
+    if (f.type(entry) != ObjectType::kBlob) return std::nullopt;
+    auto size = f.object_size(entry, sizes_);
+    if (!size) return std::nullopt;
+    return *size;
+  }
+
+  // Keeps tree `number` (its entries parsed, their ids numbered by find_packed() already where
+  // a pack has them); false past the budget. Thread-safe.
+  bool keep(uint32_t number, std::vector<GitTreeEntry>& entries) {
+    std::lock_guard lock(mutex_);
+    if ((rows_.size() + entries.size()) * sizeof(Row) > kTreeBudget || names_.size() >= kNameMask)
+      return false;
+    trees_.push_back(
+        {number, static_cast<uint32_t>(rows_.size()), static_cast<uint32_t>(entries.size())});
+    for (const GitTreeEntry& e : entries) {
+      uint32_t object = e.number;
+      if (object == kNone) {
+        GitObjectId key;
+        std::memcpy(key.data(), e.id, key.size());
+        object = packed_ + extra_.add(key).first;
+      }
+      rows_.push_back(
+          {names_.intern(e.name) | static_cast<uint32_t>(e.type) << kTypeShift, object});
+    }
+    return true;
+  }
+  // After the last keep(): sorted for lookups, spare capacity given back.
+  void seal() {
+    std::sort(trees_.begin(), trees_.end(),
+              [](const KeptTree& a, const KeptTree& b) { return a.number < b.number; });
+    trees_.shrink_to_fit();
+  }
+  // After the walk: the trees go; numbers and ids stay for the blob list.
+  void drop_trees() {
+    // Not `trees_ = {}`: that picks the initializer-list assignment, which keeps the capacity
+    // (massif: the 17 MB of rows, a vector then, outlived the walk into step 3).
+    std::vector<KeptTree>().swap(trees_);
+    rows_.clear();
+    names_ = StringInterner();
   }
 
  private:
-  const std::vector<OpenPack>& packs_;
-  mutable gitpack::SizeReader sizes_;  // the walk is one thread
-  struct Found {
-    GitObjectId id{};
-    const PackFile* pack = nullptr;
-    uint32_t entry = 0;
+  static constexpr uint32_t kTypeShift = 30, kNameMask = (1u << kTypeShift) - 1;
+  struct Row {
+    uint32_t name;    // number in names_, the entry's GitEntryType in the top two bits
+    uint32_t object;  // number of the entry's id
   };
-  mutable Found last_;
+  struct KeptTree {
+    uint32_t number, start, count;  // rows_[start, start + count)
+  };
+  const std::vector<OpenPack>& packs_;
+  std::vector<uint32_t> starts_;  // number of each pack's first entry
+  uint32_t packed_ = 0;
+  std::mutex mutex_;  // keep() on all threads
+  ObjectIdIndex extra_;
+  StringInterner names_;
+  ChunkedVector<Row> rows_;
+  std::vector<KeptTree> trees_;
+  mutable gitpack::SizeReader sizes_;  // the walk is one thread
 };
 
 // A listed blob a worker reads and scans while the walk goes on.
@@ -199,39 +254,37 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
                             const std::string& repo_path, const GitScanOptions& options,
                             unsigned jobs, DiagnosticSink& diagnostics, GitWalkStats& stats,
                             std::vector<GitWorkerState>& states) {
+  const GitPackWindowLimit windows(32u << 20);  // libgit2 reads the commits, little else
   std::vector<OpenPack> packs = open_packs(repo.objects_dir(), diagnostics);
+  release_pages(packs);
 
-  // 1. Trees, kept raw for the walk.
+  // 1. Trees, parsed and kept as rows for the walk.
   PackObjects source(packs);
   {
+    std::vector<std::vector<PackFile::Chain>> chains(packs.size());
     std::vector<ChainWork> work;
-    for (const auto& p : packs)
-      for (const auto& c : p.file->chains())
-        if (c.type == ObjectType::kTree) work.push_back({p.file.get(), &c});
-    std::vector<Arena> arenas(jobs);
-    std::vector<std::vector<std::pair<GitObjectId, std::string_view>>> kept(jobs);
-    std::atomic<uint64_t> kept_bytes{0};
-    run_chains(work, jobs, [&](unsigned t, const ChainWork& w) {
-      thread_local gitpack::Resolver resolver;
-      w.pack->resolve(*w.chain, resolver, [&](uint32_t entry, ObjectType, std::string_view bytes) {
-        if (kept_bytes.fetch_add(bytes.size(), std::memory_order_relaxed) + bytes.size() > kTreeBudget)
-          return;
-        std::string_view copy = arenas[t].copy(bytes);
-        if (copy.data() == nullptr && !bytes.empty()) return;  // out of memory: libgit2 reads it
-        GitObjectId id;
-        std::memcpy(id.data(), w.pack->index().id(entry), id.size());
-        kept[t].emplace_back(id, copy);
-      }, diagnostics);
-    });
-    for (auto& a : arenas) a.trim();
-    size_t n = 0;
-    for (const auto& k : kept) n += k.size();
-    source.trees.reserve(n);
-    for (auto& k : kept) {
-      for (const auto& [id, raw] : k)
-        if (source.tree_ids.insert(id)) source.trees.push_back(raw);
-      k = {};
+    for (size_t p = 0; p < packs.size(); ++p) {
+      chains[p] = packs[p].file->chains(ObjectType::kTree);
+      for (const auto& c : chains[p]) work.push_back({packs[p].file.get(), &c});
     }
+    std::unordered_map<const PackFile*, size_t> pack_number;
+    for (size_t p = 0; p < packs.size(); ++p) pack_number[packs[p].file.get()] = p;
+    run_chains(work, jobs, packs, [&](unsigned, const ChainWork& w) {
+      thread_local gitpack::Resolver resolver;
+      thread_local std::vector<GitTreeEntry> entries;
+      const size_t p = pack_number.at(w.pack);
+      w.pack->resolve(
+          *w.chain, resolver,
+          [&](uint32_t entry, ObjectType, std::string_view bytes) {
+            entries.clear();
+            if (!parse_git_tree(bytes, entries)) return;  // libgit2 reads it, as it reads it
+            for (GitTreeEntry& e : entries) e.number = source.find_packed(e.id);
+            source.keep(source.number(p, entry), entries);
+          },
+          diagnostics);
+    });
+    source.seal();
+    release_pages(packs);
     // 2. The walk, listing each blob to scan with its origin; the standalone ones to the workers.
     std::vector<std::unique_ptr<Matcher::Scratch>> scratches(jobs);
     for (auto& s : scratches) s = pipeline.matcher().make_scratch();
@@ -256,17 +309,22 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
         }
       });
     auto offer = [&](const GitBlobList& list, size_t i) {
-      uint32_t entry = 0;
-      const PackFile* pack = source.found_in(list.id(i), entry);
-      early.push_back(pack && pack->is_standalone(entry));
-      if (early.back()) early_queue.push(StandaloneBlob{GitWork{i, list.blob(i)}, pack, entry});
+      if (i % kReleaseEvery == kReleaseEvery - 1) release_pages(packs);
+      const uint32_t number = list.number(i);
+      bool standalone = false;
+      if (number < source.packed()) {
+        auto [p, entry] = source.locate(number);
+        const PackFile* pack = packs[p].file.get();
+        standalone = pack->is_standalone(entry);
+        if (standalone) early_queue.push(StandaloneBlob{GitWork{i, list.blob(i)}, pack, entry});
+      }
+      early.push_back(standalone);
     };
     auto walked = repo.walk_blobs(options, diagnostics, stats, wanted, offer, &source);
     early_queue.close();
     for (auto& th : early_workers) th.join();
-    source.tree_ids = {};
-    source.trees = {};
-    arenas.clear();  // the raw trees: only the walk reads them
+    source.drop_trees();  // only the walk reads them
+    release_pages(packs);
     if (!walked) return walked;
 
     // 3. Each listed blob from the first pack that holds it, with the bases it needs.
@@ -276,22 +334,38 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
       needed[p].assign(packs[p].file->object_count(), 0);
       wanted_at[p].assign(packs[p].file->object_count(), kNone);
     }
-    for (uint32_t w = 0; w < wanted.size(); ++w)
-      for (size_t p = 0; p < packs.size(); ++p) {
-        auto entry = packs[p].file->index().find(wanted.id(w).data());
+    for (uint32_t w = 0; w < wanted.size(); ++w) {
+      // The blob's number names the first pack holding it; only when that copy is not a blob
+      // (a bad entry) are the other packs searched.
+      const uint32_t number = wanted.number(w);
+      size_t first = packs.size();
+      if (number < source.packed()) {
+        auto [p, entry] = source.locate(number);
+        if (packs[p].file->type(entry) == ObjectType::kBlob) {
+          if (!early[w]) packs[p].file->mark_needed(entry, needed[p]);
+          wanted_at[p][entry] = w;
+          continue;
+        }
+        first = p + 1;
+      }
+      if (first == packs.size()) continue;
+      const GitObjectId id = wanted.id(w);
+      for (size_t p = first; p < packs.size(); ++p) {
+        auto entry = packs[p].file->index().find(id.data());
         if (!entry || packs[p].file->type(*entry) != ObjectType::kBlob) continue;
         if (!early[w]) packs[p].file->mark_needed(*entry, needed[p]);
         wanted_at[p][*entry] = w;
         break;
       }
+    }
     uint64_t unlisted = 0;
     work.clear();
     for (size_t p = 0; p < packs.size(); ++p) {
       const PackFile& f = *packs[p].file;
       for (uint32_t e = 0; e < f.object_count(); ++e)
         unlisted += f.type(e) == ObjectType::kBlob && wanted_at[p][e] == kNone;
-      for (const auto& c : f.chains())
-        if (c.type == ObjectType::kBlob && needed[p][c.root]) work.push_back({&f, &c});
+      chains[p] = f.chains(ObjectType::kBlob, &needed[p]);
+      for (const auto& c : chains[p]) work.push_back({&f, &c});
     }
     // Blobs skipped as too large were listed by the walk too, just not for scanning.
     stats.unreachable_blobs = unlisted > stats.skipped_large ? unlisted - stats.skipped_large : 0;
@@ -299,9 +373,7 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
     std::vector<uint8_t> done = std::move(early);
     for (const auto& failed : early_failed)
       for (uint32_t i : failed) done[i] = 0;
-    std::unordered_map<const PackFile*, size_t> pack_number;
-    for (size_t p = 0; p < packs.size(); ++p) pack_number[packs[p].file.get()] = p;
-    run_chains(work, jobs, [&](unsigned t, const ChainWork& w) {
+    run_chains(work, jobs, packs, [&](unsigned t, const ChainWork& w) {
       thread_local gitpack::Resolver resolver;
       const size_t p = pack_number.at(w.pack);
       w.pack->resolve(*w.chain, resolver, [&](uint32_t entry, ObjectType, std::string_view bytes) {

@@ -378,6 +378,35 @@ class PackedHistory(unittest.TestCase):
         finally:
             r.cleanup()
 
+    def test_several_packs_holding_the_same_objects(self):
+        # Objects are numbered by their place in the packs' indexes, the first pack holding an
+        # id giving its number: two incremental packs, a third holding every object again, and
+        # loose objects; the pack reader reports what libgit2 does.
+        r = Repo()
+        self.addCleanup(r.cleanup)
+        tokens = []
+        for day in range(1, 10):
+            tokens.append(FAKE.github_token())
+            r.write(f"d{day % 3}/app.env",
+                    f"day {day}\nGITHUB_TOKEN={tokens[-1]}\n" + "x\n" * day)
+            r.commit(f"day {day}", "alice", day)
+            if day in (3, 6):
+                r.git("repack", "-dq")
+        names = r.git("rev-list", "--objects", "--all").stdout
+        everything = "\n".join(line.split()[0] for line in names.splitlines()) + "\n"
+        pack_dir = os.path.join(r.root, ".git", "objects", "pack")
+        subprocess.run(["git", "pack-objects", "-q", os.path.join(pack_dir, "pack")], cwd=r.root,
+                       input=everything, text=True, check=True, capture_output=True)
+        self.assertEqual(len([n for n in os.listdir(pack_dir) if n.endswith(".pack")]), 3)
+        _, packed = scan_json("--git", "--jobs", "2", r.root)
+        _, libgit2 = scan_json("--git", "--jobs", "2", r.root,
+                               env={"KEYSWEEP_GIT_READER": "libgit2"})
+        self.assertEqual(packed["findings"], libgit2["findings"])
+        self.assertEqual(sorted(f["location"]["path"] for f in packed["findings"]),
+                         sorted(f"d{day % 3}/app.env" for day in range(1, 10)))
+        for key in ("blobs_scanned", "bytes_scanned", "git_commits"):
+            self.assertEqual(packed["summary"][key], libgit2["summary"][key], key)
+
     def test_unreachable_blobs_are_counted_not_scanned(self):
         _, report = scan_json("--git", self.repo.root)
         self.assertNotIn(self.unreachable, json.dumps(report))
@@ -397,15 +426,20 @@ class DamagedHistory(unittest.TestCase):
     reader names the object it could not read, and the rest of the history is still scanned:
     the token a later commit adds is found, at that commit."""
 
-    def make(self, packed):
+    def two_commits(self, first_files):
+        # `first_files` in a first commit, then a second adding a token in keys/.env.
         r = Repo()
         self.addCleanup(r.cleanup)
-        r.write("lost/data.txt", "this blob goes missing\n")
-        r.write("bent/data.txt", "this tree gets corrupted\n")
+        for rel, text in first_files.items():
+            r.write(rel, text)
         self.first = r.commit("first", "alice", 1)
         token = FAKE.github_token()
         r.write("keys/.env", f"GITHUB_TOKEN={token}\n")
-        later = r.commit("token", "bob", 2)
+        return r, token, r.commit("token", "bob", 2)
+
+    def make(self, packed):
+        r, token, later = self.two_commits({"lost/data.txt": "this blob goes missing\n",
+                                            "bent/data.txt": "this tree gets corrupted\n"})
         lost = r.git("rev-parse", "HEAD:lost/data.txt").stdout.strip()
         bent = r.git("rev-parse", "HEAD:bent").stdout.strip()
         objects = os.path.join(r.root, ".git", "objects")
@@ -427,20 +461,24 @@ class DamagedHistory(unittest.TestCase):
             f.write(b"not a zlib stream at all")
         return r, token, later, lost, bent
 
-    def check(self, packed, reader):
-        r, token, later, lost, bent = self.make(packed)
+    def scan_damaged(self, root, reader, token, later):
+        # The token the later commit adds is found, at that commit; returns every message.
         env = {"KEYSWEEP_GIT_READER": reader} if reader else None
-        out = keysweep("scan", "--format", "json", "--git", r.root, env=env)
+        out = keysweep("scan", "--format", "json", "--git", root, env=env)
         self.assertEqual(out.returncode, 1, out.stderr)
         report = json.loads(out.stdout)
         found = [(f["rule_id"], f["location"]["path"], f["location"]["git"]["commit"])
                  for f in report["findings"]]
         self.assertEqual(found, [("github.pat_classic", "keys/.env", later)])
-        messages = json.dumps(report["summary"]["diagnostics"]) + out.stderr
+        self.assertNotIn(token, out.stdout + out.stderr)
+        return json.dumps(report["summary"]["diagnostics"]) + out.stderr
+
+    def check(self, packed, reader):
+        r, token, later, lost, bent = self.make(packed)
+        messages = self.scan_damaged(r.root, reader, token, later)
         self.assertIn(f"cannot read blob {lost}", messages)
         # The tree is named with where the walk met it: the first commit, at bent/.
         self.assertIn(f"{self.first[:7]}:bent/: cannot read tree {bent}", messages)
-        self.assertNotIn(token, out.stdout + out.stderr)
 
     def test_loose_objects(self):
         self.check(packed=False, reader=None)
@@ -450,6 +488,43 @@ class DamagedHistory(unittest.TestCase):
 
     def test_packed_objects_through_libgit2(self):
         self.check(packed=True, reader="libgit2")
+
+    def spoil_packed_blob(self):
+        # One pack; the zlib stream of one blob in it overwritten where it starts.
+        r, token, later = self.two_commits(
+            {"spoiled/data.txt": "this blob gets damaged inside its pack\n"})
+        spoiled = r.git("rev-parse", "HEAD~1:spoiled/data.txt").stdout.strip()
+        r.git("repack", "-adq")
+        pack_dir = os.path.join(r.root, ".git", "objects", "pack")
+        idx = [n for n in os.listdir(pack_dir) if n.endswith(".idx")]
+        self.assertEqual(len(idx), 1)
+        with open(os.path.join(pack_dir, idx[0]), "rb") as f:
+            shown = subprocess.run(["git", "show-index"], stdin=f, capture_output=True,
+                                   text=True, check=True).stdout
+        offset = next(int(line.split()[0]) for line in shown.splitlines()
+                      if line.split()[1] == spoiled)
+        pack = os.path.join(pack_dir, idx[0][:-4] + ".pack")
+        os.chmod(pack, 0o644)
+        with open(pack, "r+b") as f:
+            f.seek(offset + 2)  # past the two-byte entry header: the zlib header
+            f.write(b"\0\0\0\0")
+        return r, token, later, spoiled
+
+    def check_spoiled(self, reader):
+        r, token, later, spoiled = self.spoil_packed_blob()
+        messages = self.scan_damaged(r.root, reader, token, later)
+        self.assertIn(f"cannot read blob {spoiled}", messages)
+        return messages, spoiled
+
+    def test_corrupt_packed_blob(self):
+        # The pack reader names the pack, the entry and the object; libgit2, tried next for
+        # what the pack reader could not read, names the object and where the walk met it.
+        messages, spoiled = self.check_spoiled(reader=None)
+        self.assertRegex(messages,
+                         r"entry at offset \d+ \(object " + spoiled + r"\): bad zlib data")
+
+    def test_corrupt_packed_blob_through_libgit2(self):
+        self.check_spoiled(reader="libgit2")
 
     def test_partial_clone(self):
         # `--filter=blob:none`: only the checked-out commit's blobs are fetched; the older ones

@@ -41,19 +41,16 @@ Result<PackIndex> PackIndex::parse(std::string_view bytes) {
   const size_t small_at = r.pos() + n * 24;
   const size_t large_at = small_at + n * 4;
   const uint64_t large_count = (bytes.size() - 40 - large_at) / 8;
-  idx.offsets_.resize(n);
+  idx.small_offsets_ = bytes.substr(small_at, n * 4);
+  idx.large_offsets_ = bytes.substr(large_at, large_count * 8);
   for (uint64_t i = 0; i < n; ++i) {
     uint32_t v = *r.be_at<uint32_t>(small_at + i * 4);  // in range: checked against `fixed`
-    if (!(v & 0x80000000u)) {
-      idx.offsets_[i] = v;
-      continue;
-    }
+    if (!(v & 0x80000000u)) continue;
     uint64_t k = v & 0x7fffffffu;
     if (k >= large_count)
       return bad("object " + std::to_string(i) + " names 64-bit offset " + std::to_string(k) +
                      " of " + std::to_string(large_count),
                  small_at + i * 4);
-    idx.offsets_[i] = *r.be_at<uint64_t>(large_at + k * 8);
   }
   for (uint64_t i = 1; i < n; ++i)
     if (std::memcmp(idx.id(i - 1), idx.id(i), 20) >= 0)

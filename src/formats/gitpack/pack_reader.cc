@@ -7,6 +7,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "core/secret.h"
 #include "formats/gitpack/git_delta.h"
 #include "io/byte_reader.h"
 
@@ -54,13 +55,18 @@ SizeReader::~SizeReader() = default;
 Resolver::Resolver() : inflater_(libdeflate_alloc_decompressor()) {}
 Resolver::~Resolver() { libdeflate_free_decompressor(inflater_); }
 
-void PackFile::report(DiagnosticSink& d, uint64_t offset, const std::string& what) const {
-  d.warn(DiagnosticKind::kMalformed, name_, "entry at offset " + std::to_string(offset) + ": " + what);
+void PackFile::report(DiagnosticSink& d, uint32_t entry, const std::string& what) const {
+  // The object id too: what `git cat-file` and the history's own messages name it by.
+  const std::string id(reinterpret_cast<const char*>(index_.id(entry)), 20);
+  d.warn(DiagnosticKind::kMalformed, name_,
+         "entry at offset " + std::to_string(offset(entry)) + " (object " + hex_encode(id) +
+             "): " + what);
 }
 
 Result<std::unique_ptr<PackFile>> PackFile::open(std::string_view pack, std::string_view idx_bytes,
                                                  std::string name, DiagnosticSink& diagnostics,
-                                                 PackLimits limits) {
+                                                 PackLimits limits,
+                                                 const std::function<void()>& read_on) {
   auto idx = PackIndex::parse(idx_bytes);
   if (!idx) {
     Error e = idx.error();
@@ -102,81 +108,89 @@ Result<std::unique_ptr<PackFile>> PackFile::open(std::string_view pack, std::str
     return by_offset[it - sorted_offsets.begin()];
   };
 
+  constexpr uint64_t kReadOn = 16u << 20;
   for (uint32_t k = 0; k < n; ++k) {
-    Entry& e = entries[by_offset[k]];
+    const uint32_t i = by_offset[k];
+    Entry& e = entries[i];
     const uint64_t offset = sorted_offsets[k];  // the index's: not kept in the entry again
-    e.end = k + 1 < n ? sorted_offsets[k + 1] : limit;
+    if (read_on && k && sorted_offsets[k - 1] / kReadOn != offset / kReadOn) read_on();
+    uint64_t end = k + 1 < n ? sorted_offsets[k + 1] : limit;
     if (offset < kHeader || offset >= limit) {
-      p->report(diagnostics, offset, "outside the pack's " + std::to_string(pack.size()) + " bytes");
+      p->report(diagnostics, i, "outside the pack's " + std::to_string(pack.size()) + " bytes");
       continue;
     }
-    if (e.end == offset) {
-      p->report(diagnostics, offset, "listed twice in the index");
+    if (end == offset) {
+      p->report(diagnostics, i, "listed twice in the index");
       continue;
     }
-    e.end = std::min(e.end, limit);
+    end = std::min(end, limit);
+    if (end - offset < kLong) {
+      e.length = static_cast<uint32_t>(end - offset);
+    } else {
+      e.length = kLong;
+      p->long_ends_[i] = end;
+    }
+    const uint64_t entry_end = end;
     const auto* b = reinterpret_cast<const unsigned char*>(pack.data());
     uint64_t pos = offset;
     unsigned char c = b[pos++];
     uint8_t kind = (c >> 4) & 7;
-    uint64_t size = c & 15;
-    bool ok = true;
+    bool ok = true;  // the size varint is only checked here; data_size() reads it when needed
     for (int shift = 4; c & 0x80; shift += 7) {
-      if (pos >= e.end || shift > 57) {
+      if (pos >= entry_end || shift > 57) {
         ok = false;
         break;
       }
       c = b[pos++];
-      size |= static_cast<uint64_t>(c & 0x7f) << shift;
     }
     if (!ok) {
-      p->report(diagnostics, offset, "entry header cut short or too long");
+      p->report(diagnostics, i, "entry header cut short or too long");
       continue;
     }
     uint32_t base = kNoBase;
     if (kind == 6) {  // OFS_DELTA: the base's distance back, big-endian base-128 with a +1 per byte
-      if (pos >= e.end) ok = false;
+      if (pos >= entry_end) ok = false;
       uint64_t ofs = ok ? b[pos] & 0x7f : 0;
       while (ok && (b[pos++] & 0x80)) {
-        if (pos >= e.end || ofs > (UINT64_MAX >> 8)) {
+        if (pos >= entry_end || ofs > (UINT64_MAX >> 8)) {
           ok = false;
           break;
         }
         ofs = ((ofs + 1) << 7) | (b[pos] & 0x7f);
       }
       if (!ok) {
-        p->report(diagnostics, offset, "delta base offset cut short or too long");
+        p->report(diagnostics, i, "delta base offset cut short or too long");
         continue;
       }
       if (ofs == 0 || ofs > offset) {
-        p->report(diagnostics, offset, "delta base " + std::to_string(ofs) + " bytes back is not in the pack");
+        p->report(diagnostics, i,
+                  "delta base " + std::to_string(ofs) + " bytes back is not in the pack");
         continue;
       }
       base = entry_at(offset - ofs);
       if (base == kNoBase) {
-        p->report(diagnostics, offset,
+        p->report(diagnostics, i,
                   "delta base at offset " + std::to_string(offset - ofs) + " is not an entry");
         continue;
       }
     } else if (kind == 7) {  // REF_DELTA: the base's object id
-      if (e.end - pos < 20) {
-        p->report(diagnostics, offset, "delta base id cut short");
+      if (entry_end - pos < 20) {
+        p->report(diagnostics, i, "delta base id cut short");
         continue;
       }
       auto found = p->index_.find(b + pos);
       pos += 20;
       if (!found) {
         // A thin pack's base lives elsewhere; what depends on it is read another way.
-        p->report(diagnostics, offset, "delta base is not in this pack");
+        p->report(diagnostics, i, "delta base is not in this pack");
         continue;
       }
       base = *found;
     } else if (kind < 1 || kind > 4) {
-      p->report(diagnostics, offset, "unknown object type " + std::to_string(kind));
+      p->report(diagnostics, i, "unknown object type " + std::to_string(kind));
       continue;
     }
     e.header = static_cast<uint8_t>(pos - offset);  // at most 9 + 20 bytes
-    e.size = size;
     e.base = base;
     e.kind = kind;
   }
@@ -196,29 +210,24 @@ Result<std::unique_ptr<PackFile>> PackFile::open(std::string_view pack, std::str
       if (e.kind && e.base != kNoBase) p->child_list_[fill[e.base]++] = i;
     }
   }
-  uint64_t reached = 0, too_deep = 0, deltas = 0;
+  uint64_t too_deep = 0, deltas = 0;
   std::vector<std::pair<uint32_t, uint32_t>> stack;  // entry, depth
-  for (uint32_t k = 0; k < n; ++k) {
-    uint32_t root = by_offset[k];
+  for (uint32_t root = 0; root < n; ++root) {
     Entry& re = entries[root];
     if (re.kind == 6 || re.kind == 7) ++deltas;
     if (re.kind < 1 || re.kind > 4) continue;
-    Chain chain{root, static_cast<ObjectType>(re.kind), 0};
+    const auto type = static_cast<ObjectType>(re.kind);
     stack.assign(1, {root, 0});
     while (!stack.empty()) {
       auto [i, depth] = stack.back();
       stack.pop_back();
-      Entry& e = entries[i];
       if (depth > limits.max_chain_depth) {
         ++too_deep;
         continue;
       }
-      e.type = chain.type;
-      chain.packed_bytes += e.end - p->index_.offset(i);
-      ++reached;
+      entries[i].type = type;
       for (uint32_t c : p->children(i)) stack.push_back({c, depth + 1});
     }
-    p->chains_.push_back(chain);
   }
   uint64_t unreached = 0;
   for (const Entry& e : entries)
@@ -231,25 +240,62 @@ Result<std::unique_ptr<PackFile>> PackFile::open(std::string_view pack, std::str
     diagnostics.warn(DiagnosticKind::kMalformed, p->name_,
                      std::to_string(unreached - too_deep) + " of " + std::to_string(deltas) +
                          " deltas never reach a full object (a bad or cyclic base); not resolved");
-  (void)reached;
   return p;
 }
 
+std::vector<PackFile::Chain> PackFile::chains(ObjectType type,
+                                              const std::vector<uint8_t>* needed) const {
+  std::vector<Chain> out;
+  std::vector<uint32_t> stack;
+  for (uint32_t root = 0; root < entries_.size(); ++root) {
+    const Entry& re = entries_[root];
+    if (re.kind < 1 || re.kind > 4) continue;
+    if (type != ObjectType::kNone && re.type != type) continue;
+    if (needed && !(*needed)[root]) continue;
+    Chain chain{root, re.type, 0};
+    stack.assign(1, root);
+    while (!stack.empty()) {  // the entries resolve() reaches: those open() typed
+      const uint32_t i = stack.back();
+      stack.pop_back();
+      chain.packed_bytes += end(i) - offset(i);
+      for (uint32_t c : children(i))
+        if (entries_[c].type != ObjectType::kNone) stack.push_back(c);
+    }
+    out.push_back(chain);
+  }
+  std::sort(out.begin(), out.end(),
+            [&](const Chain& a, const Chain& b) { return offset(a.root) < offset(b.root); });
+  return out;
+}
+
+uint64_t PackFile::data_size(uint32_t entry) const {
+  // open() read this header once already and found it whole.
+  const auto* b = reinterpret_cast<const unsigned char*>(pack_.data()) + offset(entry);
+  unsigned char c = *b++;
+  uint64_t size = c & 15;
+  for (int shift = 4; c & 0x80; shift += 7) {
+    c = *b++;
+    size |= static_cast<uint64_t>(c & 0x7f) << shift;
+  }
+  return size;
+}
+
 Result<void> PackFile::inflate(uint32_t entry, Resolver& r, std::string& out) const {
-  const Entry& e = entries_[entry];
   std::string_view in = zlib_stream(entry);
-  if (e.size > limits_.max_object_size)
-    return make_error(ErrorCode::kLimit, std::to_string(e.size) + " bytes is over the limit of " +
+  const uint64_t size = data_size(entry);
+  if (size > limits_.max_object_size)
+    return make_error(ErrorCode::kLimit, std::to_string(size) + " bytes is over the limit of " +
                                              std::to_string(limits_.max_object_size));
-  if (e.size > in.size() * kMaxInflateRatio + 1024)
-    return make_error(ErrorCode::kMalformed, "declares " + std::to_string(e.size) + " bytes from " +
+  if (size > in.size() * kMaxInflateRatio + 1024)
+    return make_error(ErrorCode::kMalformed, "declares " + std::to_string(size) + " bytes from " +
                                                  std::to_string(in.size()) + " compressed bytes");
-  out.resize(e.size);
+  out.resize(size);
   size_t in_used = 0, out_got = 0;
   libdeflate_result res = libdeflate_zlib_decompress_ex(r.inflater_, in.data(), in.size(), out.data(),
                                                         out.size(), &in_used, &out_got);
   if (res != LIBDEFLATE_SUCCESS) return make_error(ErrorCode::kMalformed, deflate_result(res));
-  if (out_got != e.size) return make_error(ErrorCode::kMalformed, deflate_result(LIBDEFLATE_SHORT_OUTPUT));
+  if (out_got != size)
+    return make_error(ErrorCode::kMalformed, deflate_result(LIBDEFLATE_SHORT_OUTPUT));
   return {};
 }
 
@@ -257,7 +303,7 @@ bool PackFile::read_standalone(uint32_t entry, Resolver& r, std::string& out,
                                DiagnosticSink& diagnostics) const {
   if (!is_standalone(entry)) return false;
   if (auto ok = inflate(entry, r, out); !ok) {
-    report(diagnostics, offset(entry), ok.error().message);
+    report(diagnostics, entry, ok.error().message);
     return false;
   }
   return true;
@@ -265,7 +311,7 @@ bool PackFile::read_standalone(uint32_t entry, Resolver& r, std::string& out,
 
 Result<uint64_t> PackFile::object_size(uint32_t entry, SizeReader& reader) const {
   const Entry& e = entries_[entry];
-  if (e.kind >= 1 && e.kind <= 4) return e.size;
+  if (e.kind >= 1 && e.kind <= 4) return data_size(entry);
   if (e.kind != 6 && e.kind != 7) return make_error(ErrorCode::kMalformed, "unreadable entry");
   // The two varints at the start of the delta: at most 20 bytes of output.
   unsigned char head[24];
@@ -307,9 +353,7 @@ void PackFile::resolve(const Chain& chain, Resolver& r, const Visitor& visit,
     f.next_child = 0;
     return f;
   };
-  auto failed = [&](uint32_t entry, const Error& err) {
-    report(diagnostics, offset(entry), err.message);
-  };
+  auto failed = [&](uint32_t entry, const Error& err) { report(diagnostics, entry, err.message); };
   r.depth_ = 0;
   if (needed && !(*needed)[chain.root]) return;
   {

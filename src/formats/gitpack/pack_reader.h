@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/diagnostics.h"
@@ -89,15 +90,21 @@ class PackFile {
 
   // Pass 1 over `pack` and its `idx` (both must outlive the PackFile). `name` prefixes every
   // diagnostic. Fails only when the pack cannot be read at all (bad header, index of another
-  // pack); a bad entry is a diagnostic and leaves the rest readable.
+  // pack); a bad entry is a diagnostic and leaves the rest readable. Pass 1 reads every entry's
+  // header, front to back: `read_on`, when given, is called after each 16 MiB of that, so a
+  // caller mapping the pack can take the pages read out of its resident set.
   static Result<std::unique_ptr<PackFile>> open(std::string_view pack, std::string_view idx,
                                                 std::string name, DiagnosticSink& diagnostics,
-                                                PackLimits limits = {});
+                                                PackLimits limits = {},
+                                                const std::function<void()>& read_on = {});
 
   const std::string& name() const { return name_; }
   const PackIndex& index() const { return index_; }
   uint32_t object_count() const { return index_.size(); }
-  const std::vector<Chain>& chains() const { return chains_; }
+  // The chains whose root is of `type` (kNone: any) and, with `needed`, marked there; in pack
+  // order. Built on each call rather than kept (16 bytes a chain, issue 16).
+  std::vector<Chain> chains(ObjectType type = ObjectType::kNone,
+                            const std::vector<uint8_t>* needed = nullptr) const;
   // The object's type once its chain is known; kNone for entries no chain reaches.
   ObjectType type(uint32_t entry) const { return entries_[entry].type; }
   uint64_t offset(uint32_t entry) const { return index_.offset(entry); }
@@ -129,25 +136,32 @@ class PackFile {
 
  private:
   static constexpr uint32_t kNoBase = 0xffffffffu;
-  // 24 bytes an object (issue 16: the largest per-object record of a history scan): the entry's
-  // offset is the index's, and its zlib stream starts `header` bytes after it.
+  // 12 bytes an object (issue 16: the largest per-object record of a history scan; 24 before):
+  // the entry's offset is the index's, its zlib stream starts `header` bytes after it, and the
+  // inflated size is read again from the header when needed.
   struct Entry {
-    uint64_t end = 0;          // where the next entry starts
-    uint64_t size = 0;         // inflated size of the entry's data (a delta's: the delta's)
     uint32_t base = kNoBase;   // delta base entry
+    uint32_t length = 0;       // bytes to where the next entry starts; kLong: see long_ends_
     uint8_t header = 0;        // bytes from the entry's offset to its zlib stream
     uint8_t kind = 0;          // pack type: 1-4 full objects, 6 OFS_DELTA, 7 REF_DELTA; 0 bad
     ObjectType type = ObjectType::kNone;
   };
-  static_assert(sizeof(Entry) == 24);
+  static_assert(sizeof(Entry) == 12);
+  static constexpr uint32_t kLong = 0xffffffffu;
 
   PackFile() = default;
   Result<void> inflate(uint32_t entry, Resolver& r, std::string& out) const;
+  uint64_t end(uint32_t entry) const {
+    const Entry& e = entries_[entry];
+    return e.length != kLong ? offset(entry) + e.length : long_ends_.at(entry);
+  }
+  // The inflated size of the entry's data (a delta's: the delta's), from its header.
+  uint64_t data_size(uint32_t entry) const;
   std::string_view zlib_stream(uint32_t entry) const {
     const uint64_t data = offset(entry) + entries_[entry].header;
-    return pack_.substr(data, entries_[entry].end - data);
+    return pack_.substr(data, end(entry) - data);
   }
-  void report(DiagnosticSink& d, uint64_t offset, const std::string& what) const;
+  void report(DiagnosticSink& d, uint32_t entry, const std::string& what) const;
   std::span<const uint32_t> children(uint32_t entry) const {
     return {child_list_.data() + child_start_[entry], child_list_.data() + child_start_[entry + 1]};
   }
@@ -157,8 +171,8 @@ class PackFile {
   std::string name_;
   PackLimits limits_;
   std::vector<Entry> entries_;
+  std::unordered_map<uint32_t, uint64_t> long_ends_;  // entries of 4 GiB or more: where they end
   std::vector<uint32_t> child_start_, child_list_;
-  std::vector<Chain> chains_;
 };
 
 }  // namespace keysweep::gitpack

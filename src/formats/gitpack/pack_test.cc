@@ -14,6 +14,9 @@
 #include "formats/format_test_support.h"
 #include "formats/gitpack/git_delta.h"
 #include "formats/gitpack/pack_reader.h"
+#include "io/mapped_file.h"
+
+#include <zlib.h>
 
 namespace keysweep::gitpack {
 namespace {
@@ -254,6 +257,92 @@ TEST(PackIndex, RejectsWhatIsNotAnIndex) {
   auto r = PackIndex::parse(idx);
   ASSERT_FALSE(r);
   EXPECT_NE(std::string::npos, r.error().message.find("5 objects")) << r.error().message;
+}
+
+// A pack above 4 GiB, without writing 4 GiB: a sparse file holding a blob at offset 12 and one
+// at 5 GiB, with a hand-written index whose second offset is in the 64-bit table (idx v2 names
+// offsets of 2 GiB and more there). The first entry then spans more than 2^32 bytes to the next,
+// the reader's long-entry path. Only the pages around the two entries are ever read.
+TEST(PackFile, ReadsAPackAboveFourGiB) {
+  const uint64_t far = 5ull << 30;
+  const std::string near_blob = "near the start\n", far_blob = "five GiB in\n";
+  auto entry = [](const std::string& body) {
+    std::string e(1, static_cast<char>(0x30 | (body.size() & 15) | (body.size() > 15 ? 0x80 : 0)));
+    for (size_t rest = body.size() >> 4; rest; rest >>= 7)
+      e += static_cast<char>((rest & 0x7f) | (rest > 0x7f ? 0x80 : 0));
+    uLongf n = compressBound(body.size());
+    std::string z(n, '\0');
+    EXPECT_EQ(Z_OK, compress2(reinterpret_cast<Bytef*>(z.data()), &n,
+                              reinterpret_cast<const Bytef*>(body.data()), body.size(), 9));
+    return e + z.substr(0, n);
+  };
+  char tmpl[] = "/tmp/keysweep-bigpack-XXXXXX";
+  ASSERT_NE(nullptr, mkdtemp(tmpl));
+  const fs::path dir = tmpl;
+  const fs::path pack_path = dir / "big.pack";
+  {
+    std::FILE* f = std::fopen(pack_path.c_str(), "wb");
+    ASSERT_NE(nullptr, f);
+    std::string head = std::string("PACK\0\0\0\2\0\0\0\2", 12) + entry(near_blob);
+    std::fwrite(head.data(), 1, head.size(), f);
+    ASSERT_EQ(0, fseeko(f, static_cast<off_t>(far), SEEK_SET));    // a hole up to 5 GiB
+    std::string tail = entry(far_blob) + std::string(20, '\x5a');  // trailer: never checked
+    std::fwrite(tail.data(), 1, tail.size(), f);
+    ASSERT_EQ(0, std::fclose(f));
+  }
+  auto be32 = [](uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
+  };
+  std::string id_near(20, '\x11'), id_far(20, '\x22');
+  std::string idx = std::string("\377tOc", 4) + be32(2);
+  for (int i = 0; i < 256; ++i) idx += be32(i < 0x11 ? 0 : i < 0x22 ? 1 : 2);
+  idx += id_near + id_far + be32(0) + be32(0);  // ids, CRCs (not read)
+  idx += be32(12) + be32(0x80000000u);          // 31-bit offset; index 0 of the 64-bit table
+  idx += be32(static_cast<uint32_t>(far >> 32)) + be32(static_cast<uint32_t>(far));
+  idx += std::string(40, '\0');  // pack and index checksums
+  auto mapped = MappedFile::open(pack_path.string());
+  ASSERT_TRUE(mapped) << mapped.error().message;
+  ASSERT_GT((*mapped)->bytes().size(), far);
+
+  CollectingDiagnostics diags;
+  auto pack = PackFile::open((*mapped)->bytes(), idx, "big.pack", diags);
+  ASSERT_TRUE(pack) << pack.error().message;
+  EXPECT_TRUE(diags.take().empty());
+  EXPECT_EQ(12u, (*pack)->offset(0));
+  EXPECT_EQ(far, (*pack)->offset(1));
+  SizeReader sizes;
+  EXPECT_EQ(near_blob.size(), *(*pack)->object_size(0, sizes));
+  EXPECT_EQ(far_blob.size(), *(*pack)->object_size(1, sizes));
+  auto chains = (*pack)->chains();
+  ASSERT_EQ(2u, chains.size());
+  EXPECT_EQ(0u, chains[0].root);                // pack order
+  EXPECT_EQ(far - 12, chains[0].packed_bytes);  // the entry before the hole runs up to 5 GiB
+  std::map<uint32_t, std::string> got;
+  Resolver r;
+  for (const auto& c : chains)
+    (*pack)->resolve(
+        c, r,
+        [&](uint32_t e, ObjectType t, std::string_view bytes) {
+          EXPECT_EQ(ObjectType::kBlob, t);
+          got[e] = bytes;
+        },
+        diags);
+  EXPECT_TRUE(diags.take().empty());
+  EXPECT_EQ(near_blob, got[0]);
+  EXPECT_EQ(far_blob, got[1]);
+  std::string out;
+  EXPECT_TRUE((*pack)->read_standalone(1, r, out, diags));
+  EXPECT_EQ(far_blob, out);
+
+  // An index naming a 64-bit offset past its table is refused, with the entry named.
+  std::string bad = idx;
+  bad.replace(8 + 1024 + 40 + 8 + 4, 4, be32(0x80000001u));
+  auto refused = PackIndex::parse(bad);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(std::string::npos, refused.error().message.find("object 1 names 64-bit offset 1"))
+      << refused.error().message;
+  fs::remove_all(dir);
 }
 
 TEST(Delta, AppliesCopyAndInsert) {
