@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -336,6 +337,56 @@ TEST(Scorer, AppResourceStringsAreNotCredentials) {
   EXPECT_GE(p(R"(_string_backend_api_key = "dTAV6Agi9gDjvX8gJ0oygT7IrCBDTYgX")",
               "dTAV6Agi9gDjvX8gJ0oygT7IrCBDTYgX"),
             report);
+}
+
+}  // namespace
+}  // namespace keysweep::context
+
+namespace keysweep::context {
+namespace {
+
+// The scanner reads a name's words once (NameTraitsCache) and reuses them for every candidate of
+// that name: the features, and so every score, must be exactly those of the direct computation.
+TEST(Features, CachedNameTraitsGiveTheSameFeatures) {
+  const std::string_view lines[] = {
+      R"(DB_PASSWORD = "OO2tN4aGC7Kl2hIMFy")", "spring.datasource.password=Welcome1",
+      R"({"client_secret": "b7I6KMmWfkOBm0"})", R"(headers.put("X-Api-Key", "yoEQRYweM83zz99gvx1y5");)",
+      "Authorization: Bearer abcDEF123456ghiJKL", "mysql -u root -pS3cretPw db",
+      "curl -u admin:Tr0ub4dor https://api.example.com", R"(_string_save_password_label = "Contraseña")",
+      R"(_string_backend_api_key = "dTAV6Agi9gDjvX8gJ0oygT7IrCBDTYgX")", "secret_sha256=ab12",
+      "private_key_id=ab12", "LASTFM_KEY=b2c9fb7a1a8f541d6089", "ConsumerKey=Kz9walrus2",
+      "password_hint=Kz9walrus2", "key = self.key", "session_cookie: 'ab12cd34ef56'",
+      R"(<add key="Password" value="Pl8n-Kj2x"/>)", "keyPoolSize = \"keypoolsize\""};
+  NameTraitsCache cache;
+  size_t candidates = 0, scored = 0;
+  for (int round = 0; round < 2; ++round)  // the second round reads every name from the cache
+    for (std::string_view line : lines) {
+      std::vector<Assignment> out;
+      read_assignments(line, out);
+      for (const Assignment& a : out) {
+        for (std::string_view path : {"src/app.py", "app.apk!resources.arsc", "config/.env"}) {
+          FeatureVector direct, cached;
+          const FileKind file = classify_path(path);
+          const NameClass want = compute_features(a, file, direct);
+          EXPECT_EQ(compute_features(a, cache.get(a.name), file, cached), want) << line;
+          ++candidates;
+          if (want == NameClass::kNone) continue;
+          ++scored;
+          EXPECT_EQ(std::memcmp(direct.data(), cached.data(), sizeof direct), 0) << line << " in " << path;
+        }
+      }
+    }
+  EXPECT_GT(scored, 30u);
+  EXPECT_LT(cache.size(), candidates);  // repeated names were not added again
+}
+
+TEST(Features, NameTraitsCacheStaysBounded) {
+  NameTraitsCache cache;
+  for (size_t i = 0; i < NameTraitsCache::kMaxNames + 10; ++i) cache.get("api_key_" + std::to_string(i));
+  EXPECT_LE(cache.size(), NameTraitsCache::kMaxNames);
+  EXPECT_TRUE(cache.get("client_secret").secret);
+  EXPECT_EQ(cache.get("db_password").by_words, NameClass::kPassword);
+  EXPECT_EQ(cache.get("color").by_words, NameClass::kNone);
 }
 
 }  // namespace

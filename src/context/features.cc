@@ -400,15 +400,10 @@ bool is_code_reference(const Assignment& a, const FileKind& file) {
   return !digit;
 }
 
-NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVector& out) {
-  out.fill(0);
-  auto set = [&](Feature f, float v = 1) { out[static_cast<size_t>(f)] = v; };
-  const NameWords words(a.name);
+NameTraits name_traits(std::string_view name) {
+  NameTraits t;
+  const NameWords words(name);
   const WordFlags flags = flags_of(words);
-  NameClass cls = class_of(a, flags, words.size());
-  if (cls == NameClass::kNone || is_code_reference(a, file)) return NameClass::kNone;
-
-  // Name.
   size_t last_kw = words.size();
   for (size_t i = 0; i < words.size(); ++i)
     if (flags[i]) last_kw = i;
@@ -428,36 +423,70 @@ NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVec
     any_auth |= (f & kWordAuth) != 0;
     any_key |= (f & kWordKey) != 0;
   }
-  if (any_password || a.implied == Implied::kPassword) set(Feature::kNamePassword);
-  if (any_secret) set(Feature::kNameSecret);
-  if (any_apikey || (any_key && has_api)) set(Feature::kNameApiKey);
-  if (any_key && !any_password && !any_secret && !any_apikey && !any_auth && !has_api)
-    set(Feature::kNameKeyOnly);
-  if (any_auth) set(Feature::kNameAuth);
-  if (!words.empty() && last_kw + 1 == words.size()) set(Feature::kNameKeywordLast);
-  bool describes = false;
-  for (size_t i = last_kw + 1; i < words.size(); ++i) describes |= is_describing_word(words[i]);
-  if (describes) set(Feature::kNameDescribes);
+  t.by_words = any_password ? NameClass::kPassword
+               : (any_secret || any_apikey || any_auth || any_key) ? NameClass::kSecret
+                                                                    : NameClass::kNone;
+  t.password = any_password;
+  t.secret = any_secret;
+  t.api_key = any_apikey || (any_key && has_api);
+  t.key_only = any_key && !any_password && !any_secret && !any_apikey && !any_auth && !has_api;
+  t.auth = any_auth;
+  t.keyword_last = !words.empty() && last_kw + 1 == words.size();
+  for (size_t i = last_kw + 1; i < words.size(); ++i) t.describes |= is_describing_word(words[i]);
   // client_id, private_key_id, PublicKeyToken, publishable_key, gpg --recv-keys: identifiers,
   // public by design.
   bool public_word = false;
   for (const auto& w : words)
     public_word |= w == "public" || w == "pub" || w == "publishable" || w == "recv" || w == "keyserver";
-  if ((!words.empty() && is_identifier_word(words.back())) || public_word) set(Feature::kNameIdentifier);
+  t.identifier = (!words.empty() && is_identifier_word(words.back())) || public_word;
   for (const auto& w : words)
     for (std::string_view d : {"sha256"sv, "sha1"sv, "sha"sv, "md5"sv, "hash"sv, "hashed"sv, "digest"sv, "fingerprint"sv, "checksum"sv})
-      if (w == d) set(Feature::kNameDigest);
+      t.digest |= w == d;
+  // STRIPE_KEY=…, LASTFM_SECRET=…: a deployment setting, named for what it configures. In code
+  // an upper-snake constant is just as often a map key or a message id; the model weighs that.
+  t.env_style = name.find('_') != std::string_view::npos && words.size() >= 2 &&
+                std::all_of(name.begin(), name.end(), [](char c) { return is_upper(c) || is_digit(c) || c == '_'; });
+  return t;
+}
+
+const NameTraits& NameTraitsCache::get(std::string_view name) {
+  if (auto it = traits_.find(name); it != traits_.end()) return it->second;
+  // A bound on the memory a table of many distinct names can take; refilling is only slower.
+  if (traits_.size() >= kMaxNames) traits_.clear();
+  return traits_.emplace(std::string(name), name_traits(name)).first->second;
+}
+
+NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVector& out) {
+  return compute_features(a, name_traits(a.name), file, out);
+}
+
+NameClass compute_features(const Assignment& a, const NameTraits& name, const FileKind& file, FeatureVector& out) {
+  out.fill(0);
+  auto set = [&](Feature f, float v = 1) { out[static_cast<size_t>(f)] = v; };
+  // A password word anywhere wins, then any other credential word; a syntax that implies the kind
+  // comes first.
+  const NameClass cls = a.implied == Implied::kPassword ? NameClass::kPassword
+                        : a.implied == Implied::kToken  ? NameClass::kSecret
+                                                        : name.by_words;
+  if (cls == NameClass::kNone || is_code_reference(a, file)) return NameClass::kNone;
+
+  // Name.
+  if (name.password || a.implied == Implied::kPassword) set(Feature::kNamePassword);
+  if (name.secret) set(Feature::kNameSecret);
+  if (name.api_key) set(Feature::kNameApiKey);
+  if (name.key_only) set(Feature::kNameKeyOnly);
+  if (name.auth) set(Feature::kNameAuth);
+  if (name.keyword_last) set(Feature::kNameKeywordLast);
+  if (name.describes) set(Feature::kNameDescribes);
+  if (name.identifier) set(Feature::kNameIdentifier);
+  if (name.digest) set(Feature::kNameDigest);
   if (a.syntax == Syntax::kAssignment || a.syntax == Syntax::kPairArgs) {
     // The name was quoted when the byte after it in the source is a quote; the reader strips it,
     // so look at the name's neighbour.
     const char* after = a.name.data() + a.name.size();
     if (!a.name.empty() && (*after == '"' || *after == '\'')) set(Feature::kNameQuoted);
   }
-  // STRIPE_KEY=…, LASTFM_SECRET=…: a deployment setting, named for what it configures. In code
-  // an upper-snake constant is just as often a map key or a message id; the model weighs that.
-  if (a.name.find('_') != std::string_view::npos && words.size() >= 2 &&
-      std::all_of(a.name.begin(), a.name.end(), [](char c) { return is_upper(c) || is_digit(c) || c == '_'; }))
-    set(Feature::kNameEnvStyle);
+  if (name.env_style) set(Feature::kNameEnvStyle);
   if (a.implied == Implied::kPassword) set(Feature::kImpliedPassword);
   if (a.implied == Implied::kToken || !a.scheme.empty()) set(Feature::kImpliedToken);
 

@@ -6,7 +6,10 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "context/assignment_reader.h"
 
@@ -103,8 +106,35 @@ NameClass classify_name(const Assignment& a);
 // A cheap superset of classify_name's vocabulary for the reader's name filter: false only when no
 // credential word can be in the name.
 bool could_name_credential(std::string_view name);
+// What a name's words say, whatever its value, syntax or file: the same for every candidate of
+// that name. A resources.arsc repeats each name in every locale it translates (~80 in a
+// framework's table), so the scanner works this out once per distinct name (NameTraitsCache).
+struct NameTraits {
+  NameClass by_words = NameClass::kNone;  // the class the words give, before the syntax's
+  bool password = false, secret = false, api_key = false, key_only = false, auth = false;
+  bool keyword_last = false, describes = false, identifier = false, digest = false, env_style = false;
+};
+NameTraits name_traits(std::string_view name);
+
+// Each distinct name's traits, computed on first sight. Bounded: past kMaxNames it starts afresh.
+class NameTraitsCache {
+ public:
+  static constexpr size_t kMaxNames = 16384;
+  const NameTraits& get(std::string_view name);
+  size_t size() const { return traits_.size(); }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, NameTraits, Hash, std::equal_to<>> traits_;
+};
+
 // Fills `out`; returns the class (kNone leaves `out` unspecified).
 NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVector& out);
+// The same with the name's traits already worked out (name_traits(a.name)): the same features.
+NameClass compute_features(const Assignment& a, const NameTraits& name, const FileKind& file, FeatureVector& out);
 
 // Value checks shared with the rest of the scorer.
 bool is_placeholder_value(std::string_view value);

@@ -46,11 +46,13 @@ void scan_context(std::string_view data, std::string_view path, std::vector<Cont
   const context::FileKind file = context::classify_path(path);
   std::vector<context::Assignment> found;
   context::FeatureVector features;
+  // A resource table repeats each name in every locale: its words are read once.
+  context::NameTraitsCache names;
   for (const auto& [lo, hi] : merged) {
     found.clear();
     context::read_assignments(data.substr(lo, hi - lo), found, context::could_name_credential);
     for (const context::Assignment& a : found) {
-      context::NameClass cls = context::compute_features(a, file, features);
+      context::NameClass cls = context::compute_features(a, names.get(a.name), file, features);
       int64_t rule = rules.by_class[static_cast<size_t>(cls)];
       if (rule < 0) continue;
       if (is_public_sample(a.value)) continue;
