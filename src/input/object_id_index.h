@@ -11,10 +11,11 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
+
+#include "input/chunked_vector.h"
 
 namespace keysweep {
 
@@ -25,14 +26,12 @@ class ObjectIdIndex {
 
   // The id's number, and whether it was added by this call.
   std::pair<uint32_t, bool> add(const Id& id) {
-    if ((size_ + 1) * 4 > slots_.size() * 3) grow();
+    if ((ids_.size() + 1) * 4 > slots_.size() * 3) grow();
     size_t i = find_slot(id);
     if (slots_[i] != kNone) return {slots_[i], false};
-    const uint32_t n = static_cast<uint32_t>(size_);
-    if (n % kChunk == 0) chunks_.push_back(std::make_unique<Id[]>(kChunk));
-    chunks_.back()[n % kChunk] = id;
+    const uint32_t n = static_cast<uint32_t>(ids_.size());
+    ids_.push_back(id);
     slots_[i] = n;
-    ++size_;
     return {n, true};
   }
   // True if `id` was not there (and now is).
@@ -44,15 +43,14 @@ class ObjectIdIndex {
     return n;
   }
   bool contains(const Id& id) const { return find(id).has_value(); }
-  const Id& id(uint32_t n) const { return chunks_[n / kChunk][n % kChunk]; }
-  size_t size() const { return size_; }
+  const Id& id(uint32_t n) const { return ids_[n]; }
+  size_t size() const { return ids_.size(); }
   // Bytes held, for the walk's memory figures.
   size_t bytes() const {
-    return chunks_.size() * kChunk * sizeof(Id) + slots_.size() * sizeof(uint32_t);
+    return ids_.bytes() + slots_.size() * sizeof(uint32_t);
   }
 
  private:
-  static constexpr uint32_t kChunk = 1u << 16;
   size_t find_slot(const Id& key) const {
     uint64_t h;  // object ids are already uniformly distributed
     std::memcpy(&h, key.data(), sizeof h);
@@ -64,7 +62,7 @@ class ObjectIdIndex {
     // Past 2^32 - 1 ids the numbers would wrap; a repository that size is not walked here.
     slots_.assign(slots_.empty() ? 1024 : slots_.size() * 2, kNone);
     const size_t mask = slots_.size() - 1;
-    for (uint32_t n = 0; n < size_; ++n) {
+    for (uint32_t n = 0; n < ids_.size(); ++n) {
       uint64_t h;
       std::memcpy(&h, id(n).data(), sizeof h);
       size_t i = h & mask;
@@ -72,9 +70,8 @@ class ObjectIdIndex {
       slots_[i] = n;
     }
   }
-  std::vector<std::unique_ptr<Id[]>> chunks_;
+  ChunkedVector<Id> ids_;  // numbered by position; growing copies only the slots
   std::vector<uint32_t> slots_;
-  size_t size_ = 0;
 };
 
 // Ids another reader has numbered already, 0 .. count() - 1, and keeps for as long as the walk
