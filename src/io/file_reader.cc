@@ -45,12 +45,16 @@ Result<size_t> FileReader::read_at(uint64_t offset, size_t length, char* out) co
   return got;
 }
 
+FileStamp stamp_from(const struct stat& st) {
+  return FileStamp{static_cast<uint64_t>(st.st_size),
+                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
 Result<FileStamp> stamp_of(int fd, const std::string& path) {
   struct stat st;
   if (fstat(fd, &st) != 0)
     return make_error(ErrorCode::kIo, std::string("cannot stat: ") + std::strerror(errno), path);
-  return FileStamp{static_cast<uint64_t>(st.st_size),
-                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+  return stamp_from(st);
 }
 
 Result<FileStamp> FileReader::stamp() const { return stamp_of(fd_, path_); }

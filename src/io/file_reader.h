@@ -9,6 +9,8 @@
 
 #include "keysweep/error.h"
 
+struct stat;
+
 namespace keysweep {
 
 // What says a file changed under the reader: its size and modification time.
@@ -18,6 +20,8 @@ struct FileStamp {
   bool operator==(const FileStamp&) const = default;
 };
 
+// The stamp an fstat/stat result gives.
+FileStamp stamp_from(const struct stat& st);
 // The stamp of an open descriptor; errors name `path`.
 Result<FileStamp> stamp_of(int fd, const std::string& path);
 

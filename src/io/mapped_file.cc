@@ -37,9 +37,7 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& pa
     // The matcher reads every byte once, front to back.
     madvise(addr, size, MADV_SEQUENTIAL);
   }
-  FileStamp opened{static_cast<uint64_t>(st.st_size),
-                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
-  std::shared_ptr<const MappedFile> m(new MappedFile(addr, size, fd, opened, path));
+  std::shared_ptr<const MappedFile> m(new MappedFile(addr, size, fd, stamp_from(st), path));
   if (const FileFaults* faults = file_faults(); faults && faults->after_open) faults->after_open(path, fd);
   return m;
 }
