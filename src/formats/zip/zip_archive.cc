@@ -228,52 +228,73 @@ Result<CentralDirectoryLocation> locate_central_directory(std::string_view data)
   return malformed("no end of central directory record (the archive is cut off?)", data.size());
 }
 
-CentralDirectory read_central_directory(std::string_view data, const CentralDirectoryLocation& loc,
-                                        uint64_t max_entries) {
-  CentralDirectory cd;
+namespace {
+
+// Walks the central directory's records in order, as far as they are whole, calling
+// `visit(header, name, extra)` (the fixed 46 bytes, the name, the extra field) until it returns
+// true. Stops after `max_entries` records (`*hit_limit`) or at a record cut off or without its
+// signature (`*broken` says which, and where). read_central_directory and any_central_name read
+// the directory alike because both walk it here.
+template <class Visit>
+void walk_central_records(std::string_view data, const CentralDirectoryLocation& loc,
+                          uint64_t max_entries, bool* hit_limit, std::string* broken,
+                          Visit&& visit) {
   uint64_t cd_end = std::min<uint64_t>(loc.cd_start + loc.cd_size, data.size());
   ByteReader r(data.substr(0, cd_end), loc.cd_start);
-  while (r.remaining() > 0) {
+  for (uint64_t records = 0; r.remaining() > 0; ++records) {
     uint64_t at = r.pos();
-    if (cd.entries.size() >= max_entries) {
-      cd.hit_entry_limit = true;
-      break;
+    if (records >= max_entries) {
+      *hit_limit = true;
+      return;
     }
     auto header = r.bytes(kCentralHeaderSize);
     if (!header || !sig_at(*header, 0, kCentralHeaderSig)) {
-      cd.incomplete_reason = "central directory record at offset " + std::to_string(at) +
-                             (header ? " has no signature" : " is cut off");
-      break;
+      *broken = "central directory record at offset " + std::to_string(at) +
+                (header ? " has no signature" : " is cut off");
+      return;
     }
-    ByteReader h(*header, 8);
-    ZipEntry e;
-    e.flags = *h.u16le();
-    e.method = *h.u16le();
-    (void)h.skip(4);  // DOS time and date
-    e.crc32 = *h.u32le();
-    uint32_t csize = *h.u32le(), usize = *h.u32le();
+    ByteReader h(*header, 28);
     uint16_t name_len = *h.u16le(), extra_len = *h.u16le(), comment_len = *h.u16le();
-    (void)h.skip(8);  // disk, internal and external attributes
-    uint32_t offset = *h.u32le();
     auto name = r.bytes(name_len);
     auto extra = name ? r.bytes(extra_len) : name;
     auto comment = extra ? r.bytes(comment_len) : extra;
     if (!comment) {
-      cd.incomplete_reason = "central directory record at offset " + std::to_string(at) +
-                             " is cut off";
-      break;
+      *broken = "central directory record at offset " + std::to_string(at) + " is cut off";
+      return;
     }
-    e.raw_name = std::string(*name);
-    e.compressed_size = csize;
-    e.uncompressed_size = usize;
-    e.local_header_offset = offset;
-    apply_zip64_extra(*extra, usize == UINT32_MAX, csize == UINT32_MAX, offset == UINT32_MAX, e);
-    if (!checked_add(e.local_header_offset, loc.prefix, &e.local_header_offset)) {
-      e.local_header_offset = UINT64_MAX;  // resolve_local_header reports it
-    }
-    cd.entries.push_back(std::move(e));
+    if (visit(*header, *name, *extra)) return;
   }
-  if (cd.incomplete_reason.empty() && !cd.hit_entry_limit && loc.cd_start + loc.cd_size > cd_end) {
+}
+
+}  // namespace
+
+CentralDirectory read_central_directory(std::string_view data, const CentralDirectoryLocation& loc,
+                                        uint64_t max_entries) {
+  CentralDirectory cd;
+  walk_central_records(
+      data, loc, max_entries, &cd.hit_entry_limit, &cd.incomplete_reason,
+      [&](std::string_view header, std::string_view name, std::string_view extra) {
+        ByteReader h(header, 8);
+        ZipEntry e;
+        e.flags = *h.u16le();
+        e.method = *h.u16le();
+        (void)h.skip(4);  // DOS time and date
+        e.crc32 = *h.u32le();
+        uint32_t csize = *h.u32le(), usize = *h.u32le();
+        (void)h.skip(6 + 8);  // name, extra and comment lengths; disk and attributes
+        uint32_t offset = *h.u32le();
+        e.raw_name = std::string(name);
+        e.compressed_size = csize;
+        e.uncompressed_size = usize;
+        e.local_header_offset = offset;
+        apply_zip64_extra(extra, usize == UINT32_MAX, csize == UINT32_MAX, offset == UINT32_MAX, e);
+        if (!checked_add(e.local_header_offset, loc.prefix, &e.local_header_offset)) {
+          e.local_header_offset = UINT64_MAX;  // resolve_local_header reports it
+        }
+        cd.entries.push_back(std::move(e));
+        return false;
+      });
+  if (cd.incomplete_reason.empty() && !cd.hit_entry_limit && loc.cd_start + loc.cd_size > data.size()) {
     cd.incomplete_reason = "central directory is cut off at the end of the file";
   }
   return cd;
@@ -281,20 +302,13 @@ CentralDirectory read_central_directory(std::string_view data, const CentralDire
 
 bool any_central_name(std::string_view data, const CentralDirectoryLocation& loc,
                       uint64_t max_entries, const std::function<bool(std::string_view)>& accept) {
-  uint64_t cd_end = std::min<uint64_t>(loc.cd_start + loc.cd_size, data.size());
-  ByteReader r(data.substr(0, cd_end), loc.cd_start);
-  for (uint64_t entries = 0; r.remaining() > 0 && entries < max_entries; ++entries) {
-    auto header = r.bytes(kCentralHeaderSize);
-    if (!header || !sig_at(*header, 0, kCentralHeaderSig)) return false;
-    ByteReader h(*header, 28);
-    uint16_t name_len = *h.u16le(), extra_len = *h.u16le(), comment_len = *h.u16le();
-    auto name = r.bytes(name_len);
-    auto extra = name ? r.bytes(extra_len) : name;
-    auto comment = extra ? r.bytes(comment_len) : extra;
-    if (!comment) return false;  // a record cut off is not an entry
-    if (accept(*name)) return true;
-  }
-  return false;
+  bool found = false, hit_limit = false;
+  std::string broken;
+  walk_central_records(data, loc, max_entries, &hit_limit, &broken,
+                       [&](std::string_view, std::string_view name, std::string_view) {
+                         return found = accept(name);
+                       });
+  return found;
 }
 
 Result<void> resolve_local_header(std::string_view data, ZipEntry& e, std::string* mismatch) {
