@@ -42,6 +42,21 @@ std::vector<EntryRange> plan_entry_parts(const ContainerEntries& entries, uint64
   return ranges;
 }
 
+uint64_t range_weight(const ContainerEntries& entries, const EntryRange& range) {
+  uint64_t w = 0;
+  for (size_t i = range.first; i < range.last; ++i) w += entry_weight(entries, i);
+  return w;
+}
+
+std::vector<size_t> heaviest_first(const ContainerEntries& entries, const std::vector<EntryRange>& ranges) {
+  std::vector<uint64_t> weights;
+  for (const EntryRange& r : ranges) weights.push_back(range_weight(entries, r));
+  std::vector<size_t> order(ranges.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return weights[a] > weights[b]; });
+  return order;
+}
+
 bool RecordedDiagnostics::any_of_kind(DiagnosticKind kind) const {
   return std::any_of(items_.begin(), items_.end(), [&](const Item& i) { return i.diagnostic.kind == kind; });
 }
@@ -62,8 +77,7 @@ std::vector<uint64_t> part_expansion_start(const ContainerEntries& entries, cons
   std::vector<uint64_t> weights;
   unsigned __int128 total = 0;
   for (const EntryRange& r : ranges) {
-    uint64_t w = 1;  // a part of entries that are passed over still gets a share
-    for (size_t i = r.first; i < r.last; ++i) w += entry_weight(entries, i);
+    uint64_t w = 1 + range_weight(entries, r);  // a part of entries passed over still gets a share
     weights.push_back(w);
     total += w;
   }

@@ -79,6 +79,13 @@ struct ContainerPart {
   size_t entry_problems = 0;  // ContainerEntries::read's count
 };
 
+// The weight of the entries in `range` (what plan_entry_parts balances).
+uint64_t range_weight(const ContainerEntries& entries, const EntryRange& range);
+
+// The order to start the parts in: the heaviest first, so that the part that takes longest is not
+// the one left for last (results are put together by index, whatever the order).
+std::vector<size_t> heaviest_first(const ContainerEntries& entries, const std::vector<EntryRange>& ranges);
+
 // Where each part's expansion counter starts: the limit less the part's share of what opening
 // left of it, shares in proportion to the parts' weights. A part that expands past its share is
 // refused as the limit refuses, and that refusal sends the container back to one worker.

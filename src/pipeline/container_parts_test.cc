@@ -33,8 +33,8 @@ const Matcher& builtin_matcher() {
   return *m;
 }
 
-// Records each input's report and which threads took up which parts. With `hold_first_part`, the
-// worker that takes up part 0 waits there until another part has started on another thread: the
+// Records each input's report and which threads took up parts. With `hold_first_part`, the worker
+// that takes up the first part waits there until another part has started on another thread: the
 // parts can then only have been read by more than one worker, whatever the timing.
 class PartsObserver final : public ScanObserver {
  public:
@@ -43,12 +43,10 @@ class PartsObserver final : public ScanObserver {
     std::unique_lock lock(mu_);
     threads_.insert(std::this_thread::get_id());
     parts_ = parts;
-    ++started_;
-    if (part != 0) {
-      other_started_ = true;
+    if (++started_ > 1) {
       cv_.notify_all();
     } else if (hold_ && parts > 1) {
-      cv_.wait_for(lock, std::chrono::seconds(60), [&] { return other_started_; });
+      cv_.wait_for(lock, std::chrono::seconds(60), [&] { return started_ > 1; });
     }
   }
   void input_done(InputReport& report) override {
@@ -64,7 +62,6 @@ class PartsObserver final : public ScanObserver {
   bool hold_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool other_started_ = false;
   std::set<std::thread::id> threads_;
   size_t parts_ = 0, started_ = 0;
   std::vector<InputReport> reports_;

@@ -409,11 +409,12 @@ class ScanWorker {
     in->mapping = mapped;
     in->content_sha256 = std::move(content_sha256);
     in->remaining = ranges.size();
+    std::vector<size_t> order = heaviest_first(*in->entries, ranges);
     std::vector<ScanTask> others;
-    for (size_t i = 1; i < ranges.size(); ++i) others.push_back(ScanTask{{}, nullptr, 0, in, i});
+    for (size_t i = 1; i < order.size(); ++i) others.push_back(ScanTask{{}, nullptr, 0, in, order[i]});
     // First in line, as a large file's windows are: the workers finish this container first.
     queue_.push_front(std::move(others));
-    scan_part(in, 0);
+    scan_part(in, order[0]);
     return true;
   }
 
