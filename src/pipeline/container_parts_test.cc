@@ -14,24 +14,15 @@
 #include <thread>
 
 #include "pipeline/container_parts.h"
+#include "pipeline/pipeline_test_support.h"
 #include "pipeline/scan_pipeline.h"
-#include "rules/rule.h"
 
 namespace keysweep {
 namespace {
 
 namespace fs = std::filesystem;
 
-const Matcher& builtin_matcher() {
-  static std::unique_ptr<Matcher> m = [] {
-    auto rules = load_builtin_rules();
-    EXPECT_TRUE(rules.has_value());
-    auto compiled = Matcher::compile(std::move(*rules));
-    EXPECT_TRUE(compiled.has_value());
-    return std::move(*compiled);
-  }();
-  return *m;
-}
+using pipeline_test::builtin_matcher;
 
 // Records each input's report and which threads took up parts. With `hold_first_part`, the worker
 // that takes up the first part waits there until another part has started on another thread: the
