@@ -309,9 +309,9 @@ class ScanWorker {
       unread(wf, input_diagnostics);
       return;
     }
-    // Smaller than a window or a container's part (for tests, either may be tiny): read whole.
+    // No larger than a window or a container's part (for tests, either may be tiny): read whole.
     const uint64_t part_size = jobs_ > 1 && config_.container_part_size ? config_.container_part_size : kNoSizeLimit;
-    if (wf.size <= kReadThreshold && wf.size <= config_.window_size && wf.size < part_size) {
+    if (wf.size <= kReadThreshold && wf.size <= config_.window_size && wf.size <= part_size) {
       bool read_failed = false;
       auto r = read_small_file(wf.path, wf.size, buffer_, &read_failed);
       if (!r) {
@@ -392,7 +392,7 @@ class ScanWorker {
                    const Extractor& container, const std::shared_ptr<const MappedFile>& mapped,
                    std::string& content_sha256) {
     const uint64_t part_size = config_.container_part_size;
-    if (jobs_ < 2 || part_size == 0 || blob.size() < part_size || config_.limits.max_depth <= 0) return false;
+    if (jobs_ < 2 || part_size == 0 || blob.size() <= part_size || config_.limits.max_depth <= 0) return false;
     auto in = std::make_shared<PartedInput>(wf, diagnostics_, config_.observer != nullptr);
     ContainerPart& opened = in->opened;
     ExtractContext ctx{config_.limits, opened.diagnostics, &opened.expanded, pipeline_.budget_.get()};
