@@ -19,7 +19,10 @@ namespace keysweep {
 struct ExtractContext {
   const Limits& limits;
   DiagnosticSink& diagnostics;  // for non-fatal problems (one bad entry among many good ones)
-  uint64_t* expanded_bytes;     // running total for the top-level input, checked against limits
+  // Running total for the top-level input, checked against limits. An extractor that refuses or
+  // cuts anything because of it says so with a kLimit diagnostic or error: a container read in
+  // parts relies on that to know when to read it whole instead (pipeline/container_parts.h).
+  uint64_t* expanded_bytes;
   // Shared by every worker of the scan: an extractor that inflates a large buffer leases its
   // size first (see io/memory_budget.h). nullptr: no budget (tests, fuzz targets, tools).
   MemoryBudget* budget = nullptr;
