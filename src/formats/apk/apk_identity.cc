@@ -236,13 +236,31 @@ bool ApkExtractor::sniff(const Blob& blob) const {
                                [](std::string_view name) { return name == "AndroidManifest.xml"; });
 }
 
-Result<void> ApkExtractor::extract(const Blob& blob, ExtractContext& ctx,
-                                   const EmitBlob& emit) const {
+namespace {
+
+// The package with its identity attached, which every entry inherits; `manifest` gets the
+// manifest's inflated bytes, if they can be handed on.
+Blob with_apk_identity(const Blob& blob, ExtractContext& ctx, InflatedEntry& manifest) {
   Blob with_identity = blob;
-  InflatedEntry manifest;
   with_identity.set_app(std::make_shared<const AppIdentity>(
       read_apk_identity(blob, ctx.limits, ctx.diagnostics, &manifest)));
+  return with_identity;
+}
+
+}  // namespace
+
+Result<void> ApkExtractor::extract(const Blob& blob, ExtractContext& ctx,
+                                   const EmitBlob& emit) const {
+  InflatedEntry manifest;
+  Blob with_identity = with_apk_identity(blob, ctx, manifest);
   return ZipExtractor::extract_with(with_identity, ctx, emit, manifest.bytes.empty() ? nullptr : &manifest);
+}
+
+Result<std::unique_ptr<ContainerEntries>> ApkExtractor::open_entries(const Blob& blob, ExtractContext& ctx,
+                                                                     const EmitBlob& emit) const {
+  InflatedEntry manifest;
+  Blob with_identity = with_apk_identity(blob, ctx, manifest);
+  return ZipExtractor::open_entries_with(with_identity, ctx, emit, manifest.bytes.empty() ? nullptr : &manifest);
 }
 
 }  // namespace keysweep

@@ -31,6 +31,11 @@ class ZipExtractor final : public Extractor {
   // The same, with one entry's bytes already inflated (nullptr: none).
   static Result<void> extract_with(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit,
                                    InflatedEntry* inflated);
+  // Entries read in parts (ContainerEntries): the archive's entries, each read as extract() reads it.
+  Result<std::unique_ptr<ContainerEntries>> open_entries(const Blob& blob, ExtractContext& ctx,
+                                                         const EmitBlob& emit) const override;
+  static Result<std::unique_ptr<ContainerEntries>> open_entries_with(const Blob& blob, ExtractContext& ctx,
+                                                                     const EmitBlob& emit, InflatedEntry* inflated);
   // The raw bytes are compressed streams and headers; the children carry every readable byte.
   bool scan_raw_too() const override { return false; }
 };
