@@ -6,10 +6,12 @@
 # unique object of the repository. With -b, a baseline binary runs the same way, interleaved, and
 # its findings must be the same as KEYSWEEP's (the report minus its summary line).
 #
-# Usage: bench/suite/git_scale.sh [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-b BASELINE] [-g REPO] [-N BLOBS] [-x ARGS] [-o FILE | -n]
+# Usage: bench/suite/git_scale.sh [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-b BASELINE] [-g REPO] [-N BLOBS] [-x ARGS] [-a ARGS] [-o FILE | -n]
 #   -g REPO   the repository (default build/bench-git/scale-1m.git, generated when missing)
 #   -N BLOBS  unique blobs of a generated repository (default 1000000)
 #   -x ARGS   more arguments for KEYSWEEP's scan only (e.g. "--memory-budget 4MiB")
+#   -a ARGS   more arguments for both scans (e.g. "--since REV"); the environment (such as
+#             KEYSWEEP_GIT_READER=libgit2) is both binaries' too
 #   -n        print only, write no result file (default bench/results/YYYY-MM-DD-git-scale.txt)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -23,7 +25,8 @@ BLOBS=1000000
 RESULT=$ROOT/bench/results/$(date -u +%F)-git-scale.txt
 WRITE_RESULT=1
 EXTRA=
-while getopts "j:r:k:b:g:N:x:o:nh" opt; do
+BOTH=
+while getopts "j:r:k:b:g:N:x:a:o:nh" opt; do
   case $opt in
     j) JOBS=$OPTARG ;;
     r) RUNS=$OPTARG ;;
@@ -32,6 +35,7 @@ while getopts "j:r:k:b:g:N:x:o:nh" opt; do
     g) REPO=$OPTARG ;;
     N) BLOBS=$OPTARG ;;
     x) EXTRA=$OPTARG ;;
+    a) BOTH=$OPTARG ;;
     o) RESULT=$OPTARG ;;
     n) WRITE_RESULT=0 ;;
     *) usage ;;
@@ -49,7 +53,7 @@ PACK_BYTES=$(du -sb "$REPO/objects" | cut -f1)
 cmd() {
   local extra=
   [[ $2 != keysweep ]] || extra=$EXTRA
-  echo "$1" scan --git --jobs "$JOBS" $extra --format jsonl --exit-zero -q --output "$WORK/$2.jsonl" "$REPO"
+  echo "$1" scan --git --jobs "$JOBS" $BOTH $extra --format jsonl --exit-zero -q --output "$WORK/$2.jsonl" "$REPO"
 }
 NAMES=(keysweep)
 declare -A BIN=([keysweep]=$KEYSWEEP)
@@ -92,6 +96,7 @@ fi
   echo "repo:     $REPO: $COMMITS commits, $OBJECTS objects, objects/ $(echo "scale=1; $PACK_BYTES / 1000000" | bc) MB"
   echo "summary:  $(tail -1 "$WORK/keysweep.jsonl" | cut -c1-300)"
   echo "jobs:     $JOBS;  runs: $RUNS each, interleaved, after one untimed warm-up; median wall time"
+  [[ -z ${KEYSWEEP_GIT_READER:-} ]] || echo "env:      KEYSWEEP_GIT_READER=$KEYSWEEP_GIT_READER (both)"
   echo
   echo "commands:"
   for n in "${NAMES[@]}"; do echo "  $n: $(cmd "${BIN[$n]}" "$n")" | sed "s|$WORK|\$TMP|g"; done

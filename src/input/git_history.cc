@@ -1,12 +1,17 @@
 #include "input/git_history.h"
 
 #include "input/git_blob_list.h"
+#include "input/git_commit_diff.h"
 #include "input/git_shallow.h"
 #include "input/object_id_index.h"
 
 #include <git2.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
 #include <unordered_set>
 
 namespace keysweep {
@@ -62,33 +67,11 @@ git_oid to_oid(const unsigned char* id) {
   return oid;
 }
 
-using TreeEntry = GitTreeEntry;
-
-struct TreeView {
-  std::vector<TreeEntry> entries;
-  git_tree* owned = nullptr;
-  TreeView() = default;
-  TreeView(const TreeView&) = delete;
-  TreeView& operator=(const TreeView&) = delete;
-  ~TreeView() { reset(); }
-  void reset() {
-    entries.clear();
-    if (owned) git_tree_free(owned);
-    owned = nullptr;
-  }
-};
-
 // git_tree_entry_type's reading of a mode: gitlinks are commits, directories trees, the rest blobs.
 GitEntryType type_of_mode(uint32_t mode) {
   if ((mode & 0170000) == 0160000) return GitEntryType::kCommit;
   if ((mode & 0170000) == 0040000) return GitEntryType::kTree;
   return GitEntryType::kBlob;
-}
-
-GitEntryType entry_type(git_object_t t) {
-  if (t == GIT_OBJECT_TREE) return GitEntryType::kTree;
-  if (t == GIT_OBJECT_BLOB) return GitEntryType::kBlob;
-  return GitEntryType::kCommit;
 }
 
 }  // namespace
@@ -155,184 +138,103 @@ Result<std::unique_ptr<GitRepository>> GitRepository::open(const std::string& pa
 
 namespace {
 
-// Git's own trees are a few dozen levels deep at most; a crafted one could nest until the stack
-// runs out.
-constexpr int kMaxTreeDepth = 256;
-
 // Lists each blob once, at its first sighting, into a GitBlobList (12 bytes a blob, commits and
 // paths stored once; the seen-sets number ids instead of keeping them twice). The history walk
-// visits the trees of each commit but skips any tree seen before: an unchanged directory costs one
-// hash lookup, so a commit costs what it changed. A blob's first sighting, parents first, is the
-// commit that introduced it; a rename, a copy or a merge bringing a parent's files adds no unseen
-// object.
+// replays each commit's diff against its first parent (GitCommitDiff, read on any thread) and
+// skips any tree seen before: an unchanged directory costs one lookup, so a commit costs what it
+// changed. A blob's first sighting, parents first, is the commit that introduced it; a rename, a
+// copy or a merge bringing a parent's files adds no unseen object. Only this replay decides what
+// is new, on one thread, in commit order.
 struct BlobCollector {
-  git_repository* repo;
-  git_odb* odb;
   const GitScanOptions& options;
   DiagnosticSink& diagnostics;
   GitWalkStats& stats;
   GitBlobList& list;
   const GitBlobListed& listed;
-  const GitObjectSource* source;
   ObjectSeenSet seen_trees;
   uint32_t commit = GitBlobList::kStaged;  // the list's number for the commit being walked
-  std::string path;  // of the tree being walked, with a trailing '/'
+  std::string path;  // of the tree being replayed, with a trailing '/'
   std::string blob_path;  // reused for each blob's path, not one allocation a blob
-  std::vector<std::unique_ptr<TreeView>> views;  // two a level (the tree, its parent's), reused
+  struct Open {
+    uint32_t end;  // the diff entry where the tree's entries end
+    size_t path_size;  // the path's length before the tree's name
+  };
+  std::vector<Open> open;
 
-  // `known`: the blob's number in the source, or kNone.
-  void add_blob(const git_oid* id, uint32_t known_number, const std::string& rel,
-                const GitOrigin& origin_template) {
-    auto [number, fresh] = list.seen().add(id->id, known_number);
-    if (!fresh) return;
-    size_t size = 0;
-    git_object_t type = GIT_OBJECT_BLOB;
-    std::optional<uint64_t> known =
-        source && number < source->count() ? source->blob_size(number) : std::nullopt;
-    if (known) size = *known;
-    else if (git_odb_read_header(&size, &type, odb, id) != 0 || type != GIT_OBJECT_BLOB) {
+  // A blob the seen-set has just numbered `number`, to list unless its size says otherwise.
+  void add_fresh_blob(uint32_t number, const unsigned char* raw, const std::string& rel,
+                      const GitOrigin& origin_template, const GitBlobSize& size) {
+    const git_oid id = to_oid(raw);
+    if (!size.ok) {
       diagnostics.warn(DiagnosticKind::kMalformed, origin_template.short_commit() + ":" + rel,
-                       "cannot read blob " + hex(id) + ": " + git_error_text(-1));
+                       "cannot read blob " + hex(&id) + ": " + size.error);
       return;
     }
-    if (size > options.max_blob_size) {
+    if (size.size > options.max_blob_size) {
       ++stats.skipped_large;
       GitOrigin origin = origin_template;
       origin.path = rel;
       diagnostics.warn(DiagnosticKind::kTooLarge, origin.display(),
-                       "skipped: blob " + hex(id) + " is " + std::to_string(size) +
+                       "skipped: blob " + hex(&id) + " is " + std::to_string(size.size) +
                            " bytes, over --max-file-size (" + std::to_string(options.max_blob_size) + ")");
       return;
     }
     ++stats.blobs;
-    stats.blob_bytes += size;
+    stats.blob_bytes += size.size;
     list.add(number, commit, rel);
-    if (listed) listed(list, list.size() - 1);
+    if (listed) listed(list, list.size() - 1, size.hint);
   }
 
-  // The tree's entries into `view`: from the source when it has them, else libgit2. `number`:
-  // the tree's number in the source, or kNone (looked up).
-  bool read_tree(const git_oid* id, uint32_t number, TreeView& view) {
-    view.reset();
-    if (source) {
-      if (number == KnownObjectIds::kNone) number = source->find(id->id);
-      if (number != KnownObjectIds::kNone && source->tree(number, view.entries)) return true;
-    }
-    view.entries.clear();
-    if (int rc = git_tree_lookup(&view.owned, repo, id); rc != 0) {
-      view.owned = nullptr;
-      return false;
-    }
-    for (size_t i = 0, n = git_tree_entrycount(view.owned); i < n; ++i) {
-      const git_tree_entry* e = git_tree_entry_byindex(view.owned, i);
-      view.entries.push_back({git_tree_entry_name(e), git_tree_entry_id(e)->id,
-                              KnownObjectIds::kNone, entry_type(git_tree_entry_type(e))});
-    }
-    return true;
-  }
-
-  // Walks `tree_id` against `old_id` (its first parent's tree at the same path, or null): an
-  // entry the old tree has with the same id is unchanged and skipped without a lookup, so a
-  // commit costs what it changed. `origin` null: only mark what the tree holds as seen (a
-  // boundary commit of --since / --diff).
-  // `number`, `old_number`: the trees' numbers in the source when the caller has them, or kNone.
-  void walk_tree(const git_oid* tree_id, uint32_t number, const git_oid* old_id,
-                 uint32_t old_number, const GitOrigin* origin, int depth) {
-    auto [seen_number, fresh] = seen_trees.add(tree_id->id, number);
-    if (!fresh) return;
-    if (source && seen_number < source->count()) number = seen_number;
-    if (depth > kMaxTreeDepth) {
-      diagnostics.warn(DiagnosticKind::kLimit, path, "trees nested deeper than " +
-                                                         std::to_string(kMaxTreeDepth) + "; not walked");
-      return;
-    }
-    while (views.size() < static_cast<size_t>(depth + 1) * 2) views.push_back(std::make_unique<TreeView>());
-    TreeView& tree = *views[depth * 2];
-    TreeView& old = *views[depth * 2 + 1];
-    if (!read_tree(tree_id, number, tree)) {
-      // Where, as git names it (`398c18c:config/`), so `git show` can look; the rest of the
-      // history is still walked.
-      diagnostics.warn(DiagnosticKind::kMalformed,
-                       origin ? origin->short_commit() + ":" + path : path,
-                       "cannot read tree " + hex(tree_id) + ": " + git_error_text(-1));
-      return;
-    }
-    if (!old_id || !read_tree(old_id, old_number, old)) old.reset();
-    const size_t n = tree.entries.size(), m = old.entries.size();
-    // Both trees are sorted in git's order, so one merge pass pairs the entries by name.
-    for (size_t i = 0, j = 0; i < n; ++i) {
-      const TreeEntry& e = tree.entries[i];
-      const TreeEntry* before = nullptr;
-      while (j < m) {
-        const TreeEntry& o = old.entries[j];
-        int c = compare_entries(o, e);
-        if (c > 0) break;
-        ++j;
-        if (c == 0) {
-          before = &o;
-          break;
-        }
-      }
-      if (before && std::memcmp(before->id, e.id, GIT_OID_RAWSZ) == 0) continue;  // unchanged
-      const git_oid id = to_oid(e.id);
-      switch (e.type) {
-        case GitEntryType::kTree: {
-          git_oid old_sub;
-          bool has_old = before && before->type == GitEntryType::kTree;
-          if (has_old) old_sub = to_oid(before->id);
-          size_t len = path.size();
-          path += e.name;
-          path += '/';
-          walk_tree(&id, e.number, has_old ? &old_sub : nullptr,
-                    has_old ? before->number : KnownObjectIds::kNone, origin, depth + 1);
-          path.resize(len);
-          break;
-        }
-        case GitEntryType::kBlob:
-          if (!origin) {
-            list.seen().add(e.id, e.number);
-          } else {
-            blob_path.assign(path).append(e.name);
-            add_blob(&id, e.number, blob_path, *origin);
-          }
-          break;
-        default:  // a submodule's commit: another repository
-          break;
-      }
-    }
-  }
-
-  // git's tree order: names compared bytewise, a tree's name as if it ended in '/'.
-  static int compare_entries(const TreeEntry& a, const TreeEntry& b) {
-    size_t k = std::min(a.name.size(), b.name.size());
-    int c = std::memcmp(a.name.data(), b.name.data(), k);
-    if (c) return c;
-    auto next = [k](const TreeEntry& e) -> int {
-      if (k < e.name.size()) return static_cast<unsigned char>(e.name[k]);
-      return e.type == GitEntryType::kTree ? '/' : 0;
-    };
-    return next(a) - next(b);
-  }
-
-  // A commit against its first parent (nothing when marking, or for a root commit).
-  void walk_commit(git_commit* commit, const GitOrigin* origin) {
+  // Replays one commit's diff: a tree seen before is skipped with everything under it. `origin`
+  // null: only mark what the diff holds as seen (a boundary commit of --since / --diff).
+  void replay(const GitCommitDiff& diff, const GitOrigin* origin) {
     path.clear();
-    if (origin)
-      this->commit = list.add_commit(raw_id(git_commit_id(commit)), origin->author, origin->time);
-    const git_oid* old = nullptr;
-    git_oid parent_tree;
-    Owned<git_commit, git_commit_free> parent;
-    if (origin && git_commit_parentcount(commit) > 0 &&
-        git_commit_parent(parent.out(), commit, 0) == 0) {
-      git_oid_cpy(&parent_tree, git_commit_tree_id(parent.get()));
-      old = &parent_tree;
+    open.clear();
+    const auto& entries = diff.entries;
+    for (uint32_t i = 0; i < entries.size(); ++i) {
+      while (!open.empty() && open.back().end <= i) {
+        path.resize(open.back().path_size);
+        open.pop_back();
+      }
+      const GitDiffEntry& e = entries[i];
+      if (e.kind == GitDiffEntry::Kind::kTree) {
+        if (!seen_trees.add(e.id.data(), e.number).second) {
+          i = e.end - 1;  // and what it holds
+          continue;
+        }
+        open.push_back({e.end, path.size()});
+        if (i > 0) path.append(diff.name(e)).push_back('/');  // entry 0: the root, ""
+        const git_oid id = to_oid(e.id.data());
+        if (e.status == GitDiffEntry::Status::kTooDeep)
+          diagnostics.warn(DiagnosticKind::kLimit, path,
+                           "trees nested deeper than " +
+                               std::to_string(GitTreeDiffer::kMaxTreeDepth) + "; not walked");
+        else if (e.status == GitDiffEntry::Status::kUnreadable)
+          // Where, as git names it (`398c18c:config/`), so `git show` can look; the rest of the
+          // history is still walked.
+          diagnostics.warn(DiagnosticKind::kMalformed,
+                           origin ? origin->short_commit() + ":" + path : path,
+                           "cannot read tree " + hex(&id) + ": " + diff.errors[e.error]);
+        continue;
+      }
+      if (!origin) {
+        list.seen().add(e.id.data(), e.number);
+        continue;
+      }
+      auto [number, fresh] = list.seen().add(e.id.data(), e.number);
+      if (!fresh) continue;
+      blob_path.assign(path).append(diff.name(e));
+      GitBlobSize size;
+      size.ok = e.status == GitDiffEntry::Status::kOk;
+      size.size = e.size;
+      size.hint = e.hint;
+      if (!size.ok) size.error = diff.errors[e.error];
+      add_fresh_blob(number, e.id.data(), blob_path, *origin, size);
     }
-    walk_tree(git_commit_tree_id(commit), KnownObjectIds::kNone, old, KnownObjectIds::kNone, origin,
-              0);
   }
 
   // Staged: what the index holds that HEAD does not (a rename of committed content is not new).
-  void add_diff(git_diff* diff, const GitOrigin& origin) {
+  void add_diff(git_odb* odb, git_diff* diff, const GitOrigin& origin) {
     size_t n = git_diff_num_deltas(diff);
     std::unordered_set<GitObjectId, ObjectIdHash> moved;
     for (size_t i = 0; i < n; ++i) {
@@ -345,7 +247,10 @@ struct BlobCollector {
       const git_diff_file& f = d->new_file;
       if (f.mode == GIT_FILEMODE_COMMIT || f.mode == GIT_FILEMODE_TREE) continue;  // submodules
       if (git_oid_is_zero(&f.id) || moved.contains(raw_id(&f.id))) continue;  // intent-to-add; moved
-      add_blob(&f.id, KnownObjectIds::kNone, f.path ? f.path : "", origin);
+      auto [number, fresh] = list.seen().add(f.id.id);
+      if (!fresh) continue;
+      add_fresh_blob(number, f.id.id, f.path ? f.path : "", origin,
+                     git_blob_size(odb, nullptr, KnownObjectIds::kNone, f.id.id));
     }
   }
 };
@@ -360,6 +265,149 @@ GitOrigin origin_of(git_commit* c) {
   }
   return o;
 }
+
+// While alive, libgit2's object caches (process-wide, every handle's together) hold at most 32 MiB,
+// restored after. The walk reads each tree twice (as a commit's, then as the old tree of the next
+// commit's diff) and never again, so a small cache keeps what it reuses; libgit2's default, 256
+// MiB, filled with parsed trees, and each worker's handle keeps a cache of its own (issue 16:
+// --since on the million-object history peaked at 150 MiB of anonymous memory, 176 with a worker).
+class TreeCacheLimit {
+ public:
+  TreeCacheLimit() {
+    ssize_t current = 0;
+    git_libgit2_opts(GIT_OPT_GET_CACHED_MEMORY, &current, &old_);
+    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, static_cast<ssize_t>(32) << 20);
+  }
+  ~TreeCacheLimit() { git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, old_); }
+  TreeCacheLimit(const TreeCacheLimit&) = delete;
+  TreeCacheLimit& operator=(const TreeCacheLimit&) = delete;
+
+ private:
+  ssize_t old_ = 0;
+};
+
+// One thread's libgit2 handle and tree reader (libgit2 handles are not shared between threads).
+struct CommitReader {
+  git_repository* repo;
+  git_odb* odb;
+  GitTreeDiffer differ;
+  CommitReader(git_repository* r, git_odb* o, const GitObjectSource* source)
+      : repo(r), odb(o), differ(r, o, source) {}
+};
+
+// A commit read ahead of the ordered replay: what the replay needs of it, and its diff.
+struct PreparedCommit {
+  bool read = false;
+  std::string error;  // when !read
+  std::vector<git_oid> parents;
+  GitOrigin origin;
+  GitCommitDiff diff;
+};
+
+void prepare_commit(CommitReader& reader, const git_oid& id, PreparedCommit& out) {
+  out.parents.clear();
+  Owned<git_commit, git_commit_free> commit;
+  if (int rc = git_commit_lookup(commit.out(), reader.repo, &id); rc != 0) {
+    out.read = false;
+    out.error = git_error_text(rc);
+    out.diff.clear();
+    return;
+  }
+  out.read = true;
+  for (unsigned p = 0, n = git_commit_parentcount(commit.get()); p < n; ++p)
+    if (const git_oid* pid = git_commit_parent_id(commit.get(), p)) out.parents.push_back(*pid);
+  out.origin = origin_of(commit.get());
+  // Against the first parent's tree; none for a root commit or a parent that is not there.
+  git_oid parent_tree;
+  const git_oid* old = nullptr;
+  Owned<git_commit, git_commit_free> parent;
+  if (git_commit_parentcount(commit.get()) > 0 && git_commit_parent(parent.out(), commit.get(), 0) == 0) {
+    git_oid_cpy(&parent_tree, git_commit_tree_id(parent.get()));
+    old = &parent_tree;
+  }
+  reader.differ.diff(git_commit_tree_id(commit.get()), old, true, out.diff);
+  git_error_clear();
+}
+
+// Reads the commits of `order` on worker threads, each at most `kWindow` commits ahead of the
+// ordered replay, which takes them with get(seq) in order. A commit no worker has started yet
+// when the replay wants it is read on the replay's thread, so the replay never waits on a busy
+// worker; with no workers every commit is read there (the sequential walk).
+class CommitPrefetch {
+ public:
+  CommitPrefetch(const std::vector<git_oid>& order, unsigned workers, const std::string& repo_path,
+                 const GitObjectSource* source)
+      : order_(order), slots_(kWindow), ready_(kWindow, 0) {
+    for (unsigned t = 0; t < workers; ++t)
+      threads_.emplace_back([this, repo_path, source] {
+        Owned<git_repository, git_repository_free> repo;
+        Owned<git_odb, git_odb_free> odb;
+        // Not opened: the replay's thread reads what this worker would have.
+        if (git_repository_open_ext(repo.out(), repo_path.c_str(), 0, nullptr) != 0 ||
+            git_repository_odb(odb.out(), repo.get()) != 0)
+          return;
+        CommitReader reader(repo.get(), odb.get(), source);
+        std::unique_lock lock(mutex_);
+        for (;;) {
+          more_.wait(lock, [this] {
+            return stop_ || next_ >= order_.size() || next_ < consumed_ + kWindow;
+          });
+          if (stop_ || next_ >= order_.size()) return;
+          const size_t seq = next_++;
+          lock.unlock();
+          prepare_commit(reader, order_[seq], slots_[seq % kWindow]);
+          lock.lock();
+          ready_[seq % kWindow] = 1;
+          readied_.notify_all();
+        }
+      });
+  }
+  ~CommitPrefetch() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    more_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  CommitPrefetch(const CommitPrefetch&) = delete;
+  CommitPrefetch& operator=(const CommitPrefetch&) = delete;
+
+  // Commit `seq`, the one after the last done(); valid until done(seq).
+  const PreparedCommit& get(size_t seq, CommitReader& self) {
+    std::unique_lock lock(mutex_);
+    if (next_ == seq) {
+      ++next_;
+      lock.unlock();
+      prepare_commit(self, order_[seq], slots_[seq % kWindow]);
+      lock.lock();
+      ready_[seq % kWindow] = 1;
+    }
+    readied_.wait(lock, [&] { return ready_[seq % kWindow] != 0; });
+    return slots_[seq % kWindow];
+  }
+  void done(size_t seq) {
+    {
+      std::lock_guard lock(mutex_);
+      ready_[seq % kWindow] = 0;
+      consumed_ = seq + 1;
+    }
+    more_.notify_all();
+  }
+
+ private:
+  // Commits read ahead at most: their diffs are what the walk holds beyond its lists.
+  static constexpr size_t kWindow = 64;
+  const std::vector<git_oid>& order_;
+  std::vector<PreparedCommit> slots_;  // commit seq in slots_[seq % kWindow]
+  std::vector<uint8_t> ready_;
+  std::mutex mutex_;
+  std::condition_variable more_, readied_;
+  size_t next_ = 0;      // the next commit to read
+  size_t consumed_ = 0;  // commits the replay is done with
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
 
 Result<git_oid> peel_to_commit(git_object* obj, const std::string& rev, const std::string& path) {
   Owned<git_object, git_object_free> commit;
@@ -385,8 +433,8 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
   Owned<git_odb, git_odb_free> odb;
   if (int rc = git_repository_odb(odb.out(), repo); rc != 0)
     return make_error(ErrorCode::kIo, git_error_text(rc), path_);
-  BlobCollector collect{repo, odb.get(), options, diagnostics, stats, list, listed, source, {},
-                        GitBlobList::kStaged, {}, {}, {}};
+  BlobCollector collect{options, diagnostics, stats, list, listed, {}, GitBlobList::kStaged,
+                        {}, {}, {}};
   // Objects the source numbers are seen as one bit each, their ids not copied.
   collect.seen_trees.use_known(source);
   list.seen().use_known(source);
@@ -408,7 +456,7 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
       return make_error(ErrorCode::kIo, git_error_text(rc), path_);
     GitOrigin staged;
     staged.staged = true;
-    collect.add_diff(diff.get(), staged);
+    collect.add_diff(odb.get(), diff.get(), staged);
     return {};
   }
 
@@ -471,34 +519,50 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
     return git_revwalk_next(out, walk.get());
   };
 
+  // Every commit in walk order first (20 bytes a commit; libgit2's reverse topological sort has
+  // read them all before it gives the first), so workers can read the ones ahead.
+  std::vector<git_oid> order;
+  git_oid oid;
+  int rc;
+  while ((rc = next(&oid)) == 0) order.push_back(oid);
+  const std::string walk_error = rc != GIT_ITEROVER ? git_error_text(rc) : "";
+
   // A parent the walk did not visit is on the boundary (hidden by --since / --diff): what its
   // tree holds was there before, so it is marked seen, not reported. In a full walk every parent
   // comes first; a shallow clone's missing parents are simply absent.
   std::unordered_set<GitObjectId, ObjectIdHash> visited;
-  git_oid oid;
-  int rc;
-  while ((rc = next(&oid)) == 0) {
-    Owned<git_commit, git_commit_free> commit;
-    if (int lrc = git_commit_lookup(commit.out(), repo, &oid); lrc != 0) {
-      diagnostics.warn(DiagnosticKind::kMalformed, path_ + "@" + hex(&oid),
-                       "cannot read commit: " + git_error_text(lrc));
+  const TreeCacheLimit cache_limit;
+  CommitReader own{repo, odb.get(), source};
+  // The replay's own thread is one of the walk's threads: it reads the commits no worker has
+  // started when it wants them. Each worker is one more libgit2 handle, whose mapped .idx adds
+  // to the resident set (~20 MiB on the million-object history).
+  CommitPrefetch prefetch(order, std::max(options.walk_threads, 1u) - 1, path_, source);
+  GitCommitDiff marked;
+  for (size_t seq = 0; seq < order.size(); ++seq) {
+    const PreparedCommit& c = prefetch.get(seq, own);
+    if (!c.read) {
+      diagnostics.warn(DiagnosticKind::kMalformed, path_ + "@" + hex(&order[seq]),
+                       "cannot read commit: " + c.error);
+      prefetch.done(seq);
       continue;
     }
     ++stats.commits;
-    visited.insert(raw_id(&oid));
-    for (unsigned p = 0, n = git_commit_parentcount(commit.get()); p < n; ++p) {
-      const git_oid* pid = git_commit_parent_id(commit.get(), p);
-      if (!pid || visited.contains(raw_id(pid))) continue;
+    visited.insert(raw_id(&order[seq]));
+    for (const git_oid& pid : c.parents) {
+      if (visited.contains(raw_id(&pid))) continue;
       Owned<git_commit, git_commit_free> parent;
-      if (git_commit_lookup(parent.out(), repo, pid) == 0)
-        collect.walk_commit(parent.get(), nullptr);
+      if (git_commit_lookup(parent.out(), repo, &pid) == 0) {
+        own.differ.diff(git_commit_tree_id(parent.get()), nullptr, false, marked);
+        collect.replay(marked, nullptr);
+      }
       git_error_clear();
     }
-    GitOrigin origin = origin_of(commit.get());
-    collect.walk_commit(commit.get(), &origin);
+    collect.commit = list.add_commit(raw_id(&order[seq]), c.origin.author, c.origin.time);
+    collect.replay(c.diff, &c.origin);
+    prefetch.done(seq);
   }
-  if (rc != GIT_ITEROVER)
-    return make_error(ErrorCode::kIo, "walking the history failed: " + git_error_text(rc), path_);
+  if (!walk_error.empty())
+    return make_error(ErrorCode::kIo, "walking the history failed: " + walk_error, path_);
   return {};
 }
 

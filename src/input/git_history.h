@@ -33,6 +33,10 @@ struct GitScanOptions {
   // Full-history walks (no staged / range / since) stream the repository's packs
   // (pipeline/git_pack_scan.cc); false reads every object through libgit2.
   bool read_packs = true;
+  // Threads reading commits and trees ahead of the history walk's ordered replay (1: the walk's
+  // own thread only). The walk lists the same blobs, commits and paths in the same order either
+  // way.
+  unsigned walk_threads = 1;
 };
 
 using GitObjectId = std::array<unsigned char, 20>;
@@ -55,8 +59,9 @@ struct GitBlob {
 };
 
 class GitBlobList;
-// Called by the walk right after it lists a blob, with the list and the blob's position in it.
-using GitBlobListed = std::function<void(const GitBlobList&, size_t)>;
+// Called by the walk right after it lists a blob, with the list, the blob's position in it and
+// the source's hint for it (GitObjectSource::blob_hint; 0 without a source).
+using GitBlobListed = std::function<void(const GitBlobList&, size_t, uint8_t hint)>;
 
 struct GitWalkStats {
   uint64_t commits = 0;
@@ -91,6 +96,11 @@ class GitObjectSource : public KnownObjectIds {
   virtual bool tree(uint32_t number, std::vector<GitTreeEntry>& out) const = 0;
   // The size of blob `number`, or nullopt when unknown or not a blob.
   virtual std::optional<uint64_t> blob_size(uint32_t number) const = 0;
+  // A byte of the source's own about blob `number` (the pack reader's: whether it can be read
+  // alone), worked out with its size on the walk's reader threads and handed back to
+  // GitBlobListed: the ordered walk then does not touch the source's per-object records, whose
+  // random reads were most of its time once trees were read ahead. Thread-safe, as blob_size().
+  virtual uint8_t blob_hint(uint32_t number) const { return 0; }
 };
 
 // A blob's bytes, kept alive by `owner` (libgit2's object) as long as the view is used.
@@ -133,7 +143,8 @@ class GitRepository {
   // a blob is attributed to the commit that introduced it), calling `listed` with its position
   // right after. Blobs over the size limit are counted and warned about, not listed. With
   // `source`, trees and blob sizes come from it first (the same walk, the same attribution),
-  // libgit2 reading what it does not have.
+  // libgit2 reading what it does not have. With options.walk_threads > 1, commits and trees are
+  // read ahead on that many threads (each with its own libgit2 handle); the listing is the same.
   Result<void> walk_blobs(const GitScanOptions& options, DiagnosticSink& diagnostics,
                           GitWalkStats& stats, GitBlobList& list, const GitBlobListed& listed = {},
                           const GitObjectSource* source = nullptr);

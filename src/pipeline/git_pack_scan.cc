@@ -6,6 +6,8 @@
 //      reads trees through libgit2 as before);
 //   2. the same history walk as the libgit2 path (same attribution, order and diagnostics), with
 //      trees and blob sizes served from the packs: it lists each blob to scan with its origin.
+//      Its commits' diffs, blob sizes and standalone hints are read ahead on all threads; one
+//      thread replays them in commit order (input/git_commit_diff.h).
 //      A listed blob that is a standalone pack object (no delta base, no delta resolved from
 //      it) is read and scanned at once by workers on all threads while the walk goes on: one
 //      inflate either way, and the workers do not wait for the walk;
@@ -177,9 +179,16 @@ class PackObjects final : public GitObjectSource {
     auto [p, entry] = locate(number);
     const PackFile& f = *packs_[p].file;
     if (f.type(entry) != ObjectType::kBlob) return std::nullopt;
-    auto size = f.object_size(entry, sizes_);
+    thread_local gitpack::SizeReader sizes;  // the walk's readers call this on their threads
+    auto size = f.object_size(entry, sizes);
     if (!size) return std::nullopt;
     return *size;
+  }
+  // 1: a standalone pack object (PackFile::is_standalone), which the scan reads during the walk.
+  uint8_t blob_hint(uint32_t number) const override {
+    if (number >= packed_) return 0;
+    auto [p, entry] = locate(number);
+    return packs_[p].file->is_standalone(entry);
   }
 
   // Keeps tree `number` (its entries parsed, their ids numbered by find_packed() already where
@@ -234,7 +243,6 @@ class PackObjects final : public GitObjectSource {
   StringInterner names_;
   ChunkedVector<Row> rows_;
   std::vector<KeptTree> trees_;
-  mutable gitpack::SizeReader sizes_;  // the walk is one thread
 };
 
 // A listed blob a worker reads and scans while the walk goes on.
@@ -308,15 +316,11 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
                         states[t]);
         }
       });
-    auto offer = [&](const GitBlobList& list, size_t i) {
+    auto offer = [&](const GitBlobList& list, size_t i, uint8_t standalone) {
       if (i % kReleaseEvery == kReleaseEvery - 1) release_pages(packs);
-      const uint32_t number = list.number(i);
-      bool standalone = false;
-      if (number < source.packed()) {
-        auto [p, entry] = source.locate(number);
-        const PackFile* pack = packs[p].file.get();
-        standalone = pack->is_standalone(entry);
-        if (standalone) early_queue.push(StandaloneBlob{GitWork{i, list.blob(i)}, pack, entry});
+      if (standalone) {
+        auto [p, entry] = source.locate(list.number(i));
+        early_queue.push(StandaloneBlob{GitWork{i, list.blob(i)}, packs[p].file.get(), entry});
       }
       early.push_back(standalone);
     };

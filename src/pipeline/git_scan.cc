@@ -72,7 +72,7 @@ void scan_git_blobs_libgit2(const ScanPipeline& pipeline, const std::string& rep
 }
 
 Result<GitScanOutcome> scan_git(const ScanPipeline& pipeline, const std::string& repo_path,
-                                const GitScanOptions& options, DiagnosticSink& outer) {
+                                const GitScanOptions& given, DiagnosticSink& outer) {
   auto t0 = std::chrono::steady_clock::now();
   auto repo = GitRepository::open(repo_path);
   if (!repo) return std::unexpected(repo.error());
@@ -82,12 +82,15 @@ Result<GitScanOutcome> scan_git(const ScanPipeline& pipeline, const std::string&
   CountingSink diagnostics(outer);
   const ScanConfig& config = pipeline.config();
   unsigned jobs = config.jobs ? config.jobs : std::max(1u, std::thread::hardware_concurrency());
+  GitScanOptions options = given;
+  options.walk_threads = jobs;
   std::vector<GitWorkerState> states(jobs);
   Result<void> walked;
   if (use_pack_reader(options)) {
     walked = scan_git_packs(pipeline, **repo, repo_path, options, jobs, diagnostics, result.walk, states);
   } else {
-    // One thread walks and lists blobs as it finds them; the workers read and scan them.
+    // The walk (reading trees ahead on `jobs` threads, listing on one) lists blobs as it finds
+    // them; the workers read and scan them.
     WorkQueue<GitWork> queue(jobs * 256);
     std::vector<std::thread> workers;
     for (unsigned i = 0; i < jobs; ++i)
@@ -96,7 +99,7 @@ Result<GitScanOutcome> scan_git(const ScanPipeline& pipeline, const std::string&
       });
     GitBlobList listed;
     walked = (*repo)->walk_blobs(options, diagnostics, result.walk, listed,
-                                 [&](const GitBlobList& list, size_t i) {
+                                 [&](const GitBlobList& list, size_t i, uint8_t) {
                                    queue.push(GitWork{i, list.blob(i)});
                                  });
     queue.close();

@@ -1,0 +1,102 @@
+// A commit's tree against its first parent's, read into a flat list in the order the history walk
+// visits it, on any thread. The walk's cost is in reading trees (inflating them through libgit2,
+// or expanding the pack reader's kept rows), pairing each tree's entries with the old tree's, and
+// finding each changed blob's size; none of that depends on what earlier commits held, so worker
+// threads do it for the commits ahead while one thread replays the lists in commit order and makes
+// the first-seen decisions (which blob is new, under which commit and path) exactly as before
+// (issue 16 item 1: the walk was one thread).
+//
+// Unlike the ordered walk, a diff here does not skip trees seen in earlier commits (it cannot
+// know them): it lists every entry that differs from the old tree, and the replay skips a seen
+// tree's entries by the tree's `end`. So a merge, whose first-parent diff holds what its branch
+// changed, costs a worker more than the ordered walk it replaces, and the replay no more.
+#pragma once
+
+#include <git2.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "input/git_history.h"
+
+namespace keysweep {
+
+// A blob's size as the walk needs it (the size limit), or why it could not be read.
+struct GitBlobSize {
+  bool ok = false;
+  uint8_t hint = 0;  // the source's GitObjectSource::blob_hint
+  uint64_t size = 0;
+  std::string error;  // when !ok: libgit2's reason
+};
+
+// From `source` when it knows the blob (pack headers), else the object database's header.
+GitBlobSize git_blob_size(git_odb* odb, const GitObjectSource* source, uint32_t number,
+                          const unsigned char* id);
+
+struct GitDiffEntry {
+  enum class Kind : uint8_t { kTree, kBlob };
+  // Trees: read, unreadable (error), or past the depth limit (not read); blobs: sized, or not
+  // (error), or not asked (a diff for marking only).
+  enum class Status : uint8_t { kOk, kUnreadable, kTooDeep, kNoSize };
+  Kind kind = Kind::kBlob;
+  Status status = Status::kOk;
+  uint32_t number = KnownObjectIds::kNone;  // in the source, when it has the id
+  uint32_t name_start = 0, name_size = 0;   // in GitCommitDiff::names
+  uint32_t end = 0;    // trees: the index just past the entries under this tree
+  uint32_t error = 0;  // kUnreadable, kNoSize: index in GitCommitDiff::errors
+  uint64_t size = 0;   // blobs, kOk
+  uint8_t hint = 0;    // blobs, kOk: GitObjectSource::blob_hint
+  GitObjectId id{};
+};
+
+// Entry 0 is the commit's root tree; the entries under a tree follow it, depth first, in git's
+// tree order.
+struct GitCommitDiff {
+  std::vector<GitDiffEntry> entries;
+  std::string names;
+  std::vector<std::string> errors;
+  std::string_view name(const GitDiffEntry& e) const {
+    return std::string_view(names).substr(e.name_start, e.name_size);
+  }
+  void clear() {
+    entries.clear();
+    names.clear();
+    errors.clear();
+  }
+};
+
+// Reads trees through `source` first and `repo` (one libgit2 handle a thread) for the rest.
+class GitTreeDiffer {
+ public:
+  // Git's own trees are a few dozen levels deep at most; a crafted one could nest until the stack
+  // runs out.
+  static constexpr int kMaxTreeDepth = 256;
+
+  GitTreeDiffer(git_repository* repo, git_odb* odb, const GitObjectSource* source);
+  ~GitTreeDiffer();
+  GitTreeDiffer(const GitTreeDiffer&) = delete;
+  GitTreeDiffer& operator=(const GitTreeDiffer&) = delete;
+
+  // `tree` against `old` (null: none, every entry is new) into `out` (cleared first). With
+  // `sizes`, each listed blob's size is read too.
+  void diff(const git_oid* tree, const git_oid* old, bool sizes, GitCommitDiff& out);
+
+ private:
+  struct TreeView;
+  bool read_tree(const unsigned char* id, uint32_t number, TreeView& view);
+  void walk(const unsigned char* id, uint32_t number, const unsigned char* old_id,
+            uint32_t old_number, std::string_view name, int depth);
+  uint32_t number_of(const unsigned char* id, uint32_t number) const;
+  uint32_t add_name(std::string_view name);
+
+  git_repository* repo_;
+  git_odb* odb_;
+  const GitObjectSource* source_;
+  std::vector<std::unique_ptr<TreeView>> views_;  // two a level (the tree, the old), reused
+  GitCommitDiff* out_ = nullptr;
+  bool sizes_ = false;
+};
+
+}  // namespace keysweep
