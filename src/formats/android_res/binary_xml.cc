@@ -83,6 +83,7 @@ class Parser {
         break;
       }
       read_node(*c);
+      if (visitor_.finished()) break;
       pos = c->end();
     }
     if (!have_pool_) {
@@ -299,6 +300,9 @@ class ManifestVisitor final : public BinaryXmlVisitor {
       }
     }
   }
+  // The first <manifest> root decides the identity, and a root element is only read with the
+  // string pool in hand (its name comes from the pool), so nothing after it can change the result.
+  bool finished() const override { return found; }
   bool found = false;
   ManifestInfo info;
 };
