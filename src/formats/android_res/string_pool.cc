@@ -187,6 +187,8 @@ Result<std::string> StringPool::get(uint32_t index) const {
   std::string scratch;
   auto s = get(index, scratch);
   if (!s) return std::unexpected(s.error());
+  // A UTF-16 string was decoded into the scratch: hand that over rather than copy it.
+  if (s->data() == scratch.data()) return scratch;
   return std::string(*s);
 }
 
