@@ -175,14 +175,15 @@ AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticS
 }
 
 AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticSink& diagnostics,
-                              InflatedEntry* manifest_out) {
+                              InflatedEntry* manifest_out,
+                              std::optional<zip::CentralDirectory>* directory_out) {
   AppIdentity id;
   id.platform = "android";
   // No central directory means no manifest and no signing block (it sits just before the
   // directory) either: nothing to identify.
   auto loc = zip::locate_central_directory(apk.bytes());
   if (!loc) return id;
-  const zip::CentralDirectory cd = zip::read_central_directory(apk.bytes(), *loc, limits.max_entries);
+  zip::CentralDirectory cd = zip::read_central_directory(apk.bytes(), *loc, limits.max_entries);
   // The manifest and a v1 signature are a few kilobytes, read before the archive is extracted.
   auto read = [&](const zip::ZipEntry& e) {
     return zip::read_entry_data(apk.bytes(), e, limits.max_entry_size, limits.max_compression_ratio);
@@ -212,18 +213,19 @@ AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticS
   }
   if (auto cert = apk_v2v3_certificate(apk.bytes())) {
     id.signer_sha256 = certificate_sha256(*cert);
-    return id;
-  }
-  // v1 only (or unsigned): the certificate in META-INF/*.RSA|DSA|EC.
-  for (const auto& e : cd.entries) {
-    if (!is_v1_signature_entry(e.raw_name)) continue;
-    auto block = read(e);
-    if (!block) continue;
-    if (auto cert = pkcs7_first_certificate(*block)) {
-      id.signer_sha256 = certificate_sha256(*cert);
-      break;
+  } else {
+    // v1 only (or unsigned): the certificate in META-INF/*.RSA|DSA|EC.
+    for (const auto& e : cd.entries) {
+      if (!is_v1_signature_entry(e.raw_name)) continue;
+      auto block = read(e);
+      if (!block) continue;
+      if (auto cert = pkcs7_first_certificate(*block)) {
+        id.signer_sha256 = certificate_sha256(*cert);
+        break;
+      }
     }
   }
+  if (directory_out) *directory_out = std::move(cd);
   return id;
 }
 
@@ -240,9 +242,12 @@ Result<void> ApkExtractor::extract(const Blob& blob, ExtractContext& ctx,
                                    const EmitBlob& emit) const {
   Blob with_identity = blob;
   InflatedEntry manifest;
+  std::optional<zip::CentralDirectory> directory;
   with_identity.set_app(std::make_shared<const AppIdentity>(
-      read_apk_identity(blob, ctx.limits, ctx.diagnostics, &manifest)));
-  return ZipExtractor::extract_with(with_identity, ctx, emit, manifest.bytes.empty() ? nullptr : &manifest);
+      read_apk_identity(blob, ctx.limits, ctx.diagnostics, &manifest, &directory)));
+  return ZipExtractor::extract_with(with_identity, ctx, emit,
+                                    manifest.bytes.empty() ? nullptr : &manifest,
+                                    directory ? &*directory : nullptr);
 }
 
 }  // namespace keysweep

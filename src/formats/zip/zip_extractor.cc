@@ -27,9 +27,10 @@ bool never_read(const ZipEntry& e) { return is_directory(e) || zip::is_media_onl
 
 class ArchiveReader {
  public:
-  ArchiveReader(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit, InflatedEntry* inflated)
+  ArchiveReader(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit, InflatedEntry* inflated,
+                zip::CentralDirectory* directory)
       : blob_(blob), ctx_(ctx), emit_(emit), data_(blob.bytes()), path_(blob.display_path()),
-        inflated_(inflated) {
+        inflated_(inflated), directory_(directory) {
     expanded_ = ctx.expanded_bytes ? ctx.expanded_bytes : &local_expanded_;
   }
 
@@ -38,7 +39,8 @@ class ArchiveReader {
     bool walk = false;
     uint64_t walk_start = 0;
     if (loc) {
-      zip::CentralDirectory cd = zip::read_central_directory(data_, *loc, ctx_.limits.max_entries);
+      zip::CentralDirectory cd = directory_ ? std::move(*directory_)
+                                            : zip::read_central_directory(data_, *loc, ctx_.limits.max_entries);
       entries_ = std::move(cd.entries);
       if (cd.hit_entry_limit) warn_entry_limit();
       if (!cd.incomplete_reason.empty()) {
@@ -298,6 +300,7 @@ class ArchiveReader {
   uint64_t local_expanded_ = 0;
   uint64_t* expanded_;
   InflatedEntry* inflated_;  // taken by the entry it belongs to
+  zip::CentralDirectory* directory_;  // read by the caller already, or nullptr
   std::vector<ZipEntry> entries_;
   std::vector<bool> skip_;
   std::vector<bool> never_read_;  // directories and media: not resolved, not read
@@ -314,12 +317,13 @@ bool ZipExtractor::sniff(const Blob& blob) const {
 
 Result<void> ZipExtractor::extract(const Blob& blob, ExtractContext& ctx,
                                    const EmitBlob& emit) const {
-  return ArchiveReader(blob, ctx, emit, nullptr).run();
+  return ArchiveReader(blob, ctx, emit, nullptr, nullptr).run();
 }
 
 Result<void> ZipExtractor::extract_with(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit,
-                                        InflatedEntry* inflated) {
-  return ArchiveReader(blob, ctx, emit, inflated).run();
+                                        InflatedEntry* inflated,
+                                        zip::CentralDirectory* directory) {
+  return ArchiveReader(blob, ctx, emit, inflated, directory).run();
 }
 
 }  // namespace keysweep
