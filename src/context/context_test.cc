@@ -281,6 +281,26 @@ TEST(Features, FillersSequencesAndPhrasesAreToldFromKeys) {
   EXPECT_FALSE(has("TOKEN=b2c9fb7a1a8f541d6089", "b2c9fb7a1a8f541d6089", Feature::kNameEnvStyle));
 }
 
+// Word and template searches in a value are skipped when the value lacks one of the word's bytes,
+// with upper case counted as its lower case: each word is still found whatever its case, and a
+// value that lacks its letters (a translated UI string) is not said to hold it.
+TEST(Features, ValueWordsAreFoundInAnyCaseAndOnlyWhenThere) {
+  EXPECT_TRUE(has("password=ADMIN-2024!", "ADMIN-2024!", Feature::kWeakWord));
+  EXPECT_TRUE(has("password=MyAdminPw!", "MyAdminPw!", Feature::kWeakWord));
+  EXPECT_FALSE(has("password=Zq8-xW2-vY4!", "Zq8-xW2-vY4!", Feature::kWeakWord));
+  EXPECT_TRUE(has("api_key=CHANGEME", "CHANGEME", Feature::kPlaceholder));
+  EXPECT_TRUE(has("api_key=Your_Api_Key", "Your_Api_Key", Feature::kPlaceholder));
+  EXPECT_TRUE(has("api_key=\xd0\x9a\xd0\xbb\xd1\x8e\xd1\x87\xe2\x80\xa6", "\xd0\x9a\xd0\xbb\xd1\x8e\xd1\x87\xe2\x80\xa6",
+                  Feature::kPlaceholder))
+      << "an ellipsis (non-ASCII) is still searched for";
+  EXPECT_FALSE(has("api_key=\"\xd0\x9a\xd0\xbb\xd1\x8e\xd1\x87 \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd1\x83\xd0\xbf\xd0\xb0\"",
+                   "\xd0\x9a\xd0\xbb\xd1\x8e\xd1\x87 \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd1\x83\xd0\xbf\xd0\xb0", Feature::kPlaceholder));
+  EXPECT_TRUE(has("secret=SecretToken", "SecretToken", Feature::kMentionsKeyword));
+  EXPECT_TRUE(has("token=Bearer-%s", "Bearer-%s", Feature::kTemplate));
+  EXPECT_TRUE(has("token=\"abc{0}def\"", "abc{0}def", Feature::kTemplate));
+  EXPECT_FALSE(has("token=\"abc{1}def\"", "abc{1}def", Feature::kTemplate));
+}
+
 }  // namespace
 }  // namespace keysweep::context
 
