@@ -160,14 +160,21 @@ Result<ByteReader> StringPool::seek_string(uint32_t index) const {
   return r;
 }
 
-std::optional<uint32_t> StringPool::units(uint32_t index) const {
-  // The same reads as seek_string and read_len8/16, without building a reader or an error: a
-  // resource table asks this of every string value before deciding to decode it.
+std::optional<size_t> StringPool::string_offset(uint32_t index) const {
   if (index >= count_ || static_cast<size_t>(index) * 4 + 4 > offsets_.size()) return std::nullopt;
   uint32_t off;
   std::memcpy(&off, offsets_.data() + static_cast<size_t>(index) * 4, 4);
   if constexpr (std::endian::native == std::endian::big) off = std::byteswap(off);
   if (off >= strings_.size()) return std::nullopt;
+  return off;
+}
+
+std::optional<uint32_t> StringPool::units(uint32_t index) const {
+  // The same reads as seek_string and read_len8/16, without building a reader or an error: a
+  // resource table asks this of every string value before deciding to decode it.
+  const std::optional<size_t> at = string_offset(index);
+  if (!at) return std::nullopt;
+  const size_t off = *at;
   const auto* p = reinterpret_cast<const unsigned char*>(strings_.data()) + off;
   const size_t left = strings_.size() - off;
   // Both encodings start with the length in UTF-16 units.
@@ -194,11 +201,9 @@ Result<std::string> StringPool::get(uint32_t index) const {
 
 std::optional<std::string_view> StringPool::get_in_bounds(uint32_t index,
                                                           std::string& scratch) const {
-  if (index >= count_ || static_cast<size_t>(index) * 4 + 4 > offsets_.size()) return std::nullopt;
-  uint32_t off;
-  std::memcpy(&off, offsets_.data() + static_cast<size_t>(index) * 4, 4);
-  if constexpr (std::endian::native == std::endian::big) off = std::byteswap(off);
-  if (off >= strings_.size()) return std::nullopt;
+  const std::optional<size_t> at = string_offset(index);
+  if (!at) return std::nullopt;
+  const size_t off = *at;
   const auto* p = reinterpret_cast<const unsigned char*>(strings_.data()) + off;
   const size_t left = strings_.size() - off;
   if (utf8_) {
