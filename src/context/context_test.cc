@@ -217,6 +217,39 @@ TEST(ScorerModel, FlatTreesAgreeWithTheNodeWalk) {
     }
 }
 
+// score_if_reportable stops summing the trees once the report threshold is out of reach: it must
+// decide as score() does, and give score()'s very figures when it reports.
+TEST(ScorerModel, EarlyStopDecidesAsTheFullScore) {
+  const ScorerModel& builtin = builtin_scorer_model();
+  ASSERT_EQ(builtin.flat.most_after.size(), builtin.tree_roots.size() + 1);
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&] {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    return state;
+  };
+  size_t reported = 0, not_reported = 0;
+  FeatureVector f;
+  for (int round = 0; round < 20000; ++round) {
+    // Yes/no features mostly off, graded ones over their ranges: vectors like real candidates',
+    // on both sides of the threshold.
+    for (size_t i = 0; i < kFeatureCount; ++i)
+      f[i] = is_graded(static_cast<Feature>(i)) ? static_cast<float>(next() % 700) / 100.0f
+                                                : static_cast<float>(next() % 4 == 0);
+    const Score full = score(builtin, f);
+    const std::optional<Score> early = score_if_reportable(builtin, f);
+    ASSERT_EQ(early.has_value(), full.confidence.has_value()) << "round " << round;
+    if (!early) {
+      ++not_reported;
+      continue;
+    }
+    ++reported;
+    EXPECT_EQ(early->probability, full.probability) << "round " << round;
+    EXPECT_EQ(early->confidence, full.confidence) << "round " << round;
+  }
+  EXPECT_GT(reported, 50u);
+  EXPECT_GT(not_reported, 100u);
+}
+
 }  // namespace
 }  // namespace keysweep::context
 
