@@ -160,23 +160,22 @@ Result<ByteReader> StringPool::seek_string(uint32_t index) const {
   return r;
 }
 
-std::optional<size_t> StringPool::string_offset(uint32_t index) const {
+std::optional<std::string_view> StringPool::string_onwards(uint32_t index) const {
   if (index >= count_ || static_cast<size_t>(index) * 4 + 4 > offsets_.size()) return std::nullopt;
   uint32_t off;
   std::memcpy(&off, offsets_.data() + static_cast<size_t>(index) * 4, 4);
   if constexpr (std::endian::native == std::endian::big) off = std::byteswap(off);
   if (off >= strings_.size()) return std::nullopt;
-  return off;
+  return strings_.substr(off);
 }
 
 std::optional<uint32_t> StringPool::units(uint32_t index) const {
   // The same reads as seek_string and read_len8/16, without building a reader or an error: a
   // resource table asks this of every string value before deciding to decode it.
-  const std::optional<size_t> at = string_offset(index);
-  if (!at) return std::nullopt;
-  const size_t off = *at;
-  const auto* p = reinterpret_cast<const unsigned char*>(strings_.data()) + off;
-  const size_t left = strings_.size() - off;
+  const std::optional<std::string_view> rest = string_onwards(index);
+  if (!rest) return std::nullopt;
+  const auto* p = reinterpret_cast<const unsigned char*>(rest->data());
+  const size_t left = rest->size();
   // Both encodings start with the length in UTF-16 units.
   if (utf8_) {
     if (!(p[0] & 0x80)) return p[0];
@@ -201,11 +200,10 @@ Result<std::string> StringPool::get(uint32_t index) const {
 
 std::optional<std::string_view> StringPool::get_in_bounds(uint32_t index,
                                                           std::string& scratch) const {
-  const std::optional<size_t> at = string_offset(index);
-  if (!at) return std::nullopt;
-  const size_t off = *at;
-  const auto* p = reinterpret_cast<const unsigned char*>(strings_.data()) + off;
-  const size_t left = strings_.size() - off;
+  const std::optional<std::string_view> rest = string_onwards(index);
+  if (!rest) return std::nullopt;
+  const auto* p = reinterpret_cast<const unsigned char*>(rest->data());
+  const size_t left = rest->size();
   if (utf8_) {
     // The length in UTF-16 units (1 or 2 bytes, unused), then the length in bytes (1 or 2).
     size_t pos = (p[0] & 0x80) ? 2 : 1;
@@ -219,7 +217,7 @@ std::optional<std::string_view> StringPool::get_in_bounds(uint32_t index,
       pos += 1;
     }
     if (len > left - pos) return std::nullopt;
-    std::string_view bytes = strings_.substr(off + pos, len);
+    std::string_view bytes = rest->substr(pos, len);
     if (bytes.find('\xED') != std::string_view::npos) return std::nullopt;  // surrogates to join
     return bytes;
   }
@@ -233,7 +231,7 @@ std::optional<std::string_view> StringPool::get_in_bounds(uint32_t index,
   }
   if (static_cast<uint64_t>(len) * 2 > left - pos) return std::nullopt;
   scratch.clear();
-  append_utf16_as_utf8(scratch, strings_.substr(off + pos, static_cast<size_t>(len) * 2), false);
+  append_utf16_as_utf8(scratch, rest->substr(pos, static_cast<size_t>(len) * 2), false);
   return std::string_view(scratch);
 }
 

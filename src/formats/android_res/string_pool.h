@@ -47,8 +47,8 @@ class StringPool {
   // and a Result per length read were a third of the time); nullopt sends get() to its checked
   // reads, which name the problem.
   std::optional<std::string_view> get_in_bounds(uint32_t index, std::string& scratch) const;
-  // Where string `index` starts in strings_, when its offset entry and the offset are in bounds.
-  std::optional<size_t> string_offset(uint32_t index) const;
+  // strings_ from where string `index` starts, when its offset entry and the offset are in bounds.
+  std::optional<std::string_view> string_onwards(uint32_t index) const;
 
   std::string_view offsets_;  // u32 per string, relative to strings_
   std::string_view strings_;  // the string data, up to the styles or the end of the chunk
