@@ -20,7 +20,7 @@
 # One untimed pass of each warms the page cache (the corpus fits in memory: this measures CPU).
 #
 # Usage: bench/suite/apk_throughput.sh [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-i INFLATE_ONLY] [-o FILE | -n]
-#        [-m INFLATE_MATCH] [-b BEFORE]
+#        [-m INFLATE_MATCH] [-b BEFORE] [-c CORPUS]
 #   -j JOBS          threads for both (default 2)
 #   -r RUNS          timed runs of each, interleaved; medians reported (default 3)
 #   -k KEYSWEEP      default build/release/src/cli/keysweep
@@ -29,6 +29,8 @@
 #   -m INFLATE_MATCH default: the apk_inflate_match next to INFLATE_ONLY
 #   -b BEFORE        a second keysweep binary (e.g. the previous release build), timed in the same
 #                    rounds as row "keysweep-before", for a before/after in one sitting
+#   -c CORPUS        measure this directory of APKs as it is instead (e.g. one large APK alone:
+#                    how long one container takes with J threads); nothing is built or copied
 #   -o FILE          result file (default bench/results/YYYY-MM-DD-apk-throughput.txt); -n: print only
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -44,7 +46,8 @@ WRITE_RESULT=1
 CORPUS=$ROOT/build/bench-apks
 MIN_BYTES=$((200 * 1000 * 1000))
 STAMP=$ROOT/build/bench-apks.stamp  # outside the corpus, so neither tool reads it
-while getopts "j:r:k:i:m:b:o:nh" opt; do
+CUSTOM_CORPUS=0
+while getopts "j:r:k:i:m:b:c:o:nh" opt; do
   case $opt in
     j) JOBS=$OPTARG ;;
     r) RUNS=$OPTARG ;;
@@ -52,6 +55,7 @@ while getopts "j:r:k:i:m:b:o:nh" opt; do
     i) INFLATE=$OPTARG ;;
     m) MATCH=$OPTARG ;;
     b) BEFORE=$OPTARG ;;
+    c) CORPUS=$(cd "$OPTARG" && pwd) || die "no directory $OPTARG (-c)"; CUSTOM_CORPUS=1 ;;
     o) RESULT=$OPTARG ;;
     n) WRITE_RESULT=0 ;;
     *) usage ;;
@@ -80,7 +84,7 @@ fi
 make_work apkbench
 
 # --- corpus --------------------------------------------------------------------------------------
-if [[ ! -f $STAMP || ! -d $CORPUS ]]; then
+if (( ! CUSTOM_CORPUS )) && [[ ! -f $STAMP || ! -d $CORPUS ]]; then
   rm -rf "$CORPUS"
   mkdir -p "$CORPUS/rep1/androguard" "$CORPUS/rep1/demo"
   find /usr/share/doc/androguard/examples -type f -name '*.apk' -print0 |
@@ -101,8 +105,8 @@ fi
 CORPUS_BYTES=$(tree_bytes "$CORPUS")
 CORPUS_FILES=$(find "$CORPUS" -type f | wc -l)
 CORPUS_REPS=$(find "$CORPUS" -mindepth 1 -maxdepth 1 -type d -name 'rep*' | wc -l)
-REP_FILES=$(find "$CORPUS/rep1" -type f | wc -l)
-DEMO_FILES=$(find "$CORPUS/rep1/demo" -type f 2>/dev/null | wc -l)
+REP_FILES=$(find "$CORPUS/rep1" -type f 2>/dev/null | wc -l || true)
+DEMO_FILES=$(find "$CORPUS/rep1/demo" -type f 2>/dev/null | wc -l || true)
 CORPUS_MB=$(awk -v b="$CORPUS_BYTES" 'BEGIN {printf "%.1f", b / 1e6}')
 echo "corpus: $CORPUS  $CORPUS_MB MB in $CORPUS_FILES files ($CORPUS_REPS copies of $REP_FILES)"
 
@@ -149,8 +153,12 @@ COMMIT=$(commit)
   echo "uptime:   at start: $UPTIME_START"
   echo "          at end:   $UPTIME_END"
   echo "commit:   $COMMIT; keysweep binary modified $(date -u -r "$KEYSWEEP" '+%F %T') UTC"
-  echo "corpus:   $CORPUS_MB MB (1 MB = 10^6 bytes) in $CORPUS_FILES files: $CORPUS_REPS copies of"
-  echo "          $REP_FILES files ($((REP_FILES - DEMO_FILES)) APKs from /usr/share/doc/androguard/examples + $DEMO_FILES demo apps)"
+  if (( CUSTOM_CORPUS )); then
+    echo "corpus:   $CORPUS_MB MB (1 MB = 10^6 bytes) in $CORPUS_FILES files: $CORPUS (-c)"
+  else
+    echo "corpus:   $CORPUS_MB MB (1 MB = 10^6 bytes) in $CORPUS_FILES files: $CORPUS_REPS copies of"
+    echo "          $REP_FILES files ($((REP_FILES - DEMO_FILES)) APKs from /usr/share/doc/androguard/examples + $DEMO_FILES demo apps)"
+  fi
   echo "          keysweep saw: $KS_SUMMARY"
   echo "          inflate-only: $INF_SUMMARY"
   [[ -z $MATCH ]] || echo "          inflate+match: $MATCH_SUMMARY"

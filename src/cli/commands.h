@@ -52,6 +52,7 @@ struct ScanArgs {
   unsigned jobs = 0;
   std::string max_file_size;  // "": no limit (a plain file of any size is scanned in windows)
   std::string window_size;    // hidden --window-size, for tests: "" = ScanConfig's default
+  std::string part_size;      // hidden --part-size, for tests: "" = ScanConfig's default
   std::string inject_read_error;  // hidden --inject-read-error PATH, for tests: reads of PATH fail (EIO)
   std::string memory_budget;  // --memory-budget; empty: sized to the machine
   std::vector<std::string> excludes;

@@ -34,6 +34,9 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a) {
                  "--git: 512MiB per blob)");
   // For tests, so that a file of a few kilobytes spans windows; hidden from --help.
   cmd.add_option("--window-size", a.window_size, "Bytes per window of a large plain file")->group("");
+  // For tests, so that a zip of a few kilobytes is read in parts; hidden from --help.
+  cmd.add_option("--part-size", a.part_size, "Bytes per part of a container read by several workers (0: none)")
+      ->group("");
   cmd.add_option("--inject-read-error", a.inject_read_error, "Reads of this path fail with EIO (tests)")->group("");
   cmd.add_option("--memory-budget", a.memory_budget,
                  "Inflated archive entries held at once by all workers together (e.g. 2GiB); "
@@ -206,6 +209,11 @@ int run_scan(const ScanArgs& args) {
     if (!window) return fail(window.error());
     if (*window == 0) return fail(Error{ErrorCode::kConfig, "--window-size must be positive", "", std::nullopt});
     config.window_size = *window;
+  }
+  if (!a.part_size.empty()) {
+    auto part = parse_size(a.part_size);
+    if (!part) return fail(part.error());
+    config.container_part_size = *part;
   }
   if (!a.inject_read_error.empty()) {
     // The seam of io/file_faults.h, for end-to-end tests of a failing disk: every read of the path

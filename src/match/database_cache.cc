@@ -15,6 +15,8 @@
 #include <string_view>
 
 #include "core/secret.h"
+#include "io/bus_error_guard.h"
+#include "io/file_faults.h"
 
 #ifndef KEYSWEEP_VERSION
 #error "KEYSWEEP_VERSION must be defined (src/match/CMakeLists.txt)"
@@ -169,6 +171,8 @@ std::optional<DatabaseCache::Hit> DatabaseCache::load(const std::string& key,
       (st.st_mode & (S_IWGRP | S_IWOTH)) == 0 && st.st_size > 0) {
     map.size = static_cast<size_t>(st.st_size);
     map.addr = ::mmap(nullptr, map.size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (const FileFaults* faults = file_faults(); faults && faults->after_open)
+      faults->after_open(path, fd);
   }
   ::close(fd);
   // The checks run on what was opened, so the file cannot be swapped between check and read.
@@ -183,14 +187,21 @@ std::optional<DatabaseCache::Hit> DatabaseCache::load(const std::string& key,
     return ignored(std::string("writable by group or others (mode ") + mode + ")");
   }
   if (map.addr == MAP_FAILED) return rejected("is empty or cannot be mapped");
+  // A file cut short under the mapping (by hand, or a disk error on page-in) would raise SIGBUS
+  // and end the run; guarded, the lost pages read as zeros and the file is recompiled instead.
+  BusErrorGuard guard(map.addr, map.size);
+  // Every check below reads the mapping: one that fails on zeros is the lost pages' fault.
+  auto unreadable = [&](const std::string& why) {
+    return rejected(guard.faulted() ? "shrank or could not be read while it was loaded" : why);
+  };
 
   // 1. Integrity: the SHA-256 of everything after its own line.
   std::string_view rest = map.bytes();
-  if (!rest.starts_with(kMagic)) return rejected("is not in this keysweep's format");
+  if (!rest.starts_with(kMagic)) return unreadable("is not in this keysweep's format");
   rest.remove_prefix(kMagic.size());
   auto sha = take_line(rest, kShaTag);
   if (!sha || sha->size() != 64 || sha256_hex(rest) != *sha)
-    return rejected("fails its SHA-256 integrity check (corrupt or modified)");
+    return unreadable("fails its SHA-256 integrity check (corrupt or modified)");
   // 2. What it was built from and for.
   auto stored_key = take_line(rest, kKeyTag);
   if (!stored_key || *stored_key != key)
@@ -200,7 +211,7 @@ std::optional<DatabaseCache::Hit> DatabaseCache::load(const std::string& key,
   if (!prefiltered) return rejected("has a malformed header");
   // 3. Only now Vectorscan sees the bytes.
   auto db = Database::deserialize(rest);
-  if (!db) return rejected("does not load: " + db.error());
+  if (!db || guard.faulted()) return unreadable(db ? "" : "does not load: " + db.error());
   return Hit{std::move(*db), std::move(*prefiltered)};
 }
 

@@ -12,6 +12,7 @@
 #include "io/file_reader.h"
 #include "io/mapped_file.h"
 #include "match/pairing.h"
+#include "pipeline/container_parts.h"
 #include "pipeline/decoded_scan.h"
 #include "pipeline/window_plan.h"
 #include "pipeline/windowed_scan.h"
@@ -47,6 +48,12 @@ class InputDiagnostics final : public DiagnosticSink {
   std::vector<Diagnostic> take() {
     std::lock_guard lock(mu_);
     return std::move(mine_);
+  }
+  // Takes over what `other` recorded so far (and forwarded already): the input changes hands.
+  void adopt(InputDiagnostics& other) {
+    std::scoped_lock lock(mu_, other.mu_);
+    mine_ = std::move(other.mine_);
+    last_ = other.last_;
   }
   // A fresh report for `wf` carrying what was recorded so far (for inputs never read).
   std::unique_ptr<InputReport> report_for(const WalkedFile& wf) {
@@ -96,10 +103,12 @@ Result<SmallFileRead> read_small_file(const std::string& path, uint64_t size, st
   return r;
 }
 
-bool opened_by_an_extractor(const Blob& blob) {
+// The extractor that opens `blob` (the first in the registry that knows it, as process() tries
+// them), or nullptr.
+const Extractor* extractor_for(const Blob& blob) {
   for (const auto& ex : extractor_registry())
-    if (ex->sniff(blob)) return true;
-  return false;
+    if (ex->sniff(blob)) return ex.get();
+  return nullptr;
 }
 
 // What one window's scan leaves for the file's (windowed_scan.h).
@@ -234,24 +243,47 @@ struct WindowedInput {
   std::atomic<size_t> remaining{0};
 };
 
-// A file to read, or window `window` of a large plain file already opened.
+// One container file whose top-level entries are read in parts by whichever workers take them
+// (container_parts.h); the one that finishes the last part puts the parts together and reports
+// the input.
+struct PartedInput {
+  PartedInput(const WalkedFile& f, DiagnosticSink& next, bool record) : file(f), diagnostics(next, record) {}
+  WalkedFile file;
+  InputDiagnostics diagnostics;
+  Blob blob;  // the whole file
+  // Held until the last part is done: the entries' bytes are views of it, and its guard turns a
+  // lost page into zeros (io/bus_error_guard.h) until then.
+  std::shared_ptr<const MappedFile> mapping;
+  std::string content_sha256;
+  std::unique_ptr<ContainerEntries> entries;
+  ContainerPart opened;  // what opening it gave (children before the first entry, diagnostics)
+  std::vector<ContainerPart> parts;
+  std::vector<uint64_t> expansion_start;  // each part's (part_expansion_start)
+  std::atomic<size_t> remaining{0};
+};
+
+// A file to read, window `window` of a large plain file already opened, or part `part` of a
+// container opened for its entries to be read in parts.
 struct ScanTask {
   WalkedFile file;
   std::shared_ptr<WindowedInput> input;
   size_t window = 0;
+  std::shared_ptr<PartedInput> parted;
+  size_t part = 0;
 };
 
 class ScanWorker {
  public:
   ScanWorker(const ScanPipeline& pipeline, WorkQueue<ScanTask>& queue, DiagnosticSink& diagnostics,
-             WorkerState& state)
+             WorkerState& state, unsigned jobs)
       : pipeline_(pipeline), config_(pipeline.config_), queue_(queue), diagnostics_(diagnostics),
-        st_(state), scratch_(pipeline.matcher_.make_scratch()) {}
+        st_(state), scratch_(pipeline.matcher_.make_scratch()), jobs_(jobs) {}
 
   void run() {
     ScanTask task;
     while (queue_.pop_held(task)) {
       if (task.input) scan_window(task.input, task.window);
+      else if (task.parted) scan_part(task.parted, task.part);
       else scan_file(task.file);
       queue_.release();
     }
@@ -277,7 +309,9 @@ class ScanWorker {
       unread(wf, input_diagnostics);
       return;
     }
-    if (wf.size <= kReadThreshold && wf.size <= config_.window_size) {
+    // No larger than a window or a container's part (for tests, either may be tiny): read whole.
+    const uint64_t part_size = jobs_ > 1 && config_.container_part_size ? config_.container_part_size : kNoSizeLimit;
+    if (wf.size <= kReadThreshold && wf.size <= config_.window_size && wf.size <= part_size) {
       bool read_failed = false;
       auto r = read_small_file(wf.path, wf.size, buffer_, &read_failed);
       if (!r) {
@@ -300,8 +334,8 @@ class ScanWorker {
     // is read in windows, which keeps memory flat, lets several workers share a large file, and
     // turns a file shrinking underneath into a short read rather than a SIGBUS.
     Blob whole((*m)->bytes(), *m, {wf.path});
-    if (config_.open_containers && opened_by_an_extractor(whole)) {
-      scan_whole(wf, input_diagnostics, std::move(whole), m->get());
+    if (const Extractor* container = config_.open_containers ? extractor_for(whole) : nullptr) {
+      scan_whole(wf, input_diagnostics, std::move(whole), *m, container);
       return;
     }
     const bool binary = looks_binary(whole.bytes());
@@ -313,8 +347,9 @@ class ScanWorker {
 
   // The input read as one Blob (extractors, then the matcher).
   // `mapped`: the mapping `blob` views, checked once scanned for a change or a lost page.
+  // `container`: the extractor that opens it, which may let its entries be read in parts.
   void scan_whole(const WalkedFile& wf, InputDiagnostics& input_diagnostics, Blob blob,
-                  const MappedFile* mapped = nullptr) {
+                  std::shared_ptr<const MappedFile> mapped = nullptr, const Extractor* container = nullptr) {
     ScanObserver* observer = config_.observer;
     std::string content_sha256;
     if (observer && observer->wants_content_hash()) {
@@ -326,6 +361,14 @@ class ScanWorker {
     }
     ++st_.summary.files_scanned;
     if (!looks_binary(blob.bytes()) && !is_valid_utf8(blob.bytes())) warn_invalid_utf8(input_diagnostics, wf);
+    if (container && mapped && start_parts(wf, input_diagnostics, blob, *container, mapped, content_sha256)) return;
+    scan_counted(wf, input_diagnostics, blob, mapped.get(), std::move(content_sha256));
+  }
+
+  // scan_whole once the input is counted: one worker reads it all.
+  void scan_counted(const WalkedFile& wf, InputDiagnostics& input_diagnostics, const Blob& blob,
+                    const MappedFile* mapped, std::string content_sha256) {
+    ScanObserver* observer = config_.observer;
     if (!observer) {
       pipeline_.scan_blob(blob, *scratch_, input_diagnostics, st_.findings, st_.summary);
       check_mapping(input_diagnostics, wf.path, mapped);
@@ -339,6 +382,104 @@ class ScanWorker {
     report->blobs_scanned = st_.summary.blobs_scanned - before.blobs_scanned;
     report->bytes_scanned = st_.summary.bytes_scanned - before.bytes_scanned;
     deliver(std::move(report), input_diagnostics);
+  }
+
+  // Opens a container for its entries to be read in parts (container_parts.h), hands the parts
+  // after the first to the other workers and reads the first. False (nothing reported, nothing
+  // counted) when it is read whole instead: one worker would do, it is small, or its format
+  // has no parts; or opening failed, which reading it whole reports.
+  bool start_parts(const WalkedFile& wf, InputDiagnostics& input_diagnostics, const Blob& blob,
+                   const Extractor& container, const std::shared_ptr<const MappedFile>& mapped,
+                   std::string& content_sha256) {
+    const uint64_t part_size = config_.container_part_size;
+    if (jobs_ < 2 || part_size == 0 || blob.size() <= part_size || config_.limits.max_depth <= 0) return false;
+    auto in = std::make_shared<PartedInput>(wf, diagnostics_, config_.observer != nullptr);
+    ContainerPart& opened = in->opened;
+    ExtractContext ctx{config_.limits, opened.diagnostics, &opened.expanded, pipeline_.budget_.get()};
+    auto entries = container.open_entries(blob, ctx, [&](Blob child) { read_child(child, opened); });
+    if (!entries || !*entries) return false;
+    in->entries = std::move(*entries);
+    std::vector<EntryRange> ranges = plan_entry_parts(*in->entries, part_size, size_t{4} * jobs_);
+    in->expansion_start =
+        part_expansion_start(*in->entries, ranges, config_.limits.max_total_expanded, opened.expanded);
+    in->parts = std::vector<ContainerPart>(ranges.size());
+    for (size_t i = 0; i < ranges.size(); ++i) in->parts[i].range = ranges[i];
+    in->diagnostics.adopt(input_diagnostics);
+    in->blob = blob;
+    in->mapping = mapped;
+    in->content_sha256 = std::move(content_sha256);
+    in->remaining = ranges.size();
+    std::vector<size_t> order = heaviest_first(*in->entries, ranges);
+    std::vector<ScanTask> others;
+    for (size_t i = 1; i < order.size(); ++i) others.push_back(ScanTask{{}, nullptr, 0, in, order[i]});
+    // First in line, as a large file's windows are: the workers finish this container first.
+    queue_.push_front(std::move(others));
+    scan_part(in, order[0]);
+    return true;
+  }
+
+  // A child of a container read in parts: processed as process() would, into the part's results.
+  void read_child(const Blob& child, ContainerPart& part) {
+    pipeline_.process(child, *scratch_, part.diagnostics, part.findings, part.summary, part.expanded, &part.app);
+  }
+
+  void scan_part(const std::shared_ptr<PartedInput>& in, size_t index) {
+    ContainerPart& part = in->parts[index];
+    if (config_.observer) config_.observer->part_started(in->file, index, in->parts.size());
+    part.expanded = in->expansion_start[index];
+    ExtractContext ctx{config_.limits, part.diagnostics.entry_problems(), &part.expanded, pipeline_.budget_.get()};
+    part.entry_problems = in->entries->read(part.range.first, part.range.last, ctx,
+                                            [&](Blob child) { read_child(child, part); });
+    if (in->remaining.fetch_sub(1) == 1) finish_parts(*in);
+  }
+
+  // Puts the parts together in entry order: what reading the container whole would have given.
+  void finish_parts(PartedInput& in) {
+    const WalkedFile& wf = in.file;
+    bool limited = std::any_of(in.parts.begin(), in.parts.end(), [](const ContainerPart& p) {
+      return p.diagnostics.any_of_kind(DiagnosticKind::kLimit);
+    });
+    if (limited) {
+      // A part hit a limit, perhaps only its share of the expansion limit: which entries one
+      // reader would have refused is known only in order, so one worker reads it all again.
+      in.parts.clear();
+      in.opened.findings.clear();
+      scan_counted(wf, in.diagnostics, in.blob, in.mapping.get(), std::move(in.content_sha256));
+      return;
+    }
+    size_t unlimited = SIZE_MAX;
+    in.opened.diagnostics.replay(in.diagnostics, &unlimited);
+    std::vector<Finding> found = std::move(in.opened.findings);
+    uint64_t blobs = in.opened.summary.blobs_scanned, bytes = in.opened.summary.bytes_scanned;
+    std::shared_ptr<const AppIdentity> app = in.opened.app;
+    size_t problem_reports_left = in.entries->problem_reports_left();
+    size_t problems = 0;
+    for (ContainerPart& part : in.parts) {
+      part.diagnostics.replay(in.diagnostics, &problem_reports_left);
+      std::move(part.findings.begin(), part.findings.end(), std::back_inserter(found));
+      blobs += part.summary.blobs_scanned;
+      bytes += part.summary.bytes_scanned;
+      if (!app) app = part.app;
+      problems += part.entry_problems;
+    }
+    uint64_t expanded_unused = 0;
+    ExtractContext ctx{config_.limits, in.diagnostics, &expanded_unused, nullptr};
+    in.entries->finish(ctx, problems);
+    st_.summary.blobs_scanned += blobs;
+    st_.summary.bytes_scanned += bytes;
+    pipeline_.pair_input(found, in.blob.display_path(), in.diagnostics);
+    check_mapping(in.diagnostics, wf.path, in.mapping.get());
+    if (!config_.observer) {
+      std::move(found.begin(), found.end(), std::back_inserter(st_.findings));
+      return;
+    }
+    auto report = in.diagnostics.report_for(wf);
+    report->content_sha256 = std::move(in.content_sha256);
+    report->app = std::move(app);
+    report->findings = std::move(found);
+    report->blobs_scanned = blobs;
+    report->bytes_scanned = bytes;
+    deliver(std::move(report), in.diagnostics);
   }
 
   // A mapped file that changed while it was scanned, or whose pages could not all be read.
@@ -395,7 +536,7 @@ class ScanWorker {
     in->results.resize(n);
     in->remaining = n;
     std::vector<ScanTask> others;
-    for (size_t i = 1; i < n; ++i) others.push_back(ScanTask{{}, in, i});
+    for (size_t i = 1; i < n; ++i) others.push_back(ScanTask{{}, in, i, nullptr, 0});
     // First in line, so the workers finish this file before they start more (memory stays flat).
     queue_.push_front(std::move(others));
     scan_window(in, 0);
@@ -509,6 +650,7 @@ class ScanWorker {
   WorkerState& st_;
   std::unique_ptr<Matcher::Scratch> scratch_;
   std::string buffer_;  // reused: small files, windows
+  unsigned jobs_;       // workers in the pool
 };
 
 ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
@@ -521,13 +663,13 @@ ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
   std::vector<WorkerState> states(jobs);
   std::vector<std::thread> workers;
   for (unsigned i = 0; i < jobs; ++i)
-    workers.emplace_back([&, i] { ScanWorker(*this, queue, diagnostics, states[i]).run(); });
+    workers.emplace_back([&, i] { ScanWorker(*this, queue, diagnostics, states[i], jobs).run(); });
 
   WalkStats ws = walk_files(paths, config_.walk, diagnostics,
                             [&](WalkedFile f) {
                               if (!in_shard(f.path, config_.shard)) return;
                               if (config_.observer) config_.observer->input_queued(f);
-                              queue.push(ScanTask{std::move(f), nullptr, 0});
+                              queue.push(ScanTask{std::move(f), nullptr, 0, nullptr, 0});
                             });
   queue.close();
   for (auto& t : workers) t.join();

@@ -46,6 +46,8 @@ class ScanObserver {
   virtual bool wants_content_hash() const { return false; }
   virtual bool skip_content(const WalkedFile&, const std::string& content_sha256) { return false; }
   virtual void input_skipped(const WalkedFile&) {}
+  // A worker takes up part `part` (of `parts`) of a container read in parts (container_parts.h).
+  virtual void part_started(const WalkedFile&, size_t part, size_t parts) {}
   virtual void input_done(InputReport& report) {}
 };
 
@@ -59,6 +61,10 @@ struct ScanConfig {
   // in windows of this many bytes plus an overlap (window_plan.h), several workers on one file.
   // Containers are mapped whole, as before. Hidden --window-size sets it for tests.
   uint64_t window_size = 64ull << 20;
+  // A container file (zip, APK, IPA) whose entries hand on more than twice this many bytes is read
+  // in parts of about this many, several workers on one container (container_parts.h), at most 4
+  // parts per worker. 0: one worker reads each container. Hidden --part-size sets it for tests.
+  uint64_t container_part_size = 1ull << 20;
   Shard shard;                  // scan only the inputs of this shard (--shard K/N)
   ScanObserver* observer = nullptr;
   // false: findings go to the observer only and ScanOutcome::findings stays empty, so memory

@@ -11,10 +11,10 @@
 
 #include "core/secret.h"
 #include "io/file_faults.h"
+#include "pipeline/pipeline_test_support.h"
 #include "pipeline/scan_pipeline.h"
 #include "pipeline/window_plan.h"
 #include "pipeline/windowed_scan.h"
-#include "rules/rule.h"
 
 namespace keysweep {
 namespace {
@@ -26,16 +26,7 @@ constexpr const char* kKeyId = "AKIA2E4RTQ5NB7XKW3JM";
 constexpr const char* kSecretKey = "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";
 constexpr const char* kGithubToken = "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";  // valid checksum
 
-const Matcher& builtin_matcher() {
-  static std::unique_ptr<Matcher> m = [] {
-    auto rules = load_builtin_rules();
-    EXPECT_TRUE(rules.has_value());
-    auto compiled = Matcher::compile(std::move(*rules));
-    EXPECT_TRUE(compiled.has_value());
-    return std::move(*compiled);
-  }();
-  return *m;
-}
+using pipeline_test::builtin_matcher;
 
 class TempFile {
  public:

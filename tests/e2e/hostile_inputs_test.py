@@ -251,5 +251,37 @@ class FoldedWarnings(unittest.TestCase):
             remove_tree(d)
 
 
+
+class ContainersReadInParts(unittest.TestCase):
+    """A container's entries read in parts by several workers (issue 16.4): a zip bomb inside is
+    still stopped, and the report is byte for byte what one worker reading it whole writes."""
+
+    def test_zip_bomb_in_a_container_read_in_parts(self):
+        d = scratch_dir("parts")
+        try:
+            builder = os.path.join(e2e_util.ROOT, "tests", "fixtures", "make_container_parts_fixtures.py")
+            subprocess.run(["/usr/bin/python3", builder, d], check=True)
+            bomb = os.path.join(d, "bomb.zip")
+
+            def jsonl(*args):
+                r = run("scan", "--format", "jsonl", "--exit-zero", "-q", *args, bomb)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                lines = r.stdout.splitlines()
+                summary = json.loads(lines[-1])
+                del summary["seconds"]
+                return lines[:-1], summary
+
+            whole = jsonl("-j", "1")
+            # --part-size 1: every entry read is a part of its own (at most 4 per worker).
+            parts = jsonl("-j", "2", "--part-size", "1")
+            self.assertEqual(parts, whole)
+            messages = [d["path"] + ": " + d["message"] for d in parts[1]["diagnostics"]]
+            self.assertTrue(any("bomb.zip!assets/zeros.bin: skipped (zip bomb?)" in m for m in messages), messages)
+            self.assertTrue(any("nested_bomb.zip!zeros.bin: skipped (zip bomb?)" in m for m in messages), messages)
+            self.assertIn("aws.credentials", "".join(parts[0]))
+        finally:
+            remove_tree(d)
+
+
 if __name__ == "__main__":
     e2e_util.main()

@@ -10,6 +10,7 @@
 
 #include "core/blob.h"
 #include "core/secret.h"
+#include "io/file_faults.h"
 #include "match/builtin_database.h"
 #include "match/database.h"
 #include "match/finding_builder.h"
@@ -225,6 +226,32 @@ TEST_F(MatcherCache, FlippedBytesAreRecompiledWithANote) {
   ASSERT_TRUE(m);
   EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled);
   EXPECT_EQ(found(*m, sid), 1u);
+}
+
+// Issue 16: a cache file cut short after it was mapped (by hand, or a disk failing on page-in)
+// would end the run with SIGBUS when its lost pages were read. Guarded, it is recompiled with a
+// note saying why. The seam truncates it between the mapping and the first read.
+TEST_F(MatcherCache, AFileThatShrinksWhileLoadedIsRecompiledNotACrash) {
+  ASSERT_TRUE(compile(rules()));
+  const std::string path = cached_file();
+  const std::string bytes = read(path);
+  FileFaults faults;
+  int cuts = 0;
+  faults.after_open = [&](const std::string& p, int) {
+    if (p != path) return;
+    ++cuts;
+    ASSERT_EQ(::truncate(p.c_str(), 0), 0);  // every page of the mapping is lost
+  };
+  set_file_faults(&faults);
+  auto m = compile(rules());
+  set_file_faults(nullptr);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(cuts, 1);
+  EXPECT_EQ(m->database_source(), DatabaseSource::kCompiled);
+  EXPECT_NE(notes(*m).find("shrank or could not be read while it was loaded"), std::string::npos)
+      << notes(*m);
+  EXPECT_EQ(found(*m, sid), 1u);
+  EXPECT_EQ(read(path), bytes) << "the recompiled database replaces the cut one";
 }
 
 // The attack of issue 17: a database compiled from other rules, with a valid checksum of its own,

@@ -238,16 +238,40 @@ bool ApkExtractor::sniff(const Blob& blob) const {
                                [](std::string_view name) { return name == "AndroidManifest.xml"; });
 }
 
-Result<void> ApkExtractor::extract(const Blob& blob, ExtractContext& ctx,
-                                   const EmitBlob& emit) const {
-  Blob with_identity = blob;
+namespace {
+
+// What the identity read and the zip extractor takes instead of reading it again: the manifest's
+// inflated bytes, if they can be handed on, and the central directory.
+struct IdentityReads {
   InflatedEntry manifest;
   std::optional<zip::CentralDirectory> directory;
+  InflatedEntry* inflated() { return manifest.bytes.empty() ? nullptr : &manifest; }
+  zip::CentralDirectory* central_directory() { return directory ? &*directory : nullptr; }
+};
+
+// The package with its identity attached, which every entry inherits.
+Blob with_apk_identity(const Blob& blob, ExtractContext& ctx, IdentityReads& reads) {
+  Blob with_identity = blob;
   with_identity.set_app(std::make_shared<const AppIdentity>(
-      read_apk_identity(blob, ctx.limits, ctx.diagnostics, &manifest, &directory)));
-  return ZipExtractor::extract_with(with_identity, ctx, emit,
-                                    manifest.bytes.empty() ? nullptr : &manifest,
-                                    directory ? &*directory : nullptr);
+      read_apk_identity(blob, ctx.limits, ctx.diagnostics, &reads.manifest, &reads.directory)));
+  return with_identity;
+}
+
+}  // namespace
+
+Result<void> ApkExtractor::extract(const Blob& blob, ExtractContext& ctx,
+                                   const EmitBlob& emit) const {
+  IdentityReads reads;
+  Blob with_identity = with_apk_identity(blob, ctx, reads);
+  return ZipExtractor::extract_with(with_identity, ctx, emit, reads.inflated(), reads.central_directory());
+}
+
+Result<std::unique_ptr<ContainerEntries>> ApkExtractor::open_entries(const Blob& blob, ExtractContext& ctx,
+                                                                     const EmitBlob& emit) const {
+  IdentityReads reads;
+  Blob with_identity = with_apk_identity(blob, ctx, reads);
+  return ZipExtractor::open_entries_with(with_identity, ctx, emit, reads.inflated(),
+                                         reads.central_directory());
 }
 
 }  // namespace keysweep

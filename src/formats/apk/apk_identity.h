@@ -36,6 +36,8 @@ class ApkExtractor final : public Extractor {
   std::string_view name() const override { return "apk"; }
   bool sniff(const Blob& blob) const override;
   Result<void> extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const override;
+  Result<std::unique_ptr<ContainerEntries>> open_entries(const Blob& blob, ExtractContext& ctx,
+                                                         const EmitBlob& emit) const override;
 };
 
 }  // namespace keysweep

@@ -159,12 +159,25 @@ AppIdentity read_ipa_identity(std::string_view ipa, const std::string& path, con
   return id;
 }
 
-Result<void> IpaExtractor::extract(const Blob& blob, ExtractContext& ctx,
-                                   const EmitBlob& emit) const {
+namespace {
+
+Blob with_ipa_identity(const Blob& blob, ExtractContext& ctx) {
   Blob app = blob;
   app.set_app(std::make_shared<const AppIdentity>(
       read_ipa_identity(blob.bytes(), blob.display_path(), ctx.limits, ctx.diagnostics)));
-  return ZipExtractor().extract(app, ctx, emit);
+  return app;
+}
+
+}  // namespace
+
+Result<void> IpaExtractor::extract(const Blob& blob, ExtractContext& ctx,
+                                   const EmitBlob& emit) const {
+  return ZipExtractor().extract(with_ipa_identity(blob, ctx), ctx, emit);
+}
+
+Result<std::unique_ptr<ContainerEntries>> IpaExtractor::open_entries(const Blob& blob, ExtractContext& ctx,
+                                                                     const EmitBlob& emit) const {
+  return ZipExtractor().open_entries(with_ipa_identity(blob, ctx), ctx, emit);
 }
 
 }  // namespace keysweep

@@ -40,6 +40,8 @@ class IpaExtractor final : public Extractor {
   std::string_view name() const override { return "ipa"; }
   bool sniff(const Blob& blob) const override;
   Result<void> extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const override;
+  Result<std::unique_ptr<ContainerEntries>> open_entries(const Blob& blob, ExtractContext& ctx,
+                                                         const EmitBlob& emit) const override;
 };
 
 // The identity of the app in an IPA's bytes: bundle id and version from the main app's

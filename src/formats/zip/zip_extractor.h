@@ -35,6 +35,12 @@ class ZipExtractor final : public Extractor {
   static Result<void> extract_with(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit,
                                    InflatedEntry* inflated,
                                    zip::CentralDirectory* directory = nullptr);
+  // Entries read in parts (ContainerEntries): the archive's entries, each read as extract() reads it.
+  Result<std::unique_ptr<ContainerEntries>> open_entries(const Blob& blob, ExtractContext& ctx,
+                                                         const EmitBlob& emit) const override;
+  static Result<std::unique_ptr<ContainerEntries>> open_entries_with(const Blob& blob, ExtractContext& ctx,
+                                                                     const EmitBlob& emit, InflatedEntry* inflated,
+                                                                     zip::CentralDirectory* directory = nullptr);
   // The raw bytes are compressed streams and headers; the children carry every readable byte.
   bool scan_raw_too() const override { return false; }
 };
