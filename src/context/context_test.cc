@@ -217,6 +217,39 @@ TEST(ScorerModel, FlatTreesAgreeWithTheNodeWalk) {
     }
 }
 
+// score_if_reportable stops summing the trees once the report threshold is out of reach: it must
+// decide as score() does, and give score()'s very figures when it reports.
+TEST(ScorerModel, EarlyStopDecidesAsTheFullScore) {
+  const ScorerModel& builtin = builtin_scorer_model();
+  ASSERT_EQ(builtin.flat.most_after.size(), builtin.tree_roots.size() + 1);
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&] {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    return state;
+  };
+  size_t reported = 0, not_reported = 0;
+  FeatureVector f;
+  for (int round = 0; round < 20000; ++round) {
+    // Yes/no features mostly off, graded ones over their ranges: vectors like real candidates',
+    // on both sides of the threshold.
+    for (size_t i = 0; i < kFeatureCount; ++i)
+      f[i] = is_graded(static_cast<Feature>(i)) ? static_cast<float>(next() % 700) / 100.0f
+                                                : static_cast<float>(next() % 4 == 0);
+    const Score full = score(builtin, f);
+    const std::optional<Score> early = score_if_reportable(builtin, f);
+    ASSERT_EQ(early.has_value(), full.confidence.has_value()) << "round " << round;
+    if (!early) {
+      ++not_reported;
+      continue;
+    }
+    ++reported;
+    EXPECT_EQ(early->probability, full.probability) << "round " << round;
+    EXPECT_EQ(early->confidence, full.confidence) << "round " << round;
+  }
+  EXPECT_GT(reported, 50u);
+  EXPECT_GT(not_reported, 100u);
+}
+
 }  // namespace
 }  // namespace keysweep::context
 
@@ -279,6 +312,26 @@ TEST(Features, FillersSequencesAndPhrasesAreToldFromKeys) {
   EXPECT_TRUE(has("LASTFM_KEY=b2c9fb7a1a8f541d6089", "b2c9fb7a1a8f541d6089", Feature::kNameEnvStyle));
   EXPECT_FALSE(has("lastfmKey=b2c9fb7a1a8f541d6089", "b2c9fb7a1a8f541d6089", Feature::kNameEnvStyle));
   EXPECT_FALSE(has("TOKEN=b2c9fb7a1a8f541d6089", "b2c9fb7a1a8f541d6089", Feature::kNameEnvStyle));
+}
+
+// Word and template searches in a value are skipped when the value lacks one of the word's bytes,
+// with upper case counted as its lower case: each word is still found whatever its case, and a
+// value that lacks its letters (a translated UI string) is not said to hold it.
+TEST(Features, ValueWordsAreFoundInAnyCaseAndOnlyWhenThere) {
+  EXPECT_TRUE(has("password=ADMIN-2024!", "ADMIN-2024!", Feature::kWeakWord));
+  EXPECT_TRUE(has("password=MyAdminPw!", "MyAdminPw!", Feature::kWeakWord));
+  EXPECT_FALSE(has("password=Zq8-xW2-vY4!", "Zq8-xW2-vY4!", Feature::kWeakWord));
+  EXPECT_TRUE(has("api_key=CHANGEME", "CHANGEME", Feature::kPlaceholder));
+  EXPECT_TRUE(has("api_key=Your_Api_Key", "Your_Api_Key", Feature::kPlaceholder));
+  EXPECT_TRUE(has("api_key=\xd0\x9a\xd0\xbb\xd1\x8e\xd1\x87\xe2\x80\xa6", "\xd0\x9a\xd0\xbb\xd1\x8e\xd1\x87\xe2\x80\xa6",
+                  Feature::kPlaceholder))
+      << "an ellipsis (non-ASCII) is still searched for";
+  EXPECT_FALSE(has("api_key=\"\xd0\x9a\xd0\xbb\xd1\x8e\xd1\x87 \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd1\x83\xd0\xbf\xd0\xb0\"",
+                   "\xd0\x9a\xd0\xbb\xd1\x8e\xd1\x87 \xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd1\x83\xd0\xbf\xd0\xb0", Feature::kPlaceholder));
+  EXPECT_TRUE(has("secret=SecretToken", "SecretToken", Feature::kMentionsKeyword));
+  EXPECT_TRUE(has("token=Bearer-%s", "Bearer-%s", Feature::kTemplate));
+  EXPECT_TRUE(has("token=\"abc{0}def\"", "abc{0}def", Feature::kTemplate));
+  EXPECT_FALSE(has("token=\"abc{1}def\"", "abc{1}def", Feature::kTemplate));
 }
 
 }  // namespace

@@ -40,6 +40,43 @@ bool is_alnum(char c) { return is_upper(c) || is_lower(c) || is_digit(c); }
 bool contains(std::string_view hay, std::string_view needle) {
   return hay.find(needle) != std::string_view::npos;
 }
+
+// The ASCII bytes a text holds. A needle with a byte the text lacks cannot be in it: a candidate's
+// value is searched for some seventy words and template marks, and a translated UI string (most
+// candidates of a resource table) holds almost none of their letters, so most searches end here.
+class AsciiSet {
+ public:
+  explicit AsciiSet(std::string_view text) {
+    for (char c : text) {
+      const auto b = static_cast<unsigned char>(c);
+      if (b < 128) bits_[b >> 6] |= uint64_t{1} << (b & 63);
+    }
+  }
+  // The set of the same text with A-Z lowercased ('A'..'Z' and 'a'..'z' are bits 1..26 and
+  // 33..58 of the upper word).
+  AsciiSet lowered() const {
+    constexpr uint64_t kUpper = ((uint64_t{1} << 26) - 1) << 1;
+    AsciiSet out = *this;
+    out.bits_[1] = (bits_[1] & ~kUpper) | ((bits_[1] & kUpper) << 32);
+    return out;
+  }
+  // False when `needle` has an ASCII byte the text lacks; true otherwise (a non-ASCII byte is
+  // not tracked, so it never rules a needle out).
+  bool may_contain(std::string_view needle) const {
+    for (char c : needle) {
+      const auto b = static_cast<unsigned char>(c);
+      if (b < 128 && !(bits_[b >> 6] >> (b & 63) & 1)) return false;
+    }
+    return true;
+  }
+
+ private:
+  uint64_t bits_[2] = {0, 0};
+};
+
+bool contains(std::string_view hay, const AsciiSet& bytes, std::string_view needle) {
+  return bytes.may_contain(needle) && contains(hay, needle);
+}
 std::string to_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = lower(c);
@@ -283,7 +320,7 @@ std::string_view feature_name(Feature f) { return kFeatureNames[static_cast<size
 std::string_view feature_text(Feature f) { return kFeatureTexts[static_cast<size_t>(f)]; }
 
 namespace {
-bool is_placeholder_lowered(std::string_view v) {
+bool is_placeholder_lowered(std::string_view v, const AsciiSet& bytes) {
   static constexpr std::string_view kWords[] = {
       "example", "sample", "dummy", "placeholder", "your_", "your-", "yourpass", "yourkey",
       "yoursecret", "yourtoken", "xxxx", "changeme", "change_me", "change-me", "changeit",
@@ -292,9 +329,10 @@ bool is_placeholder_lowered(std::string_view v) {
       "secret_here", "key_here", "token_here", "password_here", "here", "removed", "hidden",
       "masked", "censored", "foobar", "lorem", "ipsum"};
   for (auto w : kWords)
-    if (contains(v, w)) return true;
+    if (contains(v, bytes, w)) return true;
   return false;
 }
+bool is_placeholder_lowered(std::string_view v) { return is_placeholder_lowered(v, AsciiSet(v)); }
 }  // namespace
 
 bool is_placeholder_value(std::string_view value) {
@@ -492,6 +530,7 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
 
   // Value.
   std::string_view v = a.value;
+  const AsciiSet value_bytes(v);
   size_t upper = 0, low = 0, digit = 0, symbol = 0, space = 0;
   for (char c : v) {
     if (is_upper(c)) ++upper;
@@ -550,7 +589,7 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
   if (!v.empty() && std::string_view("$%{[(<&*@:#!/").find(v.front()) != std::string_view::npos)
     set(Feature::kExpression);
   for (std::string_view t : {"${"sv, "{{"sv, "%("sv, "%s"sv, "#{"sv, "<%"sv, "{0}"sv, "$("sv, "%v"sv})
-    if (contains(v, t)) set(Feature::kTemplate);
+    if (contains(v, value_bytes, t)) set(Feature::kTemplate);
   // $DB_PASSWORD: a shell variable, where "P@$$w0rd" is not.
   for (size_t i = 0; i + 3 < v.size(); ++i)
     if (v[i] == '$' && std::all_of(v.begin() + static_cast<std::ptrdiff_t>(i) + 1,
@@ -559,7 +598,8 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
       set(Feature::kTemplate);
   SmallText lowered_value;
   append_lower(v, lowered_value);
-  if (is_placeholder_lowered(lowered_value.view())) set(Feature::kPlaceholder);
+  const AsciiSet lowered_bytes = value_bytes.lowered();
+  if (is_placeholder_lowered(lowered_value.view(), lowered_bytes)) set(Feature::kPlaceholder);
   if (is_filler(v)) set(Feature::kFiller);
   {
     const std::string_view lv = lowered_value.view();
@@ -568,10 +608,10 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
     bool letters_only = std::all_of(lv.begin(), lv.end(), [](char c) { return is_lower(c) || c == '_' || c == '-'; });
     for (std::string_view w : {"password"sv, "passwd"sv, "secret"sv, "token"sv, "apikey"sv, "api_key"sv, "pass"sv,
                                "credential"sv})
-      if (letters_only && contains(lv, w)) set(Feature::kMentionsKeyword);
+      if (letters_only && contains(lv, lowered_bytes, w)) set(Feature::kMentionsKeyword);
     for (std::string_view w : {"admin"sv, "test"sv, "demo"sv, "guest"sv, "user"sv, "default"sv, "root"sv, "qwerty"sv,
                                "letmein"sv, "welcome"sv})
-      if (contains(lv, w)) set(Feature::kWeakWord);
+      if (contains(lv, lowered_bytes, w)) set(Feature::kWeakWord);
     // Literals and language keywords: `password: true`, C++'s `class FooPass : public Base`.
     for (std::string_view w : {"true"sv, "false"sv, "null"sv, "none"sv, "nil"sv, "undefined"sv, "empty"sv, "yes"sv,
                                "no"sv, "string"sv, "str"sv, "bool"sv, "int"sv, "object"sv, "required"sv, "optional"sv,

@@ -60,6 +60,11 @@ void flatten_trees(ScorerModel& m) {
   flat.leaf.resize(leaves * m.tree_roots.size());
   for (size_t t = 0; t < m.tree_roots.size(); ++t)
     flatten_node(m.nodes, m.tree_roots[t], 0, 0, depth, t * splits, t * leaves, flat);
+  flat.most_after.assign(m.tree_roots.size() + 1, 0.0);
+  for (size_t t = m.tree_roots.size(); t-- > 0;) {
+    const double* leaf = flat.leaf.data() + t * leaves;
+    flat.most_after[t] = flat.most_after[t + 1] + *std::max_element(leaf, leaf + leaves);
+  }
   flat.depth = depth;
 }
 static_assert(kFeatureCount < 64, "signal codes keep the feature in 6 bits");
@@ -217,11 +222,22 @@ double walk_trees(const ScorerModel& model, const FeatureVector& f, OnSplit&& on
 
 namespace {
 
-double sum_flat_trees(const FlatTrees& flat, const FeatureVector& f) {
+// How often the sum checks whether the trees left could still reach `stop_below`: each check
+// costs about what a tree does.
+constexpr size_t kStopCheckEvery = 16;
+
+// The trees' sum, added in tree order. With `stop_below`: nullopt as soon as `base` + the sum so
+// far + the most the trees left could add is below it (the sum, when returned, is the same).
+std::optional<double> sum_flat_trees(const FlatTrees& flat, const FeatureVector& f,
+                                     double base = 0,
+                                     double stop_below = -std::numeric_limits<double>::infinity()) {
   const size_t splits = (size_t{1} << flat.depth) - 1, leaves = splits + 1;
   const size_t trees = flat.leaf.size() / leaves;
   const uint8_t* feature = flat.feature.data();
   const float* threshold = flat.threshold.data();
+  auto cannot_reach = [&](size_t next, double sum) {
+    return next % kStopCheckEvery == 0 && base + sum + flat.most_after[next] < stop_below;
+  };
   double sum = 0;
   if (flat.depth == 3) {
     // The built-in model's depth, unrolled: the same walk and the same order of additions, without
@@ -232,6 +248,7 @@ double sum_flat_trees(const FlatTrees& flat, const FeatureVector& f) {
       at = 2 * at + 1 + static_cast<size_t>(f[feature[at]] > threshold[at]);
       at = 2 * at + 1 + static_cast<size_t>(f[feature[at]] > threshold[at]);
       sum += leaf[at - 7];
+      if (cannot_reach(t + 1, sum)) return std::nullopt;
     }
     return sum;
   }
@@ -240,8 +257,18 @@ double sum_flat_trees(const FlatTrees& flat, const FeatureVector& f) {
     for (unsigned level = 0; level < flat.depth; ++level)
       at = 2 * at + 1 + static_cast<size_t>(f[feature[at]] > threshold[at]);
     sum += flat.leaf[t * leaves + at - splits];
+    if (cannot_reach(t + 1, sum)) return std::nullopt;
   }
   return sum;
+}
+
+Score score_from_logit(const ScorerModel& model, double z) {
+  Score s;
+  s.probability = 1.0 / (1.0 + std::exp(-z));
+  if (s.probability >= model.high) s.confidence = Confidence::kHigh;
+  else if (s.probability >= model.medium) s.confidence = Confidence::kMedium;
+  else if (s.probability >= model.report) s.confidence = Confidence::kLow;
+  return s;
 }
 
 }  // namespace
@@ -249,12 +276,25 @@ double sum_flat_trees(const FlatTrees& flat, const FeatureVector& f) {
 Score score(const ScorerModel& model, const FeatureVector& f) {
   double z = model.bias;
   for (size_t i = 0; i < kFeatureCount; ++i) z += model.weights[i] * f[i];
-  z += model.flat.depth ? sum_flat_trees(model.flat, f) : walk_trees(model, f, [](size_t, double) {});
-  Score s;
-  s.probability = 1.0 / (1.0 + std::exp(-z));
-  if (s.probability >= model.high) s.confidence = Confidence::kHigh;
-  else if (s.probability >= model.medium) s.confidence = Confidence::kMedium;
-  else if (s.probability >= model.report) s.confidence = Confidence::kLow;
+  z += model.flat.depth ? *sum_flat_trees(model.flat, f) : walk_trees(model, f, [](size_t, double) {});
+  return score_from_logit(model, z);
+}
+
+std::optional<Score> score_if_reportable(const ScorerModel& model, const FeatureVector& f) {
+  double z = model.bias;
+  for (size_t i = 0; i < kFeatureCount; ++i) z += model.weights[i] * f[i];
+  if (!model.flat.depth || !(model.report > 0 && model.report < 1)) {
+    Score s = score(model, f);
+    if (!s.confidence) return std::nullopt;
+    return s;
+  }
+  // The logit where the probability reaches the report threshold, less a margin far wider than
+  // the rounding of either sum: what stops early is below the threshold by construction.
+  const double stop_below = std::log(model.report / (1 - model.report)) - 1e-6;
+  const std::optional<double> trees = sum_flat_trees(model.flat, f, z, stop_below);
+  if (!trees) return std::nullopt;
+  Score s = score_from_logit(model, z + *trees);
+  if (!s.confidence) return std::nullopt;
   return s;
 }
 

@@ -42,6 +42,9 @@ struct FlatTrees {
   std::vector<uint8_t> feature;       // (2^depth - 1) splits per tree
   std::vector<float> threshold;
   std::vector<double> leaf;           // 2^depth leaves per tree
+  // most_after[t]: the sum of the largest leaf of every tree from t on (trees + 1 values), the
+  // most the trees not summed yet could still add.
+  std::vector<double> most_after;
 };
 
 struct ScorerModel {
@@ -75,6 +78,11 @@ struct Score {
   std::optional<Confidence> confidence;  // empty: below the report threshold
 };
 Score score(const ScorerModel& model, const FeatureVector& features);
+// score() for a candidate that can reach the report threshold; nullopt for one that cannot, found
+// out early when it can: the trees are summed in score()'s order, and the sum stops once even the
+// largest leaves of the trees left could not lift the logit to the threshold. A resource table's
+// translated UI strings are scored by the thousand and reported never.
+std::optional<Score> score_if_reportable(const ScorerModel& model, const FeatureVector& features);
 
 // A feature's share of the logit, and whether the feature was present (non-zero) in the candidate.
 struct Contribution {

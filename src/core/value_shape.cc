@@ -34,20 +34,33 @@ bool is_filler(std::string_view v) {
   // not filler.
   CharacterRuns runs = longest_runs(v);
   if (runs.sequence >= 10 || std::max(runs.repeated, runs.sequence) * 2 > v.size()) return true;
+  // A repeated unit: 90% of the characters equal the one `unit` places before. Counted as
+  // mismatches, so a value that is not one (prose, a translated string: most context candidates)
+  // is given up on after a few characters, not read through four times.
   for (size_t unit = 1; unit <= 4 && unit * 3 <= v.size(); ++unit) {
-    size_t match = 0;
-    for (size_t i = unit; i < v.size(); ++i) match += lower(v[i]) == lower(v[i - unit]);
-    if (match * 10 >= (v.size() - unit) * 9) return true;
+    const size_t compared = v.size() - unit;
+    // match * 10 >= compared * 9 with match = compared - mismatches, i.e. mismatches * 10 <= compared.
+    const size_t allowed = compared / 10;
+    size_t mismatches = 0;
+    for (size_t i = unit; i < v.size() && mismatches <= allowed; ++i)
+      mismatches += lower(v[i]) != lower(v[i - unit]);
+    if (mismatches <= allowed) return true;
   }
-  // A1B2C3D4, a1b2-c3d4-e5f6, d4c3b2a1: eight such characters in a row (separators aside).
-  std::string compact;
-  for (char c : v)
-    if (is_alnum(c)) compact.push_back(lower(c));
-  size_t up2 = 0, down2 = 0;
-  for (size_t i = 2; i < compact.size(); ++i) {
-    up2 = compact[i] == compact[i - 2] + 1 ? (up2 ? up2 + 1 : 3) : 0;
-    down2 = compact[i] == compact[i - 2] - 1 ? (down2 ? down2 + 1 : 3) : 0;
-    if (up2 >= 8 || down2 >= 8) return true;
+  // A1B2C3D4, a1b2-c3d4-e5f6, d4c3b2a1: eight such characters in a row (separators aside), each
+  // alphanumeric compared with the one two alphanumerics before it.
+  char back2 = 0, back1 = 0;
+  size_t seen = 0, up2 = 0, down2 = 0;
+  for (char raw : v) {
+    if (!is_alnum(raw)) continue;
+    const char c = lower(raw);
+    if (seen >= 2) {
+      up2 = c == back2 + 1 ? (up2 ? up2 + 1 : 3) : 0;
+      down2 = c == back2 - 1 ? (down2 ? down2 + 1 : 3) : 0;
+      if (up2 >= 8 || down2 >= 8) return true;
+    }
+    back2 = back1;
+    back1 = c;
+    ++seen;
   }
   return false;
 }

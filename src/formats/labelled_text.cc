@@ -23,31 +23,79 @@ constexpr std::array<char, 256> kKeyChar = [] {
   return t;
 }();
 
+#if defined(__SSE2__)
+// Sixteen bytes mapped as kKeyChar maps each.
+__m128i key_chars(__m128i v) {
+  auto in_range = [](__m128i b, char lo, char hi) {  // lo <= b <= hi, unsigned, per byte
+    __m128i d = _mm_sub_epi8(b, _mm_set1_epi8(lo));
+    return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(static_cast<char>(hi - lo))), d);
+  };
+  // '-' to '9' is - . / 0-9: all but the slash.
+  __m128i keep = _mm_or_si128(
+      _mm_or_si128(in_range(v, 'A', 'Z'), in_range(v, 'a', 'z')),
+      _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('/')), in_range(v, '-', '9')),
+                   _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))));
+  return _mm_or_si128(_mm_and_si128(keep, v), _mm_andnot_si128(keep, _mm_set1_epi8('_')));
+}
+#endif
+
 // Appends `symbol` rendered as a key (see render_key) without a temporary string. Sixteen bytes
 // at a time where SSE2 is there (the x86-64 baseline): every line of a DEX or resource table
-// starts with a key, and the byte loop was most of add().
+// starts with a key, and the byte loop was most of add(). The mapping is idempotent (a mapped
+// byte maps to itself), so a key of 16 bytes or more ends with one block that overlaps the one
+// before it, and a shorter key is mapped as one block in a local buffer: most keys are not a
+// multiple of 16 long, and their tails byte by byte were half of the function's time.
 void append_key(std::string& out, std::string_view symbol) {
   const size_t start = out.size();
   out.append(symbol);
   char* key = out.data() + start;
-  size_t i = 0;
+  const size_t n = symbol.size();
 #if defined(__SSE2__)
-  auto in_range = [](__m128i v, char lo, char hi) {  // lo <= v <= hi, unsigned, per byte
-    __m128i d = _mm_sub_epi8(v, _mm_set1_epi8(lo));
-    return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(static_cast<char>(hi - lo))), d);
-  };
-  for (; i + 16 <= symbol.size(); i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(key + i));
-    // '-' to '9' is - . / 0-9: all but the slash.
-    __m128i keep = _mm_or_si128(
-        _mm_or_si128(in_range(v, 'A', 'Z'), in_range(v, 'a', 'z')),
-        _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('/')), in_range(v, '-', '9')),
-                     _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))));
-    __m128i r = _mm_or_si128(_mm_and_si128(keep, v), _mm_andnot_si128(keep, _mm_set1_epi8('_')));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(key + i), r);
+  if (n >= 16) {
+    for (size_t i = 0; i + 16 <= n; i += 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(key + i));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(key + i), key_chars(v));
+    }
+    if (n % 16 != 0) {
+      char* last = key + n - 16;
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(last));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(last), key_chars(v));
+    }
+    return;
   }
+  if (n > 0) {
+    alignas(16) char block[16] = {};
+    std::memcpy(block, key, n);
+    _mm_store_si128(reinterpret_cast<__m128i*>(block),
+                    key_chars(_mm_load_si128(reinterpret_cast<const __m128i*>(block))));
+    std::memcpy(key, block, n);
+  }
+#else
+  for (size_t i = 0; i < n; ++i) key[i] = kKeyChar[static_cast<unsigned char>(key[i])];
 #endif
-  for (; i < symbol.size(); ++i) key[i] = kKeyChar[static_cast<unsigned char>(key[i])];
+}
+
+// Whether `value` holds a '\n' or '\r': one pass over the bytes, 16 at a time where SSE2 is there
+// (two memchr calls, one per byte value, read every value twice).
+bool has_line_break(std::string_view value) {
+  const char* p = value.data();
+  const size_t n = value.size();
+#if defined(__SSE2__)
+  auto breaks = [](__m128i v) {
+    return _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+  };
+  if (n >= 16) {
+    for (size_t i = 0; i + 16 <= n; i += 16)
+      if (breaks(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)))) return true;
+    return n % 16 != 0 && breaks(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16)));
+  }
+  alignas(16) char block[16] = {};
+  if (n > 0) std::memcpy(block, p, n);
+  return breaks(_mm_load_si128(reinterpret_cast<const __m128i*>(block))) != 0;
+#else
+  return std::memchr(p, '\n', n) || std::memchr(p, '\r', n);
+#endif
 }
 
 }  // namespace
@@ -76,12 +124,11 @@ void LabelledTextBuilder::add(std::string_view symbol, std::string_view value) {
     text_.append(text_, last_key_, symbol.size());
   }
   // Line breaks inside a value would split it from its key; quotes stay as they are, since rules
-  // end secrets at their own character classes. Most values have no break: two memchr calls
-  // (vectorised in glibc) find that faster than a loop over the bytes, and the line is then
-  // written with one resize.
+  // end secrets at their own character classes. Most values have no break, and their line is
+  // written with one resize. (Not resize_and_overwrite: GCC 12's libstdc++ hands its callback a
+  // size other than the one asked for.)
   const char* p = value.data();
-  if (value.empty() ||
-      (!std::memchr(p, '\n', value.size()) && !std::memchr(p, '\r', value.size()))) {
+  if (!has_line_break(value)) {
     const size_t at = text_.size();
     text_.resize(at + value.size() + 6);
     char* out = text_.data() + at;

@@ -56,15 +56,17 @@ void scan_context(std::string_view data, std::string_view path, std::vector<Cont
       int64_t rule = rules.by_class[static_cast<size_t>(cls)];
       if (rule < 0) continue;
       if (is_public_sample(a.value)) continue;
-      context::Score s = context::score(model, features);
-      if (!s.confidence) continue;
+      // Most candidates are reported never (a resource table's translations); their trees stop
+      // being summed once the threshold is out of reach.
+      const std::optional<context::Score> s = context::score_if_reportable(model, features);
+      if (!s) continue;
       RuleMatch m;
       m.rule_index = static_cast<uint32_t>(rule);
       m.secret_start = lo + a.value_offset;
       m.secret_end = m.secret_start + a.value.size();
       m.match_start = m.secret_start;
       m.match_end = m.secret_end;
-      m.confidence = static_cast<int8_t>(*s.confidence);
+      m.confidence = static_cast<int8_t>(*s->confidence);
       // The strongest contributions of features present in the candidate ("+the name says
       // password", not what is missing), packed so a match stays small; the finding builder
       // turns them into words.

@@ -28,6 +28,8 @@ struct Window {
   uint32_t rule;
   uint64_t first_end, last_end;
 };
+// Window::rule of a rule's slot in Scratch::State::open while no window of that rule is open.
+constexpr uint32_t kNoWindow = UINT32_MAX;
 
 // A rule's confirming RE2, Latin-1 so any byte is matchable, built once by whichever thread needs
 // it first (workers share the Matcher). `error` is set instead when the pattern is unusable.
@@ -84,9 +86,12 @@ struct Matcher::Impl {
 
 struct Matcher::Scratch::State {
   hs_scratch_t* hs = nullptr;
-  // Per rule, the window still open (candidate ends close together are merged into one window).
+  // Per rule, the window still open (candidate ends close together are merged into one window);
+  // a slot whose rule is kNoWindow holds none. Whether a rule's window is open is read on every
+  // Vectorscan match, so it lives in the slot the callback touches anyway (a std::vector<bool>
+  // beside it cost a bit lookup per match, and a pass over every rule per blob to reset).
   std::vector<Window> open;
-  std::vector<bool> is_open;
+  std::vector<uint32_t> opened;  // rules whose slot holds a window, in the order they opened
   std::vector<Window> windows;
   std::vector<ContextHit> context_hits;
   ~State() {
@@ -182,8 +187,7 @@ std::unique_ptr<Matcher::Scratch> Matcher::make_scratch() const {
   auto s = std::make_unique<Scratch>();
   s->state_ = std::make_unique<Scratch::State>();
   hs_clone_scratch(impl_->prototype_scratch, &s->state_->hs);
-  s->state_->open.resize(rules_.rules.size());
-  s->state_->is_open.assign(rules_.rules.size(), false);
+  s->state_->open.assign(rules_.rules.size(), Window{kNoWindow, 0, 0});
   return s;
 }
 
@@ -205,7 +209,6 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
     return make_error(ErrorCode::kTooLarge, "blob larger than 4 GiB cannot be scanned in one block",
                       blob.display_path());
   scratch.windows.clear();
-  std::fill(scratch.is_open.begin(), scratch.is_open.end(), false);
 
   struct Ctx {
     Scratch::State* s;
@@ -220,23 +223,31 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
     auto* c = static_cast<Ctx*>(p);
     Scratch::State& s = *c->s;
     Window& w = s.open[id];
-    uint64_t reach = (*c->rules)[id].max_length;
-    if (s.is_open[id] && to <= w.last_end + reach) {
+    if (w.rule == id && to <= w.last_end + (*c->rules)[id].max_length) {
       w.last_end = std::max<uint64_t>(w.last_end, to);
     } else {
-      if (s.is_open[id]) s.windows.push_back(w);
+      if (w.rule == id) {
+        s.windows.push_back(w);
+      } else {
+        s.opened.push_back(id);
+      }
       w = Window{id, to, to};
-      s.is_open[id] = true;
     }
     return 0;
   };
   hs_error_t rc = hs_scan(impl_->db.get(), data.data(), static_cast<unsigned>(data.size()), 0, scratch.hs,
                           on_match, &ctx);
+  // Every open slot is closed, even after a failed scan: the next blob starts with none open.
+  // Windows of one rule never share a first end, so the sort below orders them the same whatever
+  // order they are closed in.
+  for (uint32_t id : scratch.opened) {
+    scratch.windows.push_back(scratch.open[id]);
+    scratch.open[id].rule = kNoWindow;
+  }
+  scratch.opened.clear();
   if (rc != HS_SUCCESS)
     return make_error(ErrorCode::kInternal, "Vectorscan scan failed (" + std::to_string(rc) + ")",
                       blob.display_path());
-  for (size_t i = 0; i < scratch.is_open.size(); ++i)
-    if (scratch.is_open[i]) scratch.windows.push_back(scratch.open[i]);
   std::sort(scratch.windows.begin(), scratch.windows.end(), [](const Window& a, const Window& b) {
     return a.rule != b.rule ? a.rule < b.rule : a.first_end < b.first_end;
   });

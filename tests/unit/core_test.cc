@@ -215,6 +215,65 @@ TEST(ValueShape, RunsAndFiller) {
   EXPECT_FALSE(is_filler("q7Vx2mLk9RtB4nWc8ZpYd3FhJs6GuAe1"));
 }
 
+// is_filler gives up on a repeated unit after the mismatches it allows and reads the A1B2 pattern
+// without a copy; it must say what the plain definition (every character compared, a compacted
+// copy) says, on values near every threshold.
+bool reference_is_filler(std::string_view v) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (v.size() < 4) return false;
+  CharacterRuns runs = longest_runs(v);
+  if (runs.sequence >= 10 || std::max(runs.repeated, runs.sequence) * 2 > v.size()) return true;
+  for (size_t unit = 1; unit <= 4 && unit * 3 <= v.size(); ++unit) {
+    size_t match = 0;
+    for (size_t i = unit; i < v.size(); ++i) match += lower(v[i]) == lower(v[i - unit]);
+    if (match * 10 >= (v.size() - unit) * 9) return true;
+  }
+  std::string compact;
+  for (char c : v)
+    if (alnum(c)) compact.push_back(lower(c));
+  size_t up2 = 0, down2 = 0;
+  for (size_t i = 2; i < compact.size(); ++i) {
+    up2 = compact[i] == compact[i - 2] + 1 ? (up2 ? up2 + 1 : 3) : 0;
+    down2 = compact[i] == compact[i - 2] - 1 ? (down2 ? down2 + 1 : 3) : 0;
+    if (up2 >= 8 || down2 >= 8) return true;
+  }
+  return false;
+}
+
+TEST(ValueShape, FillerAgreesWithThePlainDefinition) {
+  uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<uint32_t>(state >> 33);
+  };
+  const std::string alphabets[] = {"ab", "abc", "aA1-", "0123456789abcdef",
+                                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"};
+  size_t fillers = 0, checked = 0;
+  for (size_t len = 0; len <= 70; ++len) {
+    for (int round = 0; round < 60; ++round) {
+      std::string v;
+      const std::string& alphabet = alphabets[next() % 5];
+      const size_t unit = 1 + next() % 4;
+      const int style = round % 4;  // random, repeated unit with some noise, sequences, A1B2-like
+      for (size_t i = 0; i < len; ++i) {
+        char c = alphabet[next() % alphabet.size()];
+        if (style == 1 && i >= unit && next() % 12 != 0) c = v[i - unit];
+        if (style == 2 && i > 0 && next() % 10 != 0) c = static_cast<char>(v[i - 1] + 1);
+        if (style == 3 && i >= 2 && next() % 10 != 0) c = static_cast<char>(v[i - 2] + 1);
+        v.push_back(c);
+      }
+      ASSERT_EQ(is_filler(v), reference_is_filler(v)) << "\"" << v << "\"";
+      fillers += reference_is_filler(v);
+      ++checked;
+    }
+  }
+  EXPECT_GT(fillers, checked / 10) << "the values must reach the thresholds, not just miss them";
+  EXPECT_LT(fillers, checked * 9 / 10);
+}
+
 // The risk model (core/risk.h, docs/FLEET.md "Risk order").
 TEST(Risk, SeverityFromGrantsStatusReachAndConfidence) {
   using S = Verification::Status;

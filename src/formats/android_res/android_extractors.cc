@@ -114,25 +114,33 @@ class AxmlLines final : public android_res::BinaryXmlVisitor {
     }
     for (const auto& a : e.attributes) {
       if (!a.text || a.text->empty() || &a == value) continue;
-      text_.add(e.name + "@" + a.name, *a.text);
+      symbol_.assign(e.name).append("@").append(a.name);
+      text_.add(symbol_, *a.text);
     }
   }
 
   void text(const android_res::XmlElement* e, std::string_view text) override {
-    std::string symbol = "#text";
-    if (e) {
-      symbol = e->name + "#text";
-      for (const auto& a : e->attributes) {
-        if ((a.name == "android:name" || a.name == "name") && a.text && !a.text->empty()) {
-          symbol = *a.text;
-        }
+    if (!e) {
+      text_.add("#text", text);
+      return;
+    }
+    const std::string* name = nullptr;
+    for (const auto& a : e->attributes) {
+      if ((a.name == "android:name" || a.name == "name") && a.text && !a.text->empty()) {
+        name = &*a.text;
       }
     }
-    text_.add(symbol, text);
+    if (name) {
+      text_.add(*name, text);
+      return;
+    }
+    symbol_.assign(e->name).append("#text");
+    text_.add(symbol_, text);
   }
 
  private:
   BudgetedText& text_;
+  std::string symbol_;  // reused for every composed symbol: a layout has thousands
 };
 
 class AxmlExtractor final : public Extractor {

@@ -83,6 +83,7 @@ class Parser {
         break;
       }
       read_node(*c);
+      if (visitor_.finished()) break;
       pos = c->end();
     }
     if (!have_pool_) {
@@ -105,21 +106,25 @@ class Parser {
   // String `index` of the pool, each decoded once: a layout names the same elements and
   // attributes (android:layout_width, ...) on every node, and decoding UTF-16 on each use was most
   // of the parser's time. A string that fails to read is not kept, so each use notes its error.
-  std::string str(uint32_t index, size_t at) {
-    if (index == kNoIndex) return {};
+  // The reference is valid until the next call: callers copy it into storage they reuse.
+  const std::string& str(uint32_t index, size_t at) {
+    static const std::string kEmpty;
+    if (index == kNoIndex) return kEmpty;
     // The cache costs 40 bytes a string; a pool declaring more strings than any real layout
     // (a crafted file) is read without it.
-    if (index < pool_.size() && pool_.size() <= kMaxCachedStrings) {
+    const bool cached = index < pool_.size() && pool_.size() <= kMaxCachedStrings;
+    if (cached) {
       if (decoded_.empty()) decoded_.resize(pool_.size());
       if (decoded_[index]) return *decoded_[index];
     }
     auto s = pool_.get(index);
     if (!s) {
       notes_.add("node at " + hex(at) + ": " + s.error().message);
-      return {};
+      return kEmpty;
     }
-    if (index < decoded_.size()) decoded_[index] = *s;
-    return std::move(*s);
+    std::optional<std::string>& slot = cached ? decoded_[index] : uncached_;
+    slot = std::move(*s);
+    return *slot;
   }
 
   void read_node(const ChunkHeader& c) {
@@ -171,17 +176,17 @@ class Parser {
     if (c.type == kResXmlEndElement) {
       if (overflow_ > 0) {
         --overflow_;
-      } else if (!stack_.empty()) {
-        visitor_.end_element(stack_.back().name);
-        stack_.pop_back();
+      } else if (open_ > 0) {
+        visitor_.end_element(stack_[open_ - 1].name);
+        --open_;
       }
       return;
     }
     if (c.type == kResXmlCdata) {
       auto index = u32(0);
       if (!index) return;
-      std::string text = str(*index, c.offset);
-      if (!text.empty()) visitor_.text(stack_.empty() ? nullptr : &stack_.back(), text);
+      const std::string& text = str(*index, c.offset);
+      if (!text.empty()) visitor_.text(open_ > 0 ? &stack_[open_ - 1] : nullptr, text);
       return;
     }
     read_start_element(c, r);
@@ -197,9 +202,12 @@ class Parser {
       notes_.add("element at " + hex(c.offset) + " cut short");
       return;
     }
-    XmlElement e;
+    // One element and its attributes are reused from node to node, and so are the open elements'
+    // slots: their strings keep their buffers, so a layout's thousands of nodes are read without
+    // allocating a string for each name and value.
+    XmlElement& e = element_;
     e.name = str(*name, c.offset);
-    e.depth = stack_.size();
+    e.depth = open_;
     size_t stride = *attr_size;
     if (stride < kAttributeSize) {
       notes_.add("element <" + e.name + "> declares attribute size " + std::to_string(stride));
@@ -213,54 +221,73 @@ class Parser {
                  " attributes, room for " + std::to_string(room));
       count = room;
     }
+    e.attributes.resize(count);
     for (size_t i = 0; i < count; ++i) {
       size_t a = first + i * stride;
       uint32_t ns = *r.le_at<uint32_t>(a);
       uint32_t aname = *r.le_at<uint32_t>(a + 4);
       uint32_t raw = *r.le_at<uint32_t>(a + 8);
-      XmlAttribute attr;
+      XmlAttribute& attr = e.attributes[i];
       attr.data_type = *r.le_at<uint8_t>(a + 15);
       attr.data = *r.le_at<uint32_t>(a + 16);
+      attr.resource_id = 0;
       if (aname != kNoIndex && static_cast<uint64_t>(aname) * 4 + 4 <= resource_map_.size()) {
         attr.resource_id = *ByteReader(resource_map_).le_at<uint32_t>(static_cast<size_t>(aname) * 4);
       }
       if (const char* known = known_attribute(attr.resource_id)) {
-        attr.name = std::string("android:") + known;
+        attr.name.assign("android:").append(known);
       } else {
-        attr.name = str(aname, c.offset);
-        std::string prefix = prefix_for(ns);
-        if (!prefix.empty()) attr.name = prefix + ":" + attr.name;
+        const std::string& local = str(aname, c.offset);
+        const std::string& prefix = prefix_for(ns);
+        if (prefix.empty()) {
+          attr.name.assign(local);
+        } else {
+          attr.name.assign(prefix).append(":").append(local);
+        }
       }
-      if (attr.data_type == kTypeString) {
-        attr.text = str(attr.data, c.offset);
-      } else if (raw != kNoIndex) {
-        attr.text = str(raw, c.offset);
+      const bool has_text = attr.data_type == kTypeString || raw != kNoIndex;
+      if (!has_text) {
+        attr.text.reset();
+        continue;
       }
-      e.attributes.push_back(std::move(attr));
+      const std::string& text = str(attr.data_type == kTypeString ? attr.data : raw, c.offset);
+      if (attr.text) {
+        attr.text->assign(text);
+      } else {
+        attr.text.emplace(text);
+      }
     }
     stats_.elements++;
     stats_.attributes += e.attributes.size();
     visitor_.start_element(e);
     // Open elements are kept for the text they may hold, with only their name attribute: a deep
     // stack of copies of long values would let a small file take a lot of memory.
-    if (stack_.size() >= kMaxOpenElements) {
+    if (open_ >= kMaxOpenElements) {
       if (overflow_++ == 0) {
         notes_.add("elements nested deeper than " + std::to_string(kMaxOpenElements));
       }
       return;
     }
-    std::erase_if(e.attributes, [](const XmlAttribute& a) {
-      return a.name != "android:name" && a.name != "name";
-    });
-    stack_.push_back(std::move(e));
+    if (open_ == stack_.size()) stack_.emplace_back();
+    XmlElement& open = stack_[open_++];
+    open.name = e.name;
+    open.depth = e.depth;
+    size_t kept = 0;
+    for (const XmlAttribute& a : e.attributes) {
+      if (a.name != "android:name" && a.name != "name") continue;
+      if (kept == open.attributes.size()) open.attributes.emplace_back();
+      open.attributes[kept++] = a;
+    }
+    open.attributes.resize(kept);
   }
 
-  std::string prefix_for(uint32_t uri) const {
-    if (uri == kNoIndex) return {};
+  const std::string& prefix_for(uint32_t uri) const {
+    static const std::string kNone;
+    if (uri == kNoIndex) return kNone;
     for (size_t i = namespaces_.size(); i-- > 0;) {
       if (namespaces_[i].uri == uri) return namespaces_[i].prefix;
     }
-    return {};
+    return kNone;
   }
 
   std::string_view data_;
@@ -271,9 +298,12 @@ class Parser {
   bool have_pool_ = false;
   static constexpr uint32_t kMaxCachedStrings = 1 << 16;
   std::vector<std::optional<std::string>> decoded_;  // by pool index; see str()
+  std::optional<std::string> uncached_;              // str()'s result when not in decoded_
   std::string_view resource_map_;
   std::vector<Namespace> namespaces_;
-  std::vector<XmlElement> stack_;
+  XmlElement element_;             // the start element being read
+  std::vector<XmlElement> stack_;  // open elements in [0, open_); slots past it keep their buffers
+  size_t open_ = 0;
   uint64_t overflow_ = 0;  // start elements past kMaxOpenElements, not on the stack
   BinaryXmlStats stats_;
 };
@@ -299,6 +329,9 @@ class ManifestVisitor final : public BinaryXmlVisitor {
       }
     }
   }
+  // The first <manifest> root decides the identity, and a root element is only read with the
+  // string pool in hand (its name comes from the pool), so nothing after it can change the result.
+  bool finished() const override { return found; }
   bool found = false;
   ManifestInfo info;
 };

@@ -42,6 +42,9 @@ class BinaryXmlVisitor {
   // Character data; `element` is the innermost open element (holding only its name attribute),
   // or null outside any.
   virtual void text(const XmlElement* element, std::string_view text) {}
+  // True once the visitor has all it wants: the walk stops after the node that made it so. (The
+  // app identity needs the root element only; a manifest has hundreds of nodes after it.)
+  virtual bool finished() const { return false; }
 };
 
 struct BinaryXmlStats {

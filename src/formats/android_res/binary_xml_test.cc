@@ -138,6 +138,44 @@ TEST(BinaryXml, SniffWantsAnXmlHeaderAndAStringPool) {
   EXPECT_FALSE(looks_like_binary_xml(""));
 }
 
+// Counts the elements it is shown and says it is finished after `wanted` of them.
+class CountingVisitor final : public BinaryXmlVisitor {
+ public:
+  explicit CountingVisitor(size_t wanted) : wanted_(wanted) {}
+  void start_element(const XmlElement& e) override { names.push_back(e.name); }
+  bool finished() const override { return names.size() >= wanted_; }
+  std::vector<std::string> names;
+
+ private:
+  size_t wanted_;
+};
+
+TEST(BinaryXml, AFinishedVisitorEndsTheWalk) {
+  Limits limits;
+  ParseNotes notes;
+  CountingVisitor all(SIZE_MAX), first(1);
+  ASSERT_TRUE(parse_binary_xml(hand_built_manifest(), limits, all, notes));
+  EXPECT_EQ(all.names, (std::vector<std::string>{"manifest", "meta-data"}));
+  ASSERT_TRUE(parse_binary_xml(hand_built_manifest(), limits, first, notes));
+  EXPECT_EQ(first.names, (std::vector<std::string>{"manifest"}));
+}
+
+// The identity is read from the root element and the walk stops there, so a manifest cut off or
+// damaged anywhere after the root still names its app, as it did when the whole file was walked.
+TEST(BinaryXml, ManifestIdentityIgnoresWhatFollowsTheRoot) {
+  const std::string whole = hand_built_manifest();
+  const size_t root_end = whole.find(start_element(4, {attribute(1, 2, 5, 0x03, 5),
+                                                       attribute(1, 3, 6, 0x03, 6)}));
+  ASSERT_NE(root_end, std::string::npos);
+  for (size_t cut = root_end; cut <= whole.size(); ++cut) {
+    std::string damaged = whole.substr(0, cut) + std::string(whole.size() - cut, '\xff');
+    auto info = parse_manifest_identity(damaged);
+    ASSERT_TRUE(info) << "cut at " << cut << ": " << info.error().message;
+    EXPECT_EQ(info->package, "com.example.app");
+    EXPECT_EQ(info->version_name, "2.0");
+  }
+}
+
 class AxmlFixture : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(AxmlFixture, ManifestMetaDataAndIdentity) {

@@ -369,7 +369,16 @@ std::string resource_symbol(const ResourceString& s) {
 }
 
 void append_resource_symbol(std::string& out, const ResourceString& s) {
-  out.append("@").append(s.type).append("/").append(s.key);
+  // "@type/key" in one step: the resource table renders it for every string value it reports
+  // (appended piece by piece, each piece checked the capacity again).
+  const size_t at = out.size();
+  out.resize(at + 2 + s.type.size() + s.key.size());
+  char* p = out.data() + at;
+  *p++ = '@';
+  if (!s.type.empty()) std::memcpy(p, s.type.data(), s.type.size());
+  p += s.type.size();
+  *p++ = '/';
+  if (!s.key.empty()) std::memcpy(p, s.key.data(), s.key.size());
   if (!s.map_name) return;
   uint32_t n = *s.map_name;
   // Plural quantities are fixed attribute ids.

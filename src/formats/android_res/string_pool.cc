@@ -160,16 +160,22 @@ Result<ByteReader> StringPool::seek_string(uint32_t index) const {
   return r;
 }
 
-std::optional<uint32_t> StringPool::units(uint32_t index) const {
-  // The same reads as seek_string and read_len8/16, without building a reader or an error: a
-  // resource table asks this of every string value before deciding to decode it.
+std::optional<std::string_view> StringPool::string_onwards(uint32_t index) const {
   if (index >= count_ || static_cast<size_t>(index) * 4 + 4 > offsets_.size()) return std::nullopt;
   uint32_t off;
   std::memcpy(&off, offsets_.data() + static_cast<size_t>(index) * 4, 4);
   if constexpr (std::endian::native == std::endian::big) off = std::byteswap(off);
   if (off >= strings_.size()) return std::nullopt;
-  const auto* p = reinterpret_cast<const unsigned char*>(strings_.data()) + off;
-  const size_t left = strings_.size() - off;
+  return strings_.substr(off);
+}
+
+std::optional<uint32_t> StringPool::units(uint32_t index) const {
+  // The same reads as seek_string and read_len8/16, without building a reader or an error: a
+  // resource table asks this of every string value before deciding to decode it.
+  const std::optional<std::string_view> rest = string_onwards(index);
+  if (!rest) return std::nullopt;
+  const auto* p = reinterpret_cast<const unsigned char*>(rest->data());
+  const size_t left = rest->size();
   // Both encodings start with the length in UTF-16 units.
   if (utf8_) {
     if (!(p[0] & 0x80)) return p[0];
@@ -187,10 +193,52 @@ Result<std::string> StringPool::get(uint32_t index) const {
   std::string scratch;
   auto s = get(index, scratch);
   if (!s) return std::unexpected(s.error());
+  // A UTF-16 string was decoded into the scratch: hand that over rather than copy it.
+  if (s->data() == scratch.data()) return scratch;
   return std::string(*s);
 }
 
+std::optional<std::string_view> StringPool::get_in_bounds(uint32_t index,
+                                                          std::string& scratch) const {
+  const std::optional<std::string_view> rest = string_onwards(index);
+  if (!rest) return std::nullopt;
+  const auto* p = reinterpret_cast<const unsigned char*>(rest->data());
+  const size_t left = rest->size();
+  if (utf8_) {
+    // The length in UTF-16 units (1 or 2 bytes, unused), then the length in bytes (1 or 2).
+    size_t pos = (p[0] & 0x80) ? 2 : 1;
+    if (pos >= left) return std::nullopt;
+    uint32_t len = p[pos];
+    if (len & 0x80) {
+      if (pos + 1 >= left) return std::nullopt;
+      len = ((len & 0x7F) << 8) | p[pos + 1];
+      pos += 2;
+    } else {
+      pos += 1;
+    }
+    if (len > left - pos) return std::nullopt;
+    std::string_view bytes = rest->substr(pos, len);
+    if (bytes.find('\xED') != std::string_view::npos) return std::nullopt;  // surrogates to join
+    return bytes;
+  }
+  if (left < 2) return std::nullopt;
+  uint32_t len = p[0] | (static_cast<uint32_t>(p[1]) << 8);
+  size_t pos = 2;
+  if (len & 0x8000) {
+    if (left < 4) return std::nullopt;
+    len = ((len & 0x7FFF) << 16) | p[2] | (static_cast<uint32_t>(p[3]) << 8);
+    pos = 4;
+  }
+  if (static_cast<uint64_t>(len) * 2 > left - pos) return std::nullopt;
+  scratch.clear();
+  append_utf16_as_utf8(scratch, rest->substr(pos, static_cast<size_t>(len) * 2), false);
+  return std::string_view(scratch);
+}
+
 Result<std::string_view> StringPool::get(uint32_t index, std::string& scratch) const {
+  if (auto in_bounds = get_in_bounds(index, scratch)) return *in_bounds;
+  // Something is out of bounds (or a UTF-8 string holds surrogates to join): the checked reads
+  // below say what, or repair the string.
   auto at = seek_string(index);
   if (!at) return std::unexpected(at.error());
   ByteReader& r = *at;

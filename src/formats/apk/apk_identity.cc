@@ -175,14 +175,15 @@ AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticS
 }
 
 AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticSink& diagnostics,
-                              InflatedEntry* manifest_out) {
+                              InflatedEntry* manifest_out,
+                              std::optional<zip::CentralDirectory>* directory_out) {
   AppIdentity id;
   id.platform = "android";
   // No central directory means no manifest and no signing block (it sits just before the
   // directory) either: nothing to identify.
   auto loc = zip::locate_central_directory(apk.bytes());
   if (!loc) return id;
-  const zip::CentralDirectory cd = zip::read_central_directory(apk.bytes(), *loc, limits.max_entries);
+  zip::CentralDirectory cd = zip::read_central_directory(apk.bytes(), *loc, limits.max_entries);
   // The manifest and a v1 signature are a few kilobytes, read before the archive is extracted.
   auto read = [&](const zip::ZipEntry& e) {
     return zip::read_entry_data(apk.bytes(), e, limits.max_entry_size, limits.max_compression_ratio);
@@ -212,18 +213,19 @@ AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticS
   }
   if (auto cert = apk_v2v3_certificate(apk.bytes())) {
     id.signer_sha256 = certificate_sha256(*cert);
-    return id;
-  }
-  // v1 only (or unsigned): the certificate in META-INF/*.RSA|DSA|EC.
-  for (const auto& e : cd.entries) {
-    if (!is_v1_signature_entry(e.raw_name)) continue;
-    auto block = read(e);
-    if (!block) continue;
-    if (auto cert = pkcs7_first_certificate(*block)) {
-      id.signer_sha256 = certificate_sha256(*cert);
-      break;
+  } else {
+    // v1 only (or unsigned): the certificate in META-INF/*.RSA|DSA|EC.
+    for (const auto& e : cd.entries) {
+      if (!is_v1_signature_entry(e.raw_name)) continue;
+      auto block = read(e);
+      if (!block) continue;
+      if (auto cert = pkcs7_first_certificate(*block)) {
+        id.signer_sha256 = certificate_sha256(*cert);
+        break;
+      }
     }
   }
+  if (directory_out) *directory_out = std::move(cd);
   return id;
 }
 
@@ -238,12 +240,20 @@ bool ApkExtractor::sniff(const Blob& blob) const {
 
 namespace {
 
-// The package with its identity attached, which every entry inherits; `manifest` gets the
-// manifest's inflated bytes, if they can be handed on.
-Blob with_apk_identity(const Blob& blob, ExtractContext& ctx, InflatedEntry& manifest) {
+// What the identity read and the zip extractor takes instead of reading it again: the manifest's
+// inflated bytes, if they can be handed on, and the central directory.
+struct IdentityReads {
+  InflatedEntry manifest;
+  std::optional<zip::CentralDirectory> directory;
+  InflatedEntry* inflated() { return manifest.bytes.empty() ? nullptr : &manifest; }
+  zip::CentralDirectory* central_directory() { return directory ? &*directory : nullptr; }
+};
+
+// The package with its identity attached, which every entry inherits.
+Blob with_apk_identity(const Blob& blob, ExtractContext& ctx, IdentityReads& reads) {
   Blob with_identity = blob;
   with_identity.set_app(std::make_shared<const AppIdentity>(
-      read_apk_identity(blob, ctx.limits, ctx.diagnostics, &manifest)));
+      read_apk_identity(blob, ctx.limits, ctx.diagnostics, &reads.manifest, &reads.directory)));
   return with_identity;
 }
 
@@ -251,16 +261,17 @@ Blob with_apk_identity(const Blob& blob, ExtractContext& ctx, InflatedEntry& man
 
 Result<void> ApkExtractor::extract(const Blob& blob, ExtractContext& ctx,
                                    const EmitBlob& emit) const {
-  InflatedEntry manifest;
-  Blob with_identity = with_apk_identity(blob, ctx, manifest);
-  return ZipExtractor::extract_with(with_identity, ctx, emit, manifest.bytes.empty() ? nullptr : &manifest);
+  IdentityReads reads;
+  Blob with_identity = with_apk_identity(blob, ctx, reads);
+  return ZipExtractor::extract_with(with_identity, ctx, emit, reads.inflated(), reads.central_directory());
 }
 
 Result<std::unique_ptr<ContainerEntries>> ApkExtractor::open_entries(const Blob& blob, ExtractContext& ctx,
                                                                      const EmitBlob& emit) const {
-  InflatedEntry manifest;
-  Blob with_identity = with_apk_identity(blob, ctx, manifest);
-  return ZipExtractor::open_entries_with(with_identity, ctx, emit, manifest.bytes.empty() ? nullptr : &manifest);
+  IdentityReads reads;
+  Blob with_identity = with_apk_identity(blob, ctx, reads);
+  return ZipExtractor::open_entries_with(with_identity, ctx, emit, reads.inflated(),
+                                         reads.central_directory());
 }
 
 }  // namespace keysweep

@@ -4,6 +4,7 @@
 // apart: the same credential under two certificates means an SDK or agency shipped it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,10 +22,12 @@ Result<std::string> pkcs7_first_certificate(std::string_view pkcs7_der);
 
 // Identity of an APK; missing parts stay empty. Problems go to `diagnostics`, never fail the scan.
 AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticSink& diagnostics);
-// The same, handing the manifest's bytes to `manifest` when it was deflated and inflated whole, so
-// the archive's extraction need not inflate it again.
+// The same, handing the manifest's bytes to `manifest` when it was deflated and inflated whole,
+// and the central directory (as read_central_directory gives it with limits.max_entries) to
+// `directory` when there is one, so the archive's extraction need not read either again.
 AppIdentity read_apk_identity(const Blob& apk, const Limits& limits, DiagnosticSink& diagnostics,
-                              InflatedEntry* manifest);
+                              InflatedEntry* manifest,
+                              std::optional<zip::CentralDirectory>* directory = nullptr);
 
 // An APK is a zip with AndroidManifest.xml at its root. This extractor reads its identity, attaches
 // it to the package, then lets the zip extractor emit the entries, which inherit the identity.

@@ -85,6 +85,53 @@ TEST(ApkIdentity, ExtractorAttachesIdentityToEveryEntry) {
   EXPECT_GT(x.children.size(), 2u);
 }
 
+// The identity's read of the central directory is handed to the zip extractor, which then does
+// not read it again: it must be exactly what the extractor would have read, and the extractor must
+// emit the same entries from it as from its own read.
+TEST(ApkIdentity, HandsOverTheCentralDirectoryItRead) {
+  fs::path p = kApksig / "golden-aligned-v1v2v3-out.apk";
+  if (!fs::exists(p)) GTEST_SKIP() << "androguard examples not installed";
+  std::string bytes = read_file(p);
+  Blob blob(bytes, nullptr, {"tiny.apk"});
+  CollectingDiagnostics sink;
+  const Limits limits;
+  InflatedEntry manifest;
+  std::optional<zip::CentralDirectory> directory;
+  AppIdentity id = read_apk_identity(blob, limits, sink, &manifest, &directory);
+  EXPECT_EQ(id.package, "android.appsecurity.cts.tinyapp");
+  ASSERT_TRUE(directory);
+  auto loc = zip::locate_central_directory(bytes);
+  ASSERT_TRUE(loc);
+  const zip::CentralDirectory own = zip::read_central_directory(bytes, *loc, limits.max_entries);
+  ASSERT_EQ(directory->entries.size(), own.entries.size());
+  for (size_t i = 0; i < own.entries.size(); ++i) {
+    EXPECT_EQ(directory->entries[i].raw_name, own.entries[i].raw_name);
+    EXPECT_EQ(directory->entries[i].local_header_offset, own.entries[i].local_header_offset);
+    EXPECT_EQ(directory->entries[i].data_offset, own.entries[i].data_offset) << "left unresolved";
+  }
+
+  auto children_of = [&](zip::CentralDirectory* given) {
+    std::vector<std::pair<std::string, std::string>> out;
+    CollectingDiagnostics s;
+    uint64_t expanded = 0;
+    ExtractContext ctx{limits, s, &expanded};
+    EXPECT_TRUE(ZipExtractor::extract_with(blob, ctx, [&](Blob c) {
+      out.emplace_back(c.display_path(), std::string(c.bytes()));
+    }, nullptr, given));
+    return out;
+  };
+  const auto from_own_read = children_of(nullptr);
+  EXPECT_GT(from_own_read.size(), 2u);
+  EXPECT_EQ(children_of(&*directory), from_own_read);
+  // And the extractor really takes the directory it is given: one entry listed, one emitted.
+  zip::CentralDirectory one = own;
+  std::erase_if(one.entries, [](const zip::ZipEntry& e) { return e.raw_name != "AndroidManifest.xml"; });
+  ASSERT_EQ(one.entries.size(), 1u);
+  auto only = children_of(&one);
+  ASSERT_EQ(only.size(), 1u);
+  EXPECT_EQ(only[0].first, "tiny.apk!AndroidManifest.xml");
+}
+
 TEST(ApkIdentity, PlainZipIsNotAnApk) {
   // A stored zip with one entry, written by hand: no AndroidManifest.xml.
   std::string name = "readme.txt", body = "hello";

@@ -43,9 +43,13 @@ class ArchiveReader {
         : ctx(c), emit(e), problems(open_problems), expanded(c.expanded_bytes ? c.expanded_bytes : &local_expanded) {}
   };
 
-  ArchiveReader(Blob blob, const Limits& limits, InflatedEntry* inflated)
+  // `directory`: the central directory read_central_directory gave for this blob with these
+  // limits' max_entries, read by the caller already (moved from), or nullptr.
+  ArchiveReader(Blob blob, const Limits& limits, InflatedEntry* inflated,
+                zip::CentralDirectory* directory)
       : blob_(std::move(blob)), limits_(limits), data_(blob_.bytes()), path_(blob_.display_path()) {
     if (inflated) inflated_ = std::move(*inflated);
+    if (directory) directory_ = std::move(*directory);
   }
 
   Result<void> run(ExtractContext& ctx, const EmitBlob& emit) {
@@ -96,7 +100,9 @@ class ArchiveReader {
     bool walk = false;
     uint64_t walk_start = 0;
     if (loc) {
-      zip::CentralDirectory cd = zip::read_central_directory(data_, *loc, limits_.max_entries);
+      zip::CentralDirectory cd = directory_ ? std::move(*directory_)
+                                            : zip::read_central_directory(data_, *loc, limits_.max_entries);
+      directory_.reset();
       entries_ = std::move(cd.entries);
       if (cd.hit_entry_limit) warn_entry_limit(pass.ctx);
       if (!cd.incomplete_reason.empty()) {
@@ -355,6 +361,7 @@ class ArchiveReader {
   // The caller's inflated entry, taken by the pass over entry inflated_index_.
   mutable std::optional<InflatedEntry> inflated_;
   size_t inflated_index_ = SIZE_MAX;
+  std::optional<zip::CentralDirectory> directory_;  // the caller's read, taken by open()
   std::vector<ZipEntry> entries_;
   std::vector<bool> skip_;
   std::vector<bool> never_read_;  // directories and media: not resolved, not read
@@ -371,12 +378,12 @@ bool ZipExtractor::sniff(const Blob& blob) const {
 
 Result<void> ZipExtractor::extract(const Blob& blob, ExtractContext& ctx,
                                    const EmitBlob& emit) const {
-  return ArchiveReader(blob, ctx.limits, nullptr).run(ctx, emit);
+  return ArchiveReader(blob, ctx.limits, nullptr, nullptr).run(ctx, emit);
 }
 
 Result<void> ZipExtractor::extract_with(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit,
-                                        InflatedEntry* inflated) {
-  return ArchiveReader(blob, ctx.limits, inflated).run(ctx, emit);
+                                        InflatedEntry* inflated, zip::CentralDirectory* directory) {
+  return ArchiveReader(blob, ctx.limits, inflated, directory).run(ctx, emit);
 }
 
 namespace {
@@ -406,13 +413,14 @@ class ZipEntries final : public ContainerEntries {
 
 Result<std::unique_ptr<ContainerEntries>> ZipExtractor::open_entries(const Blob& blob, ExtractContext& ctx,
                                                                      const EmitBlob& emit) const {
-  return open_entries_with(blob, ctx, emit, nullptr);
+  return open_entries_with(blob, ctx, emit, nullptr, nullptr);
 }
 
 Result<std::unique_ptr<ContainerEntries>> ZipExtractor::open_entries_with(const Blob& blob, ExtractContext& ctx,
                                                                           const EmitBlob& emit,
-                                                                          InflatedEntry* inflated) {
-  auto reader = std::make_unique<ArchiveReader>(blob, ctx.limits, inflated);
+                                                                          InflatedEntry* inflated,
+                                                                          zip::CentralDirectory* directory) {
+  auto reader = std::make_unique<ArchiveReader>(blob, ctx.limits, inflated, directory);
   if (auto r = reader->open(ctx, emit); !r) return std::unexpected(r.error());
   return std::make_unique<ZipEntries>(std::move(reader));
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "formats/extractor.h"
+#include "formats/zip/zip_archive.h"
 
 namespace keysweep {
 
@@ -28,14 +29,18 @@ class ZipExtractor final : public Extractor {
   // a central directory (a zip behind a prefix, e.g. a self-extractor).
   bool sniff(const Blob& blob) const override;
   Result<void> extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const override;
-  // The same, with one entry's bytes already inflated (nullptr: none).
+  // The same, with one entry's bytes already inflated (nullptr: none) and, when `directory` is
+  // given, the central directory read_central_directory gave for this blob with ctx's
+  // max_entries (it is moved from): the APK extractor has read both for the app's identity.
   static Result<void> extract_with(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit,
-                                   InflatedEntry* inflated);
+                                   InflatedEntry* inflated,
+                                   zip::CentralDirectory* directory = nullptr);
   // Entries read in parts (ContainerEntries): the archive's entries, each read as extract() reads it.
   Result<std::unique_ptr<ContainerEntries>> open_entries(const Blob& blob, ExtractContext& ctx,
                                                          const EmitBlob& emit) const override;
   static Result<std::unique_ptr<ContainerEntries>> open_entries_with(const Blob& blob, ExtractContext& ctx,
-                                                                     const EmitBlob& emit, InflatedEntry* inflated);
+                                                                     const EmitBlob& emit, InflatedEntry* inflated,
+                                                                     zip::CentralDirectory* directory = nullptr);
   // The raw bytes are compressed streams and headers; the children carry every readable byte.
   bool scan_raw_too() const override { return false; }
 };
