@@ -42,6 +42,19 @@ bool contains(std::string_view hay, std::string_view needle) {
   return hay.find(needle) != std::string_view::npos;
 }
 
+// A word the scorer searches values for, with the set of its ASCII bytes worked out at compile
+// time: ruling it out of a value (AsciiSet below) is then two mask tests, not a loop over the word.
+struct Needle {
+  consteval Needle(const char* s) : text(s) {  // NOLINT(google-explicit-constructor): lists of literals
+    for (char c : text) {
+      const auto b = static_cast<unsigned char>(c);
+      if (b < 128) bits[b >> 6] |= uint64_t{1} << (b & 63);
+    }
+  }
+  std::string_view text;
+  uint64_t bits[2] = {0, 0};  // non-ASCII bytes are not tracked
+};
+
 // The ASCII bytes a text holds. A needle with a byte the text lacks cannot be in it: a candidate's
 // value is searched for some seventy words and template marks, and a translated UI string (most
 // candidates of a resource table) holds almost none of their letters, so most searches end here.
@@ -65,20 +78,16 @@ class AsciiSet {
   }
   // False when `needle` has an ASCII byte the text lacks; true otherwise (a non-ASCII byte is
   // not tracked, so it never rules a needle out).
-  bool may_contain(std::string_view needle) const {
-    for (char c : needle) {
-      const auto b = static_cast<unsigned char>(c);
-      if (b < 128 && !(bits_[b >> 6] >> (b & 63) & 1)) return false;
-    }
-    return true;
+  bool may_contain(const Needle& needle) const {
+    return ((needle.bits[0] & ~bits_[0]) | (needle.bits[1] & ~bits_[1])) == 0;
   }
 
  private:
   uint64_t bits_[2] = {0, 0};
 };
 
-bool contains(std::string_view hay, const AsciiSet& bytes, std::string_view needle) {
-  return bytes.may_contain(needle) && contains(hay, needle);
+bool contains(std::string_view hay, const AsciiSet& bytes, const Needle& needle) {
+  return bytes.may_contain(needle) && contains(hay, needle.text);
 }
 std::string to_lower(std::string_view s) {
   std::string out(s);
@@ -318,14 +327,14 @@ std::string_view feature_text(Feature f) { return kFeatureTexts[static_cast<size
 
 namespace {
 bool is_placeholder_lowered(std::string_view v, const AsciiSet& bytes) {
-  static constexpr std::string_view kWords[] = {
+  static constexpr Needle kWords[] = {
       "example", "sample", "dummy", "placeholder", "your_", "your-", "yourpass", "yourkey",
       "yoursecret", "yourtoken", "xxxx", "changeme", "change_me", "change-me", "changeit",
       "redacted", "replace", "insert", "fixme", "todo", "****", "....", "…", "<", "${", "{{",
       "%(", "#{", "<%", "fake", "notreal", "not-a-real", "not_a_real", "enter_", "put_your",
       "secret_here", "key_here", "token_here", "password_here", "here", "removed", "hidden",
       "masked", "censored", "foobar", "lorem", "ipsum"};
-  for (auto w : kWords)
+  for (const Needle& w : kWords)
     if (contains(v, bytes, w)) return true;
   return false;
 }
@@ -622,7 +631,8 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
     set(Feature::kRoute);
   if (!v.empty() && std::string_view("$%{[(<&*@:#!/").find(v.front()) != std::string_view::npos)
     set(Feature::kExpression);
-  for (std::string_view t : {"${"sv, "{{"sv, "%("sv, "%s"sv, "#{"sv, "<%"sv, "{0}"sv, "$("sv, "%v"sv})
+  static constexpr Needle kTemplateMarks[] = {"${", "{{", "%(", "%s", "#{", "<%", "{0}", "$(", "%v"};
+  for (const Needle& t : kTemplateMarks)
     if (contains(v, value_bytes, t)) set(Feature::kTemplate);
   // $DB_PASSWORD: a shell variable, where "P@$$w0rd" is not.
   for (size_t i = 0; i + 3 < v.size(); ++i)
@@ -639,11 +649,13 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
     // "your_password", "secret-key": the value names itself. A weak password that merely holds
     // the word ("passw0rd", "Password1!") has digits or symbols and is not this.
     const bool letters_only = vb.letters_only;
-    for (std::string_view w : {"password"sv, "passwd"sv, "secret"sv, "token"sv, "apikey"sv, "api_key"sv, "pass"sv,
-                               "credential"sv})
+    static constexpr Needle kKeywords[] = {"password", "passwd", "secret", "token", "apikey", "api_key", "pass",
+                                           "credential"};
+    static constexpr Needle kWeakWords[] = {"admin", "test",    "demo",   "guest",   "user",
+                                            "default", "root", "qwerty", "letmein", "welcome"};
+    for (const Needle& w : kKeywords)
       if (letters_only && contains(lv, lowered_bytes, w)) set(Feature::kMentionsKeyword);
-    for (std::string_view w : {"admin"sv, "test"sv, "demo"sv, "guest"sv, "user"sv, "default"sv, "root"sv, "qwerty"sv,
-                               "letmein"sv, "welcome"sv})
+    for (const Needle& w : kWeakWords)
       if (contains(lv, lowered_bytes, w)) set(Feature::kWeakWord);
     // Literals and language keywords: `password: true`, C++'s `class FooPass : public Base`.
     for (std::string_view w : {"true"sv, "false"sv, "null"sv, "none"sv, "nil"sv, "undefined"sv, "empty"sv, "yes"sv,
