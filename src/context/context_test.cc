@@ -2,9 +2,12 @@
 // reports of them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -431,6 +434,77 @@ TEST(Features, CachedNameTraitsGiveTheSameFeatures) {
     }
   EXPECT_GT(scored, 30u);
   EXPECT_LT(cache.size(), candidates);  // repeated names were not added again
+}
+
+// compute_features reads a value's bytes once for the counts and the all-of / any-of tests. Each
+// feature that pass decides must be what its plain definition (with <cctype>, one test at a time)
+// says, on values of every mix of classes: hex, base64, prose, paths, UTF-8, the value words.
+TEST(Features, OnePassValueFeaturesMatchTheirDefinitions) {
+  const std::string_view pieces[] = {"a", "F", "9", "0", "z", "Q", " ", "/", "\\", "_", "-", "+", "=", ".", "$",
+                                     "#", "é", "\xff", "secret", "Pass", "TOKEN", "apikey", "ab12", "DEADbeef"};
+  std::mt19937 rng(20261207);
+  size_t checked = 0, hex = 0, base64 = 0, keyword = 0, echo = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string value;
+    const size_t n = rng() % 24;
+    const size_t alphabet = 2 + rng() % (std::size(pieces) - 1);  // a prefix of the pieces: some values stay hex
+    for (size_t k = 0; k < n; ++k) value += pieces[rng() % alphabet];
+    // Sometimes the name spells the value again (echoes_name).
+    const std::string name_text = (rng() % 4 == 0 ? "my_" + value : std::string("api_secret")) + " ";
+    Assignment a;
+    a.name = std::string_view(name_text).substr(0, name_text.size() - 1);
+    a.value = value;
+    a.quote = Quote::kDouble;
+    FeatureVector f;
+    if (compute_features(a, classify_path("src/app.py"), f) == NameClass::kNone) continue;
+    ++checked;
+    auto has = [&](Feature x) { return f[static_cast<size_t>(x)] != 0; };
+    auto all = [&](auto pred) { return std::all_of(value.begin(), value.end(), [&](char c) { return pred(static_cast<unsigned char>(c)); }); };
+    auto any = [&](auto pred) { return std::any_of(value.begin(), value.end(), [&](char c) { return pred(static_cast<unsigned char>(c)); }); };
+    const bool digit = any([](int c) { return std::isdigit(c) != 0; });
+    const bool upper = any([](int c) { return std::isupper(c) != 0; });
+    const bool lower = any([](int c) { return std::islower(c) != 0; });
+    const bool space = any([](int c) { return c == ' '; });
+    const bool symbol = any([](int c) { return !std::isalnum(c) && c != ' '; });
+    std::string lowered = value;
+    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string alnum, name_alnum;
+    for (char c : lowered)
+      if (std::isalnum(static_cast<unsigned char>(c))) alnum += c;
+    for (char c : a.name)
+      if (std::isalnum(static_cast<unsigned char>(c))) name_alnum += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool want_hex = value.size() >= 8 && all([](int c) { return std::isxdigit(c) != 0; }) && digit;
+    const bool want_b64 = value.size() >= 16 && digit && (upper || lower) && !has(Feature::kIdentifierLike) &&
+                          all([](int c) { return std::isalnum(c) || c == '+' || c == '/' || c == '=' || c == '-' || c == '_'; });
+    const bool letters_only = std::all_of(lowered.begin(), lowered.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_' || c == '-'; });
+    bool want_keyword = false;
+    for (std::string_view w : {"password", "passwd", "secret", "token", "apikey", "api_key", "pass", "credential"})
+      want_keyword |= letters_only && lowered.find(w) != std::string::npos;
+    const bool want_echo = alnum.size() >= 4 && (alnum == name_alnum || (name_alnum.size() > alnum.size() && name_alnum.ends_with(alnum)));
+    const std::string at = "value \"" + value + "\" named " + std::string(a.name);
+    EXPECT_EQ(f[static_cast<size_t>(Feature::kCharClasses)], float(upper + lower + digit + symbol)) << at;
+    EXPECT_EQ(has(Feature::kHasDigit), digit) << at;
+    EXPECT_EQ(has(Feature::kHasSymbol), symbol) << at;
+    EXPECT_EQ(has(Feature::kHasSpace), space) << at;
+    EXPECT_EQ(has(Feature::kNumeric), all([](int c) { return std::isdigit(c) != 0; })) << at;
+    EXPECT_EQ(has(Feature::kWordLike), all([](int c) { return std::isalpha(c) != 0; })) << at;
+    EXPECT_EQ(has(Feature::kHex), want_hex) << at;
+    EXPECT_EQ(has(Feature::kBase64Like), want_b64) << at;
+    EXPECT_EQ(has(Feature::kPathLike), value.find_first_of("/\\") != std::string::npos) << at;
+    EXPECT_EQ(has(Feature::kNonAscii), any([](int c) { return c >= 0x80; })) << at;
+    EXPECT_EQ(has(Feature::kMentionsKeyword), want_keyword) << at;
+    EXPECT_EQ(has(Feature::kEchoesName), want_echo) << at;
+    hex += want_hex;
+    base64 += want_b64;
+    keyword += want_keyword;
+    echo += want_echo;
+  }
+  // Every branch was taken, both ways.
+  EXPECT_GT(checked, 15000u);
+  EXPECT_GT(hex, 20u);
+  EXPECT_GT(base64, 20u);
+  EXPECT_GT(keyword, 20u);
+  EXPECT_GT(echo, 20u);
 }
 
 TEST(Features, NameTraitsCacheStaysBounded) {

@@ -35,22 +35,38 @@ bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 char lower(char c) { return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
+bool is_alpha(char c) { return is_upper(c) || is_lower(c); }
 bool is_alnum(char c) { return is_upper(c) || is_lower(c) || is_digit(c); }
 
 bool contains(std::string_view hay, std::string_view needle) {
   return hay.find(needle) != std::string_view::npos;
 }
 
+// A word the scorer searches values for, with the set of its ASCII bytes worked out at compile
+// time: ruling it out of a value (AsciiSet below) is then two mask tests, not a loop over the word.
+struct Needle {
+  consteval Needle(const char* s) : text(s) {  // NOLINT(google-explicit-constructor): lists of literals
+    for (char c : text) {
+      const auto b = static_cast<unsigned char>(c);
+      if (b < 128) bits[b >> 6] |= uint64_t{1} << (b & 63);
+    }
+  }
+  std::string_view text;
+  uint64_t bits[2] = {0, 0};  // non-ASCII bytes are not tracked
+};
+
 // The ASCII bytes a text holds. A needle with a byte the text lacks cannot be in it: a candidate's
 // value is searched for some seventy words and template marks, and a translated UI string (most
 // candidates of a resource table) holds almost none of their letters, so most searches end here.
 class AsciiSet {
  public:
+  AsciiSet() = default;
   explicit AsciiSet(std::string_view text) {
-    for (char c : text) {
-      const auto b = static_cast<unsigned char>(c);
-      if (b < 128) bits_[b >> 6] |= uint64_t{1} << (b & 63);
-    }
+    for (char c : text) add(c);
+  }
+  void add(char c) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 128) bits_[b >> 6] |= uint64_t{1} << (b & 63);
   }
   // The set of the same text with A-Z lowercased ('A'..'Z' and 'a'..'z' are bits 1..26 and
   // 33..58 of the upper word).
@@ -62,20 +78,16 @@ class AsciiSet {
   }
   // False when `needle` has an ASCII byte the text lacks; true otherwise (a non-ASCII byte is
   // not tracked, so it never rules a needle out).
-  bool may_contain(std::string_view needle) const {
-    for (char c : needle) {
-      const auto b = static_cast<unsigned char>(c);
-      if (b < 128 && !(bits_[b >> 6] >> (b & 63) & 1)) return false;
-    }
-    return true;
+  bool may_contain(const Needle& needle) const {
+    return ((needle.bits[0] & ~bits_[0]) | (needle.bits[1] & ~bits_[1])) == 0;
   }
 
  private:
   uint64_t bits_[2] = {0, 0};
 };
 
-bool contains(std::string_view hay, const AsciiSet& bytes, std::string_view needle) {
-  return bytes.may_contain(needle) && contains(hay, needle);
+bool contains(std::string_view hay, const AsciiSet& bytes, const Needle& needle) {
+  return bytes.may_contain(needle) && contains(hay, needle.text);
 }
 std::string to_lower(std::string_view s) {
   std::string out(s);
@@ -234,12 +246,6 @@ bool is_identifier_word(std::string_view w) {
 }
 
 
-bool is_hex_char(int c) { return std::isxdigit(c) != 0; }
-bool is_b64_char(int c) { return std::isalnum(c) != 0 || c == '+' || c == '/' || c == '=' || c == '-' || c == '_'; }
-
-bool all_of(std::string_view v, bool (*pred)(int)) {
-  return std::all_of(v.begin(), v.end(), [&](char c) { return pred(static_cast<unsigned char>(c)); });
-}
 bool is_uuid(std::string_view v) {
   if (v.size() != 36) return false;
   for (size_t i = 0; i < 36; ++i) {
@@ -268,7 +274,7 @@ bool is_hex_integer_literal(std::string_view v) {
 bool reads_as_random_letters(std::string_view v) {
   size_t letters = 0, vowels = 0, run = 0, longest = 0;
   for (char c : v) {
-    if (!std::isalpha(static_cast<unsigned char>(c))) {
+    if (!is_alpha(c)) {
       run = 0;
       continue;
     }
@@ -321,14 +327,14 @@ std::string_view feature_text(Feature f) { return kFeatureTexts[static_cast<size
 
 namespace {
 bool is_placeholder_lowered(std::string_view v, const AsciiSet& bytes) {
-  static constexpr std::string_view kWords[] = {
+  static constexpr Needle kWords[] = {
       "example", "sample", "dummy", "placeholder", "your_", "your-", "yourpass", "yourkey",
       "yoursecret", "yourtoken", "xxxx", "changeme", "change_me", "change-me", "changeit",
       "redacted", "replace", "insert", "fixme", "todo", "****", "....", "…", "<", "${", "{{",
       "%(", "#{", "<%", "fake", "notreal", "not-a-real", "not_a_real", "enter_", "put_your",
       "secret_here", "key_here", "token_here", "password_here", "here", "removed", "hidden",
       "masked", "censored", "foobar", "lorem", "ipsum"};
-  for (auto w : kWords)
+  for (const Needle& w : kWords)
     if (contains(v, bytes, w)) return true;
   return false;
 }
@@ -494,6 +500,47 @@ const NameTraits& NameTraitsCache::get(std::string_view name) {
   return traits_.emplace(std::string(name), name_traits(name)).first->second;
 }
 
+namespace {
+// What compute_features asks of every byte of a value, read in one pass.
+struct ValueBytes {
+  explicit ValueBytes(std::string_view v) {
+    for (char c : v) {
+      bytes.add(c);
+      lowered.push_back(lower(c));
+      if (is_upper(c) || is_lower(c) || is_digit(c)) {
+        lowered_alnum.push_back(lower(c));
+        if (is_upper(c)) ++upper;
+        else if (is_lower(c)) ++low;
+        else ++digit;
+        all_hex = all_hex && (is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'f'));
+        letters_only = letters_only && !is_digit(c);
+        continue;
+      }
+      all_hex = false;
+      if (c == ' ') {
+        ++space;
+        all_base64 = letters_only = false;
+        continue;
+      }
+      ++symbol;
+      all_base64 = all_base64 && (c == '+' || c == '/' || c == '=' || c == '-' || c == '_');
+      letters_only = letters_only && (c == '_' || c == '-');
+      slash = slash || c == '/' || c == '\\';
+      non_ascii = non_ascii || static_cast<unsigned char>(c) >= 0x80;
+    }
+  }
+  size_t upper = 0, low = 0, digit = 0, space = 0, symbol = 0;
+  bool all_hex = true;       // 0-9, a-f, A-F only
+  bool all_base64 = true;    // letters, digits and + / = - _ only
+  bool letters_only = true;  // lowercased, a-z _ - only
+  bool slash = false;        // a '/' or '\\'
+  bool non_ascii = false;    // a byte >= 0x80
+  AsciiSet bytes;
+  SmallText lowered;        // the value lowercased
+  SmallText lowered_alnum;  // its letters and digits, lowercased
+};
+}  // namespace
+
 NameClass compute_features(const Assignment& a, const FileKind& file, FeatureVector& out) {
   return compute_features(a, name_traits(a.name), file, out);
 }
@@ -530,15 +577,11 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
 
   // Value.
   std::string_view v = a.value;
-  const AsciiSet value_bytes(v);
-  size_t upper = 0, low = 0, digit = 0, symbol = 0, space = 0;
-  for (char c : v) {
-    if (is_upper(c)) ++upper;
-    else if (is_lower(c)) ++low;
-    else if (is_digit(c)) ++digit;
-    else if (c == ' ') ++space;
-    else ++symbol;
-  }
+  // One pass over the value for its counts, its byte set, its lowercased copies and the tests that
+  // hold for every byte or for any (a candidate's value was otherwise read some ten times over).
+  const ValueBytes vb(v);
+  const AsciiSet& value_bytes = vb.bytes;
+  const size_t upper = vb.upper, low = vb.low, digit = vb.digit, symbol = vb.symbol, space = vb.space;
   double len = static_cast<double>(v.size());
   set(Feature::kLogLength, static_cast<float>(std::log2(len + 1)));
   if (v.size() < 8) set(Feature::kShort);
@@ -550,16 +593,16 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
   set(Feature::kCharClasses, static_cast<float>((upper > 0) + (low > 0) + (digit > 0) + (symbol > 0)));
   if (digit) set(Feature::kHasDigit);
   if (symbol) set(Feature::kHasSymbol);
-  if (v.size() >= 8 && all_of(v, is_hex_char) && digit) set(Feature::kHex);
+  if (v.size() >= 8 && vb.all_hex && digit) set(Feature::kHex);
   const bool identifier_shaped = is_identifier_shaped(v);
   // Random base64 material, not a type name that happens to hold a digit (V1LocalObjectReference).
-  if (v.size() >= 16 && all_of(v, is_b64_char) && digit && (upper || low) && !identifier_shaped)
+  if (v.size() >= 16 && vb.all_base64 && digit && (upper || low) && !identifier_shaped)
     set(Feature::kBase64Like);
   if (is_uuid(v)) set(Feature::kUuid);
   if (upper + low == v.size()) set(Feature::kWordLike);
   {
     size_t letters = 0;
-    while (letters < v.size() && std::isalpha(static_cast<unsigned char>(v[letters]))) ++letters;
+    while (letters < v.size() && is_alpha(v[letters])) ++letters;
     if (letters >= 3 && letters < v.size() && v.size() - letters <= 6 && symbol + digit == v.size() - letters)
       set(Feature::kWordDigits);
     else if (letters >= 2 && digit == 1 && symbol == 0 && v.size() <= 16)  // passw0rd
@@ -568,11 +611,11 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
   if (identifier_shaped) set(Feature::kIdentifierLike);
   if (reads_as_random_letters(v)) set(Feature::kRandomLetters);
   for (size_t i = 1; i + 1 < v.size(); ++i)
-    if (v[i] == '.' && is_alnum(v[i - 1]) && std::isalpha(static_cast<unsigned char>(v[i + 1]))) {
+    if (v[i] == '.' && is_alnum(v[i - 1]) && is_alpha(v[i + 1])) {
       set(Feature::kDotted);
       break;
     }
-  if (v.find_first_of("/\\") != std::string_view::npos) set(Feature::kPathLike);
+  if (vb.slash) set(Feature::kPathLike);
   // Paths, routes and resource names: /en/docs, ./config, ~/.ssh, arn:aws:iam::..., and Rails'
   // "controller/path#action".
   bool rails_route = v.find('/') != std::string_view::npos && v.find('#') != std::string_view::npos &&
@@ -588,7 +631,8 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
     set(Feature::kRoute);
   if (!v.empty() && std::string_view("$%{[(<&*@:#!/").find(v.front()) != std::string_view::npos)
     set(Feature::kExpression);
-  for (std::string_view t : {"${"sv, "{{"sv, "%("sv, "%s"sv, "#{"sv, "<%"sv, "{0}"sv, "$("sv, "%v"sv})
+  static constexpr Needle kTemplateMarks[] = {"${", "{{", "%(", "%s", "#{", "<%", "{0}", "$(", "%v"};
+  for (const Needle& t : kTemplateMarks)
     if (contains(v, value_bytes, t)) set(Feature::kTemplate);
   // $DB_PASSWORD: a shell variable, where "P@$$w0rd" is not.
   for (size_t i = 0; i + 3 < v.size(); ++i)
@@ -596,8 +640,7 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
                                    v.begin() + static_cast<std::ptrdiff_t>(i) + 4,
                                    [](char c) { return is_upper(c) || c == '_'; }))
       set(Feature::kTemplate);
-  SmallText lowered_value;
-  append_lower(v, lowered_value);
+  const SmallText& lowered_value = vb.lowered;
   const AsciiSet lowered_bytes = value_bytes.lowered();
   if (is_placeholder_lowered(lowered_value.view(), lowered_bytes)) set(Feature::kPlaceholder);
   if (is_filler(v)) set(Feature::kFiller);
@@ -605,12 +648,14 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
     const std::string_view lv = lowered_value.view();
     // "your_password", "secret-key": the value names itself. A weak password that merely holds
     // the word ("passw0rd", "Password1!") has digits or symbols and is not this.
-    bool letters_only = std::all_of(lv.begin(), lv.end(), [](char c) { return is_lower(c) || c == '_' || c == '-'; });
-    for (std::string_view w : {"password"sv, "passwd"sv, "secret"sv, "token"sv, "apikey"sv, "api_key"sv, "pass"sv,
-                               "credential"sv})
+    const bool letters_only = vb.letters_only;
+    static constexpr Needle kKeywords[] = {"password", "passwd", "secret", "token", "apikey", "api_key", "pass",
+                                           "credential"};
+    static constexpr Needle kWeakWords[] = {"admin", "test",    "demo",   "guest",   "user",
+                                            "default", "root", "qwerty", "letmein", "welcome"};
+    for (const Needle& w : kKeywords)
       if (letters_only && contains(lv, lowered_bytes, w)) set(Feature::kMentionsKeyword);
-    for (std::string_view w : {"admin"sv, "test"sv, "demo"sv, "guest"sv, "user"sv, "default"sv, "root"sv, "qwerty"sv,
-                               "letmein"sv, "welcome"sv})
+    for (const Needle& w : kWeakWords)
       if (contains(lv, lowered_bytes, w)) set(Feature::kWeakWord);
     // Literals and language keywords: `password: true`, C++'s `class FooPass : public Base`.
     for (std::string_view w : {"true"sv, "false"sv, "null"sv, "none"sv, "nil"sv, "undefined"sv, "empty"sv, "yes"sv,
@@ -622,16 +667,13 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
       if (lv == w) set(Feature::kKeywordValue);
   }
   if (space) set(Feature::kHasSpace);
-  if (std::any_of(v.begin(), v.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
-    set(Feature::kNonAscii);
+  if (vb.non_ascii) set(Feature::kNonAscii);
   {
     // The value spells the name again, in any case, without separators: a field's own name.
-    SmallText value_alnum, name_alnum;
-    for (char c : v)
-      if (is_alnum(c)) value_alnum.push_back(lower(c));
+    SmallText name_alnum;
     for (char c : a.name)
       if (is_alnum(c)) name_alnum.push_back(lower(c));
-    const std::string_view lv = value_alnum.view(), ln = name_alnum.view();
+    const std::string_view lv = vb.lowered_alnum.view(), ln = name_alnum.view();
     if (lv.size() >= 4 && (lv == ln || (ln.size() > lv.size() && ln.ends_with(lv)))) set(Feature::kEchoesName);
   }
   {

@@ -29,6 +29,20 @@ constexpr uint16_t kNoEntry16 = 0xFFFFu;
 // Abseil for one set.)
 class FlatKeySet {
  public:
+  // Room for `n` keys without growing: a table reports about one (resource, value) pair per
+  // string of its global pool, and growing to that size copied and rehashed every key some ten
+  // times over for a large table.
+  void reserve(size_t n) {
+    size_t slots = 16;
+    while (n * 4 > slots * 3) slots *= 2;
+    if (slots > slots_.size()) {
+      std::vector<uint64_t> old = std::move(slots_);
+      slots_.assign(slots, kEmpty);
+      count_ = 0;
+      for (uint64_t k : old)
+        if (k != kEmpty) insert(k);
+    }
+  }
   // True when `key` was not in the set yet.
   bool insert(uint64_t key) {
     if (key == kEmpty) return !std::exchange(has_empty_key_, true);
@@ -52,13 +66,7 @@ class FlatKeySet {
     k ^= k >> 33;
     return static_cast<size_t>(k);
   }
-  void grow() {
-    std::vector<uint64_t> old = std::move(slots_);
-    slots_.assign(old.empty() ? 1024 : old.size() * 2, kEmpty);
-    count_ = 0;
-    for (uint64_t k : old)
-      if (k != kEmpty) insert(k);
-  }
+  void grow() { reserve(slots_.empty() ? 768 : slots_.size()); }
   std::vector<uint64_t> slots_;
   size_t count_ = 0;
   bool has_empty_key_ = false;
@@ -69,6 +77,7 @@ class FlatKeySet {
 // item name, in a hash set.
 class ReportedValues {
  public:
+  void reserve(size_t strings) { simple_.reserve(strings); }
   bool first_simple(uint32_t id, uint32_t value_index) {
     return simple_.insert(static_cast<uint64_t>(id) << 32 | value_index);
   }
@@ -440,6 +449,7 @@ Result<ResourceTableStats> parse_resource_table(std::string_view data, const Lim
         }
         t.values = std::move(*pool);
         t.have_values = true;
+        if (options.unique_values) t.reported.reserve(t.values.size());
       }
     } else if (c->type == kResTablePackage) {
       if (auto p = read_package(t, *c); !p) {

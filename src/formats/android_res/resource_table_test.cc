@@ -141,6 +141,44 @@ TEST_P(HandBuiltTable, UniqueValuesReportsAValueOnceAcrossConfigurations) {
   EXPECT_EQ(m.size(), 6u);
 }
 
+// `resources` strings under the default and the "fr" configuration, each the same value in both;
+// resource i holds value i % `pool_strings`.
+std::string repeated_table(uint32_t resources, uint32_t pool_strings, bool utf8) {
+  std::vector<std::string> values, key_names;
+  for (uint32_t i = 0; i < pool_strings; ++i) values.push_back("value-" + std::to_string(i));
+  for (uint32_t i = 0; i < resources; ++i) key_names.push_back("key_" + std::to_string(i));
+  std::string index, entries;
+  for (uint32_t i = 0; i < resources; ++i) {
+    index += u32(i * 16);
+    entries += simple_entry(i, 0x03, i % pool_strings);
+  }
+  std::string types = string_pool({"string"}, utf8), keys = string_pool(key_names, utf8);
+  std::string body = types + keys + type_chunk(1, 0, resources, index, entries) +
+                     type_chunk(1, 0, resources, index, entries, true);
+  std::string pkg_header = u32(0x7f) + std::string(256, '\0');
+  uint32_t type_strings = 8 + 4 + 256 + 20;
+  pkg_header += u32(type_strings) + u32(0) + u32(type_strings + static_cast<uint32_t>(types.size())) + u32(0) + u32(0);
+  return chunk(0x0002, u32(1), string_pool(values, utf8) + chunk(0x0200, pkg_header, body));
+}
+
+// The reported pairs are kept in a set sized from the value pool up front; a table with far more
+// resources than pool strings (the set grows many times) and one with a string per resource (it
+// never grows) both report each resource once with unique_values, twice without.
+TEST_P(HandBuiltTable, UniqueValuesHoldsWhetherOrNotTheSetGrows) {
+  for (uint32_t pool_strings : {3u, 5000u}) {
+    const std::string table = repeated_table(5000, pool_strings, GetParam());
+    ResourceTableOptions unique;
+    unique.unique_values = true;
+    Result<ResourceTableStats> r;
+    auto once = by_symbol(parse_all(table, nullptr, &r, unique));
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(once.size(), 5000u) << pool_strings << " pool strings";
+    EXPECT_EQ(once.count("@string/key_4999"), 1u);
+    EXPECT_EQ(once.find("@string/key_4999")->second.first, "value-" + std::to_string(4999 % pool_strings));
+    EXPECT_EQ(parse_all(table).size(), 10000u) << pool_strings << " pool strings";
+  }
+}
+
 TEST_P(HandBuiltTable, MinValueUnitsLeavesOutShortValuesOnly) {
   ResourceTableOptions options;
   options.min_value_units = 6;
