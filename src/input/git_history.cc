@@ -554,6 +554,9 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
       if (git_commit_lookup(parent.out(), repo, &pid) == 0) {
         own.differ.diff(git_commit_tree_id(parent.get()), nullptr, false, marked);
         collect.replay(marked, nullptr);
+        // A boundary's list is its whole tree (tens of MiB on a large history); kept, its
+        // capacity would sit under the blob list's peak for the rest of the walk.
+        marked = GitCommitDiff();
       }
       git_error_clear();
     }
