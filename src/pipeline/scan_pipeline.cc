@@ -469,17 +469,26 @@ class ScanWorker {
     st_.summary.bytes_scanned += bytes;
     pipeline_.pair_input(found, in.blob.display_path(), in.diagnostics);
     check_mapping(in.diagnostics, wf.path, in.mapping.get());
+    hand_over(wf, in.diagnostics, std::move(found), std::move(in.content_sha256), blobs, bytes,
+              std::move(app));
+  }
+
+  // An input put together from parts (windows or container parts) and paired: its findings to the
+  // run, or its report to the observer.
+  void hand_over(const WalkedFile& wf, InputDiagnostics& input_diagnostics,
+                 std::vector<Finding> found, std::string content_sha256, uint64_t blobs,
+                 uint64_t bytes, std::shared_ptr<const AppIdentity> app = nullptr) {
     if (!config_.observer) {
       std::move(found.begin(), found.end(), std::back_inserter(st_.findings));
       return;
     }
-    auto report = in.diagnostics.report_for(wf);
-    report->content_sha256 = std::move(in.content_sha256);
+    auto report = input_diagnostics.report_for(wf);
+    report->content_sha256 = std::move(content_sha256);
     report->app = std::move(app);
     report->findings = std::move(found);
     report->blobs_scanned = blobs;
     report->bytes_scanned = bytes;
-    deliver(std::move(report), in.diagnostics);
+    deliver(std::move(report), input_diagnostics);
   }
 
   // A mapped file that changed while it was scanned, or whose pages could not all be read.
@@ -606,16 +615,8 @@ class ScanWorker {
     }
     if (why) st_.summary.not_fully_read.push_back(*why);
     pipeline_.pair_input(found, wf.path, in.diagnostics);
-    if (!config_.observer) {
-      std::move(found.begin(), found.end(), std::back_inserter(st_.findings));
-      return;
-    }
-    auto report = in.diagnostics.report_for(wf);
-    report->content_sha256 = in.content_sha256;
-    report->findings = std::move(found);
-    report->blobs_scanned = 1;
-    report->bytes_scanned = read;
-    deliver(std::move(report), in.diagnostics);
+    hand_over(wf, in.diagnostics, std::move(found), in.content_sha256, 1,
+              read);  // one blob however many windows
   }
 
   void warn_invalid_utf8(InputDiagnostics& input_diagnostics, const WalkedFile& wf) {

@@ -378,7 +378,7 @@ bool ZipExtractor::sniff(const Blob& blob) const {
 
 Result<void> ZipExtractor::extract(const Blob& blob, ExtractContext& ctx,
                                    const EmitBlob& emit) const {
-  return ArchiveReader(blob, ctx.limits, nullptr, nullptr).run(ctx, emit);
+  return extract_with(blob, ctx, emit, nullptr, nullptr);
 }
 
 Result<void> ZipExtractor::extract_with(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit,
