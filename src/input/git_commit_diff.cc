@@ -79,12 +79,6 @@ uint32_t GitTreeDiffer::number_of(const unsigned char* id, uint32_t number) cons
   return source_->find(id);
 }
 
-uint32_t GitTreeDiffer::add_name(std::string_view name) {
-  const auto start = static_cast<uint32_t>(out_->names.size());
-  out_->names.append(name);
-  return start;
-}
-
 // The tree's entries into `view`: from the source when it has them, else libgit2.
 bool GitTreeDiffer::read_tree(const unsigned char* id, uint32_t number, TreeView& view) {
   view.reset();
@@ -104,45 +98,103 @@ bool GitTreeDiffer::read_tree(const unsigned char* id, uint32_t number, TreeView
   return true;
 }
 
+namespace {
+
+// A diff into GitCommitDiff's flat list, at most its `limit` entries.
+class DiffRecorder final : public GitDiffVisitor {
+ public:
+  explicit DiffRecorder(GitCommitDiff& out) : out_(out) {}
+  Step enter_tree(const GitDiffEntry& tree, std::string_view name) override {
+    if (!add(tree, name)) return Step::kStop;
+    open_.push_back(static_cast<uint32_t>(out_.entries.size() - 1));
+    return Step::kEnter;
+  }
+  void leave_tree(const GitDiffEntry& tree, const std::string& error) override {
+    GitDiffEntry& e = out_.entries[open_.back()];
+    open_.pop_back();
+    e.status = tree.status;
+    if (tree.status == GitDiffEntry::Status::kUnreadable) note_error(e, error);
+    e.end = static_cast<uint32_t>(out_.entries.size());
+  }
+  bool blob(const GitDiffEntry& blob, std::string_view name, const std::string& error) override {
+    if (!add(blob, name)) return false;
+    if (blob.status == GitDiffEntry::Status::kNoSize) note_error(out_.entries.back(), error);
+    return true;
+  }
+
+ private:
+  bool add(const GitDiffEntry& e, std::string_view name) {
+    if (out_.entries.size() >= out_.limit) {
+      out_.complete = false;
+      return false;
+    }
+    out_.entries.push_back(e);
+    out_.entries.back().name_start = static_cast<uint32_t>(out_.names.size());
+    out_.entries.back().name_size = static_cast<uint32_t>(name.size());
+    out_.names.append(name);
+    return true;
+  }
+  void note_error(GitDiffEntry& e, const std::string& error) {
+    e.error = static_cast<uint32_t>(out_.errors.size());
+    out_.errors.push_back(error);
+  }
+
+  GitCommitDiff& out_;
+  std::vector<uint32_t> open_;  // entries of the trees entered and not yet left
+};
+
+}  // namespace
+
 void GitTreeDiffer::diff(const git_oid* tree, const git_oid* old, bool sizes, GitCommitDiff& out) {
   out.clear();
-  out_ = &out;
+  DiffRecorder recorder(out);
+  visitor_ = &recorder;
   sizes_ = sizes;
-  walk(tree->id, kNone, old ? old->id : nullptr, kNone, {}, 0);
-  out_ = nullptr;
+  if (!walk(tree->id, kNone, old ? old->id : nullptr, kNone, {}, 0)) {
+    // Only a head of the diff: dropped, as the replay walks the commit itself.
+    out.entries.clear();
+    out.names.clear();
+    out.errors.clear();
+  }
+  visitor_ = nullptr;
+}
+
+bool GitTreeDiffer::diff(const git_oid* tree, const git_oid* old, GitDiffVisitor& visitor) {
+  visitor_ = &visitor;
+  sizes_ = false;
+  const bool whole = walk(tree->id, kNone, old ? old->id : nullptr, kNone, {}, 0);
+  visitor_ = nullptr;
+  return whole;
 }
 
 // An entry the old tree has with the same id is unchanged and left out, so a commit costs what it
-// changed.
-void GitTreeDiffer::walk(const unsigned char* id, uint32_t number, const unsigned char* old_id,
+// changed. false: the visitor stopped the diff.
+bool GitTreeDiffer::walk(const unsigned char* id, uint32_t number, const unsigned char* old_id,
                          uint32_t old_number, std::string_view name, int depth) {
-  const auto at = static_cast<uint32_t>(out_->entries.size());
-  {
-    GitDiffEntry e;
-    e.kind = GitDiffEntry::Kind::kTree;
-    e.number = number = number_of(id, number);
-    e.name_start = add_name(name);
-    e.name_size = static_cast<uint32_t>(name.size());
-    std::memcpy(e.id.data(), id, e.id.size());
-    out_->entries.push_back(e);
+  GitDiffEntry t;
+  t.kind = GitDiffEntry::Kind::kTree;
+  t.number = number_of(id, number);
+  std::memcpy(t.id.data(), id, t.id.size());
+  switch (visitor_->enter_tree(t, name)) {
+    case GitDiffVisitor::Step::kEnter: break;
+    case GitDiffVisitor::Step::kSkip: return true;
+    case GitDiffVisitor::Step::kStop: return false;
   }
-  auto finish = [&](GitDiffEntry::Status status) {
-    GitDiffEntry& e = out_->entries[at];
-    e.status = status;
-    if (status == GitDiffEntry::Status::kUnreadable) {
-      e.error = static_cast<uint32_t>(out_->errors.size());
-      out_->errors.push_back(last_error_text());
-    }
-    e.end = static_cast<uint32_t>(out_->entries.size());
+  auto leave = [&](GitDiffEntry::Status status) {
+    t.status = status;
+    visitor_->leave_tree(t, status == GitDiffEntry::Status::kUnreadable ? last_error_text()
+                                                                        : std::string());
+    return true;
   };
-  if (depth > kMaxTreeDepth) return finish(GitDiffEntry::Status::kTooDeep);
+  if (depth > kMaxTreeDepth) return leave(GitDiffEntry::Status::kTooDeep);
   while (views_.size() < static_cast<size_t>(depth + 1) * 2)
     views_.push_back(std::make_unique<TreeView>());
   TreeView& tree = *views_[depth * 2];
   TreeView& old = *views_[depth * 2 + 1];
-  if (!read_tree(id, number, tree)) return finish(GitDiffEntry::Status::kUnreadable);
+  if (!read_tree(id, t.number, tree)) return leave(GitDiffEntry::Status::kUnreadable);
   if (!old_id || !read_tree(old_id, number_of(old_id, old_number), old)) old.reset();
   const size_t n = tree.entries.size(), m = old.entries.size();
+  std::string no_error;
   // Both trees are sorted in git's order, so one merge pass pairs the entries by name.
   for (size_t i = 0, j = 0; i < n; ++i) {
     const GitTreeEntry& e = tree.entries[i];
@@ -161,35 +213,35 @@ void GitTreeDiffer::walk(const unsigned char* id, uint32_t number, const unsigne
     switch (e.type) {
       case GitEntryType::kTree: {
         const bool has_old = before && before->type == GitEntryType::kTree;
-        walk(e.id, e.number, has_old ? before->id : nullptr,
-             has_old ? before->number : kNone, e.name, depth + 1);
+        if (!walk(e.id, e.number, has_old ? before->id : nullptr,
+                  has_old ? before->number : kNone, e.name, depth + 1))
+          return false;
         break;
       }
       case GitEntryType::kBlob: {
         GitDiffEntry b;
         b.number = number_of(e.id, e.number);
-        b.name_start = add_name(e.name);
-        b.name_size = static_cast<uint32_t>(e.name.size());
         std::memcpy(b.id.data(), e.id, b.id.size());
+        std::string* error = &no_error;
+        GitBlobSize size;
         if (sizes_) {
-          GitBlobSize size = git_blob_size(odb_, source_, b.number, e.id);
+          size = git_blob_size(odb_, source_, b.number, e.id);
           if (size.ok) {
             b.size = size.size;
             b.hint = size.hint;
           } else {
             b.status = GitDiffEntry::Status::kNoSize;
-            b.error = static_cast<uint32_t>(out_->errors.size());
-            out_->errors.push_back(std::move(size.error));
+            error = &size.error;
           }
         }
-        out_->entries.push_back(b);
+        if (!visitor_->blob(b, e.name, *error)) return false;
         break;
       }
       default:  // a submodule's commit: another repository
         break;
     }
   }
-  finish(GitDiffEntry::Status::kOk);
+  return leave(GitDiffEntry::Status::kOk);
 }
 
 }  // namespace keysweep

@@ -14,6 +14,7 @@
 
 #include <git2.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,11 +53,16 @@ struct GitDiffEntry {
 };
 
 // Entry 0 is the commit's root tree; the entries under a tree follow it, depth first, in git's
-// tree order.
+// tree order. A diff held for the replay is bounded: past `limit` entries the differ stops, and
+// `complete` says the list is only a head (the replay then walks the commit itself, a directory at
+// a time, GitTreeDiffer's streamed diff): an import or a commit that rewrites most of a large
+// tree would otherwise wait its turn as one flat list, 56 bytes an entry.
 struct GitCommitDiff {
   std::vector<GitDiffEntry> entries;
   std::string names;
   std::vector<std::string> errors;
+  size_t limit = SIZE_MAX;
+  bool complete = true;
   std::string_view name(const GitDiffEntry& e) const {
     return std::string_view(names).substr(e.name_start, e.name_size);
   }
@@ -64,7 +70,25 @@ struct GitCommitDiff {
     entries.clear();
     names.clear();
     errors.clear();
+    complete = true;
   }
+};
+
+// What a streamed diff (GitTreeDiffer::diff with a visitor) hands over as it reads, in the order
+// of GitCommitDiff's list: each changed tree before what it holds, left after it. Nothing but the
+// trees open on the way down (one directory and its old version a level) is held.
+class GitDiffVisitor {
+ public:
+  enum class Step : uint8_t { kEnter, kSkip, kStop };
+  virtual ~GitDiffVisitor() = default;
+  // A changed tree (`tree.id`, `tree.number`), about to be read: kSkip leaves it and everything
+  // under it unread, kStop ends the diff.
+  virtual Step enter_tree(const GitDiffEntry& tree, std::string_view name) = 0;
+  // After an entered tree's entries, or at once when it was not read (`tree.status`; `error` is
+  // libgit2's reason for kUnreadable).
+  virtual void leave_tree(const GitDiffEntry& tree, const std::string& error) = 0;
+  // A changed blob; with sizes asked, `error` is the reason for kNoSize. false ends the diff.
+  virtual bool blob(const GitDiffEntry& blob, std::string_view name, const std::string& error) = 0;
 };
 
 // Reads trees through `source` first and `repo` (one libgit2 handle a thread) for the rest.
@@ -79,23 +103,24 @@ class GitTreeDiffer {
   GitTreeDiffer(const GitTreeDiffer&) = delete;
   GitTreeDiffer& operator=(const GitTreeDiffer&) = delete;
 
-  // `tree` against `old` (null: none, every entry is new) into `out` (cleared first). With
-  // `sizes`, each listed blob's size is read too.
+  // `tree` against `old` (null: none, every entry is new) into `out` (cleared first, at most
+  // out.limit entries). With `sizes`, each listed blob's size is read too.
   void diff(const git_oid* tree, const git_oid* old, bool sizes, GitCommitDiff& out);
+  // The same diff handed to `visitor` as it is read, sizes not read; false when it said kStop.
+  bool diff(const git_oid* tree, const git_oid* old, GitDiffVisitor& visitor);
 
  private:
   struct TreeView;
   bool read_tree(const unsigned char* id, uint32_t number, TreeView& view);
-  void walk(const unsigned char* id, uint32_t number, const unsigned char* old_id,
+  bool walk(const unsigned char* id, uint32_t number, const unsigned char* old_id,
             uint32_t old_number, std::string_view name, int depth);
   uint32_t number_of(const unsigned char* id, uint32_t number) const;
-  uint32_t add_name(std::string_view name);
 
   git_repository* repo_;
   git_odb* odb_;
   const GitObjectSource* source_;
   std::vector<std::unique_ptr<TreeView>> views_;  // two a level (the tree, the old), reused
-  GitCommitDiff* out_ = nullptr;
+  GitDiffVisitor* visitor_ = nullptr;
   bool sizes_ = false;
 };
 

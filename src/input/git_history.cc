@@ -145,21 +145,26 @@ namespace {
 // changed. A blob's first sighting, parents first, is the commit that introduced it; a rename, a
 // copy or a merge bringing a parent's files adds no unseen object. Only this replay decides what
 // is new, on one thread, in commit order.
-struct BlobCollector {
+struct BlobCollector final : GitDiffVisitor {
+  BlobCollector(const GitScanOptions& o, DiagnosticSink& d, GitWalkStats& s, GitBlobList& l,
+                const GitBlobListed& cb, git_odb* db, const GitObjectSource* src)
+      : options(o), diagnostics(d), stats(s), list(l), listed(cb), odb(db), source(src) {}
   const GitScanOptions& options;
   DiagnosticSink& diagnostics;
   GitWalkStats& stats;
   GitBlobList& list;
   const GitBlobListed& listed;
+  git_odb* odb;  // the replay thread's, for the sizes of a streamed diff's fresh blobs
+  const GitObjectSource* source;
   ObjectSeenSet seen_trees;
   uint32_t commit = GitBlobList::kStaged;  // the list's number for the commit being walked
+  // The commit being replayed; null: only mark what its diff holds as seen (a boundary commit
+  // of --since / --diff).
+  const GitOrigin* origin = nullptr;
+  bool sizes_here = false;  // a streamed diff: its blobs come unsized, fresh ones are sized here
   std::string path;  // of the tree being replayed, with a trailing '/'
   std::string blob_path;  // reused for each blob's path, not one allocation a blob
-  struct Open {
-    uint32_t end;  // the diff entry where the tree's entries end
-    size_t path_size;  // the path's length before the tree's name
-  };
-  std::vector<Open> open;
+  std::vector<size_t> open;  // the path's length before each open tree's name
 
   // A blob the seen-set has just numbered `number`, to list unless its size says otherwise.
   void add_fresh_blob(uint32_t number, const unsigned char* raw, const std::string& rel,
@@ -185,52 +190,102 @@ struct BlobCollector {
     if (listed) listed(list, list.size() - 1, size.hint);
   }
 
-  // Replays one commit's diff: a tree seen before is skipped with everything under it. `origin`
-  // null: only mark what the diff holds as seen (a boundary commit of --since / --diff).
-  void replay(const GitCommitDiff& diff, const GitOrigin* origin) {
-    path.clear();
-    open.clear();
-    const auto& entries = diff.entries;
-    for (uint32_t i = 0; i < entries.size(); ++i) {
-      while (!open.empty() && open.back().end <= i) {
-        path.resize(open.back().path_size);
-        open.pop_back();
-      }
-      const GitDiffEntry& e = entries[i];
-      if (e.kind == GitDiffEntry::Kind::kTree) {
-        if (!seen_trees.add(e.id.data(), e.number).second) {
-          i = e.end - 1;  // and what it holds
-          continue;
-        }
-        open.push_back({e.end, path.size()});
-        if (i > 0) path.append(diff.name(e)).push_back('/');  // entry 0: the root, ""
-        const git_oid id = to_oid(e.id.data());
-        if (e.status == GitDiffEntry::Status::kTooDeep)
-          diagnostics.warn(DiagnosticKind::kLimit, path,
-                           "trees nested deeper than " +
-                               std::to_string(GitTreeDiffer::kMaxTreeDepth) + "; not walked");
-        else if (e.status == GitDiffEntry::Status::kUnreadable)
-          // Where, as git names it (`398c18c:config/`), so `git show` can look; the rest of the
-          // history is still walked.
-          diagnostics.warn(DiagnosticKind::kMalformed,
-                           origin ? origin->short_commit() + ":" + path : path,
-                           "cannot read tree " + hex(&id) + ": " + diff.errors[e.error]);
-        continue;
-      }
-      if (!origin) {
-        list.seen().add(e.id.data(), e.number);
-        continue;
-      }
-      auto [number, fresh] = list.seen().add(e.id.data(), e.number);
-      if (!fresh) continue;
-      blob_path.assign(path).append(diff.name(e));
-      GitBlobSize size;
+  // The replay, entry by entry, whether the diff was read ahead (replay) or is read now (stream):
+  // a tree seen before is skipped with everything under it.
+  Step enter_tree(const GitDiffEntry& e, std::string_view name) override {
+    if (!seen_trees.add(e.id.data(), e.number).second) return Step::kSkip;
+    const bool root = open.empty();
+    open.push_back(path.size());
+    if (!root) path.append(name).push_back('/');
+    return Step::kEnter;
+  }
+  void leave_tree(const GitDiffEntry& e, const std::string& error) override {
+    const git_oid id = to_oid(e.id.data());
+    if (e.status == GitDiffEntry::Status::kTooDeep)
+      diagnostics.warn(DiagnosticKind::kLimit, path,
+                       "trees nested deeper than " +
+                           std::to_string(GitTreeDiffer::kMaxTreeDepth) + "; not walked");
+    else if (e.status == GitDiffEntry::Status::kUnreadable)
+      // Where, as git names it (`398c18c:config/`), so `git show` can look; the rest of the
+      // history is still walked.
+      diagnostics.warn(DiagnosticKind::kMalformed,
+                       origin ? origin->short_commit() + ":" + path : path,
+                       "cannot read tree " + hex(&id) + ": " + error);
+    path.resize(open.back());
+    open.pop_back();
+  }
+  bool blob(const GitDiffEntry& e, std::string_view name, const std::string& error) override {
+    if (!origin) {
+      list.seen().add(e.id.data(), e.number);
+      return true;
+    }
+    auto [number, fresh] = list.seen().add(e.id.data(), e.number);
+    if (!fresh) return true;
+    blob_path.assign(path).append(name);
+    GitBlobSize size;
+    if (sizes_here) {
+      size = git_blob_size(odb, source, e.number, e.id.data());
+    } else {
       size.ok = e.status == GitDiffEntry::Status::kOk;
       size.size = e.size;
       size.hint = e.hint;
-      if (!size.ok) size.error = diff.errors[e.error];
-      add_fresh_blob(number, e.id.data(), blob_path, *origin, size);
+      if (!size.ok) size.error = error;
     }
+    add_fresh_blob(number, e.id.data(), blob_path, *origin, size);
+    return true;
+  }
+
+  // Replays one commit's diff read ahead (a tree's status is known when it is met: one not read
+  // holds nothing, so it is left at once).
+  void replay(const GitCommitDiff& diff, const GitOrigin* commit_origin) {
+    origin = commit_origin;
+    sizes_here = false;
+    path.clear();
+    open.clear();
+    ends.clear();
+    static const std::string no_error;
+    const auto& entries = diff.entries;
+    for (uint32_t i = 0; i < entries.size(); ++i) {
+      while (!ends.empty() && ends.back() <= i) {
+        ends.pop_back();
+        leave_tree(entries[left.back()], no_error);
+        left.pop_back();
+      }
+      const GitDiffEntry& e = entries[i];
+      if (e.kind == GitDiffEntry::Kind::kTree) {
+        if (enter_tree(e, diff.name(e)) == Step::kSkip) {
+          i = e.end - 1;  // and what it holds
+          continue;
+        }
+        if (e.status != GitDiffEntry::Status::kOk) {
+          leave_tree(e, e.status == GitDiffEntry::Status::kUnreadable ? diff.errors[e.error]
+                                                                      : no_error);
+          i = e.end - 1;
+          continue;
+        }
+        ends.push_back(e.end);
+        left.push_back(i);
+        continue;
+      }
+      blob(e, diff.name(e), e.status == GitDiffEntry::Status::kOk ? no_error : diff.errors[e.error]);
+    }
+    while (!ends.empty()) {
+      ends.pop_back();
+      leave_tree(entries[left.back()], no_error);
+      left.pop_back();
+    }
+  }
+  std::vector<uint32_t> ends, left;  // replay: the open trees' ends and entries
+
+  // Walks `tree` against `old` now, a directory at a time: a commit whose diff was too large to
+  // read ahead, or a boundary commit's whole tree (`commit_origin` null: marked only).
+  void stream(GitTreeDiffer& differ, const git_oid* tree, const git_oid* old,
+              const GitOrigin* commit_origin) {
+    origin = commit_origin;
+    sizes_here = true;
+    path.clear();
+    open.clear();
+    differ.diff(tree, old, *this);
   }
 
   // Staged: what the index holds that HEAD does not (a rename of committed content is not new).
@@ -301,10 +356,13 @@ struct PreparedCommit {
   std::string error;  // when !read
   std::vector<git_oid> parents;
   GitOrigin origin;
-  GitCommitDiff diff;
+  git_oid tree{}, old_tree{};  // the commit's tree and its first parent's
+  bool has_old = false;
+  GitCommitDiff diff;  // !diff.complete: too large to hold, walked by the replay itself
 };
 
-void prepare_commit(CommitReader& reader, const git_oid& id, PreparedCommit& out) {
+void prepare_commit(CommitReader& reader, const git_oid& id, size_t diff_limit,
+                    PreparedCommit& out) {
   out.parents.clear();
   Owned<git_commit, git_commit_free> commit;
   if (int rc = git_commit_lookup(commit.out(), reader.repo, &id); rc != 0) {
@@ -318,14 +376,13 @@ void prepare_commit(CommitReader& reader, const git_oid& id, PreparedCommit& out
     if (const git_oid* pid = git_commit_parent_id(commit.get(), p)) out.parents.push_back(*pid);
   out.origin = origin_of(commit.get());
   // Against the first parent's tree; none for a root commit or a parent that is not there.
-  git_oid parent_tree;
-  const git_oid* old = nullptr;
   Owned<git_commit, git_commit_free> parent;
-  if (git_commit_parentcount(commit.get()) > 0 && git_commit_parent(parent.out(), commit.get(), 0) == 0) {
-    git_oid_cpy(&parent_tree, git_commit_tree_id(parent.get()));
-    old = &parent_tree;
-  }
-  reader.differ.diff(git_commit_tree_id(commit.get()), old, true, out.diff);
+  out.has_old = git_commit_parentcount(commit.get()) > 0 &&
+                git_commit_parent(parent.out(), commit.get(), 0) == 0;
+  if (out.has_old) git_oid_cpy(&out.old_tree, git_commit_tree_id(parent.get()));
+  git_oid_cpy(&out.tree, git_commit_tree_id(commit.get()));
+  out.diff.limit = diff_limit;
+  reader.differ.diff(&out.tree, out.has_old ? &out.old_tree : nullptr, true, out.diff);
   git_error_clear();
 }
 
@@ -335,9 +392,9 @@ void prepare_commit(CommitReader& reader, const git_oid& id, PreparedCommit& out
 // worker; with no workers every commit is read there (the sequential walk).
 class CommitPrefetch {
  public:
-  CommitPrefetch(const std::vector<git_oid>& order, unsigned workers, const std::string& repo_path,
-                 const GitObjectSource* source)
-      : order_(order), slots_(kWindow), ready_(kWindow, 0) {
+  CommitPrefetch(const std::vector<git_oid>& order, unsigned workers, size_t diff_limit,
+                 const std::string& repo_path, const GitObjectSource* source)
+      : order_(order), diff_limit_(diff_limit), slots_(kWindow), ready_(kWindow, 0) {
     for (unsigned t = 0; t < workers; ++t)
       threads_.emplace_back([this, repo_path, source] {
         Owned<git_repository, git_repository_free> repo;
@@ -355,7 +412,7 @@ class CommitPrefetch {
           if (stop_ || next_ >= order_.size()) return;
           const size_t seq = next_++;
           lock.unlock();
-          prepare_commit(reader, order_[seq], slots_[seq % kWindow]);
+          prepare_commit(reader, order_[seq], diff_limit_, slots_[seq % kWindow]);
           lock.lock();
           ready_[seq % kWindow] = 1;
           readied_.notify_all();
@@ -379,7 +436,7 @@ class CommitPrefetch {
     if (next_ == seq) {
       ++next_;
       lock.unlock();
-      prepare_commit(self, order_[seq], slots_[seq % kWindow]);
+      prepare_commit(self, order_[seq], diff_limit_, slots_[seq % kWindow]);
       lock.lock();
       ready_[seq % kWindow] = 1;
     }
@@ -399,6 +456,7 @@ class CommitPrefetch {
   // Commits read ahead at most: their diffs are what the walk holds beyond its lists.
   static constexpr size_t kWindow = 64;
   const std::vector<git_oid>& order_;
+  const size_t diff_limit_;
   std::vector<PreparedCommit> slots_;  // commit seq in slots_[seq % kWindow]
   std::vector<uint8_t> ready_;
   std::mutex mutex_;
@@ -433,8 +491,7 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
   Owned<git_odb, git_odb_free> odb;
   if (int rc = git_repository_odb(odb.out(), repo); rc != 0)
     return make_error(ErrorCode::kIo, git_error_text(rc), path_);
-  BlobCollector collect{options, diagnostics, stats, list, listed, {}, GitBlobList::kStaged,
-                        {}, {}, {}};
+  BlobCollector collect(options, diagnostics, stats, list, listed, odb.get(), source);
   // Objects the source numbers are seen as one bit each, their ids not copied.
   collect.seen_trees.use_known(source);
   list.seen().use_known(source);
@@ -536,8 +593,8 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
   // The replay's own thread is one of the walk's threads: it reads the commits no worker has
   // started when it wants them. Each worker is one more libgit2 handle, whose mapped .idx adds
   // to the resident set (~20 MiB on the million-object history).
-  CommitPrefetch prefetch(order, std::max(options.walk_threads, 1u) - 1, path_, source);
-  GitCommitDiff marked;
+  CommitPrefetch prefetch(order, std::max(options.walk_threads, 1u) - 1,
+                          std::max<size_t>(options.read_ahead_entries, 1), path_, source);
   for (size_t seq = 0; seq < order.size(); ++seq) {
     const PreparedCommit& c = prefetch.get(seq, own);
     if (!c.read) {
@@ -551,17 +608,17 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
     for (const git_oid& pid : c.parents) {
       if (visited.contains(raw_id(&pid))) continue;
       Owned<git_commit, git_commit_free> parent;
-      if (git_commit_lookup(parent.out(), repo, &pid) == 0) {
-        own.differ.diff(git_commit_tree_id(parent.get()), nullptr, false, marked);
-        collect.replay(marked, nullptr);
-        // A boundary's list is its whole tree (tens of MiB on a large history); kept, its
-        // capacity would sit under the blob list's peak for the rest of the walk.
-        marked = GitCommitDiff();
-      }
+      // Its whole tree, walked a directory at a time (as a flat list: tens of MiB on a large
+      // history), what was seen before skipped unread.
+      if (git_commit_lookup(parent.out(), repo, &pid) == 0)
+        collect.stream(own.differ, git_commit_tree_id(parent.get()), nullptr, nullptr);
       git_error_clear();
     }
     collect.commit = list.add_commit(raw_id(&order[seq]), c.origin.author, c.origin.time);
-    collect.replay(c.diff, &c.origin);
+    if (c.diff.complete)
+      collect.replay(c.diff, &c.origin);
+    else
+      collect.stream(own.differ, &c.tree, c.has_old ? &c.old_tree : nullptr, &c.origin);
     prefetch.done(seq);
   }
   if (!walk_error.empty())

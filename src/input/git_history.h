@@ -37,6 +37,11 @@ struct GitScanOptions {
   // own thread only). The walk lists the same blobs, commits and paths in the same order either
   // way.
   unsigned walk_threads = 1;
+  // A commit's diff read ahead holds at most this many entries (trees and blobs that changed, 56
+  // bytes each and their names); a larger one (an import, a rewrite of a large tree) is walked
+  // by the replay itself when its turn comes, a directory at a time, as are --since / --diff
+  // boundaries' trees. The listing is the same whatever the limit.
+  size_t read_ahead_entries = 8192;
 };
 
 using GitObjectId = std::array<unsigned char, 20>;

@@ -87,13 +87,16 @@ for i in $(seq 1 150); do mkdir -p "d$((i % 7))"; echo "v$i" > "d$((i % 7))/f$((
     return out;
   }
 
-  // The walk's listing with `threads`, and its messages.
-  static Listing walk(unsigned threads, std::vector<std::string>& messages) {
+  // The walk's listing with `threads`, and its messages; `read_ahead_entries` 0: the default.
+  static Listing walk(unsigned threads, std::vector<std::string>& messages,
+                      size_t read_ahead_entries = 0, const std::string& since = "") {
     auto repo = GitRepository::open((dir_ / "r").string());
     EXPECT_TRUE(repo);
     if (!repo) return {};
     GitScanOptions options;
     options.walk_threads = threads;
+    if (read_ahead_entries) options.read_ahead_entries = read_ahead_entries;
+    options.since = since;
     CollectingDiagnostics diags;
     GitWalkStats stats;
     GitBlobList list;
@@ -119,8 +122,9 @@ for i in $(seq 1 150); do mkdir -p "d$((i % 7))"; echo "v$i" > "d$((i % 7))/f$((
 };
 
 // The reference: every commit in the same order (libgit2's, as the walk's), its whole tree read
-// depth first; an unreadable tree is left out.
-Listing reference_walk(const std::string& path) {
+// depth first; an unreadable tree is left out. With `since`, that commit and its ancestors are not
+// walked, and the whole tree of a parent the walk did not visit (the boundary) is seen, not listed.
+Listing reference_walk(const std::string& path, const std::string& since = "") {
   git_libgit2_init();
   git_repository* repo = nullptr;
   Listing out;
@@ -130,12 +134,20 @@ Listing reference_walk(const std::string& path) {
   git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
   git_revwalk_push_glob(walk, "*");
   git_revwalk_push_head(walk);
-  std::set<std::string> seen;
+  if (!since.empty()) {
+    git_object* hidden = nullptr;
+    if (git_revparse_single(&hidden, repo, since.c_str()) == 0) {
+      git_revwalk_hide(walk, git_object_id(hidden));
+      git_object_free(hidden);
+    }
+  }
+  std::set<std::string> seen, visited;
   git_oid id;
   while (git_revwalk_next(&id, walk) == 0) {
     git_commit* commit = nullptr;
     git_commit_lookup(&commit, repo, &id);
     const std::string hex = git_oid_tostr_s(&id);
+    bool listing = false;
     auto visit = [&](auto& self, const git_oid* tree_id, const std::string& prefix) -> void {
       git_tree* tree = nullptr;
       if (git_tree_lookup(&tree, repo, tree_id) != 0) return;
@@ -146,11 +158,21 @@ Listing reference_walk(const std::string& path) {
           self(self, git_tree_entry_id(e), name + "/");
         } else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
           const std::string blob = git_oid_tostr_s(git_tree_entry_id(e));
-          if (seen.insert(blob).second) out.emplace_back(blob, hex, name);
+          if (seen.insert(blob).second && listing) out.emplace_back(blob, hex, name);
         }
       }
       git_tree_free(tree);
     };
+    visited.insert(hex);
+    for (unsigned p = 0; p < git_commit_parentcount(commit); ++p) {
+      git_commit* parent = nullptr;
+      if (visited.contains(git_oid_tostr_s(git_commit_parent_id(commit, p))) ||
+          git_commit_parent(&parent, commit, p) != 0)
+        continue;
+      visit(visit, git_commit_tree_id(parent), "");
+      git_commit_free(parent);
+    }
+    listing = true;
     visit(visit, git_commit_tree_id(commit), "");
     git_commit_free(commit);
   }
@@ -172,6 +194,48 @@ TEST_F(GitWalkTest, ReadAheadOnThreadsListsWhatOneThreadAndTheReferenceList) {
     std::vector<std::string> messages;
     EXPECT_EQ(one, walk(threads, messages)) << threads << " threads";
     EXPECT_EQ(one_messages, messages) << threads << " threads";
+  }
+}
+
+// A diff larger than the read-ahead limit is dropped by its reader and walked by the replay a
+// directory at a time; with a limit of one entry every commit is, with two or five some are (a
+// change one or two directories down needs three entries or more). The listing and the messages
+// stay those of the default.
+TEST_F(GitWalkTest, CommitsOverTheReadAheadLimitAreWalkedInOrderAndListTheSame) {
+  std::vector<std::string> default_messages;
+  const Listing listed = walk(1, default_messages);
+  ASSERT_EQ(reference_walk((dir_ / "r").string()), listed);
+  for (size_t limit : {1u, 2u, 5u}) {
+    for (unsigned threads : {1u, 2u, 3u, 8u}) {
+      std::vector<std::string> messages;
+      EXPECT_EQ(listed, walk(threads, messages, limit)) << limit << " entries, " << threads << " threads";
+      EXPECT_EQ(default_messages, messages) << limit << " entries, " << threads << " threads";
+    }
+  }
+}
+
+// --since the feature branch: its tip and its ancestors are hidden, so two visited commits have a
+// parent on the boundary (main-dup's, the rename; the merge's, feature2), whose trees, each larger
+// than the read-ahead limit and holding the unreadable tree, are marked as seen a directory at a
+// time, not listed.
+TEST_F(GitWalkTest, SinceMarksEachBoundaryTreeAndListsWhatTheReferenceLists) {
+  const Listing reference = reference_walk((dir_ / "r").string(), "feature");
+  ASSERT_GT(reference.size(), 100u);
+  for (const auto& [blob, commit, path] : reference) {
+    EXPECT_NE("feature.txt", path) << "its last version is in feature2's tree";
+  }
+  std::vector<std::string> first_messages;
+  EXPECT_EQ(reference, walk(1, first_messages, 0, "feature"));
+  // bent/ is met in the first boundary tree, unreadable, and named without a commit.
+  ASSERT_EQ(1u, first_messages.size());
+  EXPECT_EQ(0u, first_messages[0].find("bent/: cannot read tree " + bent_)) << first_messages[0];
+  for (size_t limit : {0u, 2u}) {
+    for (unsigned threads : {1u, 2u, 3u, 8u}) {
+      std::vector<std::string> messages;
+      EXPECT_EQ(reference, walk(threads, messages, limit, "feature"))
+          << limit << " entries, " << threads << " threads";
+      EXPECT_EQ(first_messages, messages) << limit << " entries, " << threads << " threads";
+    }
   }
 }
 
