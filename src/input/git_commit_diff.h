@@ -10,6 +10,10 @@
 // know them): it lists every entry that differs from the old tree, and the replay skips a seen
 // tree's entries by the tree's `end`. So a merge, whose first-parent diff holds what its branch
 // changed, costs a worker more than the ordered walk it replaces, and the replay no more.
+//
+// The same diff can be streamed instead (GitDiffVisitor): the replay's thread walks a commit whose
+// list would be too large to hold (past GitScanOptions::read_ahead_entries) and a --since
+// boundary's whole tree that way, a directory at a time, skipping seen trees unread.
 #pragma once
 
 #include <git2.h>
