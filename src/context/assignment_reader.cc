@@ -138,6 +138,42 @@ class LineReader {
   bool wanted(std::string_view name) const { return !filter_ || filter_(name); }  // in_comment(), computed on first use
   ClaimedValues& claimed_;  // value offsets already emitted on this line
 
+  // The first `a` or `b` in [pos, end), or `end`; sixteen bytes at a time where SSE2 is there.
+  size_t find_either(size_t pos, size_t end, char a, char b) const {
+    const char* p = s_.data();
+#if defined(__SSE2__)
+    for (; pos + 16 <= end; pos += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + pos));
+      const __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(a)), _mm_cmpeq_epi8(v, _mm_set1_epi8(b)));
+      if (const int mask = _mm_movemask_epi8(hit); mask != 0) return pos + std::countr_zero(static_cast<unsigned>(mask));
+    }
+#endif
+    for (; pos < end; ++pos)
+      if (p[pos] == a || p[pos] == b) return pos;
+    return end;
+  }
+
+  // The first byte in [pos, end) that is '-' or, in either case, 'i', 'p' or 'c' (where a flag,
+  // IDENTIFIED BY, PASSWORD or ConvertTo-SecureString may start), or `end`.
+  size_t next_form_start(size_t pos, size_t end) const {
+    const char* p = s_.data();
+#if defined(__SSE2__)
+    for (; pos + 16 <= end; pos += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + pos));
+      const __m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20));
+      const __m128i hit = _mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')), _mm_cmpeq_epi8(low, _mm_set1_epi8('i'))),
+          _mm_or_si128(_mm_cmpeq_epi8(low, _mm_set1_epi8('p')), _mm_cmpeq_epi8(low, _mm_set1_epi8('c'))));
+      if (const int mask = _mm_movemask_epi8(hit); mask != 0) return pos + std::countr_zero(static_cast<unsigned>(mask));
+    }
+#endif
+    for (; pos < end; ++pos) {
+      const char first = static_cast<char>(p[pos] | 0x20);
+      if (p[pos] == '-' || first == 'i' || first == 'p' || first == 'c') return pos;
+    }
+    return end;
+  }
+
   // The first '=', ':', ',' or '>' at or after `pos` (s_.size() when none): the bytes run() acts
   // on. Sixteen bytes at a time where SSE2 is there (the x86-64 baseline): most bytes of a line
   // are none of them, and testing each for four values was most of run()'s own time.
@@ -229,14 +265,15 @@ class LineReader {
     }
     char q = s_[i];
     if (q != '"' && q != '\'' && q != '`') return lit;
-    for (size_t j = i + 1; j < s_.size() && j <= i + kMaxValue + 1; ++j) {
+    // The closing quote within kMaxValue + 1 bytes, a backslash escaping the byte after it.
+    const size_t limit = std::min(s_.size(), i + kMaxValue + 2);
+    for (size_t j = find_either(i + 1, limit, '\\', q); j < limit; j = find_either(j, limit, '\\', q)) {
       if (s_[j] == '\\') {
-        ++j;
+        j += 2;
         continue;
       }
-      if (s_[j] == q)
-        return {i + 1, j - i - 1, j + 1,
-                q == '"' ? Quote::kDouble : q == '\'' ? Quote::kSingle : Quote::kBacktick};
+      return {i + 1, j - i - 1, j + 1,
+              q == '"' ? Quote::kDouble : q == '\'' ? Quote::kSingle : Quote::kBacktick};
     }
     return lit;
   }
@@ -464,11 +501,10 @@ class LineReader {
     // Flags (and ConvertTo-SecureString) hold a '-'; the other forms are SQL. Most lines read
     // near a keyword are neither, and one memchr says so.
     if (s_.find('-') == std::string_view::npos && !sql_like()) return;
-    for (size_t i = 0; i + 2 < s_.size(); ++i) {
-      // Every form starts with '-' or a letter of identified/password/convertto: a cheap test
-      // before the string comparisons.
-      char first = static_cast<char>(s_[i] | 0x20);
-      if (s_[i] != '-' && first != 'i' && first != 'p' && first != 'c') continue;
+    // Every form starts with '-' or a letter of identified/password/convertto: only those bytes
+    // are looked at before the string comparisons.
+    const size_t starts_end = s_.size() >= 2 ? s_.size() - 2 : 0;
+    for (size_t i = next_form_start(0, starts_end); i < starts_end; i = next_form_start(i + 1, starts_end)) {
       bool boundary = i == 0 || is_space(s_[i - 1]) || s_[i - 1] == '"' || s_[i - 1] == '\'';
       if (!boundary) continue;
       std::string_view rest = s_.substr(i);
