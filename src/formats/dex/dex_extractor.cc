@@ -169,16 +169,9 @@ class StringAttributor {
 // loads keeps both the rendered text and high-entropy false positives (obfuscated names) down.
 // A name that code also loads with const-string is still reported through that use.
 void mark_identifier_strings(const DexFile& dex, std::vector<uint8_t>& skip) {
-  auto mark = [&](const Result<uint32_t>& idx) {
-    if (idx && *idx < skip.size()) skip[*idx] = true;
-  };
-  const auto& h = dex.header();
-  for (uint32_t i = 0; i < h.type_ids_size; ++i) mark(dex.type_descriptor_idx(i));
-  for (uint32_t i = 0; i < h.proto_ids_size; ++i) mark(dex.proto_shorty_idx(i));
-  for (uint32_t i = 0; i < h.field_ids_size; ++i)
-    if (auto f = dex.field_id(i)) mark(f->name_idx);
-  for (uint32_t i = 0; i < h.method_ids_size; ++i)
-    if (auto m = dex.method_id(i)) mark(m->name_idx);
+  dex.for_each_name_string([&](uint32_t idx) {
+    if (idx < skip.size()) skip[idx] = 1;
+  });
 }
 
 // The name class_def `i` is reported under: its Java name, or its index when its type is broken.

@@ -87,6 +87,16 @@ class DexFile {
   Result<MemberId> method_id(uint32_t idx) const {
     return member_id(header_.method_ids_off, header_.method_ids_size, idx, "method");
   }
+  // Calls `f` with the string index of every type descriptor, proto shorty, field name and method
+  // name, in table order. The tables were checked at parse time, so their entries are read
+  // without a Result each (a DEX has tens of thousands of them).
+  template <class F>
+  void for_each_name_string(F&& f) const {
+    for (uint32_t i = 0; i < header_.type_ids_size; ++i) f(in_table<uint32_t>(header_.type_ids_off + size_t{i} * 4));
+    for (uint32_t i = 0; i < header_.proto_ids_size; ++i) f(in_table<uint32_t>(header_.proto_ids_off + size_t{i} * 12));
+    for (uint32_t i = 0; i < header_.field_ids_size; ++i) f(in_table<uint32_t>(header_.field_ids_off + size_t{i} * 8 + 4));
+    for (uint32_t i = 0; i < header_.method_ids_size; ++i) f(in_table<uint32_t>(header_.method_ids_off + size_t{i} * 8 + 4));
+  }
   Result<ClassDef> class_def(uint32_t idx) const;
   // Reads into `out`, reusing its vectors' storage (one call per class adds up).
   Result<void> class_data(uint32_t offset, ClassData& out) const;
