@@ -296,9 +296,7 @@ Result<void> DexFile::class_data(uint32_t offset, ClassData& cd) const {
   return {};
 }
 
-Result<std::string_view> DexFile::code_insns(uint32_t offset) const {
-  // code_item: registers_size, ins_size, outs_size, tries_size (u16 each), debug_info_off (u32),
-  // insns_size (u32, in 16-bit units), then the instructions.
+Result<std::string_view> DexFile::code_insns_checked(uint32_t offset) const {
   ByteReader r(bytes_);
   auto insns_size = r.le_at<uint32_t>(size_t{offset} + 12);
   if (!insns_size) return std::unexpected(insns_size.error());

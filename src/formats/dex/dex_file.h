@@ -100,8 +100,18 @@ class DexFile {
   Result<ClassDef> class_def(uint32_t idx) const;
   // Reads into `out`, reusing its vectors' storage (one call per class adds up).
   Result<void> class_data(uint32_t offset, ClassData& out) const;
-  // The instruction bytes of the code_item at `offset`.
-  Result<std::string_view> code_insns(uint32_t offset) const;
+  // The instruction bytes of the code_item at `offset`. Inline where the item lies inside the
+  // file (every method with code is read here); the checked read says what is wrong otherwise.
+  Result<std::string_view> code_insns(uint32_t offset) const {
+    // code_item: registers_size, ins_size, outs_size, tries_size (u16 each), debug_info_off
+    // (u32), insns_size (u32, in 16-bit units), then the instructions.
+    const size_t insns = size_t{offset} + 16;
+    if (insns <= bytes_.size()) {
+      const size_t units = in_table<uint32_t>(insns - 4);
+      if (units * 2 <= bytes_.size() - insns) return bytes_.substr(insns, units * 2);
+    }
+    return code_insns_checked(offset);
+  }
   // The VALUE_STRING entries of the encoded_array_item at `offset`, into `out` (cleared first);
   // `*encoded_size` gets the bytes it takes in the file.
   Result<void> static_strings(uint32_t offset, std::vector<StaticString>& out,
@@ -123,6 +133,7 @@ class DexFile {
                     in_table<uint32_t>(base + 4)};
   }
   static std::unexpected<Error> index_error(const char* what, uint32_t idx);
+  Result<std::string_view> code_insns_checked(uint32_t offset) const;
   // The little-endian value at `offset` of a table parse() checked to lie inside the file.
   template <class T>
   T in_table(size_t offset) const {
