@@ -105,6 +105,14 @@ class ClaimedValues {
   std::unordered_map<uint32_t, size_t> many_;
 };
 
+// The sixteen-byte form of a byte search (LineReader::first_byte): a lambda marking, in a byte
+// mask, the bytes of `v` the search wants. Without SSE2 there is none and the byte test does it all.
+#if defined(__SSE2__)
+#define BLOCK_TEST(expr) [&](__m128i v) { return expr; }
+#else
+#define BLOCK_TEST(expr) 0
+#endif
+
 // One line, with offsets relative to the text handed to read_assignments.
 class LineReader {
  public:
@@ -138,62 +146,53 @@ class LineReader {
   bool wanted(std::string_view name) const { return !filter_ || filter_(name); }  // in_comment(), computed on first use
   ClaimedValues& claimed_;  // value offsets already emitted on this line
 
-  // The first `a` or `b` in [pos, end), or `end`; sixteen bytes at a time where SSE2 is there.
-  size_t find_either(size_t pos, size_t end, char a, char b) const {
+  // The first byte in [pos, end) that `byte` accepts, or `end`. Sixteen bytes at a time where
+  // SSE2 is there (the x86-64 baseline): `block` marks in a byte mask which of sixteen bytes
+  // `byte` would accept. The searches below run over every line read near a keyword, and most of
+  // a line's bytes are none of the ones they look for.
+  template <class Block, class Byte>
+  size_t first_byte(size_t pos, size_t end, [[maybe_unused]] Block block, Byte byte) const {
     const char* p = s_.data();
 #if defined(__SSE2__)
     for (; pos + 16 <= end; pos += 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + pos));
-      const __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(a)), _mm_cmpeq_epi8(v, _mm_set1_epi8(b)));
+      const __m128i hit = block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + pos)));
       if (const int mask = _mm_movemask_epi8(hit); mask != 0) return pos + std::countr_zero(static_cast<unsigned>(mask));
     }
 #endif
     for (; pos < end; ++pos)
-      if (p[pos] == a || p[pos] == b) return pos;
+      if (byte(p[pos])) return pos;
     return end;
+  }
+#if defined(__SSE2__)
+  static __m128i equals(__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); }
+  static __m128i lowered(__m128i v) { return _mm_or_si128(v, _mm_set1_epi8(0x20)); }
+#endif
+
+  // The first `a` or `b` in [pos, end), or `end`.
+  size_t find_either(size_t pos, size_t end, char a, char b) const {
+    return first_byte(pos, end, BLOCK_TEST(_mm_or_si128(equals(v, a), equals(v, b))),
+                      [=](char c) { return c == a || c == b; });
   }
 
   // The first byte in [pos, end) that is '-' or, in either case, 'i', 'p' or 'c' (where a flag,
   // IDENTIFIED BY, PASSWORD or ConvertTo-SecureString may start), or `end`.
   size_t next_form_start(size_t pos, size_t end) const {
-    const char* p = s_.data();
-#if defined(__SSE2__)
-    for (; pos + 16 <= end; pos += 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + pos));
-      const __m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20));
-      const __m128i hit = _mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')), _mm_cmpeq_epi8(low, _mm_set1_epi8('i'))),
-          _mm_or_si128(_mm_cmpeq_epi8(low, _mm_set1_epi8('p')), _mm_cmpeq_epi8(low, _mm_set1_epi8('c'))));
-      if (const int mask = _mm_movemask_epi8(hit); mask != 0) return pos + std::countr_zero(static_cast<unsigned>(mask));
-    }
-#endif
-    for (; pos < end; ++pos) {
-      const char first = static_cast<char>(p[pos] | 0x20);
-      if (p[pos] == '-' || first == 'i' || first == 'p' || first == 'c') return pos;
-    }
-    return end;
+    return first_byte(
+        pos, end,
+        BLOCK_TEST(_mm_or_si128(_mm_or_si128(equals(v, '-'), equals(lowered(v), 'i')),
+                                _mm_or_si128(equals(lowered(v), 'p'), equals(lowered(v), 'c')))),
+        [](char c) {
+          const char first = static_cast<char>(c | 0x20);
+          return c == '-' || first == 'i' || first == 'p' || first == 'c';
+        });
   }
 
-  // The first '=', ':', ',' or '>' at or after `pos` (s_.size() when none): the bytes run() acts
-  // on. Sixteen bytes at a time where SSE2 is there (the x86-64 baseline): most bytes of a line
-  // are none of them, and testing each for four values was most of run()'s own time.
+  // The first '=', ':', ',' or '>' at or after `pos` (s_.size() when none): the bytes run() acts on.
   size_t next_operator(size_t pos) const {
-    const char* p = s_.data();
-    const size_t n = s_.size();
-#if defined(__SSE2__)
-    for (; pos + 16 <= n; pos += 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + pos));
-      const __m128i hit = _mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')), _mm_cmpeq_epi8(v, _mm_set1_epi8(':'))),
-          _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')), _mm_cmpeq_epi8(v, _mm_set1_epi8('>'))));
-      if (const int mask = _mm_movemask_epi8(hit); mask != 0) return pos + std::countr_zero(static_cast<unsigned>(mask));
-    }
-#endif
-    for (; pos < n; ++pos) {
-      const char c = p[pos];
-      if (c == '=' || c == ':' || c == ',' || c == '>') return pos;
-    }
-    return n;
+    return first_byte(pos, s_.size(),
+                      BLOCK_TEST(_mm_or_si128(_mm_or_si128(equals(v, '='), equals(v, ':')),
+                                              _mm_or_si128(equals(v, ','), equals(v, '>')))),
+                      [](char c) { return c == '=' || c == ':' || c == ',' || c == '>'; });
   }
 
   // s_.find / s_.rfind, looking no further than `reach` bytes from `pos`.
@@ -655,6 +654,8 @@ class LineReader {
     }
   }
 };
+
+#undef BLOCK_TEST
 
 }  // namespace
 
