@@ -81,7 +81,8 @@ std::vector<Token> tokenize(std::string_view p) {
   size_t i = 0;
   while (i < p.size()) {
     const char c = p[i];
-    if (static_cast<unsigned char>(c) >= 0x80) return {};
+    // A NUL ends the C string Vectorscan is given: what follows it is not what it compiles.
+    if (static_cast<unsigned char>(c) >= 0x80 || c == '\0') return {};
     Token t{Token::Type::kChar, i, i + 1, depth(), icase};
     if (c == '\\') {
       if (i + 1 >= p.size() || !simple_escape(p[i + 1])) return {};
@@ -248,6 +249,53 @@ std::optional<std::bitset<256>> class_bytes(std::string_view cls, bool icase) {
   return set;
 }
 
+// Whether every match of tokens [0, cut) consumes a byte: some byte-matching token there is in no
+// alternation, under no quantifier that allows none of it. Vectorscan rejects a pattern that can
+// match nothing, so a head that could would not compile where its whole pattern did.
+bool must_consume(std::string_view p, const std::vector<Token>& tokens, size_t cut) {
+  auto optional_at = [&](size_t i) {  // the token at i-1 is quantified with a minimum of 0
+    if (i >= cut || tokens[i].type != Token::Type::kQuant) return false;
+    uint32_t lo = 0, hi = 0;
+    size_t end;
+    bool bounded;
+    return quantifier_at(p, tokens[i].begin, &end, &lo, &hi, &bounded) && lo == 0;
+  };
+  // Per group: its close's index, and whether it may match nothing as a whole.
+  std::vector<size_t> close_of;
+  std::vector<bool> optional_group;
+  std::vector<size_t> stack;
+  for (size_t i = 0; i < cut; ++i) {
+    const Token& t = tokens[i];
+    if (t.type == Token::Type::kOpen) {
+      if (close_of.size() <= static_cast<size_t>(t.group)) {
+        close_of.resize(static_cast<size_t>(t.group) + 1, SIZE_MAX);
+        optional_group.resize(static_cast<size_t>(t.group) + 1, true);
+      }
+      stack.push_back(static_cast<size_t>(t.group));
+    } else if (t.type == Token::Type::kClose) {
+      optional_group[static_cast<size_t>(t.group)] = !t.plain_group || optional_at(i + 1);
+      stack.pop_back();
+    }
+  }
+  if (!stack.empty()) return false;  // a group the tail closes: not read here
+  for (size_t i = 0; i < cut; ++i) {
+    const Token& t = tokens[i];
+    const std::string_view text = p.substr(t.begin, t.end - t.begin);
+    const bool consumes =
+        t.type == Token::Type::kChar || t.type == Token::Type::kClass ||
+        (t.type == Token::Type::kEscape && text[0] == '\\' && std::string_view("bBAzZG").find(text[1]) == std::string_view::npos);
+    if (!consumes || optional_at(i + 1) || t.depth != static_cast<int>(stack.size())) {
+      if (t.type == Token::Type::kOpen) stack.push_back(static_cast<size_t>(t.group));
+      if (t.type == Token::Type::kClose) stack.pop_back();
+      continue;
+    }
+    bool mandatory = true;
+    for (size_t g : stack) mandatory = mandatory && !optional_group[g];
+    if (mandatory) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::optional<SplitPattern> split_pattern_tail(std::string_view pattern) {
@@ -274,7 +322,7 @@ std::optional<SplitPattern> split_pattern_tail(std::string_view pattern) {
   } else {
     return std::nullopt;
   }
-  if (cut == 0) return std::nullopt;
+  if (cut == 0 || !must_consume(pattern, tokens, cut)) return std::nullopt;
   // Groups closing right before the tail, then perhaps a bounded repeat of a class.
   size_t k = cut;
   while (k > 0 && tokens[k - 1].type == T::kClose && tokens[k - 1].plain_group) --k;

@@ -63,10 +63,15 @@ TEST(PatternTail, KeptWholeWhenNotReadWithCertainty) {
   EXPECT_FALSE(split_pattern_tail(R"(abc(?:[^\s]|$))"));       // \s: left to Vectorscan
   EXPECT_FALSE(split_pattern_tail(R"(abc\b?)"));               // quantified
   EXPECT_FALSE(split_pattern_tail(R"(\b)"));                   // nothing before it
+  EXPECT_FALSE(split_pattern_tail(std::string("ab\0c\\b", 6)));   // Vectorscan reads up to the NUL
+  // A head that can match nothing, which Vectorscan would reject: the pattern stays whole.
+  EXPECT_FALSE(split_pattern_tail(R"((?:\b|bo{3,5})(?:[^a]|$))"));
+  EXPECT_FALSE(split_pattern_tail(R"(a?(?:b|c)[0-9]*\b)"));
+  EXPECT_TRUE(split_pattern_tail(R"((ab)?c\b)"));
   // A repeat in a group with alternation stays as written; the \b is still taken.
-  auto s = split_pattern_tail(R"((x|[a-z]{2,5})\b)");
+  auto s = split_pattern_tail(R"(k(x|[a-z]{2,5})\b)");
   ASSERT_TRUE(s);
-  EXPECT_EQ(s->head, "(x|[a-z]{2,5})");
+  EXPECT_EQ(s->head, "k(x|[a-z]{2,5})");
   EXPECT_EQ(s->tail.extra, 0u);
   // A repeat whose class holds bytes the tail accepts, or non-word bytes before a \b: kept.
   s = split_pattern_tail(R"(k([a-z.]{2,5})\b)");
