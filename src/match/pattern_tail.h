@@ -12,7 +12,7 @@
 // the head ends a + k bytes early for the k in 0..b-a that the tail accepts.
 // Over 165 MB of source and documentation this took the database from 0.21 to 0.13 CPU seconds:
 // a repeat of digits before a one-byte literal, with a bounded class repeat and a \b or a class
-// after it (Telegram's bot token, Mailgun's webhook key), had Vectorscan run an automaton over
+// after it (Telegram's bot token, Facebook's app access token), had Vectorscan run an automaton over
 // every byte, which the head alone does not need.
 //
 // Only what can be read with certainty is taken: no alternation around the tail, no flags but i and

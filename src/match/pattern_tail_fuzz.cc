@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "match/pattern_tail.h"
+#include "match/pattern_tail_check.h"
 
 namespace {
 
@@ -53,19 +54,6 @@ std::vector<uint64_t> scan(hs_database_t* db, std::string_view text, const keysw
   return e.ends;
 }
 
-// What the matcher makes of the ends (Matcher::scan's callback): windows of ends no further apart
-// than max_length, and the ends as a set.
-std::pair<std::vector<std::pair<uint64_t, uint64_t>>, std::set<uint64_t>> seen(const std::vector<uint64_t>& ends,
-                                                                               uint64_t max_length) {
-  std::vector<std::pair<uint64_t, uint64_t>> windows;
-  for (uint64_t to : ends)
-    if (!windows.empty() && to <= windows.back().second + max_length)
-      windows.back().second = std::max(windows.back().second, to);
-    else
-      windows.emplace_back(to, to);
-  return {windows, std::set<uint64_t>(ends.begin(), ends.end())};
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -82,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!head) __builtin_trap();  // a head of a pattern Vectorscan takes must be one it takes too
   const auto a = scan(whole, text, nullptr), b = scan(head, text, &split->tail);
   for (uint64_t max_length : {0, 8, 64})
-    if (seen(a, max_length) != seen(b, max_length)) __builtin_trap();
+    if (keysweep::windows_and_ends(a, max_length) != keysweep::windows_and_ends(b, max_length)) __builtin_trap();
   hs_free_database(whole);
   hs_free_database(head);
   return 0;
