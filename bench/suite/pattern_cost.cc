@@ -14,6 +14,8 @@
 //              when Vectorscan can and in prefilter mode when it cannot, as keysweep does
 //   --sample N read every Nth file only (default 1: all)
 //   --leave-out  also time the whole set without each pattern in turn (slow: one compile each)
+//   --baseline compile for Vectorscan's baseline target (no tuning, no AVX2), as keysweep's
+//              built-in database is; default: for this CPU
 //   --heads    give Vectorscan each pattern's head, as keysweep does (match/pattern_tail.h)
 //   --without LIST  time the whole set without the patterns at these 0-based lines ("3,17,40")
 //                instead of timing each pattern (repeatable: one line each)
@@ -87,6 +89,8 @@ unsigned flags_for(const std::string& p) {
   return f;
 }
 
+bool baseline_target = false;
+
 hs_database_t* compile(const std::vector<std::string>& pats, const std::vector<unsigned>& flags,
                        const std::vector<size_t>& which) {
   std::vector<const char*> exprs;
@@ -98,8 +102,9 @@ hs_database_t* compile(const std::vector<std::string>& pats, const std::vector<u
   }
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
+  hs_platform_info_t baseline{};  // tune 0, no CPU features
   if (hs_compile_multi(exprs.data(), fl.data(), ids.data(), static_cast<unsigned>(exprs.size()),
-                       HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
+                       HS_MODE_BLOCK, baseline_target ? &baseline : nullptr, &db, &err) != HS_SUCCESS) {
     std::fprintf(stderr, "pattern_cost: Vectorscan rejects the set: %s\n", err ? err->message : "?");
     std::exit(2);
   }
@@ -143,6 +148,8 @@ int main(int argc, char** argv) {
   for (; a < argc && argv[a][0] == '-'; ++a) {
     if (!std::strcmp(argv[a], "--sample") && a + 1 < argc) {
       sample = std::max<size_t>(1, std::strtoul(argv[++a], nullptr, 10));
+    } else if (!std::strcmp(argv[a], "--baseline")) {
+      baseline_target = true;
     } else if (!std::strcmp(argv[a], "--heads")) {
 #if !KEYSWEEP_PATTERN_TAIL
       std::fprintf(stderr, "pattern_cost: --heads needs a build with src/match/pattern_tail.cc\n");
