@@ -65,17 +65,7 @@ declare -A BIN=([keysweep]=$KEYSWEEP)
 [[ -z $BASELINE ]] || { NAMES=(baseline keysweep); BIN[baseline]=$BASELINE; }
 
 # peak_anon NAME: the largest RssAnon (KiB) of one run, sampled every 50 ms.
-peak_anon() {
-  local pid peak=0 kib
-  $(cmd "${BIN[$1]}" "$1") & pid=$!
-  while kill -0 "$pid" 2>/dev/null; do
-    kib=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-    (( ${kib:-0} > peak )) && peak=$kib
-    sleep 0.05
-  done
-  wait "$pid"
-  echo "$peak"
-}
+peak_anon() { peak_anon_kib $(cmd "${BIN[$1]}" "$1"); }
 
 # timed_anon_run NAME: time_run's line for one run of NAME, whose anonymous peak (sampled as in
 # peak_anon, in the process GNU time started) raises ANON[NAME].

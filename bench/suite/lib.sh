@@ -52,6 +52,20 @@ time_run() {
   return $rc
 }
 
+# peak_anon_kib COMMAND...: runs COMMAND (stdout discarded) and prints the largest RssAnon (KiB)
+# of its process, sampled every 50 ms: memory of its own, without the file pages it maps.
+peak_anon_kib() {
+  local pid peak=0 kib
+  "$@" > /dev/null & pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    kib=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    (( ${kib:-0} > peak )) && peak=$kib
+    sleep 0.05
+  done
+  wait "$pid"
+  echo "$peak"
+}
+
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 col() { awk -v c="$2" '{print $c}' "$WORK/$1.times"; }  # col NAME COLUMN: one value a run
 wall() { col "$1" 1 | median; }  # median wall seconds of NAME

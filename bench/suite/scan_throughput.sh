@@ -10,16 +10,19 @@
 #   read-floor bench/suite/read_files.cc: the same walk and open/read/close per file as keysweep, with
 #              JOBS reader threads and no matching: the I/O + syscall floor. cat pays for a fresh
 #              buffer mapping and an fadvise per file, so on small files it is no floor; both shown.
+#   base       with -b: another keysweep binary (main's, before a change), the same command,
+#              interleaved with keysweep's runs: before and after in one sitting
 #   raw-hs     read_files --vectorscan: the same reads, then raw Vectorscan over each file with every
 #              rule pattern (`keysweep rules export`) in one database, matches only counted: the
 #              matching floor. keysweep minus raw-hs is what confirming, extracting, context
 #              scoring, decoding and reporting cost (issue 16.5). Skipped without hs/hs.h.
 # Each runs RUNS times (interleaved, after one untimed warm-up read); the median wall time is used.
 #
-# Usage: bench/suite/scan_throughput.sh [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-o RESULT_FILE | -n]
+# Usage: bench/suite/scan_throughput.sh [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-b BASE] [-o RESULT_FILE | -n]
 #   -j JOBS      threads for keysweep and rg, processes for the read-only pass (default 2)
 #   -r RUNS      timed runs of each (default 3)
 #   -k KEYSWEEP  the binary (default build/release/src/cli/keysweep)
+#   -b BASE      a second keysweep binary timed beside it (the "base" row)
 #   -o FILE      where to write the result (default bench/results/YYYY-MM-DD-scan-throughput.txt)
 #   -n           print only, write no result file
 #   -c DIR       use DIR as the corpus instead of building build/bench-corpus (e.g. your own tree)
@@ -37,11 +40,13 @@ WRITE_RESULT=1
 CORPUS=$ROOT/build/bench-corpus
 OWN_CORPUS=0
 RG_CAP=300
-while getopts "j:r:k:o:nc:t:h" opt; do
+BASE=""
+while getopts "j:r:k:b:o:nc:t:h" opt; do
   case $opt in
     j) JOBS=$OPTARG ;;
     r) RUNS=$OPTARG ;;
     k) KEYSWEEP=$OPTARG ;;
+    b) BASE=$(realpath "$OPTARG") ;;
     o) RESULT=$OPTARG ;;
     n) WRITE_RESULT=0 ;;
     c) CORPUS=$(realpath "$OPTARG"); OWN_CORPUS=1 ;;
@@ -122,6 +127,7 @@ if [[ ! -x $READ_FILES || $ROOT/bench/suite/read_files.cc -nt $READ_FILES ]]; th
   fi
 fi
 ROWS="keysweep rg rg-ascii read read-floor"
+[[ -z $BASE ]] || { [[ -x $BASE ]] || die "no keysweep binary at $BASE (-b)"; ROWS="keysweep base ${ROWS#keysweep }"; }
 # The raw Vectorscan row, when read_files was built with it; its database is compiled once
 # (patterns-all.txt.hsdb) in the untimed warm-up below.
 CMD_RAW=""
@@ -136,6 +142,7 @@ fi
 FORMAT=jsonl
 "$KEYSWEEP" scan --format jsonl --exit-zero -q --output /dev/null "$WORK/patterns.txt" 2>/dev/null || FORMAT=human
 CMD_KEYSWEEP="$KEYSWEEP scan --jobs $JOBS --format $FORMAT --exit-zero -q --output /dev/null $CORPUS"
+CMD_BASE="$BASE scan --jobs $JOBS --format $FORMAT --exit-zero -q --output /dev/null $CORPUS"
 CMD_RG="rg -j $JOBS -c $RG_LIMIT -f $WORK/patterns.txt --no-ignore --hidden -a -uuu $CORPUS > /dev/null"
 CMD_RG_ASCII="rg -j $JOBS -c -f $WORK/patterns-ascii.txt --no-ignore --hidden -a -uuu $CORPUS > /dev/null"
 CMD_READ="find $CORPUS -type f -print0 | xargs -0 -P $JOBS -n 500 cat > /dev/null"
@@ -169,6 +176,7 @@ run() {
 for ((i = 1; i <= RUNS; i++)); do
   echo "run $i/$RUNS (load $(cut -d' ' -f1-3 /proc/loadavg))"
   run keysweep "$CMD_KEYSWEEP"
+  [[ -z $BASE ]] || run base "$CMD_BASE"
   run rg "$CMD_RG"
   run rg-ascii "$CMD_RG_ASCII"
   run read "$CMD_READ"
@@ -177,6 +185,7 @@ for ((i = 1; i <= RUNS; i++)); do
 done
 
 T_KS=$(wall keysweep); T_RG=$(wall rg); T_RGA=$(wall rg-ascii)
+T_BASE=""; [[ -z $BASE ]] || T_BASE=$(wall base)
 T_READ=$(wall read); T_FLOOR=$(wall read-floor)
 T_RAW=""; [[ -z $CMD_RAW ]] || T_RAW=$(wall raw-hs)
 
@@ -189,6 +198,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "load:     1/5/15-min load average at the end: $LOAD_END (per-run 1-min load below)"
   echo "commit:   HEAD at start $COMMIT"
   echo "keysweep: $KEYSWEEP ($("$KEYSWEEP" --version 2>/dev/null | sed -n 1p)), report format $FORMAT"
+  [[ -z $BASE ]] || echo "base:     $BASE (modified $(date -u -r "$BASE" '+%F %T') UTC)"
   echo "ripgrep:  $(rg --version | sed -n 1p)"
   echo "corpus:   $CORPUS_MB MB (1 MB = 10^6 bytes) in $CORPUS_FILES files: $CORPUS_TREES"
   echo "          (hard links to Debian's installed trees; keysweep saw: $KS_SUMMARY;"
@@ -199,6 +209,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   echo
   echo "commands:"
   echo "  keysweep:  $CMD_KEYSWEEP"
+  [[ -z $BASE ]] || echo "  base:      $CMD_BASE"
   echo "  ripgrep:   $CMD_RG"
   [[ -z $RG_LIMIT ]] || echo "             ($RG_LIMIT: the whole set exceeds rg's default 100 MB compiled-size limit)"
   echo "  rg-ascii:  $CMD_RG_ASCII   (patterns-ascii.txt = each pattern prefixed with (?-u))"
@@ -211,7 +222,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "and processes (less disturbed by other load than wall time); RSS = highest peak over the runs."
   printf '%-10s %9s %9s %8s %9s   %s\n' "" "wall s" "MB/s" "CPU s" "RSS MiB" "runs (wall s @ 1-min load)"
   for n in $ROWS; do
-    case $n in keysweep) t=$T_KS ;; rg) t=$T_RG ;; rg-ascii) t=$T_RGA ;; read) t=$T_READ ;;
+    case $n in keysweep) t=$T_KS ;; base) t=$T_BASE ;; rg) t=$T_RG ;; rg-ascii) t=$T_RGA ;; read) t=$T_READ ;;
                read-floor) t=$T_FLOOR ;; raw-hs) t=$T_RAW ;; esac
     rss=""; [[ $n == read* ]] || rss=$(peak_rss_mib $n)
     printf '%-10s %9s %9s %8s %9s   %s\n' "$n" "$t" "$(mbs "$CORPUS_BYTES" "$t")" "$(cpu $n)" "${rss:--}" \
@@ -219,6 +230,11 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   done
   echo
   echo "throughput ratios        by wall time   by CPU seconds (the same work per CPU second)"
+  [[ -z $BASE ]] || printf '%-24s %10sx %12sx   %s\n' \
+    "keysweep / base" "$(ratio "$T_KS" "$T_BASE")" "$(ratio "$(cpu keysweep)" "$(cpu base)")" "after / before" \
+    "base / read-floor" "$(ratio "$T_BASE" "$T_FLOOR")" "$(ratio "$(cpu base)" "$(cpu read-floor)")" ""
+  [[ -z $BASE || -z $CMD_RAW ]] || printf '%-24s %10sx %12sx   %s\n' \
+    "base / raw-hs" "$(ratio "$T_BASE" "$T_RAW")" "$(ratio "$(cpu base)" "$(cpu raw-hs)")" ""
   printf '%-24s %10sx %12sx   %s\n' \
     "keysweep / rg" "$(ratio "$T_KS" "$T_RG")" "$(ratio "$(cpu keysweep)" "$(cpu rg)")" "target >= 30x" \
     "keysweep / rg (?-u)" "$(ratio "$T_KS" "$T_RGA")" "$(ratio "$(cpu keysweep)" "$(cpu rg-ascii)")" "" \

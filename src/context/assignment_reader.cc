@@ -1,9 +1,16 @@
 #include "context/assignment_reader.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cctype>
 #include <cstring>
 #include <unordered_map>
+#include <utility>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>  // part of the x86-64 baseline
+#endif
 
 namespace keysweep::context {
 
@@ -25,11 +32,18 @@ const char* syntax_name(Syntax s) {
 namespace {
 
 // '@' is not one: "user:pw@host:5432" must not make "pw@host" a name. A leading sigil (@ivar,
-// $var) is skipped by name_before.
-bool is_name_char(char c) {
-  unsigned char u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || c == '_' || c == '-' || c == '.' || c == '$' || u >= 0x80;
-}
+// $var) is skipped by name_before. A table, not std::isalnum: names are read back byte by byte
+// from every operator of every line near a keyword, and the libc call was most of that walk.
+// (ASCII letters and digits are what isalnum gives in the "C" locale the scanner runs in; bytes
+// from 0x80 up are name bytes either way.)
+constexpr std::array<bool, 256> kNameChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.' || c == '$' || c >= 0x80;
+  return t;
+}();
+bool is_name_char(char c) { return kNameChar[static_cast<unsigned char>(c)]; }
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 bool ieq(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -37,6 +51,16 @@ bool ieq(std::string_view a, std::string_view b) {
          });
 }
 bool is_type_word(std::string_view w) {
+  // Most names are none of these, and their first byte or length says so: every name is read
+  // against this list, and comparing against all of it was a fifth of name_before.
+  if (w.size() < 3 || w.size() > 14) return false;
+  switch (w[0]) {
+    case 's': case 'S': case 'b': case '[': case 'c': case 'C': case 'v': case 'l': case '&':
+    case 'N': case 't': case 'O':
+      break;
+    default:
+      return false;
+  }
   for (std::string_view t : {"string", "String", "str", "byte", "[]byte", "char", "var", "val", "let",
                              "const", "CharSequence", "SecureString", "Str", "&str", "&'static", "NSString",
                              "NSString*", "text", "varchar", "Option<String>", "string?", "String?"})
@@ -50,11 +74,53 @@ bool istarts(std::string_view s, std::string_view p) { return s.size() >= p.size
 constexpr size_t kNearby = 256;
 constexpr size_t kMaxName = 128;
 
+// The value offsets a line has emitted, each with its index in the output: a value is claimed
+// once. A line holds one or two assignments, so they are looked up in a short list that
+// read_assignments reuses from line to line (a hash map's node per value was an allocation per
+// line); a line with many (a minified JSON object) moves to a hash map, so it stays linear.
+class ClaimedValues {
+ public:
+  void clear() {
+    few_.clear();
+    if (!many_.empty()) many_.clear();
+  }
+  // The index recorded for `offset`, and whether it was recorded just now (as `index`).
+  std::pair<size_t, bool> claim(uint32_t offset, size_t index) {
+    if (many_.empty()) {
+      for (const auto& [o, i] : few_)
+        if (o == offset) return {i, false};
+      if (few_.size() < kFew) {
+        few_.emplace_back(offset, index);
+        return {index, true};
+      }
+      for (const auto& [o, i] : few_) many_.emplace(o, i);
+    }
+    auto [it, fresh] = many_.emplace(offset, index);
+    return {it->second, fresh};
+  }
+
+ private:
+  static constexpr size_t kFew = 16;
+  std::vector<std::pair<uint32_t, size_t>> few_;
+  std::unordered_map<uint32_t, size_t> many_;
+};
+
+// The sixteen-byte form of a byte search (LineReader::first_byte): a lambda marking, in a byte
+// mask, the bytes of `v` the search wants. Without SSE2 there is none and the byte test does it all.
+#if defined(__SSE2__)
+#define BLOCK_TEST(expr) [&](__m128i v) { return expr; }
+#else
+#define BLOCK_TEST(expr) 0
+#endif
+
 // One line, with offsets relative to the text handed to read_assignments.
 class LineReader {
  public:
-  LineReader(std::string_view line, uint32_t base, std::vector<Assignment>& out, NameFilter filter)
-      : s_(line), base_(base), out_(out), filter_(filter) {}
+  LineReader(std::string_view line, uint32_t base, std::vector<Assignment>& out, NameFilter filter,
+             ClaimedValues& claimed)
+      : s_(line), base_(base), out_(out), filter_(filter), claimed_(claimed) {
+    claimed_.clear();
+  }
 
   // The syntaxes that say more come first: a value they claim is not claimed again by the plain
   // `name: value` reading (in "curl -u admin:pw", admin is not the name of pw).
@@ -63,11 +129,11 @@ class LineReader {
     command_lines();
     auth_schemes();
     url_credentials();
-    for (size_t i = 0; i < s_.size(); ++i) {
+    for (size_t i = next_operator(0); i < s_.size(); i = next_operator(i + 1)) {
       char c = s_[i];
       if (c == '=' || c == ':') operator_at(i);
       else if (c == ',') pair_args_at(i);
-      else if (c == '>') xml_text_at(i);
+      else xml_text_at(i);  // '>'
     }
   }
 
@@ -78,8 +144,56 @@ class LineReader {
   NameFilter filter_;
   int comment_ = -1;
   bool wanted(std::string_view name) const { return !filter_ || filter_(name); }  // in_comment(), computed on first use
-  // Value offsets already emitted on this line, with their index in out_: a value is claimed once.
-  std::unordered_map<uint32_t, size_t> claimed_;
+  ClaimedValues& claimed_;  // value offsets already emitted on this line
+
+  // The first byte in [pos, end) that `byte` accepts, or `end`. Sixteen bytes at a time where
+  // SSE2 is there (the x86-64 baseline): `block` marks in a byte mask which of sixteen bytes
+  // `byte` would accept. The searches below run over every line read near a keyword, and most of
+  // a line's bytes are none of the ones they look for.
+  template <class Block, class Byte>
+  size_t first_byte(size_t pos, size_t end, [[maybe_unused]] Block block, Byte byte) const {
+    const char* p = s_.data();
+#if defined(__SSE2__)
+    for (; pos + 16 <= end; pos += 16) {
+      const __m128i hit = block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + pos)));
+      if (const int mask = _mm_movemask_epi8(hit); mask != 0) return pos + std::countr_zero(static_cast<unsigned>(mask));
+    }
+#endif
+    for (; pos < end; ++pos)
+      if (byte(p[pos])) return pos;
+    return end;
+  }
+#if defined(__SSE2__)
+  static __m128i equals(__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); }
+  static __m128i lowered(__m128i v) { return _mm_or_si128(v, _mm_set1_epi8(0x20)); }
+#endif
+
+  // The first `a` or `b` in [pos, end), or `end`.
+  size_t find_either(size_t pos, size_t end, char a, char b) const {
+    return first_byte(pos, end, BLOCK_TEST(_mm_or_si128(equals(v, a), equals(v, b))),
+                      [=](char c) { return c == a || c == b; });
+  }
+
+  // The first byte in [pos, end) that is '-' or, in either case, 'i', 'p' or 'c' (where a flag,
+  // IDENTIFIED BY, PASSWORD or ConvertTo-SecureString may start), or `end`.
+  size_t next_form_start(size_t pos, size_t end) const {
+    return first_byte(
+        pos, end,
+        BLOCK_TEST(_mm_or_si128(_mm_or_si128(equals(v, '-'), equals(lowered(v), 'i')),
+                                _mm_or_si128(equals(lowered(v), 'p'), equals(lowered(v), 'c')))),
+        [](char c) {
+          const char first = static_cast<char>(c | 0x20);
+          return c == '-' || first == 'i' || first == 'p' || first == 'c';
+        });
+  }
+
+  // The first '=', ':', ',' or '>' at or after `pos` (s_.size() when none): the bytes run() acts on.
+  size_t next_operator(size_t pos) const {
+    return first_byte(pos, s_.size(),
+                      BLOCK_TEST(_mm_or_si128(_mm_or_si128(equals(v, '='), equals(v, ':')),
+                                              _mm_or_si128(equals(v, ','), equals(v, '>')))),
+                      [](char c) { return c == '=' || c == ':' || c == ',' || c == '>'; });
+  }
 
   // s_.find / s_.rfind, looking no further than `reach` bytes from `pos`.
   size_t find_near(std::string_view what, size_t pos, size_t reach = kNearby) const {
@@ -108,8 +222,12 @@ class LineReader {
     // "Authorization: Bearer x": the scheme word is not part of the credential.
     static constexpr std::string_view kSchemes[] = {"Bearer ", "Basic ", "Token ", "token ",
                                                     "bearer ", "basic ", "ApiKey ", "Digest "};
+    // Each starts with one of B b T t A D: the first byte rules most values out of all eight.
+    const char first = value.empty() ? 0 : value.front();
+    const bool may_have_scheme = first == 'B' || first == 'b' || first == 'T' || first == 't' ||
+                                 first == 'A' || first == 'D';
     for (auto sch : kSchemes)
-      if (value.size() > sch.size() && value.starts_with(sch)) {
+      if (may_have_scheme && value.size() > sch.size() && value.starts_with(sch)) {
         a.scheme = value.substr(0, sch.size() - 1);
         value.remove_prefix(sch.size());
         vstart += sch.size();
@@ -121,7 +239,7 @@ class LineReader {
     a.in_comment = in_comment();
     a.value_offset = base_ + static_cast<uint32_t>(vstart);
     // The same value reached through two syntaxes (an attribute that is also a pair) once.
-    if (!claimed_.emplace(a.value_offset, out_.size()).second) return;
+    if (!claimed_.claim(a.value_offset, out_.size()).second) return;
     out_.push_back(a);
   }
 
@@ -146,14 +264,15 @@ class LineReader {
     }
     char q = s_[i];
     if (q != '"' && q != '\'' && q != '`') return lit;
-    for (size_t j = i + 1; j < s_.size() && j <= i + kMaxValue + 1; ++j) {
+    // The closing quote within kMaxValue + 1 bytes, a backslash escaping the byte after it.
+    const size_t limit = std::min(s_.size(), i + kMaxValue + 2);
+    for (size_t j = find_either(i + 1, limit, '\\', q); j < limit; j = find_either(j, limit, '\\', q)) {
       if (s_[j] == '\\') {
-        ++j;
+        j += 2;
         continue;
       }
-      if (s_[j] == q)
-        return {i + 1, j - i - 1, j + 1,
-                q == '"' ? Quote::kDouble : q == '\'' ? Quote::kSingle : Quote::kBacktick};
+      return {i + 1, j - i - 1, j + 1,
+              q == '"' ? Quote::kDouble : q == '\'' ? Quote::kSingle : Quote::kBacktick};
     }
     return lit;
   }
@@ -381,11 +500,10 @@ class LineReader {
     // Flags (and ConvertTo-SecureString) hold a '-'; the other forms are SQL. Most lines read
     // near a keyword are neither, and one memchr says so.
     if (s_.find('-') == std::string_view::npos && !sql_like()) return;
-    for (size_t i = 0; i + 2 < s_.size(); ++i) {
-      // Every form starts with '-' or a letter of identified/password/convertto: a cheap test
-      // before the string comparisons.
-      char first = static_cast<char>(s_[i] | 0x20);
-      if (s_[i] != '-' && first != 'i' && first != 'p' && first != 'c') continue;
+    // Every form starts with '-' or a letter of identified/password/convertto: only those bytes
+    // are looked at before the string comparisons.
+    const size_t starts_end = s_.size() >= 2 ? s_.size() - 2 : 0;
+    for (size_t i = next_form_start(0, starts_end); i < starts_end; i = next_form_start(i + 1, starts_end)) {
       bool boundary = i == 0 || is_space(s_[i - 1]) || s_[i - 1] == '"' || s_[i - 1] == '\'';
       if (!boundary) continue;
       std::string_view rest = s_.substr(i);
@@ -440,11 +558,25 @@ class LineReader {
   }
 
   // CREATE USER ... IDENTIFIED BY, ALTER ROLE ... PASSWORD: only where the line is SQL.
+  // Whether the line holds "create ", "alter " or "grant " (lower, upper or capitalised; "Grant "
+  // is not one). Each word ends in a space after an e, r or t: one pass looks at the bytes before
+  // each space, where eight substring searches read the line eight times (most lines near a
+  // keyword have no '-', and this is asked of each of them).
   bool sql_like() {
     if (sql_ < 0) {
       sql_ = 0;
-      for (std::string_view w : {"create ", "alter ", "grant ", "CREATE ", "ALTER ", "GRANT ", "Create ", "Alter "})
-        if (s_.find(w) != std::string_view::npos) sql_ = 1;
+      const char* p = s_.data();
+      for (size_t k = 5; k < s_.size() && sql_ == 0; ++k) {
+        if (p[k] != ' ') continue;
+        const char before = static_cast<char>(p[k - 1] | 0x20);
+        if (before == 'e' && k >= 6) {
+          std::string_view w(p + k - 6, 6);
+          sql_ = w == "create" || w == "CREATE" || w == "Create";
+        } else if (before == 'r' || before == 't') {
+          std::string_view w(p + k - 5, 5);
+          sql_ = w == "alter" || w == "grant" || w == "ALTER" || w == "GRANT" || w == "Alter";
+        }
+      }
     }
     return sql_ == 1;
   }
@@ -495,11 +627,11 @@ class LineReader {
         a.syntax = Syntax::kAuthHeader;
         a.scheme = s_.substr(p, sch.size() - 1);
         a.implied = Implied::kToken;
-        auto [it, fresh] = claimed_.emplace(a.value_offset, out_.size());
+        auto [index, fresh] = claimed_.claim(a.value_offset, out_.size());
         if (fresh) {
           out_.push_back(a);
         } else {
-          Assignment& o = out_[it->second];
+          Assignment& o = out_[index];
           o.syntax = Syntax::kAuthHeader, o.scheme = a.scheme, o.implied = Implied::kToken;
         }
       }
@@ -523,14 +655,17 @@ class LineReader {
   }
 };
 
+#undef BLOCK_TEST
+
 }  // namespace
 
 void read_assignments(std::string_view text, std::vector<Assignment>& out, NameFilter name_filter) {
+  ClaimedValues claimed;
   size_t pos = 0;
   while (pos < text.size()) {
     const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
     size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
-    LineReader(text.substr(pos, end - pos), static_cast<uint32_t>(pos), out, name_filter).run();
+    LineReader(text.substr(pos, end - pos), static_cast<uint32_t>(pos), out, name_filter, claimed).run();
     pos = end + 1;
   }
 }

@@ -90,6 +90,45 @@ TEST(AssignmentReader, CommandLinesSqlAndHeaders) {
   EXPECT_EQ(name_of(R"(print("Password: hunter22"))", "hunter22"), "<none>");
 }
 
+TEST(AssignmentReader, SqlWordsInEachCasingAndNowhereElse) {
+  // "password 'x'" is SQL only on a line that creates, alters or grants, written in lower, upper
+  // or capitalised case, at the start of the line or after anything.
+  for (std::string_view verb : {"create role", "CREATE ROLE", "Create role", "alter role", "ALTER ROLE",
+                                "Alter role", "grant all to", "GRANT ALL TO"}) {
+    for (std::string_view before : {"", "x;", "  "}) {
+      std::string line = std::string(before) + std::string(verb) + " app password 'Sup3rPw9';";
+      EXPECT_EQ(name_of(line, "Sup3rPw9"), "identified by") << line;
+    }
+  }
+  // Not SQL: "Grant" capitalised is not one of the forms, the word must end in a space, and the
+  // verb's last letter alone does not make one.
+  for (std::string_view line : {"Grant all app password 'Sup3rPw9';", "created role password 'Sup3rPw9';",
+                                "recreate_role password 'Sup3rPw9';", "later role password 'Sup3rPw9';",
+                                "ter role password 'Sup3rPw9';"}) {
+    EXPECT_EQ(name_of(line, "Sup3rPw9"), "<none>") << line;
+  }
+  EXPECT_EQ(name_of("recreate role password 'Sup3rPw9';", "Sup3rPw9"), "identified by");
+}
+
+TEST(AssignmentReader, EachValueOnceHoweverManyOnTheLine) {
+  // A minified object: past the first sixteen values the claimed offsets move to a hash map, and
+  // a value reached twice (an auth header's value is also an assignment's) is still one assignment.
+  for (int n : {1, 15, 16, 17, 40}) {
+    std::string line = "{";
+    for (int i = 0; i < n; ++i) line += "\"token_" + std::to_string(i) + "\": \"v" + std::to_string(i) + "xyz\", ";
+    line += "\"auth\": \"Bearer abcDEF123456ghiJKL\"}";
+    auto found = read(line);
+    // The auth scheme is read before the line's operators, so its value comes first.
+    ASSERT_EQ(found.size(), static_cast<size_t>(n) + 1) << n;
+    EXPECT_EQ(found[0].value, "abcDEF123456ghiJKL");
+    EXPECT_EQ(found[0].syntax, Syntax::kAuthHeader);
+    for (int i = 0; i < n; ++i) {
+      EXPECT_EQ(found[i + 1].name, "token_" + std::to_string(i));
+      EXPECT_EQ(found[i + 1].value, "v" + std::to_string(i) + "xyz");
+    }
+  }
+}
+
 TEST(AssignmentReader, NeverPairsAcrossLines) {
   // A translation file: the key of one line is not the name of the next line's value.
   for (const auto& f : read("  \"reset_token\",\n  \"Abc123defGhi\": \"x\"\n"))

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <random>
 #include <set>
@@ -47,6 +48,28 @@ std::string percent_all(std::string_view in) {
   std::string out;
   for (unsigned char c : in) ((out += '%') += d[c >> 4]) += d[c & 15];
   return out;
+}
+
+// The run finder reads the alphabet 64 bytes at a time, with AVX2 where the CPU has it: the mask
+// must be the baseline's for every byte value at every position of the block.
+TEST(EncodedRuns, AlphabetMaskIsTheBaselinesOnEveryByte) {
+  auto in_alphabet = [](unsigned char c) {
+    return std::isalnum(c) || c == '+' || c == '/' || c == '-' || c == '_';
+  };
+  char block[64];
+  for (int b = 0; b < 256; ++b)
+    for (int at = 0; at < 64; ++at) {
+      std::memset(block, at % 2 ? 'Q' : ' ', sizeof block);
+      block[at] = static_cast<char>(b);
+      const uint64_t best = base64_alphabet_mask(block), baseline = base64_alphabet_mask(block, true);
+      ASSERT_EQ(best, baseline) << "byte " << b << " at " << at;
+      ASSERT_EQ((best >> at) & 1, in_alphabet(static_cast<unsigned char>(b)) ? 1u : 0u) << "byte " << b;
+    }
+  std::mt19937 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    for (char& c : block) c = static_cast<char>(rng());
+    ASSERT_EQ(base64_alphabet_mask(block), base64_alphabet_mask(block, true));
+  }
 }
 
 TEST(DecodeBase64, StandardUrlSafeAndUnpadded) {

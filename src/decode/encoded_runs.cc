@@ -8,6 +8,10 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>  // part of the x86-64 baseline
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>  // AVX2, used when the CPU has it (alphabet_mask_avx2)
+#define KEYSWEEP_ALPHABET_AVX2 1
+#endif
 
 namespace keysweep::decode {
 
@@ -168,6 +172,40 @@ uint64_t alphabet_mask(const char* p) {
   return m;
 }
 
+#if KEYSWEEP_ALPHABET_AVX2
+// alphabet_mask 32 bytes at a time: the same tests, half the instructions. This pass reads every
+// byte of every text file; with SSE2 it was most of the decode pass's 8% of a -j1 scan of source
+// trees (issue 16.5).
+__attribute__((target("avx2"))) uint64_t alphabet_mask_avx2(const char* p) {
+  uint64_t m = 0;
+  for (int k = 0; k < 2; ++k) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * k));
+    const __m256i a = _mm256_sub_epi8(v, _mm256_set1_epi8('A'));
+    const __m256i upper = _mm256_cmpeq_epi8(_mm256_min_epu8(a, _mm256_set1_epi8('Z' - 'A')), a);
+    const __m256i l = _mm256_sub_epi8(v, _mm256_set1_epi8('a'));
+    const __m256i lower = _mm256_cmpeq_epi8(_mm256_min_epu8(l, _mm256_set1_epi8('z' - 'a')), l);
+    const __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('+'));
+    const __m256i digits = _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8('9' - '+')), d);
+    const __m256i comma_dot = _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(',')),
+                                              _mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
+    const __m256i in = _mm256_or_si256(_mm256_or_si256(upper, lower),
+                                       _mm256_or_si256(_mm256_andnot_si256(comma_dot, digits),
+                                                       _mm256_cmpeq_epi8(v, _mm256_set1_epi8('_'))));
+    m |= static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(in))) << (32 * k);
+  }
+  return m;
+}
+#endif
+
+// The mask function this CPU runs best, chosen once.
+using AlphabetMask = uint64_t (*)(const char*);
+AlphabetMask best_alphabet_mask() {
+#if KEYSWEEP_ALPHABET_AVX2
+  if (__builtin_cpu_supports("avx2")) return alphabet_mask_avx2;
+#endif
+  return alphabet_mask;
+}
+
 // Bit k: bits k .. k+19 of m are all set (a run of kMinBase64Run starts at k).
 uint64_t run_starts(uint64_t m) {
   static_assert(kMinBase64Run == 20);
@@ -181,10 +219,11 @@ uint64_t run_starts(uint64_t m) {
 // identifier-like key on every line, and walking each of them a byte at a time was 3% of an APK
 // scan. The last partial block goes to scan_window.
 void find_alphabet_runs(std::string_view text, uint64_t max_run, std::vector<EncodedRun>& out) {
+  static const AlphabetMask mask_of = best_alphabet_mask();
   const size_t n = text.size();
   size_t i = 0, carry = 0;  // carry: alphabet bytes right before i (the byte before them is not)
   while (i + 64 <= n) {
-    uint64_t m = alphabet_mask(text.data() + i);
+    uint64_t m = mask_of(text.data() + i);
     const bool hit = run_starts(m) != 0 ||
                      (carry > 0 && carry + static_cast<size_t>(std::countr_one(m)) >= kMinBase64Run);
     if (!hit) {
@@ -266,6 +305,10 @@ uint32_t utf16_unit_starts(const char* p) {
 }
 
 }  // namespace
+
+uint64_t base64_alphabet_mask(const char* p, bool baseline) {
+  return baseline ? alphabet_mask(p) : best_alphabet_mask()(p);
+}
 
 void find_utf16le_runs(std::string_view bytes, uint64_t max_run, std::vector<EncodedRun>& out) {
   const size_t n = bytes.size();

@@ -31,6 +31,11 @@ struct EncodedRun {
 // property of a whole file), each at most `max_run` bytes long, ordered by kind then offset.
 void find_encoded_runs(std::string_view text, uint64_t max_run, std::vector<EncodedRun>& out);
 
+// Bit k: p[k] is in the base64 alphabet (either variant), for the 64 bytes at p: as the finder
+// computes it on this CPU (AVX2 where it has it), or with the x86-64 baseline's SSE2. The same
+// either way; the choice is the test's.
+uint64_t base64_alphabet_mask(const char* p, bool baseline = false);
+
 // Base64 wrapped at a fixed width (PEM bodies at 64, MIME at 76, a blob folded by an editor): runs
 // of `runs` (base64 ones, as find_encoded_runs found them) that fill their lines, followed each by
 // a line break and the same indentation, every line as long as the first but the last (which may

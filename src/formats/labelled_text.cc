@@ -39,27 +39,25 @@ __m128i key_chars(__m128i v) {
 }
 #endif
 
-// Appends `symbol` rendered as a key (see render_key) without a temporary string. Sixteen bytes
-// at a time where SSE2 is there (the x86-64 baseline): every line of a DEX or resource table
-// starts with a key, and the byte loop was most of add(). The mapping is idempotent (a mapped
-// byte maps to itself), so a key of 16 bytes or more ends with one block that overlaps the one
-// before it, and a shorter key is mapped as one block in a local buffer: most keys are not a
-// multiple of 16 long, and their tails byte by byte were half of the function's time.
-void append_key(std::string& out, std::string_view symbol) {
-  const size_t start = out.size();
-  out.append(symbol);
-  char* key = out.data() + start;
+// Writes `symbol` rendered as a key (see render_key) to `out`, which has room for its bytes.
+// Sixteen bytes at a time where SSE2 is there (the x86-64 baseline), mapped on the way from the
+// symbol to the text: every line of a DEX or resource table starts with a key, and copying it
+// first and mapping it in place read and wrote it twice. A key of 16 bytes or more ends with one
+// block that overlaps the one before it (mapping the same source bytes again writes the same
+// bytes), and a shorter key is mapped as one block in a local buffer: most keys are not a multiple
+// of 16 long, and their tails byte by byte were half of the function's time.
+void write_key(char* out, std::string_view symbol) {
+  const char* key = symbol.data();
   const size_t n = symbol.size();
 #if defined(__SSE2__)
   if (n >= 16) {
     for (size_t i = 0; i + 16 <= n; i += 16) {
       __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(key + i));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(key + i), key_chars(v));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), key_chars(v));
     }
     if (n % 16 != 0) {
-      char* last = key + n - 16;
-      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(last));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(last), key_chars(v));
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(key + n - 16));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + n - 16), key_chars(v));
     }
     return;
   }
@@ -68,10 +66,10 @@ void append_key(std::string& out, std::string_view symbol) {
     std::memcpy(block, key, n);
     _mm_store_si128(reinterpret_cast<__m128i*>(block),
                     key_chars(_mm_load_si128(reinterpret_cast<const __m128i*>(block))));
-    std::memcpy(key, block, n);
+    std::memcpy(out, block, n);
   }
 #else
-  for (size_t i = 0; i < n; ++i) key[i] = kKeyChar[static_cast<unsigned char>(key[i])];
+  for (size_t i = 0; i < n; ++i) out[i] = kKeyChar[static_cast<unsigned char>(key[i])];
 #endif
 }
 
@@ -101,8 +99,8 @@ bool has_line_break(std::string_view value) {
 }  // namespace
 
 std::string LabelledTextBuilder::render_key(std::string_view symbol) {
-  std::string key;
-  append_key(key, symbol);
+  std::string key(symbol.size(), '\0');
+  write_key(key.data(), symbol);
   return key;
 }
 
@@ -115,28 +113,31 @@ void LabelledTextBuilder::reserve(size_t bytes) {
 void LabelledTextBuilder::add(std::string_view symbol, std::string_view value) {
   // Consecutive lines of one symbol (a method loading several strings) share one segment: a
   // finding anywhere in the run reports the same label, and no label is copied per line.
-  if (segments_.empty() || segments_.back().label != symbol) {
-    segments_.push_back(Segment{text_.size(), symbol});
-    last_key_ = text_.size();
-    append_key(text_, symbol);
-  } else {
-    // The same symbol as the line before: its rendered key is there to copy.
-    text_.append(text_, last_key_, symbol.size());
-  }
+  const bool same_symbol = !segments_.empty() && segments_.back().label == symbol;
+  if (!same_symbol) segments_.push_back(Segment{text_.size(), symbol});
   // Line breaks inside a value would split it from its key; quotes stay as they are, since rules
-  // end secrets at their own character classes. Most values have no break, and their line is
-  // written with one resize. (Not resize_and_overwrite: GCC 12's libstdc++ hands its callback a
-  // size other than the one asked for.)
-  const char* p = value.data();
-  if (!has_line_break(value)) {
-    const size_t at = text_.size();
-    text_.resize(at + value.size() + 6);
-    char* out = text_.data() + at;
+  // end secrets at their own character classes. Most values have no break, and their whole line
+  // (key, value and the bytes around them) is written with one resize. (Not resize_and_overwrite:
+  // GCC 12's libstdc++ hands its callback a size other than the one asked for.)
+  const bool plain = !has_line_break(value);
+  const size_t at = text_.size();
+  text_.resize(at + symbol.size() + (plain ? value.size() + 6 : 0));
+  char* out = text_.data() + at;
+  if (same_symbol) {
+    // The same symbol as the line before: its rendered key is there to copy.
+    std::memcpy(out, text_.data() + last_key_, symbol.size());
+  } else {
+    last_key_ = at;
+    write_key(out, symbol);
+  }
+  if (plain) {
+    out += symbol.size();
     std::memcpy(out, " = \"", 4);
     if (!value.empty()) std::memcpy(out + 4, value.data(), value.size());
     std::memcpy(out + 4 + value.size(), "\"\n", 2);
     return;
   }
+  const char* p = value.data();
   text_.append(" = \"");
   size_t run = 0;
   for (size_t i = 0; i < value.size(); ++i) {

@@ -481,6 +481,54 @@ Result<git_oid> resolve_commit(git_repository* repo, const std::string& rev, con
   return peel_to_commit(obj.get(), rev, path);
 }
 
+// The commits every ref under refs/ and HEAD point to: where a walk of the whole history starts.
+// libgit2's git_revwalk_push_glob would do it in one call, but it stops at the first ref whose
+// object cannot be read and says nothing of the refs after it; a damaged repository then scanned
+// as an empty one, exit 0. Here each such ref is named and the others still walked. A ref to a
+// tree or blob (a tag of a file) has no history and is passed over, as git log --all does.
+struct RefTips {
+  std::vector<git_oid> commits;
+  size_t unreadable = 0;  // refs whose object could not be read (each named in a warning)
+};
+
+RefTips ref_tips(git_repository* repo, DiagnosticSink& diagnostics, const std::string& path) {
+  RefTips out;
+  auto add = [&](git_reference* ref, const char* name) {
+    Owned<git_reference, git_reference_free> direct;
+    if (git_reference_resolve(direct.out(), ref) != 0)
+      return;  // dangling symbolic ref, unborn HEAD
+    const git_oid* target = git_reference_target(direct.get());
+    Owned<git_object, git_object_free> obj, commit;
+    int rc = git_object_lookup(obj.out(), repo, target, GIT_OBJECT_ANY);
+    if (rc == 0) rc = git_object_peel(commit.out(), obj.get(), GIT_OBJECT_COMMIT);
+    if (rc == 0) {
+      out.commits.push_back(*git_object_id(commit.get()));
+    } else if (rc != GIT_EPEEL && rc != GIT_EINVALIDSPEC) {
+      ++out.unreadable;
+      diagnostics.warn(DiagnosticKind::kMalformed, path,
+                       std::string(name) + " points to " + hex(target) +
+                           ", which cannot be read: " + git_error_text(rc) +
+                           "; its history is walked only where another ref reaches it");
+    }
+  };
+  git_reference_iterator* it = nullptr;
+  if (git_reference_iterator_glob_new(&it, repo, "refs/*") == 0) {
+    git_reference* ref = nullptr;
+    while (git_reference_next(&ref, it) == 0) {
+      add(ref, git_reference_name(ref));
+      git_reference_free(ref);
+    }
+    git_reference_iterator_free(it);
+  }
+  // HEAD on a branch is that branch, walked above; a detached HEAD is a start of its own.
+  Owned<git_reference, git_reference_free> head;
+  if (git_reference_lookup(head.out(), repo, "HEAD") == 0 &&
+      git_reference_type(head.get()) == GIT_REFERENCE_DIRECT)
+    add(head.get(), "HEAD");
+  git_error_clear();
+  return out;
+}
+
 }  // namespace
 
 Result<void> GitRepository::walk_blobs(const GitScanOptions& options, DiagnosticSink& diagnostics,
@@ -547,42 +595,59 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
     }
   }
 
-  // Parents before children, so a blob's first sighting is the commit that introduced it.
-  std::vector<git_oid> shallow_order;
-  size_t shallow_next = 0;
-  Owned<git_revwalk, git_revwalk_free> walk;
+  RefTips every_ref;
+  if (tips.empty() && options.range.empty()) {
+    every_ref = ref_tips(repo, diagnostics, path_);
+    tips = every_ref.commits;
+  }
+
+  // Every commit in walk order first, parents before children, so a blob's first sighting is
+  // the commit that introduced it (20 bytes a commit; libgit2's reverse topological sort has read
+  // them all before it gives the first), and workers can read the ones ahead.
+  std::vector<git_oid> order;
+  // The tolerant order (input/git_shallow.h): a missing parent ends the walk there.
+  auto tolerant_order = [&]() -> Result<void> {
+    std::vector<git_oid> unreadable;
+    auto o = shallow_commit_order(repo, tips, hidden, &unreadable);
+    if (!o) return std::unexpected(o.error());
+    order = std::move(*o);
+    for (const git_oid& id : unreadable)
+      diagnostics.warn(DiagnosticKind::kMalformed, path_ + "@" + hex(&id),
+                       "cannot read commit: it is named as a parent but is missing or damaged; the "
+                       "history before it is not walked");
+    return {};
+  };
   if (is_shallow_clone(repo)) {
-    auto order = shallow_commit_order(repo, tips, hidden);
-    if (!order) return std::unexpected(order.error());
-    shallow_order = std::move(*order);
+    if (auto r = tolerant_order(); !r) return r;
   } else {
+    Owned<git_revwalk, git_revwalk_free> walk;
     if (int rc = git_revwalk_new(walk.out(), repo); rc != 0)
       return make_error(ErrorCode::kIo, git_error_text(rc), path_);
     git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
-    if (tips.empty() && options.range.empty()) {
-      git_revwalk_push_glob(walk.get(), "*");  // every ref under refs/
-      git_revwalk_push_head(walk.get());       // fails harmlessly on an unborn HEAD
-    }
     for (const auto& id : tips) git_revwalk_push(walk.get(), &id);
     for (const auto& id : hidden) git_revwalk_hide(walk.get(), &id);
+    git_error_clear();
+    git_oid oid;
+    int rc;
+    while ((rc = git_revwalk_next(&oid, walk.get())) == 0) order.push_back(oid);
+    if (rc != GIT_ITEROVER) {
+      // libgit2's walk gives up at the first commit it cannot read (a damaged or incomplete
+      // repository); the tolerant walk goes around it and names it.
+      diagnostics.warn(DiagnosticKind::kMalformed, path_,
+                       "walking the history: " + git_error_text(rc) +
+                           "; walked again around the commits that cannot be read");
+      order.clear();
+      if (auto r = tolerant_order(); !r) return r;
+    }
   }
   git_error_clear();
-  auto next = [&](git_oid* out) -> int {
-    if (!walk.get()) {
-      if (shallow_next == shallow_order.size()) return GIT_ITEROVER;
-      *out = shallow_order[shallow_next++];
-      return 0;
-    }
-    return git_revwalk_next(out, walk.get());
-  };
-
-  // Every commit in walk order first (20 bytes a commit; libgit2's reverse topological sort has
-  // read them all before it gives the first), so workers can read the ones ahead.
-  std::vector<git_oid> order;
-  git_oid oid;
-  int rc;
-  while ((rc = next(&oid)) == 0) order.push_back(oid);
-  const std::string walk_error = rc != GIT_ITEROVER ? git_error_text(rc) : "";
+  if (order.empty() && every_ref.unreadable > 0)
+    return make_error(
+        ErrorCode::kIo,
+        "no commit could be read: " + std::to_string(every_ref.unreadable) +
+            (every_ref.unreadable == 1 ? " ref points" : " refs point") +
+            " to an object that cannot be read, and no other ref to a commit that can",
+        path_);
 
   // A parent the walk did not visit is on the boundary (hidden by --since / --diff): what its
   // tree holds was there before, so it is marked seen, not reported. In a full walk every parent
@@ -621,8 +686,6 @@ Result<void> GitRepository::walk_blobs(const GitScanOptions& options, Diagnostic
       collect.stream(own.differ, &c.tree, c.has_old ? &c.old_tree : nullptr, &c.origin);
     prefetch.done(seq);
   }
-  if (!walk_error.empty())
-    return make_error(ErrorCode::kIo, "walking the history failed: " + walk_error, path_);
   return {};
 }
 

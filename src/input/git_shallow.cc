@@ -1,5 +1,6 @@
 #include "input/git_shallow.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -53,7 +54,7 @@ std::vector<git_oid> parents_of(git_repository* repo, const git_oid& id, const O
 
 // Every commit reachable from `starts`, not entering `stop`, that can be read.
 OidSet reachable(git_repository* repo, const std::vector<git_oid>& starts, const OidSet& stop,
-                 const OidSet& shallow) {
+                 const OidSet& shallow, std::vector<git_oid>* unreadable = nullptr) {
   OidSet seen;
   std::vector<git_oid> stack;
   for (const auto& s : starts)
@@ -69,6 +70,7 @@ OidSet reachable(git_repository* repo, const std::vector<git_oid>& starts, const
   for (auto it = seen.begin(); it != seen.end();) {
     git_commit* c = nullptr;
     if (git_commit_lookup(&c, repo, &*it) != 0) {
+      if (unreadable) unreadable->push_back(*it);
       it = seen.erase(it);
     } else {
       git_commit_free(c);
@@ -92,7 +94,8 @@ void push_peeled(git_repository* repo, git_reference* ref, std::vector<git_oid>&
 bool is_shallow_clone(git_repository* repo) { return git_repository_is_shallow(repo) == 1; }
 
 Result<std::vector<git_oid>> shallow_commit_order(git_repository* repo, std::vector<git_oid> tips,
-                                                  const std::vector<git_oid>& hidden) {
+                                                  const std::vector<git_oid>& hidden,
+                                                  std::vector<git_oid>* unreadable) {
   if (tips.empty()) {
     git_reference_iterator* it = nullptr;
     if (git_reference_iterator_new(&it, repo) == 0) {
@@ -112,7 +115,11 @@ Result<std::vector<git_oid>> shallow_commit_order(git_repository* repo, std::vec
   }
   OidSet shallow = read_shallow(repo);
   OidSet hidden_set = reachable(repo, hidden, {}, shallow);
-  OidSet visible = reachable(repo, tips, hidden_set, shallow);
+  OidSet visible = reachable(repo, tips, hidden_set, shallow, unreadable);
+  // In id order: the messages naming them do not depend on hashing.
+  if (unreadable)
+    std::sort(unreadable->begin(), unreadable->end(),
+              [](const git_oid& a, const git_oid& b) { return git_oid_cmp(&a, &b) < 0; });
 
   // Kahn's algorithm: a commit is ready once its parents inside the set are out.
   std::unordered_map<git_oid, int, OidHash, OidEq> waiting;

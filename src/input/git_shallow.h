@@ -16,8 +16,11 @@ bool is_shallow_clone(git_repository* repo);
 
 // The commits reachable from `tips` and not from `hidden`, parents before children (ties: the
 // older commit time first). `tips` empty: every ref and HEAD. Parents that are missing, and the
-// parents of the shallow file's commits, end the walk there.
+// parents of the shallow file's commits, end the walk there. Also the fallback for a damaged
+// repository, where libgit2's own walk stops at the first commit it cannot read: `unreadable`
+// (if given) gets the commits that were named (as a tip or a parent) but could not be read.
 Result<std::vector<git_oid>> shallow_commit_order(git_repository* repo, std::vector<git_oid> tips,
-                                                  const std::vector<git_oid>& hidden);
+                                                  const std::vector<git_oid>& hidden,
+                                                  std::vector<git_oid>* unreadable = nullptr);
 
 }  // namespace keysweep

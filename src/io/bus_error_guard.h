@@ -19,11 +19,28 @@
 // cache (its size again in anonymous memory per worker), and leasing that copy from the
 // MemoryBudget would make every inflated entry a nested lease, which never waits: the budget
 // would stop bounding what workers inflate (io/memory_budget.h).
+//
+// Mappings that are not ours: libgit2 maps pack windows itself and has no hook to guard them, so a
+// pack cut short under a libgit2 read ended the scan with SIGBUS. guard_foreign_file_mappings()
+// extends the handler to every read-only mapping of a file: a fault there finds its mapping in
+// /proc/self/maps (read with raw system calls, which are async-signal-safe), zero-fills the rest
+// of it the same way and records the file; libgit2 then reads zeros, fails to inflate the object
+// and says so, and the scan names the file (take_foreign_faults). Writable and anonymous mappings
+// are never touched: a fault there is a real bug or a real out-of-memory, and still ends the run.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
 
 namespace keysweep {
+
+// A file whose page was lost under a mapping keysweep did not make.
+struct ForeignMappingFault {
+  std::string path;
+  uint64_t offset = 0;  // where in the file the first lost page starts
+};
 
 class BusErrorGuard {
  public:
@@ -36,6 +53,13 @@ class BusErrorGuard {
 
   // Whether a read of the range faulted, so that part of it now reads as zeros.
   bool faulted() const;
+
+  // From now on (for the rest of the process) read-only file mappings made by libraries are
+  // guarded too. Call it before handing files to such a library.
+  static void guard_foreign_file_mappings();
+  // The files (at most a few, each once) whose pages were lost under such mappings since the last
+  // call, and forgets them.
+  static std::vector<ForeignMappingFault> take_foreign_faults();
 
   struct Slot;
 

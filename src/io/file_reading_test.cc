@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "io/bus_error_guard.h"
 #include "io/file_faults.h"
 #include "io/file_reader.h"
 #include "io/mapped_file.h"
@@ -139,6 +140,51 @@ TEST(BusErrorGuardDeathTest, AFaultOutsideAGuardedRangeStillKills) {
       },
       // SIGBUS's default action; or, in a sanitizer build, the sanitizer's handler (the one there
       // before) reporting the fault and exiting 1. Exits 3-5 would mean it was not seen at all.
+      [](int status) {
+        return (WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS) ||
+               (WIFEXITED(status) && WEXITSTATUS(status) == 1);
+      },
+      "");
+}
+
+// Mappings a library makes itself (libgit2's pack windows), once guard_foreign_file_mappings()
+// is on: a read-only file mapping cut short reads as zeros and the file is named; a writable
+// mapping is never touched. In child processes: the mode stays on for the rest of a process.
+TEST(BusErrorGuardDeathTest, AForeignReadOnlyFileMappingCutShortReadsAsZerosAndIsNamed) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  TempFile file("foreign.bin", std::string(3 * 4096, 'f'));
+  EXPECT_EXIT(
+      {
+        BusErrorGuard::guard_foreign_file_mappings();
+        int fd = ::open(file.path().c_str(), O_RDONLY);
+        auto* p = static_cast<const volatile char*>(
+            mmap(nullptr, 3 * 4096, PROT_READ, MAP_PRIVATE, fd, 0));
+        if (p == MAP_FAILED || truncate(file.path().c_str(), 4096) != 0) _exit(3);
+        const char before = p[0];
+        const char lost = p[2 * 4096 + 7];
+        auto faults = BusErrorGuard::take_foreign_faults();
+        if (before != 'f' || lost != 0) _exit(4);
+        if (faults.size() != 1 || faults[0].path != file.path() || faults[0].offset != 2 * 4096)
+          _exit(5);
+        if (!BusErrorGuard::take_foreign_faults().empty()) _exit(6);  // taken once
+        _exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+TEST(BusErrorGuardDeathTest, AForeignWritableMappingIsNeverTouched) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  TempFile file("foreign-rw.bin", std::string(2 * 4096, 'w'));
+  EXPECT_EXIT(
+      {
+        BusErrorGuard::guard_foreign_file_mappings();
+        int fd = ::open(file.path().c_str(), O_RDWR);
+        auto* p = static_cast<volatile char*>(
+            mmap(nullptr, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+        if (p == MAP_FAILED || ftruncate(fd, 0) != 0) _exit(3);
+        char c = p[4096];
+        _exit(c == 0 ? 4 : 5);
+      },
       [](int status) {
         return (WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS) || (WIFEXITED(status) && WEXITSTATUS(status) == 1);
       },

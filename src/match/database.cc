@@ -9,16 +9,30 @@
 
 namespace keysweep {
 
-PatternSet::PatternSet(const std::vector<Rule>& rules) {
+PatternSet::PatternSet(const std::vector<Rule>& rules) : heads_(rules.size()) {
   for (size_t i = 0; i < rules.size(); ++i) {
-    patterns.push_back(rules[i].pattern.c_str());
+    whole_.push_back(rules[i].pattern.c_str());
+    patterns.push_back(whole_.back());
+    tails.emplace_back();
+    if (auto split = split_pattern_tail(rules[i].pattern)) {
+      heads_[i] = std::move(split->head);
+      patterns.back() = heads_[i].c_str();
+      tails.back() = split->tail;
+    }
     flags.push_back(0);
     ids.push_back(static_cast<unsigned>(i));
   }
 }
 
+void PatternSet::prefilter(size_t i) {
+  flags[i] |= HS_FLAG_PREFILTER;
+  patterns[i] = whole_[i];
+  tails[i].reset();
+}
+
 std::string PatternSet::digest() const {
-  std::string material = "keysweep pattern set 1\n";
+  // Of what Vectorscan is given: heads where a tail was taken off (set 2; set 1 had none).
+  std::string material = "keysweep pattern set 2\n";
   for (size_t i = 0; i < patterns.size(); ++i) {
     material.append(patterns[i]).push_back('\0');
     material.append(std::to_string(flags[i])).push_back('\0');
@@ -35,7 +49,7 @@ std::vector<uint32_t> PatternSet::prefiltered() const {
 
 void PatternSet::set_prefiltered(const std::vector<uint32_t>& indices) {
   for (uint32_t i : indices)
-    if (i < flags.size()) flags[i] |= HS_FLAG_PREFILTER;
+    if (i < flags.size()) prefilter(i);
 }
 
 hs_platform_info_t DatabaseTarget::platform() const {
@@ -139,7 +153,7 @@ std::expected<Database, CompileFailure> compile_database(PatternSet& set,
     if (bad < 0 || static_cast<size_t>(bad) >= set.flags.size() ||
         (set.flags[static_cast<size_t>(bad)] & HS_FLAG_PREFILTER))
       return std::unexpected(std::move(failure));
-    set.flags[static_cast<size_t>(bad)] |= HS_FLAG_PREFILTER;
+    set.prefilter(static_cast<size_t>(bad));
   }
 }
 

@@ -7,20 +7,27 @@
 
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "match/pattern_tail.h"
 #include "rules/rule.h"
 
 namespace keysweep {
 
-// What Vectorscan compiles: every rule's pattern, its id (the rule's index) and its flags.
+// What Vectorscan compiles: every rule's pattern, its id (the rule's index) and its flags. A
+// pattern with a tail Vectorscan runs slowly is given as its head (match/pattern_tail.h), and the
+// matcher checks the tail on the head's ends; a rule compiled in prefilter mode keeps its whole
+// pattern (its ends are approximate, so no tail is checked on them).
 struct PatternSet {
   explicit PatternSet(const std::vector<Rule>& rules);
-  std::vector<const char*> patterns;  // point into the rules, which must outlive the set
+  PatternSet(const PatternSet&) = delete;  // `patterns` point into `heads_`
+  std::vector<const char*> patterns;  // point into the rules (which must outlive the set) or heads
   std::vector<unsigned> flags;        // HS_FLAG_PREFILTER for rules compiled in prefilter mode
   std::vector<unsigned> ids;
+  std::vector<std::optional<PatternTail>> tails;  // per rule: the tail its head was cut from
 
   // SHA-256 (hex) of every pattern with its flags, in order: which rule set a database matches.
   // Taken before compile_database() adds prefilter flags, so it depends on the rules only.
@@ -28,6 +35,12 @@ struct PatternSet {
   // The indices compiled in prefilter mode; and setting them from such a list.
   std::vector<uint32_t> prefiltered() const;
   void set_prefiltered(const std::vector<uint32_t>& indices);
+  // Rule `i` in prefilter mode, its pattern whole.
+  void prefilter(size_t i);
+
+ private:
+  std::vector<const char*> whole_;  // each rule's own pattern
+  std::vector<std::string> heads_;  // sized once: `patterns` point into it
 };
 
 // The CPU a database is compiled for (Vectorscan's hs_platform_info_t without its reserved fields).
@@ -74,8 +87,8 @@ struct CompileFailure {
 };
 // Compiles `set` for `target` in block mode. Vectorscan rejects some constructs RE2 accepts (and
 // vice versa, e.g. lookarounds, which the rules avoid); a rule it rejects is retried in prefilter
-// mode (set.flags records it), where Vectorscan matches a superset and RE2 still decides, so only
-// speed is lost. Fails on a pattern that does not compile even so.
+// mode with its whole pattern (set.flags records it), where Vectorscan matches a superset and RE2
+// still decides, so only speed is lost. Fails on a pattern that does not compile even so.
 std::expected<Database, CompileFailure> compile_database(PatternSet& set,
                                                          const DatabaseTarget& target);
 

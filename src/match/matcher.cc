@@ -65,6 +65,8 @@ struct Matcher::Impl {
   std::unique_ptr<Confirmer[]> confirm;  // one per rule
   std::vector<bool> generic;             // provider == "generic"
   std::vector<bool> is_context;          // Rule::context set: confirmed by the context scorer
+  // Per rule, the tail taken off its pattern for Vectorscan (database.h), checked on each end.
+  std::vector<std::optional<PatternTail>> tails;
   ContextRules context_rules;
   ~Impl() {
     if (prototype_scratch) hs_free_scratch(prototype_scratch);
@@ -93,6 +95,8 @@ struct Matcher::Scratch::State {
   std::vector<Window> open;
   std::vector<uint32_t> opened;  // rules whose slot holds a window, in the order they opened
   std::vector<Window> windows;
+  // Ends only a tail's $ gives, held until Vectorscan's own scan is over (pattern_tail.h).
+  std::vector<std::pair<uint32_t, uint64_t>> at_data_end;
   std::vector<ContextHit> context_hits;
   ~State() {
     if (hs) hs_free_scratch(hs);
@@ -178,6 +182,7 @@ Result<std::unique_ptr<Matcher>> Matcher::compile(RuleSet rules, PatternCheck ch
     print_stderr_line("keysweep: debug: Vectorscan database of " + std::to_string(rs.size()) +
                       " rules: " + m->source_detail_);
   for (uint32_t i : set.prefiltered()) m->prefiltered_.push_back(rs[i].id);
+  m->impl_->tails = std::move(set.tails);
   if (hs_alloc_scratch(m->impl_->db.get(), &m->impl_->prototype_scratch) != HS_SUCCESS)
     return make_error(ErrorCode::kInternal, "Vectorscan: cannot allocate scratch");
   return m;
@@ -213,17 +218,17 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
   struct Ctx {
     Scratch::State* s;
     const std::vector<Rule>* rules;
-  } ctx{&scratch, &rules_.rules};
+    const std::vector<std::optional<PatternTail>>* tails;
+    std::string_view data;
+  } ctx{&scratch, &rules_.rules, &impl_->tails, data};
 
   // The callback only records candidates: ends of one rule that lie within the rule's max_length
   // of each other share one window, so a long run of matching bytes costs one RE2 call, not one
   // per byte.
-  auto on_match = [](unsigned int id, unsigned long long, unsigned long long to, unsigned int,
-                     void* p) -> int {
-    auto* c = static_cast<Ctx*>(p);
-    Scratch::State& s = *c->s;
+  static constexpr auto add_end = [](Ctx& c, uint32_t id, uint64_t to) {
+    Scratch::State& s = *c.s;
     Window& w = s.open[id];
-    if (w.rule == id && to <= w.last_end + (*c->rules)[id].max_length) {
+    if (w.rule == id && to <= w.last_end + (*c.rules)[id].max_length) {
       w.last_end = std::max<uint64_t>(w.last_end, to);
     } else {
       if (w.rule == id) {
@@ -233,10 +238,24 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
       }
       w = Window{id, to, to};
     }
+  };
+  auto on_match = [](unsigned int id, unsigned long long, unsigned long long to, unsigned int,
+                     void* p) -> int {
+    auto& c = *static_cast<Ctx*>(p);
+    if (const auto& tail = (*c.tails)[id]) {
+      // A head's end: the pattern's own ends from it, as Vectorscan would have reported them.
+      tail->ends(
+          c.data, to, [&](uint64_t end) { add_end(c, id, end); },
+          [&](uint64_t end) { c.s->at_data_end.emplace_back(id, end); });
+      return 0;
+    }
+    add_end(c, id, to);
     return 0;
   };
+  scratch.at_data_end.clear();
   hs_error_t rc = hs_scan(impl_->db.get(), data.data(), static_cast<unsigned>(data.size()), 0, scratch.hs,
                           on_match, &ctx);
+  for (auto [id, end] : scratch.at_data_end) add_end(ctx, id, end);
   // Every open slot is closed, even after a failed scan: the next blob starts with none open.
   // Windows of one rule never share a first end, so the sort below orders them the same whatever
   // order they are closed in.

@@ -85,7 +85,9 @@ Result<SmallFileRead> read_small_file(const std::string& path, uint64_t size, st
   *read_failed = false;
   auto file = FileReader::open(path);
   if (!file) return std::unexpected(file.error());
-  buf.resize(size + 1);
+  // Grown only, never shrunk: std::string zero-fills what a resize adds, and after a smaller file
+  // that was a memset of each file's bytes before read() wrote over them.
+  if (buf.size() < size + 1) buf.resize(size + 1);
   auto got = file->read_at(0, size + 1, buf.data());
   if (!got) {
     *read_failed = true;
@@ -530,8 +532,9 @@ class ScanWorker {
       Sha256 sha;
       for (size_t i = 0; i < in->plan.count(); ++i) {
         TextWindow w = in->plan[i];
-        buffer_.resize(w.keep_end - w.keep_begin);
-        auto got = in->reader.read_at(w.keep_begin, buffer_.size(), buffer_.data());
+        const size_t want = w.keep_end - w.keep_begin;
+        if (buffer_.size() < want) buffer_.resize(want);
+        auto got = in->reader.read_at(w.keep_begin, want, buffer_.data());
         if (!got) break;  // the windows' own reads report it
         sha.update(std::string_view(buffer_.data(), *got));
       }
@@ -554,8 +557,10 @@ class ScanWorker {
   void scan_window(const std::shared_ptr<WindowedInput>& in, size_t index) {
     TextWindow w = in->plan[index];
     WindowResult& result = in->results[index];
-    buffer_.resize(w.end - w.begin);
-    auto got = in->reader.read_at(w.begin, buffer_.size(), buffer_.data());
+    // Grown only, as for small files (read_small_file): a resize that grows zero-fills.
+    const size_t want = w.end - w.begin;
+    if (buffer_.size() < want) buffer_.resize(want);
+    auto got = in->reader.read_at(w.begin, want, buffer_.data());
     if (!got) {
       result.error = got.error();
       got = size_t{0};

@@ -526,6 +526,39 @@ class DamagedHistory(unittest.TestCase):
     def test_corrupt_packed_blob_through_libgit2(self):
         self.check_spoiled(reader="libgit2")
 
+    def lose_commit(self, r, commit):
+        # Loose objects: the commit's own file removed.
+        os.remove(os.path.join(r.root, ".git", "objects", commit[:2], commit[2:]))
+
+    def test_a_missing_commit_is_named_and_the_history_after_it_still_scanned(self):
+        # libgit2's walk gives up at the first commit it cannot read; keysweep walks again around
+        # it. Before, the scan failed with nothing scanned.
+        r, token, later = self.two_commits({"notes.txt": "first\n"})
+        self.lose_commit(r, self.first)
+        for reader in (None, "libgit2"):
+            with self.subTest(reader=reader):
+                messages = self.scan_damaged(r.root, reader, token, later)
+                self.assertIn(f"@{self.first}: cannot read commit", messages)
+
+    def test_a_branch_whose_commit_is_missing_is_named_and_the_others_scanned(self):
+        r, token, later = self.two_commits({"notes.txt": "first\n"})
+        r.git("checkout", "-q", "-b", "lost", self.first)
+        r.write("other.txt", "on a branch whose commit goes missing\n")
+        lost = r.commit("lost", "carol", 3)
+        r.git("checkout", "-q", "main")
+        self.lose_commit(r, lost)
+        messages = self.scan_damaged(r.root, None, token, later)
+        self.assertIn(f"refs/heads/lost points to {lost}, which cannot be read", messages)
+
+    def test_a_repository_none_of_whose_commits_can_be_read_fails_saying_why(self):
+        # Before, this scanned as an empty history: no message, exit 0.
+        r, token, later = self.two_commits({"notes.txt": "first\n"})
+        self.lose_commit(r, later)
+        out = keysweep("scan", "--format", "json", "--git", r.root)
+        self.assertEqual(out.returncode, 2, out.stderr)
+        self.assertIn(f"refs/heads/main points to {later}, which cannot be read", out.stderr)
+        self.assertIn("no commit could be read: 1 ref points to an object that cannot be read", out.stderr)
+
     def test_partial_clone(self):
         # `--filter=blob:none`: only the checked-out commit's blobs are fetched; the older ones
         # are named as unreadable, and what is there is scanned.

@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cstring>
+#include <deque>
 #include <utility>
 #include <unordered_set>
 #include <vector>
@@ -118,20 +119,29 @@ struct Package {
   StringPool types;
   StringPool keys;
   uint32_t type_id_offset = 0;
-  // Key names decoded once: every configuration of a type repeats the same keys.
-  mutable std::vector<std::string> key_names;
-  mutable std::vector<bool> key_decoded;
+  // Key names read once: every configuration of a type repeats the same keys. Each is a view into
+  // the table where the pool holds it as UTF-8 (no copy), else into its decoded copy in
+  // key_copies (a deque, so earlier copies stay where their views point). A key that fails to
+  // read is empty, as get_or_empty() gives it.
+  mutable std::vector<std::string_view> key_names;
+  mutable std::vector<uint8_t> key_read;
+  mutable std::deque<std::string> key_copies;
 
-  const std::string& key(uint32_t index) const {
-    static const std::string kNone;
-    if (index >= keys.size()) return kNone;
+  std::string_view key(uint32_t index) const {
+    if (index >= keys.size()) return {};
     if (key_names.empty()) {
       key_names.resize(keys.size());
-      key_decoded.resize(keys.size());
+      key_read.resize(keys.size());
     }
-    if (!key_decoded[index]) {
-      key_names[index] = keys.get_or_empty(index);
-      key_decoded[index] = true;
+    if (!key_read[index]) {
+      std::string scratch;
+      auto name = keys.get(index, scratch);
+      if (name && name->data() == scratch.data()) {
+        key_names[index] = key_copies.emplace_back(std::move(scratch));
+      } else if (name) {
+        key_names[index] = *name;
+      }
+      key_read[index] = 1;
     }
     return key_names[index];
   }
@@ -295,7 +305,23 @@ void read_type_chunk(Table& t, const Package& pkg, const ChunkHeader& h) {
   // A configuration other than the default holds few of its type's entries (a translation of a
   // handful of strings): its index is mostly empty slots (all bits set), passed 16 bytes at a time.
   const uint32_t per_block = static_cast<uint32_t>(16 / slot);
+  // Runs of empty slots are passed 64 bytes at a time first: a locale's configuration holds a few
+  // dozen of its type's thousands of strings, and its index was most of the loop's turns.
+  const uint32_t per_wide = 4 * per_block;
+  auto all_empty64 = [](const char* p) {
+    uint64_t w = ~uint64_t{0};
+    for (int k = 0; k < 8; ++k) {
+      uint64_t v;
+      std::memcpy(&v, p + 8 * k, 8);
+      w &= v;
+    }
+    return w == ~uint64_t{0};
+  };
   for (uint32_t i = 0; i < entry_count; ++i) {
+    if (!sparse && entry_count - i >= per_wide && all_empty64(slots + size_t{i} * slot)) {
+      i += per_wide - 1;
+      continue;
+    }
     if (!sparse && entry_count - i >= per_block) {
       uint64_t a, b;
       std::memcpy(&a, slots + size_t{i} * slot, 8);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "formats/android_res/android_extractors.h"
@@ -176,6 +177,56 @@ TEST_P(HandBuiltTable, UniqueValuesHoldsWhetherOrNotTheSetGrows) {
     EXPECT_EQ(once.count("@string/key_4999"), 1u);
     EXPECT_EQ(once.find("@string/key_4999")->second.first, "value-" + std::to_string(4999 % pool_strings));
     EXPECT_EQ(parse_all(table).size(), 10000u) << pool_strings << " pool strings";
+  }
+}
+
+// A type chunk of `count` slots (32- or 16-bit offsets) where only the slots in `present` hold an
+// entry: runs of empty slots are passed 64 bytes, then 16 bytes at a time, so the entries sit on
+// both sides of those blocks' edges.
+std::string mostly_empty_table(uint32_t count, const std::vector<uint32_t>& present, bool offset16,
+                               bool utf8) {
+  std::vector<std::string> values, key_names;
+  for (uint32_t i = 0; i < count; ++i) {
+    values.push_back("value-" + std::to_string(i));
+    key_names.push_back("key_" + std::to_string(i));
+  }
+  std::string index, entries;
+  for (uint32_t i = 0; i < count; ++i) {
+    const bool here = std::find(present.begin(), present.end(), i) != present.end();
+    const uint32_t at = static_cast<uint32_t>(entries.size());
+    if (offset16) index += here ? u16(static_cast<uint16_t>(at / 4)) : u16(0xFFFF);
+    else index += here ? u32(at) : u32(0xFFFFFFFF);
+    if (here) entries += simple_entry(i, 0x03, i);
+  }
+  pad4(index);
+  std::string types = string_pool({"string"}, utf8), keys = string_pool(key_names, utf8);
+  std::string body = types + keys + type_chunk(1, offset16 ? 0x02 : 0, count, index, entries);
+  std::string pkg_header = u32(0x7f) + std::string(256, '\0');
+  uint32_t type_strings = 8 + 4 + 256 + 20;
+  pkg_header += u32(type_strings) + u32(0) + u32(type_strings + static_cast<uint32_t>(types.size())) + u32(0) + u32(0);
+  return chunk(0x0002, u32(1), string_pool(values, utf8) + chunk(0x0200, pkg_header, body));
+}
+
+TEST_P(HandBuiltTable, EntriesAmongRunsOfEmptySlotsAreAllRead) {
+  const std::vector<uint32_t> present = {0, 3, 4, 15, 16, 17, 31, 32, 47, 63, 64, 65, 95, 96, 127, 128, 199};
+  for (bool offset16 : {false, true}) {
+    for (uint32_t count : {200u, 129u, 16u}) {
+      std::vector<uint32_t> here;
+      for (uint32_t i : present)
+        if (i < count) here.push_back(i);
+      ParseNotes notes;
+      Result<ResourceTableStats> r;
+      auto seen_values = parse_all(mostly_empty_table(count, here, offset16, GetParam()), &notes, &r);
+      ASSERT_TRUE(r) << r.error().message;
+      EXPECT_TRUE(notes.messages().empty()) << notes.messages().front();
+      std::vector<std::string> symbols, expected;
+      for (const auto& v : seen_values) {
+        symbols.push_back(v.symbol);
+        EXPECT_EQ(v.value, "value-" + v.symbol.substr(std::string("@string/key_").size()));
+      }
+      for (uint32_t i : here) expected.push_back("@string/key_" + std::to_string(i));
+      EXPECT_EQ(symbols, expected) << count << " slots, 16-bit offsets: " << offset16;
+    }
   }
 }
 

@@ -168,17 +168,10 @@ class StringAttributor {
 // often half of a string table, and no credential; skipping them in the list of strings no code
 // loads keeps both the rendered text and high-entropy false positives (obfuscated names) down.
 // A name that code also loads with const-string is still reported through that use.
-void mark_identifier_strings(const DexFile& dex, std::vector<bool>& skip) {
-  auto mark = [&](const Result<uint32_t>& idx) {
-    if (idx && *idx < skip.size()) skip[*idx] = true;
-  };
-  const auto& h = dex.header();
-  for (uint32_t i = 0; i < h.type_ids_size; ++i) mark(dex.type_descriptor_idx(i));
-  for (uint32_t i = 0; i < h.proto_ids_size; ++i) mark(dex.proto_shorty_idx(i));
-  for (uint32_t i = 0; i < h.field_ids_size; ++i)
-    if (auto f = dex.field_id(i)) mark(f->name_idx);
-  for (uint32_t i = 0; i < h.method_ids_size; ++i)
-    if (auto m = dex.method_id(i)) mark(m->name_idx);
+void mark_identifier_strings(const DexFile& dex, std::vector<uint8_t>& skip) {
+  dex.for_each_name_string([&](uint32_t idx) {
+    if (idx < skip.size()) skip[idx] = 1;
+  });
 }
 
 // The name class_def `i` is reported under: its Java name, or its index when its type is broken.
@@ -213,7 +206,9 @@ Result<void> DexExtractor::extract(const Blob& blob, ExtractContext& ctx, const 
   // fresh page faults) of growing a multi-megabyte buffer by doubling.
   text.reserve(blob.size());
   // Strings not to list as unattributed: those a class uses, then the names.
-  std::vector<bool> skip(strings->size(), false);
+  // A byte per string, not std::vector<bool>: every string is marked or tested at least once,
+  // and a bit's shift and mask per access cost more than the memory a byte takes.
+  std::vector<uint8_t> skip(strings->size(), 0);
   StringAttributor attributor(*dex, *strings);
   ClassUses uses;
   size_t broken_classes = 0;

@@ -296,9 +296,7 @@ Result<void> DexFile::class_data(uint32_t offset, ClassData& cd) const {
   return {};
 }
 
-Result<std::string_view> DexFile::code_insns(uint32_t offset) const {
-  // code_item: registers_size, ins_size, outs_size, tries_size (u16 each), debug_info_off (u32),
-  // insns_size (u32, in 16-bit units), then the instructions.
+Result<std::string_view> DexFile::code_insns_checked(uint32_t offset) const {
   ByteReader r(bytes_);
   auto insns_size = r.le_at<uint32_t>(size_t{offset} + 12);
   if (!insns_size) return std::unexpected(insns_size.error());
@@ -364,21 +362,39 @@ Result<StringTable> read_strings(const DexFile& dex, size_t* bad_strings) {
   std::string& buffer = *table.decoded_;
   size_t bad = 0;
   uint64_t budget = 2 * uint64_t{dex.header().file_size};
+  const std::string_view bytes = dex.bytes_;
   for (uint32_t i = 0; i < count; ++i) {
-    size_t searched = 0;
+    std::string_view data;
     bool ascii = false;
-    auto data = dex.string_data(i, budget, &searched, &ascii);
-    budget -= std::min<uint64_t>(budget, searched);
-    if (!data) {
-      ++bad;
-      continue;
+    // Most strings lie in the file, have a one-byte length (under 128 UTF-16 units) and their NUL
+    // within the budget: string_data()'s reads, made here without a call and a Result each. The
+    // others go through string_data(), which gives the same bytes and counts the same search.
+    const uint32_t off = dex.in_table<uint32_t>(dex.header_.string_ids_off + size_t{i} * kStringIdSize);
+    size_t end = std::string_view::npos;
+    std::string_view rest;
+    if (off < bytes.size() && !(static_cast<uint8_t>(bytes[off]) & 0x80)) {
+      rest = bytes.substr(off + 1);
+      end = find_nul(rest.substr(0, budget), &ascii);
+    }
+    if (end != std::string_view::npos) {
+      budget -= std::min<uint64_t>(budget, end + 1);
+      data = rest.substr(0, end);
+    } else {
+      size_t searched = 0;
+      auto checked = dex.string_data(i, budget, &searched, &ascii);
+      budget -= std::min<uint64_t>(budget, searched);
+      if (!checked) {
+        ++bad;
+        continue;
+      }
+      data = *checked;
     }
     if (ascii) {
-      table.views_[i] = *data;
+      table.views_[i] = data;
       continue;
     }
     size_t at = buffer.size();
-    append_mutf8_as_utf8(buffer, *data);
+    append_mutf8_as_utf8(buffer, data);
     decoded.push_back({i, at, buffer.size() - at});
   }
   for (const Decoded& d : decoded) table.views_[d.index] = std::string_view(buffer).substr(d.offset, d.size);

@@ -61,6 +61,8 @@ struct StaticString {
   uint32_t string_idx = 0;
 };
 
+class StringTable;
+
 class DexFile {
  public:
   // Checks the magic, the endianness and that every id table lies inside the file; fails with the
@@ -85,17 +87,40 @@ class DexFile {
   Result<MemberId> method_id(uint32_t idx) const {
     return member_id(header_.method_ids_off, header_.method_ids_size, idx, "method");
   }
+  // Calls `f` with the string index of every type descriptor, proto shorty, field name and method
+  // name, in table order. The tables were checked at parse time, so their entries are read
+  // without a Result each (a DEX has tens of thousands of them).
+  template <class F>
+  void for_each_name_string(F&& f) const {
+    for (uint32_t i = 0; i < header_.type_ids_size; ++i) f(in_table<uint32_t>(header_.type_ids_off + size_t{i} * 4));
+    for (uint32_t i = 0; i < header_.proto_ids_size; ++i) f(in_table<uint32_t>(header_.proto_ids_off + size_t{i} * 12));
+    for (uint32_t i = 0; i < header_.field_ids_size; ++i) f(in_table<uint32_t>(header_.field_ids_off + size_t{i} * 8 + 4));
+    for (uint32_t i = 0; i < header_.method_ids_size; ++i) f(in_table<uint32_t>(header_.method_ids_off + size_t{i} * 8 + 4));
+  }
   Result<ClassDef> class_def(uint32_t idx) const;
   // Reads into `out`, reusing its vectors' storage (one call per class adds up).
   Result<void> class_data(uint32_t offset, ClassData& out) const;
-  // The instruction bytes of the code_item at `offset`.
-  Result<std::string_view> code_insns(uint32_t offset) const;
+  // The instruction bytes of the code_item at `offset`. Inline where the item lies inside the
+  // file (every method with code is read here); the checked read says what is wrong otherwise.
+  Result<std::string_view> code_insns(uint32_t offset) const {
+    // code_item: registers_size, ins_size, outs_size, tries_size (u16 each), debug_info_off
+    // (u32), insns_size (u32, in 16-bit units), then the instructions.
+    const size_t insns = size_t{offset} + 16;
+    if (insns <= bytes_.size()) {
+      const size_t units = in_table<uint32_t>(insns - 4);
+      if (units * 2 <= bytes_.size() - insns) return bytes_.substr(insns, units * 2);
+    }
+    return code_insns_checked(offset);
+  }
   // The VALUE_STRING entries of the encoded_array_item at `offset`, into `out` (cleared first);
   // `*encoded_size` gets the bytes it takes in the file.
   Result<void> static_strings(uint32_t offset, std::vector<StaticString>& out,
                               size_t* encoded_size) const;
 
  private:
+  // Reads the string_ids table with string_data()'s checks inline (one call per string was a
+  // third of the walk).
+  friend Result<StringTable> read_strings(const DexFile& dex, size_t* bad_strings);
   DexFile(std::string_view bytes, DexHeader header) : bytes_(bytes), header_(header) {}
   // Inline, like field_id() and method_id(): every method of every class and every id of the
   // tables is looked up here, and parse() checked that each table lies inside the file, so an
@@ -108,6 +133,7 @@ class DexFile {
                     in_table<uint32_t>(base + 4)};
   }
   static std::unexpected<Error> index_error(const char* what, uint32_t idx);
+  Result<std::string_view> code_insns_checked(uint32_t offset) const;
   // The little-endian value at `offset` of a table parse() checked to lie inside the file.
   template <class T>
   T in_table(size_t offset) const {
