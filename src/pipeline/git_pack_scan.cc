@@ -61,9 +61,27 @@ void release_pages(const std::vector<OpenPack>& packs) {
 // packed bytes of chains resolved. A chain's entries lie far apart in the pack, and a read maps
 // more than its page (the kernel maps the cached pages around a fault, or a whole large folio):
 // on the million-blob history, releasing every 16 MiB of chains still let the whole pack back in.
-constexpr uint32_t kReleaseEvery = 1u << 12;
-constexpr uint32_t kReleaseChains = 256;
-constexpr uint64_t kReleaseBytes = 16u << 20;
+//
+// These are the intervals for packs of up to 128 MiB (the million-blob history's 133 MB); larger
+// packs scale them with their size. A release walks the page tables of the whole mapping and the
+// pages in use fault back in after it, so its cost grows with the packs' size: at fixed intervals
+// the number of releases grew with the objects too, and the two together made the ten-million-
+// object history (1.36 GB of pack) cost 25 times the CPU of the million-object one. Scaled, a scan
+// releases about as often per byte of pack whatever its size, and what stays resident between
+// releases stays about the same share of the packs.
+struct ReleaseIntervals {
+  uint64_t blobs = 1u << 12;
+  uint64_t chains = 256;
+  uint64_t bytes = 16u << 20;
+  explicit ReleaseIntervals(const std::vector<OpenPack>& packs) {
+    uint64_t mapped = 0;
+    for (const auto& p : packs) mapped += p.pack->bytes().size() + p.idx->bytes().size();
+    const uint64_t scale = std::max<uint64_t>(1, mapped / (128u << 20));
+    blobs *= scale;
+    chains *= scale;
+    bytes *= scale;
+  }
+};
 
 // GITDIR/objects/pack/*.pack with their .idx. A pack that cannot be opened is left to libgit2,
 // which reads (or reports) its objects as before.
@@ -98,6 +116,7 @@ struct ChainWork {
 template <class Body>
 void run_chains(std::vector<ChainWork>& work, unsigned jobs, const std::vector<OpenPack>& packs,
                 const Body& body) {
+  const ReleaseIntervals every(packs);
   std::sort(work.begin(), work.end(), [](const ChainWork& a, const ChainWork& b) {
     return a.chain->packed_bytes > b.chain->packed_bytes;
   });
@@ -109,8 +128,7 @@ void run_chains(std::vector<ChainWork>& work, unsigned jobs, const std::vector<O
       for (size_t i; (i = next.fetch_add(1)) < work.size();) {
         const uint64_t bytes = work[i].chain->packed_bytes;
         const uint64_t before = read.fetch_add(bytes, std::memory_order_relaxed);
-        if (before / kReleaseBytes != (before + bytes) / kReleaseBytes ||
-            i % kReleaseChains == kReleaseChains - 1)
+        if (before / every.bytes != (before + bytes) / every.bytes || i % every.chains == every.chains - 1)
           release_pages(packs);
         body(t, work[i]);
       }
@@ -316,8 +334,9 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
                         states[t]);
         }
       });
+    const ReleaseIntervals release_every(packs);
     auto offer = [&](const GitBlobList& list, size_t i, uint8_t standalone) {
-      if (i % kReleaseEvery == kReleaseEvery - 1) release_pages(packs);
+      if (i % release_every.blobs == release_every.blobs - 1) release_pages(packs);
       if (standalone) {
         auto [p, entry] = source.locate(list.number(i));
         early_queue.push(StandaloneBlob{GitWork{i, list.blob(i)}, packs[p].file.get(), entry});
