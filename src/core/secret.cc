@@ -153,7 +153,17 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
 bool is_valid_utf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
-    // Fast path: 8 ASCII bytes at a time.
+    // Fast path: ASCII 32 bytes at a time (every text file is checked whole, and most are ASCII
+    // throughout; the four words' OR compiles to vector loads), then 8. Each step goes back to the
+    // loop's test: a view's end is not the end of its buffer.
+    if (i + 32 <= s.size()) {
+      uint64_t w[4];
+      std::memcpy(w, s.data() + i, 32);
+      if (((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ULL) == 0) {
+        i += 32;
+        continue;
+      }
+    }
     if (i + 8 <= s.size()) {
       uint64_t w;
       std::memcpy(&w, s.data() + i, 8);

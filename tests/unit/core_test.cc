@@ -142,6 +142,26 @@ TEST(ByteReader, Uleb128) {
 }
 
 // The one UTF-8 encoder every format uses (DEX, string pools, CFStrings, .strings, Hermes).
+// The fast path skips ASCII 32 and 8 bytes at a time: a sequence at any position, on either side
+// of those blocks' edges, is still read.
+TEST(Utf8, ASequenceAtEveryPositionIsRead) {
+  for (size_t at = 0; at + 2 <= 100; ++at) {
+    std::string text(100, 'a');
+    text.replace(at, 2, "\xC3\xA9");
+    EXPECT_TRUE(is_valid_utf8(text)) << at;
+    text[at + 1] = 'a';  // a lead byte with no continuation
+    EXPECT_FALSE(is_valid_utf8(text)) << at;
+    text[at] = '\xFF';  // never in UTF-8
+    EXPECT_FALSE(is_valid_utf8(text)) << at;
+  }
+  // A view ends where it ends, whatever its buffer holds after it (a reused read buffer holds the
+  // last, longer file's bytes): here a lead byte with no continuation.
+  for (size_t size = 0; size <= 100; ++size) {
+    const std::string buffer = std::string(size, 'a') + "\xC3";
+    EXPECT_TRUE(is_valid_utf8(std::string_view(buffer.data(), size))) << size;
+  }
+}
+
 TEST(Utf8Encoder, EveryLengthAndLoneSurrogates) {
   std::string out;
   for (uint32_t cp : {0x41u, 0xE9u, 0x20ACu, 0x1F511u}) append_utf8_codepoint(out, cp);
