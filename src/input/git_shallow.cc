@@ -81,38 +81,14 @@ OidSet reachable(git_repository* repo, const std::vector<git_oid>& starts, const
   return seen;
 }
 
-void push_peeled(git_repository* repo, git_reference* ref, std::vector<git_oid>& out) {
-  git_object* obj = nullptr;
-  if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0) {
-    out.push_back(*git_object_id(obj));
-    git_object_free(obj);
-  }
-}
-
 }  // namespace
 
 bool is_shallow_clone(git_repository* repo) { return git_repository_is_shallow(repo) == 1; }
 
-Result<std::vector<git_oid>> shallow_commit_order(git_repository* repo, std::vector<git_oid> tips,
+Result<std::vector<git_oid>> shallow_commit_order(git_repository* repo,
+                                                  const std::vector<git_oid>& tips,
                                                   const std::vector<git_oid>& hidden,
                                                   std::vector<git_oid>* unreadable) {
-  if (tips.empty()) {
-    git_reference_iterator* it = nullptr;
-    if (git_reference_iterator_new(&it, repo) == 0) {
-      git_reference* ref = nullptr;
-      while (git_reference_next(&ref, it) == 0) {
-        push_peeled(repo, ref, tips);
-        git_reference_free(ref);
-      }
-      git_reference_iterator_free(it);
-    }
-    git_reference* head = nullptr;
-    if (git_repository_head(&head, repo) == 0) {
-      push_peeled(repo, head, tips);
-      git_reference_free(head);
-    }
-    git_error_clear();
-  }
   OidSet shallow = read_shallow(repo);
   OidSet hidden_set = reachable(repo, hidden, {}, shallow);
   OidSet visible = reachable(repo, tips, hidden_set, shallow, unreadable);
