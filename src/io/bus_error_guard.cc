@@ -41,6 +41,16 @@ struct ForeignRecord {
 };
 ForeignRecord g_foreign[kForeignRecords];
 
+// Zeros from the page holding `at` to `end`, over what a truncation or an I/O error took: the
+// pages after a truncation are all gone, and one call spares a fault per page. The raw system
+// call, not glibc's mmap, which a sanitizer may intercept. Whether it could be done.
+uintptr_t page_of(uintptr_t at) { return at & ~(g_page_size - 1); }
+bool zero_fill_from(uintptr_t at, uintptr_t end) {
+  const uintptr_t page = page_of(at);
+  return syscall(SYS_mmap, page, end - page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+                 0) != -1;
+}
+
 bool parse_hex(const char*& p, const char* end, uintptr_t& out) {
   out = 0;
   const char* start = p;
@@ -109,12 +119,9 @@ bool guard_foreign(uintptr_t at) {
       const char* path;
       size_t path_length;
       if (!foreign_file_mapping(line, nl, at, begin, finish, offset, path, path_length)) continue;
-      const uintptr_t page = at & ~(g_page_size - 1);
-      if (syscall(SYS_mmap, page, finish - page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-                  -1, 0) == -1)
-        break;
+      if (!zero_fill_from(at, finish)) break;
       handled = true;
-      const uint64_t lost_at = offset + (page - begin);
+      const uint64_t lost_at = offset + (page_of(at) - begin);
       for (auto& r : g_foreign) {
         const int state = r.state.load(std::memory_order_acquire);
         if (state == 2 && path_length == strnlen(r.path, sizeof r.path) &&
@@ -157,12 +164,7 @@ void on_bus_error(int sig, siginfo_t* info, void* context) {
     const uintptr_t begin = s->begin.load(std::memory_order_acquire);
     const uintptr_t end = s->end.load(std::memory_order_acquire);
     if (end == 0 || at < begin || at >= end) continue;
-    // Zeros from the faulting page to the end of the mapping: the pages after a truncation are
-    // all gone, and one call spares a fault per page. The raw system call, not glibc's mmap,
-    // which a sanitizer may intercept.
-    const uintptr_t page = at & ~(g_page_size - 1);
-    const long r = syscall(SYS_mmap, page, end - page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-    if (r != -1) {
+    if (zero_fill_from(at, end)) {  // to the end of the guarded range
       s->faulted.store(true, std::memory_order_release);
       errno = saved_errno;
       return;  // the read runs again and now finds zeros
