@@ -5,10 +5,8 @@
 // Checked against Vectorscan itself, the whole built-in rule set at once, over each rule's examples
 // with every byte after them and repeats around their bounds, and over a directory given in
 // KEYSWEEP_TAIL_CHECK_DIR (the bench corpus, for a change to the tails).
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <hs/hs.h>
-#include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -19,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "core/diagnostics.h"
+#include "input/file_walker.h"
 #include "match/builtin_database.h"
 #include "match/database.h"
 #include "match/pattern_tail.h"
@@ -232,30 +232,18 @@ TEST_F(PatternTailEnds, SameEndsOnEveryExampleWithEveryByteAfterIt) {
   }
 }
 
-void read_tree(const std::string& path, std::vector<std::string>& files) {
-  struct stat st;
-  if (lstat(path.c_str(), &st) != 0) return;
-  if (S_ISREG(st.st_mode)) {
-    std::ifstream in(path, std::ios::binary);
-    files.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return;
-  }
-  if (!S_ISDIR(st.st_mode)) return;
-  DIR* d = opendir(path.c_str());
-  if (!d) return;
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d))
-    if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") names.emplace_back(e->d_name);
-  closedir(d);
-  for (const auto& n : names) read_tree(path + "/" + n, files);
-}
-
 TEST_F(PatternTailEnds, SameEndsOverADirectory) {
   const char* dir = std::getenv("KEYSWEEP_TAIL_CHECK_DIR");
-  std::vector<std::string> files;
-  read_tree(dir && *dir ? dir : "tests/fixtures", files);
-  ASSERT_FALSE(files.empty());
-  for (const std::string& f : files) expect_same_ends(f, "a file of " + std::to_string(f.size()) + " bytes");
+  CollectingDiagnostics diagnostics;
+  size_t files = 0;
+  walk_files({dir && *dir ? dir : "tests/fixtures"}, WalkOptions{}, diagnostics, [&](WalkedFile f) {
+    if (f.problem) return;
+    std::ifstream in(f.path, std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    expect_same_ends(bytes, f.path);
+    ++files;
+  });
+  EXPECT_GT(files, 0u);
 }
 
 }  // namespace
