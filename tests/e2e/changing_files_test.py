@@ -1,5 +1,5 @@
 """Files that another process cuts short or extends while keysweep reads them (issue 16.2), end to
-end: the real binary, its SIGBUS guard, its messages and exit code. file_change_shim.c, preloaded
+end: the real binary, its SIGBUS guard, its messages and exit code. file_io_shim.c, preloaded
 (--shim), makes the change right after keysweep first maps or reads the named file, so the test
 cannot flake on a race. Unit tests do the same through io/file_faults.h; this shows that nothing
 of it depends on a test seam in the binary.
