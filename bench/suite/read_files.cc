@@ -17,10 +17,12 @@
 // and reporting.
 //
 // --heads gives Vectorscan the database keysweep's built-in one is: each pattern's head where
-// src/match/pattern_tail.h takes a tail off (its tail is not checked: matches of heads are
-// counted), flags as keysweep's, compiled for Vectorscan's baseline target. The true floor of
-// keysweep's own matching pass; needs a build with -DKEYSWEEP_PATTERN_TAIL=1 -Isrc
-// src/match/pattern_tail.cc (bench/suite/scan_throughput.sh builds it so).
+// src/match/pattern_tail.h takes a tail off, a pattern split at its keywords
+// (src/match/keyword_split.h) as its rest and its keywords (tails and keyword forms are not
+// checked: matches of what Vectorscan is given are counted), flags as keysweep's, compiled for
+// Vectorscan's baseline target. The true floor of keysweep's own matching pass; needs a build with
+// -DKEYSWEEP_PATTERN_TAIL=1 -Isrc src/match/pattern_tail.cc src/match/keyword_split.cc
+// (bench/suite/scan_throughput.sh builds it so).
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -30,6 +32,7 @@
 #include <hs/hs.h>
 #endif
 #if KEYSWEEP_PATTERN_TAIL
+#include "match/keyword_split.h"
 #include "match/pattern_tail.h"
 #endif
 
@@ -108,6 +111,7 @@ hs_database_t* compile_patterns(const char* path) {
   std::vector<const char*> exprs;
   std::vector<unsigned> flags, ids;
   size_t prefiltered = 0, split = 0;
+  std::vector<std::string> extra;  // keywords of split patterns, after the patterns
   hs_platform_info_t baseline{};  // tune 0, no CPU features: keysweep's built-in database
   for (size_t i = 0; i < patterns.size(); ++i) {
     hs_database_t* one = nullptr;
@@ -120,15 +124,25 @@ hs_database_t* compile_patterns(const char* path) {
     }
     hs_free_database(one);
 #if KEYSWEEP_PATTERN_TAIL
-    if (heads && !(f & HS_FLAG_PREFILTER))
-      if (auto head = keysweep::split_pattern_tail(patterns[i])) {
+    if (heads && !(f & HS_FLAG_PREFILTER)) {
+      if (auto keywords = keysweep::split_keyword_pattern(patterns[i])) {
+        patterns[i] = keywords->rest;
+        for (const auto& k : keywords->keywords) extra.push_back(k.pattern);
+        ++split;
+      } else if (auto head = keysweep::split_pattern_tail(patterns[i])) {
         patterns[i] = std::move(head->head);
         ++split;
       }
+    }
 #endif
     exprs.push_back(patterns[i].c_str());
     flags.push_back(f);
     ids.push_back(static_cast<unsigned>(i));
+  }
+  for (const std::string& e : extra) {
+    exprs.push_back(e.c_str());
+    flags.push_back(0);
+    ids.push_back(static_cast<unsigned>(exprs.size() - 1));
   }
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
@@ -138,7 +152,7 @@ hs_database_t* compile_patterns(const char* path) {
     std::exit(2);
   }
   std::fprintf(stderr, "read_files: %zu patterns, %zu in prefilter mode", patterns.size(), prefiltered);
-  if (heads) std::fprintf(stderr, ", %zu given as heads, baseline target", split);
+  if (heads) std::fprintf(stderr, ", %zu given as heads or split at keywords, baseline target", split);
   std::fprintf(stderr, "\n");
   return db;
 }

@@ -17,8 +17,9 @@
 #              matching floor. keysweep minus raw-hs is what confirming, extracting, context
 #              scoring, decoding and reporting cost (issue 16.5). Skipped without hs/hs.h.
 #   hs-heads   read_files --vectorscan --heads: the same, with the database keysweep scans with (each
-#              pattern's head where src/match/pattern_tail.h takes a tail off, keysweep's flags, the
-#              baseline target of its built-in database): keysweep's own matching floor.
+#              pattern's head where src/match/pattern_tail.h takes a tail off, the keyword splits of
+#              src/match/keyword_split.h, keysweep's flags, the baseline target of its built-in
+#              database): keysweep's own matching floor.
 # Each runs RUNS times (interleaved, after one untimed warm-up read); the median wall time is used.
 #
 # Usage: bench/suite/scan_throughput.sh [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-b BASE] [-o RESULT_FILE | -n]
@@ -121,12 +122,12 @@ echo "ripgrep accepts $PATTERNS_RG of $PATTERNS_ALL rule patterns"
 # --- the read-only floor tool, built here so the suite needs nothing from the project's build -------
 READ_FILES=$ROOT/build/bench-tools/read_files
 if [[ ! -x $READ_FILES || $ROOT/bench/suite/read_files.cc -nt $READ_FILES ||
-      $ROOT/src/match/pattern_tail.cc -nt $READ_FILES ]]; then
+      $ROOT/src/match/pattern_tail.cc -nt $READ_FILES || $ROOT/src/match/keyword_split.cc -nt $READ_FILES ]]; then
   mkdir -p "$(dirname "$READ_FILES")"
   if [[ -f /usr/include/hs/hs.h ]]; then
     ${CXX:-c++} -O2 -std=c++20 -Wall -Wextra -Werror -pthread -DKEYSWEEP_BENCH_VECTORSCAN=1 \
       -DKEYSWEEP_PATTERN_TAIL=1 -I"$ROOT/src" -o "$READ_FILES" "$ROOT/bench/suite/read_files.cc" \
-      "$ROOT/src/match/pattern_tail.cc" -lhs
+      "$ROOT/src/match/pattern_tail.cc" "$ROOT/src/match/keyword_split.cc" -lhs
   else
     ${CXX:-c++} -O2 -std=c++20 -Wall -Wextra -Werror -pthread -o "$READ_FILES" "$ROOT/bench/suite/read_files.cc"
   fi
