@@ -1,20 +1,16 @@
 // A pattern split at its keywords (keyword_split.h) must end where the whole pattern does, in the
 // order the matcher sees them: checked against Vectorscan itself for the built-in rules it splits
-// and for patterns of the same shape with other keywords, over the rules' examples, over texts
-// built from the bytes the forms turn on, and over a directory given in KEYSWEEP_TAIL_CHECK_DIR
-// (tests/fixtures without it).
+// and for patterns of the same shape with other keywords, over the rules' examples and over texts
+// built from the bytes the forms turn on. (Over a directory: pattern_tail_test's comparison of the
+// whole rule set, which includes the split, with KEYSWEEP_TAIL_CHECK_DIR.)
 #include "match/keyword_split.h"
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "core/diagnostics.h"
-#include "input/file_walker.h"
 #include "match/keyword_split_check.h"
 #include "rules/rule.h"
 
@@ -190,22 +186,6 @@ TEST_F(KeywordSplitEnds, SameEndsAroundEveryBound) {
     }
   }
   EXPECT_GT(ends, 20000u);  // the texts do reach the forms' ends
-}
-
-TEST_F(KeywordSplitEnds, SameEndsOverADirectory) {
-  const char* dir = std::getenv("KEYSWEEP_TAIL_CHECK_DIR");
-  std::vector<std::unique_ptr<KeywordSplitCheck>> checks;
-  for (const std::string& p : patterns()) checks.push_back(std::make_unique<KeywordSplitCheck>(p));
-  CollectingDiagnostics diagnostics;
-  size_t files = 0;
-  walk_files({dir && *dir ? dir : "tests/fixtures"}, WalkOptions{}, diagnostics, [&](WalkedFile f) {
-    if (f.problem) return;
-    std::ifstream in(f.path, std::ios::binary);
-    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    for (const auto& c : checks) expect_same(*c, bytes, f.path);
-    ++files;
-  });
-  EXPECT_GT(files, 0u);
 }
 
 }  // namespace
