@@ -7,7 +7,7 @@
 // 128 KiB buffer and calls posix_fadvise for every file; on a tree of small files that is most of
 // its time, so it measures cat more than the files.
 //
-// Usage: read_files [--vectorscan PATTERNS] JOBS DIR...   prints "FILES BYTES [MATCHES]".
+// Usage: read_files [--vectorscan PATTERNS [--heads]] JOBS DIR...   prints "FILES BYTES [MATCHES]".
 //
 // With --vectorscan, each reader also runs raw Vectorscan over every file it read: the patterns
 // (one per line: `keysweep rules export --format ripgrep` plus the file's own tail) in one block-
@@ -15,6 +15,14 @@
 // (keysweep's own database does the same, src/match/database.h), matches only counted. That is the
 // matching floor: what keysweep spends beyond it is confirmation, extraction, context, decoding
 // and reporting.
+//
+// --heads gives Vectorscan the database keysweep's built-in one is: each pattern's head where
+// src/match/pattern_tail.h takes a tail off, a pattern split at its keywords
+// (src/match/keyword_split.h) as its rest and its keywords (tails and keyword forms are not
+// checked: matches of what Vectorscan is given are counted), flags as keysweep's, compiled for
+// Vectorscan's baseline target. The true floor of keysweep's own matching pass; needs a build with
+// -DKEYSWEEP_PATTERN_TAIL=1 -Isrc src/match/pattern_tail.cc src/match/keyword_split.cc
+// (bench/suite/scan_throughput.sh builds it so).
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -22,6 +30,10 @@
 
 #if KEYSWEEP_BENCH_VECTORSCAN
 #include <hs/hs.h>
+#endif
+#if KEYSWEEP_PATTERN_TAIL
+#include "match/keyword_split.h"
+#include "match/pattern_tail.h"
 #endif
 
 #include <algorithm>
@@ -89,7 +101,7 @@ void walk(const std::string& path, PathQueue& q) {
 #if KEYSWEEP_BENCH_VECTORSCAN
 // Compiling 348 patterns takes seconds: the database is kept beside the pattern file
 // (PATTERNS.hsdb) and loaded by later runs, so timed runs measure reading and matching only.
-hs_database_t* load_or_compile(const char* path);
+bool heads = false;  // --heads
 
 hs_database_t* compile_patterns(const char* path) {
   std::ifstream in(path);
@@ -98,34 +110,55 @@ hs_database_t* compile_patterns(const char* path) {
     if (!line.empty()) patterns.push_back(line);
   std::vector<const char*> exprs;
   std::vector<unsigned> flags, ids;
-  size_t prefiltered = 0;
+  size_t prefiltered = 0, split = 0;
+  std::vector<std::string> extra;  // keywords of split patterns, after the patterns
+  hs_platform_info_t baseline{};  // tune 0, no CPU features: keysweep's built-in database
   for (size_t i = 0; i < patterns.size(); ++i) {
     hs_database_t* one = nullptr;
     hs_compile_error_t* err = nullptr;
-    unsigned f = HS_FLAG_ALLOWEMPTY;
+    unsigned f = heads ? 0 : HS_FLAG_ALLOWEMPTY;
     if (hs_compile(patterns[i].c_str(), f, HS_MODE_BLOCK, nullptr, &one, &err) != HS_SUCCESS) {
       hs_free_compile_error(err);
-      f |= HS_FLAG_PREFILTER;
+      f |= HS_FLAG_PREFILTER;  // keysweep keeps such a pattern whole, as here
       ++prefiltered;
     }
     hs_free_database(one);
+#if KEYSWEEP_PATTERN_TAIL
+    if (heads && !(f & HS_FLAG_PREFILTER)) {
+      if (auto keywords = keysweep::split_keyword_pattern(patterns[i])) {
+        patterns[i] = keywords->rest;
+        for (const auto& k : keywords->keywords) extra.push_back(k.pattern);
+        ++split;
+      } else if (auto head = keysweep::split_pattern_tail(patterns[i])) {
+        patterns[i] = std::move(head->head);
+        ++split;
+      }
+    }
+#endif
     exprs.push_back(patterns[i].c_str());
     flags.push_back(f);
     ids.push_back(static_cast<unsigned>(i));
   }
+  for (const std::string& e : extra) {
+    exprs.push_back(e.c_str());
+    flags.push_back(0);
+    ids.push_back(static_cast<unsigned>(exprs.size() - 1));
+  }
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
   if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()),
-                       HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
+                       HS_MODE_BLOCK, heads ? &baseline : nullptr, &db, &err) != HS_SUCCESS) {
     std::fprintf(stderr, "read_files: Vectorscan rejects the set: %s\n", err ? err->message : "?");
     std::exit(2);
   }
-  std::fprintf(stderr, "read_files: %zu patterns, %zu in prefilter mode\n", patterns.size(), prefiltered);
+  std::fprintf(stderr, "read_files: %zu patterns, %zu in prefilter mode", patterns.size(), prefiltered);
+  if (heads) std::fprintf(stderr, ", %zu given as heads or split at keywords, baseline target", split);
+  std::fprintf(stderr, "\n");
   return db;
 }
 
 hs_database_t* load_or_compile(const char* path) {
-  const std::string cached = std::string(path) + ".hsdb";
+  const std::string cached = std::string(path) + (heads ? ".heads.hsdb" : ".hsdb");
   std::ifstream in(cached, std::ios::binary);
   if (in) {
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -151,9 +184,20 @@ int main(int argc, char** argv) {
     vectorscan = argv[2];
     argv += 2;
     argc -= 2;
+    if (argc > 1 && std::strcmp(argv[1], "--heads") == 0) {
+#if !KEYSWEEP_PATTERN_TAIL
+      std::fprintf(stderr, "read_files: --heads needs a build with src/match/pattern_tail.cc\n");
+      return 2;
+#endif
+      ++argv;
+      --argc;
+#if KEYSWEEP_BENCH_VECTORSCAN
+      heads = true;
+#endif
+    }
   }
   if (argc < 3) {
-    std::fprintf(stderr, "usage: read_files [--vectorscan PATTERNS] JOBS DIR...\n");
+    std::fprintf(stderr, "usage: read_files [--vectorscan PATTERNS [--heads]] JOBS DIR...\n");
     return 2;
   }
 #if KEYSWEEP_BENCH_VECTORSCAN

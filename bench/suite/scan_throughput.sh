@@ -16,6 +16,10 @@
 #              rule pattern (`keysweep rules export`) in one database, matches only counted: the
 #              matching floor. keysweep minus raw-hs is what confirming, extracting, context
 #              scoring, decoding and reporting cost (issue 16.5). Skipped without hs/hs.h.
+#   hs-heads   read_files --vectorscan --heads: the same, with the database keysweep scans with (each
+#              pattern's head where src/match/pattern_tail.h takes a tail off, the keyword splits of
+#              src/match/keyword_split.h, keysweep's flags, the baseline target of its built-in
+#              database): keysweep's own matching floor.
 # Each runs RUNS times (interleaved, after one untimed warm-up read); the median wall time is used.
 #
 # Usage: bench/suite/scan_throughput.sh [-j JOBS] [-r RUNS] [-k KEYSWEEP] [-b BASE] [-o RESULT_FILE | -n]
@@ -117,11 +121,13 @@ echo "ripgrep accepts $PATTERNS_RG of $PATTERNS_ALL rule patterns"
 
 # --- the read-only floor tool, built here so the suite needs nothing from the project's build -------
 READ_FILES=$ROOT/build/bench-tools/read_files
-if [[ ! -x $READ_FILES || $ROOT/bench/suite/read_files.cc -nt $READ_FILES ]]; then
+if [[ ! -x $READ_FILES || $ROOT/bench/suite/read_files.cc -nt $READ_FILES ||
+      $ROOT/src/match/pattern_tail.cc -nt $READ_FILES || $ROOT/src/match/keyword_split.cc -nt $READ_FILES ]]; then
   mkdir -p "$(dirname "$READ_FILES")"
   if [[ -f /usr/include/hs/hs.h ]]; then
     ${CXX:-c++} -O2 -std=c++20 -Wall -Wextra -Werror -pthread -DKEYSWEEP_BENCH_VECTORSCAN=1 \
-      -o "$READ_FILES" "$ROOT/bench/suite/read_files.cc" -lhs
+      -DKEYSWEEP_PATTERN_TAIL=1 -I"$ROOT/src" -o "$READ_FILES" "$ROOT/bench/suite/read_files.cc" \
+      "$ROOT/src/match/pattern_tail.cc" "$ROOT/src/match/keyword_split.cc" -lhs
   else
     ${CXX:-c++} -O2 -std=c++20 -Wall -Wextra -Werror -pthread -o "$READ_FILES" "$ROOT/bench/suite/read_files.cc"
   fi
@@ -134,6 +140,11 @@ CMD_RAW=""
 if "$READ_FILES" --vectorscan "$WORK/patterns-all.txt" 1 /dev/null >/dev/null 2>"$WORK/raw-hs.txt"; then
   CMD_RAW="$READ_FILES --vectorscan $WORK/patterns-all.txt $JOBS $CORPUS > /dev/null"
   ROWS+=" raw-hs"
+fi
+CMD_HEADS=""
+if "$READ_FILES" --vectorscan "$WORK/patterns-all.txt" --heads 1 /dev/null >/dev/null 2>"$WORK/hs-heads.txt"; then
+  CMD_HEADS="$READ_FILES --vectorscan $WORK/patterns-all.txt --heads $JOBS $CORPUS > /dev/null"
+  ROWS+=" hs-heads"
 fi
 
 # --- the commands -----------------------------------------------------------------------------
@@ -182,12 +193,14 @@ for ((i = 1; i <= RUNS; i++)); do
   run read "$CMD_READ"
   run read-floor "$CMD_FLOOR"
   [[ -z $CMD_RAW ]] || run raw-hs "$CMD_RAW"
+  [[ -z $CMD_HEADS ]] || run hs-heads "$CMD_HEADS"
 done
 
 T_KS=$(wall keysweep); T_RG=$(wall rg); T_RGA=$(wall rg-ascii)
 T_BASE=""; [[ -z $BASE ]] || T_BASE=$(wall base)
 T_READ=$(wall read); T_FLOOR=$(wall read-floor)
 T_RAW=""; [[ -z $CMD_RAW ]] || T_RAW=$(wall raw-hs)
+T_HEADS=""; [[ -z $CMD_HEADS ]] || T_HEADS=$(wall hs-heads)
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -216,6 +229,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "  read-only: $CMD_READ"
   echo "  read-floor: $CMD_FLOOR   (bench/suite/read_files.cc; read $FLOOR_SEEN files/bytes)"
   [[ -z $CMD_RAW ]] || echo "  raw-hs:    $CMD_RAW   ($(tr '\n' ' ' < "$WORK/raw-hs.txt"))"
+  [[ -z $CMD_HEADS ]] || echo "  hs-heads:  $CMD_HEADS   ($(tr '\n' ' ' < "$WORK/hs-heads.txt"))"
   echo
   [[ $CAPPED == " " ]] || echo "STOPPED at the ${RG_CAP}s cap (-t):$CAPPED- wall and MB/s are bounds, ratios against them lower bounds."
   echo "wall = median wall time; MB/s = corpus MB / wall; CPU = median user+sys seconds of all threads"
@@ -223,7 +237,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   printf '%-10s %9s %9s %8s %9s   %s\n' "" "wall s" "MB/s" "CPU s" "RSS MiB" "runs (wall s @ 1-min load)"
   for n in $ROWS; do
     case $n in keysweep) t=$T_KS ;; base) t=$T_BASE ;; rg) t=$T_RG ;; rg-ascii) t=$T_RGA ;; read) t=$T_READ ;;
-               read-floor) t=$T_FLOOR ;; raw-hs) t=$T_RAW ;; esac
+               read-floor) t=$T_FLOOR ;; raw-hs) t=$T_RAW ;; hs-heads) t=$T_HEADS ;; esac
     rss=""; [[ $n == read* ]] || rss=$(peak_rss_mib $n)
     printf '%-10s %9s %9s %8s %9s   %s\n' "$n" "$t" "$(mbs "$CORPUS_BYTES" "$t")" "$(cpu $n)" "${rss:--}" \
       "$(runs $n)"
@@ -243,5 +257,8 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   [[ -z $CMD_RAW ]] || printf '%-24s %10sx %12sx   %s\n' \
     "keysweep / raw-hs" "$(ratio "$T_KS" "$T_RAW")" "$(ratio "$(cpu keysweep)" "$(cpu raw-hs)")" "the matching floor" \
     "raw-hs / read-floor" "$(ratio "$T_RAW" "$T_FLOOR")" "$(ratio "$(cpu raw-hs)" "$(cpu read-floor)")" ""
+  [[ -z $CMD_HEADS ]] || printf '%-24s %10sx %12sx   %s\n' \
+    "keysweep / hs-heads" "$(ratio "$T_KS" "$T_HEADS")" "$(ratio "$(cpu keysweep)" "$(cpu hs-heads)")" "keysweep's own matching floor" \
+    "hs-heads / read-floor" "$(ratio "$T_HEADS" "$T_FLOOR")" "$(ratio "$(cpu hs-heads)" "$(cpu read-floor)")" ""
 } > "$WORK/result.txt"
 publish "$WORK/result.txt"

@@ -50,9 +50,9 @@ std::string percent_all(std::string_view in) {
   return out;
 }
 
-// The run finder reads the alphabet 64 bytes at a time, with AVX2 where the CPU has it: the mask
-// must be the baseline's for every byte value at every position of the block.
-TEST(EncodedRuns, AlphabetMaskIsTheBaselinesOnEveryByte) {
+// The run finder reads the alphabet, '%' and '\' 64 bytes at a time, with AVX2 where the CPU has
+// it: the masks must be the baseline's for every byte value at every position of the block.
+TEST(EncodedRuns, BlockMasksAreTheBaselinesOnEveryByte) {
   auto in_alphabet = [](unsigned char c) {
     return std::isalnum(c) || c == '+' || c == '/' || c == '-' || c == '_';
   };
@@ -61,14 +61,18 @@ TEST(EncodedRuns, AlphabetMaskIsTheBaselinesOnEveryByte) {
     for (int at = 0; at < 64; ++at) {
       std::memset(block, at % 2 ? 'Q' : ' ', sizeof block);
       block[at] = static_cast<char>(b);
-      const uint64_t best = base64_alphabet_mask(block), baseline = base64_alphabet_mask(block, true);
-      ASSERT_EQ(best, baseline) << "byte " << b << " at " << at;
-      ASSERT_EQ((best >> at) & 1, in_alphabet(static_cast<unsigned char>(b)) ? 1u : 0u) << "byte " << b;
+      const BlockMasks best = block_masks(block), baseline = block_masks(block, true);
+      ASSERT_EQ(best.alphabet, baseline.alphabet) << "byte " << b << " at " << at;
+      ASSERT_EQ(best.escapes, baseline.escapes) << "byte " << b << " at " << at;
+      ASSERT_EQ((best.alphabet >> at) & 1, in_alphabet(static_cast<unsigned char>(b)) ? 1u : 0u) << "byte " << b;
+      ASSERT_EQ(best.escapes, b == '%' || b == '\\' ? uint64_t{1} << at : 0u) << "byte " << b;
     }
   std::mt19937 rng(7);
   for (int i = 0; i < 2000; ++i) {
     for (char& c : block) c = static_cast<char>(rng());
-    ASSERT_EQ(base64_alphabet_mask(block), base64_alphabet_mask(block, true));
+    const BlockMasks best = block_masks(block), baseline = block_masks(block, true);
+    ASSERT_EQ(best.alphabet, baseline.alphabet);
+    ASSERT_EQ(best.escapes, baseline.escapes);
   }
 }
 
@@ -275,6 +279,68 @@ TEST(EncodedRuns, SameRunsAsTheDefinition) {
   }
   EXPECT_GE(total, 100u);  // the comparison covered many runs
   EXPECT_GE(total_hex, 50u);
+}
+
+// Percent and escape runs, now found in the block pass, against their definition: from each
+// trigger byte at or after the end of the last run (an escaped backslash skipped with its escape),
+// a run grows back to the last run's end and forward to its end byte, at most max_run bytes; one
+// cut short before its trigger is followed by one from the trigger. Texts cross several blocks.
+TEST(EncodedRuns, EscapeRunsAsTheDefinition) {
+  auto hexd = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  auto definition = [&](std::string_view t, char trigger, uint64_t max_run) {
+    const size_t n = t.size();
+    auto hex2 = [&](size_t i) { return i + 1 < n && hexd(t[i]) && hexd(t[i + 1]); };
+    auto starts = [&](size_t p) {
+      if (trigger == '%') return hex2(p + 1);
+      if (p + 1 >= n) return false;
+      const char e = t[p + 1];
+      return e == '/' || (e == 'x' && hex2(p + 2)) || (e == 'u' && p + 2 < n && t[p + 2] == '{') ||
+             (e == 'u' && hex2(p + 2) && hex2(p + 4));
+    };
+    auto ends = [&](char c) {
+      const auto u = static_cast<unsigned char>(c);
+      return trigger == '%' ? u <= 0x20 || u == 0x7F || std::strchr("\"'`<>\\", c)
+                            : c == '"' || c == '\'' || c == '`' || c == '\n' || c == '\r';
+    };
+    std::vector<std::pair<uint64_t, uint64_t>> runs;
+    size_t pos = 0, floor = 0;
+    for (size_t p = 0; p < n;) {
+      if (p < pos || t[p] != trigger) {
+        ++p;
+        continue;
+      }
+      if (!starts(p)) {
+        pos = p + (trigger == '\\' && p + 1 < n && t[p + 1] == '\\' ? 2 : 1);
+        continue;
+      }
+      size_t lo = p, hi = p;
+      while (lo > floor && p - lo < max_run && !ends(t[lo - 1])) --lo;
+      while (hi < n && hi - lo < max_run && !ends(t[hi])) hi += t[hi] == '\\' ? 2 : 1;
+      hi = std::min<size_t>({hi, n, lo + max_run});
+      runs.emplace_back(lo, hi - lo);
+      floor = pos = hi;  // p itself is read again when the run ended at or before it
+    }
+    return runs;
+  };
+  const std::string pieces[] = {"a", "Z0", "%", "%4", "%41", "\\", "\\\\", "\\u", "\\u0041",
+                                "\\x41", "\\x4", "\\/", "\\u{", "\"", "'", "\n", " ", "/", "<"};
+  std::mt19937 rng(11);
+  size_t total = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    const size_t len = rng() % 400;
+    while (text.size() < len) text += rng() % 3 ? pieces[rng() % 2] : pieces[2 + rng() % (std::size(pieces) - 2)];
+    const uint64_t max_run = round % 3 ? 1 << 20 : 20 + rng() % 40;
+    std::vector<std::pair<uint64_t, uint64_t>> percent, escape;
+    for (const auto& r : runs_of(text, max_run)) {
+      if (r.encoding == Encoding::kPercent) percent.emplace_back(r.offset, r.length);
+      if (r.encoding == Encoding::kEscape) escape.emplace_back(r.offset, r.length);
+    }
+    ASSERT_EQ(percent, definition(text, '%', max_run)) << text;
+    ASSERT_EQ(escape, definition(text, '\\', max_run)) << text;
+    total += percent.size() + escape.size();
+  }
+  EXPECT_GE(total, 3000u);  // the comparison covered many runs
 }
 
 const DecodedPiece* piece_holding(const std::vector<DecodedPiece>& pieces, std::string_view needle) {

@@ -146,9 +146,9 @@ size_t scan_window(std::string_view text, size_t from, size_t to, uint64_t max_r
   return std::min(n, i - (kStep - 1));
 }
 
-// Bit k: text[p + k] is in the base64 alphabet, for 64 bytes at p.
-uint64_t alphabet_mask(const char* p) {
-  uint64_t m = 0;
+// For 64 bytes at p, SSE2 (the x86-64 baseline) or one byte at a time.
+BlockMasks block_masks_baseline(const char* p) {
+  BlockMasks m;
 #if defined(__SSE2__)
   auto le = [](__m128i x, char k) {  // unsigned x <= k, per byte
     return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(k)), x);
@@ -164,46 +164,58 @@ uint64_t alphabet_mask(const char* p) {
     __m128i in = _mm_or_si128(_mm_or_si128(upper, lower),
                               _mm_or_si128(_mm_andnot_si128(comma_dot, digits),
                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))));
-    m |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(in))) << (16 * k);
+    __m128i escapes = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('%')),
+                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    m.alphabet |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(in))) << (16 * k);
+    m.escapes |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(escapes))) << (16 * k);
   }
 #else
-  for (int k = 0; k < 64; ++k) m |= static_cast<uint64_t>(cls(p[k]) & kB64) << k;
+  for (int k = 0; k < 64; ++k) {
+    m.alphabet |= static_cast<uint64_t>(cls(p[k]) & kB64) << k;
+    m.escapes |= static_cast<uint64_t>(p[k] == '%' || p[k] == '\\') << k;
+  }
 #endif
   return m;
 }
 
 #if KEYSWEEP_ALPHABET_AVX2
-// alphabet_mask 32 bytes at a time: the same tests, half the instructions. This pass reads every
-// byte of every text file; with SSE2 it was most of the decode pass's 8% of a -j1 scan of source
-// trees (issue 16.5).
-__attribute__((target("avx2"))) uint64_t alphabet_mask_avx2(const char* p) {
-  uint64_t m = 0;
+// The masks 32 bytes at a time, the alphabet by a table lookup on each half of a byte: bit b of
+// kByLow[low nibble] and of kByHigh[high nibble] both set for some b when the byte is in it
+// (b 0: + - / in 0x2_; 1: digits in 0x3_; 2: letters in 0x4_ and 0x6_ but @ and `; 3: letters in
+// 0x5_ and 0x7_ up to Z and z; 4: _ in 0x5_). Bytes from 0x80 have no bit in kByHigh. This pass
+// reads every byte of every text file: the lookup is 8 vector instructions a half where the
+// range compares of the baseline take 16, and '%' and '\' come from the same loads, where two
+// memchr passes over the text (one call per backslash in source code) cost as much again.
+__attribute__((target("avx2"))) BlockMasks block_masks_avx2(const char* p) {
+  const __m256i by_low = _mm256_setr_epi8(  //
+      10, 14, 14, 14, 14, 14, 14, 14, 14, 14, 12, 5, 4, 5, 4, 21,  //
+      10, 14, 14, 14, 14, 14, 14, 14, 14, 14, 12, 5, 4, 5, 4, 21);
+  const __m256i by_high = _mm256_setr_epi8(  //
+      0, 0, 1, 2, 4, 24, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0,  //
+      0, 0, 1, 2, 4, 24, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  BlockMasks m;
   for (int k = 0; k < 2; ++k) {
     const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * k));
-    const __m256i a = _mm256_sub_epi8(v, _mm256_set1_epi8('A'));
-    const __m256i upper = _mm256_cmpeq_epi8(_mm256_min_epu8(a, _mm256_set1_epi8('Z' - 'A')), a);
-    const __m256i l = _mm256_sub_epi8(v, _mm256_set1_epi8('a'));
-    const __m256i lower = _mm256_cmpeq_epi8(_mm256_min_epu8(l, _mm256_set1_epi8('z' - 'a')), l);
-    const __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('+'));
-    const __m256i digits = _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8('9' - '+')), d);
-    const __m256i comma_dot = _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(',')),
-                                              _mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
-    const __m256i in = _mm256_or_si256(_mm256_or_si256(upper, lower),
-                                       _mm256_or_si256(_mm256_andnot_si256(comma_dot, digits),
-                                                       _mm256_cmpeq_epi8(v, _mm256_set1_epi8('_'))));
-    m |= static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(in))) << (32 * k);
+    const __m256i low = _mm256_shuffle_epi8(by_low, _mm256_and_si256(v, nibble));
+    const __m256i high = _mm256_shuffle_epi8(by_high, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
+    const __m256i out = _mm256_cmpeq_epi8(_mm256_and_si256(low, high), _mm256_setzero_si256());
+    const __m256i escapes = _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('%')),
+                                            _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')));
+    m.alphabet |= static_cast<uint64_t>(~static_cast<uint32_t>(_mm256_movemask_epi8(out))) << (32 * k);
+    m.escapes |= static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(escapes))) << (32 * k);
   }
   return m;
 }
 #endif
 
 // The mask function this CPU runs best, chosen once.
-using AlphabetMask = uint64_t (*)(const char*);
-AlphabetMask best_alphabet_mask() {
+using BlockMasksOf = BlockMasks (*)(const char*);
+BlockMasksOf best_block_masks() {
 #if KEYSWEEP_ALPHABET_AVX2
-  if (__builtin_cpu_supports("avx2")) return alphabet_mask_avx2;
+  if (__builtin_cpu_supports("avx2")) return block_masks_avx2;
 #endif
-  return alphabet_mask;
+  return block_masks_baseline;
 }
 
 // Bit k: bits k .. k+19 of m are all set (a run of kMinBase64Run starts at k).
@@ -213,75 +225,46 @@ uint64_t run_starts(uint64_t m) {
   return a16 & (a4 >> 16);
 }
 
-// 64 bytes at a time, the alphabet as a bit mask: most blocks of prose and code hold no run of 20
-// and cost a few vector instructions. In a block that may, the runs are read off the mask (two bit
-// scans a run) rather than byte by byte: rendered resource tables and DEX strings put a long
-// identifier-like key on every line, and walking each of them a byte at a time was 3% of an APK
-// scan. The last partial block goes to scan_window.
-void find_alphabet_runs(std::string_view text, uint64_t max_run, std::vector<EncodedRun>& out) {
-  static const AlphabetMask mask_of = best_alphabet_mask();
-  const size_t n = text.size();
-  size_t i = 0, carry = 0;  // carry: alphabet bytes right before i (the byte before them is not)
-  while (i + 64 <= n) {
-    uint64_t m = mask_of(text.data() + i);
-    const bool hit = run_starts(m) != 0 ||
-                     (carry > 0 && carry + static_cast<size_t>(std::countr_one(m)) >= kMinBase64Run);
-    if (!hit) {
-      carry = m == ~uint64_t{0} ? carry + 64 : static_cast<size_t>(std::countl_one(m));
-      i += 64;
-      continue;
-    }
-    if (carry > 0) {  // the run open at i goes on for the block's first k bytes
-      const size_t k = static_cast<size_t>(std::countr_one(m));
-      if (k == 64) {
-        carry += 64;
-        i += 64;
-        continue;
-      }
-      if (carry + k >= kMinBase64Run) classify_run(text, i - carry, i + k, max_run, out);
-      m &= ~uint64_t{0} << k;
-      carry = 0;
-    }
-    while (m != 0) {
-      const size_t start = static_cast<size_t>(std::countr_zero(m));
-      const size_t k = static_cast<size_t>(std::countr_one(m >> start));
-      if (start + k == 64) {  // runs on into the next block
-        carry = k;
-        break;
-      }
-      if (k >= kMinBase64Run) classify_run(text, i + start, i + start + k, max_run, out);
-      m &= ~(((uint64_t{1} << k) - 1) << start);
-    }
-    i += 64;
-  }
-  scan_window(text, i - carry, n, max_run, out);
-}
-
-// Runs holding `trigger` escapes: `is_escape(pos)` says whether the trigger at pos starts one, then
-// the run grows both ways until `is_end` (escaped characters do not end it).
+// Runs holding escapes that start with `trigger`: `is_escape(pos)` says whether the trigger at pos
+// starts one, then the run grows both ways until `is_end` (escaped characters do not end it). The
+// triggers' offsets come in increasing order from the block pass (at()); runs go to `runs`.
 template <typename IsEscape, typename IsEnd>
-void find_escaped_runs(std::string_view text, char trigger, Encoding e, uint64_t max_run,
-                       IsEscape is_escape, IsEnd is_end, std::vector<EncodedRun>& out) {
-  const size_t n = text.size();
-  size_t pos = 0, floor = 0;
-  while (pos < n) {
-    const void* hit = std::memchr(text.data() + pos, trigger, n - pos);
-    if (!hit) break;
-    size_t p = static_cast<size_t>(static_cast<const char*>(hit) - text.data());
-    if (!is_escape(p)) {
-      // "\\u0041" is a backslash and "u0041": the escaped backslash is skipped with its escape.
-      pos = p + (trigger == '\\' && p + 1 < n && text[p + 1] == '\\' ? 2 : 1);
-      continue;
+class EscapedRuns {
+ public:
+  EscapedRuns(std::string_view text, char trigger, Encoding e, uint64_t max_run, IsEscape is_escape,
+              IsEnd is_end)
+      : text_(text), trigger_(trigger), e_(e), max_run_(max_run), is_escape_(is_escape), is_end_(is_end) {}
+
+  void at(size_t p) {
+    // Twice when a run cut at max_run ends at or before p: the next run starts from p.
+    while (p >= pos_) {  // else inside the last run, or the escaped backslash after a backslash
+      const size_t n = text_.size();
+      if (!is_escape_(p)) {
+        // "\\u0041" is a backslash and "u0041": the escaped backslash is skipped with its escape.
+        pos_ = p + (trigger_ == '\\' && p + 1 < n && text_[p + 1] == '\\' ? 2 : 1);
+        return;
+      }
+      size_t lo = p;
+      while (lo > floor_ && p - lo < max_run_ && !is_end_(text_[lo - 1])) --lo;
+      size_t hi = p;
+      while (hi < n && hi - lo < max_run_ && !is_end_(text_[hi])) hi += text_[hi] == '\\' ? 2 : 1;
+      hi = std::min<size_t>({hi, n, static_cast<size_t>(lo + max_run_)});
+      add(runs, e_, lo, hi);
+      floor_ = pos_ = hi;
     }
-    size_t lo = p;
-    while (lo > floor && p - lo < max_run && !is_end(text[lo - 1])) --lo;
-    size_t hi = p;
-    while (hi < n && hi - lo < max_run && !is_end(text[hi])) hi += text[hi] == '\\' ? 2 : 1;
-    hi = std::min<size_t>({hi, n, static_cast<size_t>(lo + max_run)});
-    add(out, e, lo, hi);
-    floor = pos = hi;
   }
-}
+
+  std::vector<EncodedRun> runs;
+
+ private:
+  std::string_view text_;
+  char trigger_;
+  Encoding e_;
+  uint64_t max_run_;
+  IsEscape is_escape_;
+  IsEnd is_end_;
+  size_t pos_ = 0, floor_ = 0;
+};
 
 // Bit k: text[p + k] is printable ASCII and text[p + k + 1] is NUL (a UTF-16LE unit may start at
 // k), for 16 positions at p; reads 17 bytes.
@@ -306,8 +289,8 @@ uint32_t utf16_unit_starts(const char* p) {
 
 }  // namespace
 
-uint64_t base64_alphabet_mask(const char* p, bool baseline) {
-  return baseline ? alphabet_mask(p) : best_alphabet_mask()(p);
+BlockMasks block_masks(const char* p, bool baseline) {
+  return baseline ? block_masks_baseline(p) : best_block_masks()(p);
 }
 
 void find_utf16le_runs(std::string_view bytes, uint64_t max_run, std::vector<EncodedRun>& out) {
@@ -340,15 +323,22 @@ void find_utf16le_runs(std::string_view bytes, uint64_t max_run, std::vector<Enc
   }
 }
 
+// One pass over the text, 64 bytes at a time, finds every kind of run: the alphabet as a bit mask,
+// where most blocks of prose and code hold no run of 20 and cost a few vector instructions, and in
+// a block that may, the runs of 20 or more read off the mask (two bit scans each; rendered resource
+// tables and DEX strings put a long identifier-like key on every line, and walking each of them a
+// byte at a time was 3% of an APK scan). '%' and '\' come from the same loads. The last partial
+// block goes to scan_window and a byte loop. Percent and escape runs are kept aside so that the
+// order stays kind, then offset.
 void find_encoded_runs(std::string_view text, uint64_t max_run, std::vector<EncodedRun>& out) {
   if (max_run < kMinBase64Run) return;
-  find_alphabet_runs(text, max_run, out);
+  static const BlockMasksOf masks_of = best_block_masks();
   const size_t n = text.size();
   auto hex2 = [&](size_t i) { return i + 1 < n && is_hex(text[i]) && is_hex(text[i + 1]); };
-  find_escaped_runs(
+  EscapedRuns percent(
       text, '%', Encoding::kPercent, max_run, [&](size_t p) { return hex2(p + 1); },
-      [](char c) { return !is_url_byte(c); }, out);
-  find_escaped_runs(
+      [](char c) { return !is_url_byte(c); });
+  EscapedRuns escape(
       text, '\\', Encoding::kEscape, max_run,
       [&](size_t p) {
         if (p + 1 >= n) return false;
@@ -359,7 +349,55 @@ void find_encoded_runs(std::string_view text, uint64_t max_run, std::vector<Enco
         if (p + 2 < n && text[p + 2] == '{') return true;
         return hex2(p + 2) && hex2(p + 4);
       },
-      ends_string, out);
+      ends_string);
+  auto at_escape = [&](size_t p) {
+    if (text[p] == '%')
+      percent.at(p);
+    else
+      escape.at(p);
+  };
+  size_t i = 0, carry = 0;  // carry: alphabet bytes right before i (the byte before them is not)
+  while (i + 64 <= n) {
+    const BlockMasks masks = masks_of(text.data() + i);
+    for (uint64_t e = masks.escapes; e != 0; e &= e - 1) at_escape(i + static_cast<size_t>(std::countr_zero(e)));
+    uint64_t m = masks.alphabet;
+    uint64_t starts = run_starts(m);
+    const bool hit = starts != 0 ||
+                     (carry > 0 && carry + static_cast<size_t>(std::countr_one(m)) >= kMinBase64Run);
+    if (!hit) {
+      carry = m == ~uint64_t{0} ? carry + 64 : static_cast<size_t>(std::countl_one(m));
+      i += 64;
+      continue;
+    }
+    if (carry > 0) {  // the run open at i goes on for the block's first k bytes
+      const size_t k = static_cast<size_t>(std::countr_one(m));
+      if (k == 64) {
+        carry += 64;
+        i += 64;
+        continue;
+      }
+      if (carry + k >= kMinBase64Run) classify_run(text, i - carry, i + k, max_run, out);
+      // Run starts below k lie in that run (bit k is clear); those above do not depend on it.
+      m &= ~uint64_t{0} << k;
+      starts &= ~uint64_t{0} << k;
+    }
+    // Each run of 20 or more: the lowest start bit is its first byte. The run that reaches the
+    // block's end, of any length, goes on into the next block.
+    while (starts != 0) {
+      const size_t start = static_cast<size_t>(std::countr_zero(starts));
+      const size_t k = static_cast<size_t>(std::countr_one(m >> start));
+      if (start + k == 64) break;
+      classify_run(text, i + start, i + start + k, max_run, out);
+      starts &= ~uint64_t{0} << (start + k);
+    }
+    carry = static_cast<size_t>(std::countl_one(m));
+    i += 64;
+  }
+  scan_window(text, i - carry, n, max_run, out);
+  for (size_t p = i; p < n; ++p)
+    if (text[p] == '%' || text[p] == '\\') at_escape(p);
+  out.insert(out.end(), percent.runs.begin(), percent.runs.end());
+  out.insert(out.end(), escape.runs.begin(), escape.runs.end());
 }
 
 }  // namespace keysweep::decode

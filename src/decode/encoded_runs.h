@@ -1,7 +1,7 @@
 // Finds the runs of text that may be encoded, cheaply: this runs over every byte of every text
-// file, so it looks at one byte in 20 outside of long alphanumeric runs (a run of 20 must cover one
-// of them) and at '%' and '\' only where memchr finds them. Whether a run really decodes to text is
-// for decode_pass.cc to find out.
+// file, so it reads the text once, 64 bytes at a time as bit masks (the base64 alphabet, '%' and
+// '\'), and looks at single bytes only in long alphanumeric runs and at the escapes. Whether a run
+// really decodes to text is for decode_pass.cc to find out.
 #pragma once
 
 #include <cstdint>
@@ -31,10 +31,14 @@ struct EncodedRun {
 // property of a whole file), each at most `max_run` bytes long, ordered by kind then offset.
 void find_encoded_runs(std::string_view text, uint64_t max_run, std::vector<EncodedRun>& out);
 
-// Bit k: p[k] is in the base64 alphabet (either variant), for the 64 bytes at p: as the finder
-// computes it on this CPU (AVX2 where it has it), or with the x86-64 baseline's SSE2. The same
+// For the 64 bytes at p, bit k of `alphabet`: p[k] is in the base64 alphabet (either variant);
+// of `escapes`: p[k] is '%' or '\' (a percent-encoded or escaped run may hold it). As the finder
+// computes them on this CPU (AVX2 where it has it), or with the x86-64 baseline's SSE2. The same
 // either way; the choice is the test's.
-uint64_t base64_alphabet_mask(const char* p, bool baseline = false);
+struct BlockMasks {
+  uint64_t alphabet = 0, escapes = 0;
+};
+BlockMasks block_masks(const char* p, bool baseline = false);
 
 // Base64 wrapped at a fixed width (PEM bodies at 64, MIME at 76, a blob folded by an editor): runs
 // of `runs` (base64 ones, as find_encoded_runs found them) that fill their lines, followed each by

@@ -9,18 +9,32 @@
 
 namespace keysweep {
 
-PatternSet::PatternSet(const std::vector<Rule>& rules) : heads_(rules.size()) {
+PatternSet::PatternSet(const std::vector<Rule>& rules)
+    : keyword_splits(rules.size()), heads_(rules.size()) {
   for (size_t i = 0; i < rules.size(); ++i) {
     whole_.push_back(rules[i].pattern.c_str());
     patterns.push_back(whole_.back());
     tails.emplace_back();
-    if (auto split = split_pattern_tail(rules[i].pattern)) {
-      heads_[i] = std::move(split->head);
+    if (auto split = split_keyword_pattern(rules[i].pattern)) {
+      heads_[i] = split->rest;
       patterns.back() = heads_[i].c_str();
-      tails.back() = split->tail;
+      for (uint32_t k = 0; k < split->keywords.size(); ++k)
+        keyword_ids.push_back({static_cast<uint32_t>(i), k});
+      keyword_splits[i] = std::move(split);
+    } else if (auto head = split_pattern_tail(rules[i].pattern)) {
+      heads_[i] = std::move(head->head);
+      patterns.back() = heads_[i].c_str();
+      tails.back() = head->tail;
     }
     flags.push_back(0);
     ids.push_back(static_cast<unsigned>(i));
+  }
+  // The keywords after every rule, so a rule's index stays its expression's.
+  for (size_t j = 0; j < keyword_ids.size(); ++j) {
+    const KeywordId& k = keyword_ids[j];
+    patterns.push_back(keyword_splits[k.rule]->keywords[k.keyword].pattern.c_str());
+    flags.push_back(0);
+    ids.push_back(static_cast<unsigned>(rules.size() + j));
   }
 }
 
@@ -28,11 +42,14 @@ void PatternSet::prefilter(size_t i) {
   flags[i] |= HS_FLAG_PREFILTER;
   patterns[i] = whole_[i];
   tails[i].reset();
+  // A keyword split stays: its keywords' expressions point into it, and the database keeps its
+  // shape. Its user (the matcher) drops it for a prefiltered rule: their ends are not used.
 }
 
 std::string PatternSet::digest() const {
-  // Of what Vectorscan is given: heads where a tail was taken off (set 2; set 1 had none).
-  std::string material = "keysweep pattern set 2\n";
+  // Of what Vectorscan is given: heads where a tail was taken off (set 2; set 1 had none), the
+  // rest of a keyword split and its keywords after the rules (set 3).
+  std::string material = "keysweep pattern set 3\n";
   for (size_t i = 0; i < patterns.size(); ++i) {
     material.append(patterns[i]).push_back('\0');
     material.append(std::to_string(flags[i])).push_back('\0');
@@ -49,7 +66,7 @@ std::vector<uint32_t> PatternSet::prefiltered() const {
 
 void PatternSet::set_prefiltered(const std::vector<uint32_t>& indices) {
   for (uint32_t i : indices)
-    if (i < flags.size()) prefilter(i);
+    if (i < rule_count()) prefilter(i);
 }
 
 hs_platform_info_t DatabaseTarget::platform() const {
@@ -150,7 +167,7 @@ std::expected<Database, CompileFailure> compile_database(PatternSet& set,
     failure.message = err && err->message ? err->message : "unknown error";
     hs_free_compile_error(err);
     const int bad = failure.expression;
-    if (bad < 0 || static_cast<size_t>(bad) >= set.flags.size() ||
+    if (bad < 0 || static_cast<size_t>(bad) >= set.rule_count() ||
         (set.flags[static_cast<size_t>(bad)] & HS_FLAG_PREFILTER))
       return std::unexpected(std::move(failure));
     set.prefilter(static_cast<size_t>(bad));

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "match/keyword_split.h"
 #include "match/pattern_tail.h"
 #include "rules/rule.h"
 
@@ -19,8 +20,11 @@ namespace keysweep {
 
 // What Vectorscan compiles: every rule's pattern, its id (the rule's index) and its flags. A
 // pattern with a tail Vectorscan runs slowly is given as its head (match/pattern_tail.h), and the
-// matcher checks the tail on the head's ends; a rule compiled in prefilter mode keeps its whole
-// pattern (its ends are approximate, so no tail is checked on them).
+// matcher checks the tail on the head's ends; a pattern of keyword forms (match/keyword_split.h)
+// is given as the rest of its alternatives, and each keyword follows the rules as an expression of
+// its own (id: rule count + its index in `keyword_ids`), whose ends the matcher turns into the
+// forms' ends. A rule compiled in prefilter mode keeps its whole pattern (its ends are approximate,
+// so no tail is checked on them and its keywords' ends are not used).
 struct PatternSet {
   explicit PatternSet(const std::vector<Rule>& rules);
   PatternSet(const PatternSet&) = delete;  // `patterns` point into `heads_`
@@ -28,6 +32,13 @@ struct PatternSet {
   std::vector<unsigned> flags;        // HS_FLAG_PREFILTER for rules compiled in prefilter mode
   std::vector<unsigned> ids;
   std::vector<std::optional<PatternTail>> tails;  // per rule: the tail its head was cut from
+  // Per rule: its keyword forms, when split (kept for a prefiltered rule too, see prefilter()).
+  std::vector<std::optional<KeywordSplit>> keyword_splits;
+  struct KeywordId {
+    uint32_t rule, keyword;  // into keyword_splits[rule]->keywords
+  };
+  std::vector<KeywordId> keyword_ids;  // per expression after the rules'
+  size_t rule_count() const { return whole_.size(); }
 
   // SHA-256 (hex) of every pattern with its flags, in order: which rule set a database matches.
   // Taken before compile_database() adds prefilter flags, so it depends on the rules only.

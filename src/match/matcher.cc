@@ -28,6 +28,8 @@ struct Window {
   uint32_t rule;
   uint64_t first_end, last_end;
 };
+// Keyword ends (keyword_split.h) held before the oldest go to the windows: 1 MiB of them.
+constexpr size_t kKeywordEndsHeld = 1 << 16;
 // Window::rule of a rule's slot in Scratch::State::open while no window of that rule is open.
 constexpr uint32_t kNoWindow = UINT32_MAX;
 
@@ -67,6 +69,10 @@ struct Matcher::Impl {
   std::vector<bool> is_context;          // Rule::context set: confirmed by the context scorer
   // Per rule, the tail taken off its pattern for Vectorscan (database.h), checked on each end.
   std::vector<std::optional<PatternTail>> tails;
+  // Per rule, its keyword forms when they were taken off (keyword_split.h); per expression after
+  // the rules', the keyword it is.
+  std::vector<std::optional<KeywordSplit>> keyword_splits;
+  std::vector<PatternSet::KeywordId> keyword_ids;
   ContextRules context_rules;
   ~Impl() {
     if (prototype_scratch) hs_free_scratch(prototype_scratch);
@@ -97,6 +103,9 @@ struct Matcher::Scratch::State {
   std::vector<Window> windows;
   // Ends only a tail's $ gives, held until Vectorscan's own scan is over (pattern_tail.h).
   std::vector<std::pair<uint32_t, uint64_t>> at_data_end;
+  // Ends of rules split at their keywords (keyword_split.h), from the rest of their pattern and
+  // from their keywords: sorted before they go to the windows, as the whole pattern's would come.
+  std::vector<std::pair<uint32_t, uint64_t>> keyword_ends;
   std::vector<ContextHit> context_hits;
   ~State() {
     if (hs) hs_free_scratch(hs);
@@ -183,6 +192,9 @@ Result<std::unique_ptr<Matcher>> Matcher::compile(RuleSet rules, PatternCheck ch
                       " rules: " + m->source_detail_);
   for (uint32_t i : set.prefiltered()) m->prefiltered_.push_back(rs[i].id);
   m->impl_->tails = std::move(set.tails);
+  m->impl_->keyword_splits = std::move(set.keyword_splits);
+  m->impl_->keyword_ids = std::move(set.keyword_ids);
+  for (uint32_t i : set.prefiltered()) m->impl_->keyword_splits[i].reset();  // its whole pattern
   if (hs_alloc_scratch(m->impl_->db.get(), &m->impl_->prototype_scratch) != HS_SUCCESS)
     return make_error(ErrorCode::kInternal, "Vectorscan: cannot allocate scratch");
   return m;
@@ -218,9 +230,9 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
   struct Ctx {
     Scratch::State* s;
     const std::vector<Rule>* rules;
-    const std::vector<std::optional<PatternTail>>* tails;
+    const Impl* impl;
     std::string_view data;
-  } ctx{&scratch, &rules_.rules, &impl_->tails, data};
+  } ctx{&scratch, &rules_.rules, impl_.get(), data};
 
   // The callback only records candidates: ends of one rule that lie within the rule's max_length
   // of each other share one window, so a long run of matching bytes costs one RE2 call, not one
@@ -239,10 +251,38 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
       w = Window{id, to, to};
     }
   };
+  // Keyword ends go to the windows in increasing order, each once: all of them after the scan,
+  // or, when a blob holds very many, those below `below` (the scan's position: Vectorscan reports
+  // in order of end, and a keyword's forms end after it), so they are held in bounded memory.
+  static constexpr auto flush_keyword_ends = [](Ctx& c, uint64_t below) {
+    auto& v = c.s->keyword_ends;
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    size_t kept = 0;
+    for (auto [id, end] : v)
+      if (end < below)
+        add_end(c, id, end);
+      else
+        v[kept++] = {id, end};
+    v.resize(kept);
+  };
   auto on_match = [](unsigned int id, unsigned long long, unsigned long long to, unsigned int,
                      void* p) -> int {
     auto& c = *static_cast<Ctx*>(p);
-    if (const auto& tail = (*c.tails)[id]) {
+    const size_t rules = c.rules->size();
+    if (id >= rules || c.impl->keyword_splits[id]) {
+      if (id < rules) {
+        c.s->keyword_ends.emplace_back(id, to);
+      } else if (const PatternSet::KeywordId k = c.impl->keyword_ids[id - rules];
+                 c.impl->keyword_splits[k.rule]) {  // a keyword of a split rule: its forms' ends
+        c.impl->keyword_splits[k.rule]->ends(c.data, k.keyword, to, [&](uint64_t end) {
+          c.s->keyword_ends.emplace_back(k.rule, end);
+        });
+      }
+      if (c.s->keyword_ends.size() >= kKeywordEndsHeld) flush_keyword_ends(c, to);
+      return 0;
+    }
+    if (const auto& tail = c.impl->tails[id]) {
       // A head's end: the pattern's own ends from it, as Vectorscan would have reported them.
       tail->ends(
           c.data, to, [&](uint64_t end) { add_end(c, id, end); },
@@ -253,9 +293,11 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
     return 0;
   };
   scratch.at_data_end.clear();
+  scratch.keyword_ends.clear();
   hs_error_t rc = hs_scan(impl_->db.get(), data.data(), static_cast<unsigned>(data.size()), 0, scratch.hs,
                           on_match, &ctx);
   for (auto [id, end] : scratch.at_data_end) add_end(ctx, id, end);
+  flush_keyword_ends(ctx, UINT64_MAX);
   // Every open slot is closed, even after a failed scan: the next blob starts with none open.
   // Windows of one rule never share a first end, so the sort below orders them the same whatever
   // order they are closed in.

@@ -85,7 +85,8 @@ TEST(PatternTail, KeptWholeWhenNotReadWithCertainty) {
 }
 
 // Every rule's ends in one scan, in the order they come: as Vectorscan reports them for the whole
-// patterns, or from the heads through their tails as the matcher derives them.
+// patterns, or from the heads through their tails as the matcher derives them (and a rule split at
+// its keywords, keyword_split.h, from its rest and its keywords, sorted, as the matcher does).
 class EndsOfEveryRule {
  public:
   explicit EndsOfEveryRule(const std::vector<Rule>& rules, bool heads) : set_(rules) {
@@ -93,6 +94,7 @@ class EndsOfEveryRule {
       for (size_t i = 0; i < rules.size(); ++i) set_.prefilter(i);  // whole patterns...
     for (auto& f : set_.flags) f = 0;                                // ...compiled exactly
     if (!heads) set_.tails.assign(rules.size(), std::nullopt);
+    if (!heads) set_.keyword_splits.assign(rules.size(), std::nullopt);
     hs_compile_error_t* err = nullptr;
     // A rule Vectorscan compiles only in prefilter mode (the built-in database lists them) is left
     // out of both sides: the matcher gives it its whole pattern.
@@ -102,6 +104,11 @@ class EndsOfEveryRule {
       exprs_.push_back(set_.patterns[i]);
       ids_.push_back(static_cast<unsigned>(i));
     }
+    if (heads)
+      for (size_t j = rules.size(); j < set_.patterns.size(); ++j) {
+        exprs_.push_back(set_.patterns[j]);
+        ids_.push_back(set_.ids[j]);
+      }
     std::vector<unsigned> zero(exprs_.size(), 0);
     if (hs_compile_multi(exprs_.data(), zero.data(), ids_.data(), static_cast<unsigned>(exprs_.size()),
                          HS_MODE_BLOCK, nullptr, &db_, &err) != HS_SUCCESS) {
@@ -125,7 +132,11 @@ class EndsOfEveryRule {
     } ctx{this, data, {}, {}};
     auto on_match = [](unsigned id, unsigned long long, unsigned long long to, unsigned, void* p) {
       auto& c = *static_cast<Ctx*>(p);
-      if (const auto& tail = c.self->set_.tails[id])
+      const PatternSet& set = c.self->set_;
+      if (id >= set.rule_count()) {
+        const auto k = set.keyword_ids[id - set.rule_count()];
+        set.keyword_splits[k.rule]->ends(c.data, k.keyword, to, [&](uint64_t e) { c.ends[k.rule].push_back(e); });
+      } else if (const auto& tail = set.tails[id])
         tail->ends(
             c.data, to, [&](uint64_t e) { c.ends[id].push_back(e); },
             [&](uint64_t e) { c.late.emplace_back(id, e); });
@@ -135,6 +146,11 @@ class EndsOfEveryRule {
     };
     if (db_) hs_scan(db_, data.data(), static_cast<unsigned>(data.size()), 0, scratch_, on_match, &ctx);
     for (auto [id, e] : ctx.late) ctx.ends[id].push_back(e);
+    for (auto& [id, ends] : ctx.ends)
+      if (set_.keyword_splits[id]) {
+        std::sort(ends.begin(), ends.end());
+        ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
+      }
     return std::move(ctx.ends);
   }
 

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <tuple>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -14,6 +16,7 @@
 #include "match/builtin_database.h"
 #include "match/database.h"
 #include "match/finding_builder.h"
+#include "match/keyword_split.h"
 #include "match/matcher.h"
 #include "rules/rule.h"
 #include "rules/validators.h"
@@ -684,6 +687,51 @@ TEST(Validators, PublicSamplesAreNotLeaks) {
   Rule rule;
   rule.id = "azure.storage_key";
   EXPECT_EQ(reject_reason(rule, azurite, azurite, ""), "public sample");
+}
+
+// Issue 16.5: the generic rules go to Vectorscan split at their keywords (match/keyword_split.h).
+// The matcher must find what it finds with their whole patterns, which an empty group in front
+// keeps whole: over every rule's examples, and over a blob with more keyword ends than the matcher
+// holds before it passes the oldest on.
+TEST(MatcherKeywordSplit, SameMatchesAsTheWholePatterns) {
+  setenv("KEYSWEEP_CACHE_DIR", "", 1);
+  auto builtin = load_builtin_rules();
+  ASSERT_TRUE(builtin) << builtin.error().to_string();
+  RuleSet whole = *builtin;
+  size_t kept_whole = 0;
+  for (Rule& r : whole.rules)
+    if (split_keyword_pattern(r.pattern)) {
+      r.pattern = "(?i)(?:)" + r.pattern.substr(4);
+      EXPECT_FALSE(split_keyword_pattern(r.pattern));
+      ++kept_whole;
+    }
+  ASSERT_GE(kept_whole, 2u);
+  auto split = Matcher::compile(*builtin);
+  auto unsplit = Matcher::compile(whole);
+  unsetenv("KEYSWEEP_CACHE_DIR");
+  ASSERT_TRUE(split && unsplit);
+  std::string examples;
+  for (const Rule& r : builtin->rules) {
+    for (const auto& e : r.positive_examples) examples += e + "\n";
+    for (const auto& e : r.negative_examples) examples += e + "\n";
+  }
+  std::string many;  // ~80,000 keyword ends (the matcher holds 65,536), windows of both context rules
+  for (int i = 0; i < 40000; ++i)
+    many += "api_key = 'k" + std::to_string(i * 7919) + "Zq' db_password: \"Pw" + std::to_string(i) + "x!\"\n";
+  auto matches = [](const Matcher& m, const std::string& text) {
+    auto scratch = m.make_scratch();
+    std::vector<RuleMatch> out;
+    EXPECT_TRUE(m.scan(Blob(text, nullptr, {"config/app.yml"}), *scratch, out));
+    std::vector<std::tuple<uint32_t, uint64_t, uint64_t, uint64_t, uint64_t, int, std::array<int8_t, 6>>> rows;
+    for (const RuleMatch& x : out)
+      rows.emplace_back(x.rule_index, x.match_start, x.match_end, x.secret_start, x.secret_end, x.confidence, x.signals);
+    return rows;
+  };
+  for (const std::string* text : {&examples, &many}) {
+    const auto a = matches(**split, *text), b = matches(**unsplit, *text);
+    EXPECT_FALSE(a.empty());
+    EXPECT_EQ(a, b);
+  }
 }
 
 }  // namespace
