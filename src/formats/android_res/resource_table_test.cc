@@ -278,6 +278,70 @@ TEST(ResourceTable, ValueIndexOutOfThePoolIsNotedNotEmitted) {
   EXPECT_EQ(m.count("@string/twilio_auth_token"), 1u);
 }
 
+// `count` string resources under the default and the "fr" configuration; resource i holds value
+// i, except that the resources in `past` point past their chunk and those in `unreadable` hold a
+// value index past the pool.
+std::string table_with_bad_entries(uint32_t count, const std::vector<uint32_t>& past,
+                                   const std::vector<uint32_t>& unreadable) {
+  std::vector<std::string> values, key_names;
+  for (uint32_t i = 0; i < count; ++i) {
+    values.push_back("value-" + std::to_string(i));
+    key_names.push_back("key_" + std::to_string(i));
+  }
+  auto in = [](const std::vector<uint32_t>& v, uint32_t i) {
+    return std::find(v.begin(), v.end(), i) != v.end();
+  };
+  std::string index, entries;
+  for (uint32_t i = 0; i < count; ++i) {
+    index += u32(in(past, i) ? 0x7FFFFFF0 : i * 16);
+    entries += simple_entry(i, 0x03, in(unreadable, i) ? 1000 + i : i);
+  }
+  std::string types = string_pool({"string"}, true), keys = string_pool(key_names, true);
+  std::string body = types + keys + type_chunk(1, 0, count, index, entries) +
+                     type_chunk(1, 0, count, index, entries, true);
+  std::string pkg_header = u32(0x7f) + std::string(256, '\0');
+  uint32_t type_strings = 8 + 4 + 256 + 20;
+  pkg_header += u32(type_strings) + u32(0) + u32(type_strings + static_cast<uint32_t>(types.size())) + u32(0) + u32(0);
+  return chunk(0x0002, u32(1), string_pool(values, true) + chunk(0x0200, pkg_header, body));
+}
+
+// Entries are read some way behind the scan that finds them (their values are prefetched in
+// between): values and notes still come in entry order, chunk after chunk, and a broken value is
+// noted once per resource with unique_values (both configurations hold it), twice without.
+TEST(ResourceTable, ValuesAndNotesComeInEntryOrder) {
+  const std::vector<uint32_t> past = {3, 11, 12, 29}, unreadable = {0, 5, 17, 30};
+  for (uint32_t count : {2u, 9u, 31u}) {
+    for (bool unique : {false, true}) {
+      ResourceTableOptions options;
+      options.unique_values = unique;
+      ParseNotes notes;
+      Result<ResourceTableStats> r;
+      auto got = parse_all(table_with_bad_entries(count, past, unreadable), &notes, &r, options);
+      ASSERT_TRUE(r) << r.error().message;
+      std::vector<std::string> symbols, expected_symbols, expected_notes;
+      for (const auto& v : got) symbols.push_back(v.symbol + "=" + v.value);
+      for (int config = 0; config < 2; ++config) {
+        for (uint32_t i = 0; i < count; ++i) {
+          const std::string key = "key_" + std::to_string(i);
+          if (std::find(past.begin(), past.end(), i) != past.end()) {
+            expected_notes.push_back("entry " + std::to_string(i) + " of type string points past its chunk");
+          } else if (std::find(unreadable.begin(), unreadable.end(), i) != unreadable.end()) {
+            if (!unique || config == 0) expected_notes.push_back("@string/" + key + " at ");
+          } else if (!unique || config == 0) {
+            expected_symbols.push_back("@string/" + key + "=value-" + std::to_string(i));
+          }
+        }
+      }
+      EXPECT_EQ(symbols, expected_symbols) << count << " entries, unique " << unique;
+      ASSERT_EQ(notes.messages().size(), expected_notes.size()) << count << " entries, unique " << unique;
+      for (size_t k = 0; k < expected_notes.size(); ++k) {
+        EXPECT_NE(notes.messages()[k].find(expected_notes[k]), std::string::npos)
+            << notes.messages()[k] << " (expected " << expected_notes[k] << ")";
+      }
+    }
+  }
+}
+
 TEST(ResourceTable, LyingEntryCountSkipsTheTypeChunk) {
   std::string dense;
   std::string table = hand_built_table(true, &dense);
