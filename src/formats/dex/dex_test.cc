@@ -115,6 +115,45 @@ TEST(DexCode, UnusedOpcodeStopsTheWalk) {
   EXPECT_EQ(r.error().code, ErrorCode::kUnsupported);
 }
 
+// The walk looks widths up a block of units at a time: instructions that straddle the blocks'
+// edges, payloads and errors past the first blocks must come out as they do in short code.
+TEST(DexCode, LongCodeIsWalkedAcrossBlockEdges) {
+  for (uint16_t filler : {0x006e, 0x0013, 0x0018}) {  // invoke-virtual (3), const/16 (2), const-wide (5)
+    const int width = dex::instruction_width(static_cast<uint8_t>(filler));
+    std::vector<uint16_t> code;
+    std::vector<uint32_t> expected;
+    for (uint32_t k = 0; code.size() < 1000; ++k) {
+      if (k % 7 == 3) {
+        code.insert(code.end(), {0x001a, static_cast<uint16_t>(k)});
+        expected.push_back(k);
+      } else if (k % 31 == 5) {
+        code.insert(code.end(), {0x011b, static_cast<uint16_t>(k), 0x0001});
+        expected.push_back(k | 0x10000);
+      } else if (k == 40) {
+        code.insert(code.end(), {0x0100, 0x0001, 0x0000, 0x0000, 0x001a, 0x0000});  // payload
+      } else {
+        code.push_back(filler);
+        code.insert(code.end(), width - 1, 0x001a);  // operand units that look like const-string
+      }
+    }
+    std::string insns;
+    for (uint16_t u : code) insns += units({u});
+    Result<void> r;
+    EXPECT_EQ(const_strings(insns, &r), expected) << "filler " << filler;
+    EXPECT_TRUE(r);
+    // Cut short: the last instruction runs past the end, and the error names where it starts.
+    const std::string cut = insns + units({0x011b, 0x0002});
+    EXPECT_EQ(const_strings(cut, &r), expected);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().offset, insns.size());
+    const std::string unused = insns + units({0x0073, 0x001a, 0x0009});
+    EXPECT_EQ(const_strings(unused, &r), expected);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kUnsupported);
+    EXPECT_EQ(r.error().offset, insns.size());
+  }
+}
+
 TEST(DexCode, WidthTableFollowsTheSpecFormats) {
   EXPECT_EQ(dex::instruction_width(0x18), 5);  // const-wide 51l
   EXPECT_EQ(dex::instruction_width(0x1a), 2);  // const-string 21c
