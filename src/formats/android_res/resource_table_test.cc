@@ -142,6 +142,21 @@ TEST_P(HandBuiltTable, UniqueValuesReportsAValueOnceAcrossConfigurations) {
   EXPECT_EQ(m.size(), 6u);
 }
 
+// A table of one package with one type, "string": `count` dense entries (`index`, `entries`)
+// under the default and the same under the "fr" configuration.
+std::string string_table_in_two_configs(const std::vector<std::string>& values,
+                                        const std::vector<std::string>& key_names, uint32_t count,
+                                        const std::string& index, const std::string& entries,
+                                        bool utf8) {
+  std::string types = string_pool({"string"}, utf8), keys = string_pool(key_names, utf8);
+  std::string body = types + keys + type_chunk(1, 0, count, index, entries) +
+                     type_chunk(1, 0, count, index, entries, true);
+  std::string pkg_header = u32(0x7f) + std::string(256, '\0');
+  uint32_t type_strings = 8 + 4 + 256 + 20;
+  pkg_header += u32(type_strings) + u32(0) + u32(type_strings + static_cast<uint32_t>(types.size())) + u32(0) + u32(0);
+  return chunk(0x0002, u32(1), string_pool(values, utf8) + chunk(0x0200, pkg_header, body));
+}
+
 // `resources` strings under the default and the "fr" configuration, each the same value in both;
 // resource i holds value i % `pool_strings`.
 std::string repeated_table(uint32_t resources, uint32_t pool_strings, bool utf8) {
@@ -153,18 +168,12 @@ std::string repeated_table(uint32_t resources, uint32_t pool_strings, bool utf8)
     index += u32(i * 16);
     entries += simple_entry(i, 0x03, i % pool_strings);
   }
-  std::string types = string_pool({"string"}, utf8), keys = string_pool(key_names, utf8);
-  std::string body = types + keys + type_chunk(1, 0, resources, index, entries) +
-                     type_chunk(1, 0, resources, index, entries, true);
-  std::string pkg_header = u32(0x7f) + std::string(256, '\0');
-  uint32_t type_strings = 8 + 4 + 256 + 20;
-  pkg_header += u32(type_strings) + u32(0) + u32(type_strings + static_cast<uint32_t>(types.size())) + u32(0) + u32(0);
-  return chunk(0x0002, u32(1), string_pool(values, utf8) + chunk(0x0200, pkg_header, body));
+  return string_table_in_two_configs(values, key_names, resources, index, entries, utf8);
 }
 
-// The reported pairs are kept in a set sized from the value pool up front; a table with far more
-// resources than pool strings (the set grows many times) and one with a string per resource (it
-// never grows) both report each resource once with unique_values, twice without.
+// A pair whose value another resource reported first goes to a set that grows as it must: a
+// table with far more resources than pool strings (most pairs go there) and one with a string per
+// resource (none do) both report each resource once with unique_values, twice without.
 TEST_P(HandBuiltTable, UniqueValuesHoldsWhetherOrNotTheSetGrows) {
   for (uint32_t pool_strings : {3u, 5000u}) {
     const std::string table = repeated_table(5000, pool_strings, GetParam());
@@ -296,13 +305,7 @@ std::string table_with_bad_entries(uint32_t count, const std::vector<uint32_t>& 
     index += u32(in(past, i) ? 0x7FFFFFF0 : i * 16);
     entries += simple_entry(i, 0x03, in(unreadable, i) ? 1000 + i : i);
   }
-  std::string types = string_pool({"string"}, true), keys = string_pool(key_names, true);
-  std::string body = types + keys + type_chunk(1, 0, count, index, entries) +
-                     type_chunk(1, 0, count, index, entries, true);
-  std::string pkg_header = u32(0x7f) + std::string(256, '\0');
-  uint32_t type_strings = 8 + 4 + 256 + 20;
-  pkg_header += u32(type_strings) + u32(0) + u32(type_strings + static_cast<uint32_t>(types.size())) + u32(0) + u32(0);
-  return chunk(0x0002, u32(1), string_pool(values, true) + chunk(0x0200, pkg_header, body));
+  return string_table_in_two_configs(values, key_names, count, index, entries, true);
 }
 
 // Entries are read some way behind the scan that finds them (their values are prefetched in
