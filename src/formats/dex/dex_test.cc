@@ -352,6 +352,24 @@ TEST_F(DexFixture, BadClassDataSkipsThatClassOnlyAndKeepsItsStrings) {
   EXPECT_EQ(label_of(text, "AKIAQ7LM2XW4RTZ5KDNB").rfind("dex string #", 0) == 0, !config_broken);
 }
 
+// A method's name is read only when the method loads a string, but its index is checked for
+// every method with code, as before: a name past the string table skips the class, whose
+// strings are then listed unattributed.
+TEST_F(DexFixture, MethodNamePastTheStringTableSkipsItsClass) {
+  std::string bad = bytes_;
+  const uint32_t methods = get_u32(bad, 0x58), method_ids_off = get_u32(bad, 0x5c);
+  for (uint32_t i = 0; i < methods; ++i) put_u32(bad, method_ids_off + i * 8 + 4, 0x7FFFFFFF);
+  Extracted x = extract(bad);
+  ASSERT_TRUE(x.result) << x.result.error().to_string();
+  ASSERT_FALSE(x.diagnostics.empty());
+  for (const Diagnostic& d : x.diagnostics) {
+    EXPECT_NE(d.message.find("skipped"), std::string::npos) << d.message;
+    EXPECT_NE(d.message.find("string index 2147483647 out of range"), std::string::npos) << d.message;
+  }
+  ASSERT_EQ(x.children.size(), 1u);
+  EXPECT_EQ(label_of(x.children[0], "AKIAQ7LM2XW4RTZ5KDNB").rfind("dex string #", 0), 0u);
+}
+
 TEST_F(DexFixture, EveryTruncationAndByteFlipGivesAValueNotACrash) {
   // Deterministic mini-fuzz over the fixture (run it under ASan/UBSan to make it sharp).
   for (size_t n = 0; n < bytes_.size(); n += 7) (void)extract(std::string_view(bytes_).substr(0, n));
