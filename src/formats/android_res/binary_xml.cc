@@ -103,13 +103,18 @@ class Parser {
     have_pool_ = true;
   }
 
-  // String `index` of the pool, each decoded once: a layout names the same elements and
-  // attributes (android:layout_width, ...) on every node, and decoding UTF-16 on each use was most
-  // of the parser's time. A string that fails to read is not kept, so each use notes its error.
-  // The reference is valid until the next call: callers copy it into storage they reuse.
-  const std::string& str(uint32_t index, size_t at) {
-    static const std::string kEmpty;
-    if (index == kNoIndex) return kEmpty;
+  // String `index` of the pool. A UTF-8 string that needs no repair is a view into the document
+  // itself; the others are decoded once each: a layout names the same elements and attributes
+  // (android:layout_width, ...) on every node, and decoding UTF-16 on each use was most of the
+  // parser's time. A string that fails to read is not kept, so each use notes its error. The view
+  // is valid until the next call: callers copy it into storage they reuse.
+  std::string_view str(uint32_t index, size_t at) {
+    if (index == kNoIndex) return {};
+    if (pool_.utf8()) {
+      // try_get() decodes into the scratch only for UTF-16: a view here points into the pool.
+      const std::string_view in_pool = pool_.try_get(index, utf16_scratch_);
+      if (in_pool.data() != nullptr) return in_pool;
+    }
     // The cache costs 40 bytes a string; a pool declaring more strings than any real layout
     // (a crafted file) is read without it.
     const bool cached = index < pool_.size() && pool_.size() <= kMaxCachedStrings;
@@ -120,7 +125,7 @@ class Parser {
     auto s = pool_.get(index);
     if (!s) {
       notes_.add("node at " + hex(at) + ": " + s.error().message);
-      return kEmpty;
+      return {};
     }
     std::optional<std::string>& slot = cached ? decoded_[index] : uncached_;
     slot = std::move(*s);
@@ -162,7 +167,7 @@ class Parser {
         return;
       }
       if (c.type == kResXmlStartNamespace) {
-        namespaces_.push_back({*uri, str(*prefix, c.offset)});
+        namespaces_.push_back({*uri, std::string(str(*prefix, c.offset))});
       } else {
         for (size_t i = namespaces_.size(); i-- > 0;) {
           if (namespaces_[i].uri == *uri) {
@@ -185,7 +190,7 @@ class Parser {
     if (c.type == kResXmlCdata) {
       auto index = u32(0);
       if (!index) return;
-      const std::string& text = str(*index, c.offset);
+      const std::string_view text = str(*index, c.offset);
       if (!text.empty()) visitor_.text(open_ > 0 ? &stack_[open_ - 1] : nullptr, text);
       return;
     }
@@ -237,7 +242,7 @@ class Parser {
       if (const char* known = known_attribute(attr.resource_id)) {
         attr.name.assign("android:").append(known);
       } else {
-        const std::string& local = str(aname, c.offset);
+        const std::string_view local = str(aname, c.offset);
         const std::string& prefix = prefix_for(ns);
         if (prefix.empty()) {
           attr.name.assign(local);
@@ -250,7 +255,7 @@ class Parser {
         attr.text.reset();
         continue;
       }
-      const std::string& text = str(attr.data_type == kTypeString ? attr.data : raw, c.offset);
+      const std::string_view text = str(attr.data_type == kTypeString ? attr.data : raw, c.offset);
       if (attr.text) {
         attr.text->assign(text);
       } else {
@@ -299,6 +304,7 @@ class Parser {
   static constexpr uint32_t kMaxCachedStrings = 1 << 16;
   std::vector<std::optional<std::string>> decoded_;  // by pool index; see str()
   std::optional<std::string> uncached_;              // str()'s result when not in decoded_
+  std::string utf16_scratch_;                        // try_get()'s, unused for a UTF-8 pool
   std::string_view resource_map_;
   std::vector<Namespace> namespaces_;
   XmlElement element_;             // the start element being read

@@ -98,6 +98,42 @@ TEST(BinaryXml, MetaDataNameBecomesTheKeyOfItsValue) {
       << "the value is rendered once, under its name";
 }
 
+// Strings of a UTF-8 pool are read in place (no copy), those of a UTF-16 pool decoded once each;
+// both must give the same lines and notes: a string used twice, a CESU-8 pair that a UTF-8 pool
+// repairs, and a value index past the pool, noted at each use.
+TEST(BinaryXml, Utf8AndUtf16PoolsGiveTheSameLinesAndNotes) {
+  auto document = [](bool utf8) {
+    std::string pool = string_pool({"android", "http://schemas.android.com/apk/res/android", "name",
+                                    "value", "meta-data", "com.example.KEY",
+                                    "key \xED\xA0\xBD\xED\xB4\x91", "manifest", "package",
+                                    "com.example.app"},
+                                   utf8);
+    std::string meta = start_element(4, {attribute(1, 2, 5, 0x03, 5), attribute(1, 3, 6, 0x03, 6)});
+    std::string broken = start_element(4, {attribute(1, 2, 5, 0x03, 5), attribute(1, 3, 99, 0x03, 99)});
+    std::string end_meta = node(0x0103, u32(0xFFFFFFFF) + u32(4));
+    std::string body = pool + node(0x0100, u32(0) + u32(1)) +
+                       start_element(7, {attribute(0xFFFFFFFF, 8, 9, 0x03, 9)}) + meta + end_meta +
+                       meta + end_meta + broken + end_meta + broken + end_meta +
+                       node(0x0103, u32(0xFFFFFFFF) + u32(7)) + node(0x0101, u32(0) + u32(1));
+    return chunk(0x0003, "", body);
+  };
+  const Lines utf8 = extract_axml(document(true)), utf16 = extract_axml(document(false));
+  ASSERT_TRUE(utf8.ok);
+  ASSERT_TRUE(utf16.ok);
+  EXPECT_EQ(utf8.lines, utf16.lines);
+  // The notes name node offsets, which differ with the pool's size; what they say is the same.
+  auto said = [](const std::vector<std::string>& notes) {
+    std::vector<std::string> out;
+    for (const auto& n : notes) out.push_back(n.substr(n.find(": ")));
+    return out;
+  };
+  EXPECT_EQ(said(utf8.notes), said(utf16.notes));
+  EXPECT_TRUE(utf8.has("com.example.KEY", "key \xF0\x9F\x94\x91"));
+  EXPECT_TRUE(utf8.has("manifest@package", "com.example.app"));
+  ASSERT_EQ(utf8.notes.size(), 2u);
+  EXPECT_NE(utf8.notes[0].find("string index 99 out of range"), std::string::npos) << utf8.notes[0];
+}
+
 TEST(BinaryXml, ManifestIdentity) {
   auto info = parse_manifest_identity(hand_built_manifest());
   ASSERT_TRUE(info) << info.error().message;

@@ -1,5 +1,6 @@
 #include "formats/android_res/resource_table.h"
 
+#include <array>
 #include <bit>
 #include <cstring>
 #include <deque>
@@ -25,14 +26,12 @@ constexpr uint32_t kNoEntry = 0xFFFFFFFFu;
 constexpr uint16_t kNoEntry16 = 0xFFFFu;
 
 // A set of 64-bit keys with open addressing in one array: the (resource id, pool index) pairs of
-// a framework-sized table number in the hundreds of thousands, where std::unordered_set's node
-// per key and pointer chasing cost more than the parse itself. (Written here rather than adding
-// Abseil for one set.)
+// a large table can number in the tens of thousands, where std::unordered_set's node per key and
+// pointer chasing cost more than the parse itself. (Written here rather than adding Abseil for
+// one set.)
 class FlatKeySet {
  public:
-  // Room for `n` keys without growing: a table reports about one (resource, value) pair per
-  // string of its global pool, and growing to that size copied and rehashed every key some ten
-  // times over for a large table.
+  // Room for `n` keys without growing.
   void reserve(size_t n) {
     size_t slots = 16;
     while (n * 4 > slots * 3) slots *= 2;
@@ -73,14 +72,31 @@ class FlatKeySet {
   bool has_empty_key_ = false;
 };
 
-// Which (resource, value) pairs were reported, for ResourceTableOptions::unique_values: simple
-// entries by (id, pool index) in a flat set; the few complex items (arrays, plurals) also by
-// item name, in a hash set.
+// Which (resource, value) pairs were reported, for ResourceTableOptions::unique_values. Most
+// values belong to one resource (its configurations repeat it), so a simple entry is checked
+// against the first resource that reported its value, kept by pool index in an array (0.4 MB for
+// a framework-sized pool, where a hash set of every pair took 2 MB of random reads, a cache miss
+// per value); only a value some other resource reported first goes on to a flat set of
+// (id, pool index) pairs. The few complex items (arrays, plurals) are kept by item name too, in a
+// hash set.
 class ReportedValues {
  public:
-  void reserve(size_t strings) { simple_.reserve(strings); }
+  void reserve(size_t strings) {
+    first_id_.assign(strings, 0);
+    has_first_.assign((strings + 63) / 64, 0);
+  }
   bool first_simple(uint32_t id, uint32_t value_index) {
-    return simple_.insert(static_cast<uint64_t>(id) << 32 | value_index);
+    if (value_index < first_id_.size()) {
+      uint64_t& word = has_first_[value_index / 64];
+      const uint64_t bit = uint64_t{1} << (value_index % 64);
+      if (!(word & bit)) {
+        word |= bit;
+        first_id_[value_index] = id;
+        return true;
+      }
+      if (first_id_[value_index] == id) return false;
+    }
+    return others_.insert(static_cast<uint64_t>(id) << 32 | value_index);
   }
   bool first_item(uint32_t id, uint32_t map_name, uint32_t value_index) {
     return items_.insert({id, map_name, value_index}).second;
@@ -97,7 +113,9 @@ class ReportedValues {
       return static_cast<size_t>((h ^ (h >> 31)) + k.value_index * 0xBF58476D1CE4E5B9ull);
     }
   };
-  FlatKeySet simple_;
+  std::vector<uint32_t> first_id_;   // by pool index: the resource that reported it first
+  std::vector<uint64_t> has_first_;  // by pool index: whether first_id_ is set
+  FlatKeySet others_;                // (id, pool index) pairs not in first_id_
   std::unordered_set<Item, ItemHash> items_;
 };
 
@@ -110,6 +128,7 @@ struct Table {
   const ResourceTableOptions& options;
   StringPool values;
   bool have_values = false;
+  StringPool::ShortStrings short_values;  // with options.min_value_units
   ReportedValues reported;  // with options.unique_values
   std::string value_scratch;  // a decoded value, reused from entry to entry
 };
@@ -173,21 +192,21 @@ void emit_string(Table& t, ResourceString& rs, uint32_t string_index, size_t at)
     t.notes.add("string value at " + hex(at) + " but the table has no global string pool");
     return;
   }
-  if (t.options.min_value_units) {
-    auto units = t.values.units(string_index);
-    if (units && *units < t.options.min_value_units) return;
-  }
+  if (t.short_values.contains(string_index)) return;
   if (t.options.unique_values) {
     bool first = rs.map_name ? t.reported.first_item(rs.id, *rs.map_name, string_index)
                              : t.reported.first_simple(rs.id, string_index);
     if (!first) return;
   }
-  auto s = t.values.get(string_index, t.value_scratch);
-  if (!s) {
-    t.notes.add("value of " + resource_symbol(rs) + " at " + hex(at) + ": " + s.error().message);
-    return;
+  rs.value = t.values.try_get(string_index, t.value_scratch);
+  if (rs.value.data() == nullptr) {
+    auto s = t.values.get(string_index, t.value_scratch);
+    if (!s) {
+      t.notes.add("value of " + resource_symbol(rs) + " at " + hex(at) + ": " + s.error().message);
+      return;
+    }
+    rs.value = *s;
   }
-  rs.value = *s;
   ++t.stats.strings;
   t.emit(rs);
 }
@@ -271,6 +290,33 @@ void read_entry(Table& t, const Package& pkg, const ChunkHeader& h, const std::s
   }
 }
 
+// How many entries ahead of the one being read the value strings are prefetched (16 and 32
+// measured the same as 8).
+constexpr size_t kPrefetchDistance = 8;
+// How far ahead of a run of empty index slots the index is prefetched: a framework-sized table's
+// indexes add up to megabytes read as a stream, and the hardware prefetcher starts over at every
+// page.
+constexpr size_t kIndexPrefetchAhead = 1024;
+
+// Starts loading the value string of the simple (or compact) entry at `pos` into the cache, when
+// it holds one: values lie at random places of a global pool of megabytes, and reading them in
+// entry order waited on memory once per value. Checks what it reads and reports nothing:
+// read_entry() reads the entry again and says what is wrong with it.
+void prefetch_value(const Table& t, const ChunkHeader& h, size_t pos) {
+  const size_t end = h.end();
+  const char* data = t.data.data();
+  if (!t.have_values || pos > end || end - pos < 8) return;
+  const uint16_t esize = load_le<uint16_t>(data + pos);
+  const uint16_t flags = load_le<uint16_t>(data + pos + 2);
+  if (flags & kEntryFlagCompact) {
+    if ((flags >> 8) == kTypeString) t.values.prefetch(load_le<uint32_t>(data + pos + 4));
+    return;
+  }
+  if ((flags & kEntryFlagComplex) || esize < 8 || end - pos < size_t{esize} + 8) return;
+  if (static_cast<uint8_t>(data[pos + esize + 3]) != kTypeString) return;
+  t.values.prefetch(load_le<uint32_t>(data + pos + esize + 4));
+}
+
 void read_type_chunk(Table& t, const Package& pkg, const ChunkHeader& h) {
   if (h.header_size < kTypeHeaderMin) {
     t.notes.add("type chunk at " + hex(h.offset) + " has header size " +
@@ -317,8 +363,40 @@ void read_type_chunk(Table& t, const Package& pkg, const ChunkHeader& h) {
     }
     return w == ~uint64_t{0};
   };
+  // Entries are read kPrefetchDistance slots behind the scan of the index, which prefetches each
+  // one's value string as it finds the entry: by the time the entry is read, its value is in the
+  // cache. The entries in between wait in a ring, so memory stays fixed however large the chunk.
+  const size_t room = h.end() - entries;
+  struct Present {
+    uint32_t entry_index;
+    uint64_t off;  // from entriesStart
+  };
+  std::array<Present, kPrefetchDistance> waiting;
+  size_t first_waiting = 0, n_waiting = 0;
+  auto read = [&](const Present& e) {
+    if (e.off >= room) {
+      t.notes.add("entry " + std::to_string(e.entry_index) + " of type " + type_name +
+                  " points past its chunk");
+      return;
+    }
+    read_entry(t, pkg, h, type_name, id_base | (e.entry_index & 0xFFFF), default_config,
+               entries + static_cast<size_t>(e.off));
+  };
+  auto found = [&](uint32_t entry_index, uint64_t off) {
+    if (off < room) prefetch_value(t, h, entries + static_cast<size_t>(off));
+    if (n_waiting == kPrefetchDistance) {
+      read(waiting[first_waiting]);
+      waiting[first_waiting] = {entry_index, off};
+      first_waiting = (first_waiting + 1) % kPrefetchDistance;
+    } else {
+      waiting[(first_waiting + n_waiting++) % kPrefetchDistance] = {entry_index, off};
+    }
+  };
   for (uint32_t i = 0; i < entry_count; ++i) {
     if (!sparse && entry_count - i >= per_wide && all_empty64(slots + size_t{i} * slot)) {
+      if (entry_count - i >= kIndexPrefetchAhead / slot) {
+        prefetch_line(slots + size_t{i} * slot + kIndexPrefetchAhead);
+      }
       i += per_wide - 1;
       continue;
     }
@@ -331,28 +409,21 @@ void read_type_chunk(Table& t, const Package& pkg, const ChunkHeader& h) {
         continue;
       }
     }
-    uint32_t entry_index = i;
-    uint64_t off;
     if (sparse) {
       // ResTable_sparseTypeEntry: the entry's index, then its offset divided by 4.
-      entry_index = load_le<uint16_t>(slots + size_t{i} * 4);
-      off = static_cast<uint64_t>(load_le<uint16_t>(slots + size_t{i} * 4 + 2)) * 4;
+      found(load_le<uint16_t>(slots + size_t{i} * 4),
+            static_cast<uint64_t>(load_le<uint16_t>(slots + size_t{i} * 4 + 2)) * 4);
     } else if (offset16) {
       uint16_t o = load_le<uint16_t>(slots + size_t{i} * 2);
-      if (o == kNoEntry16) continue;
-      off = static_cast<uint64_t>(o) * 4;
+      if (o != kNoEntry16) found(i, static_cast<uint64_t>(o) * 4);
     } else {
       uint32_t o = load_le<uint32_t>(slots + size_t{i} * 4);
-      if (o == kNoEntry) continue;
-      off = o;
+      if (o != kNoEntry) found(i, o);
     }
-    if (off >= h.end() - entries) {
-      t.notes.add("entry " + std::to_string(entry_index) + " of type " + type_name +
-                  " points past its chunk");
-      continue;
-    }
-    read_entry(t, pkg, h, type_name, id_base | (entry_index & 0xFFFF), default_config,
-               entries + static_cast<size_t>(off));
+  }
+  for (; n_waiting > 0; --n_waiting) {
+    read(waiting[first_waiting]);
+    first_waiting = (first_waiting + 1) % kPrefetchDistance;
   }
 }
 
@@ -456,7 +527,7 @@ Result<ResourceTableStats> parse_resource_table(std::string_view data, const Lim
                       {}, 0);
   }
   ResourceTableStats stats;
-  Table t{data, limits, notes, on_string, stats, options, {}, false, {}, {}};
+  Table t{data, limits, notes, on_string, stats, options, {}, false, {}, {}, {}};
   for (size_t pos = th->body(); pos + 8 <= th->end();) {
     auto c = read_chunk(data, pos, th->end());
     if (!c) {
@@ -476,6 +547,7 @@ Result<ResourceTableStats> parse_resource_table(std::string_view data, const Lim
         t.values = std::move(*pool);
         t.have_values = true;
         if (options.unique_values) t.reported.reserve(t.values.size());
+        if (options.min_value_units) t.short_values = t.values.shorter_than(options.min_value_units);
       }
     } else if (c->type == kResTablePackage) {
       if (auto p = read_package(t, *c); !p) {

@@ -142,6 +142,21 @@ TEST_P(HandBuiltTable, UniqueValuesReportsAValueOnceAcrossConfigurations) {
   EXPECT_EQ(m.size(), 6u);
 }
 
+// A table of one package with one type, "string": `count` dense entries (`index`, `entries`)
+// under the default and the same under the "fr" configuration.
+std::string string_table_in_two_configs(const std::vector<std::string>& values,
+                                        const std::vector<std::string>& key_names, uint32_t count,
+                                        const std::string& index, const std::string& entries,
+                                        bool utf8) {
+  std::string types = string_pool({"string"}, utf8), keys = string_pool(key_names, utf8);
+  std::string body = types + keys + type_chunk(1, 0, count, index, entries) +
+                     type_chunk(1, 0, count, index, entries, true);
+  std::string pkg_header = u32(0x7f) + std::string(256, '\0');
+  uint32_t type_strings = 8 + 4 + 256 + 20;
+  pkg_header += u32(type_strings) + u32(0) + u32(type_strings + static_cast<uint32_t>(types.size())) + u32(0) + u32(0);
+  return chunk(0x0002, u32(1), string_pool(values, utf8) + chunk(0x0200, pkg_header, body));
+}
+
 // `resources` strings under the default and the "fr" configuration, each the same value in both;
 // resource i holds value i % `pool_strings`.
 std::string repeated_table(uint32_t resources, uint32_t pool_strings, bool utf8) {
@@ -153,18 +168,12 @@ std::string repeated_table(uint32_t resources, uint32_t pool_strings, bool utf8)
     index += u32(i * 16);
     entries += simple_entry(i, 0x03, i % pool_strings);
   }
-  std::string types = string_pool({"string"}, utf8), keys = string_pool(key_names, utf8);
-  std::string body = types + keys + type_chunk(1, 0, resources, index, entries) +
-                     type_chunk(1, 0, resources, index, entries, true);
-  std::string pkg_header = u32(0x7f) + std::string(256, '\0');
-  uint32_t type_strings = 8 + 4 + 256 + 20;
-  pkg_header += u32(type_strings) + u32(0) + u32(type_strings + static_cast<uint32_t>(types.size())) + u32(0) + u32(0);
-  return chunk(0x0002, u32(1), string_pool(values, utf8) + chunk(0x0200, pkg_header, body));
+  return string_table_in_two_configs(values, key_names, resources, index, entries, utf8);
 }
 
-// The reported pairs are kept in a set sized from the value pool up front; a table with far more
-// resources than pool strings (the set grows many times) and one with a string per resource (it
-// never grows) both report each resource once with unique_values, twice without.
+// A pair whose value another resource reported first goes to a set that grows as it must: a
+// table with far more resources than pool strings (most pairs go there) and one with a string per
+// resource (none do) both report each resource once with unique_values, twice without.
 TEST_P(HandBuiltTable, UniqueValuesHoldsWhetherOrNotTheSetGrows) {
   for (uint32_t pool_strings : {3u, 5000u}) {
     const std::string table = repeated_table(5000, pool_strings, GetParam());
@@ -276,6 +285,64 @@ TEST(ResourceTable, ValueIndexOutOfThePoolIsNotedNotEmitted) {
   ASSERT_FALSE(notes.messages().empty());
   EXPECT_NE(notes.messages().front().find("out of range"), std::string::npos);
   EXPECT_EQ(m.count("@string/twilio_auth_token"), 1u);
+}
+
+// `count` string resources under the default and the "fr" configuration; resource i holds value
+// i, except that the resources in `past` point past their chunk and those in `unreadable` hold a
+// value index past the pool.
+std::string table_with_bad_entries(uint32_t count, const std::vector<uint32_t>& past,
+                                   const std::vector<uint32_t>& unreadable) {
+  std::vector<std::string> values, key_names;
+  for (uint32_t i = 0; i < count; ++i) {
+    values.push_back("value-" + std::to_string(i));
+    key_names.push_back("key_" + std::to_string(i));
+  }
+  auto in = [](const std::vector<uint32_t>& v, uint32_t i) {
+    return std::find(v.begin(), v.end(), i) != v.end();
+  };
+  std::string index, entries;
+  for (uint32_t i = 0; i < count; ++i) {
+    index += u32(in(past, i) ? 0x7FFFFFF0 : i * 16);
+    entries += simple_entry(i, 0x03, in(unreadable, i) ? 1000 + i : i);
+  }
+  return string_table_in_two_configs(values, key_names, count, index, entries, true);
+}
+
+// Entries are read some way behind the scan that finds them (their values are prefetched in
+// between): values and notes still come in entry order, chunk after chunk, and a broken value is
+// noted once per resource with unique_values (both configurations hold it), twice without.
+TEST(ResourceTable, ValuesAndNotesComeInEntryOrder) {
+  const std::vector<uint32_t> past = {3, 11, 12, 29}, unreadable = {0, 5, 17, 30};
+  for (uint32_t count : {2u, 9u, 31u}) {
+    for (bool unique : {false, true}) {
+      ResourceTableOptions options;
+      options.unique_values = unique;
+      ParseNotes notes;
+      Result<ResourceTableStats> r;
+      auto got = parse_all(table_with_bad_entries(count, past, unreadable), &notes, &r, options);
+      ASSERT_TRUE(r) << r.error().message;
+      std::vector<std::string> symbols, expected_symbols, expected_notes;
+      for (const auto& v : got) symbols.push_back(v.symbol + "=" + v.value);
+      for (int config = 0; config < 2; ++config) {
+        for (uint32_t i = 0; i < count; ++i) {
+          const std::string key = "key_" + std::to_string(i);
+          if (std::find(past.begin(), past.end(), i) != past.end()) {
+            expected_notes.push_back("entry " + std::to_string(i) + " of type string points past its chunk");
+          } else if (std::find(unreadable.begin(), unreadable.end(), i) != unreadable.end()) {
+            if (!unique || config == 0) expected_notes.push_back("@string/" + key + " at ");
+          } else if (!unique || config == 0) {
+            expected_symbols.push_back("@string/" + key + "=value-" + std::to_string(i));
+          }
+        }
+      }
+      EXPECT_EQ(symbols, expected_symbols) << count << " entries, unique " << unique;
+      ASSERT_EQ(notes.messages().size(), expected_notes.size()) << count << " entries, unique " << unique;
+      for (size_t k = 0; k < expected_notes.size(); ++k) {
+        EXPECT_NE(notes.messages()[k].find(expected_notes[k]), std::string::npos)
+            << notes.messages()[k] << " (expected " << expected_notes[k] << ")";
+      }
+    }
+  }
 }
 
 TEST(ResourceTable, LyingEntryCountSkipsTheTypeChunk) {

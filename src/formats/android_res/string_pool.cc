@@ -189,6 +189,16 @@ std::optional<uint32_t> StringPool::units(uint32_t index) const {
   return ((len & 0x7FFF) << 16) | p[2] | (static_cast<uint32_t>(p[3]) << 8);
 }
 
+StringPool::ShortStrings StringPool::shorter_than(uint32_t min_units) const {
+  ShortStrings out;
+  out.bits_.assign((static_cast<size_t>(count_) + 63) / 64, 0);
+  for (uint32_t i = 0; i < count_; ++i) {
+    const std::optional<uint32_t> n = units(i);
+    if (n && *n < min_units) out.bits_[i / 64] |= uint64_t{1} << (i % 64);
+  }
+  return out;
+}
+
 Result<std::string> StringPool::get(uint32_t index) const {
   std::string scratch;
   auto s = get(index, scratch);
@@ -198,45 +208,43 @@ Result<std::string> StringPool::get(uint32_t index) const {
   return std::string(*s);
 }
 
-std::optional<std::string_view> StringPool::get_in_bounds(uint32_t index,
-                                                          std::string& scratch) const {
+std::string_view StringPool::try_get(uint32_t index, std::string& scratch) const {
   const std::optional<std::string_view> rest = string_onwards(index);
-  if (!rest) return std::nullopt;
+  if (!rest) return {};
   const auto* p = reinterpret_cast<const unsigned char*>(rest->data());
   const size_t left = rest->size();
   if (utf8_) {
     // The length in UTF-16 units (1 or 2 bytes, unused), then the length in bytes (1 or 2).
     size_t pos = (p[0] & 0x80) ? 2 : 1;
-    if (pos >= left) return std::nullopt;
+    if (pos >= left) return {};
     uint32_t len = p[pos];
     if (len & 0x80) {
-      if (pos + 1 >= left) return std::nullopt;
+      if (pos + 1 >= left) return {};
       len = ((len & 0x7F) << 8) | p[pos + 1];
       pos += 2;
     } else {
       pos += 1;
     }
-    if (len > left - pos) return std::nullopt;
+    if (len > left - pos) return {};
     std::string_view bytes = rest->substr(pos, len);
-    if (bytes.find('\xED') != std::string_view::npos) return std::nullopt;  // surrogates to join
+    if (bytes.find('\xED') != std::string_view::npos) return {};  // surrogates to join
     return bytes;
   }
-  if (left < 2) return std::nullopt;
+  if (left < 2) return {};
   uint32_t len = p[0] | (static_cast<uint32_t>(p[1]) << 8);
   size_t pos = 2;
   if (len & 0x8000) {
-    if (left < 4) return std::nullopt;
+    if (left < 4) return {};
     len = ((len & 0x7FFF) << 16) | p[2] | (static_cast<uint32_t>(p[3]) << 8);
     pos = 4;
   }
-  if (static_cast<uint64_t>(len) * 2 > left - pos) return std::nullopt;
+  if (static_cast<uint64_t>(len) * 2 > left - pos) return {};
   scratch.clear();
   append_utf16_as_utf8(scratch, rest->substr(pos, static_cast<size_t>(len) * 2), false);
   return std::string_view(scratch);
 }
 
-Result<std::string_view> StringPool::get(uint32_t index, std::string& scratch) const {
-  if (auto in_bounds = get_in_bounds(index, scratch)) return *in_bounds;
+Result<std::string_view> StringPool::get_checked(uint32_t index, std::string& scratch) const {
   // Something is out of bounds (or a UTF-8 string holds surrogates to join): the checked reads
   // below say what, or repair the string.
   auto at = seek_string(index);

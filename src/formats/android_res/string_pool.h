@@ -3,10 +3,13 @@
 // with a 1-or-2-unit length prefix. Styles (spans) are ignored: they hold markup, not values.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "formats/android_res/res_chunk.h"
 #include "io/byte_reader.h"
@@ -14,6 +17,17 @@
 #include "keysweep/error.h"
 
 namespace keysweep::android_res {
+
+// A prefetch (read, into every cache level) of the line holding `p`. GCC 12 drops
+// __builtin_prefetch at -O2 when it sits behind a bounds check like StringPool::prefetch's
+// (checked on the emitted code), so on x86 the instruction is written out.
+inline void prefetch_line(const void* p) {
+#if defined(__x86_64__) || defined(__i386__)
+  asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
+#else
+  __builtin_prefetch(p);
+#endif
+}
 
 class StringPool {
  public:
@@ -30,23 +44,54 @@ class StringPool {
   Result<std::string> get(uint32_t index) const;
   // The same without a copy where none is needed: a view into the pool for UTF-8 strings that
   // need no repair, else the string decoded into `scratch` (the view is then into scratch).
-  Result<std::string_view> get(uint32_t index, std::string& scratch) const;
+  Result<std::string_view> get(uint32_t index, std::string& scratch) const {
+    if (const std::string_view s = try_get(index, scratch); s.data() != nullptr) return s;
+    return get_checked(index, scratch);
+  }
+  // get() for a string whose offset, lengths and data all lie in bounds and need no repair, read
+  // straight from the buffers (a resource table decodes a hundred thousand values, and a reader
+  // and a Result per length read were a third of the time); for any other string a view with a
+  // null data() (never a real string's: those point into the pool or `scratch`), and get() says
+  // what is wrong. A view comes back in registers, where GCC passed a Result<string_view> through
+  // memory and each value waited on a store-forwarding stall.
+  std::string_view try_get(uint32_t index, std::string& scratch) const;
   // The length of string `index` in UTF-16 units as the pool declares it (UTF-8 pools store it
   // too), read without decoding the string; nullopt when the index or prefix is unreadable.
   std::optional<uint32_t> units(uint32_t index) const;
+  // Asks the CPU to start loading string `index` (its length prefix and first bytes) into the
+  // cache, for a caller that knows which strings it will read next; nothing for a bad index.
+  void prefetch(uint32_t index) const {
+    if (index >= count_ || static_cast<size_t>(index) * 4 + 4 > offsets_.size()) return;
+    uint32_t off;
+    std::memcpy(&off, offsets_.data() + static_cast<size_t>(index) * 4, 4);
+    if constexpr (std::endian::native == std::endian::big) off = std::byteswap(off);
+    if (off < strings_.size()) prefetch_line(strings_.data() + off);
+  }
   // Like get(), but "" for a missing or broken string; for names where a gap is not fatal.
   std::string get_or_empty(uint32_t index) const;
+  // One bit per string, set where units() is known and below `min_units`: a resource table asks
+  // this of every value, and each value's length prefix lies at a random place of a pool of
+  // megabytes, a cache miss per value. This reads the prefixes once in pool order (a stream the
+  // hardware prefetches) into a bitmap of kilobytes. Indices past the pool are not short.
+  class ShortStrings {
+   public:
+    bool contains(uint32_t index) const {
+      return index / 64 < bits_.size() && (bits_[index / 64] >> (index % 64) & 1);
+    }
+
+   private:
+    friend class StringPool;
+    std::vector<uint64_t> bits_;
+  };
+  ShortStrings shorter_than(uint32_t min_units) const;
 
  private:
   // A reader over the string data at string `index`'s length prefix; fails for an index out of
   // range or an offset past the data.
   Result<ByteReader> seek_string(uint32_t index) const;
 
-  // get() for a string whose offset, lengths and data all lie in bounds and need no repair, read
-  // straight from the buffers (a resource table decodes a hundred thousand values, and a reader
-  // and a Result per length read were a third of the time); nullopt sends get() to its checked
-  // reads, which name the problem.
-  std::optional<std::string_view> get_in_bounds(uint32_t index, std::string& scratch) const;
+  // get() past try_get(): checked reads that name the problem, or the repair of a string.
+  Result<std::string_view> get_checked(uint32_t index, std::string& scratch) const;
   // strings_ from where string `index` starts, when its offset entry and the offset are in bounds.
   std::optional<std::string_view> string_onwards(uint32_t index) const;
 

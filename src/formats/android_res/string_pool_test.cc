@@ -60,6 +60,62 @@ TEST_P(StringPoolEncodings, EveryTruncationIsAnErrorOrAShorterPoolNeverACrash) {
   }
 }
 
+// Pools to check the fast paths against the checked ones: every truncation of a pool (offsets,
+// prefixes and data cut anywhere), one with an offset past the data, one with a length past it.
+std::vector<std::string> broken_pools(bool utf8) {
+  std::vector<std::string> chunks;
+  const std::string whole = string_pool(kStrings, utf8);
+  for (size_t n = 0; n <= whole.size(); ++n) chunks.push_back(whole.substr(0, n));
+  std::string far_offset = whole;
+  far_offset.replace(28 + 4, 4, u32(0x10000));
+  chunks.push_back(far_offset);
+  std::string long_length = string_pool({"abcdef", "ghijklmn"}, utf8);
+  long_length[28 + 8 + (utf8 ? 1 : 0)] = 0x7F;  // first string's length: 127, past the data
+  chunks.push_back(long_length);
+  return chunks;
+}
+
+TEST_P(StringPoolEncodings, ShorterThanAgreesWithUnitsForEveryIndex) {
+  for (const std::string& chunk : broken_pools(GetParam())) {
+    ParseNotes notes;
+    auto pool = StringPool::parse(chunk, 0, chunk.size(), Limits{}, &notes);
+    if (!pool) continue;
+    for (uint32_t min_units : {0u, 1u, 6u, 20u, 33u, 301u}) {
+      const StringPool::ShortStrings short_strings = pool->shorter_than(min_units);
+      for (uint32_t i = 0; i < pool->size() + 70; ++i) {
+        const std::optional<uint32_t> units = pool->units(i);
+        EXPECT_EQ(short_strings.contains(i), units && *units < min_units)
+            << "string " << i << ", under " << min_units << " units, pool of " << chunk.size()
+            << " bytes";
+        pool->prefetch(i);  // reads the offset table only in bounds (ASan)
+      }
+    }
+  }
+}
+
+TEST_P(StringPoolEncodings, TryGetGivesWhatGetGivesOrDefersToIt) {
+  std::vector<std::string> chunks = broken_pools(GetParam());
+  chunks.push_back(string_pool({"key \xED\xA0\xBD\xED\xB4\x91"}, GetParam()));  // to repair
+  size_t deferred = 0;
+  for (const std::string& chunk : chunks) {
+    ParseNotes notes;
+    auto pool = StringPool::parse(chunk, 0, chunk.size(), Limits{}, &notes);
+    if (!pool) continue;
+    for (uint32_t i = 0; i < pool->size() + 2; ++i) {
+      std::string scratch, get_scratch;
+      const std::string_view fast = pool->try_get(i, scratch);
+      auto checked = pool->get(i, get_scratch);
+      if (fast.data() == nullptr) {
+        ++deferred;
+        continue;
+      }
+      ASSERT_TRUE(checked) << "string " << i << ": " << checked.error().message;
+      EXPECT_EQ(fast, *checked) << "string " << i;
+    }
+  }
+  EXPECT_GT(deferred, 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Utf8AndUtf16, StringPoolEncodings, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "Utf8" : "Utf16"; });
 

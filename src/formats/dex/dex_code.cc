@@ -1,5 +1,6 @@
 #include "formats/dex/dex_code.h"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstring>
@@ -82,22 +83,39 @@ uint8_t instruction_width(uint8_t opcode) { return kWidths[opcode]; }
 
 Result<void> append_const_strings(std::string_view insns, std::vector<uint32_t>& out) {
   const uint64_t units = insns.size() / 2;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(insns.data());
   auto unit = [&](uint64_t pc) -> uint32_t {
     uint16_t u;
     std::memcpy(&u, insns.data() + 2 * pc, 2);
     if constexpr (std::endian::native == std::endian::big) u = std::byteswap(u);
     return u;
   };
+  // Most instructions are stepped over by their opcode's width alone. Stepping straight from the
+  // code (load a unit, look its opcode up, add) makes each step wait on two loads in a row; the
+  // widths of a block of units are looked up first instead, all independent of each other, and
+  // the step then waits on one load. A width is 0 where the full checks below must look: the
+  // opcodes kPlainWidths leaves out and an instruction that would run past the end.
+  constexpr uint64_t kBlock = 128;
+  uint8_t widths[kBlock];
+  uint64_t block_start = 0, block_end = 0;
   uint64_t pc = 0;
   while (pc < units) {
+    if (pc >= block_end) {
+      block_start = pc;
+      block_end = std::min(units, pc + kBlock);
+      for (uint64_t k = block_start; k < block_end; ++k) {
+        const uint8_t w = kPlainWidths[bytes[2 * k]];
+        widths[k - block_start] = w <= units - k ? w : 0;
+      }
+    }
+    while (pc < block_end) {
+      const uint8_t w = widths[pc - block_start];
+      if (w == 0) break;
+      pc += w;
+    }
+    if (pc >= block_end) continue;
     const uint32_t first = unit(pc);
     const uint8_t opcode = first & 0xff;
-    // Most instructions: a table lookup and a bounds check, one branch when both pass. The full
-    // checks below see everything else, an instruction running past the end included.
-    if (const uint64_t plain = kPlainWidths[opcode]; plain != 0 && plain <= units - pc) {
-      pc += plain;
-      continue;
-    }
     uint64_t width = instruction_width(opcode);
     // Payloads carry their own length right after the ident; a header cut short is caught by the
     // width check below (a header-sized width runs past the end).

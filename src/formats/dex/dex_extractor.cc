@@ -96,15 +96,17 @@ class StringAttributor {
       if (m.code_off == 0) continue;  // abstract or native
       auto id = dex_.method_id(m.method_idx);
       if (!id) return std::unexpected(id.error());
-      auto name = string(id->name_idx);
-      if (!name) return std::unexpected(name.error());
+      // The name is checked here but read only for a method that loads a string: its entry of
+      // the string table lies at a random place, a cache miss per method, and most load none.
+      if (auto ok = check_index(id->name_idx); !ok) return std::unexpected(ok.error());
       auto insns = dex_.code_insns(m.code_off);
       if (!insns) return std::unexpected(insns.error());
       if (auto ok = charge(insns->size()); !ok) return std::unexpected(ok.error());
       uses.method_strings.clear();
       auto walked = dex::append_const_strings(*insns, uses.method_strings);
       if (uses.method_strings.empty() && walked) continue;
-      uses.symbols.push_back({*name, true});
+      const std::string_view name = strings_[id->name_idx];
+      uses.symbols.push_back({name, true});
       const uint32_t method_stamp = method_counter_++;
       for (uint32_t idx : uses.method_strings) {
         if (idx >= strings_.size()) {
@@ -120,7 +122,7 @@ class StringAttributor {
       if (!walked) {
         if (walked.error().code != ErrorCode::kUnsupported) {
           Error e = walked.error();
-          e.message = "method " + std::string(*name) + ": " + e.message;
+          e.message = "method " + std::string(name) + ": " + e.message;
           e.offset = uint64_t{m.code_off} + 16 + e.offset.value_or(0);
           return std::unexpected(e);
         }

@@ -115,6 +115,45 @@ TEST(DexCode, UnusedOpcodeStopsTheWalk) {
   EXPECT_EQ(r.error().code, ErrorCode::kUnsupported);
 }
 
+// The walk looks widths up a block of units at a time: instructions that straddle the blocks'
+// edges, payloads and errors past the first blocks must come out as they do in short code.
+TEST(DexCode, LongCodeIsWalkedAcrossBlockEdges) {
+  for (uint16_t filler : {0x006e, 0x0013, 0x0018}) {  // invoke-virtual (3), const/16 (2), const-wide (5)
+    const int width = dex::instruction_width(static_cast<uint8_t>(filler));
+    std::vector<uint16_t> code;
+    std::vector<uint32_t> expected;
+    for (uint32_t k = 0; code.size() < 1000; ++k) {
+      if (k % 7 == 3) {
+        code.insert(code.end(), {0x001a, static_cast<uint16_t>(k)});
+        expected.push_back(k);
+      } else if (k % 31 == 5) {
+        code.insert(code.end(), {0x011b, static_cast<uint16_t>(k), 0x0001});
+        expected.push_back(k | 0x10000);
+      } else if (k == 40) {
+        code.insert(code.end(), {0x0100, 0x0001, 0x0000, 0x0000, 0x001a, 0x0000});  // payload
+      } else {
+        code.push_back(filler);
+        code.insert(code.end(), width - 1, 0x001a);  // operand units that look like const-string
+      }
+    }
+    std::string insns;
+    for (uint16_t u : code) insns += units({u});
+    Result<void> r;
+    EXPECT_EQ(const_strings(insns, &r), expected) << "filler " << filler;
+    EXPECT_TRUE(r);
+    // Cut short: the last instruction runs past the end, and the error names where it starts.
+    const std::string cut = insns + units({0x011b, 0x0002});
+    EXPECT_EQ(const_strings(cut, &r), expected);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().offset, insns.size());
+    const std::string unused = insns + units({0x0073, 0x001a, 0x0009});
+    EXPECT_EQ(const_strings(unused, &r), expected);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kUnsupported);
+    EXPECT_EQ(r.error().offset, insns.size());
+  }
+}
+
 TEST(DexCode, WidthTableFollowsTheSpecFormats) {
   EXPECT_EQ(dex::instruction_width(0x18), 5);  // const-wide 51l
   EXPECT_EQ(dex::instruction_width(0x1a), 2);  // const-string 21c
@@ -311,6 +350,24 @@ TEST_F(DexFixture, BadClassDataSkipsThatClassOnlyAndKeepsItsStrings) {
   EXPECT_EQ(label_of(text, "8c1f5a2e9d7b3c6f0a4e1d8b2c9f7a3e").rfind("dex string #", 0) == 0,
             config_broken);
   EXPECT_EQ(label_of(text, "AKIAQ7LM2XW4RTZ5KDNB").rfind("dex string #", 0) == 0, !config_broken);
+}
+
+// A method's name is read only when the method loads a string, but its index is checked for
+// every method with code, as before: a name past the string table skips the class, whose
+// strings are then listed unattributed.
+TEST_F(DexFixture, MethodNamePastTheStringTableSkipsItsClass) {
+  std::string bad = bytes_;
+  const uint32_t methods = get_u32(bad, 0x58), method_ids_off = get_u32(bad, 0x5c);
+  for (uint32_t i = 0; i < methods; ++i) put_u32(bad, method_ids_off + i * 8 + 4, 0x7FFFFFFF);
+  Extracted x = extract(bad);
+  ASSERT_TRUE(x.result) << x.result.error().to_string();
+  ASSERT_FALSE(x.diagnostics.empty());
+  for (const Diagnostic& d : x.diagnostics) {
+    EXPECT_NE(d.message.find("skipped"), std::string::npos) << d.message;
+    EXPECT_NE(d.message.find("string index 2147483647 out of range"), std::string::npos) << d.message;
+  }
+  ASSERT_EQ(x.children.size(), 1u);
+  EXPECT_EQ(label_of(x.children[0], "AKIAQ7LM2XW4RTZ5KDNB").rfind("dex string #", 0), 0u);
 }
 
 TEST_F(DexFixture, EveryTruncationAndByteFlipGivesAValueNotACrash) {
