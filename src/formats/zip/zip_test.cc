@@ -12,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -126,6 +127,38 @@ TEST_F(ZipTest, NormalArchiveEmitsEveryTextEntryButNotDirectoriesOrMedia) {
   EXPECT_TRUE(stored->view_into_parent) << "a stored entry must be a view, not a copy";
   EXPECT_TRUE(x.diagnostics.empty()) << x.all_diagnostics();
   EXPECT_EQ(x.expanded, kConfigJson.size() + x.find("normal.zip!lib/arm64-v8a/libnative.so")->bytes.size());
+}
+
+// The end record is found wherever the comment puts it, first or last in the searched range, past
+// bytes that look like parts of its signature ('P', 'K', 0x06, which the search stops at) in the
+// text before it and in its comment.
+TEST(ZipLocate, TheEndRecordIsFoundPastPartsOfItsSignature) {
+  std::mt19937 random(7);
+  auto noise = [&](size_t n, std::string_view alphabet) {
+    std::string s(n, '\0');
+    for (char& c : s) c = alphabet[random() % alphabet.size()];
+    return s;
+  };
+  size_t checked = 0;
+  for (size_t before : {size_t{0}, size_t{1}, size_t{3}, size_t{5000}}) {
+    for (size_t comment : {0, 1, 2, 3, 4, 21, 22, 23, 100, 65535}) {
+      // An empty archive: its end record alone, pointing at no directory. A comment without 0x05
+      // cannot hold a whole signature, so the record written here is the only one.
+      std::string data = noise(before, "PK\x05\x06x");
+      const uint64_t record = data.size();
+      data += std::string("PK\x05\x06", 4) + std::string(16, '\0');
+      data += static_cast<char>(comment & 0xFF);
+      data += static_cast<char>(comment >> 8);
+      data += noise(comment, "PK\x06x");
+      auto loc = zip::locate_central_directory(data);
+      ASSERT_TRUE(loc) << "before " << before << " comment " << comment << ": "
+                       << loc.error().message;
+      EXPECT_EQ(loc->cd_start, record) << "before " << before << " comment " << comment;
+      EXPECT_EQ(loc->cd_size, 0u);
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 40u);
 }
 
 // The sniffers' name check walks the directory as read_central_directory does: the same names
