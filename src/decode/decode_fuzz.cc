@@ -1,5 +1,6 @@
 // libFuzzer target: any bytes through every decoder and the nested decode pass (as text and as a
-// binary tried for UTF-16) must decode or decline, never crash, hang or outgrow the budget.
+// binary tried for UTF-16) must decode or decline, never crash, hang or outgrow the budget; and
+// the run finder's block passes (baseline, AVX2, AVX-512) must find the same runs.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 
 #include "decode/decode_pass.h"
 #include "decode/decoders.h"
+#include "decode/encoded_runs.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace d = keysweep::decode;
@@ -20,6 +22,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)d::mostly_printable(bytes);
   d::DecodeLimits limits;
   limits.max_run = 4096;
+  std::vector<d::EncodedRun> baseline;
+  d::find_encoded_runs(bytes, limits.max_run, baseline, d::BlockMaskIsa::kBaseline);
+  for (d::BlockMaskIsa isa : {d::BlockMaskIsa::kAvx2, d::BlockMaskIsa::kAvx512}) {
+    if (isa > d::best_block_mask_isa()) break;
+    std::vector<d::EncodedRun> runs;
+    d::find_encoded_runs(bytes, limits.max_run, runs, isa);
+    if (runs.size() != baseline.size()) std::abort();
+    for (size_t i = 0; i < runs.size(); ++i)
+      if (runs[i].encoding != baseline[i].encoding || runs[i].offset != baseline[i].offset ||
+          runs[i].length != baseline[i].length)
+        std::abort();
+  }
   for (bool binary : {false, true}) {
     std::vector<d::DecodedPiece> pieces;
     d::DecodeStats st = d::decode_nested(bytes, binary, limits, pieces);

@@ -50,30 +50,81 @@ std::string percent_all(std::string_view in) {
   return out;
 }
 
-// The run finder reads the alphabet, '%' and '\' 64 bytes at a time, with AVX2 where the CPU has
-// it: the masks must be the baseline's for every byte value at every position of the block.
+// The block passes this CPU can run: the baseline, and each wider one up to its best.
+std::vector<BlockMaskIsa> runnable_isas() {
+  std::vector<BlockMaskIsa> isas{BlockMaskIsa::kBaseline};
+  if (best_block_mask_isa() != BlockMaskIsa::kBaseline) isas.push_back(BlockMaskIsa::kAvx2);
+  if (best_block_mask_isa() == BlockMaskIsa::kAvx512) isas.push_back(BlockMaskIsa::kAvx512);
+  return isas;
+}
+
+// The run finder reads the alphabet, '%' and '\' 64 bytes at a time, with AVX2 or AVX-512 where
+// the CPU has them: the masks must be the baseline's for every byte value at every position.
 TEST(EncodedRuns, BlockMasksAreTheBaselinesOnEveryByte) {
   auto in_alphabet = [](unsigned char c) {
     return std::isalnum(c) || c == '+' || c == '/' || c == '-' || c == '_';
   };
   char block[64];
-  for (int b = 0; b < 256; ++b)
-    for (int at = 0; at < 64; ++at) {
-      std::memset(block, at % 2 ? 'Q' : ' ', sizeof block);
-      block[at] = static_cast<char>(b);
-      const BlockMasks best = block_masks(block), baseline = block_masks(block, true);
-      ASSERT_EQ(best.alphabet, baseline.alphabet) << "byte " << b << " at " << at;
-      ASSERT_EQ(best.escapes, baseline.escapes) << "byte " << b << " at " << at;
-      ASSERT_EQ((best.alphabet >> at) & 1, in_alphabet(static_cast<unsigned char>(b)) ? 1u : 0u) << "byte " << b;
-      ASSERT_EQ(best.escapes, b == '%' || b == '\\' ? uint64_t{1} << at : 0u) << "byte " << b;
+  for (BlockMaskIsa isa : runnable_isas()) {
+    SCOPED_TRACE(static_cast<int>(isa));
+    for (int b = 0; b < 256; ++b)
+      for (int at = 0; at < 64; ++at) {
+        std::memset(block, at % 2 ? 'Q' : ' ', sizeof block);
+        block[at] = static_cast<char>(b);
+        const BlockMasks got = block_masks(block, isa), baseline = block_masks(block, BlockMaskIsa::kBaseline);
+        ASSERT_EQ(got.alphabet, baseline.alphabet) << "byte " << b << " at " << at;
+        ASSERT_EQ(got.escapes, baseline.escapes) << "byte " << b << " at " << at;
+        ASSERT_EQ((got.alphabet >> at) & 1, in_alphabet(static_cast<unsigned char>(b)) ? 1u : 0u) << "byte " << b;
+        ASSERT_EQ(got.escapes, b == '%' || b == '\\' ? uint64_t{1} << at : 0u) << "byte " << b;
+      }
+    std::mt19937 rng(7);
+    for (int i = 0; i < 2000; ++i) {
+      for (char& c : block) c = static_cast<char>(rng());
+      const BlockMasks got = block_masks(block, isa), baseline = block_masks(block, BlockMaskIsa::kBaseline);
+      ASSERT_EQ(got.alphabet, baseline.alphabet);
+      ASSERT_EQ(got.escapes, baseline.escapes);
     }
-  std::mt19937 rng(7);
-  for (int i = 0; i < 2000; ++i) {
-    for (char& c : block) c = static_cast<char>(rng());
-    const BlockMasks best = block_masks(block), baseline = block_masks(block, true);
-    ASSERT_EQ(best.alphabet, baseline.alphabet);
-    ASSERT_EQ(best.escapes, baseline.escapes);
   }
+}
+
+// The finder's loop is built once per block pass: each must find the same runs, wherever they
+// start and end against the 64-byte blocks (runs across one, two or many blocks, escapes at block
+// edges, a text ending inside a run).
+TEST(EncodedRuns, EveryBlockPassFindsTheSameRuns) {
+  std::mt19937 rng(11);
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_";
+  const std::string others = " \n\t\"'=:;,.%\\ux{}";
+  size_t runs_seen = 0;
+  for (int round = 0; round < 400; ++round) {
+    std::string text;
+    const size_t size = rng() % 700;
+    while (text.size() < size) {
+      switch (rng() % 6) {
+        case 0: text += b64(std::string(1 + rng() % 90, static_cast<char>('a' + rng() % 26))); break;
+        case 1: text += hex(std::string(1 + rng() % 40, static_cast<char>(rng()))); break;
+        case 2: text += percent_all(std::string(1 + rng() % 12, 'k')); break;
+        case 3: text += "\\u00" + hex(std::string(1, static_cast<char>(0x41 + rng() % 26))); break;
+        case 4: for (size_t k = rng() % 70; k > 0; --k) text += alphabet[rng() % alphabet.size()]; break;
+        default: for (size_t k = rng() % 8; k > 0; --k) text += others[rng() % others.size()];
+      }
+    }
+    for (uint64_t max_run : {uint64_t{24}, uint64_t{1} << 20}) {
+      std::vector<EncodedRun> baseline;
+      find_encoded_runs(text, max_run, baseline, BlockMaskIsa::kBaseline);
+      runs_seen += baseline.size();
+      for (BlockMaskIsa isa : runnable_isas()) {
+        std::vector<EncodedRun> got;
+        find_encoded_runs(text, max_run, got, isa);
+        ASSERT_EQ(got.size(), baseline.size()) << "isa " << static_cast<int>(isa) << " round " << round;
+        for (size_t k = 0; k < got.size(); ++k) {
+          ASSERT_EQ(got[k].encoding, baseline[k].encoding) << "round " << round << " run " << k;
+          ASSERT_EQ(got[k].offset, baseline[k].offset) << "round " << round << " run " << k;
+          ASSERT_EQ(got[k].length, baseline[k].length) << "round " << round << " run " << k;
+        }
+      }
+    }
+  }
+  EXPECT_GT(runs_seen, 2000u);  // the texts held runs of every kind to compare
 }
 
 TEST(DecodeBase64, StandardUrlSafeAndUnpadded) {

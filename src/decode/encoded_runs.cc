@@ -209,13 +209,47 @@ __attribute__((target("avx2"))) BlockMasks block_masks_avx2(const char* p) {
 }
 #endif
 
-// The mask function this CPU runs best, chosen once.
-using BlockMasksOf = BlockMasks (*)(const char*);
-BlockMasksOf best_block_masks() {
 #if KEYSWEEP_ALPHABET_AVX2
-  if (__builtin_cpu_supports("avx2")) return block_masks_avx2;
+// The same lookup on all 64 bytes at once: one load, and the masks come straight out of the
+// compares (no movemask, no shifting halves together).
+__attribute__((target("avx512bw"))) BlockMasks block_masks_avx512(const char* p) {
+  // The AVX2 tables, in each 16-byte lane (loaded, as _mm512_broadcast_i32x4 warns in GCC 12).
+  alignas(64) static constexpr std::array<uint8_t, 64> kByLow = [] {
+    constexpr uint8_t lane[16] = {10, 14, 14, 14, 14, 14, 14, 14, 14, 14, 12, 5, 4, 5, 4, 21};
+    std::array<uint8_t, 64> t{};
+    for (int i = 0; i < 64; ++i) t[i] = lane[i % 16];
+    return t;
+  }();
+  alignas(64) static constexpr std::array<uint8_t, 64> kByHigh = [] {
+    constexpr uint8_t lane[16] = {0, 0, 1, 2, 4, 24, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0};
+    std::array<uint8_t, 64> t{};
+    for (int i = 0; i < 64; ++i) t[i] = lane[i % 16];
+    return t;
+  }();
+  const __m512i by_low = _mm512_load_si512(kByLow.data());
+  const __m512i by_high = _mm512_load_si512(kByHigh.data());
+  const __m512i nibble = _mm512_set1_epi8(0x0F);
+  const __m512i v = _mm512_loadu_si512(p);
+  const __m512i low = _mm512_shuffle_epi8(by_low, _mm512_and_si512(v, nibble));
+  const __m512i high = _mm512_shuffle_epi8(by_high, _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble));
+  BlockMasks m;
+  m.alphabet = _mm512_test_epi8_mask(low, high);
+  m.escapes = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('%')) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\'));
+  return m;
+}
+
 #endif
-  return block_masks_baseline;
+
+// The widest this CPU has, chosen once.
+BlockMaskIsa best_isa() {
+#if KEYSWEEP_ALPHABET_AVX2
+  static const BlockMaskIsa isa = __builtin_cpu_supports("avx512bw") ? BlockMaskIsa::kAvx512
+                                  : __builtin_cpu_supports("avx2")   ? BlockMaskIsa::kAvx2
+                                                                     : BlockMaskIsa::kBaseline;
+  return isa;
+#else
+  return BlockMaskIsa::kBaseline;
+#endif
 }
 
 // Bit k: bits k .. k+19 of m are all set (a run of kMinBase64Run starts at k).
@@ -289,8 +323,14 @@ uint32_t utf16_unit_starts(const char* p) {
 
 }  // namespace
 
-BlockMasks block_masks(const char* p, bool baseline) {
-  return baseline ? block_masks_baseline(p) : best_block_masks()(p);
+BlockMaskIsa best_block_mask_isa() { return best_isa(); }
+
+BlockMasks block_masks(const char* p, BlockMaskIsa isa) {
+#if KEYSWEEP_ALPHABET_AVX2
+  if (isa == BlockMaskIsa::kAvx512) return block_masks_avx512(p);
+  if (isa == BlockMaskIsa::kAvx2) return block_masks_avx2(p);
+#endif
+  return block_masks_baseline(p);
 }
 
 void find_utf16le_runs(std::string_view bytes, uint64_t max_run, std::vector<EncodedRun>& out) {
@@ -330,9 +370,15 @@ void find_utf16le_runs(std::string_view bytes, uint64_t max_run, std::vector<Enc
 // byte at a time was 3% of an APK scan). '%' and '\' come from the same loads. The last partial
 // block goes to scan_window and a byte loop. Percent and escape runs are kept aside so that the
 // order stays kind, then offset.
-void find_encoded_runs(std::string_view text, uint64_t max_run, std::vector<EncodedRun>& out) {
-  if (max_run < kMinBase64Run) return;
-  static const BlockMasksOf masks_of = best_block_masks();
+namespace {
+
+// The finder's loop, built once for each mask function into a function compiled for its
+// instruction set (below), so that the mask computation is inlined, its constants stay in
+// registers, and a block costs no call: the call and the stack traffic around it were more than
+// the masks themselves.
+template <BlockMasks (*masks_of)(const char*)>
+[[gnu::always_inline]] inline void find_runs_with(std::string_view text, uint64_t max_run,
+                                                  std::vector<EncodedRun>& out) {
   const size_t n = text.size();
   auto hex2 = [&](size_t i) { return i + 1 < n && is_hex(text[i]) && is_hex(text[i + 1]); };
   EscapedRuns percent(
@@ -398,6 +444,36 @@ void find_encoded_runs(std::string_view text, uint64_t max_run, std::vector<Enco
     if (text[p] == '%' || text[p] == '\\') at_escape(p);
   out.insert(out.end(), percent.runs.begin(), percent.runs.end());
   out.insert(out.end(), escape.runs.begin(), escape.runs.end());
+}
+
+void find_runs_baseline(std::string_view text, uint64_t max_run, std::vector<EncodedRun>& out) {
+  find_runs_with<block_masks_baseline>(text, max_run, out);
+}
+
+#if KEYSWEEP_ALPHABET_AVX2
+__attribute__((target("avx2"))) void find_runs_avx2(std::string_view text, uint64_t max_run,
+                                                    std::vector<EncodedRun>& out) {
+  find_runs_with<block_masks_avx2>(text, max_run, out);
+}
+
+__attribute__((target("avx512bw"))) void find_runs_avx512(std::string_view text, uint64_t max_run,
+                                                          std::vector<EncodedRun>& out) {
+  find_runs_with<block_masks_avx512>(text, max_run, out);
+}
+#endif
+
+}  // namespace
+
+void find_encoded_runs(std::string_view text, uint64_t max_run, std::vector<EncodedRun>& out,
+                       std::optional<BlockMaskIsa> isa) {
+  if (max_run < kMinBase64Run) return;
+  switch (isa.value_or(best_isa())) {
+#if KEYSWEEP_ALPHABET_AVX2
+    case BlockMaskIsa::kAvx512: return find_runs_avx512(text, max_run, out);
+    case BlockMaskIsa::kAvx2: return find_runs_avx2(text, max_run, out);
+#endif
+    default: return find_runs_baseline(text, max_run, out);
+  }
 }
 
 }  // namespace keysweep::decode

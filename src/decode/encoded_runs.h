@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,18 +28,25 @@ struct EncodedRun {
   bool wrapped = false;
 };
 
+// The instruction sets the finder's 64-byte block pass is built for; it runs the widest the CPU
+// has. All give the same runs: which one runs is for the tests and benchmarks to choose.
+enum class BlockMaskIsa { kBaseline, kAvx2, kAvx512 };
+BlockMaskIsa best_block_mask_isa();
+
 // Appends the candidate runs in `text` (base64, hex, percent, escape; never UTF-16, which is a
 // property of a whole file), each at most `max_run` bytes long, ordered by kind then offset.
-void find_encoded_runs(std::string_view text, uint64_t max_run, std::vector<EncodedRun>& out);
+// `isa`: the block pass to use (default: the CPU's best); one the CPU lacks must not be asked for.
+void find_encoded_runs(std::string_view text, uint64_t max_run, std::vector<EncodedRun>& out,
+                       std::optional<BlockMaskIsa> isa = std::nullopt);
 
 // For the 64 bytes at p, bit k of `alphabet`: p[k] is in the base64 alphabet (either variant);
 // of `escapes`: p[k] is '%' or '\' (a percent-encoded or escaped run may hold it). As the finder
-// computes them on this CPU (AVX2 where it has it), or with the x86-64 baseline's SSE2. The same
-// either way; the choice is the test's.
+// computes them with `isa` (the x86-64 baseline's SSE2, AVX2 or AVX-512BW; the CPU must have it).
+// The same whichever; the choice is the test's.
 struct BlockMasks {
   uint64_t alphabet = 0, escapes = 0;
 };
-BlockMasks block_masks(const char* p, bool baseline = false);
+BlockMasks block_masks(const char* p, BlockMaskIsa isa);
 
 // Base64 wrapped at a fixed width (PEM bodies at 64, MIME at 76, a blob folded by an editor): runs
 // of `runs` (base64 ones, as find_encoded_runs found them) that fill their lines, followed each by
