@@ -22,7 +22,8 @@ FileReader::~FileReader() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Result<size_t> FileReader::read_at(uint64_t offset, size_t length, char* out) const {
+Result<size_t> FileReader::read_at(uint64_t offset, size_t length, char* out,
+                                   uint64_t known_end) const {
   const FileFaults* faults = file_faults();
   size_t got = 0;
   while (got < length) {
@@ -41,6 +42,7 @@ Result<size_t> FileReader::read_at(uint64_t offset, size_t length, char* out) co
     }
     if (n == 0) break;  // the end of the file
     got += static_cast<size_t>(n);
+    if (got < length && offset + got == known_end) break;
   }
   return got;
 }

@@ -11,6 +11,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "io/bus_error_guard.h"
 #include "io/file_faults.h"
@@ -209,6 +211,42 @@ TEST(FileReader, AReadErrorNamesTheFileTheErrnoTextAndWhere) {
   ASSERT_FALSE(got.has_value());
   EXPECT_EQ(got.error().path, file.path());
   EXPECT_NE(got.error().message.find("Input/output error"), std::string::npos) << got.error().message;
+}
+
+// A read that stops exactly where the caller knows the file ends is the end; any other short
+// read is asked again (a network or FUSE file system may return fewer bytes before the end). The
+// fault seam sees every read the reader makes: the offsets it was called at.
+TEST(FileReader, AReadStoppingAtTheKnownEndIsNotAskedAgain) {
+  TempFile file("sized.txt", std::string(10000, 'k'));
+  std::vector<uint64_t> reads;
+  FileFaults f;
+  f.read_error = [&](const std::string& path, uint64_t offset, uint64_t) {
+    if (path == file.path()) reads.push_back(offset);
+    return 0;
+  };
+  ScopedFaults scoped(f);
+  auto reader = FileReader::open(file.path());
+  ASSERT_TRUE(reader.has_value());
+  std::string buf(10001, '\0');
+  auto read = [&](size_t length, uint64_t known_end) {
+    reads.clear();
+    auto got = reader->read_at(0, length, buf.data(), known_end);
+    EXPECT_TRUE(got.has_value());
+    return got.value_or(0);
+  };
+  // One byte more than the size asked for: one read, which stops at the size.
+  EXPECT_EQ(read(10001, 10000), 10000u);
+  EXPECT_EQ(reads, (std::vector<uint64_t>{0}));
+  // Without the size: asked again, and the empty read is the end.
+  EXPECT_EQ(read(10001, UINT64_MAX), 10000u);
+  EXPECT_EQ(reads, (std::vector<uint64_t>{0, 10000}));
+  // A stop anywhere else (here: the file is longer than the caller thought and ended early
+  // anyway) is asked again too.
+  EXPECT_EQ(read(10001, 5000), 10000u);
+  EXPECT_EQ(reads, (std::vector<uint64_t>{0, 10000}));
+  // Grown past the size: the whole request is read, and the caller sees the growth.
+  EXPECT_EQ(read(9001, 9000), 9001u);
+  EXPECT_EQ(reads, (std::vector<uint64_t>{0}));
 }
 
 }  // namespace

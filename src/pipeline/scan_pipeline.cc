@@ -88,7 +88,7 @@ Result<SmallFileRead> read_small_file(const std::string& path, uint64_t size, st
   // Grown only, never shrunk: std::string zero-fills what a resize adds, and after a smaller file
   // that was a memset of each file's bytes before read() wrote over them.
   if (buf.size() < size + 1) buf.resize(size + 1);
-  auto got = file->read_at(0, size + 1, buf.data());
+  auto got = file->read_at(0, size + 1, buf.data(), size);
   if (!got) {
     *read_failed = true;
     return std::unexpected(got.error());
