@@ -54,6 +54,23 @@ std::vector<uint64_t> scan(hs_database_t* db, std::string_view text, const keysw
   return e.ends;
 }
 
+// Whether a number in the pattern (a repeat's bound, or digits as literals) is above the largest
+// bound a built-in rule uses (1000). Vectorscan's compile time grows with bounded repeats: a
+// mutated `[0-9]{15216}` took over 13 s to compile, past the fuzzer's timeout, and the reader's
+// logic does not depend on how large the count is.
+bool has_number_above_1000(std::string_view pattern) {
+  uint64_t n = 0;
+  for (char c : pattern) {
+    if (c >= '0' && c <= '9') {
+      n = n * 10 + static_cast<uint64_t>(c - '0');
+      if (n > 1000) return true;
+    } else {
+      n = 0;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -61,6 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t nl = in.find('\n');
   if (nl == std::string_view::npos || nl > 200) return 0;
   const std::string pattern(in.substr(0, nl));
+  if (has_number_above_1000(pattern)) return 0;
   const std::string_view text = in.substr(nl + 1);
   auto split = keysweep::split_pattern_tail(pattern);
   if (!split) return 0;
