@@ -160,15 +160,6 @@ Result<ByteReader> StringPool::seek_string(uint32_t index) const {
   return r;
 }
 
-std::optional<std::string_view> StringPool::string_onwards(uint32_t index) const {
-  if (index >= count_ || static_cast<size_t>(index) * 4 + 4 > offsets_.size()) return std::nullopt;
-  uint32_t off;
-  std::memcpy(&off, offsets_.data() + static_cast<size_t>(index) * 4, 4);
-  if constexpr (std::endian::native == std::endian::big) off = std::byteswap(off);
-  if (off >= strings_.size()) return std::nullopt;
-  return strings_.substr(off);
-}
-
 std::optional<uint32_t> StringPool::units(uint32_t index) const {
   // The same reads as seek_string and read_len8/16, without building a reader or an error: a
   // resource table asks this of every string value before deciding to decode it.

@@ -61,11 +61,8 @@ class StringPool {
   // Asks the CPU to start loading string `index` (its length prefix and first bytes) into the
   // cache, for a caller that knows which strings it will read next; nothing for a bad index.
   void prefetch(uint32_t index) const {
-    if (index >= count_ || static_cast<size_t>(index) * 4 + 4 > offsets_.size()) return;
-    uint32_t off;
-    std::memcpy(&off, offsets_.data() + static_cast<size_t>(index) * 4, 4);
-    if constexpr (std::endian::native == std::endian::big) off = std::byteswap(off);
-    if (off < strings_.size()) prefetch_line(strings_.data() + off);
+    if (const std::optional<std::string_view> rest = string_onwards(index))
+      prefetch_line(rest->data());
   }
   // Like get(), but "" for a missing or broken string; for names where a gap is not fatal.
   std::string get_or_empty(uint32_t index) const;
@@ -93,7 +90,16 @@ class StringPool {
   // get() past try_get(): checked reads that name the problem, or the repair of a string.
   Result<std::string_view> get_checked(uint32_t index, std::string& scratch) const;
   // strings_ from where string `index` starts, when its offset entry and the offset are in bounds.
-  std::optional<std::string_view> string_onwards(uint32_t index) const;
+  // Inline: prefetch() runs it for every entry of a resource table, ahead of the read.
+  std::optional<std::string_view> string_onwards(uint32_t index) const {
+    if (index >= count_ || static_cast<size_t>(index) * 4 + 4 > offsets_.size())
+      return std::nullopt;
+    uint32_t off;
+    std::memcpy(&off, offsets_.data() + static_cast<size_t>(index) * 4, 4);
+    if constexpr (std::endian::native == std::endian::big) off = std::byteswap(off);
+    if (off >= strings_.size()) return std::nullopt;
+    return strings_.substr(off);
+  }
 
   std::string_view offsets_;  // u32 per string, relative to strings_
   std::string_view strings_;  // the string data, up to the styles or the end of the chunk
