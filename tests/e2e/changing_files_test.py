@@ -18,7 +18,7 @@ import unittest
 import zipfile
 
 import e2e_util
-from e2e_util import run, scratch_dir, remove_tree
+from e2e_util import preload_env, run, scratch_dir, remove_tree
 from fake_credentials import Fakes
 
 FAKE = Fakes("changing-files")
@@ -31,10 +31,8 @@ SHIM = None
 def changed_run(path, change, after, *args, env=None):
     """keysweep with the shim: `change` (truncate:N or append:N) made to `path` right after its
     first `after` (mmap or pread)."""
-    shim_env = {"LD_PRELOAD": SHIM, "KEYSWEEP_TEST_CHANGE_FILE": path, "KEYSWEEP_TEST_CHANGE": change,
-                "KEYSWEEP_TEST_CHANGE_AFTER": after,
-                # A sanitizer build wants its runtime first in the preload list.
-                "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
+    shim_env = preload_env(SHIM, KEYSWEEP_TEST_CHANGE_FILE=path, KEYSWEEP_TEST_CHANGE=change,
+                           KEYSWEEP_TEST_CHANGE_AFTER=after)
     return run(*args, env={**shim_env, **(env or {})})
 
 

@@ -63,6 +63,14 @@ def unprivileged_user(test):
     return 65534
 
 
+def preload_env(shim, **variables):
+    """The environment that preloads `shim` (tests/e2e/file_io_shim.c) into keysweep, with the
+    shim's own variables."""
+    return {"LD_PRELOAD": shim, **variables,
+            # A sanitizer build wants its runtime first in the preload list.
+            "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
+
+
 def scratch_dir(name):
     """A new empty directory under the system temp dir, named after the test that owns it."""
     return tempfile.mkdtemp(prefix=f"keysweep-{name}-")

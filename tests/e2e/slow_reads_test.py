@@ -12,7 +12,7 @@ import re
 import unittest
 
 import e2e_util
-from e2e_util import run, scratch_dir, remove_tree
+from e2e_util import preload_env, run, scratch_dir, remove_tree
 from fake_credentials import Fakes
 
 FAKE = Fakes("slow-reads")
@@ -25,10 +25,8 @@ SLOW_MS = 11500
 
 def slow_run(path, *args):
     """keysweep with the first pread or mmap of `path` waiting SLOW_MS."""
-    env = {"LD_PRELOAD": SHIM, "KEYSWEEP_TEST_SLOW_FILE": path, "KEYSWEEP_TEST_SLOW_MS": str(SLOW_MS),
-           # A sanitizer build wants its runtime first in the preload list.
-           "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
-    return run(*args, env=env)
+    return run(*args, env=preload_env(SHIM, KEYSWEEP_TEST_SLOW_FILE=path,
+                                      KEYSWEEP_TEST_SLOW_MS=str(SLOW_MS)))
 
 
 class SlowMount(unittest.TestCase):
