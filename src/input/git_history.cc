@@ -3,6 +3,7 @@
 #include "input/git_blob_list.h"
 #include "input/git_commit_diff.h"
 #include "input/git_shallow.h"
+#include "input/libgit2_session.h"
 #include "input/object_id_index.h"
 
 #include <git2.h>
@@ -22,17 +23,6 @@ std::string git_error_text(int rc) {
   const git_error* e = git_error_last();
   return (e && e->message) ? e->message : ("libgit2 error " + std::to_string(rc));
 }
-
-// libgit2 needs one global init; it is reference counted, so every repository takes one.
-struct LibGit2 {
-  LibGit2() {
-    git_libgit2_init();
-    // Like `git cat-file`, read objects without re-hashing each one: SHA-1 (collision-detecting)
-    // of every blob cost more than inflating it. A corrupt object is scanned as what it holds.
-    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-  }
-  ~LibGit2() { git_libgit2_shutdown(); }
-};
 
 template <class T, void (*Free)(T*)>
 struct Owned {
@@ -102,7 +92,7 @@ std::string object_id_hex(const GitObjectId& id) {
 }
 
 struct GitRepository::Impl {
-  LibGit2 lib;
+  LibGit2Session lib;  // before the handles below, freed after them
   git_repository* repo = nullptr;
   git_odb* odb = nullptr;  // opened on first read
   ~Impl() {
@@ -114,7 +104,7 @@ struct GitRepository::Impl {
 GitRepository::~GitRepository() = default;
 
 GitPackWindowLimit::GitPackWindowLimit(size_t limit) {
-  git_libgit2_init();  // the options are libgit2's globals: held until the destructor
+  // The options are libgit2's globals: the session (a member) holds them until the destructor.
   git_libgit2_opts(GIT_OPT_GET_MWINDOW_SIZE, &old_window_);
   git_libgit2_opts(GIT_OPT_GET_MWINDOW_MAPPED_LIMIT, &old_limit_);
   git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, limit / 4);
@@ -124,7 +114,6 @@ GitPackWindowLimit::GitPackWindowLimit(size_t limit) {
 GitPackWindowLimit::~GitPackWindowLimit() {
   git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, old_window_);
   git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, old_limit_);
-  git_libgit2_shutdown();
 }
 
 Result<std::unique_ptr<GitRepository>> GitRepository::open(const std::string& path) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/diagnostics.h"
+#include "input/libgit2_session.h"
 #include "input/object_id_index.h"
 #include "keysweep/error.h"
 #include "keysweep/finding.h"
@@ -136,6 +137,8 @@ class GitPackWindowLimit {
   GitPackWindowLimit& operator=(const GitPackWindowLimit&) = delete;
 
  private:
+  LibGit2Session
+      session_;  // first: the options are set after libgit2 is up, restored before it goes
   size_t old_window_ = 0, old_limit_ = 0;
 };
 

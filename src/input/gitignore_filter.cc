@@ -14,12 +14,9 @@ struct GitIgnoreFilter::Repo {
   }
 };
 
-GitIgnoreFilter::GitIgnoreFilter() { git_libgit2_init(); }
+GitIgnoreFilter::GitIgnoreFilter() = default;
 
-GitIgnoreFilter::~GitIgnoreFilter() {
-  by_workdir_.clear();  // frees the repositories before libgit2 shuts down
-  git_libgit2_shutdown();
-}
+GitIgnoreFilter::~GitIgnoreFilter() = default;  // the repositories go before the session
 
 GitIgnoreFilter::Repo* GitIgnoreFilter::repo_for(const std::string& dir) {
   auto cached = by_dir_.find(dir);

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "input/libgit2_session.h"
+
 namespace keysweep {
 
 class GitIgnoreFilter {
@@ -23,6 +25,7 @@ class GitIgnoreFilter {
   struct Repo;
   // The repository holding `dir` (an absolute directory), or null; cached per directory.
   Repo* repo_for(const std::string& dir);
+  LibGit2Session session_;  // first: up before any repository opens, down after all are freed
   std::map<std::string, Repo*> by_dir_;
   std::map<std::string, std::unique_ptr<Repo>> by_workdir_;
 };

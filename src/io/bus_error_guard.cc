@@ -240,6 +240,10 @@ void BusErrorGuard::guard_foreign_file_mappings() {
   g_guard_foreign.store(true, std::memory_order_release);
 }
 
+bool BusErrorGuard::guarding_foreign_file_mappings() {
+  return g_guard_foreign.load(std::memory_order_acquire);
+}
+
 std::vector<ForeignMappingFault> BusErrorGuard::take_foreign_faults() {
   std::vector<ForeignMappingFault> out;
   for (auto& r : g_foreign) {

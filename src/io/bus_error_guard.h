@@ -57,6 +57,7 @@ class BusErrorGuard {
   // From now on (for the rest of the process) read-only file mappings made by libraries are
   // guarded too. Call it before handing files to such a library.
   static void guard_foreign_file_mappings();
+  static bool guarding_foreign_file_mappings();
   // The files (at most a few, each once) whose pages were lost under such mappings since the last
   // call, and forgets them.
   static std::vector<ForeignMappingFault> take_foreign_faults();

@@ -1,14 +1,12 @@
 #include "pipeline/git_scan.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <chrono>
 #include <thread>
 #include <unordered_set>
 
 #include "input/git_blob_list.h"
-#include "io/bus_error_guard.h"
+#include "pipeline/foreign_mapping_faults.h"
 #include "pipeline/git_scan_parts.h"
 
 namespace keysweep {
@@ -31,25 +29,6 @@ std::vector<Finding> first_sightings(std::vector<SeqFinding> all) {
   for (auto& sf : all)
     if (seen.insert(sf.finding.fingerprint).second) out.push_back(std::move(sf.finding));
   return out;
-}
-
-// A pack (or loose object) whose page libgit2 lost under its own mapping
-// (io/bus_error_guard.h): the objects in those pages were read as zeros and are already named as
-// unreadable; this names the file and why. Shorter now than where the loss began: it was cut
-// while read (a warning, like any file that changes under a scan); else an I/O error.
-void report_foreign_faults(DiagnosticSink& diagnostics) {
-  for (const ForeignMappingFault& f : BusErrorGuard::take_foreign_faults()) {
-    struct stat st;
-    const std::string from =
-        "libgit2's mapping of it read zeros from byte " + std::to_string(f.offset) + " on";
-    if (stat(f.path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) <= f.offset)
-      diagnostics.warn(DiagnosticKind::kChanged, f.path,
-                       "shrank while read: " + std::to_string(st.st_size) + " bytes now; " + from);
-    else
-      diagnostics.report(
-          {Severity::kError, DiagnosticKind::kUnreadable, f.path,
-           "cannot read: a page of the mapped file could not be read (an I/O error); " + from});
-  }
 }
 
 }  // namespace
@@ -96,8 +75,7 @@ void scan_git_blobs_libgit2(const ScanPipeline& pipeline, const std::string& rep
 Result<GitScanOutcome> scan_git(const ScanPipeline& pipeline, const std::string& repo_path,
                                 const GitScanOptions& given, DiagnosticSink& outer) {
   auto t0 = std::chrono::steady_clock::now();
-  // libgit2 maps pack windows itself: a pack cut short under it would end the run with SIGBUS.
-  BusErrorGuard::guard_foreign_file_mappings();
+  // Opening it guards libgit2's own mappings of the packs (input/libgit2_session.h).
   auto repo = GitRepository::open(repo_path);
   if (!repo) return std::unexpected(repo.error());
   GitScanOutcome result;
@@ -129,7 +107,7 @@ Result<GitScanOutcome> scan_git(const ScanPipeline& pipeline, const std::string&
     queue.close();
     for (auto& t : workers) t.join();
   }
-  report_foreign_faults(diagnostics);
+  report_foreign_mapping_faults(diagnostics);
   if (!walked) return std::unexpected(walked.error());
 
   ScanOutcome& outcome = result.scan;

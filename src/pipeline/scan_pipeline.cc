@@ -14,6 +14,7 @@
 #include "match/pairing.h"
 #include "pipeline/container_parts.h"
 #include "pipeline/decoded_scan.h"
+#include "pipeline/foreign_mapping_faults.h"
 #include "pipeline/window_plan.h"
 #include "pipeline/windowed_scan.h"
 #include "pipeline/work_queue.h"
@@ -679,6 +680,8 @@ ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
                             });
   queue.close();
   for (auto& t : workers) t.join();
+  // The walk's .gitignore filter reads through libgit2, whose mappings are guarded.
+  report_foreign_mapping_faults(diagnostics);
 
   ScanOutcome outcome;
   uint64_t findings_seen = 0;
