@@ -11,6 +11,7 @@
 #include "formats/extractor.h"
 #include "io/file_reader.h"
 #include "io/mapped_file.h"
+#include "io/read_buffer.h"
 #include "match/pairing.h"
 #include "pipeline/container_parts.h"
 #include "pipeline/decoded_scan.h"
@@ -82,19 +83,18 @@ struct SmallFileRead {
 
 // Errors: opening it (a warning, as for any unreadable input) or reading it (`*read_failed`: an
 // I/O error, which leaves the scan incomplete).
-Result<SmallFileRead> read_small_file(const std::string& path, uint64_t size, std::string& buf, bool* read_failed) {
+Result<SmallFileRead> read_small_file(const std::string& path, uint64_t size, ReadBuffer& buf,
+                                      bool* read_failed) {
   *read_failed = false;
   auto file = FileReader::open(path);
   if (!file) return std::unexpected(file.error());
-  // Grown only, never shrunk: std::string zero-fills what a resize adds, and after a smaller file
-  // that was a memset of each file's bytes before read() wrote over them.
-  if (buf.size() < size + 1) buf.resize(size + 1);
-  auto got = file->read_at(0, size + 1, buf.data(), size);
+  char* room = buf.room_for(size + 1);
+  auto got = file->read_at(0, size + 1, room, size);
   if (!got) {
     *read_failed = true;
     return std::unexpected(got.error());
   }
-  SmallFileRead r{std::string_view(buf.data(), std::min<uint64_t>(*got, size)), std::nullopt};
+  SmallFileRead r{std::string_view(room, std::min<uint64_t>(*got, size)), std::nullopt};
   if (*got != size) {
     // Grown: its size now says by how much; shrunk: what was read does.
     std::optional<FileStamp> now;
@@ -534,10 +534,10 @@ class ScanWorker {
       for (size_t i = 0; i < in->plan.count(); ++i) {
         TextWindow w = in->plan[i];
         const size_t want = w.keep_end - w.keep_begin;
-        if (buffer_.size() < want) buffer_.resize(want);
-        auto got = in->reader.read_at(w.keep_begin, want, buffer_.data());
+        char* room = buffer_.room_for(want);
+        auto got = in->reader.read_at(w.keep_begin, want, room);
         if (!got) break;  // the windows' own reads report it
-        sha.update(std::string_view(buffer_.data(), *got));
+        sha.update(std::string_view(room, *got));
       }
       in->content_sha256 = sha.hex();
       if (observer->skip_content(wf, in->content_sha256)) {
@@ -558,10 +558,9 @@ class ScanWorker {
   void scan_window(const std::shared_ptr<WindowedInput>& in, size_t index) {
     TextWindow w = in->plan[index];
     WindowResult& result = in->results[index];
-    // Grown only, as for small files (read_small_file): a resize that grows zero-fills.
     const size_t want = w.end - w.begin;
-    if (buffer_.size() < want) buffer_.resize(want);
-    auto got = in->reader.read_at(w.begin, want, buffer_.data());
+    char* room = buffer_.room_for(want);
+    auto got = in->reader.read_at(w.begin, want, room);
     if (!got) {
       result.error = got.error();
       got = size_t{0};
@@ -572,7 +571,7 @@ class ScanWorker {
     w.keep_end = std::min(w.keep_end, w.end);
     result.window = w;
     result.read = w.keep_end - w.keep_begin;
-    std::string_view bytes(buffer_.data(), *got);
+    std::string_view bytes(room, *got);
     // The byte order mark is the file's first window's only.
     std::optional<Utf16Layout> utf16 = in->utf16;
     if (utf16 && w.begin > 0) utf16->bom = 0;
@@ -656,7 +655,7 @@ class ScanWorker {
   DiagnosticSink& diagnostics_;
   WorkerState& st_;
   std::unique_ptr<Matcher::Scratch> scratch_;
-  std::string buffer_;  // reused: small files, windows
+  ReadBuffer buffer_;   // reused: small files, windows
   unsigned jobs_;       // workers in the pool
 };
 

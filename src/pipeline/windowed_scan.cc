@@ -3,27 +3,63 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>  // part of the x86-64 baseline
+#endif
+
 #include "core/secret.h"
 
 namespace keysweep {
 
 namespace {
 
-uint64_t count_points(std::string_view s) {
-  return static_cast<uint64_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<uint8_t>(c) & 0xC0) != 0x80; }));
+// Newlines and code points are counted over every byte of a large file's windows. A memchr per
+// newline was a call per line, most of the tally on source text (short lines); 16 bytes at a
+// time, SSE2 being part of the x86-64 baseline, is a few instructions per 16 bytes whatever the
+// lines. Each byte's comparison (0 or -1) is subtracted from a per-lane count, summed every 255
+// blocks before a lane can overflow.
+#if defined(__SSE2__)
+template <typename Matches16, typename Matches1>
+uint64_t count_bytes(std::string_view s, Matches16 matches16, Matches1 matches1) {
+  const char* p = s.data();
+  size_t n = s.size();
+  uint64_t total = 0;
+  while (n >= 16) {
+    const size_t blocks = std::min<size_t>(n / 16, 255);
+    __m128i lanes = _mm_setzero_si128();
+    for (size_t i = 0; i < blocks; ++i, p += 16)
+      lanes = _mm_sub_epi8(lanes, matches16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+    const __m128i sums = _mm_sad_epu8(lanes, _mm_setzero_si128());
+    total += static_cast<uint64_t>(_mm_cvtsi128_si64(sums)) +
+             static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums)));
+    n -= blocks * 16;
+  }
+  for (; n > 0; --n, ++p) total += matches1(*p);
+  return total;
 }
 
-// memchr from one newline to the next: std::count's byte loop was a sixth of a large log's scan.
-uint64_t count_newlines(std::string_view s) {
-  uint64_t n = 0;
-  const char* end = s.data() + s.size();
-  for (const char* p = s.data(); p < end; ++p, ++n) {
-    p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
-    if (!p) break;
-  }
-  return n;
+uint64_t count_points(std::string_view s) {
+  // Not a continuation byte (10xxxxxx: -128..-65 as a signed byte).
+  return count_bytes(
+      s, [](__m128i v) { return _mm_cmpgt_epi8(v, _mm_set1_epi8(-65)); },
+      [](char c) { return (static_cast<uint8_t>(c) & 0xC0) != 0x80; });
 }
+
+uint64_t count_newlines(std::string_view s) {
+  return count_bytes(
+      s, [](__m128i v) { return _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')); },
+      [](char c) { return c == '\n'; });
+}
+#else
+uint64_t count_points(std::string_view s) {
+  return static_cast<uint64_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<uint8_t>(c) & 0xC0) != 0x80; }));
+}
+
+uint64_t count_newlines(std::string_view s) {
+  return static_cast<uint64_t>(std::count(s.begin(), s.end(), '\n'));
+}
+#endif
 
 bool continuation(char c) { return (static_cast<uint8_t>(c) & 0xC0) == 0x80; }
 

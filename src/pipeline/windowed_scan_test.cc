@@ -133,6 +133,49 @@ TEST(WindowPlacer, ColumnsOnALineThatStartedInAnEarlierWindowCountItsCodePoints)
   EXPECT_EQ(found[0].location.column, 7u);  // x y z é é é, then SECRET
 }
 
+TEST(WindowTally, CountsEveryNewlineAndCodePointWhateverTheLengthAndAlignment) {
+  // Counted 16 bytes at a time with per-lane sums taken every 255 blocks: lengths and starts that
+  // are not multiples of 16, and runs past 255 * 16 bytes, against a byte-by-byte count.
+  std::string text;
+  uint32_t seed = 12345;
+  const char* pieces[] = {"a", "\n",   "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x94\x91",
+                          " ", "\r\n", "z"};
+  while (text.size() < 9000) {
+    seed = seed * 1103515245 + 12345;
+    text += pieces[(seed >> 16) % 8];
+  }
+  auto naive = [](std::string_view s, uint64_t& newlines, uint64_t& points, uint64_t& tail) {
+    newlines = points = tail = 0;
+    for (char c : s) {
+      if (c == '\n')
+        ++newlines, tail = 0;
+      else if ((static_cast<uint8_t>(c) & 0xC0) != 0x80)
+        ++tail;
+      if ((static_cast<uint8_t>(c) & 0xC0) != 0x80) ++points;
+    }
+  };
+  for (size_t begin : {0, 1, 7, 15, 17}) {
+    for (size_t lead : {0, 3, 16, 300, 4085}) {
+      for (size_t own : {0, 1, 15, 16, 33, 4080, 4081, 4096}) {
+        if (begin + lead + own > text.size()) continue;
+        const std::string_view bytes = std::string_view(text).substr(begin, lead + own + 5);
+        const TextWindow w{begin, begin + bytes.size(), begin + lead, begin + lead + own};
+        const WindowTally t = tally_window(bytes, w);
+        uint64_t lead_newlines, lead_points, lead_tail, own_newlines, own_points, own_tail;
+        naive(bytes.substr(0, lead), lead_newlines, lead_points, lead_tail);
+        naive(bytes.substr(lead, own), own_newlines, own_points, own_tail);
+        SCOPED_TRACE(std::to_string(begin) + " " + std::to_string(lead) + " " +
+                     std::to_string(own));
+        EXPECT_EQ(t.lead_newlines, lead_newlines);
+        EXPECT_EQ(t.lead_points, lead_points);
+        EXPECT_EQ(t.kept_newlines, own_newlines);
+        EXPECT_EQ(t.kept_has_newline, own_newlines > 0);
+        EXPECT_EQ(t.kept_tail_points, own_tail);
+      }
+    }
+  }
+}
+
 TEST(WindowedScan, FindsWhatAWholeScanFindsOnceEachWhereverTheWindowsFall) {
   std::vector<uint64_t> placed;
   TempFile file("same.txt");
