@@ -158,13 +158,14 @@ struct BlobCollector final : GitDiffVisitor {
   // A blob the seen-set has just numbered `number`, to list unless its size says otherwise.
   void add_fresh_blob(uint32_t number, const unsigned char* raw, const std::string& rel,
                       const GitOrigin& origin_template, const GitBlobSize& size) {
-    const git_oid id = to_oid(raw);
     if (!size.ok) {
+      const git_oid id = to_oid(raw);  // `raw` may be in the pack index: read only when named
       diagnostics.warn(DiagnosticKind::kMalformed, origin_template.short_commit() + ":" + rel,
                        "cannot read blob " + hex(&id) + ": " + size.error);
       return;
     }
     if (size.size > options.max_blob_size) {
+      const git_oid id = to_oid(raw);
       ++stats.skipped_large;
       GitOrigin origin = origin_template;
       origin.path = rel;
@@ -188,8 +189,11 @@ struct BlobCollector final : GitDiffVisitor {
     if (!root) path.append(name).push_back('/');
     return Step::kEnter;
   }
+  std::string id_hex(const GitDiffEntry& e) const {
+    const git_oid id = to_oid(git_diff_entry_id(e, source));
+    return hex(&id);
+  }
   void leave_tree(const GitDiffEntry& e, const std::string& error) override {
-    const git_oid id = to_oid(e.id.data());
     if (e.status == GitDiffEntry::Status::kTooDeep)
       diagnostics.warn(DiagnosticKind::kLimit, path,
                        "trees nested deeper than " +
@@ -199,7 +203,7 @@ struct BlobCollector final : GitDiffVisitor {
       // history is still walked.
       diagnostics.warn(DiagnosticKind::kMalformed,
                        origin ? origin->short_commit() + ":" + path : path,
-                       "cannot read tree " + hex(&id) + ": " + error);
+                       "cannot read tree " + id_hex(e) + ": " + error);
     path.resize(open.back());
     open.pop_back();
   }
@@ -213,14 +217,14 @@ struct BlobCollector final : GitDiffVisitor {
     blob_path.assign(path).append(name);
     GitBlobSize size;
     if (sizes_here) {
-      size = git_blob_size(odb, source, e.number, e.id.data());
+      size = git_blob_size(odb, source, e.number, git_diff_entry_id(e, source));
     } else {
       size.ok = e.status == GitDiffEntry::Status::kOk;
       size.size = e.size;
       size.hint = e.hint;
       if (!size.ok) size.error = error;
     }
-    add_fresh_blob(number, e.id.data(), blob_path, *origin, size);
+    add_fresh_blob(number, git_diff_entry_id(e, source), blob_path, *origin, size);
     return true;
   }
 

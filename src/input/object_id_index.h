@@ -74,8 +74,10 @@ class ObjectIdIndex {
   std::vector<uint32_t> slots_;
 };
 
-// Ids another reader has numbered already, 0 .. count() - 1, and keeps for as long as the walk
-// and its lists need them: the packs' sorted indexes, whose ids stay in the mapped .idx files.
+// Ids another reader has numbered already, 0 .. count() - 1, one number an id (so two numbers are
+// the same object exactly when they are equal: the tree differ compares entries so), and keeps for
+// as long as the walk and its lists need them: the packs' sorted indexes, whose ids stay in the
+// mapped .idx files.
 class KnownObjectIds {
  public:
   static constexpr uint32_t kNone = ObjectIdIndex::kNone;

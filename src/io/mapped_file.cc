@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "io/file_faults.h"
@@ -49,6 +50,19 @@ MappedFile::MappedFile(void* addr, size_t size, int fd, FileStamp opened, std::s
 
 void MappedFile::release() const {
   if (addr_ && size_) madvise(addr_, size_, MADV_DONTNEED);
+}
+
+void MappedFile::release_except(std::string_view keep) const {
+  if (!addr_ || !size_) return;
+  const auto base = reinterpret_cast<uintptr_t>(addr_);
+  const auto from = reinterpret_cast<uintptr_t>(keep.data());
+  if (keep.empty() || from < base || from + keep.size() > base + size_) return release();
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t keep_start = from & ~(page - 1);                           // page-aligned
+  const uintptr_t keep_end = (from + keep.size() + page - 1) & ~(page - 1);  // page-aligned
+  if (keep_start > base) madvise(addr_, keep_start - base, MADV_DONTNEED);
+  if (keep_end < base + size_)
+    madvise(reinterpret_cast<void*>(keep_end), base + size_ - keep_end, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() {

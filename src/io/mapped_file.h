@@ -39,6 +39,9 @@ class MappedFile {
   // readers that go over a large file several times in a long run (a git pack: every page at
   // open, then trees, then blobs), so their resident memory is what they read lately, not all.
   void release() const;
+  // The same for all but the pages holding `keep` (a part of bytes()): a table the reader goes on
+  // reading at random everywhere (a pack index's offsets), whose every page would fault back in.
+  void release_except(std::string_view keep) const;
 
  private:
   MappedFile(void* addr, size_t size, int fd, FileStamp opened, std::string path);

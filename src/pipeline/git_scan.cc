@@ -13,11 +13,6 @@ namespace keysweep {
 
 namespace {
 
-void stamp(Finding& f, const GitOrigin& origin) {
-  f.location.git = origin;
-  for (auto& part : f.parts) stamp(part, origin);
-}
-
 // The same credential at the same path (and symbol) has one fingerprint whichever commit holds
 // it: keep the first sighting, so a secret edited around in ten commits is one finding, reported
 // with the commit that introduced it.
@@ -33,17 +28,30 @@ std::vector<Finding> first_sightings(std::vector<SeqFinding> all) {
 
 }  // namespace
 
-void scan_git_blob(const ScanPipeline& pipeline, const GitWork& work, std::string_view bytes,
+void stamp_git_finding(Finding& f, const GitOrigin& origin) {
+  f.location.git = origin;
+  for (auto& part : f.parts) stamp_git_finding(part, origin);
+}
+
+void scan_git_blob(const ScanPipeline& pipeline, uint64_t seq, std::string path,
+                   const GitOrigin* origin, std::string_view bytes,
                    std::shared_ptr<const void> owner, Matcher::Scratch& scratch,
                    DiagnosticSink& diagnostics, std::vector<Finding>& found, GitWorkerState& st) {
   ++st.summary.files_scanned;
-  Blob blob(bytes, std::move(owner), {work.blob.origin.path});
+  Blob blob(bytes, std::move(owner), {std::move(path)});
   found.clear();
   pipeline.scan_blob(blob, scratch, diagnostics, found, st.summary);
   for (auto& f : found) {
-    stamp(f, work.blob.origin);
-    st.findings.push_back({work.seq, std::move(f)});
+    if (origin) stamp_git_finding(f, *origin);
+    st.findings.push_back({seq, std::move(f)});
   }
+}
+
+void scan_git_blob(const ScanPipeline& pipeline, const GitWork& work, std::string_view bytes,
+                   std::shared_ptr<const void> owner, Matcher::Scratch& scratch,
+                   DiagnosticSink& diagnostics, std::vector<Finding>& found, GitWorkerState& st) {
+  scan_git_blob(pipeline, work.seq, work.blob.origin.path, &work.blob.origin, bytes,
+                std::move(owner), scratch, diagnostics, found, st);
 }
 
 void scan_git_blobs_libgit2(const ScanPipeline& pipeline, const std::string& repo_path,

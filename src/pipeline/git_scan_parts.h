@@ -28,10 +28,20 @@ struct GitWorkerState {
   ScanSummary summary;
 };
 
-// Scans one blob's bytes as the file `work.blob.origin.path`, stamping findings with the origin.
+// Scans one blob's bytes as the file `path`; its findings keep `seq` and, when `origin` is given,
+// are stamped with it. Without one the caller stamps them later (stamp_git_finding): the pack scan
+// builds a blob's origin (its commit's hex id, the author) only for the few blobs with findings,
+// not for each of millions of blobs as it is scanned.
+void scan_git_blob(const ScanPipeline& pipeline, uint64_t seq, std::string path,
+                   const GitOrigin* origin, std::string_view bytes,
+                   std::shared_ptr<const void> owner, Matcher::Scratch& scratch,
+                   DiagnosticSink& diagnostics, std::vector<Finding>& found, GitWorkerState& state);
+// The same for a blob whose origin is known: findings stamped with `work.blob.origin`.
 void scan_git_blob(const ScanPipeline& pipeline, const GitWork& work, std::string_view bytes,
                    std::shared_ptr<const void> owner, Matcher::Scratch& scratch,
                    DiagnosticSink& diagnostics, std::vector<Finding>& found, GitWorkerState& state);
+// Where a finding was introduced in the history (and its parts, for a paired credential).
+void stamp_git_finding(Finding& f, const GitOrigin& origin);
 
 // A worker: pops blobs until the queue closes, reads each through its own libgit2 handle.
 void scan_git_blobs_libgit2(const ScanPipeline& pipeline, const std::string& repo_path,

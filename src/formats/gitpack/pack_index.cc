@@ -61,6 +61,36 @@ Result<PackIndex> PackIndex::parse(std::string_view bytes) {
 std::optional<uint32_t> PackIndex::find(const unsigned char* id) const {
   uint32_t lo = id[0] ? fanout_[id[0] - 1] : 0;
   uint32_t hi = fanout_[id[0]];
+  // Interpolation first: object ids are SHA-1s, spread evenly, so the id's next eight bytes say
+  // about where in its fanout bucket it sits, and each probe's id narrows the guess (about
+  // log2 log2 of the bucket's size probes, where halving makes log2: 14 in a bucket of three
+  // million objects' index). The history scan looks up every tree entry's id, and far apart the
+  // probes are each a cache miss on the id table (60 MB at three million objects; these lookups
+  // were ~10% of that scan's CPU samples). A bucket of crafted ids that share their leading bytes
+  // only ends the interpolation sooner: after a few probes it is a binary search.
+  auto key = [](const unsigned char* p) {
+    uint64_t v = 0;
+    for (int i = 1; i <= 8; ++i) v = v << 8 | p[i];
+    return v;
+  };
+  const uint64_t k = key(id);
+  uint64_t lo_key = 0, hi_key = UINT64_MAX;  // bounds of the ids in [lo, hi)
+  for (int probes = 0; probes < 6 && hi - lo > 8; ++probes) {
+    if (k < lo_key || k > hi_key || hi_key == lo_key) break;
+    const unsigned __int128 span = static_cast<unsigned __int128>(hi_key - lo_key) + 1;
+    uint32_t mid =
+        lo + static_cast<uint32_t>(static_cast<unsigned __int128>(k - lo_key) * (hi - lo) / span);
+    mid = std::min(mid, hi - 1);
+    const int c = std::memcmp(this->id(mid), id, 20);
+    if (c == 0) return mid;
+    if (c < 0) {
+      lo = mid + 1;
+      lo_key = key(this->id(mid));
+    } else {
+      hi = mid;
+      hi_key = key(this->id(mid));
+    }
+  }
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
     int c = std::memcmp(this->id(mid), id, 20);

@@ -33,6 +33,8 @@ class PackIndex {
   }
   // Position of `id` in sorted order, if the pack holds it.
   std::optional<uint32_t> find(const unsigned char* id) const;
+  // The table offset() reads (4 bytes an object), within the bytes parse() was given.
+  std::string_view offset_table() const { return small_offsets_; }
 
  private:
   uint32_t count_ = 0;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -257,6 +258,71 @@ TEST(PackIndex, RejectsWhatIsNotAnIndex) {
   auto r = PackIndex::parse(idx);
   ASSERT_FALSE(r);
   EXPECT_NE(std::string::npos, r.error().message.find("5 objects")) << r.error().message;
+}
+
+// An index of `ids` (sorted here), as git writes version 2: offsets and CRCs are not read by find.
+std::string index_of(std::vector<std::string> ids) {
+  std::sort(ids.begin(), ids.end());
+  auto be32 = [](uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
+  };
+  std::string idx = std::string("\377tOc", 4) + be32(2);
+  uint32_t below = 0;
+  for (int b = 0; b < 256; ++b) {
+    while (below < ids.size() && static_cast<unsigned char>(ids[below][0]) <= b) ++below;
+    idx += be32(below);
+  }
+  for (const auto& id : ids) idx += id;
+  idx += std::string(ids.size() * 8, '\0') + std::string(40, '\0');  // CRCs, offsets, SHA-1s
+  return idx;
+}
+
+// find() guesses where an id sits from its leading bytes (ids are SHA-1s, evenly spread) before
+// it searches by halves: every id must still be found, and no other, evenly spread or not.
+TEST(PackIndex, FindsEveryIdAndNoOther) {
+  std::mt19937_64 rng(11);
+  auto random_id = [&] {
+    std::string id(20, '\0');
+    for (auto& c : id) c = static_cast<char>(rng());
+    return id;
+  };
+  std::vector<std::string> even, skewed;
+  for (int i = 0; i < 20000; ++i) even.push_back(random_id());
+  // Crafted ids sharing their first 12 bytes (the guess sees no difference between them), and
+  // a few ids at the ends of the key range.
+  for (int i = 0; i < 3000; ++i) {
+    std::string id = random_id();
+    id.replace(0, 12, 12, '\x42');
+    skewed.push_back(id);
+  }
+  for (int i = 0; i < 50; ++i) {
+    std::string lo = random_id(), hi = random_id();
+    lo.replace(1, 8, 8, '\0');
+    hi.replace(1, 8, 8, '\xff');
+    skewed.push_back(lo);
+    skewed.push_back(hi);
+  }
+  skewed.insert(skewed.end(), even.begin(), even.begin() + 5000);
+  for (auto* ids : {&even, &skewed}) {
+    std::sort(ids->begin(), ids->end());
+    const std::string bytes = index_of(*ids);
+    auto idx = PackIndex::parse(bytes);
+    ASSERT_TRUE(idx) << idx.error().message;
+    ASSERT_EQ(ids->size(), idx->size());
+    for (uint32_t i = 0; i < idx->size(); ++i) {
+      auto found = idx->find(idx->id(i));
+      ASSERT_TRUE(found) << hex(idx->id(i));
+      EXPECT_EQ(i, *found);
+    }
+    for (int i = 0; i < 20000; ++i) {  // absent: random, and neighbours of present ids
+      std::string id = i % 2 ? random_id() : (*ids)[rng() % ids->size()];
+      if (i % 2 == 0) id[19] = static_cast<char>(id[19] ^ (1 + rng() % 255));
+      const auto* raw = reinterpret_cast<const unsigned char*>(id.data());
+      const bool present = std::binary_search(ids->begin(), ids->end(), id);
+      EXPECT_EQ(present, idx->find(raw).has_value()) << hex(raw);
+    }
+  }
 }
 
 // A pack above 4 GiB, without writing 4 GiB: a sparse file holding a blob at offset 12 and one
