@@ -664,10 +664,7 @@ ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
   auto t0 = std::chrono::steady_clock::now();
   CountingSink diagnostics(outer);
   unsigned jobs = config_.jobs ? config_.jobs : std::max(1u, std::thread::hardware_concurrency());
-  // With one worker the order changes nothing but the order of the output, which stays the walk's;
-  // with several, the heaviest listed file is read first (work_queue.h): it is the one that
-  // would keep a worker busy after the others ran out of files.
-  WorkQueue<ScanTask> queue(jobs * 64, jobs > 1 ? QueueOrder::kHeaviestFirst : QueueOrder::kFifo);
+  WorkQueue<ScanTask> queue(jobs * 64);
 
   std::vector<WorkerState> states(jobs);
   std::vector<std::thread> workers;
@@ -678,8 +675,7 @@ ScanOutcome ScanPipeline::scan_paths(const std::vector<std::string>& paths,
                             [&](WalkedFile f) {
                               if (!in_shard(f.path, config_.shard)) return;
                               if (config_.observer) config_.observer->input_queued(f);
-                              const uint64_t size = f.size;
-                              queue.push(ScanTask{std::move(f), nullptr, 0, nullptr, 0}, size);
+                              queue.push(ScanTask{std::move(f), nullptr, 0, nullptr, 0});
                             });
   queue.close();
   for (auto& t : workers) t.join();
