@@ -137,8 +137,8 @@ class GitPackWindowLimit {
   GitPackWindowLimit& operator=(const GitPackWindowLimit&) = delete;
 
  private:
-  LibGit2Session
-      session_;  // first: the options are set after libgit2 is up, restored before it goes
+  // First: the options are set after libgit2 is up and restored before it goes down.
+  LibGit2Session session_;
   size_t old_window_ = 0, old_limit_ = 0;
 };
 

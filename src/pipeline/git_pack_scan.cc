@@ -58,13 +58,13 @@ struct OpenPack {
 // took the scan of the three-million-object history from 42,072 to 35,027 CPU samples (perf,
 // -j2), peak RSS unchanged. Kept, it is 4 bytes an object of resident file pages.
 //
-// `whole_index` false: not the index at all, for the tree step, which looks up every tree entry's
+// `release_index` false: not the index at all, for the tree step, which looks up every tree entry's
 // id in it at random (released during the step: 35,027 CPU samples on that history, 30,471 not;
 // peak RSS unchanged, the step ends with a release of it all).
-void release_pages(const std::vector<OpenPack>& packs, bool whole_index = true) {
+void release_pages(const std::vector<OpenPack>& packs, bool release_index = true) {
   for (const auto& p : packs) {
     p.pack->release();
-    if (whole_index) p.idx->release_except(p.file->index().offset_table());
+    if (release_index) p.idx->release_except(p.file->index().offset_table());
   }
 }
 // How often while a step runs: every so many blobs listed by the walk; every so many chains or
@@ -307,7 +307,7 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
     }
     std::unordered_map<const PackFile*, size_t> pack_number;
     for (size_t p = 0; p < packs.size(); ++p) pack_number[packs[p].file.get()] = p;
-    run_chains(work, jobs, packs, false, [&](unsigned, const ChainWork& w) {
+    run_chains(work, jobs, packs, /*release_index=*/false, [&](unsigned, const ChainWork& w) {
       thread_local gitpack::Resolver resolver;
       thread_local std::vector<GitTreeEntry> entries;
       const size_t p = pack_number.at(w.pack);
@@ -408,7 +408,7 @@ Result<void> scan_git_packs(const ScanPipeline& pipeline, GitRepository& repo,
     std::vector<uint8_t> done = std::move(early);
     for (const auto& failed : early_failed)
       for (uint32_t i : failed) done[i] = 0;
-    run_chains(work, jobs, packs, true, [&](unsigned t, const ChainWork& w) {
+    run_chains(work, jobs, packs, /*release_index=*/true, [&](unsigned t, const ChainWork& w) {
       thread_local gitpack::Resolver resolver;
       const size_t p = pack_number.at(w.pack);
       w.pack->resolve(*w.chain, resolver, [&](uint32_t entry, ObjectType, std::string_view bytes) {
