@@ -28,9 +28,14 @@ Blob Blob::child(std::string name, std::string bytes) const {
 }
 
 Blob Blob::child_view(std::string name, std::string_view bytes) const {
+  return child_view_of(std::move(name), bytes, owner_);
+}
+
+Blob Blob::child_view_of(std::string name, std::string_view bytes,
+                         std::shared_ptr<const void> owner) const {
   auto chain = chain_;
   chain.push_back(std::move(name));
-  Blob b(bytes, owner_, std::move(chain));
+  Blob b(bytes, std::move(owner), std::move(chain));
   b.app_ = app_;
   return b;
 }
@@ -38,12 +43,24 @@ Blob Blob::child_view(std::string name, std::string_view bytes) const {
 void Segments::push_back(const Segment& s) {
   constexpr size_t kMaxLabel = (size_t{1} << 24) - 1;
   std::string_view label = s.label.substr(0, kMaxLabel);
+  last_writer_ = entries_.size();
   entries_.push_back(Entry{s.offset, labels_.size(), label.size()});
   labels_.append(label);
 }
 
+void Segments::push_back_label_of(uint64_t offset, size_t earlier) {
+  Entry e = entries_[earlier];
+  e.offset = offset;
+  entries_.push_back(e);
+}
+
 void Segments::pop_back() {
-  labels_.resize(entries_.back().label_begin);
+  // Only the bytes the popped segment wrote itself are taken back: a shared label stays with the
+  // segment that wrote it. (Bytes of a label written before the last one stay too, unused.)
+  if (last_writer_ == entries_.size() - 1) {
+    labels_.resize(entries_.back().label_begin);
+    last_writer_ = kNoWriter;
+  }
   entries_.pop_back();
 }
 
@@ -55,6 +72,7 @@ void Segments::reserve(size_t segments, size_t label_bytes) {
 void Segments::clear() {
   entries_.clear();
   labels_.clear();
+  last_writer_ = kNoWriter;
 }
 
 std::string_view Segments::label_at(uint64_t offset) const {

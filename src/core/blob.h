@@ -29,6 +29,10 @@ class Segments {
  public:
   // Copies `s.label`; `s.offset` must not be below the last segment's.
   void push_back(const Segment& s);
+  // A segment at `offset` with the label of segment `earlier`, sharing its bytes instead of
+  // copying them: a resource table repeats each resource's label once per configuration it is
+  // translated in (framework-res.apk: 106,644 lines, 4,918 distinct labels).
+  void push_back_label_of(uint64_t offset, size_t earlier);
   void pop_back();
   void reserve(size_t segments, size_t label_bytes);
   void clear();
@@ -69,6 +73,8 @@ class Segments {
   };
   std::vector<Entry> entries_;
   std::string labels_;
+  static constexpr size_t kNoWriter = ~size_t{0};
+  size_t last_writer_ = kNoWriter;  // the entry that wrote the last bytes of labels_
 };
 
 class Blob {
@@ -89,6 +95,9 @@ class Blob {
   // A child keeps the parent's app identity and extends its chain with `name`.
   Blob child(std::string name, std::string bytes) const;
   Blob child_view(std::string name, std::string_view bytes) const;  // bytes must live in this Blob
+  // A child viewing `bytes`, which `owner` keeps alive (a buffer an extractor filled).
+  Blob child_view_of(std::string name, std::string_view bytes,
+                     std::shared_ptr<const void> owner) const;
 
   Segments& segments() { return segments_; }
   const Segments& segments() const { return segments_; }

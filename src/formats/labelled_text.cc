@@ -110,19 +110,18 @@ void LabelledTextBuilder::reserve(size_t bytes) {
   segments_.reserve(bytes / 32, bytes / 4);
 }
 
-void LabelledTextBuilder::add(std::string_view symbol, std::string_view value) {
+LabelledTextBuilder::SymbolRef LabelledTextBuilder::add(std::string_view symbol,
+                                                        std::string_view value) {
   // Consecutive lines of one symbol (a method loading several strings) share one segment: a
   // finding anywhere in the run reports the same label, and no label is copied per line.
   const bool same_symbol = !segments_.empty() && segments_.back().label == symbol;
   if (!same_symbol) segments_.push_back(Segment{text_.size(), symbol});
   // Line breaks inside a value would split it from its key; quotes stay as they are, since rules
   // end secrets at their own character classes. Most values have no break, and their whole line
-  // (key, value and the bytes around them) is written with one resize. (Not resize_and_overwrite:
-  // GCC 12's libstdc++ hands its callback a size other than the one asked for.)
+  // (key, value and the bytes around them) is written into room made once.
   const bool plain = !has_line_break(value);
   const size_t at = text_.size();
-  text_.resize(at + symbol.size() + (plain ? value.size() + 6 : 0));
-  char* out = text_.data() + at;
+  char* out = text_.grow(symbol.size() + (plain ? value.size() + 6 : 0));
   if (same_symbol) {
     // The same symbol as the line before: its rendered key is there to copy.
     std::memcpy(out, text_.data() + last_key_, symbol.size());
@@ -130,29 +129,48 @@ void LabelledTextBuilder::add(std::string_view symbol, std::string_view value) {
     last_key_ = at;
     write_key(out, symbol);
   }
+  append_value(out + symbol.size(), plain, value);
+  return {segments_.size() - 1, at, symbol.size()};
+}
+
+void LabelledTextBuilder::add_again(const SymbolRef& ref, std::string_view value) {
+  // What add() would do with the symbol `ref` names: a new segment unless the line before has
+  // the same label, and the rendered key copied from the line `ref` wrote.
+  const bool same_symbol = segments_.back().label == segments_[ref.segment].label;
+  if (!same_symbol) segments_.push_back_label_of(text_.size(), ref.segment);
+  const bool plain = !has_line_break(value);
+  const size_t at = text_.size();
+  char* out = text_.grow(ref.key_size + (plain ? value.size() + 6 : 0));
+  std::memcpy(out, text_.data() + ref.key_at, ref.key_size);
+  if (!same_symbol) last_key_ = at;
+  append_value(out + ref.key_size, plain, value);
+}
+
+void LabelledTextBuilder::append_value(char* out, bool plain, std::string_view value) {
   if (plain) {
-    out += symbol.size();
     std::memcpy(out, " = \"", 4);
     if (!value.empty()) std::memcpy(out + 4, value.data(), value.size());
     std::memcpy(out + 4 + value.size(), "\"\n", 2);
     return;
   }
   const char* p = value.data();
-  text_.append(" = \"");
+  text_.append(std::string_view(" = \""));
   size_t run = 0;
   for (size_t i = 0; i < value.size(); ++i) {
     char c = value[i];
     if (c != '\n' && c != '\r') continue;
     text_.append(p + run, i - run);
-    text_.append(c == '\n' ? "\\n" : "\\r");
+    text_.append(std::string_view(c == '\n' ? "\\n" : "\\r"));
     run = i + 1;
   }
   text_.append(p + run, value.size() - run);
-  text_.append("\"\n");
+  text_.append(std::string_view("\"\n"));
 }
 
 Blob LabelledTextBuilder::finish(const Blob& parent, std::string name) {
-  Blob b = parent.child(std::move(name), std::move(text_));
+  const size_t size = text_.size();
+  std::shared_ptr<const char[]> bytes = text_.release();
+  Blob b = parent.child_view_of(std::move(name), std::string_view(bytes.get(), size), bytes);
   b.segments() = std::move(segments_);
   b.set_meaningful_lines(false);
   text_.clear();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/blob.h"
+#include "core/byte_buffer.h"
 
 namespace keysweep {
 
@@ -19,9 +20,23 @@ inline constexpr size_t kShortestSecret = 6;
 
 class LabelledTextBuilder {
  public:
+  // Where a line's symbol went: its label and its rendered key, for add_again.
+  struct SymbolRef {
+    size_t segment = 0;  // the segment holding the label
+    size_t key_at = 0;   // the rendered key's first byte in the text
+    size_t key_size = 0;
+  };
+
   // `symbol` is what a finding reports ("@string/twilio_auth_token",
   // "com.example.sms.TwilioClient.send()"); `value` the string as the format stores it (UTF-8).
-  void add(std::string_view symbol, std::string_view value);
+  SymbolRef add(std::string_view symbol, std::string_view value);
+  // A line for the symbol of an earlier line (`ref`, from add): the same text and segment label as
+  // add(symbol, value), with the label shared and the rendered key copied rather than written
+  // again. A resource table has a line for each translation of a resource, far apart. `ref` is
+  // good until finish().
+  void add_again(const SymbolRef& ref, std::string_view value);
+  // The label of the line `ref` names.
+  std::string_view label(const SymbolRef& ref) const { return segments_[ref.segment].label; }
   // Room for `bytes` of text, with a guess of the lines' count and labels from it.
   void reserve(size_t bytes);
   bool empty() const { return text_.empty(); }
@@ -34,7 +49,12 @@ class LabelledTextBuilder {
   static std::string render_key(std::string_view symbol);
 
  private:
-  std::string text_;
+  // Writes ` = "VALUE"` and the line's end after the key that ends at `out`, the last byte of the
+  // text so far: into the room already made when the value has no line break (`plain`), by
+  // appending (line breaks escaped) when it has.
+  void append_value(char* out, bool plain, std::string_view value);
+
+  ByteBuffer text_;
   Segments segments_;
   size_t last_key_ = 0;  // where the last segment's rendered key starts in text_
 };

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
+#include <vector>
 
 namespace keysweep {
 namespace {
@@ -66,6 +68,41 @@ TEST(LabelledText, ConsecutiveLinesOfOneSymbolShareASegment) {
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0].label, "com.example.A.f()");
   EXPECT_EQ(lines[2].value, "second");
+}
+
+// add_again gives the text and segments add() gives for the same symbol: a new segment only when
+// the line before has another symbol, the key as rendered, line breaks escaped.
+TEST(LabelledText, AddAgainWritesWhatAddWouldWrite) {
+  struct Line {
+    std::string symbol;
+    std::string value;
+  };
+  const std::vector<Line> lines = {
+      {"@string/api_key", "value-one"},   {"@plurals/n$[one]", "valeur un"},
+      {"@string/api_key", "line\nbreak"}, {"@string/api_key", "twice in a row"},
+      {"@plurals/n$[one]", ""},           {"@string/api_key", "value-again"}};
+  LabelledTextBuilder with_add, with_again;
+  std::map<std::string, LabelledTextBuilder::SymbolRef> refs;
+  for (const Line& l : lines) {
+    with_add.add(l.symbol, l.value);
+    auto it = refs.find(l.symbol);
+    if (it == refs.end()) {
+      refs.emplace(l.symbol, with_again.add(l.symbol, l.value));
+    } else {
+      EXPECT_EQ(with_again.label(it->second), l.symbol);
+      with_again.add_again(it->second, l.value);
+    }
+  }
+  const Blob parent = Blob::owning("", {"parent"});
+  Blob a = with_add.finish(parent, "text");
+  Blob b = with_again.finish(parent, "text");
+  EXPECT_EQ(a.bytes(), b.bytes());
+  ASSERT_EQ(a.segments().size(), 5u) << "lines 3 and 4 share a segment";
+  ASSERT_EQ(b.segments().size(), a.segments().size());
+  for (size_t i = 0; i < a.segments().size(); ++i) {
+    EXPECT_EQ(b.segments()[i].offset, a.segments()[i].offset) << i;
+    EXPECT_EQ(b.segments()[i].label, a.segments()[i].label) << i;
+  }
 }
 
 }  // namespace

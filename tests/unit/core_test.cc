@@ -4,13 +4,14 @@
 #include <cstring>
 #include <thread>
 
+#include "core/app_restricted_key.h"
 #include "core/blob.h"
+#include "core/byte_buffer.h"
 #include "core/diagnostics.h"
 #include "core/percent_encode.h"
-#include "core/app_restricted_key.h"
 #include "core/risk.h"
-#include "core/text_wrap.h"
 #include "core/secret.h"
+#include "core/text_wrap.h"
 #include "core/utc_time.h"
 #include "core/value_shape.h"
 #include "io/byte_reader.h"
@@ -183,6 +184,54 @@ TEST(Utf16, BothByteOrdersPairsAndLoneHalves) {
   EXPECT_EQ(utf16_to_utf8(be, true), want);
   // A high surrogate as the last unit has no partner.
   EXPECT_EQ(utf16le_to_utf8(std::string("\x3D\xD8", 2)), "\xEF\xBF\xBD");
+}
+
+// Bytes written into room made by grow() or append() survive every reallocation, and release()
+// hands them over whole.
+TEST(ByteBuffer, KeepsItsBytesAcrossGrowthAndHandsThemOver) {
+  ByteBuffer b;
+  std::string expected;
+  for (int i = 0; i < 2000; ++i) {
+    std::string piece = std::to_string(i) + ",";
+    if (i % 2) {
+      std::memcpy(b.grow(piece.size()), piece.data(), piece.size());
+    } else {
+      b.append(piece);
+    }
+    expected += piece;
+  }
+  EXPECT_EQ(b.view(), expected);
+  const size_t size = b.size();
+  std::shared_ptr<const char[]> bytes = b.release();
+  EXPECT_EQ(std::string_view(bytes.get(), size), expected);
+  EXPECT_TRUE(b.empty());
+  b.append("again");
+  EXPECT_EQ(b.view(), "again");
+}
+
+// A segment can take an earlier one's label without a copy; taking it back (pop_back) leaves the
+// label with the segment that wrote it.
+TEST(Blob, SharedSegmentLabelsOutliveThePopOfASharer) {
+  Segments s;
+  s.push_back({0, "@string/api_key"});
+  s.push_back({10, "@string/other"});
+  s.push_back_label_of(20, 0);
+  s.push_back_label_of(30, 1);
+  EXPECT_EQ(s.label_at(25), "@string/api_key");
+  EXPECT_EQ(s.label_at(35), "@string/other");
+  s.pop_back();  // shares the last label written: the label stays
+  EXPECT_EQ(s.label_at(35), "@string/api_key");
+  EXPECT_EQ(s.label_at(15), "@string/other");
+  s.pop_back();
+  s.push_back({40, "@string/third"});
+  EXPECT_EQ(s.label_at(15), "@string/other");
+  EXPECT_EQ(s.label_at(45), "@string/third");
+  s.pop_back();  // wrote its own label: it goes
+  s.pop_back();
+  s.push_back({12, "@string/fourth"});
+  EXPECT_EQ(s.label_at(5), "@string/api_key");
+  EXPECT_EQ(s.label_at(15), "@string/fourth");
+  EXPECT_EQ(s.size(), 2u);
 }
 
 TEST(Blob, SegmentLabelsAndChildChains) {

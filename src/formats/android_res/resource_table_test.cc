@@ -7,6 +7,7 @@
 
 #include "formats/android_res/android_extractors.h"
 #include "formats/android_res/test_chunks.h"
+#include "formats/labelled_text.h"
 
 namespace keysweep::android_res {
 namespace {
@@ -421,6 +422,45 @@ TEST(ArscExtractor, RendersOneLinePerDistinctNameAndValue) {
   EXPECT_EQ(t.find("hello"), std::string::npos) << "5 units: shorter than any secret";
   EXPECT_NE(t.find("_string_greeting = \"bonjour\""), std::string::npos);
   EXPECT_EQ(text.segments().size(), 5u);
+}
+
+// Translations of one resource come in chunks far apart, and the extractor writes their symbol
+// once and shares it; a crafted table that gives the same id another name in a later chunk must
+// still have that name on its line.
+TEST(ArscExtractor, LinesOfOneResourceInSeveralChunksKeepTheirOwnNames) {
+  std::string types = string_pool({"string"}, true);
+  std::string keys = string_pool({"api_key", "other_name"}, true);
+  auto one_entry_chunk = [](uint32_t key, uint32_t value, bool french) {
+    return type_chunk(1, 0, 1, u32(0), simple_entry(key, 0x03, value), french);
+  };
+  std::string chunks = one_entry_chunk(0, 0, false) + one_entry_chunk(0, 1, true) +
+                       one_entry_chunk(1, 2, true) + one_entry_chunk(0, 3, false);
+  std::string pkg_header = u32(0x7f) + std::string(256, '\0');
+  uint32_t type_strings = 8 + 4 + 256 + 20;
+  uint32_t key_strings = type_strings + static_cast<uint32_t>(types.size());
+  pkg_header += u32(type_strings) + u32(0) + u32(key_strings) + u32(0) + u32(0);
+  std::string package = chunk(0x0200, pkg_header, types + keys + chunks);
+  std::string table = chunk(
+      0x0002, u32(1),
+      string_pool({"value-default-1", "valeur-francaise-1", "valeur-crafted-2", "value-again-3"},
+                  true) +
+          package);
+
+  CollectSink sink;
+  auto children = extract_arsc(table, sink);
+  ASSERT_EQ(children.size(), 1u);
+  const Blob& text = children[0];
+  EXPECT_EQ(text.bytes(),
+            "_string_api_key = \"value-default-1\"\n"
+            "_string_api_key = \"valeur-francaise-1\"\n"
+            "_string_other_name = \"valeur-crafted-2\"\n"
+            "_string_api_key = \"value-again-3\"\n");
+  std::vector<std::string> labels;
+  for (const RenderedLine& line : rendered_lines(text)) labels.emplace_back(line.label);
+  EXPECT_EQ(labels, (std::vector<std::string>{"@string/api_key", "@string/api_key",
+                                              "@string/other_name", "@string/api_key"}));
+  EXPECT_EQ(text.label_at(text.bytes().rfind("value-again-3")), "@string/api_key");
+  EXPECT_TRUE(sink.notes.empty());
 }
 
 TEST(ArscExtractor, RenderedTextStaysWithinTheEntrySizeLimit) {
