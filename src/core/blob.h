@@ -109,6 +109,13 @@ class Blob {
   bool has_meaningful_lines() const { return meaningful_lines_; }
   void set_meaningful_lines(bool v) { meaningful_lines_ = v; }
 
+  // Text translated for the users of one language (an app's strings under a language qualifier,
+  // values-fr/): prose shown in a UI, never a credential, however its words read. Context rules,
+  // which score a name and a value's shape, leave it alone; rules for a credential's own format
+  // (an AWS or Google key) still match it.
+  bool translated() const { return translated_; }
+  void set_translated(bool v) { translated_ = v; }
+
   const std::shared_ptr<const AppIdentity>& app() const { return app_; }
   void set_app(std::shared_ptr<const AppIdentity> app) { app_ = std::move(app); }
 
@@ -121,6 +128,7 @@ class Blob {
   Segments segments_;
   std::shared_ptr<const AppIdentity> app_;
   bool meaningful_lines_ = true;
+  bool translated_ = false;
 };
 
 }  // namespace keysweep

@@ -4,11 +4,12 @@
 
 #include <algorithm>
 #include <array>
-#include <tuple>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <thread>
+#include <tuple>
 
 #include "core/blob.h"
 #include "core/secret.h"
@@ -732,6 +733,32 @@ TEST(MatcherKeywordSplit, SameMatchesAsTheWholePatterns) {
     EXPECT_FALSE(a.empty());
     EXPECT_EQ(a, b);
   }
+}
+
+// Text a translator wrote (Blob::translated) is no place for a credential that a context rule
+// would score: "Wachtwoordwijziging" under framework-res.apk's @string/PwdMmi is Dutch for "change
+// password". A key in its provider's own format is still found there.
+TEST(Matcher, ContextRulesLeaveTranslatedTextAlonePatternRulesDoNot) {
+  auto rules = load_builtin_rules();
+  ASSERT_TRUE(rules);
+  auto m = Matcher::compile(*rules);
+  ASSERT_TRUE(m);
+  const std::string text =
+      "_string_db_password = \"Wachtwoordwijziging\"\n"
+      "_string_upload_key = \"AKIA2E4RTQ5NB7XKW3JM\"\n";
+  auto rule_ids = [&](bool translated) {
+    Blob blob(text, nullptr, {"a.apk", "resources.arsc", translated ? "translations" : "values"});
+    blob.set_meaningful_lines(false);
+    blob.set_translated(translated);
+    auto scratch = (*m)->make_scratch();
+    std::vector<RuleMatch> out;
+    EXPECT_TRUE((*m)->scan(blob, *scratch, out));
+    std::set<std::string> ids;
+    for (const RuleMatch& x : out) ids.insert((*m)->rules().rules[x.rule_index].id);
+    return ids;
+  };
+  EXPECT_EQ(rule_ids(false), (std::set<std::string>{"aws.access_key_id", "generic.password"}));
+  EXPECT_EQ(rule_ids(true), (std::set<std::string>{"aws.access_key_id"}));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include "formats/android_res/binary_xml.h"
 #include "formats/android_res/resource_table.h"
@@ -31,7 +32,10 @@ class BudgetedText {
  public:
   // `expected_size`: a guess of the rendered size, reserved up front so the text is not copied
   // on every doubling of a multi-megabyte table.
-  BudgetedText(const ExtractContext& ctx, size_t expected_size) {
+  // `sibling`: another text of the same table whose size counts against this one's budget too.
+  BudgetedText(const ExtractContext& ctx, size_t expected_size,
+               const BudgetedText* sibling = nullptr)
+      : sibling_(sibling) {
     budget_ = ctx.limits.max_entry_size;
     if (ctx.expanded_bytes) {
       uint64_t left = ctx.limits.max_total_expanded > *ctx.expanded_bytes
@@ -53,7 +57,12 @@ class BudgetedText {
   void add_again(const LabelledTextBuilder::SymbolRef& ref, std::string_view value) {
     if (fits(ref.key_size, value)) text_.add_again(ref, value);
   }
-  Result<void> emit(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit, const char* name) {
+  size_t size() const { return text_.size(); }
+  // Takes over the count of values `other` left out, so one note says how many in all.
+  void take_dropped(BudgetedText& other) { dropped_ += std::exchange(other.dropped_, 0); }
+  // `translated`: see Blob::translated().
+  Result<void> emit(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit, const char* name,
+                    bool translated = false) {
     if (dropped_) {
       ctx.diagnostics.warn(DiagnosticKind::kLimit, blob.display_path(),
                            std::to_string(dropped_) +
@@ -61,17 +70,21 @@ class BudgetedText {
     }
     if (text_.empty()) return {};
     if (ctx.expanded_bytes) *ctx.expanded_bytes += text_.size();
-    emit(text_.finish(blob, name));
+    Blob text = text_.finish(blob, name);
+    text.set_translated(translated);
+    emit(std::move(text));
     return {};
   }
 
  private:
   bool fits(size_t key_size, std::string_view value) {
-    if (text_.size() + key_size + value.size() + 8 <= budget_) return true;
+    const size_t used = text_.size() + (sibling_ ? sibling_->size() : 0);
+    if (used + key_size + value.size() + 8 <= budget_) return true;
     ++dropped_;
     return false;
   }
 
+  const BudgetedText* sibling_ = nullptr;
   LabelledTextBuilder text_;
   uint64_t budget_ = 0;
   uint64_t dropped_ = 0;
@@ -84,9 +97,16 @@ class ArscExtractor final : public Extractor {
     return android_res::looks_like_resource_table(blob.bytes());
   }
   Result<void> extract(const Blob& blob, ExtractContext& ctx, const EmitBlob& emit) const override {
-    BudgetedText text(ctx, blob.size());
+    // Two texts: `values` for the default configuration and every qualifier but a language, and
+    // `translations` for values under a language (values-fr/), which context rules leave alone
+    // (Blob::translated): framework-res.apk's "Wachtwoordwijziging" (Dutch for "change password")
+    // under @string/PwdMmi is a label on a screen, not a password.
+    BudgetedText values(ctx, blob.size());
+    BudgetedText translations(ctx, blob.size(), &values);
     ParseNotes notes;
-    // The same value under several configurations (values-v21, values-fr) is one line.
+    // The same value under several configurations (values-v21, values-fr) is one line, in the
+    // text of the first (aapt and aapt2 write the default configuration's chunk first, so a value
+    // copied into a translation unchanged stays among the values).
     android_res::ResourceTableOptions options;
     options.unique_values = true;
     options.min_value_units = kShortestSecret;
@@ -97,13 +117,15 @@ class ArscExtractor final : public Extractor {
     // resource id, and the item's name for an item of a complex entry; the symbol is compared
     // too, since nothing makes a crafted table give one id the same name in every chunk, and a
     // line whose symbol differs is written in full (and remembered in place of the other).
-    std::unordered_map<uint64_t, LabelledTextBuilder::SymbolRef> seen;
+    std::unordered_map<uint64_t, LabelledTextBuilder::SymbolRef> seen_values, seen_translations;
     auto stats = android_res::parse_resource_table(
         blob.bytes(), ctx.limits,
         [&](const android_res::ResourceString& s) {
           if (s.value.empty()) return;
           symbol.clear();
           android_res::append_resource_symbol(symbol, s);
+          BudgetedText& text = s.translation ? translations : values;
+          auto& seen = s.translation ? seen_translations : seen_values;
           // (An item named 0 shares its entry's key: the symbols differ, so it is only a miss.)
           const uint64_t id = s.map_name ? (uint64_t{*s.map_name} << 32 | s.id) : s.id;
           auto it = seen.find(id);
@@ -116,7 +138,9 @@ class ArscExtractor final : public Extractor {
         notes, options);
     report_notes(notes, blob, ctx);
     if (!stats) return std::unexpected(stats.error());
-    return text.emit(blob, ctx, emit, "values");
+    values.take_dropped(translations);
+    if (auto emitted = values.emit(blob, ctx, emit, "values"); !emitted) return emitted;
+    return translations.emit(blob, ctx, emit, "translations", true);
   }
 };
 

@@ -178,6 +178,17 @@ bool is_default_config(const ByteReader& r, const ChunkHeader& h) {
   return true;
 }
 
+// A config with a language (ResTable_config::language, the 2 bytes after imsi: res/values-fr/,
+// values-b+sr+Latn/) holds translations: text for the users of one language.
+bool is_translation_config(const ByteReader& r, const ChunkHeader& h) {
+  constexpr size_t kLanguage = 8;  // size (4), imsi (4)
+  auto csize = r.le_at<uint32_t>(h.offset + kTypeHeaderMin);
+  if (!csize || *csize < kLanguage + 2 || h.header_size < kTypeHeaderMin + kLanguage + 2)
+    return false;
+  auto language = r.le_at<uint16_t>(h.offset + kTypeHeaderMin + kLanguage);
+  return language && *language != 0;
+}
+
 // A little-endian value at p, which the caller has checked lies inside the data.
 template <class T>
 T load_le(const char* p) {
@@ -213,7 +224,7 @@ void emit_string(Table& t, ResourceString& rs, uint32_t string_index, size_t at)
 
 // One ResTable_entry at `pos`, inside the type chunk `h`.
 void read_entry(Table& t, const Package& pkg, const ChunkHeader& h, const std::string& type_name,
-                uint32_t res_id, bool default_config, size_t pos) {
+                uint32_t res_id, bool default_config, bool translation, size_t pos) {
   // Every read below is checked against the chunk's end first, then made without a reader: a
   // framework-sized table has hundreds of thousands of entries.
   const size_t end = h.end();
@@ -230,6 +241,7 @@ void read_entry(Table& t, const Package& pkg, const ChunkHeader& h, const std::s
   rs.id = res_id;
   rs.type = type_name;
   rs.default_config = default_config;
+  rs.translation = translation;
   std::string id_key;  // the id stands in for a missing key name
   // Keys are looked up only for entries that hold a string: most entries (ids, layouts, dimens,
   // colors) do not, and their keys need not be decoded at all.
@@ -342,6 +354,7 @@ void read_type_chunk(Table& t, const Package& pkg, const ChunkHeader& h) {
   if (type_id >= 1 + pkg.type_id_offset) type_name = pkg.types.get_or_empty(type_id - 1 - pkg.type_id_offset);
   if (type_name.empty()) type_name = hex(type_id);
   bool default_config = is_default_config(r, h);
+  bool translation = is_translation_config(r, h);
   size_t index = h.body();
   size_t entries = h.offset + entries_start;
   uint32_t id_base = (pkg.id << 24) | (static_cast<uint32_t>(type_id) << 16);
@@ -380,7 +393,7 @@ void read_type_chunk(Table& t, const Package& pkg, const ChunkHeader& h) {
       return;
     }
     read_entry(t, pkg, h, type_name, id_base | (e.entry_index & 0xFFFF), default_config,
-               entries + static_cast<size_t>(e.off));
+               translation, entries + static_cast<size_t>(e.off));
   };
   auto found = [&](uint32_t entry_index, uint64_t off) {
     if (off < room) prefetch_value(t, h, entries + static_cast<size_t>(off));

@@ -27,6 +27,7 @@ struct ResourceString {
   std::optional<uint32_t> map_name;  // set for an item of a complex entry (ResTable_map::name)
   std::string_view value;      // UTF-8
   bool default_config = true;  // false for values under a qualifier (values-fr, -v21, ...)
+  bool translation = false;    // under a language qualifier (values-fr, values-b+sr+Latn, ...)
 };
 
 // "@string/twilio_auth_token", "@array/servers[3]", "@plurals/minutes[one]".

@@ -26,12 +26,24 @@ std::string simple_entry(uint32_t key, uint8_t type, uint32_t data) {
   return u16(8) + u16(0) + u32(key) + u16(8) + u8(0) + u8(type) + u32(data);
 }
 
-std::string type_chunk(uint8_t id, uint8_t flags, uint32_t entry_count, const std::string& index,
-                       const std::string& entries, bool french = false) {
-  std::string c = config(french);
+// A configuration with a qualifier other than a language: values-v21/ (ResTable_config's
+// sdkVersion, at byte 28).
+std::string config_v21() {
+  std::string c = config(false);
+  c[28] = 21;
+  return c;
+}
+
+std::string type_chunk_in(const std::string& c, uint8_t id, uint8_t flags, uint32_t entry_count,
+                          const std::string& index, const std::string& entries) {
   uint32_t entries_start = static_cast<uint32_t>(8 + 12 + c.size() + index.size());
   std::string header = u8(id) + u8(flags) + u16(0) + u32(entry_count) + u32(entries_start) + c;
   return chunk(0x0201, header, index + entries);
+}
+
+std::string type_chunk(uint8_t id, uint8_t flags, uint32_t entry_count, const std::string& index,
+                       const std::string& entries, bool french = false) {
+  return type_chunk_in(config(french), id, flags, entry_count, index, entries);
 }
 
 const std::vector<std::string> kValues = {"5e2a9c7f1b3d8e0a6c4f2b9d7e1a3c5f", "AKIAQ3MZ7XK2WPN4HT6B",
@@ -259,6 +271,29 @@ TEST_P(HandBuiltTable, MinValueUnitsLeavesOutShortValuesOnly) {
 INSTANTIATE_TEST_SUITE_P(Utf8AndUtf16, HandBuiltTable, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "Utf8" : "Utf16"; });
 
+// A language qualifier (values-fr/) makes a translation; another qualifier (values-v21/) does not.
+TEST(ResourceTable, ValuesUnderALanguageAreTranslations) {
+  std::string types = string_pool({"string"}, true);
+  std::string keys = string_pool({"label"}, true);
+  std::string chunks = type_chunk_in(config(false), 1, 0, 1, u32(0), simple_entry(0, 0x03, 0)) +
+                       type_chunk_in(config_v21(), 1, 0, 1, u32(0), simple_entry(0, 0x03, 1)) +
+                       type_chunk_in(config(true), 1, 0, 1, u32(0), simple_entry(0, 0x03, 2));
+  std::string pkg_header = u32(0x7f) + std::string(256, '\0');
+  uint32_t type_strings = 8 + 4 + 256 + 20;
+  uint32_t key_strings = type_strings + static_cast<uint32_t>(types.size());
+  pkg_header += u32(type_strings) + u32(0) + u32(key_strings) + u32(0) + u32(0);
+  std::string table = chunk(0x0002, u32(1),
+                            string_pool({"default-value", "v21-value", "valeur-fr"}, true) +
+                                chunk(0x0200, pkg_header, types + keys + chunks));
+  std::vector<std::pair<std::string, bool>> seen_values;
+  ParseNotes notes;
+  ASSERT_TRUE(parse_resource_table(
+      table, Limits{},
+      [&](const ResourceString& s) { seen_values.emplace_back(s.value, s.translation); }, notes));
+  EXPECT_EQ(seen_values, (std::vector<std::pair<std::string, bool>>{
+                             {"default-value", false}, {"v21-value", false}, {"valeur-fr", true}}));
+}
+
 TEST(ResourceTable, EntryOffsetPastItsChunkIsNotedAndTheRestStillRead) {
   std::string dense;
   std::string table = hand_built_table(true, &dense);
@@ -409,9 +444,10 @@ std::vector<Blob> extract_arsc(const std::string& data, CollectSink& sink, Limit
 TEST(ArscExtractor, RendersOneLinePerDistinctNameAndValue) {
   CollectSink sink;
   auto children = extract_arsc(hand_built_table(true), sink);
-  ASSERT_EQ(children.size(), 1u);
+  ASSERT_EQ(children.size(), 2u);
   const Blob& text = children[0];
   EXPECT_EQ(text.display_path(), "app.apk!resources.arsc!values");
+  EXPECT_FALSE(text.translated());
   std::string_view t = text.bytes();
   size_t at = t.find("_string_twilio_auth_token = \"5e2a9c7f1b3d8e0a6c4f2b9d7e1a3c5f\"\n");
   ASSERT_NE(at, std::string::npos) << t;
@@ -420,8 +456,13 @@ TEST(ArscExtractor, RendersOneLinePerDistinctNameAndValue) {
       << "the same value under the fr config is one line, not two";
   EXPECT_NE(t.find("_array_servers_1_ = \"backup.example.com\""), std::string::npos);
   EXPECT_EQ(t.find("hello"), std::string::npos) << "5 units: shorter than any secret";
-  EXPECT_NE(t.find("_string_greeting = \"bonjour\""), std::string::npos);
-  EXPECT_EQ(text.segments().size(), 5u);
+  EXPECT_EQ(text.segments().size(), 4u);
+  // The French value, and only it, is a translation.
+  const Blob& translations = children[1];
+  EXPECT_EQ(translations.display_path(), "app.apk!resources.arsc!translations");
+  EXPECT_TRUE(translations.translated());
+  EXPECT_EQ(translations.bytes(), "_string_greeting = \"bonjour\"\n");
+  EXPECT_EQ(translations.label_at(0), "@string/greeting");
 }
 
 // Translations of one resource come in chunks far apart, and the extractor writes their symbol
@@ -430,8 +471,10 @@ TEST(ArscExtractor, RendersOneLinePerDistinctNameAndValue) {
 TEST(ArscExtractor, LinesOfOneResourceInSeveralChunksKeepTheirOwnNames) {
   std::string types = string_pool({"string"}, true);
   std::string keys = string_pool({"api_key", "other_name"}, true);
-  auto one_entry_chunk = [](uint32_t key, uint32_t value, bool french) {
-    return type_chunk(1, 0, 1, u32(0), simple_entry(key, 0x03, value), french);
+  // Configurations that are not languages, so every line is in the one text "values".
+  auto one_entry_chunk = [](uint32_t key, uint32_t value, bool v21) {
+    return type_chunk_in(v21 ? config_v21() : config(false), 1, 0, 1, u32(0),
+                         simple_entry(key, 0x03, value));
   };
   std::string chunks = one_entry_chunk(0, 0, false) + one_entry_chunk(0, 1, true) +
                        one_entry_chunk(1, 2, true) + one_entry_chunk(0, 3, false);
