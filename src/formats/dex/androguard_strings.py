@@ -10,7 +10,8 @@ get_strings() lists them in data-section order, which need not be the same),
 OUT_DIR/<sha12>.names (the string indices androguard reads as names: type descriptors,
 proto shorties, field and method names; one per line),
 OUT_DIR/<sha12>.consts (one JSON array per const-string/const-string/jumbo androguard's
-disassembler finds: [class descriptor, method name, the string]), and OUT_DIR/index.tsv
+disassembler finds: [class descriptor, method name, the string]), OUT_DIR/<sha12>.classes (the
+descriptor of every class the file defines, one JSON string per line), and OUT_DIR/index.tsv
 (sha12 <TAB> string count <TAB> strings androguard could not decode <TAB> where it came from).
 A lone UTF-16 surrogate is written as U+FFFD, which is what keysweep's decoder makes of it.
 Run with Debian's /usr/bin/python3 (package androguard).
@@ -99,6 +100,8 @@ def main():
                 f.write("".join(f"{i}\n" for i in sorted(names)))
             with open(os.path.join(out_dir, sha + ".consts"), "w", encoding="utf-8") as f:
                 f.write("".join(line + "\n" for line in consts))
+            with open(os.path.join(out_dir, sha + ".classes"), "w", encoding="utf-8") as f:
+                f.write("".join(json.dumps(str(c.get_name())) + "\n" for c in dex.get_classes()))
             with open(os.path.join(out_dir, sha + ".dex"), "wb") as f:
                 f.write(data)
             with open(os.path.join(out_dir, sha + ".strings"), "w", encoding="ascii") as f:

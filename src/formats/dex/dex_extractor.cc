@@ -187,6 +187,28 @@ void append_class_name(std::string& out, const DexFile& dex, const dex::StringTa
   }
 }
 
+// "DefaultDrmSession" for "com.google.android.exoplayer2.drm.DefaultDrmSession" (and
+// "Outer$Inner" for a nested class).
+std::string_view simple_class_name(std::string_view java_name) {
+  const size_t dot = java_name.rfind('.');
+  return dot == std::string_view::npos ? java_name : java_name.substr(dot + 1);
+}
+
+// Whether a string a class loads is its own simple name, or one part of a nested class's
+// ("Outer$Inner": "Outer", "Inner"): the log tag nearly every Android class has
+// (`TAG = "DefaultDrmSession"`), or a name looked up by reflection. Never a credential, and a
+// CamelCase name reads as random letters to the context scorer: ExoPlayer's DefaultDrmSession
+// was a generic.secret in a real app (restoreKeys() logs under it).
+bool names_the_class(std::string_view simple_name, std::string_view value) {
+  if (value == simple_name) return true;
+  for (size_t from = 0; from <= simple_name.size();) {
+    const size_t dollar = std::min(simple_name.find('$', from), simple_name.size());
+    if (simple_name.substr(from, dollar - from) == value) return true;
+    from = dollar + 1;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool DexExtractor::sniff(const Blob& blob) const { return dex::has_dex_magic(blob.bytes()); }
@@ -244,9 +266,11 @@ Result<void> DexExtractor::extract(const Blob& blob, ExtractContext& ctx, const 
     if (uses.uses.empty()) continue;
     class_name.clear();
     append_class_name(class_name, *dex, *strings, i, *def);
+    const std::string_view simple_name = simple_class_name(class_name);
     uint32_t symbol_built = UINT32_MAX;
     for (const ClassUses::Use& u : uses.uses) {
       skip[u.string_idx] = true;
+      if (names_the_class(simple_name, (*strings)[u.string_idx])) continue;
       if (u.symbol != symbol_built) {
         const ClassUses::Symbol& s = uses.symbols[u.symbol];
         symbol.assign(class_name).append(".").append(s.name);
