@@ -154,26 +154,24 @@ void LabelledTextBuilder::append_value(char* out, bool plain, std::string_view v
     return;
   }
   const char* p = value.data();
-  text_.append(std::string_view(" = \""));
+  text_.append(" = \"");
   size_t run = 0;
   for (size_t i = 0; i < value.size(); ++i) {
     char c = value[i];
     if (c != '\n' && c != '\r') continue;
     text_.append(p + run, i - run);
-    text_.append(std::string_view(c == '\n' ? "\\n" : "\\r"));
+    text_.append(c == '\n' ? "\\n" : "\\r");
     run = i + 1;
   }
   text_.append(p + run, value.size() - run);
-  text_.append(std::string_view("\"\n"));
+  text_.append("\"\n");
 }
 
 Blob LabelledTextBuilder::finish(const Blob& parent, std::string name) {
-  const size_t size = text_.size();
-  std::shared_ptr<const char[]> bytes = text_.release();
-  Blob b = parent.child_view_of(std::move(name), std::string_view(bytes.get(), size), bytes);
+  const std::string_view bytes = text_.view();
+  Blob b = parent.child_view_of(std::move(name), bytes, text_.release());  // leaves text_ empty
   b.segments() = std::move(segments_);
   b.set_meaningful_lines(false);
-  text_.clear();
   segments_.clear();
   last_key_ = 0;
   return b;

@@ -90,6 +90,36 @@ class BudgetedText {
   uint64_t dropped_ = 0;
 };
 
+// One text of a resource table. A resource has a line for each configuration that translates
+// it (values-fr, values-de, ...), in chunks far apart: its label is stored and its key rendered
+// for the first, and shared by the others (framework-res.apk: 106,644 lines, 4,918 symbols).
+// Looked up by the resource id, and the item's name for an item of a complex entry; the symbol is
+// compared too, since nothing makes a crafted table give one id the same name in every chunk, and
+// a line whose symbol differs is written in full (and remembered in place of the other).
+class ResourceText {
+ public:
+  ResourceText(const ExtractContext& ctx, size_t expected_size,
+               const ResourceText* sibling = nullptr)
+      : text(ctx, expected_size, sibling ? &sibling->text : nullptr) {}
+
+  // `symbol`: append_resource_symbol's for `s`.
+  void add(const android_res::ResourceString& s, std::string_view symbol) {
+    // (An item named 0 shares its entry's key: the symbols differ, so it is only a miss.)
+    const uint64_t id = s.map_name ? (uint64_t{*s.map_name} << 32 | s.id) : s.id;
+    auto it = seen_.find(id);
+    if (it != seen_.end() && text.label(it->second) == symbol) {
+      text.add_again(it->second, s.value);
+    } else if (auto ref = text.add(symbol, s.value)) {
+      seen_.insert_or_assign(id, *ref);
+    }
+  }
+
+  BudgetedText text;
+
+ private:
+  std::unordered_map<uint64_t, LabelledTextBuilder::SymbolRef> seen_;
+};
+
 class ArscExtractor final : public Extractor {
  public:
   std::string_view name() const override { return "arsc"; }
@@ -101,8 +131,8 @@ class ArscExtractor final : public Extractor {
     // `translations` for values under a language (values-fr/), which context rules leave alone
     // (Blob::translated): framework-res.apk's "Wachtwoordwijziging" (Dutch for "change password")
     // under @string/PwdMmi is a label on a screen, not a password.
-    BudgetedText values(ctx, blob.size());
-    BudgetedText translations(ctx, blob.size(), &values);
+    ResourceText values(ctx, blob.size());
+    ResourceText translations(ctx, blob.size(), &values);
     ParseNotes notes;
     // The same value under several configurations (values-v21, values-fr) is one line, in the
     // text of the first (aapt and aapt2 write the default configuration's chunk first, so a value
@@ -111,36 +141,20 @@ class ArscExtractor final : public Extractor {
     options.unique_values = true;
     options.min_value_units = kShortestSecret;
     std::string symbol;
-    // A resource has a line for each configuration that translates it (values-fr, values-de,
-    // ...), in chunks far apart: its label is stored and its key rendered for the first, and
-    // shared by the others (framework-res.apk: 106,644 lines, 4,918 symbols). Looked up by the
-    // resource id, and the item's name for an item of a complex entry; the symbol is compared
-    // too, since nothing makes a crafted table give one id the same name in every chunk, and a
-    // line whose symbol differs is written in full (and remembered in place of the other).
-    std::unordered_map<uint64_t, LabelledTextBuilder::SymbolRef> seen_values, seen_translations;
     auto stats = android_res::parse_resource_table(
         blob.bytes(), ctx.limits,
         [&](const android_res::ResourceString& s) {
           if (s.value.empty()) return;
           symbol.clear();
           android_res::append_resource_symbol(symbol, s);
-          BudgetedText& text = s.translation ? translations : values;
-          auto& seen = s.translation ? seen_translations : seen_values;
-          // (An item named 0 shares its entry's key: the symbols differ, so it is only a miss.)
-          const uint64_t id = s.map_name ? (uint64_t{*s.map_name} << 32 | s.id) : s.id;
-          auto it = seen.find(id);
-          if (it != seen.end() && text.label(it->second) == symbol) {
-            text.add_again(it->second, s.value);
-          } else if (auto ref = text.add(symbol, s.value)) {
-            seen.insert_or_assign(id, *ref);
-          }
+          (s.translation ? translations : values).add(s, symbol);
         },
         notes, options);
     report_notes(notes, blob, ctx);
     if (!stats) return std::unexpected(stats.error());
-    values.take_dropped(translations);
-    if (auto emitted = values.emit(blob, ctx, emit, "values"); !emitted) return emitted;
-    return translations.emit(blob, ctx, emit, "translations", true);
+    values.text.take_dropped(translations.text);
+    if (auto emitted = values.text.emit(blob, ctx, emit, "values"); !emitted) return emitted;
+    return translations.text.emit(blob, ctx, emit, "translations", true);
   }
 };
 
