@@ -116,6 +116,13 @@ class Blob {
   bool translated() const { return translated_; }
   void set_translated(bool v) { translated_ = v; }
 
+  // Where this Blob starts in a longer text it is a piece of (0: it is not a piece, or the
+  // first). An extractor that renders a large table (framework-res.apk's: 16 MB of lines) hands it
+  // on in pieces that end on a line's end, so only one piece is in memory at a time; a finding
+  // reports its offset in the whole text, as if it had been one Blob.
+  uint64_t offset_base() const { return offset_base_; }
+  void set_offset_base(uint64_t v) { offset_base_ = v; }
+
   const std::shared_ptr<const AppIdentity>& app() const { return app_; }
   void set_app(std::shared_ptr<const AppIdentity> app) { app_ = std::move(app); }
 
@@ -129,6 +136,7 @@ class Blob {
   std::shared_ptr<const AppIdentity> app_;
   bool meaningful_lines_ = true;
   bool translated_ = false;
+  uint64_t offset_base_ = 0;
 };
 
 }  // namespace keysweep

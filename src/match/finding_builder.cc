@@ -179,7 +179,7 @@ void build_findings(const Blob& blob, const RuleSet& rules, const std::vector<Ru
     f.redacted = redact_secret(f.secret);
     f.location.chain = blob.chain();
     f.location.symbol = std::string(blob.label_at(m.secret_start));
-    f.location.offset = m.secret_start;
+    f.location.offset = blob.offset_base() + m.secret_start;  // a piece's: in the whole text
     auto [line, line_start] = lines.locate(m.secret_start);
     if (blob.has_meaningful_lines()) {
       f.location.line = line;

@@ -59,7 +59,7 @@ void relocate(Finding& f, const Blob& blob, const std::vector<decode::DecodedPie
   }
   if (!placed && blob.has_meaningful_lines())
     std::tie(loc.line, loc.column) = line_and_column(blob.bytes(), pos);
-  loc.offset = pos;
+  loc.offset = blob.offset_base() + pos;
   loc.chain = blob.chain();
   loc.symbol = std::string(blob.label_at(pos));
   loc.decoders = decode::decoding_chain(pieces, index);

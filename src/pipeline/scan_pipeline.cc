@@ -176,7 +176,7 @@ void ScanPipeline::process(const Blob& blob, Matcher::Scratch& scratch, Diagnost
       break;
     }
   }
-  ++summary.blobs_scanned;
+  if (blob.offset_base() == 0) ++summary.blobs_scanned;  // a text's later pieces are the same blob
   summary.bytes_scanned += blob.size();
   match_blob(blob, looks_binary(blob.bytes()), scratch, diagnostics, out);
 }

@@ -518,6 +518,66 @@ TEST(ArscExtractor, RenderedTextStaysWithinTheEntrySizeLimit) {
   EXPECT_EQ(sink.notes[0], "3 values not rendered: the text would pass the expansion limit");
 }
 
+// A table whose text passes a piece (1 MiB) is handed on in pieces, each a Blob of the same name
+// placed by its offset_base and ending on a line's end; together they are the whole text, line for
+// line, and every line keeps its own label, also where a label is shared between the lines of
+// two languages and a piece ends between them.
+TEST(ArscExtractor, ALargeTableIsHandedOnInPiecesThatTogetherAreTheWholeText) {
+  constexpr size_t kKeys = 15000;
+  std::vector<std::string> keys, defaults, french, german;
+  for (size_t i = 0; i < kKeys; ++i) {
+    const std::string n = std::to_string(i);
+    keys.push_back("entry_" + n);
+    defaults.push_back("default text number " + n + " of the table, long enough for a line");
+    french.push_back("texte numero " + n + " de la table, assez long pour une ligne");
+    german.push_back("Text Nummer " + n + " der Tabelle, lang genug fuer eine Zeile");
+  }
+  const std::string table = string_table(keys, {{"", defaults}, {"fr", french}, {"de", german}});
+  CollectSink sink;
+  auto children = extract_arsc(table, sink);
+  EXPECT_TRUE(sink.notes.empty());
+
+  // The whole text of each name, as one Blob would have held it.
+  std::map<std::string, std::string> whole;
+  for (size_t i = 0; i < kKeys; ++i) {
+    const std::string key = "_string_entry_" + std::to_string(i);
+    whole["values"] += key + " = \"" + defaults[i] + "\"\n";
+  }
+  for (const auto* language : {&french, &german})
+    for (size_t i = 0; i < kKeys; ++i)
+      whole["translations"] +=
+          "_string_entry_" + std::to_string(i) + " = \"" + (*language)[i] + "\"\n";
+  ASSERT_GT(whole["values"].size(), (size_t{1} << 20) + 1);
+  ASSERT_GT(whole["translations"].size(), 2 * (size_t{1} << 20) + 1);
+
+  std::map<std::string, std::string> joined;
+  std::map<std::string, size_t> pieces;
+  for (const Blob& piece : children) {
+    const std::string name = piece.chain().back();
+    ASSERT_TRUE(name == "values" || name == "translations") << name;
+    EXPECT_EQ(piece.translated(), name == "translations");
+    EXPECT_EQ(piece.offset_base(), joined[name].size()) << name << " piece " << pieces[name];
+    ASSERT_FALSE(piece.bytes().empty());
+    EXPECT_EQ(piece.bytes().back(), '\n') << "a piece ends on a line's end";
+    EXPECT_EQ(piece.label_at(0).empty(), false) << "a piece's first line has its label";
+    // Every line's label names the entry its value belongs to.
+    for (const RenderedLine& line : rendered_lines(piece)) {
+      const size_t number_at = line.value.find_first_of("0123456789");
+      ASSERT_NE(number_at, std::string_view::npos) << line.value;
+      const size_t number_end = line.value.find(' ', number_at);
+      EXPECT_EQ(line.label, "@string/entry_" +
+                                std::string(line.value.substr(number_at, number_end - number_at)))
+          << line.value;
+    }
+    joined[name] += piece.bytes();
+    ++pieces[name];
+  }
+  EXPECT_EQ(joined["values"], whole["values"]);
+  EXPECT_EQ(joined["translations"], whole["translations"]);
+  EXPECT_GE(pieces["values"], 2u);
+  EXPECT_GE(pieces["translations"], 3u);
+}
+
 // ---- fixtures built by aapt, aapt2 and apktool ----------------------------------------------
 
 // Whether the package holds a type chunk with the given flag (1 sparse, 2 offset16).

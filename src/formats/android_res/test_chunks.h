@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "formats/format_test_support.h"
@@ -74,6 +75,42 @@ inline std::string string_pool(const std::vector<std::string>& strings, bool utf
   std::string header = u32(static_cast<uint32_t>(strings.size())) + u32(0) +
                        u32(utf8 ? 0x100 : 0) + u32(strings_start) + u32(0);
   return chunk(0x0001, header, offsets + data);
+}
+
+// A resource table of one package (0x7f) with one type, "string": entry i is named keys[i], and
+// each configuration is one dense type chunk with a value for every entry. `configs`: a language
+// ("fr"; "" for the default configuration) and its values, one per key, in the order of the
+// chunks. The global pool holds every value in that order.
+inline std::string string_table(
+    const std::vector<std::string>& keys,
+    const std::vector<std::pair<std::string, std::vector<std::string>>>& configs) {
+  std::vector<std::string> pool;
+  std::string chunks;
+  for (const auto& [language, values] : configs) {
+    std::string config = u32(64) + std::string(60, '\0');
+    for (size_t k = 0; k < language.size() && k < 2; ++k) config[8 + k] = language[k];
+    std::string index, entries;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      index += u32(static_cast<uint32_t>(entries.size()));
+      // ResTable_entry (size 8, flags 0, key) and Res_value (size 8, type 0x03 string, pool index)
+      entries += u16(8) + u16(0) + u32(static_cast<uint32_t>(i)) + u16(8) + u8(0) + u8(0x03) +
+                 u32(static_cast<uint32_t>(pool.size()));
+      pool.push_back(values.at(i));
+    }
+    const uint32_t entries_start = static_cast<uint32_t>(8 + 12 + config.size() + index.size());
+    chunks += chunk(0x0201,
+                    u8(1) + u8(0) + u16(0) + u32(static_cast<uint32_t>(keys.size())) +
+                        u32(entries_start) + config,
+                    index + entries);
+  }
+  const std::string types = string_pool({"string"}, true);
+  std::string package_header = u32(0x7f) + std::string(256, '\0');
+  const uint32_t type_strings = 8 + 4 + 256 + 20;
+  const uint32_t key_strings = type_strings + static_cast<uint32_t>(types.size());
+  package_header += u32(type_strings) + u32(0) + u32(key_strings) + u32(0) + u32(0);
+  const std::string package =
+      chunk(0x0200, package_header, types + string_pool(keys, true) + chunks);
+  return chunk(0x0002, u32(1), string_pool(pool, true) + package);
 }
 
 using format_test::read_file;
