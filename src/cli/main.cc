@@ -1,5 +1,4 @@
 // keysweep command line: flags, subcommands and wiring. Nothing depends on this folder.
-#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -8,25 +7,9 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "io/process_heap.h"
 
 namespace {
-
-// Scanning apps allocates and frees buffers of megabytes per entry (inflated DEX, rendered
-// resource text). glibc's defaults hand such buffers back to the kernel on free (mmap above an
-// adaptive threshold, heap trimming), so every app pays page faults on fresh zeroed pages again:
-// 15-18% of the CPU time of an APK scan in `perf`. Keeping freed memory for reuse costs at most
-// the peak working set, which the scan reaches anyway.
-// The trim threshold binds only the main arena: a worker thread's own arena keeps big blocks in
-// 64 MiB heaps that glibc unmaps as soon as they are empty, however high the threshold, so each
-// multi-megabyte DEX or resource table faulted in fresh pages again. Every thread shares the main
-// arena instead (small blocks still come from each thread's tcache without the lock). Measured on
-// the APK corpus (bench/suite/apk_throughput.sh's): page faults -18% and CPU -3% at -j1, CPU -4.5%
-// at -j2 (medians of 4 alternating runs); no change on /usr/include + the Python library.
-void keep_freed_memory_for_reuse() {
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);   // glibc's maximum for the threshold on 64-bit
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
-  mallopt(M_ARENA_MAX, 1);
-}
 
 // `keysweep help [SUBCOMMAND...]`: the same text as `keysweep SUBCOMMAND --help`, as git and
 // cargo users expect.
@@ -68,7 +51,7 @@ void add_exit_codes(CLI::App& cmd, bool findings) {
 
 int main(int argc, char** argv) {
   using namespace keysweep::cli;
-  keep_freed_memory_for_reuse();
+  keysweep::tune_process_heap();
   CLI::App app{"keysweep: find hardcoded credentials in apps, source trees and git history"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(kVersion));
