@@ -10,7 +10,10 @@ config-like text naming its commit and some random hex). A few blobs carry a fak
 compared between builds. Deterministic for a given seed. Written with `git fast-import` straight
 into one pack (no repack: it would take longer than the scan being measured).
 
-    make_git_scale.py DEST [--blobs 1000000] [--per-commit 100] [--seed 1]
+With --import, one commit holds every blob instead (an initial import of a large tree, up to
+64 x 64 x 128 files): the case where one commit's blobs are listed by the walk alone.
+
+    make_git_scale.py DEST [--blobs 1000000] [--per-commit 100] [--import] [--seed 1]
 """
 import argparse
 import os
@@ -30,8 +33,12 @@ def main():
     ap.add_argument("dest")
     ap.add_argument("--blobs", type=int, default=1_000_000, help="unique blobs to write")
     ap.add_argument("--per-commit", type=int, default=100, help="files edited per commit")
+    ap.add_argument("--import", dest="one_commit", action="store_true",
+                    help="one commit holding every blob")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
+    if args.one_commit and args.blobs > DIRS * SUBDIRS * FILES:
+        sys.exit(f"make_git_scale: --import holds at most {DIRS * SUBDIRS * FILES} files")
     if os.path.exists(args.dest):
         sys.exit(f"make_git_scale: {args.dest} exists")
     rng = random.Random(args.seed)
@@ -45,6 +52,21 @@ def main():
     when = 1500000000
     authors = [(b"Ada", b"ada@example.org"), (b"Brian", b"brian@example.org"),
                (b"Chen", b"chen@example.org"), (b"Dana", b"dana@example.org")]
+    if args.one_commit:
+        msg = b"import"
+        out.write(b"commit refs/heads/main\n")
+        out.write(b"author %s <%s> %d +0000\n" % (authors[0][0], authors[0][1], when))
+        out.write(b"committer %s <%s> %d +0000\n" % (authors[0][0], authors[0][1], when))
+        out.write(b"data %d\n%s\n" % (len(msg), msg))
+        for i in range(args.blobs):
+            written += 1
+            d, s, f = i % DIRS, (i // DIRS) % SUBDIRS, i // (DIRS * SUBDIRS)
+            body = b"# m%02d/s%02d/f%03d rev 1\nname = item_%d\nchecksum = %032x\n" % (
+                d, s, f, written, rng.getrandbits(128))
+            if written % SECRET_EVERY == 0:
+                body += b'GITHUB_TOKEN = "%s"\n' % fakes.github_token().encode()
+            out.write(b"M 100644 inline m%02d/s%02d/f%03d.cfg\ndata %d\n%s\n" % (d, s, f, len(body), body))
+        commit_no = 1
     while written < args.blobs:
         commit_no += 1
         d, s = rng.randrange(DIRS), rng.randrange(SUBDIRS)
