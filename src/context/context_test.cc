@@ -343,6 +343,18 @@ TEST(Features, FillersSequencesAndPhrasesAreToldFromKeys) {
   EXPECT_FALSE(has("secret_ref=V1LocalObjectReference", "V1LocalObjectReference", Feature::kBase64Like));
   EXPECT_TRUE(has("secret_sha256=ab12", "ab12", Feature::kNameDigest));
   EXPECT_TRUE(has("private_key_id=ab12", "ab12", Feature::kNameIdentifier));
+  // A constant named for the kind of key it is (a JSON member, a preference, a bundle extra)
+  // holds a field's name, also behind its class's name in a DEX or its type in a resource table;
+  // a key store's password does not.
+  for (std::string_view name :
+       {"JSON_KEY_RET_TRAFFIC_PASS", "KEY_USER_PASSWORD", "PREF_KEY_TOKEN", "EXTRA_SECRET",
+        "com.example.Constants.PARAM_API_KEY", "_string_pref_key_api_token"}) {
+    EXPECT_TRUE(has(std::string(name) + "=miflow", "miflow", Feature::kNameDescribes)) << name;
+  }
+  for (std::string_view name : {"KEY_STORE_PASSWORD", "DB_PASSWORD", "KEY", "JSON_KEY",
+                                "com.example.Constants.SECRET_KEY", "_string_api_token"}) {
+    EXPECT_FALSE(has(std::string(name) + "=miflow", "miflow", Feature::kNameDescribes)) << name;
+  }
   EXPECT_TRUE(has("password=$DB_PASSWORD", "$DB_PASSWORD", Feature::kTemplate));
   EXPECT_FALSE(has("password=P@$$w0rd", "P@$$w0rd", Feature::kTemplate));
   // Random letters against words, names and weak passwords.

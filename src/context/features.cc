@@ -239,6 +239,40 @@ bool is_describing_word(std::string_view w) {
       "title", "dialog", "warning", "notice", "tooltip", "caption", "heading", "accessibility"};
   return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
 }
+// KEY_PASSWORD, JSON_KEY_RET_TRAFFIC_PASS, PREF_KEY_TOKEN, EXTRA_SECRET: an Android or Java
+// constant named first for the kind of key it is (a preference, a bundle extra, a JSON member, a
+// query parameter) holds the name the credential is stored or sent under, not the credential
+// ("miflow" under a MIUI app's JSON_KEY_RET_TRAFFIC_PASS). Read from the name's last dotted part:
+// a DEX field's name comes with its class's (com.example.Constants.KEY_PASSWORD). "key" leads a
+// key store's or key pair's name too (KEY_STORE_PASSWORD is a password).
+bool names_a_field(std::string_view name) {
+  const size_t dot = name.rfind('.');
+  const NameWords words(dot == std::string_view::npos ? name : name.substr(dot + 1));
+  // A resource table's key starts with its type (_string_pref_key_password): a settings screen's
+  // preference keys are string resources, whose values are the keys' names.
+  const size_t at = words.size() > 2 && (words[0] == "string" || words[0] == "array") ? 1 : 0;
+  if (words.size() < at + 2) return false;
+  static constexpr std::string_view kPrefixes[] = {
+      "json", "extra",  "extras", "pref",   "prefs", "preference", "param",     "params", "arg",
+      "args", "bundle", "intent", "column", "field", "attr",       "attribute", "query"};
+  const std::string_view first = words[at];
+  bool prefix = std::find(std::begin(kPrefixes), std::end(kPrefixes), first) != std::end(kPrefixes);
+  if (first == "key" || first == "keys") {
+    const std::string_view next = words[at + 1];
+    prefix = next != "store" && next != "chain" && next != "ring" && next != "pair";
+  }
+  if (!prefix) return false;
+  // A credential word after the prefix; a bare "key" counts past the word after it (PARAM_API_KEY),
+  // not as the prefix's own (JSON_KEY_NAME is the name of a JSON key).
+  for (size_t i = at + 1; i < words.size(); ++i) {
+    const uint8_t f = word_flags(words[i]);
+    if ((f & (kWordPassword | kWordSecret | kWordApiKey | kWordAuth)) ||
+        ((f & kWordKey) && i >= at + 2))
+      return true;
+  }
+  return false;
+}
+
 bool is_identifier_word(std::string_view w) {
   return w == "id" || w == "ids" || w == "user" || w == "username" || w == "login" || w == "email" ||
          w == "name" || w == "account" || w == "uid" || w == "guid" || w == "public" || w == "pub" ||
@@ -477,6 +511,7 @@ NameTraits name_traits(std::string_view name) {
   t.auth = any_auth;
   t.keyword_last = !words.empty() && last_kw + 1 == words.size();
   for (size_t i = last_kw + 1; i < words.size(); ++i) t.describes |= is_describing_word(words[i]);
+  t.describes |= names_a_field(name);
   // client_id, private_key_id, PublicKeyToken, publishable_key, gpg --recv-keys: identifiers,
   // public by design.
   bool public_word = false;
