@@ -355,6 +355,14 @@ TEST(Features, FillersSequencesAndPhrasesAreToldFromKeys) {
                                 "com.example.Constants.SECRET_KEY", "_string_api_token"}) {
     EXPECT_FALSE(has(std::string(name) + "=miflow", "miflow", Feature::kNameDescribes)) << name;
   }
+  // Only a value that reads as a field's name: a random string under KEY_PASSWORD is a password.
+  EXPECT_TRUE(has("KEY_PASSWORD=user_pwd", "user_pwd", Feature::kNameDescribes));
+  EXPECT_TRUE(has("KEY_PASSWORD=PASSWORD", "PASSWORD", Feature::kNameDescribes));
+  for (std::string_view value : {"Xk9#mQ2$vL7!pR4w", "ghx8Kd92LmQpZ7vT3nB5wY1c",
+                                 "d41d8cd98f00b204e980", "fkxhiiedpllwwqnyw"}) {
+    EXPECT_FALSE(has("KEY_PASSWORD=" + std::string(value), value, Feature::kNameDescribes))
+        << value;
+  }
   EXPECT_TRUE(has("password=$DB_PASSWORD", "$DB_PASSWORD", Feature::kTemplate));
   EXPECT_FALSE(has("password=P@$$w0rd", "P@$$w0rd", Feature::kTemplate));
   // Random letters against words, names and weak passwords.

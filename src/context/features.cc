@@ -511,7 +511,7 @@ NameTraits name_traits(std::string_view name) {
   t.auth = any_auth;
   t.keyword_last = !words.empty() && last_kw + 1 == words.size();
   for (size_t i = last_kw + 1; i < words.size(); ++i) t.describes |= is_describing_word(words[i]);
-  t.describes |= names_a_field(name);
+  t.field_constant = names_a_field(name);
   // client_id, private_key_id, PublicKeyToken, publishable_key, gpg --recv-keys: identifiers,
   // public by design.
   bool public_word = false;
@@ -597,7 +597,6 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
   if (name.key_only) set(Feature::kNameKeyOnly);
   if (name.auth) set(Feature::kNameAuth);
   if (name.keyword_last) set(Feature::kNameKeywordLast);
-  if (name.describes) set(Feature::kNameDescribes);
   if (name.identifier) set(Feature::kNameIdentifier);
   if (name.digest) set(Feature::kNameDigest);
   if (a.syntax == Syntax::kAssignment || a.syntax == Syntax::kPairArgs) {
@@ -617,6 +616,16 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
   const ValueBytes vb(v);
   const AsciiSet& value_bytes = vb.bytes;
   const size_t upper = vb.upper, low = vb.low, digit = vb.digit, symbol = vb.symbol, space = vb.space;
+  // A field constant's value that reads as a field's name ("miflow", "user_pwd", "PASSWORD"): one
+  // case, words and few digits, no other symbol than _ . -. A random string under KEY_PASSWORD is
+  // still scored as a password.
+  const bool field_name_value =
+      name.field_constant && !v.empty() && v.size() <= 48 && (upper == 0 || low == 0) &&
+      digit * 4 <= v.size() &&
+      std::all_of(v.begin(), v.end(),
+                  [](char c) { return is_alnum(c) || c == '_' || c == '.' || c == '-'; }) &&
+      !reads_as_random_letters(v);
+  if (name.describes || field_name_value) set(Feature::kNameDescribes);
   double len = static_cast<double>(v.size());
   set(Feature::kLogLength, static_cast<float>(std::log2(len + 1)));
   if (v.size() < 8) set(Feature::kShort);

@@ -113,6 +113,9 @@ struct NameTraits {
   NameClass by_words = NameClass::kNone;  // the class the words give, before the syntax's
   bool password = false, secret = false, api_key = false, key_only = false, auth = false;
   bool keyword_last = false, describes = false, identifier = false, digest = false, env_style = false;
+  // Named first for the kind of key it is (KEY_PASSWORD, JSON_KEY_…, PREF_KEY_…, EXTRA_…): its
+  // value is likely the name of a field, which compute_features checks.
+  bool field_constant = false;
 };
 NameTraits name_traits(std::string_view name);
 
