@@ -13,7 +13,7 @@ into one pack (no repack: it would take longer than the scan being measured).
 With --import, one commit holds every blob instead (an initial import of a large tree, up to
 64 x 64 x 128 files): the case where one commit's blobs are listed by the walk alone.
 
-    make_git_scale.py DEST [--blobs 1000000] [--per-commit 100] [--import] [--seed 1]
+    make_git_scale.py DEST [--blobs 1000000] [--per-commit 100] [--import] [--no-deltas] [--seed 1]
 """
 import argparse
 import os
@@ -35,6 +35,8 @@ def main():
     ap.add_argument("--per-commit", type=int, default=100, help="files edited per commit")
     ap.add_argument("--import", dest="one_commit", action="store_true",
                     help="one commit holding every blob")
+    ap.add_argument("--no-deltas", action="store_true",
+                    help="store every blob whole (fast-import --depth=0), as an import's files often are")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     if args.one_commit and args.blobs > DIRS * SUBDIRS * FILES:
@@ -44,7 +46,8 @@ def main():
     rng = random.Random(args.seed)
     fakes = Fakes(f"git-scale-{args.seed}")
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", args.dest], check=True)
-    fi = subprocess.Popen(["git", "-C", args.dest, "fast-import", "--quiet", "--depth=10"],
+    fi = subprocess.Popen(["git", "-C", args.dest, "fast-import", "--quiet",
+                           "--depth=0" if args.no_deltas else "--depth=10"],
                           stdin=subprocess.PIPE, bufsize=1 << 20)
     out = fi.stdin
     written = 0
