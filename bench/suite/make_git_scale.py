@@ -63,7 +63,8 @@ def main():
         out.write(b"data %d\n%s\n" % (len(msg), msg))
         for i in range(args.blobs):
             written += 1
-            d, s, f = i % DIRS, (i // DIRS) % SUBDIRS, i // (DIRS * SUBDIRS)
+            # In path order, as `git add` and a repack write an import's blobs.
+            d, s, f = i // (SUBDIRS * FILES), (i // FILES) % SUBDIRS, i % FILES
             body = b"# m%02d/s%02d/f%03d rev 1\nname = item_%d\nchecksum = %032x\n" % (
                 d, s, f, written, rng.getrandbits(128))
             if written % SECRET_EVERY == 0:
