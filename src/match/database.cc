@@ -95,19 +95,24 @@ Database& Database::operator=(Database&& o) noexcept {
     reset();
     db_ = o.db_;
     mapping_size_ = o.mapping_size_;
+    borrowed_ = o.borrowed_;
     o.db_ = nullptr;
     o.mapping_size_ = 0;
+    o.borrowed_ = false;
   }
   return *this;
 }
 
 void Database::reset() {
-  if (db_ && mapping_size_ > 0)
+  if (borrowed_)
+    ;  // not ours
+  else if (db_ && mapping_size_ > 0)
     ::munmap(db_, mapping_size_);
   else if (db_)
     hs_free_database(db_);
   db_ = nullptr;
   mapping_size_ = 0;
+  borrowed_ = false;
 }
 
 std::expected<Database, std::string> Database::deserialize(std::string_view serialized) {
@@ -133,6 +138,41 @@ std::expected<Database, std::string> Database::deserialize(std::string_view seri
   out.db_ = db;
   out.mapping_size_ = size;
   return out;
+}
+
+std::expected<Database, std::string> Database::in_place(std::string_view image) {
+  if (reinterpret_cast<uintptr_t>(image.data()) % 4096 != 0)
+    return std::unexpected(std::string("the image is not page-aligned"));
+  if (image.size() < sizeof(uint32_t) * 2)
+    return std::unexpected(std::string("the image is too short"));
+  // Vectorscan only reads a database (hs_scan and hs_alloc_scratch take it const); the cast is for
+  // the one pointer type this class holds.
+  auto* db = reinterpret_cast<hs_database_t*>(const_cast<char*>(image.data()));
+  size_t size = 0;
+  // hs_database_size() checks the magic and the version before it reads the length.
+  hs_error_t rc = hs_database_size(db, &size);
+  if (rc != HS_SUCCESS)
+    return std::unexpected(rc == HS_DB_VERSION_ERROR
+                               ? std::string("built by another Vectorscan")
+                               : "rejected by Vectorscan (" + std::to_string(rc) + ")");
+  if (size != image.size())
+    return std::unexpected("its header gives " + std::to_string(size) + " bytes, the image has " +
+                           std::to_string(image.size()));
+  // Its page-table entries in one call rather than a fault for every 64 KiB a scan first reads
+  // (the pages are the binary's, already in the page cache). Only a hint: a kernel without
+  // MADV_POPULATE_READ (before Linux 5.14) faults them in as they are read.
+  ::madvise(const_cast<char*>(image.data()), (image.size() + 4095) / 4096 * 4096,
+            MADV_POPULATE_READ);
+  Database out;
+  out.db_ = db;
+  out.borrowed_ = true;
+  return out;
+}
+
+std::string_view Database::image() const {
+  size_t size = 0;
+  if (!db_ || hs_database_size(db_, &size) != HS_SUCCESS) return {};
+  return {reinterpret_cast<const char*>(db_), size};
 }
 
 std::expected<std::string, std::string> Database::serialize() const {

@@ -68,9 +68,10 @@ DatabaseTarget baseline_target();
 // This machine, as hs_populate_platform() sees it (the baseline if it cannot tell).
 DatabaseTarget host_target();
 
-// Owns a database: compiled (Vectorscan's allocation) or deserialized into a mapping of its own,
+// Holds a database: compiled (Vectorscan's allocation) or deserialized into a mapping of its own,
 // which MAP_POPULATE faults in with one call (a heap block took ~400 page faults as the copy
-// touched each page, ~6 ms of a 50 ms start).
+// touched each page, ~6 ms of a 50 ms start); or, for the built-in rules, the database image that
+// is part of the binary, used where it lies (in_place) and not freed.
 class Database {
  public:
   Database() = default;
@@ -81,6 +82,15 @@ class Database {
   // Checks `serialized` with Vectorscan (size, version, platform, its CRC) and loads it.
   static std::expected<Database, std::string> deserialize(std::string_view serialized);
   std::expected<std::string, std::string> serialize() const;
+  // A database as it lies in memory (what deserialize() builds), used where it is: no copy, no
+  // allocation, and only the pages a scan reads are ever faulted in, from the page cache. `image`
+  // must outlive the Database and be aligned as deserialize() aligns (a page). Checked: alignment,
+  // Vectorscan's magic and version, and the size the header gives. Not checked: the bytecode's CRC
+  // and the CPU target, which deserialize() checks; the caller vouches for both (the built-in
+  // image is part of the binary and is compiled for the baseline target, which every CPU runs).
+  static std::expected<Database, std::string> in_place(std::string_view image);
+  // The bytes of the database as it lies in memory: what in_place() takes.
+  std::string_view image() const;
 
   hs_database_t* get() const { return db_; }
   explicit operator bool() const { return db_ != nullptr; }
@@ -90,6 +100,7 @@ class Database {
   void reset();
   hs_database_t* db_ = nullptr;
   size_t mapping_size_ = 0;  // > 0: db_ is a mapping of ours; else Vectorscan's allocation
+  bool borrowed_ = false;    // db_ is an image someone else owns (in_place): never freed
 };
 
 struct CompileFailure {

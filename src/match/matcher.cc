@@ -144,7 +144,7 @@ Result<std::unique_ptr<Matcher>> Matcher::compile(RuleSet rules, PatternCheck ch
   const std::string digest = set.digest();
   const BuiltinDatabase builtin = builtin_database();
   if (digest == builtin.pattern_digest) {
-    if (auto db = Database::deserialize(builtin.serialized)) {
+    if (auto db = Database::in_place(builtin.image)) {
       m->impl_->db = std::move(*db);
       set.set_prefiltered({builtin.prefiltered.begin(), builtin.prefiltered.end()});
       m->source_ = DatabaseSource::kBuiltin;

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -369,7 +372,8 @@ TEST_F(MatcherCache, AnyOtherRuleSetIsCompiled) {
 }
 
 // The database in the binary is what compiling today's built-in rules for the baseline target
-// gives (Vectorscan's compile is deterministic), and loads on any CPU Vectorscan runs on.
+// gives (Vectorscan's compile is deterministic), held as Vectorscan lays it out in memory: used in
+// place, it serializes to the same bytes as a fresh compile, and it scans.
 TEST(BuiltinDatabase, IsTheBuiltInRulesCompiledForTheBaselineTarget) {
   const BuiltinDatabase embedded = builtin_database();
   EXPECT_EQ(embedded.target, baseline_target());
@@ -382,10 +386,48 @@ TEST(BuiltinDatabase, IsTheBuiltInRulesCompiledForTheBaselineTarget) {
   ASSERT_TRUE(db) << db.error().message;
   auto bytes = db->serialize();
   ASSERT_TRUE(bytes);
-  EXPECT_TRUE(*bytes == embedded.serialized);
   EXPECT_EQ(std::vector<uint32_t>(embedded.prefiltered.begin(), embedded.prefiltered.end()),
             set.prefiltered());
-  EXPECT_TRUE(Database::deserialize(embedded.serialized));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(embedded.image.data()) % 4096, 0u);
+  auto in_place = Database::in_place(embedded.image);
+  ASSERT_TRUE(in_place) << in_place.error();
+  EXPECT_EQ(in_place->image().data(), embedded.image.data()) << "used where it lies, not copied";
+  auto again = in_place->serialize();
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(*again == *bytes);
+  auto loaded = Database::deserialize(*bytes);
+  ASSERT_TRUE(loaded);
+  EXPECT_TRUE(loaded->image() == embedded.image) << "the image is what deserializing gives";
+}
+
+// An image in_place() cannot vouch for is refused with the reason, so the matcher compiles
+// instead: off a page boundary, another Vectorscan's version, a length its header does not give.
+TEST(BuiltinDatabase, InPlaceRefusesAnImageItCannotUse) {
+  const std::string_view image = builtin_database().image;
+  ASSERT_GT(image.size(), 4096u);
+  // A page-aligned copy to alter (std::aligned_alloc: the size rounded up to the alignment).
+  const size_t rounded = (image.size() + 4095) / 4096 * 4096;
+  std::unique_ptr<char, decltype(&std::free)> copy(
+      static_cast<char*>(std::aligned_alloc(4096, rounded)), &std::free);
+  ASSERT_TRUE(copy);
+  std::memcpy(copy.get(), image.data(), image.size());
+  ASSERT_TRUE(Database::in_place({copy.get(), image.size()})) << "an unaltered copy is usable";
+
+  auto misaligned = Database::in_place({copy.get() + 64, image.size()});
+  ASSERT_FALSE(misaligned);
+  EXPECT_NE(misaligned.error().find("page-aligned"), std::string::npos) << misaligned.error();
+
+  auto shorter = Database::in_place({copy.get(), image.size() - 1});
+  ASSERT_FALSE(shorter);
+  EXPECT_NE(shorter.error().find("header gives"), std::string::npos) << shorter.error();
+
+  copy.get()[4] ^= 0x55;  // the version, after the 4-byte magic
+  auto other_version = Database::in_place({copy.get(), image.size()});
+  ASSERT_FALSE(other_version);
+  EXPECT_EQ(other_version.error(), "built by another Vectorscan");
+  copy.get()[4] ^= 0x55;
+  copy.get()[0] ^= 0x55;  // the magic
+  EXPECT_FALSE(Database::in_place({copy.get(), image.size()}));
 }
 
 TEST_F(MatcherTest, BadPatternIsAConfigErrorNamingTheRule) {
