@@ -53,6 +53,18 @@ TEST(HmacSha256, Rfc4231TestCase2) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+// A key longer than SHA-256's 64-byte block is hashed first; one of exactly 64 bytes is not.
+TEST(HmacSha256, Rfc4231TestCase6KeyLongerThanTheBlock) {
+  EXPECT_EQ(hmac_sha256_hex(std::string(131, '\xaa'),
+                            "Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+TEST(HmacSha256, Rfc4231TestCase1) {
+  EXPECT_EQ(hmac_sha256_hex(std::string(20, '\x0b'), "Hi There"),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+}
+
 // Under 80 bits by length and alphabet: what a dictionary or brute force reaches.
 TEST(GuessableSecret, ByLengthAndAlphabet) {
   for (const char* s : {"passw0rd", "Welcome1", "Winter2022", "hunter22", "letmein", "k3Rw9ZqL2xVb",
@@ -74,6 +86,15 @@ TEST(SecretHashNames, FieldAndTextSayWhichHash) {
 
 TEST(Sha256, KnownVector) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(Sha256, PiecesHashAsTheirJoin) {
+  Sha256 sha;
+  sha.update("ab");
+  sha.update("");
+  sha.update("c");
+  EXPECT_EQ(sha.hex(), sha256_hex("abc"));
 }
 
 TEST(PercentEncode, KeepsUnreservedAndOptionallySlash) {
