@@ -5,6 +5,7 @@
 #include <bit>
 #include <cctype>
 #include <cstring>
+#include <string>
 #include <unordered_map>
 #include <utility>
 
@@ -368,6 +369,9 @@ class LineReader {
       else if (i > 0 && std::strchr(":?+.|", s_[i - 1])) {
         name_end = i - 1;  // := ?= += .= ||=
         if (s_[i - 1] == '|' && i > 1 && s_[i - 2] == '|') name_end = i - 2;
+        // GNU make's ::= and :::=
+        while (s_[i - 1] == ':' && name_end > 0 && s_[name_end - 1] == ':' && i - name_end < 3)
+          --name_end;
       }
     } else {  // ':'
       if (after < s_.size() && (s_[after] == ':' || s_[after] == '=')) return;  // :: and := (seen at '=')
@@ -659,13 +663,159 @@ class LineReader {
 
 }  // namespace
 
+namespace {
+
+// The lines of a text, one at a time, without their line ends ('\r' included).
+class Lines {
+ public:
+  explicit Lines(std::string_view text, size_t from) : text_(text), pos_(from) {}
+  // The next line and its offset in the text; false at the end.
+  bool next(std::string_view& line, size_t& at) {
+    if (pos_ >= text_.size()) return false;
+    const void* nl = std::memchr(text_.data() + pos_, '\n', text_.size() - pos_);
+    size_t end =
+        nl ? static_cast<size_t>(static_cast<const char*>(nl) - text_.data()) : text_.size();
+    at = pos_;
+    line = text_.substr(pos_, end - pos_);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    pos_ = end + 1;
+    return true;
+  }
+
+ private:
+  std::string_view text_;
+  size_t pos_;
+};
+
+size_t indent_of(std::string_view line) {
+  size_t i = 0;
+  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  return i;
+}
+
+std::string_view trim_spaces(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// `key: |`, `key: >-`, `- key: |2`: the key of a YAML block scalar (the indicators after | or > are
+// at most two bytes), or empty.
+std::string_view yaml_block_key(std::string_view body) {
+  size_t bar = body.find_last_of("|>");
+  if (bar == std::string_view::npos || body.size() - bar > 3 || bar < 2) return {};
+  if (body.substr(bar + 1).find_first_not_of("+-123456789") != std::string_view::npos) return {};
+  size_t colon = bar;
+  while (colon > 0 && is_space(body[colon - 1])) --colon;
+  if (colon == bar || colon == 0 || body[colon - 1] != ':') return {};
+  std::string_view key = trim_spaces(body.substr(0, colon - 1));
+  if (key.starts_with("- ")) key = trim_spaces(key.substr(2));  // a key in a list item
+  if (key.size() >= 2 && (key.front() == '"' || key.front() == '\'') && key.back() == key.front())
+    key = key.substr(1, key.size() - 2);
+  if (key.size() > kMaxName) return {};
+  for (char c : key)
+    if (!is_name_char(c)) return {};
+  return key;
+}
+
+// Where a format puts a value on the lines after its name, the one line that holds it:
+//   name: |          a YAML block scalar (| or >, with a chomping or indentation indicator)
+//     value
+//   <name>           an XML element whose text is on lines of its own
+//     value
+//   </name>
+// The line-at-a-time reading cannot pair these. Only a value of one line is taken: a block of
+// several is prose, a certificate or a key (read by the PEM rules), not a token.
+void value_on_next_line(std::string_view text, std::string_view line, size_t next_at,
+                        std::vector<Assignment>& out, NameFilter filter) {
+  const std::string_view body = trim_spaces(line);
+  if (body.size() < 3 || body.front() == '#') return;
+  std::string_view name;
+  Syntax syntax = Syntax::kAssignment;
+  std::string_view closing_tag;  // XML: the name the element closes with
+  if (std::string_view key = yaml_block_key(body); !key.empty()) {
+    name = key;
+  } else if (body.front() == '<' && body.back() == '>' && body[1] != '/' && body[1] != '!' &&
+             body[1] != '?' && body[body.size() - 2] != '/' &&
+             body.find('<', 1) == std::string_view::npos) {
+    size_t e = 1;
+    while (e < body.size() && (is_name_char(body[e]) || body[e] == ':')) ++e;
+    if (e == 1 || e - 1 > kMaxName) return;
+    closing_tag = body.substr(1, e - 1);
+    name = closing_tag;
+    // <string name="api_key">, <entry key="token">: the attribute names the value.
+    for (std::string_view attr : {" name=\"", " key=\"", " Name=\"", " Key=\""}) {
+      size_t a = body.find(attr);
+      if (a == std::string_view::npos) continue;
+      size_t start = a + attr.size(), close = body.find('"', start);
+      if (close != std::string_view::npos && close > start)
+        name = body.substr(start, close - start);
+      break;
+    }
+    syntax = Syntax::kXml;
+  } else {
+    return;
+  }
+  if (filter && !filter(name)) return;
+
+  Lines lines(text, next_at);
+  std::string_view next;
+  size_t at = 0;
+  if (!lines.next(next, at)) return;
+  std::string_view value = trim_spaces(next);
+  size_t value_at = at + static_cast<size_t>(value.data() - next.data());
+  if (value.empty()) return;
+  if (syntax == Syntax::kAssignment) {
+    // More indented than the key, and the block's only line.
+    if (indent_of(next) <= indent_of(line)) return;
+    std::string_view after;
+    size_t after_at = 0;
+    while (lines.next(after, after_at)) {
+      if (trim_spaces(after).empty()) continue;
+      if (indent_of(after) > indent_of(line)) return;  // a block of several lines
+      break;
+    }
+  } else {
+    // The text alone on its line and the element closed on the next (or at the end of this one).
+    const std::string close = "</" + std::string(closing_tag);
+    if (value.ends_with(">") && value.find(close) != std::string_view::npos) {
+      value = trim_spaces(value.substr(0, value.find(close)));
+    } else {
+      std::string_view after;
+      size_t after_at = 0;
+      if (!lines.next(after, after_at) || !trim_spaces(after).starts_with(close)) return;
+    }
+    if (value.empty() || value.find('<') != std::string_view::npos) return;
+  }
+  if (value.size() > kMaxValue) return;
+  Assignment a;
+  a.name = name;
+  a.value = value;
+  a.value_offset = static_cast<uint32_t>(value_at);
+  a.syntax = syntax;
+  out.push_back(a);
+}
+
+}  // namespace
+
+bool may_open_next_line_value(std::string_view line) {
+  while (!line.empty() && is_space(line.back())) line.remove_suffix(1);
+  for (int indicators = 0;
+       indicators < 2 && !line.empty() && std::strchr("-+123456789", line.back()); ++indicators)
+    line.remove_suffix(1);
+  return !line.empty() && (line.back() == '|' || line.back() == '>');
+}
+
 void read_assignments(std::string_view text, std::vector<Assignment>& out, NameFilter name_filter) {
   ClaimedValues claimed;
   size_t pos = 0;
   while (pos < text.size()) {
     const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
     size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
-    LineReader(text.substr(pos, end - pos), static_cast<uint32_t>(pos), out, name_filter, claimed).run();
+    const std::string_view line = text.substr(pos, end - pos);
+    LineReader(line, static_cast<uint32_t>(pos), out, name_filter, claimed).run();
+    if (nl && may_open_next_line_value(line))
+      value_on_next_line(text, line, end + 1, out, name_filter);
     pos = end + 1;
   }
 }

@@ -9,8 +9,9 @@
 //   HTTP                             Authorization: Bearer x   Basic x   https://user:x@host
 // It knows syntax only: which names matter and whether a value is a credential is the scorer's
 // job (name_vocabulary.h, scorer.h). It works on one line at a time, so a value never pairs with a
-// name on another line, and it never looks past the text it is given, so a 100 MB minified line
-// costs what the caller's window costs.
+// name on another line, except where a format puts a one-line value under its name (a YAML block
+// scalar, an XML element's text on a line of its own: may_open_next_line_value); and it never looks
+// past the text it is given, so a 100 MB minified line costs what the caller's window costs.
 #pragma once
 
 #include <cstdint>
@@ -57,6 +58,11 @@ struct Assignment {
 // check, not a value parse and a record. Syntaxes that imply a credential (SQL, curl -u, URLs,
 // auth schemes) are not filtered.
 constexpr size_t kMaxValue = 1024;
+// Whether `line` may give its name a value on the line after it: it ends in a YAML block
+// scalar's `|` or `>` (an indicator or two may follow) or in an XML tag's `>`. read_assignments
+// then reads the next lines for a one-line value (`token: |` / `  value`, `<token>` / `  value` /
+// `</token>`), so a caller that hands it a region ending at such a line extends it by two lines.
+bool may_open_next_line_value(std::string_view line);
 using NameFilter = bool (*)(std::string_view name);
 void read_assignments(std::string_view text, std::vector<Assignment>& out,
                       NameFilter name_filter = nullptr);

@@ -136,6 +136,51 @@ TEST(AssignmentReader, NeverPairsAcrossLines) {
   EXPECT_TRUE(read("a == b\nx != y\n").empty());
 }
 
+// Two formats put a value on the lines after its name: a YAML block scalar and an XML element
+// whose text has lines of its own. A value of one line is read there; anything else is not.
+TEST(AssignmentReader, ValuesOnTheLinesAfterTheirName) {
+  EXPECT_EQ(name_of("api_token: |\n  kX9vQ2mL7pR4tW8z\nother: 1\n", "kX9vQ2mL7pR4tW8z"),
+            "api_token");
+  EXPECT_EQ(name_of("auth:\n  client_secret: >-\n    kX9vQ2mL7pR4tW8z\n", "kX9vQ2mL7pR4tW8z"),
+            "client_secret");
+  EXPECT_EQ(name_of("- \"api_key\": |2\r\n    kX9vQ2mL7pR4tW8z\r\n", "kX9vQ2mL7pR4tW8z"),
+            "api_key");
+  EXPECT_EQ(name_of("<apiToken>\n    kX9vQ2mL7pR4tW8z\n</apiToken>\n", "kX9vQ2mL7pR4tW8z"),
+            "apiToken");
+  EXPECT_EQ(name_of("<apiToken>\n  kX9vQ2mL7pR4tW8z</apiToken>", "kX9vQ2mL7pR4tW8z"), "apiToken");
+  EXPECT_EQ(name_of("<string name=\"api_key\">\n  kX9vQ2mL7pR4tW8z\n</string>", "kX9vQ2mL7pR4tW8z"),
+            "api_key");
+  for (const auto& f : read("<apiToken>\n    kX9vQ2mL7pR4tW8z\n</apiToken>\n"))
+    EXPECT_EQ(f.syntax, Syntax::kXml);
+  // A block of two lines, a line not indented under the key, no line after, an element closed by
+  // another name or holding elements: no value.
+  for (std::string_view text :
+       {"api_token: |\n  kX9vQ2mL7pR4tW8z\n  and more\n", "api_token: |\nkX9vQ2mL7pR4tW8z\n",
+        "api_token: |\n", "<apiToken>\n  kX9vQ2mL7pR4tW8z\n</other>\n",
+        "<apiToken>\n  kX9vQ2mL7pR4tW8z\n", "# api_token: |\n  kX9vQ2mL7pR4tW8z\n"}) {
+    for (const auto& f : read(text)) EXPECT_NE(f.value, "kX9vQ2mL7pR4tW8z") << text;
+  }
+  EXPECT_EQ(name_of("<credentials>\n  <password>hunter22</password>\n</credentials>", "hunter22"),
+            "password");
+  EXPECT_EQ(read("<credentials>\n  <password>hunter22</password>\n</credentials>").size(), 1u);
+
+  EXPECT_TRUE(may_open_next_line_value("token: |"));
+  EXPECT_TRUE(may_open_next_line_value("token: >-  "));
+  EXPECT_TRUE(may_open_next_line_value("token: |+2"));
+  EXPECT_TRUE(may_open_next_line_value("<token>"));
+  EXPECT_FALSE(may_open_next_line_value("port = 8080"));
+  EXPECT_FALSE(may_open_next_line_value("x = a - b"));
+  EXPECT_FALSE(may_open_next_line_value(""));
+}
+
+// GNU make's assignment operators, each of them.
+TEST(AssignmentReader, MakeAssignments) {
+  for (std::string_view op : {"=", ":=", "::=", ":::=", "?=", "+=", "!="}) {
+    std::string line = "API_TOKEN " + std::string(op) + " \"kX9vQ2mL7pR4tW8z\"";
+    EXPECT_EQ(name_of(line, "kX9vQ2mL7pR4tW8z"), op == "!=" ? "<none>" : "API_TOKEN") << line;
+  }
+}
+
 double probability(std::string_view text, std::string_view value, std::string_view path) {
   std::vector<Assignment> out;
   read_assignments(text, out);

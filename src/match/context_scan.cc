@@ -33,7 +33,13 @@ void scan_context(std::string_view data, std::string_view path, std::vector<Cont
     uint64_t first = std::min<uint64_t>(h.first_end, data.size());
     uint64_t last = std::min<uint64_t>(h.last_end, data.size());
     uint64_t lo = line_start_before(data, first ? first - 1 : 0, first > kContextReachBack ? first - kContextReachBack : 0);
-    uint64_t hi = line_end_after(data, last, std::min<uint64_t>(data.size(), last + kContextReachAhead));
+    const uint64_t reach = std::min<uint64_t>(data.size(), last + kContextReachAhead);
+    uint64_t hi = line_end_after(data, last, reach);
+    // A name whose value is on the lines after it (a YAML block scalar, an XML element's text on
+    // a line of its own): the reader looks two lines further.
+    const uint64_t line_lo = line_start_before(data, hi, lo);
+    if (hi < reach && context::may_open_next_line_value(data.substr(line_lo, hi - line_lo)))
+      for (int more = 0; more < 2 && hi < reach; ++more) hi = line_end_after(data, hi + 1, reach);
     regions.emplace_back(lo, hi);
   }
   std::sort(regions.begin(), regions.end());

@@ -803,5 +803,27 @@ TEST(Matcher, ContextRulesLeaveTranslatedTextAlonePatternRulesDoNot) {
   EXPECT_EQ(rule_ids(true), (std::set<std::string>{"aws.access_key_id"}));
 }
 
+// The region read around a credential word reaches the lines after it when the word's line opens
+// a value there (a YAML block scalar, an XML element's text): the value two lines down is found,
+// at its own offset.
+TEST(Matcher, ContextRulesReadAValueOnTheLinesAfterItsName) {
+  auto rules = load_builtin_rules();
+  ASSERT_TRUE(rules);
+  auto m = Matcher::compile(*rules);
+  ASSERT_TRUE(m);
+  const std::string secret = "q8Vd3kR2mZ7xW1nB5tY9pL4cH6jF0sA3";
+  for (const std::string& text :
+       {"service:\n  api_token: |\n    " + secret + "\n  region: eu\n",
+        "<config>\n  <apiToken>\n    " + secret + "\n  </apiToken>\n</config>\n"}) {
+    Blob blob(text, nullptr, {text[0] == '<' ? "app.xml" : "values.yaml"});
+    auto scratch = (*m)->make_scratch();
+    std::vector<RuleMatch> out;
+    ASSERT_TRUE((*m)->scan(blob, *scratch, out));
+    ASSERT_EQ(out.size(), 1u) << text;
+    EXPECT_EQ((*m)->rules().rules[out[0].rule_index].id, "generic.secret");
+    EXPECT_EQ(text.substr(out[0].secret_start, out[0].secret_end - out[0].secret_start), secret);
+  }
+}
+
 }  // namespace
 }  // namespace keysweep
