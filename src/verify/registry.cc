@@ -18,6 +18,7 @@ std::vector<std::unique_ptr<Verifier>> builtin_verifiers() {
   v.push_back(make_huggingface_verifier());
   v.push_back(make_npm_verifier());
   v.push_back(make_digitalocean_verifier());
+  for (auto& w : make_whoami_verifiers()) v.push_back(std::move(w));
   return v;
 }
 

@@ -25,5 +25,7 @@ std::unique_ptr<Verifier> make_anthropic_verifier();
 std::unique_ptr<Verifier> make_huggingface_verifier();
 std::unique_ptr<Verifier> make_npm_verifier();
 std::unique_ptr<Verifier> make_digitalocean_verifier();
+// Groq, OpenRouter, xAI, Buildkite: one bearer GET each (whoami_endpoints.cc).
+std::vector<std::unique_ptr<Verifier>> make_whoami_verifiers();
 
 }  // namespace keysweep::verify

@@ -192,6 +192,27 @@ class Handler(BaseHTTPRequestHandler):
                 "digitalocean", bearer(h.get("Authorization")),
                 lambda ident: self.reply(200, {"account": {"email": ident, "status": "active"}}),
                 lambda: self.reply(401, {"id": "Unauthorized", "message": "Unable to authenticate you"}))
+        if path == "/openai/v1/models" and self.command == "GET":
+            return self.answer(
+                "groq", bearer(h.get("Authorization")),
+                lambda ident: self.reply(200, {"object": "list", "data": [{"id": "llama-mock"}]}),
+                lambda: self.reply(401, {"error": {"message": "Invalid API Key", "code": "invalid_api_key"}}))
+        if path == "/api/v1/key" and self.command == "GET":
+            return self.answer(
+                "openrouter", bearer(h.get("Authorization")),
+                lambda ident: self.reply(200, {"data": {"label": ident, "usage": 0, "limit": None}}),
+                lambda: self.reply(401, {"error": {"message": "No auth credentials found", "code": 401}}))
+        if path == "/v1/api-key" and self.command == "GET":
+            return self.answer(
+                "xai", bearer(h.get("Authorization")),
+                lambda ident: self.reply(200, {"name": ident, "api_key_blocked": False, "team_blocked": False}),
+                lambda: self.reply(400, {"code": "Client specified an invalid argument",
+                                         "error": "Incorrect API key provided"}))
+        if path == "/v2/access-token" and self.command == "GET":
+            return self.answer(
+                "buildkite", bearer(h.get("Authorization")),
+                lambda ident: self.reply(200, {"uuid": ident, "scopes": ["read_builds"]}),
+                lambda: self.reply(401, {"message": "Authentication required"}))
         if path == "/v1/models" and self.command == "GET":
             return self.answer(
                 "openai", bearer(h.get("Authorization")),

@@ -24,7 +24,7 @@ import e2e_util  # noqa: E402
 from fake_credentials import Fakes  # noqa: E402  (on sys.path through e2e_util)
 
 PROVIDERS = ["twilio", "aws", "github", "gitlab", "slack", "stripe", "sendgrid", "mailgun", "openai", "google",
-             "anthropic", "huggingface", "npm", "digitalocean"]
+             "anthropic", "huggingface", "npm", "digitalocean", "groq", "openrouter", "xai", "buildkite"]
 ALNUM = string.ascii_letters + string.digits
 
 
@@ -58,6 +58,10 @@ class Credentials:
             table["huggingface"] = "hf_" + fakes.chars(string.ascii_letters, 34)
             table["npm"] = fakes.github_token("npm_")  # same shape: 30 base62 + CRC32
             table["digitalocean"] = "dop_v1_" + fakes.chars("0123456789abcdef", 64)
+            table["groq"] = "gsk_" + fakes.chars(ALNUM, 48)
+            table["openrouter"] = "sk-or-v1-" + fakes.chars("0123456789abcdef", 64)
+            table["xai"] = "xai-" + fakes.chars(ALNUM, 80)
+            table["buildkite"] = "bkua_" + fakes.chars("0123456789abcdef", 40)
         # An API key pair, checked on the URL of an Account SID found beside it.
         self.twilio_api = (fakes.twilio_account_sid(), fakes.twilio_api_key_sid(), fakes.chars(ALNUM, 32))
         self.unknown_github = fakes.github_token()
@@ -88,6 +92,10 @@ class Credentials:
             "huggingface": "HF_TOKEN=%s\n" % table["huggingface"],
             "npm": "//registry.npmjs.org/:_authToken=%s\n" % table["npm"],
             "digitalocean": "DIGITALOCEAN_TOKEN=%s\n" % table["digitalocean"],
+            "groq": "GROQ_API_KEY=%s\n" % table["groq"],
+            "openrouter": "OPENROUTER_API_KEY=%s\n" % table["openrouter"],
+            "xai": "XAI_API_KEY=%s\n" % table["xai"],
+            "buildkite": "BUILDKITE_API_TOKEN=%s\n" % table["buildkite"],
         }
         for provider, body in text.items():
             with open(os.path.join(directory, provider + ".env"), "w") as f:
@@ -99,7 +107,7 @@ class Credentials:
         akid, secret = live["aws"]
         cfg = {p: {"live": {live[p]: self.identity[p]}} for p in
                ["github", "gitlab", "slack", "stripe", "sendgrid", "mailgun", "openai", "google",
-                "anthropic", "huggingface", "npm", "digitalocean"]}
+                "anthropic", "huggingface", "npm", "digitalocean", "groq", "openrouter", "xai", "buildkite"]}
         ac, sk, api_secret = self.twilio_api
         cfg["twilio"] = {"live": {"%s:%s@%s" % (sid, token, sid): self.identity["twilio"],
                                   "%s:%s@%s" % (sk, api_secret, ac): "Mock Api Key Account"}}
@@ -190,7 +198,7 @@ class VerifyE2E(unittest.TestCase):
                     self.assertEqual(v["status"], expected, v)
                     if expected == "live":
                         want = self.creds.aws_arn if p == "aws" else self.creds.identity[p]
-                        if p in ("sendgrid", "google", "anthropic"):
+                        if p in ("sendgrid", "google", "anthropic", "groq"):
                             want = ""  # these answers name no account
                         self.assertIn(want, v["identity"], v)
                     self.assertTrue(v["endpoint"].startswith("127.0.0.1:"), v)
