@@ -460,6 +460,22 @@ TEST(Features, HexNumberInCodeIsNotACandidate) {
   }
 }
 
+// In code, a member reached through optional chaining or a non-null assertion, and an indexed
+// name, are expressions like `self.key`; in a config file the same text is a value.
+TEST(Features, ChainedAndIndexedNamesInCodeAreReferences) {
+  for (std::string_view text : {"  password: mqttConfig?.password,", "  password: auth[1],",
+                                "val token = session!!.token", "token = opts!.accessToken"}) {
+    std::vector<Assignment> out;
+    read_assignments(text, out);
+    ASSERT_FALSE(out.empty()) << text;
+    FeatureVector f;
+    EXPECT_EQ(compute_features(out.front(), classify_path("src/client.ts"), f), NameClass::kNone)
+        << text;
+    EXPECT_NE(compute_features(out.front(), classify_path("config/app.yaml"), f), NameClass::kNone)
+        << text;
+  }
+}
+
 TEST(Features, NameFilterKeepsEveryCredentialName) {
   for (std::string_view name :
        {"password", "DB_PASS", "pwd", "rootPw", "passphrase", "client_secret", "apiKey", "X-Api-Key",

@@ -458,7 +458,8 @@ NameClass classify_name(const Assignment& a) {
 }
 
 // Unquoted in source code and shaped like a variable, a keyword or an expression
-// (`key = self.key`, `token = nullptr`, `password = $input`): a reference, never the secret. Most
+// (`key = self.key`, `token = nullptr`, `password = $input`, `password: config?.password`,
+// `password: auth[1]`): a reference, never the secret. Most
 // candidates in code are these; they are dropped before the features are computed (the model
 // gave them nothing: unquoted_in_code, identifier_like, keyword_value and expression all lower
 // the score), which keeps the scorer off the scan's hot path.
@@ -469,7 +470,13 @@ bool is_code_reference(const Assignment& a, const FileKind& file) {
   if (is_hex_integer_literal(v)) return true;  // seed = 0xff51afd7ed558ccdULL: a number
   if (!(std::isalpha(static_cast<unsigned char>(v.front())) || v.front() == '_')) return false;
   bool digit = false;
-  for (char c : v) {
+  for (size_t i = 0; i < v.size(); ++i) {
+    const char c = v[i];
+    // A name indexed (auth[1], args[0]): an expression, whatever the index holds.
+    if (c == '[' && i > 0) return true;
+    // Optional chaining and non-null assertions between names: config?.password, user!!.token.
+    if ((c == '?' || c == '!') && i > 0 && i + 1 < v.size() && (v[i + 1] == '.' || v[i + 1] == '!'))
+      continue;
     if (!(is_alnum(c) || c == '_' || c == '.')) return false;
     digit |= is_digit(c);
   }
