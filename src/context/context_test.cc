@@ -384,6 +384,11 @@ TEST(Features, FillersSequencesAndPhrasesAreToldFromKeys) {
   EXPECT_FALSE(has("token=IhRYWpz3612y3YoXKdoElka1eS90wuCr", "IhRYWpz3612y3YoXKdoElka1eS90wuCr", Feature::kFiller));
   EXPECT_FALSE(has("password=abuser123456", "abuser123456", Feature::kFiller));  // weak, not filler
   EXPECT_TRUE(has("api_key=APIKEY-loaded-from-remote-config", "APIKEY-loaded-from-remote-config", Feature::kPhrase));
+  EXPECT_TRUE(
+      has("token=Fetch-Remote-Config-Token", "Fetch-Remote-Config-Token", Feature::kPhrase));
+  // Parts in random case are a key's base64url, however long their runs of letters.
+  EXPECT_FALSE(has("token=YaFobe-YQznw-MIQcNLvQRTSDyyKMNQDdWmYWRopkFM",
+                   "YaFobe-YQznw-MIQcNLvQRTSDyyKMNQDdWmYWRopkFM", Feature::kPhrase));
   EXPECT_TRUE(has("secret_ref=V1LocalObjectReference", "V1LocalObjectReference", Feature::kIdentifierLike));
   EXPECT_FALSE(has("secret_ref=V1LocalObjectReference", "V1LocalObjectReference", Feature::kBase64Like));
   EXPECT_TRUE(has("secret_sha256=ab12", "ab12", Feature::kNameDigest));

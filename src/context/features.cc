@@ -728,18 +728,26 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
     if (lv.size() >= 4 && (lv == ln || (ln.size() > lv.size() && ln.ends_with(lv)))) set(Feature::kEchoesName);
   }
   {
-    // Three or more lowercase words of 3+ letters joined by '-' or '_': a slug or a description.
-    size_t words = 0, run = 0;
-    bool word_only = true;
+    // Three or more words of 3 to 16 letters joined by '-' or '_': a slug or a description. A word
+    // is written as words are (lower, UPPER or Capitalised); letters in random case
+    // ("YaFobe-YQznw-MIQcNLvQRTSD") are a key's base64url, not words.
+    size_t words = 0, run = 0, uppers = 0;
+    bool letters_only = true, lower_after_first = true;
     for (size_t i = 0; i <= v.size(); ++i) {
       char c = i < v.size() ? v[i] : '-';
       if (c == '-' || c == '_') {
-        if (run >= 3 && word_only) ++words;
-        run = 0;
-        word_only = true;
+        const bool cased_as_word =
+            uppers == 0 || uppers == run || (uppers == 1 && lower_after_first);
+        if (run >= 3 && run <= 16 && letters_only && cased_as_word) ++words;
+        run = uppers = 0;
+        letters_only = lower_after_first = true;
       } else {
+        letters_only = letters_only && (is_lower(c) || is_upper(c));
+        if (is_upper(c)) {
+          ++uppers;
+          lower_after_first = lower_after_first && run == 0;
+        }
         ++run;
-        word_only = word_only && (is_lower(c) || is_upper(c));
       }
     }
     if (words >= 3) set(Feature::kPhrase);
