@@ -798,6 +798,101 @@ void value_on_next_line(std::string_view text, std::string_view line, size_t nex
 
 }  // namespace
 
+bool is_delimited_table(std::string_view path) {
+  const size_t bang = path.rfind('!');  // an entry of a container: its own path
+  if (bang != std::string_view::npos) path.remove_prefix(bang + 1);
+  return istarts(path.size() >= 4 ? path.substr(path.size() - 4) : path, ".csv") ||
+         istarts(path.size() >= 4 ? path.substr(path.size() - 4) : path, ".tsv");
+}
+
+namespace {
+
+// One field of a delimited line: its text (without the quotes of a quoted field) and where it
+// starts in the text, and where the next field starts (npos after the last).
+struct TableField {
+  std::string_view text;
+  size_t at = 0;
+  bool quoted = false;
+};
+
+// Splits `line` (at offset `line_at` of the text) on `delim`; "" inside a quoted field is a quote.
+void split_delimited(std::string_view line, size_t line_at, char delim,
+                     std::vector<TableField>& out) {
+  out.clear();
+  size_t i = 0;
+  while (true) {
+    size_t start = i;
+    while (start < line.size() && line[start] == ' ') ++start;
+    TableField f;
+    if (start < line.size() && line[start] == '"') {
+      size_t j = start + 1;
+      while (j < line.size() && !(line[j] == '"' && (j + 1 >= line.size() || line[j + 1] != '"')))
+        j += line[j] == '"' ? 2 : 1;
+      f = {line.substr(start + 1, std::min(j, line.size()) - start - 1), line_at + start + 1, true};
+      i = line.find(delim, std::min(j, line.size()));
+    } else {
+      size_t end = line.find(delim, start);
+      std::string_view t =
+          line.substr(start, (end == std::string_view::npos ? line.size() : end) - start);
+      while (!t.empty() && is_space(t.back())) t.remove_suffix(1);
+      f = {t, line_at + start, false};
+      i = end;
+    }
+    out.push_back(f);
+    if (i == std::string_view::npos) return;
+    ++i;
+  }
+}
+
+bool reads_as_column_name(std::string_view h) {
+  if (h.empty() || h.size() > 64 || !std::isalpha(static_cast<unsigned char>(h.front())))
+    return false;
+  for (char c : h)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::strchr(" _-.()", c))) return false;
+  return true;
+}
+
+}  // namespace
+
+void read_table_columns(std::string_view text, std::vector<Assignment>& out,
+                        NameFilter name_filter) {
+  Lines lines(text, 0);
+  std::string_view header;
+  size_t at = 0;
+  if (!lines.next(header, at)) return;
+  if (header.starts_with("\xEF\xBB\xBF")) header.remove_prefix(3), at += 3;  // a UTF-8 BOM
+  char delim = ',';
+  size_t most = 0;
+  for (char d : {',', ';', '\t'}) {
+    const size_t n = static_cast<size_t>(std::count(header.begin(), header.end(), d));
+    if (n > most) most = n, delim = d;
+  }
+  if (most == 0) return;
+  std::vector<TableField> fields;
+  split_delimited(header, at, delim, fields);
+  std::vector<std::pair<size_t, std::string_view>> columns;  // index, name
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (!reads_as_column_name(fields[i].text)) return;  // not a header row
+    if (!name_filter || name_filter(fields[i].text)) columns.emplace_back(i, fields[i].text);
+  }
+  if (columns.empty()) return;
+  std::string_view row;
+  while (lines.next(row, at)) {
+    if (row.find(delim) == std::string_view::npos) continue;
+    split_delimited(row, at, delim, fields);
+    for (const auto& [i, name] : columns) {
+      if (i >= fields.size() || fields[i].text.empty() || fields[i].text.size() > kMaxValue)
+        continue;
+      Assignment a;
+      a.name = name;
+      a.value = fields[i].text;
+      a.value_offset = static_cast<uint32_t>(fields[i].at);
+      a.quote = fields[i].quoted ? Quote::kDouble : Quote::kNone;
+      out.push_back(a);
+    }
+  }
+}
+
 bool may_open_next_line_value(std::string_view line) {
   while (!line.empty() && is_space(line.back())) line.remove_suffix(1);
   for (int indicators = 0;

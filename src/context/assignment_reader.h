@@ -58,13 +58,25 @@ struct Assignment {
 // check, not a value parse and a record. Syntaxes that imply a credential (SQL, curl -u, URLs,
 // auth schemes) are not filtered.
 constexpr size_t kMaxValue = 1024;
+using NameFilter = bool (*)(std::string_view name);
+void read_assignments(std::string_view text, std::vector<Assignment>& out,
+                      NameFilter name_filter = nullptr);
+
 // Whether `line` may give its name a value on the line after it: it ends in a YAML block
 // scalar's `|` or `>` (an indicator or two may follow) or in an XML tag's `>`. read_assignments
 // then reads the next lines for a one-line value (`token: |` / `  value`, `<token>` / `  value` /
 // `</token>`), so a caller that hands it a region ending at such a line extends it by two lines.
 bool may_open_next_line_value(std::string_view line);
-using NameFilter = bool (*)(std::string_view name);
-void read_assignments(std::string_view text, std::vector<Assignment>& out,
-                      NameFilter name_filter = nullptr);
+
+// A delimited table (CSV, TSV): a row's field under its column's header, the columns whose header
+// passes `name_filter` (`User name,Password,...` then `deploy,Xk9#mP2$vLq7,...`, as AWS's
+// credentials.csv and many a user dump are). The header is the first line, the delimiter the one
+// of `,` `;` tab it holds most; a field may be double-quoted. A header field must read as a
+// column's name (a letter first, then letters, digits, spaces and _ - . ( ); 64 bytes at most),
+// so a table without a header row yields nothing. Linear in the text.
+void read_table_columns(std::string_view text, std::vector<Assignment>& out,
+                        NameFilter name_filter);
+// Whether `path` names a delimited table (.csv, .tsv), whose columns read_table_columns reads.
+bool is_delimited_table(std::string_view path);
 
 }  // namespace keysweep::context

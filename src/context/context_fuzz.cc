@@ -1,5 +1,6 @@
-// libFuzzer target: any bytes through the assignment reader, the features and the scorer. Every
-// assignment must lie inside the input, and the scorer must give a probability, never crash.
+// libFuzzer target: any bytes through the assignment reader (and the same bytes as a CSV through
+// the table reader), the features and the scorer. Every assignment must lie inside the input, and
+// the scorer must give a probability, never crash.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   std::vector<c::Assignment> found;
   c::read_assignments(text, found);
+  c::read_table_columns(text, found, nullptr);
   c::FeatureVector features;
   const c::FileKind file = c::classify_path(text.substr(0, 64));
   for (const c::Assignment& a : found) {

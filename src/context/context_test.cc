@@ -173,6 +173,36 @@ TEST(AssignmentReader, ValuesOnTheLinesAfterTheirName) {
   EXPECT_FALSE(may_open_next_line_value(""));
 }
 
+// A CSV's credential columns: each row's field under its header, at its own offset; quoted
+// fields, another delimiter, a BOM; no header row, no credential column: nothing.
+TEST(AssignmentReader, TableColumnsUnderTheirHeader) {
+  auto table = [](std::string_view text) {
+    std::vector<Assignment> out;
+    read_table_columns(text, out, could_name_credential);
+    std::vector<std::pair<std::string, std::string>> got;
+    for (const auto& a : out) {
+      EXPECT_EQ(text.substr(a.value_offset, a.value.size()), a.value);
+      got.emplace_back(a.name, a.value);
+    }
+    return got;
+  };
+  using Got = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(
+      table("User name,Password,Access key ID,Console login link\r\n"
+            "deploy,Xk9#mP2$vLq7,AKIAQWB5PDKHX6PYGPAN,https://x.signin.aws.amazon.com/console\r\n"),
+      (Got{{"Password", "Xk9#mP2$vLq7"}, {"Access key ID", "AKIAQWB5PDKHX6PYGPAN"}}));
+  EXPECT_EQ(table("\xEF\xBB\xBFuser;api_token;note\nalice;\"tok;en\"\"1\";x\nbob\n;;\n"),
+            (Got{{"api_token", "tok;en\"\"1"}}));
+  EXPECT_EQ(table("name\tsecret\nweb\tq8Vd3kR2mZ7x\n"), (Got{{"secret", "q8Vd3kR2mZ7x"}}));
+  EXPECT_TRUE(table("alice,Tr0ub4dor&3x,alice@example.com\nbob,hunter2,bob@example.com\n").empty());
+  EXPECT_TRUE(table("name,version,homepage\nre2,2023,https://github.com/google/re2\n").empty());
+  EXPECT_TRUE(table("password\nhunter22\n").empty()) << "one column: no delimiter to split on";
+  EXPECT_TRUE(is_delimited_table("dumps/users.CSV"));
+  EXPECT_TRUE(is_delimited_table("app.apk!assets/keys.tsv"));
+  EXPECT_FALSE(is_delimited_table("users.csv.bak"));
+  EXPECT_FALSE(is_delimited_table("csv"));
+}
+
 // GNU make's assignment operators, each of them.
 TEST(AssignmentReader, MakeAssignments) {
   for (std::string_view op : {"=", ":=", "::=", ":::=", "?=", "+=", "!="}) {

@@ -24,7 +24,11 @@ uint64_t line_end_after(std::string_view data, uint64_t pos, uint64_t limit) {
 void scan_context(std::string_view data, std::string_view path, std::vector<ContextHit>& hits,
                   const ContextRules& rules, const context::ScorerModel& model,
                   std::vector<RuleMatch>& out) {
-  if (hits.empty() || !rules.any()) return;
+  if (!rules.any()) return;
+  // A CSV's credential columns are read whole: its header names each row's value, with no
+  // keyword beside it for the prefilter to hit.
+  const bool table = context::is_delimited_table(path);
+  if (hits.empty() && !table) return;
   // Each hit becomes the whole lines around it, cut to the reach; overlapping regions merge so a
   // line is read once however many keywords it holds.
   std::vector<std::pair<uint64_t, uint64_t>> regions;
@@ -54,9 +58,8 @@ void scan_context(std::string_view data, std::string_view path, std::vector<Cont
   context::FeatureVector features;
   // A resource table repeats each name in every locale: its words are read once.
   context::NameTraitsCache names;
-  for (const auto& [lo, hi] : merged) {
-    found.clear();
-    context::read_assignments(data.substr(lo, hi - lo), found, context::could_name_credential);
+  // Scores what the readers found in data[lo, ...) and keeps what is reportable.
+  auto score_found = [&](uint64_t lo) {
     for (const context::Assignment& a : found) {
       context::NameClass cls = context::compute_features(a, names.get(a.name), file, features);
       int64_t rule = rules.by_class[static_cast<size_t>(cls)];
@@ -81,6 +84,17 @@ void scan_context(std::string_view data, std::string_view path, std::vector<Cont
         if (c.present && k < m.signals.size()) m.signals[k++] = context::encode_signal(c);
       out.push_back(m);
     }
+  };
+  for (const auto& [lo, hi] : merged) {
+    found.clear();
+    context::read_assignments(data.substr(lo, hi - lo), found, context::could_name_credential);
+    score_found(lo);
+  }
+  if (table) {
+    // A value read here and by a region above is one match (the matcher keeps one per span).
+    found.clear();
+    context::read_table_columns(data, found, context::could_name_credential);
+    score_found(0);
   }
 }
 

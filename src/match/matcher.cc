@@ -358,7 +358,8 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
     }
   }
 
-  if (!scratch.context_hits.empty() && !blob.translated())
+  if ((!scratch.context_hits.empty() || context::is_delimited_table(blob.display_path())) &&
+      !blob.translated())
     scan_context(data, blob.display_path(), scratch.context_hits, impl_->context_rules,
                  context::builtin_scorer_model(), out);
 

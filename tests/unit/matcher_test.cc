@@ -825,5 +825,39 @@ TEST(Matcher, ContextRulesReadAValueOnTheLinesAfterItsName) {
   }
 }
 
+// A CSV's header names the values of the rows below it, with no credential word near them for the
+// prefilter: its credential columns are read whole. The key pair in the same row is still its
+// provider's finding, not a generic one as well.
+TEST(Matcher, ContextRulesReadTheCredentialColumnsOfACsv) {
+  auto rules = load_builtin_rules();
+  ASSERT_TRUE(rules);
+  auto m = Matcher::compile(*rules);
+  ASSERT_TRUE(m);
+  const std::string text =
+      "User name,Password,Access key ID,Secret access key\n"
+      "deploy,Xk9#mP2$vLq7,AKIAQWB5PDKHX6PYGPAN,0JxXujr4qqaaABvvLOzAxzXMcU1vsHiQMaRiNTN9\n";
+  auto ids_of = [&](std::string_view path) {
+    Blob blob(text, nullptr, {std::string(path)});
+    auto scratch = (*m)->make_scratch();
+    std::vector<RuleMatch> out;
+    EXPECT_TRUE((*m)->scan(blob, *scratch, out));
+    std::multiset<std::string> ids;
+    for (const RuleMatch& x : out) {
+      const std::string& id = (*m)->rules().rules[x.rule_index].id;
+      ids.insert(id);
+      if (id == "generic.password") {
+        EXPECT_EQ(text.substr(x.secret_start, x.secret_end - x.secret_start), "Xk9#mP2$vLq7");
+      }
+    }
+    return ids;
+  };
+  const std::multiset<std::string> csv = ids_of("iam/credentials.csv");
+  EXPECT_EQ(csv.count("generic.password"), 1u);
+  EXPECT_EQ(csv.count("generic.secret"), 0u);
+  EXPECT_GE(csv.count("aws.access_key_id") + csv.count("aws.secret_access_key_after_id"), 1u);
+  EXPECT_EQ(ids_of("iam/credentials.txt").count("generic.password"), 0u)
+      << "not a table by its name";
+}
+
 }  // namespace
 }  // namespace keysweep
