@@ -360,7 +360,8 @@ std::string_view feature_name(Feature f) { return kFeatureNames[static_cast<size
 std::string_view feature_text(Feature f) { return kFeatureTexts[static_cast<size_t>(f)]; }
 
 namespace {
-bool is_placeholder_lowered(std::string_view v, const AsciiSet& bytes) {
+// `v` lowered, `original` as written: a word counts only as a person writes one (value_shape.h).
+bool is_placeholder_lowered(std::string_view v, const AsciiSet& bytes, std::string_view original) {
   static constexpr Needle kWords[] = {
       "example", "sample", "dummy", "placeholder", "your_", "your-", "yourpass", "yourkey",
       "yoursecret", "yourtoken", "xxxx", "changeme", "change_me", "change-me", "changeit",
@@ -369,16 +370,15 @@ bool is_placeholder_lowered(std::string_view v, const AsciiSet& bytes) {
       "secret_here", "key_here", "token_here", "password_here", "here", "removed", "hidden",
       "masked", "censored", "foobar", "lorem", "ipsum"};
   for (const Needle& w : kWords)
-    if (contains(v, bytes, w)) return true;
+    if (contains(v, bytes, w) && contains_word_as_written(original, w.text)) return true;
   return false;
 }
-bool is_placeholder_lowered(std::string_view v) { return is_placeholder_lowered(v, AsciiSet(v)); }
 }  // namespace
 
 bool is_placeholder_value(std::string_view value) {
   SmallText v;
   append_lower(value, v);
-  return is_placeholder_lowered(v.view());
+  return is_placeholder_lowered(v.view(), AsciiSet(v.view()), value);
 }
 
 FileKind classify_path(std::string_view path) {
@@ -693,7 +693,7 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
       set(Feature::kTemplate);
   const SmallText& lowered_value = vb.lowered;
   const AsciiSet lowered_bytes = value_bytes.lowered();
-  if (is_placeholder_lowered(lowered_value.view(), lowered_bytes)) set(Feature::kPlaceholder);
+  if (is_placeholder_lowered(lowered_value.view(), lowered_bytes, v)) set(Feature::kPlaceholder);
   if (is_filler(v)) set(Feature::kFiller);
   {
     const std::string_view lv = lowered_value.view();

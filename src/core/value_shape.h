@@ -24,4 +24,11 @@ CharacterRuns longest_runs(std::string_view value);
 // random token of any length keysweep reports.
 bool is_filler(std::string_view value);
 
+// Whether `value` holds `lower_word` (given in lower case) written as a person writes a word: its
+// letters in one case ("xxxx", "XXXX", "here", "HERE") or Capitalised ("Sample"). A random key's
+// letters in mixed case hold such words case-insensitively by chance ("IxXXxh0", "aHeRe" in a
+// 40-character base62 key, about one key in a thousand for the placeholder words); a placeholder
+// a person typed does not mix cases within a word.
+bool contains_word_as_written(std::string_view value, std::string_view lower_word);
+
 }  // namespace keysweep

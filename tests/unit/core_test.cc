@@ -288,6 +288,21 @@ TEST(SharedLibrary, LoadsASymbolAndNamesWhatIsMissing) {
             std::string::npos);
 }
 
+// A placeholder word counts as a person writes it; a random key holds the same letters in mixed
+// case by chance. Both the provider rules' check and the context scorer's use it.
+TEST(ValueShape, WordsAsWrittenNotByChanceInRandomCase) {
+  EXPECT_TRUE(contains_word_as_written("AKIAxxxxxxxxxxxxxxxx", "xxxx"));
+  EXPECT_TRUE(contains_word_as_written("YOUR_API_KEY_HERE", "here"));
+  EXPECT_TRUE(contains_word_as_written("MySampleToken", "sample"));
+  EXPECT_TRUE(contains_word_as_written("<insert>", "<"));
+  EXPECT_FALSE(contains_word_as_written("CSiB4KB8NasY7aIu6oOsIxXXxh0kOZEYp59widEs", "xxxx"));
+  EXPECT_FALSE(contains_word_as_written("q8VaHeRe3kR2mZ7x", "here"));
+  EXPECT_FALSE(contains_word_as_written("sAmPlE", "sample"));
+  EXPECT_FALSE(contains_word_as_written("abc", "abcd"));
+  // The first occurrence in mixed case does not hide a later one written as a word.
+  EXPECT_TRUE(contains_word_as_written("xXxX-xxxx", "xxxx"));
+}
+
 TEST(ValueShape, RunsAndFiller) {
   EXPECT_EQ(longest_runs("xxxxxxxx").repeated, 8u);
   EXPECT_EQ(longest_runs("zzABCDEFGHIJzz").sequence, 10u);

@@ -697,6 +697,9 @@ TEST(Validators, Placeholders) {
   EXPECT_TRUE(looks_like_placeholder("AKIAIOSFODNN7EXAMPLE"));
   EXPECT_TRUE(looks_like_placeholder("${TWILIO_TOKEN}"));
   EXPECT_TRUE(looks_like_placeholder("your_api_key_here"));
+  EXPECT_TRUE(looks_like_placeholder("AKIAXXXXXXXXXXXXXXXX"));
+  // The same letters in mixed case inside a random key are chance, not a placeholder.
+  EXPECT_FALSE(looks_like_placeholder("CSiB4KB8NasY7aIu6oOsIxXXxh0kOZEYp59widEs"));
   EXPECT_TRUE(looks_like_placeholder("AC" + std::string(32, '0')));
   EXPECT_TRUE(looks_like_placeholder("0123456789abcdef"));  // a sequence, not a key
   EXPECT_FALSE(looks_like_placeholder("AKIA2E4RTQ5NB7XKW3JM"));
