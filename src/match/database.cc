@@ -158,11 +158,6 @@ std::expected<Database, std::string> Database::in_place(std::string_view image) 
   if (size != image.size())
     return std::unexpected("its header gives " + std::to_string(size) + " bytes, the image has " +
                            std::to_string(image.size()));
-  // Its page-table entries in one call rather than a fault for every 64 KiB a scan first reads
-  // (the pages are the binary's, already in the page cache). Only a hint: a kernel without
-  // MADV_POPULATE_READ (before Linux 5.14) faults them in as they are read.
-  ::madvise(const_cast<char*>(image.data()), (image.size() + 4095) / 4096 * 4096,
-            MADV_POPULATE_READ);
   Database out;
   out.db_ = db;
   out.borrowed_ = true;
