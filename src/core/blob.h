@@ -123,6 +123,11 @@ class Blob {
   uint64_t offset_base() const { return offset_base_; }
   void set_offset_base(uint64_t v) { offset_base_ = v; }
 
+  // This Blob begins inside a longer text that is scanned in windows (a large file's window after
+  // the first): its first line is not the text's, so a table's header row is not in it.
+  bool starts_mid_text() const { return starts_mid_text_; }
+  void set_starts_mid_text(bool v) { starts_mid_text_ = v; }
+
   const std::shared_ptr<const AppIdentity>& app() const { return app_; }
   void set_app(std::shared_ptr<const AppIdentity> app) { app_ = std::move(app); }
 
@@ -136,6 +141,7 @@ class Blob {
   std::shared_ptr<const AppIdentity> app_;
   bool meaningful_lines_ = true;
   bool translated_ = false;
+  bool starts_mid_text_ = false;
   uint64_t offset_base_ = 0;
 };
 

@@ -23,12 +23,11 @@ uint64_t line_end_after(std::string_view data, uint64_t pos, uint64_t limit) {
 
 void scan_context(std::string_view data, std::string_view path, std::vector<ContextHit>& hits,
                   const ContextRules& rules, const context::ScorerModel& model,
-                  std::vector<RuleMatch>& out) {
+                  std::vector<RuleMatch>& out, bool table_columns) {
   if (!rules.any()) return;
   // A CSV's credential columns are read whole: its header names each row's value, with no
   // keyword beside it for the prefilter to hit.
-  const bool table = context::is_delimited_table(path);
-  if (hits.empty() && !table) return;
+  if (hits.empty() && !table_columns) return;
   // Each hit becomes the whole lines around it, cut to the reach; overlapping regions merge so a
   // line is read once however many keywords it holds.
   std::vector<std::pair<uint64_t, uint64_t>> regions;
@@ -90,7 +89,7 @@ void scan_context(std::string_view data, std::string_view path, std::vector<Cont
     context::read_assignments(data.substr(lo, hi - lo), found, context::could_name_credential);
     score_found(lo);
   }
-  if (table) {
+  if (table_columns) {
     // A value read here and by a region above is one match (the matcher keeps one per span).
     found.clear();
     context::read_table_columns(data, found, context::could_name_credential);

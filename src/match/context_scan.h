@@ -31,9 +31,11 @@ struct ContextRules {
 
 // Appends the reported candidates of `hits` (in any order) to `out`. `path` is the blob's
 // display path (test and documentation files weigh less). Reads at most a bounded window around
-// each hit, so a 100 MB line costs what its hits cost.
+// each hit, so a 100 MB line costs what its hits cost. With `table_columns` (a CSV or TSV that
+// starts at its header row: context::is_delimited_table) the credential columns are read whole
+// as well, hit or no hit.
 void scan_context(std::string_view data, std::string_view path, std::vector<ContextHit>& hits,
                   const ContextRules& rules, const context::ScorerModel& model,
-                  std::vector<RuleMatch>& out);
+                  std::vector<RuleMatch>& out, bool table_columns = false);
 
 }  // namespace keysweep

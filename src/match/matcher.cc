@@ -358,10 +358,12 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
     }
   }
 
-  if ((!scratch.context_hits.empty() || context::is_delimited_table(blob.display_path())) &&
-      !blob.translated())
+  // A CSV read in windows has its header row in the first window only (a later one starts on a
+  // row, which would read as a header of other names).
+  const bool table = !blob.starts_mid_text() && context::is_delimited_table(blob.display_path());
+  if ((!scratch.context_hits.empty() || table) && !blob.translated())
     scan_context(data, blob.display_path(), scratch.context_hits, impl_->context_rules,
-                 context::builtin_scorer_model(), out);
+                 context::builtin_scorer_model(), out, table);
 
   // Drop a generic-rule match whose secret overlaps a specific rule's secret: the specific rule
   // says more (provider, remediation, verifier).

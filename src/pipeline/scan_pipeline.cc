@@ -578,9 +578,12 @@ class ScanWorker {
     result.tally = tally_window(bytes, w, utf16 ? &*utf16 : nullptr);
     result.invalid_utf8 = !in->binary && !own_part_is_valid_utf8(bytes, w);
     std::vector<Finding> found;
-    if (!bytes.empty())
-      pipeline_.match_blob(Blob(bytes, nullptr, {in->file.path}), in->binary, *scratch_, in->diagnostics, found,
+    if (!bytes.empty()) {
+      Blob window_blob(bytes, nullptr, {in->file.path});
+      window_blob.set_starts_mid_text(w.begin > 0);
+      pipeline_.match_blob(std::move(window_blob), in->binary, *scratch_, in->diagnostics, found,
                            utf16 ? &*utf16 : nullptr);
+    }
     for (Finding& f : found)
       if (w.keeps(w.begin + f.location.offset)) result.findings.push_back(std::move(f));
     if (in->remaining.fetch_sub(1) == 1) finish_windows(*in);

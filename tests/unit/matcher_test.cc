@@ -839,8 +839,9 @@ TEST(Matcher, ContextRulesReadTheCredentialColumnsOfACsv) {
   const std::string text =
       "User name,Password,Access key ID,Secret access key\n"
       "deploy,Xk9#mP2$vLq7,AKIAQWB5PDKHX6PYGPAN,0JxXujr4qqaaABvvLOzAxzXMcU1vsHiQMaRiNTN9\n";
-  auto ids_of = [&](std::string_view path) {
+  auto ids_of = [&](std::string_view path, bool mid_text = false) {
     Blob blob(text, nullptr, {std::string(path)});
+    blob.set_starts_mid_text(mid_text);
     auto scratch = (*m)->make_scratch();
     std::vector<RuleMatch> out;
     EXPECT_TRUE((*m)->scan(blob, *scratch, out));
@@ -860,6 +861,8 @@ TEST(Matcher, ContextRulesReadTheCredentialColumnsOfACsv) {
   EXPECT_GE(csv.count("aws.access_key_id") + csv.count("aws.secret_access_key_after_id"), 1u);
   EXPECT_EQ(ids_of("iam/credentials.txt").count("generic.password"), 0u)
       << "not a table by its name";
+  // A window of a large CSV after the first starts on a row, not on the header.
+  EXPECT_EQ(ids_of("iam/credentials.csv", true).count("generic.password"), 0u);
 }
 
 }  // namespace
