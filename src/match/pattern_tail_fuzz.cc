@@ -5,6 +5,7 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <cstddef>
 #include <cstdint>
@@ -71,6 +72,19 @@ bool has_number_above_1000(std::string_view pattern) {
   return false;
 }
 
+// A pattern that is one literal character and an assertion (`z\b`, `(?i)z\b`,
+// `z(?:[^A-Za-z0-9_]|$)`): Vectorscan 5.4.9 reports no match for it when the character is at
+// offset 64 or later of the buffer ("a" x 64 + "z\n"), where RE2 and the head-plus-tail reading
+// both match. The oracle is wrong there, so such patterns are not compared. No rule is one
+// character; a longer literal (`az\b`) or a class (`[xyz]\b`) is unaffected.
+bool head_is_one_character(std::string_view head) {
+  for (std::string_view flag : {"(?i)", "(?s)", "(?m)"})
+    while (head.starts_with(flag)) head.remove_prefix(flag.size());
+  if (head.size() == 1) return std::string_view(".^$|()[]{}*+?\\").find(head[0]) == std::string_view::npos;
+  if (head.size() == 2 && head[0] == '\\') return !std::isalnum(static_cast<unsigned char>(head[1]));
+  return head.size() == 4 && head.starts_with("\\x");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -81,7 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (has_number_above_1000(pattern)) return 0;
   const std::string_view text = in.substr(nl + 1);
   auto split = keysweep::split_pattern_tail(pattern);
-  if (!split) return 0;
+  if (!split || head_is_one_character(split->head)) return 0;
   hs_database_t* whole = compile(pattern);
   if (!whole) return 0;  // the matcher would compile it in prefilter mode, whole
   hs_database_t* head = compile(split->head);
