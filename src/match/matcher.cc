@@ -360,7 +360,10 @@ Result<void> Matcher::scan(const Blob& blob, Scratch& scratch_handle, std::vecto
 
   // A CSV read in windows has its header row in the first window only (a later one starts on a
   // row, which would read as a header of other names).
-  const bool table = !blob.starts_mid_text() && context::is_delimited_table(blob.display_path());
+  // The chain's last name is the blob's own path: display_path() would build a string for every
+  // blob scanned, and only a context hit needs it.
+  const bool table = !blob.starts_mid_text() && !blob.chain().empty() &&
+                     context::is_delimited_table(blob.chain().back());
   if ((!scratch.context_hits.empty() || table) && !blob.translated())
     scan_context(data, blob.display_path(), scratch.context_hits, impl_->context_rules,
                  context::builtin_scorer_model(), out, table);
