@@ -778,8 +778,9 @@ void value_on_next_line(std::string_view text, std::string_view line, size_t nex
   } else {
     // The text alone on its line and the element closed on the next (or at the end of this one).
     const std::string close = "</" + std::string(closing_tag);
-    if (value.ends_with(">") && value.find(close) != std::string_view::npos) {
-      value = trim_spaces(value.substr(0, value.find(close)));
+    if (const size_t closed = value.find(close);
+        value.ends_with(">") && closed != std::string_view::npos) {
+      value = trim_spaces(value.substr(0, closed));
     } else {
       std::string_view after;
       size_t after_at = 0;
@@ -801,14 +802,15 @@ void value_on_next_line(std::string_view text, std::string_view line, size_t nex
 bool is_delimited_table(std::string_view path) {
   const size_t bang = path.rfind('!');  // an entry of a container: its own path
   if (bang != std::string_view::npos) path.remove_prefix(bang + 1);
-  return istarts(path.size() >= 4 ? path.substr(path.size() - 4) : path, ".csv") ||
-         istarts(path.size() >= 4 ? path.substr(path.size() - 4) : path, ".tsv");
+  if (path.size() < 4) return false;
+  const std::string_view ext = path.substr(path.size() - 4);
+  return ieq(ext, ".csv") || ieq(ext, ".tsv");
 }
 
 namespace {
 
-// One field of a delimited line: its text (without the quotes of a quoted field) and where it
-// starts in the text, and where the next field starts (npos after the last).
+// One field of a delimited line: its text (without the quotes of a quoted field), where that text
+// starts in the whole text, and whether it was quoted.
 struct TableField {
   std::string_view text;
   size_t at = 0;

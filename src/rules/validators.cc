@@ -59,7 +59,7 @@ bool looks_like_placeholder(std::string_view secret) {
       "example", "sample", "dummy", "placeholder", "your_", "your-", "xxxx", "changeme",
       "redacted", "<", "${", "****"};
   for (auto w : kWords)
-    if (icontains(secret, w) && contains_word_as_written(secret, w)) return true;
+    if (contains_word_as_written(secret, w)) return true;
   // "AC" + 32 identical characters, "AKIA" + "AAAA…": a run of more than half the secret (and at
   // least 8) is filler, not key material. Looser than the context scorer's is_filler on purpose:
   // provider formats are checked by their own shape, and other scanners' suites use sequences
