@@ -731,24 +731,16 @@ NameClass compute_features(const Assignment& a, const NameTraits& name, const Fi
     // Three or more words of 3 to 16 letters joined by '-' or '_': a slug or a description. A word
     // is written as words are (lower, UPPER or Capitalised); letters in random case
     // ("YaFobe-YQznw-MIQcNLvQRTSD") are a key's base64url, not words.
-    size_t words = 0, run = 0, uppers = 0;
-    bool letters_only = true, lower_after_first = true;
+    size_t words = 0, start = 0;
     for (size_t i = 0; i <= v.size(); ++i) {
-      char c = i < v.size() ? v[i] : '-';
-      if (c == '-' || c == '_') {
-        const bool cased_as_word =
-            uppers == 0 || uppers == run || (uppers == 1 && lower_after_first);
-        if (run >= 3 && run <= 16 && letters_only && cased_as_word) ++words;
-        run = uppers = 0;
-        letters_only = lower_after_first = true;
-      } else {
-        letters_only = letters_only && (is_lower(c) || is_upper(c));
-        if (is_upper(c)) {
-          ++uppers;
-          lower_after_first = lower_after_first && run == 0;
-        }
-        ++run;
-      }
+      if (i < v.size() && v[i] != '-' && v[i] != '_') continue;
+      const std::string_view part = v.substr(start, i - start);
+      if (part.size() >= 3 && part.size() <= 16 &&
+          std::all_of(part.begin(), part.end(),
+                      [](char c) { return is_lower(c) || is_upper(c); }) &&
+          cased_as_a_word(part))
+        ++words;
+      start = i + 1;
     }
     if (words >= 3) set(Feature::kPhrase);
   }

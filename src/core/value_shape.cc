@@ -65,6 +65,19 @@ bool is_filler(std::string_view v) {
   return false;
 }
 
+bool cased_as_a_word(std::string_view text) {
+  size_t letters = 0, uppers = 0;
+  bool first_letter_upper = false;
+  for (char c : text) {
+    const bool is_upper = c >= 'A' && c <= 'Z';
+    if (!is_upper && !(c >= 'a' && c <= 'z')) continue;
+    if (letters == 0) first_letter_upper = is_upper;
+    ++letters;
+    uppers += is_upper;
+  }
+  return uppers == 0 || uppers == letters || (uppers == 1 && first_letter_upper);
+}
+
 bool contains_word_as_written(std::string_view value, std::string_view lower_word) {
   const size_t n = lower_word.size();
   if (n == 0 || n > value.size()) return false;
@@ -73,17 +86,7 @@ bool contains_word_as_written(std::string_view value, std::string_view lower_wor
     size_t k = 0;
     while (k < n && lower(value[i + k]) == lower_word[k]) ++k;
     if (k < n) continue;
-    size_t letters = 0, uppers = 0;
-    bool first_letter_upper = false;
-    for (size_t j = 0; j < n; ++j) {
-      const char c = value[i + j];
-      const bool is_upper = c >= 'A' && c <= 'Z';
-      if (!is_upper && !(c >= 'a' && c <= 'z')) continue;
-      if (letters == 0) first_letter_upper = is_upper;
-      ++letters;
-      uppers += is_upper;
-    }
-    if (uppers == 0 || uppers == letters || (uppers == 1 && first_letter_upper)) return true;
+    if (cased_as_a_word(value.substr(i, n))) return true;
   }
   return false;
 }

@@ -24,6 +24,10 @@ CharacterRuns longest_runs(std::string_view value);
 // random token of any length keysweep reports.
 bool is_filler(std::string_view value);
 
+// Whether the letters of `text` (other bytes are skipped) are cased as a person writes a word: all
+// lower, all UPPER, or Capitalised ("Sample"); not in random case ("sAmPlE", "YQznw").
+bool cased_as_a_word(std::string_view text);
+
 // Whether `value` holds `lower_word` (given in lower case) written as a person writes a word: its
 // letters in one case ("xxxx", "XXXX", "here", "HERE") or Capitalised ("Sample"). A random key's
 // letters in mixed case hold such words case-insensitively by chance ("IxXXxh0", "aHeRe" in a
